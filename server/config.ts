@@ -1,0 +1,83 @@
+import { parseArgs } from "node:util";
+import type { LevelWithSilent } from "pino";
+import { LOG_LEVELS } from "./logger.js";
+import { parseAddress } from "./http/serve.js";
+
+/** The server's settings, validated, with defaults applied. */
+export interface Config {
+  apiAddr: string;
+  db: string;
+  devmode: boolean;
+  logLevel: LevelWithSilent;
+}
+
+/** Each flag, its environment variable, default and help text: the one list `--help` prints. */
+const FLAGS = {
+  "api-addr": { env: "STATUSTHING_API_ADDR", default: "127.0.0.1:9000", help: "address to listen on, host:port (every protocol, one port)" },
+  db: { env: "STATUSTHING_DB", default: "./statusthing.db", help: "SQLite database file (created if missing)" },
+  devmode: { env: "STATUSTHING_DEVMODE", default: "false", help: "development mode: gRPC server reflection for buf curl, grpcurl, Postman" },
+  "log-level": { env: "STATUSTHING_LOG_LEVEL", default: "info", help: `log level: ${LOG_LEVELS.join(", ")}` },
+} as const;
+
+/** Raised for a bad flag or environment value; main prints it with the usage. */
+export class ConfigError extends Error {}
+
+export const USAGE = `statusthing: a self-hosted status page with live updates
+
+Usage: statusthing [flags]
+
+Flags (each also read from its environment variable; a flag wins over the variable):
+${Object.entries(FLAGS)
+  .map(([name, f]) => `  --${name.padEnd(12)} ${f.help}\n  ${" ".repeat(15)}env ${f.env}, default ${f.default}`)
+  .join("\n")}
+  --help         print this help
+  --version      print the version
+`;
+
+function parseBoolean(name: string, value: string): boolean {
+  if (/^(1|true|yes|on)$/i.test(value)) return true;
+  if (/^(0|false|no|off|)$/i.test(value)) return false;
+  throw new ConfigError(`${name}: want true or false, got ${JSON.stringify(value)}`);
+}
+
+/** What the command line asked for: run with a config, or print help or the version. */
+export type Command = { kind: "run"; config: Config } | { kind: "help" } | { kind: "version" };
+
+/** Reads flags, then `STATUSTHING_*` variables, then defaults; validates every value. */
+export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): Command {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: [...argv],
+      strict: true,
+      allowPositionals: false,
+      options: {
+        "api-addr": { type: "string" },
+        db: { type: "string" },
+        devmode: { type: "boolean" },
+        "log-level": { type: "string" },
+        help: { type: "boolean", short: "h" },
+        version: { type: "boolean" },
+      },
+    });
+  } catch (error) {
+    throw new ConfigError((error as Error).message);
+  }
+  const { values } = parsed;
+  if (values.help) return { kind: "help" };
+  if (values.version) return { kind: "version" };
+  const pick = (name: keyof typeof FLAGS, flag: string | undefined) => flag ?? env[FLAGS[name].env] ?? FLAGS[name].default;
+
+  const apiAddr = pick("api-addr", values["api-addr"]);
+  try {
+    parseAddress(apiAddr);
+  } catch (error) {
+    throw new ConfigError(`--api-addr: ${(error as Error).message}`);
+  }
+  const db = pick("db", values.db);
+  if (db.trim() === "") throw new ConfigError("--db: must not be empty");
+  const logLevel = pick("log-level", values["log-level"]) as LevelWithSilent;
+  if (!LOG_LEVELS.includes(logLevel)) throw new ConfigError(`--log-level: want one of ${LOG_LEVELS.join(", ")}, got ${JSON.stringify(logLevel)}`);
+  const devmode = values.devmode ?? parseBoolean(FLAGS.devmode.env, env[FLAGS.devmode.env] ?? "false");
+  return { kind: "run", config: { apiAddr, db, devmode, logLevel } };
+}

@@ -1,0 +1,62 @@
+import type { connectNodeAdapter } from "@connectrpc/connect-node";
+import type { Logger } from "../logger.js";
+import type { CallRecord } from "../rpc/call-record.js";
+
+type NodeHandler = ReturnType<typeof connectNodeAdapter>;
+/** A request from `http` or `http2`, as Connect's Node adapter takes it. */
+export type NodeRequest = Parameters<NodeHandler>[0];
+/** A response of `http` or `http2`, as Connect's Node adapter takes it. */
+export type NodeResponse = Parameters<NodeHandler>[1];
+
+/** Connect's mapping of HTTP status to code, for errors raised before any handler ran. */
+const codeOfHttpStatus: Record<number, string> = {
+  400: "invalid_argument",
+  401: "unauthenticated",
+  403: "permission_denied",
+  404: "unimplemented",
+  408: "deadline_exceeded",
+  409: "aborted",
+  412: "failed_precondition",
+  413: "resource_exhausted",
+  415: "unsupported_media_type",
+  429: "resource_exhausted",
+  431: "resource_exhausted",
+  502: "unavailable",
+  503: "unavailable",
+  504: "unavailable",
+};
+
+/**
+ * Logs one line per request when its response is done: method, path (never the query, which
+ * may hold a token), HTTP status, RPC code, duration. The code comes from the call record when
+ * a handler ran, else from gRPC trailers, else from the HTTP status.
+ */
+export function logRequest(log: Logger, req: NodeRequest, res: NodeResponse, record: CallRecord): void {
+  const started = process.hrtime.bigint();
+  let trailerCode: string | undefined;
+  const addTrailers = res.addTrailers.bind(res) as (headers: Record<string, string>) => void;
+  (res as { addTrailers: (headers: Record<string, string>) => void }).addTrailers = (headers) => {
+    if (headers["grpc-status"] !== undefined) trailerCode = headers["grpc-status"] === "0" ? "ok" : `grpc_${headers["grpc-status"]}`;
+    addTrailers(headers);
+  };
+  const done = () => {
+    res.off("finish", done);
+    res.off("close", done);
+    const status = res.statusCode;
+    const code = record.code ?? trailerCode ?? (status < 400 ? "ok" : (codeOfHttpStatus[status] ?? (status >= 500 ? "internal" : "unknown")));
+    log.info(
+      {
+        method: req.method,
+        path: (req.url ?? "").split("?", 1)[0],
+        httpVersion: req.httpVersion,
+        status,
+        code,
+        ms: Number(process.hrtime.bigint() - started) / 1e6,
+        aborted: !res.writableFinished,
+      },
+      "request",
+    );
+  };
+  res.once("finish", done);
+  res.once("close", done);
+}

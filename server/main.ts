@@ -1,0 +1,62 @@
+#!/usr/bin/env node
+import { readFileSync } from "node:fs";
+import { pathToFileURL } from "node:url";
+import { createApp } from "./app.js";
+import { ConfigError, parseCommandLine, USAGE } from "./config.js";
+import { serve } from "./http/serve.js";
+import { createLogger } from "./logger.js";
+import { SqliteStore } from "./store/sqlite/sqlite-store.js";
+
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
+  return pkg.version;
+}
+
+/** Reads the config, opens the store, builds the app, listens; SIGTERM and SIGINT stop it gracefully. */
+export async function main(argv: readonly string[]): Promise<void> {
+  let command;
+  try {
+    command = parseCommandLine(argv);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(`statusthing: ${error.message}\n\n${USAGE}`);
+    process.exitCode = 2;
+    return;
+  }
+  if (command.kind === "help") return void process.stdout.write(USAGE);
+  if (command.kind === "version") return void process.stdout.write(`${version()}\n`);
+
+  const { config } = command;
+  const log = createLogger(config.logLevel);
+  let store;
+  try {
+    store = new SqliteStore({ path: config.db });
+  } catch (error) {
+    log.fatal({ db: config.db, err: error }, `cannot open the database: ${(error as Error).message}`);
+    process.exitCode = 1;
+    return;
+  }
+  const app = await createApp({ store, logger: log, devmode: config.devmode });
+  const server = await serve(app, config.apiAddr);
+  log.info({ url: server.url, db: config.db, devmode: config.devmode, version: version() }, `StatusThing listening on ${server.url}`);
+
+  const stop = (signal: string) => {
+    log.info({ signal }, "shutting down");
+    server.close().then(
+      () => {
+        log.info("stopped");
+        process.exit(0);
+      },
+      (error: unknown) => {
+        log.error({ err: error }, "shutdown failed");
+        process.exit(1);
+      },
+    );
+  };
+  process.once("SIGTERM", () => stop("SIGTERM"));
+  process.once("SIGINT", () => stop("SIGINT"));
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  await main(process.argv.slice(2));
+}

@@ -1,0 +1,45 @@
+import { create } from "@bufbuild/protobuf";
+import { timestampFromDate } from "@bufbuild/protobuf/wkt";
+import {
+  ItemSchema,
+  NoteSchema,
+  StatusSchema,
+  TimestampsSchema,
+  type Item,
+  type Note,
+  type Status,
+  type Timestamps,
+} from "../../shared/gen/statusthing/v1/types_pb.js";
+import type { ItemView, NoteRecord, StatusRecord } from "../domain.js";
+
+/** Domain → protobuf conversions; the only place that knows both shapes. */
+
+function toTimestamps(created: Date, updated: Date): Timestamps {
+  return create(TimestampsSchema, { created: timestampFromDate(created), updated: timestampFromDate(updated) });
+}
+
+export function toStatusMessage(status: StatusRecord): Status {
+  return create(StatusSchema, {
+    id: status.id,
+    name: status.name,
+    description: status.description,
+    color: status.color,
+    kind: status.kind,
+    timestamps: toTimestamps(status.created, status.updated),
+  });
+}
+
+export function toNoteMessage(note: NoteRecord): Note {
+  return create(NoteSchema, { id: note.id, text: note.text, timestamps: toTimestamps(note.created, note.updated) });
+}
+
+export function toItemMessage(item: ItemView): Item {
+  return create(ItemSchema, {
+    id: item.id,
+    name: item.name,
+    description: item.description,
+    status: item.status && toStatusMessage(item.status),
+    notes: item.notes?.map(toNoteMessage) ?? [],
+    timestamps: toTimestamps(item.created, item.updated),
+  });
+}

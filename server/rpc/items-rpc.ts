@@ -1,0 +1,42 @@
+import type { ServiceImpl } from "@connectrpc/connect";
+import type { ItemsService as ItemsApi } from "../../shared/gen/statusthing/v1/services_pb.js";
+import type { ItemsService } from "../service/items.js";
+import { toItemMessage } from "./convert.js";
+
+/** `statusthing.v1.ItemsService`: maps requests to the items service and results back. */
+export function createItemsRpc(items: ItemsService): Partial<ServiceImpl<typeof ItemsApi>> {
+  return {
+    async getItem(req) {
+      return { item: toItemMessage(await items.get(req.itemId)) };
+    },
+    async listItems(req) {
+      const list = await items.list({ statusIds: req.statusIds, kinds: req.kinds, extended: req.extended });
+      return { items: list.map(toItemMessage) };
+    },
+    async addItem(req) {
+      const status = req.initialStatus;
+      const item = await items.add({
+        name: req.name,
+        description: req.description,
+        initialStatusId: req.initialStatusId,
+        initialStatus: status && {
+          id: status.id,
+          name: status.name,
+          description: status.description,
+          color: status.color,
+          kind: status.kind,
+        },
+        initialNoteText: req.initialNoteText,
+      });
+      return { item: toItemMessage(item) };
+    },
+    async updateItem(req) {
+      await items.update(req.itemId, { name: req.name, description: req.description, statusId: req.statusId });
+      return {};
+    },
+    async deleteItem(req) {
+      await items.delete(req.itemId);
+      return {};
+    },
+  };
+}

@@ -1,0 +1,27 @@
+import type { ServiceImpl } from "@connectrpc/connect";
+import type { NotesService as NotesApi } from "../../shared/gen/statusthing/v1/services_pb.js";
+import type { NotesService } from "../service/notes.js";
+import { toNoteMessage } from "./convert.js";
+
+/** `statusthing.v1.NotesService`: maps requests to the notes service and results back. */
+export function createNotesRpc(notes: NotesService): ServiceImpl<typeof NotesApi> {
+  return {
+    async getNote(req) {
+      return { note: toNoteMessage(await notes.get(req.noteId)) };
+    },
+    async listNotes(req) {
+      return { notes: (await notes.list(req.itemId)).map(toNoteMessage) };
+    },
+    async addNote(req) {
+      return { note: toNoteMessage(await notes.add(req.itemId, req.noteText)) };
+    },
+    async updateNote(req) {
+      await notes.update(req.noteId, req.noteText);
+      return {};
+    },
+    async deleteNote(req) {
+      await notes.delete(req.noteId);
+      return {};
+    },
+  };
+}

@@ -1,0 +1,28 @@
+import type { ServiceImpl } from "@connectrpc/connect";
+import type { StatusService as StatusApi } from "../../shared/gen/statusthing/v1/services_pb.js";
+import type { StatusesService } from "../service/statuses.js";
+import { toStatusMessage } from "./convert.js";
+
+/** `statusthing.v1.StatusService`: maps requests to the statuses service and results back. */
+export function createStatusesRpc(statuses: StatusesService): ServiceImpl<typeof StatusApi> {
+  return {
+    async getStatus(req) {
+      return { status: toStatusMessage(await statuses.get(req.statusId)) };
+    },
+    async listStatus(req) {
+      return { statuses: (await statuses.list(req.kinds)).map(toStatusMessage) };
+    },
+    async addStatus(req) {
+      const status = await statuses.add({ name: req.name, description: req.description, color: req.color, kind: req.kind });
+      return { status: toStatusMessage(status) };
+    },
+    async updateStatus(req) {
+      await statuses.update(req.statusId, { name: req.name, description: req.description, color: req.color, kind: req.kind });
+      return {};
+    },
+    async deleteStatus(req) {
+      await statuses.delete(req.statusId);
+      return {};
+    },
+  };
+}

@@ -1,0 +1,74 @@
+import type { Database } from "better-sqlite3";
+
+/**
+ * The SQLite schema, as numbered migrations. Migration N brings `PRAGMA user_version` from N-1
+ * to N. Never edit a released migration: append a new one.
+ */
+export const migrations: readonly string[] = [
+  // 1: statuses, items, notes. `seq` keeps creation order exactly (KSUIDs only order by second);
+  // `name_key` is the trimmed, case-folded name that must be unique.
+  `
+  CREATE TABLE statuses (
+    seq         INTEGER PRIMARY KEY AUTOINCREMENT,
+    id          TEXT    NOT NULL UNIQUE,
+    name        TEXT    NOT NULL,
+    name_key    TEXT    NOT NULL UNIQUE,
+    description TEXT    NOT NULL DEFAULT '',
+    color       TEXT    NOT NULL,
+    kind        INTEGER NOT NULL,
+    created_at  INTEGER NOT NULL,
+    updated_at  INTEGER NOT NULL
+  );
+  CREATE TABLE items (
+    seq         INTEGER PRIMARY KEY AUTOINCREMENT,
+    id          TEXT    NOT NULL UNIQUE,
+    name        TEXT    NOT NULL,
+    name_key    TEXT    NOT NULL UNIQUE,
+    description TEXT    NOT NULL DEFAULT '',
+    status_id   TEXT    REFERENCES statuses(id),
+    created_at  INTEGER NOT NULL,
+    updated_at  INTEGER NOT NULL
+  );
+  CREATE INDEX items_by_status ON items(status_id);
+  CREATE TABLE notes (
+    seq         INTEGER PRIMARY KEY AUTOINCREMENT,
+    id          TEXT    NOT NULL UNIQUE,
+    item_id     TEXT    NOT NULL REFERENCES items(id) ON DELETE CASCADE,
+    text        TEXT    NOT NULL,
+    created_at  INTEGER NOT NULL,
+    updated_at  INTEGER NOT NULL
+  );
+  CREATE INDEX notes_by_item ON notes(item_id, seq);
+  CREATE TABLE meta (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+  );
+  `,
+];
+
+/** Thrown when the database was written by a newer StatusThing than this one. */
+export class DatabaseTooNewError extends Error {
+  constructor(found: number, known: number) {
+    super(
+      `the database has schema version ${found}, but this StatusThing knows only up to ${known}: ` +
+        `it was used by a newer StatusThing. Upgrade StatusThing, or restore a backup made by this version.`,
+    );
+    this.name = "DatabaseTooNewError";
+  }
+}
+
+/**
+ * Applies the migrations the database lacks, each in its own transaction with its version bump,
+ * and refuses a database from the future. Returns the version before and after.
+ */
+export function migrate(db: Database): { from: number; to: number } {
+  const from = db.pragma("user_version", { simple: true }) as number;
+  if (from > migrations.length) throw new DatabaseTooNewError(from, migrations.length);
+  for (let version = from + 1; version <= migrations.length; version++) {
+    db.transaction(() => {
+      db.exec(migrations[version - 1]!);
+      db.pragma(`user_version = ${version}`);
+    }).immediate();
+  }
+  return { from, to: migrations.length };
+}

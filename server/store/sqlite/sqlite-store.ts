@@ -1,0 +1,353 @@
+import BetterSqlite3, { type Database, type Statement } from "better-sqlite3";
+import { nameKey, type ItemFilter, type ItemView, type NoteRecord, type StatusRecord } from "../../domain.js";
+import { DomainError, nameTaken, notFound } from "../../errors.js";
+import type { ItemPatch, NewItem, NewStatus, StatusPatch, Store } from "../store.js";
+import { migrate } from "./migrations.js";
+import { WriteQueue } from "./write-queue.js";
+
+/** Options for opening a SQLite store. */
+export interface SqliteStoreOptions {
+  /** File path, or ":memory:". */
+  path: string;
+  /** How long a write waits for another process's lock before failing, in ms. */
+  busyTimeoutMs?: number;
+}
+
+interface StatusRow {
+  id: string;
+  name: string;
+  description: string;
+  color: string;
+  kind: number;
+  created_at: number;
+  updated_at: number;
+}
+interface ItemRow {
+  id: string;
+  name: string;
+  description: string;
+  created_at: number;
+  updated_at: number;
+  s_id: string | null;
+  s_name: string | null;
+  s_description: string | null;
+  s_color: string | null;
+  s_kind: number | null;
+  s_created_at: number | null;
+  s_updated_at: number | null;
+}
+interface NoteRow {
+  id: string;
+  item_id: string;
+  text: string;
+  created_at: number;
+  updated_at: number;
+}
+
+const ITEM_SELECT = `
+  SELECT i.id, i.name, i.description, i.created_at, i.updated_at,
+         s.id AS s_id, s.name AS s_name, s.description AS s_description, s.color AS s_color,
+         s.kind AS s_kind, s.created_at AS s_created_at, s.updated_at AS s_updated_at
+  FROM items i LEFT JOIN statuses s ON s.id = i.status_id`;
+
+function toStatus(row: StatusRow): StatusRecord {
+  return {
+    id: row.id,
+    name: row.name,
+    description: row.description,
+    color: row.color,
+    kind: row.kind,
+    created: new Date(row.created_at),
+    updated: new Date(row.updated_at),
+  };
+}
+
+function toNote(row: NoteRow): NoteRecord {
+  return { id: row.id, itemId: row.item_id, text: row.text, created: new Date(row.created_at), updated: new Date(row.updated_at) };
+}
+
+function toItem(row: ItemRow, notes: NoteRecord[] | undefined): ItemView {
+  const status =
+    row.s_id === null
+      ? undefined
+      : toStatus({
+          id: row.s_id,
+          name: row.s_name!,
+          description: row.s_description!,
+          color: row.s_color!,
+          kind: row.s_kind!,
+          created_at: row.s_created_at!,
+          updated_at: row.s_updated_at!,
+        });
+  return {
+    id: row.id,
+    name: row.name,
+    description: row.description,
+    status,
+    notes,
+    created: new Date(row.created_at),
+    updated: new Date(row.updated_at),
+  };
+}
+
+/** Turns a UNIQUE violation on a name into already_exists; anything else is rethrown. */
+function rethrowNameConflict(error: unknown, name: string | undefined): never {
+  if (error instanceof BetterSqlite3.SqliteError && error.code === "SQLITE_CONSTRAINT_UNIQUE" && name !== undefined) {
+    if (error.message.includes("items.name_key")) throw nameTaken("item", name);
+    if (error.message.includes("statuses.name_key")) throw nameTaken("status", name);
+  }
+  throw error;
+}
+
+/**
+ * The embedded store: one SQLite file through better-sqlite3, in WAL mode with
+ * `synchronous=FULL` so that an acknowledged write survives a crash. Reads run directly;
+ * writes go through a group-commit queue.
+ */
+export class SqliteStore implements Store {
+  readonly db: Database;
+  private readonly writes: WriteQueue;
+  private readonly sql: Record<string, Statement>;
+
+  constructor(options: SqliteStoreOptions) {
+    this.db = new BetterSqlite3(options.path);
+    this.db.pragma("journal_mode = WAL");
+    this.db.pragma("synchronous = FULL");
+    this.db.pragma("foreign_keys = ON");
+    this.db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5000}`);
+    migrate(this.db);
+    this.writes = new WriteQueue(this.db);
+    const db = this.db;
+    this.sql = {
+      listStatuses: db.prepare("SELECT * FROM statuses ORDER BY seq"),
+      getStatus: db.prepare("SELECT * FROM statuses WHERE id = ?"),
+      insertStatus: db.prepare(
+        "INSERT INTO statuses (id, name, name_key, description, color, kind, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+      ),
+      updateStatus: db.prepare(
+        `UPDATE statuses SET name = coalesce(?, name), name_key = coalesce(?, name_key), description = coalesce(?, description),
+         color = coalesce(?, color), kind = coalesce(?, kind), updated_at = ? WHERE id = ?`,
+      ),
+      countItemsWithStatus: db.prepare("SELECT count(*) FROM items WHERE status_id = ?").pluck(),
+      deleteStatus: db.prepare("DELETE FROM statuses WHERE id = ?"),
+      listItems: db.prepare(`${ITEM_SELECT} ORDER BY i.seq`),
+      getItem: db.prepare(`${ITEM_SELECT} WHERE i.id = ?`),
+      itemExists: db.prepare("SELECT 1 FROM items WHERE id = ?").pluck(),
+      insertItem: db.prepare(
+        "INSERT INTO items (id, name, name_key, description, status_id, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+      ),
+      updateItem: db.prepare(
+        `UPDATE items SET name = coalesce(?, name), name_key = coalesce(?, name_key), description = coalesce(?, description),
+         status_id = coalesce(?, status_id), updated_at = ? WHERE id = ?`,
+      ),
+      touchItem: db.prepare("UPDATE items SET updated_at = ? WHERE id = ?"),
+      deleteItem: db.prepare("DELETE FROM items WHERE id = ?"),
+      allNotes: db.prepare("SELECT * FROM notes ORDER BY seq"),
+      notesOfItem: db.prepare("SELECT * FROM notes WHERE item_id = ? ORDER BY seq"),
+      getNote: db.prepare("SELECT * FROM notes WHERE id = ?"),
+      insertNote: db.prepare("INSERT INTO notes (id, item_id, text, created_at, updated_at) VALUES (?, ?, ?, ?, ?)"),
+      updateNote: db.prepare("UPDATE notes SET text = ?, updated_at = ? WHERE id = ?"),
+      deleteNote: db.prepare("DELETE FROM notes WHERE id = ?"),
+      getMeta: db.prepare("SELECT value FROM meta WHERE key = ?").pluck(),
+      setMeta: db.prepare("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value"),
+    };
+  }
+
+  async listStatuses(kinds: readonly number[]): Promise<StatusRecord[]> {
+    const all = (this.sql.listStatuses!.all() as StatusRow[]).map(toStatus);
+    return kinds.length === 0 ? all : all.filter((s) => kinds.includes(s.kind));
+  }
+
+  async getStatus(id: string): Promise<StatusRecord | undefined> {
+    return this.readStatus(id);
+  }
+
+  addStatus(status: NewStatus): Promise<StatusRecord> {
+    return this.writes.run(() => this.insertStatus(status));
+  }
+
+  updateStatus(id: string, patch: StatusPatch): Promise<StatusRecord> {
+    return this.writes.run(() => {
+      if (!this.readStatus(id)) throw notFound("status", id);
+      try {
+        this.sql.updateStatus!.run(
+          patch.name ?? null,
+          patch.name === undefined ? null : nameKey(patch.name),
+          patch.description ?? null,
+          patch.color ?? null,
+          patch.kind ?? null,
+          patch.updated.getTime(),
+          id,
+        );
+      } catch (error) {
+        rethrowNameConflict(error, patch.name);
+      }
+      return this.readStatus(id)!;
+    });
+  }
+
+  deleteStatus(id: string): Promise<void> {
+    return this.writes.run(() => {
+      if (!this.readStatus(id)) throw notFound("status", id);
+      const users = this.sql.countItemsWithStatus!.get(id) as number;
+      if (users > 0) {
+        throw new DomainError("failed_precondition", `status is used by ${users} ${users === 1 ? "item" : "items"}`);
+      }
+      this.sql.deleteStatus!.run(id);
+    });
+  }
+
+  async listItems(filter: ItemFilter): Promise<ItemView[]> {
+    let rows = this.sql.listItems!.all() as ItemRow[];
+    if (filter.statusIds.length > 0) rows = rows.filter((r) => r.s_id !== null && filter.statusIds.includes(r.s_id));
+    if (filter.kinds.length > 0) rows = rows.filter((r) => r.s_kind !== null && filter.kinds.includes(r.s_kind));
+    if (!filter.withNotes) return rows.map((r) => toItem(r, undefined));
+    // One query for every note, grouped here: no query per item.
+    const notesByItem = new Map<string, NoteRecord[]>();
+    for (const row of this.sql.allNotes!.all() as NoteRow[]) {
+      const list = notesByItem.get(row.item_id);
+      if (list) list.push(toNote(row));
+      else notesByItem.set(row.item_id, [toNote(row)]);
+    }
+    return rows.map((r) => toItem(r, notesByItem.get(r.id) ?? []));
+  }
+
+  async getItem(id: string, withNotes: boolean): Promise<ItemView | undefined> {
+    return this.readItem(id, withNotes);
+  }
+
+  addItem(item: NewItem): Promise<ItemView> {
+    return this.writes.run(() => {
+      let statusId = item.statusId ?? null;
+      if (item.newStatus) statusId = this.insertStatus(item.newStatus).id;
+      else if (statusId !== null && !this.readStatus(statusId)) throw notFound("status", statusId);
+      const at = item.created.getTime();
+      try {
+        this.sql.insertItem!.run(item.id, item.name, nameKey(item.name), item.description, statusId, at, at);
+      } catch (error) {
+        rethrowNameConflict(error, item.name);
+      }
+      if (item.initialNote) this.insertNote(item.initialNote);
+      return this.readItem(item.id, true)!;
+    });
+  }
+
+  updateItem(id: string, patch: ItemPatch): Promise<ItemView> {
+    return this.writes.run(() => {
+      if (!this.sql.itemExists!.get(id)) throw notFound("item", id);
+      if (patch.statusId !== undefined && !this.readStatus(patch.statusId)) throw notFound("status", patch.statusId);
+      try {
+        this.sql.updateItem!.run(
+          patch.name ?? null,
+          patch.name === undefined ? null : nameKey(patch.name),
+          patch.description ?? null,
+          patch.statusId ?? null,
+          patch.updated.getTime(),
+          id,
+        );
+      } catch (error) {
+        rethrowNameConflict(error, patch.name);
+      }
+      return this.readItem(id, true)!;
+    });
+  }
+
+  deleteItem(id: string): Promise<void> {
+    return this.writes.run(() => {
+      // Notes go with the item through ON DELETE CASCADE, in this same transaction.
+      if (this.sql.deleteItem!.run(id).changes === 0) throw notFound("item", id);
+    });
+  }
+
+  async getNote(id: string): Promise<NoteRecord | undefined> {
+    const row = this.sql.getNote!.get(id) as NoteRow | undefined;
+    return row && toNote(row);
+  }
+
+  async listNotes(itemId: string): Promise<NoteRecord[]> {
+    if (!this.sql.itemExists!.get(itemId)) throw notFound("item", itemId);
+    return (this.sql.notesOfItem!.all(itemId) as NoteRow[]).map(toNote);
+  }
+
+  addNote(note: NoteRecord): Promise<NoteRecord> {
+    return this.writes.run(() => {
+      if (!this.sql.itemExists!.get(note.itemId)) throw notFound("item", note.itemId);
+      this.insertNote(note);
+      this.sql.touchItem!.run(note.updated.getTime(), note.itemId);
+      return note;
+    });
+  }
+
+  updateNote(id: string, text: string, updated: Date): Promise<NoteRecord> {
+    return this.writes.run(() => {
+      const before = this.sql.getNote!.get(id) as NoteRow | undefined;
+      if (!before) throw notFound("note", id);
+      this.sql.updateNote!.run(text, updated.getTime(), id);
+      this.sql.touchItem!.run(updated.getTime(), before.item_id);
+      return toNote(this.sql.getNote!.get(id) as NoteRow);
+    });
+  }
+
+  deleteNote(id: string, at: Date): Promise<void> {
+    return this.writes.run(() => {
+      const before = this.sql.getNote!.get(id) as NoteRow | undefined;
+      if (!before) throw notFound("note", id);
+      this.sql.deleteNote!.run(id);
+      this.sql.touchItem!.run(at.getTime(), before.item_id);
+    });
+  }
+
+  seedDefaultStatuses(defaults: readonly NewStatus[]): Promise<void> {
+    return this.writes.run(() => {
+      if (this.sql.getMeta!.get("default_statuses_seeded")) return;
+      for (const status of defaults) {
+        // A status the user already made under that name wins.
+        try {
+          this.insertStatus(status);
+        } catch (error) {
+          if (!(error instanceof DomainError && error.kind === "already_exists")) throw error;
+        }
+      }
+      this.sql.setMeta!.run("default_statuses_seeded", new Date().toISOString());
+    });
+  }
+
+  async close(): Promise<void> {
+    this.writes.flush();
+    if (this.db.open) this.db.close();
+  }
+
+  private readStatus(id: string): StatusRecord | undefined {
+    const row = this.sql.getStatus!.get(id) as StatusRow | undefined;
+    return row && toStatus(row);
+  }
+
+  private readItem(id: string, withNotes: boolean): ItemView | undefined {
+    const row = this.sql.getItem!.get(id) as ItemRow | undefined;
+    if (!row) return undefined;
+    const notes = withNotes ? (this.sql.notesOfItem!.all(id) as NoteRow[]).map(toNote) : undefined;
+    return toItem(row, notes);
+  }
+
+  private insertStatus(status: NewStatus): StatusRecord {
+    try {
+      this.sql.insertStatus!.run(
+        status.id,
+        status.name,
+        nameKey(status.name),
+        status.description,
+        status.color,
+        status.kind,
+        status.created.getTime(),
+        status.updated.getTime(),
+      );
+    } catch (error) {
+      rethrowNameConflict(error, status.name);
+    }
+    return this.readStatus(status.id)!;
+  }
+
+  private insertNote(note: NoteRecord): void {
+    this.sql.insertNote!.run(note.id, note.itemId, note.text, note.created.getTime(), note.updated.getTime());
+  }
+}

@@ -1,0 +1,78 @@
+import type { Database } from "better-sqlite3";
+
+interface PendingWrite {
+  run: () => unknown;
+  resolve: (value: unknown) => void;
+  reject: (reason: unknown) => void;
+}
+
+/**
+ * Group commit for SQLite. Writes that arrive while the event loop is busy are run together in
+ * one transaction, each inside its own savepoint, and made durable by a single fsync. A write
+ * that throws rolls back only its own savepoint; the others still commit. Every promise settles
+ * after COMMIT has returned, so callers publish changes only once they are durable.
+ */
+export class WriteQueue {
+  private pending: PendingWrite[] = [];
+  private scheduled = false;
+  private readonly begin;
+  private readonly commit;
+  private readonly rollback;
+  private readonly savepoint;
+  private readonly release;
+  private readonly rollbackToSavepoint;
+
+  constructor(private readonly db: Database) {
+    this.begin = db.prepare("BEGIN IMMEDIATE");
+    this.commit = db.prepare("COMMIT");
+    this.rollback = db.prepare("ROLLBACK");
+    this.savepoint = db.prepare("SAVEPOINT write");
+    this.release = db.prepare("RELEASE write");
+    this.rollbackToSavepoint = db.prepare("ROLLBACK TO write");
+  }
+
+  /** Runs `write` (synchronous SQL) in the next group commit; resolves once it is durable. */
+  run<T>(write: () => T): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.pending.push({ run: write, resolve: resolve as (value: unknown) => void, reject });
+      if (!this.scheduled) {
+        this.scheduled = true;
+        setImmediate(() => this.flush());
+      }
+    });
+  }
+
+  /** Runs every pending write now. Called by the scheduler, and by close() to drain. */
+  flush(): void {
+    this.scheduled = false;
+    const batch = this.pending;
+    this.pending = [];
+    if (batch.length === 0) return;
+    const outcomes: Array<{ ok: true; value: unknown } | { ok: false; error: unknown }> = [];
+    try {
+      this.begin.run();
+      for (const write of batch) {
+        this.savepoint.run();
+        try {
+          outcomes.push({ ok: true, value: write.run() });
+          this.release.run();
+        } catch (error) {
+          this.rollbackToSavepoint.run();
+          this.release.run();
+          outcomes.push({ ok: false, error });
+        }
+      }
+      this.commit.run();
+    } catch (error) {
+      // BEGIN or COMMIT failed (disk full, I/O error): nothing in the batch is durable.
+      if (this.db.inTransaction) this.rollback.run();
+      for (const write of batch) write.reject(error);
+      return;
+    }
+    batch.forEach((write, i) => {
+      const outcome = outcomes[i]!;
+      if (outcome.ok) write.resolve(outcome.value);
+      else write.reject(outcome.error);
+    });
+  }
+}

@@ -1,0 +1,78 @@
+import type { ItemFilter, ItemView, NoteRecord, StatusRecord } from "../domain.js";
+
+/** A new status, complete: the service has validated it and given it an id and time. */
+export type NewStatus = StatusRecord;
+
+/** Changes to a status; undefined fields stay as they are. */
+export interface StatusPatch {
+  name?: string;
+  description?: string;
+  color?: string;
+  kind?: number;
+  updated: Date;
+}
+
+/** A new item. `statusId` names an existing status; `newStatus` is created with the item. */
+export interface NewItem {
+  id: string;
+  name: string;
+  description: string;
+  statusId?: string;
+  newStatus?: NewStatus;
+  initialNote?: NoteRecord;
+  created: Date;
+}
+
+/** Changes to an item; undefined fields stay as they are. */
+export interface ItemPatch {
+  name?: string;
+  description?: string;
+  statusId?: string;
+  updated: Date;
+}
+
+/**
+ * The store contract: everything StatusThing keeps, behind one interface, so a store of one's
+ * own can replace the built-in ones. Every write is atomic. Stores report rule violations that
+ * only the data can decide (a taken name, a missing record, a status still in use) by throwing
+ * the `DomainError`s from `errors.ts`; the services validate everything else beforehand.
+ * Lists are in creation order.
+ */
+export interface Store {
+  listStatuses(kinds: readonly number[]): Promise<StatusRecord[]>;
+  getStatus(id: string): Promise<StatusRecord | undefined>;
+  /** Throws already_exists when the name is taken. */
+  addStatus(status: NewStatus): Promise<StatusRecord>;
+  /** Throws not_found, or already_exists when renaming onto a taken name. */
+  updateStatus(id: string, patch: StatusPatch): Promise<StatusRecord>;
+  /** Throws not_found, or failed_precondition while items use the status. */
+  deleteStatus(id: string): Promise<void>;
+
+  listItems(filter: ItemFilter): Promise<ItemView[]>;
+  getItem(id: string, withNotes: boolean): Promise<ItemView | undefined>;
+  /** Throws already_exists for a taken item or status name, not_found for a missing status. */
+  addItem(item: NewItem): Promise<ItemView>;
+  /** Throws not_found (item or status) or already_exists. */
+  updateItem(id: string, patch: ItemPatch): Promise<ItemView>;
+  /** Deletes the item and its notes together. Throws not_found. */
+  deleteItem(id: string): Promise<void>;
+
+  getNote(id: string): Promise<NoteRecord | undefined>;
+  /** Throws not_found when the item does not exist. */
+  listNotes(itemId: string): Promise<NoteRecord[]>;
+  /** Throws not_found when the item does not exist. Adding, editing or deleting a note updates its item. */
+  addNote(note: NoteRecord): Promise<NoteRecord>;
+  /** Throws not_found. */
+  updateNote(id: string, text: string, updated: Date): Promise<NoteRecord>;
+  /** Throws not_found. `at` is the change time, which the note's item takes as updated. */
+  deleteNote(id: string, at: Date): Promise<void>;
+
+  /**
+   * Creates the default statuses if this store has never had them, exactly once in its life
+   * (deleting them later does not bring them back). Safe to call on every start.
+   */
+  seedDefaultStatuses(defaults: readonly NewStatus[]): Promise<void>;
+
+  /** Finishes pending writes and releases the store. */
+  close(): Promise<void>;
+}
