@@ -35,6 +35,23 @@ export function serve(app: App, address: string): Promise<RunningServer> {
   const h1 = http.createServer({ keepAliveTimeout: 5_000 }, app.handle);
   const h2 = http2.createServer({}, app.handle);
   const sockets = new Set<net.Socket>();
+  // HTTP/1.1 sockets with the number of requests in flight on each, to close idle ones at shutdown.
+  const h1Active = new Map<net.Socket, number>();
+  let closing = false;
+  h1.on("request", (req: http.IncomingMessage, res: http.ServerResponse) => {
+    const socket = req.socket;
+    h1Active.set(socket, (h1Active.get(socket) ?? 0) + 1);
+    if (closing) res.shouldKeepAlive = false;
+    res.once("close", () => {
+      const left = (h1Active.get(socket) ?? 1) - 1;
+      h1Active.set(socket, left);
+      if (closing && left === 0) socket.end();
+    });
+  });
+  h1.on("connection", (socket: net.Socket) => {
+    h1Active.set(socket, 0);
+    socket.once("close", () => h1Active.delete(socket));
+  });
   const sessions = new Set<http2.Http2Session>();
   h2.on("session", (session) => {
     sessions.add(session);
@@ -65,30 +82,28 @@ export function serve(app: App, address: string): Promise<RunningServer> {
       front.off("error", reject);
       const bound = front.address() as net.AddressInfo;
       const urlHost = bound.family === "IPv6" ? `[${bound.address}]` : bound.address;
-      let closing: Promise<void> | undefined;
+      let closed: Promise<void> | undefined;
       resolve({
         host: bound.address,
         port: bound.port,
         url: `http://${urlHost}:${bound.port}`,
         close(graceMs = 5_000) {
-          closing ??= (async () => {
+          closed ??= (async () => {
+            closing = true;
             const stopped = new Promise<void>((done) => front.close(() => done()));
             // Ending streams first lets watchers see a clean end and reconnect elsewhere.
             app.beginShutdown();
-            h1.closeIdleConnections();
+            for (const [socket, active] of h1Active) if (active === 0) socket.end();
             for (const session of sessions) session.close();
             const deadline = setTimeout(() => {
               for (const socket of sockets) socket.destroy();
             }, graceMs);
-            // Keep-alive connections close after their in-flight request.
-            const idleSweep = setInterval(() => h1.closeIdleConnections(), 50);
             await stopped;
             clearTimeout(deadline);
-            clearInterval(idleSweep);
             // Only now: in-flight writes have finished, so none is lost.
             await app.close();
           })();
-          return closing;
+          return closed;
         },
       });
     });
