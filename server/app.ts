@@ -16,6 +16,8 @@ import { ItemsService } from "./service/items.js";
 import { NotesService } from "./service/notes.js";
 import { StatusesService } from "./service/statuses.js";
 import type { Store } from "./store/store.js";
+import { ChangeHub, type ChangeHubOptions } from "./live/change-hub.js";
+import { handleWatchItems, WATCH_ITEMS_PATH } from "./live/watch-http.js";
 
 /** What an app is built from. */
 export interface AppOptions {
@@ -25,6 +27,8 @@ export interface AppOptions {
   devmode?: boolean;
   /** The clock; tests may pin it. */
   now?: () => Date;
+  /** Live-update tuning (heartbeat interval, per-watcher limits, retention). */
+  hub?: Partial<ChangeHubOptions>;
 }
 
 /** A built StatusThing: a request handler for HTTP/1.1 and HTTP/2, and how to stop it. */
@@ -33,6 +37,8 @@ export interface App {
   handle(req: NodeRequest, res: NodeResponse): void;
   /** The services the app serves, e.g. for reflection or auth checks. */
   readonly services: readonly DescService[];
+  /** The live-update hub: revision and watchers, for health and metrics. */
+  readonly hub: ChangeHub;
   /** Tells open streams to end, so clients reconnect elsewhere; in-flight unary calls go on. */
   beginShutdown(): void;
   /** Finishes pending writes and releases the store. Call once no request is in flight. */
@@ -48,11 +54,13 @@ export const API_SERVICES: readonly DescService[] = [ItemsApi, StatusApi, NotesA
  */
 export async function createApp(options: AppOptions): Promise<App> {
   const { store, logger } = options;
-  const deps: ServiceDeps = { store, now: options.now ?? (() => new Date()), afterCommit: () => {} };
+  const hub = new ChangeHub(store, logger, options.hub);
+  const deps: ServiceDeps = { store, now: options.now ?? (() => new Date()), afterCommit: () => void hub.poke() };
   const statuses = new StatusesService(deps);
   const items = new ItemsService(deps, statuses);
   const notes = new NotesService(deps);
   await statuses.seedDefaults();
+  await hub.start();
 
   const shutdown = new AbortController();
   // Links each HTTP request to what its RPC reports, for the request log.
@@ -74,18 +82,26 @@ export async function createApp(options: AppOptions): Promise<App> {
 
   return {
     services: API_SERVICES,
+    hub,
     handle(req, res) {
       const record: CallRecord = {};
       callRecords.set(req, record);
       logRequest(logger, req, res, record);
-      if (req.url === "/healthz" && (req.method === "GET" || req.method === "HEAD")) {
-        sendJson(res, 200, { status: "ok" });
+      const path = (req.url ?? "").split("?", 1)[0];
+      if (path === WATCH_ITEMS_PATH) {
+        handleWatchItems(req, res, hub, record);
+        return;
+      }
+      if (path === "/healthz" && (req.method === "GET" || req.method === "HEAD")) {
+        sendJson(res, 200, { status: "ok", revision: hub.currentRevision, watchers: hub.watchersByProtocol() });
         return;
       }
       connectHandler(req, res);
     },
     beginShutdown() {
       shutdown.abort();
+      logger.info({ revision: hub.currentRevision, watchers: hub.watchersByProtocol() }, "ending watch streams");
+      hub.close();
     },
     async close() {
       shutdown.abort();

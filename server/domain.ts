@@ -49,3 +49,25 @@ export interface ItemFilter {
 export function nameKey(name: string): string {
   return name.trim().normalize("NFC").toLowerCase();
 }
+
+/**
+ * One committed change, as the change log keeps it. `revision` increases by one per change,
+ * in commit order. Item changes carry the whole item after the change, notes included, so a
+ * watcher never has to read the store again; a status change is followed in the log by a change
+ * of every item that shows that status.
+ */
+export type ChangeRecord =
+  | { revision: number; kind: "item_upsert"; item: ItemView }
+  | { revision: number; kind: "item_delete"; id: string }
+  | { revision: number; kind: "status_upsert"; status: StatusRecord }
+  | { revision: number; kind: "status_delete"; id: string };
+
+/** A change before the log has numbered it. */
+export type UnnumberedChange = ChangeRecord extends infer C ? (C extends { revision: number } ? Omit<C, "revision"> : never) : never;
+
+/** Everything at one revision: the state a watcher starts from. Items carry their notes. */
+export interface StoreSnapshot {
+  revision: number;
+  items: ItemView[];
+  statuses: StatusRecord[];
+}

@@ -1,4 +1,4 @@
-import type { ItemFilter, ItemView, NoteRecord, StatusRecord } from "../domain.js";
+import type { ChangeRecord, ItemFilter, ItemView, NoteRecord, StatusRecord, StoreSnapshot } from "../domain.js";
 
 /** A new status, complete: the service has validated it and given it an id and time. */
 export type NewStatus = StatusRecord;
@@ -37,6 +37,9 @@ export interface ItemPatch {
  * only the data can decide (a taken name, a missing record, a status still in use) by throwing
  * the `DomainError`s from `errors.ts`; the services validate everything else beforehand.
  * Lists are in creation order.
+ *
+ * Every write also appends its changes to the change log, in the same transaction, numbered by
+ * a revision that increases in commit order (see `ChangeRecord` for what each write logs).
  */
 export interface Store {
   listStatuses(kinds: readonly number[]): Promise<StatusRecord[]>;
@@ -72,6 +75,21 @@ export interface Store {
    * (deleting them later does not bring them back). Safe to call on every start.
    */
   seedDefaultStatuses(defaults: readonly NewStatus[]): Promise<void>;
+
+  /** Changes with revision > `afterRevision`, oldest first, at most `limit`. */
+  readChanges(afterRevision: number, limit: number): Promise<ChangeRecord[]>;
+  /**
+   * The retained range of the change log: `oldest` is the first revision still readable
+   * (latest + 1 when none is), `latest` the newest committed (0 when there was none).
+   */
+  changeLogBounds(): Promise<{ oldest: number; latest: number }>;
+  /** Every item (with notes) and status at one consistent revision. */
+  snapshot(): Promise<StoreSnapshot>;
+  /**
+   * Deletes log entries that are both outside the newest `keepLatest` and older than
+   * `keepSince`: whichever rule keeps more wins. Returns how many were deleted.
+   */
+  pruneChanges(keepLatest: number, keepSince: Date): Promise<number>;
 
   /** Finishes pending writes and releases the store. */
   close(): Promise<void>;

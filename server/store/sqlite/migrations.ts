@@ -44,6 +44,17 @@ export const migrations: readonly string[] = [
     value TEXT NOT NULL
   );
   `,
+  // 2: the change log. AUTOINCREMENT never reuses a revision, even after pruning.
+  `
+  CREATE TABLE changes (
+    revision   INTEGER PRIMARY KEY AUTOINCREMENT,
+    at         INTEGER NOT NULL,
+    kind       TEXT    NOT NULL,
+    entity_id  TEXT    NOT NULL,
+    payload    TEXT    NOT NULL
+  );
+  CREATE INDEX changes_by_time ON changes(at);
+  `,
 ];
 
 /** Thrown when the database was written by a newer StatusThing than this one. */

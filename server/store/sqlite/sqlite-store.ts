@@ -1,5 +1,15 @@
 import BetterSqlite3, { type Database, type Statement } from "better-sqlite3";
-import { nameKey, type ItemFilter, type ItemView, type NoteRecord, type StatusRecord } from "../../domain.js";
+import {
+  nameKey,
+  type ChangeRecord,
+  type ItemFilter,
+  type ItemView,
+  type NoteRecord,
+  type StatusRecord,
+  type StoreSnapshot,
+  type UnnumberedChange,
+} from "../../domain.js";
+import { decodeChange, encodeChangePayload } from "../change-codec.js";
 import { DomainError, nameTaken, notFound } from "../../errors.js";
 import type { ItemPatch, NewItem, NewStatus, StatusPatch, Store } from "../store.js";
 import { migrate } from "./migrations.js";
@@ -148,6 +158,12 @@ export class SqliteStore implements Store {
       insertNote: db.prepare("INSERT INTO notes (id, item_id, text, created_at, updated_at) VALUES (?, ?, ?, ?, ?)"),
       updateNote: db.prepare("UPDATE notes SET text = ?, updated_at = ? WHERE id = ?"),
       deleteNote: db.prepare("DELETE FROM notes WHERE id = ?"),
+      insertChange: db.prepare("INSERT INTO changes (at, kind, entity_id, payload) VALUES (?, ?, ?, ?)"),
+      readChanges: db.prepare("SELECT revision, kind, entity_id, payload FROM changes WHERE revision > ? ORDER BY revision LIMIT ?"),
+      oldestChange: db.prepare("SELECT min(revision) FROM changes").pluck(),
+      latestRevision: db.prepare("SELECT coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'changes'), 0)").pluck(),
+      pruneChanges: db.prepare("DELETE FROM changes WHERE revision <= ? AND at < ?"),
+      itemsWithStatus: db.prepare("SELECT id FROM items WHERE status_id = ? ORDER BY seq").pluck(),
       getMeta: db.prepare("SELECT value FROM meta WHERE key = ?").pluck(),
       setMeta: db.prepare("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value"),
     };
@@ -163,7 +179,11 @@ export class SqliteStore implements Store {
   }
 
   addStatus(status: NewStatus): Promise<StatusRecord> {
-    return this.writes.run(() => this.insertStatus(status));
+    return this.writes.run(() => {
+      const created = this.insertStatus(status);
+      this.logChange({ kind: "status_upsert", status: created });
+      return created;
+    });
   }
 
   updateStatus(id: string, patch: StatusPatch): Promise<StatusRecord> {
@@ -182,7 +202,11 @@ export class SqliteStore implements Store {
       } catch (error) {
         rethrowNameConflict(error, patch.name);
       }
-      return this.readStatus(id)!;
+      const status = this.readStatus(id)!;
+      this.logChange({ kind: "status_upsert", status });
+      // Items show their status: each one that shows this status changed too.
+      for (const itemId of this.sql.itemsWithStatus!.all(id) as string[]) this.logItem(itemId);
+      return status;
     });
   }
 
@@ -194,6 +218,7 @@ export class SqliteStore implements Store {
         throw new DomainError("failed_precondition", `status is used by ${users} ${users === 1 ? "item" : "items"}`);
       }
       this.sql.deleteStatus!.run(id);
+      this.logChange({ kind: "status_delete", id });
     });
   }
 
@@ -219,8 +244,11 @@ export class SqliteStore implements Store {
   addItem(item: NewItem): Promise<ItemView> {
     return this.writes.run(() => {
       let statusId = item.statusId ?? null;
-      if (item.newStatus) statusId = this.insertStatus(item.newStatus).id;
-      else if (statusId !== null && !this.readStatus(statusId)) throw notFound("status", statusId);
+      if (item.newStatus) {
+        const status = this.insertStatus(item.newStatus);
+        this.logChange({ kind: "status_upsert", status });
+        statusId = status.id;
+      } else if (statusId !== null && !this.readStatus(statusId)) throw notFound("status", statusId);
       const at = item.created.getTime();
       try {
         this.sql.insertItem!.run(item.id, item.name, nameKey(item.name), item.description, statusId, at, at);
@@ -228,7 +256,7 @@ export class SqliteStore implements Store {
         rethrowNameConflict(error, item.name);
       }
       if (item.initialNote) this.insertNote(item.initialNote);
-      return this.readItem(item.id, true)!;
+      return this.logItem(item.id);
     });
   }
 
@@ -248,7 +276,7 @@ export class SqliteStore implements Store {
       } catch (error) {
         rethrowNameConflict(error, patch.name);
       }
-      return this.readItem(id, true)!;
+      return this.logItem(id);
     });
   }
 
@@ -256,6 +284,7 @@ export class SqliteStore implements Store {
     return this.writes.run(() => {
       // Notes go with the item through ON DELETE CASCADE, in this same transaction.
       if (this.sql.deleteItem!.run(id).changes === 0) throw notFound("item", id);
+      this.logChange({ kind: "item_delete", id });
     });
   }
 
@@ -274,6 +303,7 @@ export class SqliteStore implements Store {
       if (!this.sql.itemExists!.get(note.itemId)) throw notFound("item", note.itemId);
       this.insertNote(note);
       this.sql.touchItem!.run(note.updated.getTime(), note.itemId);
+      this.logItem(note.itemId);
       return note;
     });
   }
@@ -284,6 +314,7 @@ export class SqliteStore implements Store {
       if (!before) throw notFound("note", id);
       this.sql.updateNote!.run(text, updated.getTime(), id);
       this.sql.touchItem!.run(updated.getTime(), before.item_id);
+      this.logItem(before.item_id);
       return toNote(this.sql.getNote!.get(id) as NoteRow);
     });
   }
@@ -294,6 +325,7 @@ export class SqliteStore implements Store {
       if (!before) throw notFound("note", id);
       this.sql.deleteNote!.run(id);
       this.sql.touchItem!.run(at.getTime(), before.item_id);
+      this.logItem(before.item_id);
     });
   }
 
@@ -303,7 +335,7 @@ export class SqliteStore implements Store {
       for (const status of defaults) {
         // A status the user already made under that name wins.
         try {
-          this.insertStatus(status);
+          this.logChange({ kind: "status_upsert", status: this.insertStatus(status) });
         } catch (error) {
           if (!(error instanceof DomainError && error.kind === "already_exists")) throw error;
         }
@@ -312,9 +344,52 @@ export class SqliteStore implements Store {
     });
   }
 
+  async readChanges(afterRevision: number, limit: number): Promise<ChangeRecord[]> {
+    const rows = this.sql.readChanges!.all(afterRevision, limit) as Array<{ revision: number; kind: string; entity_id: string; payload: string }>;
+    return rows.map((r) => decodeChange(r.revision, r.kind, r.entity_id, r.payload));
+  }
+
+  async changeLogBounds(): Promise<{ oldest: number; latest: number }> {
+    return this.readBounds();
+  }
+
+  async snapshot(): Promise<StoreSnapshot> {
+    // One synchronous read: no write can interleave, so the state is exactly that of `revision`.
+    const { latest } = this.readBounds();
+    const items = await this.listItems({ statusIds: [], kinds: [], withNotes: true });
+    const statuses = await this.listStatuses([]);
+    return { revision: latest, items, statuses };
+  }
+
+  pruneChanges(keepLatest: number, keepSince: Date): Promise<number> {
+    return this.writes.run(() => {
+      const { latest } = this.readBounds();
+      return this.sql.pruneChanges!.run(latest - keepLatest, keepSince.getTime()).changes;
+    });
+  }
+
   async close(): Promise<void> {
     this.writes.flush();
     if (this.db.open) this.db.close();
+  }
+
+  private readBounds(): { oldest: number; latest: number } {
+    const latest = this.sql.latestRevision!.get() as number;
+    const oldest = (this.sql.oldestChange!.get() as number | null) ?? latest + 1;
+    return { oldest, latest };
+  }
+
+  /** Appends a change to the log; call inside a write, so it commits with the change. */
+  private logChange(change: UnnumberedChange): void {
+    const { kind, entityId, payload } = encodeChangePayload(change);
+    this.sql.insertChange!.run(Date.now(), kind, entityId, payload);
+  }
+
+  /** Logs an item's current state (with notes) as changed, and returns it. */
+  private logItem(id: string): ItemView {
+    const item = this.readItem(id, true)!;
+    this.logChange({ kind: "item_upsert", item });
+    return item;
   }
 
   private readStatus(id: string): StatusRecord | undefined {

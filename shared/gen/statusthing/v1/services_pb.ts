@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file statusthing/v1/services.proto.
  */
 export const file_statusthing_v1_services: GenFile = /*@__PURE__*/
-  fileDesc("Ch1zdGF0dXN0aGluZy92MS9zZXJ2aWNlcy5wcm90bxIOc3RhdHVzdGhpbmcudjEiIQoOR2V0SXRlbVJlcXVlc3QSDwoHaXRlbV9pZBgBIAEoCSI1Cg9HZXRJdGVtUmVzcG9uc2USIgoEaXRlbRgBIAEoCzIULnN0YXR1c3RoaW5nLnYxLkl0ZW0iYwoQTGlzdEl0ZW1zUmVxdWVzdBISCgpzdGF0dXNfaWRzGAEgAygJEikKBWtpbmRzGAIgAygOMhouc3RhdHVzdGhpbmcudjEuU3RhdHVzS2luZBIQCghleHRlbmRlZBgOIAEoCCI4ChFMaXN0SXRlbXNSZXNwb25zZRIjCgVpdGVtcxgBIAMoCzIULnN0YXR1c3RoaW5nLnYxLkl0ZW0imQEKDkFkZEl0ZW1SZXF1ZXN0EgwKBG5hbWUYASABKAkSEwoLZGVzY3JpcHRpb24YAiABKAkSGQoRaW5pdGlhbF9zdGF0dXNfaWQYAyABKAkSLgoOaW5pdGlhbF9zdGF0dXMYBCABKAsyFi5zdGF0dXN0aGluZy52MS5TdGF0dXMSGQoRaW5pdGlhbF9ub3RlX3RleHQYBSABKAkiNQoPQWRkSXRlbVJlc3BvbnNlEiIKBGl0ZW0YASABKAsyFC5zdGF0dXN0aGluZy52MS5JdGVtIloKEVVwZGF0ZUl0ZW1SZXF1ZXN0Eg8KB2l0ZW1faWQYASABKAkSDAoEbmFtZRgCIAEoCRITCgtkZXNjcmlwdGlvbhgDIAEoCRIRCglzdGF0dXNfaWQYBCABKAkiFAoSVXBkYXRlSXRlbVJlc3BvbnNlIiQKEURlbGV0ZUl0ZW1SZXF1ZXN0Eg8KB2l0ZW1faWQYASABKAkiFAoSRGVsZXRlSXRlbVJlc3BvbnNlIiUKEEdldFN0YXR1c1JlcXVlc3QSEQoJc3RhdHVzX2lkGAEgASgJIjsKEUdldFN0YXR1c1Jlc3BvbnNlEiYKBnN0YXR1cxgBIAEoCzIWLnN0YXR1c3RoaW5nLnYxLlN0YXR1cyI+ChFMaXN0U3RhdHVzUmVxdWVzdBIpCgVraW5kcxgBIAMoDjIaLnN0YXR1c3RoaW5nLnYxLlN0YXR1c0tpbmQiPgoSTGlzdFN0YXR1c1Jlc3BvbnNlEigKCHN0YXR1c2VzGAEgAygLMhYuc3RhdHVzdGhpbmcudjEuU3RhdHVzIm4KEEFkZFN0YXR1c1JlcXVlc3QSDAoEbmFtZRgBIAEoCRITCgtkZXNjcmlwdGlvbhgCIAEoCRINCgVjb2xvchgDIAEoCRIoCgRraW5kGAQgASgOMhouc3RhdHVzdGhpbmcudjEuU3RhdHVzS2luZCI7ChFBZGRTdGF0dXNSZXNwb25zZRImCgZzdGF0dXMYASABKAsyFi5zdGF0dXN0aGluZy52MS5TdGF0dXMihAEKE1VwZGF0ZVN0YXR1c1JlcXVlc3QSEQoJc3RhdHVzX2lkGAEgASgJEgwKBG5hbWUYAiABKAkSEwoLZGVzY3JpcHRpb24YAyABKAkSDQoFY29sb3IYBCABKAkSKAoEa2luZBgFIAEoDjIaLnN0YXR1c3RoaW5nLnYxLlN0YXR1c0tpbmQiFgoUVXBkYXRlU3RhdHVzUmVzcG9uc2UiKAoTRGVsZXRlU3RhdHVzUmVxdWVzdBIRCglzdGF0dXNfaWQYASABKAkiFgoURGVsZXRlU3RhdHVzUmVzcG9uc2UiIQoOR2V0Tm90ZVJlcXVlc3QSDwoHbm90ZV9pZBgBIAEoCSI1Cg9HZXROb3RlUmVzcG9uc2USIgoEbm90ZRgBIAEoCzIULnN0YXR1c3RoaW5nLnYxLk5vdGUiIwoQTGlzdE5vdGVzUmVxdWVzdBIPCgdpdGVtX2lkGAEgASgJIjgKEUxpc3ROb3Rlc1Jlc3BvbnNlEiMKBW5vdGVzGAEgAygLMhQuc3RhdHVzdGhpbmcudjEuTm90ZSI0Cg5BZGROb3RlUmVxdWVzdBIPCgdpdGVtX2lkGAEgASgJEhEKCW5vdGVfdGV4dBgCIAEoCSI1Cg9BZGROb3RlUmVzcG9uc2USIgoEbm90ZRgBIAEoCzIULnN0YXR1c3RoaW5nLnYxLk5vdGUiNwoRVXBkYXRlTm90ZVJlcXVlc3QSDwoHbm90ZV9pZBgBIAEoCRIRCglub3RlX3RleHQYAiABKAkiFAoSVXBkYXRlTm90ZVJlc3BvbnNlIiQKEURlbGV0ZU5vdGVSZXF1ZXN0Eg8KB25vdGVfaWQYASABKAkiFAoSRGVsZXRlTm90ZVJlc3BvbnNlMqwDCgxJdGVtc1NlcnZpY2USTwoHR2V0SXRlbRIeLnN0YXR1c3RoaW5nLnYxLkdldEl0ZW1SZXF1ZXN0Gh8uc3RhdHVzdGhpbmcudjEuR2V0SXRlbVJlc3BvbnNlIgOQAgESVQoJTGlzdEl0ZW1zEiAuc3RhdHVzdGhpbmcudjEuTGlzdEl0ZW1zUmVxdWVzdBohLnN0YXR1c3RoaW5nLnYxLkxpc3RJdGVtc1Jlc3BvbnNlIgOQAgESSgoHQWRkSXRlbRIeLnN0YXR1c3RoaW5nLnYxLkFkZEl0ZW1SZXF1ZXN0Gh8uc3RhdHVzdGhpbmcudjEuQWRkSXRlbVJlc3BvbnNlElMKClVwZGF0ZUl0ZW0SIS5zdGF0dXN0aGluZy52MS5VcGRhdGVJdGVtUmVxdWVzdBoiLnN0YXR1c3RoaW5nLnYxLlVwZGF0ZUl0ZW1SZXNwb25zZRJTCgpEZWxldGVJdGVtEiEuc3RhdHVzdGhpbmcudjEuRGVsZXRlSXRlbVJlcXVlc3QaIi5zdGF0dXN0aGluZy52MS5EZWxldGVJdGVtUmVzcG9uc2UyyAMKDVN0YXR1c1NlcnZpY2USVQoJR2V0U3RhdHVzEiAuc3RhdHVzdGhpbmcudjEuR2V0U3RhdHVzUmVxdWVzdBohLnN0YXR1c3RoaW5nLnYxLkdldFN0YXR1c1Jlc3BvbnNlIgOQAgESWAoKTGlzdFN0YXR1cxIhLnN0YXR1c3RoaW5nLnYxLkxpc3RTdGF0dXNSZXF1ZXN0GiIuc3RhdHVzdGhpbmcudjEuTGlzdFN0YXR1c1Jlc3BvbnNlIgOQAgESUAoJQWRkU3RhdHVzEiAuc3RhdHVzdGhpbmcudjEuQWRkU3RhdHVzUmVxdWVzdBohLnN0YXR1c3RoaW5nLnYxLkFkZFN0YXR1c1Jlc3BvbnNlElkKDFVwZGF0ZVN0YXR1cxIjLnN0YXR1c3RoaW5nLnYxLlVwZGF0ZVN0YXR1c1JlcXVlc3QaJC5zdGF0dXN0aGluZy52MS5VcGRhdGVTdGF0dXNSZXNwb25zZRJZCgxEZWxldGVTdGF0dXMSIy5zdGF0dXN0aGluZy52MS5EZWxldGVTdGF0dXNSZXF1ZXN0GiQuc3RhdHVzdGhpbmcudjEuRGVsZXRlU3RhdHVzUmVzcG9uc2UyrAMKDE5vdGVzU2VydmljZRJPCgdHZXROb3RlEh4uc3RhdHVzdGhpbmcudjEuR2V0Tm90ZVJlcXVlc3QaHy5zdGF0dXN0aGluZy52MS5HZXROb3RlUmVzcG9uc2UiA5ACARJVCglMaXN0Tm90ZXMSIC5zdGF0dXN0aGluZy52MS5MaXN0Tm90ZXNSZXF1ZXN0GiEuc3RhdHVzdGhpbmcudjEuTGlzdE5vdGVzUmVzcG9uc2UiA5ACARJKCgdBZGROb3RlEh4uc3RhdHVzdGhpbmcudjEuQWRkTm90ZVJlcXVlc3QaHy5zdGF0dXN0aGluZy52MS5BZGROb3RlUmVzcG9uc2USUwoKVXBkYXRlTm90ZRIhLnN0YXR1c3RoaW5nLnYxLlVwZGF0ZU5vdGVSZXF1ZXN0GiIuc3RhdHVzdGhpbmcudjEuVXBkYXRlTm90ZVJlc3BvbnNlElMKCkRlbGV0ZU5vdGUSIS5zdGF0dXN0aGluZy52MS5EZWxldGVOb3RlUmVxdWVzdBoiLnN0YXR1c3RoaW5nLnYxLkRlbGV0ZU5vdGVSZXNwb25zZWIGcHJvdG8z", [file_statusthing_v1_types]);
+  fileDesc("Ch1zdGF0dXN0aGluZy92MS9zZXJ2aWNlcy5wcm90bxIOc3RhdHVzdGhpbmcudjEiIQoOR2V0SXRlbVJlcXVlc3QSDwoHaXRlbV9pZBgBIAEoCSI1Cg9HZXRJdGVtUmVzcG9uc2USIgoEaXRlbRgBIAEoCzIULnN0YXR1c3RoaW5nLnYxLkl0ZW0iYwoQTGlzdEl0ZW1zUmVxdWVzdBISCgpzdGF0dXNfaWRzGAEgAygJEikKBWtpbmRzGAIgAygOMhouc3RhdHVzdGhpbmcudjEuU3RhdHVzS2luZBIQCghleHRlbmRlZBgOIAEoCCI4ChFMaXN0SXRlbXNSZXNwb25zZRIjCgVpdGVtcxgBIAMoCzIULnN0YXR1c3RoaW5nLnYxLkl0ZW0imQEKDkFkZEl0ZW1SZXF1ZXN0EgwKBG5hbWUYASABKAkSEwoLZGVzY3JpcHRpb24YAiABKAkSGQoRaW5pdGlhbF9zdGF0dXNfaWQYAyABKAkSLgoOaW5pdGlhbF9zdGF0dXMYBCABKAsyFi5zdGF0dXN0aGluZy52MS5TdGF0dXMSGQoRaW5pdGlhbF9ub3RlX3RleHQYBSABKAkiNQoPQWRkSXRlbVJlc3BvbnNlEiIKBGl0ZW0YASABKAsyFC5zdGF0dXN0aGluZy52MS5JdGVtIloKEVVwZGF0ZUl0ZW1SZXF1ZXN0Eg8KB2l0ZW1faWQYASABKAkSDAoEbmFtZRgCIAEoCRITCgtkZXNjcmlwdGlvbhgDIAEoCRIRCglzdGF0dXNfaWQYBCABKAkiFAoSVXBkYXRlSXRlbVJlc3BvbnNlIiQKEURlbGV0ZUl0ZW1SZXF1ZXN0Eg8KB2l0ZW1faWQYASABKAkiFAoSRGVsZXRlSXRlbVJlc3BvbnNlInwKEVdhdGNoSXRlbXNSZXF1ZXN0EhIKCnN0YXR1c19pZHMYASADKAkSKQoFa2luZHMYAiADKA4yGi5zdGF0dXN0aGluZy52MS5TdGF0dXNLaW5kEhYKDnNpbmNlX3JldmlzaW9uGAMgASgEEhAKCGV4dGVuZGVkGA4gASgIIqkCChJXYXRjaEl0ZW1zUmVzcG9uc2USEAoIcmV2aXNpb24YASABKAQSMQoIc25hcHNob3QYAiABKAsyHS5zdGF0dXN0aGluZy52MS5XYXRjaFNuYXBzaG90SAASLAoMaXRlbV9jaGFuZ2VkGAMgASgLMhQuc3RhdHVzdGhpbmcudjEuSXRlbUgAEhYKDGl0ZW1fcmVtb3ZlZBgEIAEoCUgAEjAKDnN0YXR1c19jaGFuZ2VkGAUgASgLMhYuc3RhdHVzdGhpbmcudjEuU3RhdHVzSAASGAoOc3RhdHVzX3JlbW92ZWQYBiABKAlIABIzCgloZWFydGJlYXQYByABKAsyHi5zdGF0dXN0aGluZy52MS5XYXRjaEhlYXJ0YmVhdEgAQgcKBWV2ZW50Im0KDVdhdGNoU25hcHNob3QSIwoFaXRlbXMYASADKAsyFC5zdGF0dXN0aGluZy52MS5JdGVtEigKCHN0YXR1c2VzGAIgAygLMhYuc3RhdHVzdGhpbmcudjEuU3RhdHVzEg0KBXJlc2V0GAMgASgIIhAKDldhdGNoSGVhcnRiZWF0IiUKEEdldFN0YXR1c1JlcXVlc3QSEQoJc3RhdHVzX2lkGAEgASgJIjsKEUdldFN0YXR1c1Jlc3BvbnNlEiYKBnN0YXR1cxgBIAEoCzIWLnN0YXR1c3RoaW5nLnYxLlN0YXR1cyI+ChFMaXN0U3RhdHVzUmVxdWVzdBIpCgVraW5kcxgBIAMoDjIaLnN0YXR1c3RoaW5nLnYxLlN0YXR1c0tpbmQiPgoSTGlzdFN0YXR1c1Jlc3BvbnNlEigKCHN0YXR1c2VzGAEgAygLMhYuc3RhdHVzdGhpbmcudjEuU3RhdHVzIm4KEEFkZFN0YXR1c1JlcXVlc3QSDAoEbmFtZRgBIAEoCRITCgtkZXNjcmlwdGlvbhgCIAEoCRINCgVjb2xvchgDIAEoCRIoCgRraW5kGAQgASgOMhouc3RhdHVzdGhpbmcudjEuU3RhdHVzS2luZCI7ChFBZGRTdGF0dXNSZXNwb25zZRImCgZzdGF0dXMYASABKAsyFi5zdGF0dXN0aGluZy52MS5TdGF0dXMihAEKE1VwZGF0ZVN0YXR1c1JlcXVlc3QSEQoJc3RhdHVzX2lkGAEgASgJEgwKBG5hbWUYAiABKAkSEwoLZGVzY3JpcHRpb24YAyABKAkSDQoFY29sb3IYBCABKAkSKAoEa2luZBgFIAEoDjIaLnN0YXR1c3RoaW5nLnYxLlN0YXR1c0tpbmQiFgoUVXBkYXRlU3RhdHVzUmVzcG9uc2UiKAoTRGVsZXRlU3RhdHVzUmVxdWVzdBIRCglzdGF0dXNfaWQYASABKAkiFgoURGVsZXRlU3RhdHVzUmVzcG9uc2UiIQoOR2V0Tm90ZVJlcXVlc3QSDwoHbm90ZV9pZBgBIAEoCSI1Cg9HZXROb3RlUmVzcG9uc2USIgoEbm90ZRgBIAEoCzIULnN0YXR1c3RoaW5nLnYxLk5vdGUiIwoQTGlzdE5vdGVzUmVxdWVzdBIPCgdpdGVtX2lkGAEgASgJIjgKEUxpc3ROb3Rlc1Jlc3BvbnNlEiMKBW5vdGVzGAEgAygLMhQuc3RhdHVzdGhpbmcudjEuTm90ZSI0Cg5BZGROb3RlUmVxdWVzdBIPCgdpdGVtX2lkGAEgASgJEhEKCW5vdGVfdGV4dBgCIAEoCSI1Cg9BZGROb3RlUmVzcG9uc2USIgoEbm90ZRgBIAEoCzIULnN0YXR1c3RoaW5nLnYxLk5vdGUiNwoRVXBkYXRlTm90ZVJlcXVlc3QSDwoHbm90ZV9pZBgBIAEoCRIRCglub3RlX3RleHQYAiABKAkiFAoSVXBkYXRlTm90ZVJlc3BvbnNlIiQKEURlbGV0ZU5vdGVSZXF1ZXN0Eg8KB25vdGVfaWQYASABKAkiFAoSRGVsZXRlTm90ZVJlc3BvbnNlMogECgxJdGVtc1NlcnZpY2USTwoHR2V0SXRlbRIeLnN0YXR1c3RoaW5nLnYxLkdldEl0ZW1SZXF1ZXN0Gh8uc3RhdHVzdGhpbmcudjEuR2V0SXRlbVJlc3BvbnNlIgOQAgESVQoJTGlzdEl0ZW1zEiAuc3RhdHVzdGhpbmcudjEuTGlzdEl0ZW1zUmVxdWVzdBohLnN0YXR1c3RoaW5nLnYxLkxpc3RJdGVtc1Jlc3BvbnNlIgOQAgESSgoHQWRkSXRlbRIeLnN0YXR1c3RoaW5nLnYxLkFkZEl0ZW1SZXF1ZXN0Gh8uc3RhdHVzdGhpbmcudjEuQWRkSXRlbVJlc3BvbnNlElMKClVwZGF0ZUl0ZW0SIS5zdGF0dXN0aGluZy52MS5VcGRhdGVJdGVtUmVxdWVzdBoiLnN0YXR1c3RoaW5nLnYxLlVwZGF0ZUl0ZW1SZXNwb25zZRJTCgpEZWxldGVJdGVtEiEuc3RhdHVzdGhpbmcudjEuRGVsZXRlSXRlbVJlcXVlc3QaIi5zdGF0dXN0aGluZy52MS5EZWxldGVJdGVtUmVzcG9uc2USWgoKV2F0Y2hJdGVtcxIhLnN0YXR1c3RoaW5nLnYxLldhdGNoSXRlbXNSZXF1ZXN0GiIuc3RhdHVzdGhpbmcudjEuV2F0Y2hJdGVtc1Jlc3BvbnNlIgOQAgEwATLIAwoNU3RhdHVzU2VydmljZRJVCglHZXRTdGF0dXMSIC5zdGF0dXN0aGluZy52MS5HZXRTdGF0dXNSZXF1ZXN0GiEuc3RhdHVzdGhpbmcudjEuR2V0U3RhdHVzUmVzcG9uc2UiA5ACARJYCgpMaXN0U3RhdHVzEiEuc3RhdHVzdGhpbmcudjEuTGlzdFN0YXR1c1JlcXVlc3QaIi5zdGF0dXN0aGluZy52MS5MaXN0U3RhdHVzUmVzcG9uc2UiA5ACARJQCglBZGRTdGF0dXMSIC5zdGF0dXN0aGluZy52MS5BZGRTdGF0dXNSZXF1ZXN0GiEuc3RhdHVzdGhpbmcudjEuQWRkU3RhdHVzUmVzcG9uc2USWQoMVXBkYXRlU3RhdHVzEiMuc3RhdHVzdGhpbmcudjEuVXBkYXRlU3RhdHVzUmVxdWVzdBokLnN0YXR1c3RoaW5nLnYxLlVwZGF0ZVN0YXR1c1Jlc3BvbnNlElkKDERlbGV0ZVN0YXR1cxIjLnN0YXR1c3RoaW5nLnYxLkRlbGV0ZVN0YXR1c1JlcXVlc3QaJC5zdGF0dXN0aGluZy52MS5EZWxldGVTdGF0dXNSZXNwb25zZTKsAwoMTm90ZXNTZXJ2aWNlEk8KB0dldE5vdGUSHi5zdGF0dXN0aGluZy52MS5HZXROb3RlUmVxdWVzdBofLnN0YXR1c3RoaW5nLnYxLkdldE5vdGVSZXNwb25zZSIDkAIBElUKCUxpc3ROb3RlcxIgLnN0YXR1c3RoaW5nLnYxLkxpc3ROb3Rlc1JlcXVlc3QaIS5zdGF0dXN0aGluZy52MS5MaXN0Tm90ZXNSZXNwb25zZSIDkAIBEkoKB0FkZE5vdGUSHi5zdGF0dXN0aGluZy52MS5BZGROb3RlUmVxdWVzdBofLnN0YXR1c3RoaW5nLnYxLkFkZE5vdGVSZXNwb25zZRJTCgpVcGRhdGVOb3RlEiEuc3RhdHVzdGhpbmcudjEuVXBkYXRlTm90ZVJlcXVlc3QaIi5zdGF0dXN0aGluZy52MS5VcGRhdGVOb3RlUmVzcG9uc2USUwoKRGVsZXRlTm90ZRIhLnN0YXR1c3RoaW5nLnYxLkRlbGV0ZU5vdGVSZXF1ZXN0GiIuc3RhdHVzdGhpbmcudjEuRGVsZXRlTm90ZVJlc3BvbnNlYgZwcm90bzM", [file_statusthing_v1_types]);
 
 /**
  * GetItemRequest names the item to fetch.
@@ -276,6 +276,178 @@ export const DeleteItemResponseSchema: GenMessage<DeleteItemResponse> = /*@__PUR
   messageDesc(file_statusthing_v1_services, 9);
 
 /**
+ * WatchItemsRequest has ListItemsRequest's filters and where to resume from.
+ *
+ * @generated from message statusthing.v1.WatchItemsRequest
+ */
+export type WatchItemsRequest = Message<"statusthing.v1.WatchItemsRequest"> & {
+  /**
+   * status_ids keeps only items whose status is one of these.
+   *
+   * @generated from field: repeated string status_ids = 1;
+   */
+  statusIds: string[];
+
+  /**
+   * kinds keeps only items whose status has one of these kinds.
+   *
+   * @generated from field: repeated statusthing.v1.StatusKind kinds = 2;
+   */
+  kinds: StatusKind[];
+
+  /**
+   * since_revision resumes after this revision (the last one the client saw): the stream starts
+   * with exactly the changes after it while they are retained (at least the last 10,000 or 24 hours),
+   * else with a snapshot whose reset is set. 0 starts with a snapshot.
+   *
+   * @generated from field: uint64 since_revision = 3;
+   */
+  sinceRevision: bigint;
+
+  /**
+   * extended includes each item's notes.
+   *
+   * @generated from field: bool extended = 14;
+   */
+  extended: boolean;
+};
+
+/**
+ * Describes the message statusthing.v1.WatchItemsRequest.
+ * Use `create(WatchItemsRequestSchema)` to create a new message.
+ */
+export const WatchItemsRequestSchema: GenMessage<WatchItemsRequest> = /*@__PURE__*/
+  messageDesc(file_statusthing_v1_services, 10);
+
+/**
+ * WatchItemsResponse is one message of the WatchItems stream.
+ *
+ * @generated from message statusthing.v1.WatchItemsResponse
+ */
+export type WatchItemsResponse = Message<"statusthing.v1.WatchItemsResponse"> & {
+  /**
+   * revision is the change-log revision this message brings the client to; heartbeats repeat the latest.
+   *
+   * @generated from field: uint64 revision = 1;
+   */
+  revision: bigint;
+
+  /**
+   * event is what happened.
+   *
+   * @generated from oneof statusthing.v1.WatchItemsResponse.event
+   */
+  event: {
+    /**
+     * snapshot is the complete matching state at revision; it replaces whatever the client had.
+     *
+     * @generated from field: statusthing.v1.WatchSnapshot snapshot = 2;
+     */
+    value: WatchSnapshot;
+    case: "snapshot";
+  } | {
+    /**
+     * item_changed is an item that was added or changed, or that started to match the filter.
+     *
+     * @generated from field: statusthing.v1.Item item_changed = 3;
+     */
+    value: Item;
+    case: "itemChanged";
+  } | {
+    /**
+     * item_removed is the id of an item that was deleted or stopped matching the filter.
+     * After a resume it may name an item the client does not have; ignore it then.
+     *
+     * @generated from field: string item_removed = 4;
+     */
+    value: string;
+    case: "itemRemoved";
+  } | {
+    /**
+     * status_changed is a status that was added or changed. Items showing it arrive as item_changed too.
+     *
+     * @generated from field: statusthing.v1.Status status_changed = 5;
+     */
+    value: Status;
+    case: "statusChanged";
+  } | {
+    /**
+     * status_removed is the id of a deleted status.
+     *
+     * @generated from field: string status_removed = 6;
+     */
+    value: string;
+    case: "statusRemoved";
+  } | {
+    /**
+     * heartbeat says the stream is alive; sent every 15 seconds by default.
+     *
+     * @generated from field: statusthing.v1.WatchHeartbeat heartbeat = 7;
+     */
+    value: WatchHeartbeat;
+    case: "heartbeat";
+  } | { case: undefined; value?: undefined };
+};
+
+/**
+ * Describes the message statusthing.v1.WatchItemsResponse.
+ * Use `create(WatchItemsResponseSchema)` to create a new message.
+ */
+export const WatchItemsResponseSchema: GenMessage<WatchItemsResponse> = /*@__PURE__*/
+  messageDesc(file_statusthing_v1_services, 11);
+
+/**
+ * WatchSnapshot is the whole state a watcher needs: matching items and every status.
+ *
+ * @generated from message statusthing.v1.WatchSnapshot
+ */
+export type WatchSnapshot = Message<"statusthing.v1.WatchSnapshot"> & {
+  /**
+   * items that match the filter, in creation order.
+   *
+   * @generated from field: repeated statusthing.v1.Item items = 1;
+   */
+  items: Item[];
+
+  /**
+   * statuses: all of them, in creation order, for legends and pickers.
+   *
+   * @generated from field: repeated statusthing.v1.Status statuses = 2;
+   */
+  statuses: Status[];
+
+  /**
+   * reset is set when the client asked to resume but the changes it missed are no longer
+   * retained: it must drop what it had and start from this snapshot.
+   *
+   * @generated from field: bool reset = 3;
+   */
+  reset: boolean;
+};
+
+/**
+ * Describes the message statusthing.v1.WatchSnapshot.
+ * Use `create(WatchSnapshotSchema)` to create a new message.
+ */
+export const WatchSnapshotSchema: GenMessage<WatchSnapshot> = /*@__PURE__*/
+  messageDesc(file_statusthing_v1_services, 12);
+
+/**
+ * WatchHeartbeat carries nothing but its presence; revision is in the enclosing response.
+ *
+ * @generated from message statusthing.v1.WatchHeartbeat
+ */
+export type WatchHeartbeat = Message<"statusthing.v1.WatchHeartbeat"> & {
+};
+
+/**
+ * Describes the message statusthing.v1.WatchHeartbeat.
+ * Use `create(WatchHeartbeatSchema)` to create a new message.
+ */
+export const WatchHeartbeatSchema: GenMessage<WatchHeartbeat> = /*@__PURE__*/
+  messageDesc(file_statusthing_v1_services, 13);
+
+/**
  * GetStatusRequest names the status to fetch.
  *
  * @generated from message statusthing.v1.GetStatusRequest
@@ -294,7 +466,7 @@ export type GetStatusRequest = Message<"statusthing.v1.GetStatusRequest"> & {
  * Use `create(GetStatusRequestSchema)` to create a new message.
  */
 export const GetStatusRequestSchema: GenMessage<GetStatusRequest> = /*@__PURE__*/
-  messageDesc(file_statusthing_v1_services, 10);
+  messageDesc(file_statusthing_v1_services, 14);
 
 /**
  * GetStatusResponse holds the requested status.
@@ -315,7 +487,7 @@ export type GetStatusResponse = Message<"statusthing.v1.GetStatusResponse"> & {
  * Use `create(GetStatusResponseSchema)` to create a new message.
  */
 export const GetStatusResponseSchema: GenMessage<GetStatusResponse> = /*@__PURE__*/
-  messageDesc(file_statusthing_v1_services, 11);
+  messageDesc(file_statusthing_v1_services, 15);
 
 /**
  * ListStatusRequest filters the status list; an empty request lists every status.
@@ -336,7 +508,7 @@ export type ListStatusRequest = Message<"statusthing.v1.ListStatusRequest"> & {
  * Use `create(ListStatusRequestSchema)` to create a new message.
  */
 export const ListStatusRequestSchema: GenMessage<ListStatusRequest> = /*@__PURE__*/
-  messageDesc(file_statusthing_v1_services, 12);
+  messageDesc(file_statusthing_v1_services, 16);
 
 /**
  * ListStatusResponse holds the matching statuses in creation order.
@@ -357,7 +529,7 @@ export type ListStatusResponse = Message<"statusthing.v1.ListStatusResponse"> & 
  * Use `create(ListStatusResponseSchema)` to create a new message.
  */
 export const ListStatusResponseSchema: GenMessage<ListStatusResponse> = /*@__PURE__*/
-  messageDesc(file_statusthing_v1_services, 13);
+  messageDesc(file_statusthing_v1_services, 17);
 
 /**
  * AddStatusRequest describes a new status.
@@ -399,7 +571,7 @@ export type AddStatusRequest = Message<"statusthing.v1.AddStatusRequest"> & {
  * Use `create(AddStatusRequestSchema)` to create a new message.
  */
 export const AddStatusRequestSchema: GenMessage<AddStatusRequest> = /*@__PURE__*/
-  messageDesc(file_statusthing_v1_services, 14);
+  messageDesc(file_statusthing_v1_services, 18);
 
 /**
  * AddStatusResponse holds the new status.
@@ -420,7 +592,7 @@ export type AddStatusResponse = Message<"statusthing.v1.AddStatusResponse"> & {
  * Use `create(AddStatusResponseSchema)` to create a new message.
  */
 export const AddStatusResponseSchema: GenMessage<AddStatusResponse> = /*@__PURE__*/
-  messageDesc(file_statusthing_v1_services, 15);
+  messageDesc(file_statusthing_v1_services, 19);
 
 /**
  * UpdateStatusRequest changes a status; fields left empty are unchanged.
@@ -469,7 +641,7 @@ export type UpdateStatusRequest = Message<"statusthing.v1.UpdateStatusRequest"> 
  * Use `create(UpdateStatusRequestSchema)` to create a new message.
  */
 export const UpdateStatusRequestSchema: GenMessage<UpdateStatusRequest> = /*@__PURE__*/
-  messageDesc(file_statusthing_v1_services, 16);
+  messageDesc(file_statusthing_v1_services, 20);
 
 /**
  * UpdateStatusResponse is empty: the update succeeded.
@@ -484,7 +656,7 @@ export type UpdateStatusResponse = Message<"statusthing.v1.UpdateStatusResponse"
  * Use `create(UpdateStatusResponseSchema)` to create a new message.
  */
 export const UpdateStatusResponseSchema: GenMessage<UpdateStatusResponse> = /*@__PURE__*/
-  messageDesc(file_statusthing_v1_services, 17);
+  messageDesc(file_statusthing_v1_services, 21);
 
 /**
  * DeleteStatusRequest names the status to delete.
@@ -505,7 +677,7 @@ export type DeleteStatusRequest = Message<"statusthing.v1.DeleteStatusRequest"> 
  * Use `create(DeleteStatusRequestSchema)` to create a new message.
  */
 export const DeleteStatusRequestSchema: GenMessage<DeleteStatusRequest> = /*@__PURE__*/
-  messageDesc(file_statusthing_v1_services, 18);
+  messageDesc(file_statusthing_v1_services, 22);
 
 /**
  * DeleteStatusResponse is empty: the status is gone.
@@ -520,7 +692,7 @@ export type DeleteStatusResponse = Message<"statusthing.v1.DeleteStatusResponse"
  * Use `create(DeleteStatusResponseSchema)` to create a new message.
  */
 export const DeleteStatusResponseSchema: GenMessage<DeleteStatusResponse> = /*@__PURE__*/
-  messageDesc(file_statusthing_v1_services, 19);
+  messageDesc(file_statusthing_v1_services, 23);
 
 /**
  * GetNoteRequest names the note to fetch.
@@ -541,7 +713,7 @@ export type GetNoteRequest = Message<"statusthing.v1.GetNoteRequest"> & {
  * Use `create(GetNoteRequestSchema)` to create a new message.
  */
 export const GetNoteRequestSchema: GenMessage<GetNoteRequest> = /*@__PURE__*/
-  messageDesc(file_statusthing_v1_services, 20);
+  messageDesc(file_statusthing_v1_services, 24);
 
 /**
  * GetNoteResponse holds the requested note.
@@ -562,7 +734,7 @@ export type GetNoteResponse = Message<"statusthing.v1.GetNoteResponse"> & {
  * Use `create(GetNoteResponseSchema)` to create a new message.
  */
 export const GetNoteResponseSchema: GenMessage<GetNoteResponse> = /*@__PURE__*/
-  messageDesc(file_statusthing_v1_services, 21);
+  messageDesc(file_statusthing_v1_services, 25);
 
 /**
  * ListNotesRequest names the item whose notes to list.
@@ -583,7 +755,7 @@ export type ListNotesRequest = Message<"statusthing.v1.ListNotesRequest"> & {
  * Use `create(ListNotesRequestSchema)` to create a new message.
  */
 export const ListNotesRequestSchema: GenMessage<ListNotesRequest> = /*@__PURE__*/
-  messageDesc(file_statusthing_v1_services, 22);
+  messageDesc(file_statusthing_v1_services, 26);
 
 /**
  * ListNotesResponse holds the item's notes in creation order.
@@ -604,7 +776,7 @@ export type ListNotesResponse = Message<"statusthing.v1.ListNotesResponse"> & {
  * Use `create(ListNotesResponseSchema)` to create a new message.
  */
 export const ListNotesResponseSchema: GenMessage<ListNotesResponse> = /*@__PURE__*/
-  messageDesc(file_statusthing_v1_services, 23);
+  messageDesc(file_statusthing_v1_services, 27);
 
 /**
  * AddNoteRequest describes a new note.
@@ -632,7 +804,7 @@ export type AddNoteRequest = Message<"statusthing.v1.AddNoteRequest"> & {
  * Use `create(AddNoteRequestSchema)` to create a new message.
  */
 export const AddNoteRequestSchema: GenMessage<AddNoteRequest> = /*@__PURE__*/
-  messageDesc(file_statusthing_v1_services, 24);
+  messageDesc(file_statusthing_v1_services, 28);
 
 /**
  * AddNoteResponse holds the new note.
@@ -653,7 +825,7 @@ export type AddNoteResponse = Message<"statusthing.v1.AddNoteResponse"> & {
  * Use `create(AddNoteResponseSchema)` to create a new message.
  */
 export const AddNoteResponseSchema: GenMessage<AddNoteResponse> = /*@__PURE__*/
-  messageDesc(file_statusthing_v1_services, 25);
+  messageDesc(file_statusthing_v1_services, 29);
 
 /**
  * UpdateNoteRequest changes a note's text.
@@ -681,7 +853,7 @@ export type UpdateNoteRequest = Message<"statusthing.v1.UpdateNoteRequest"> & {
  * Use `create(UpdateNoteRequestSchema)` to create a new message.
  */
 export const UpdateNoteRequestSchema: GenMessage<UpdateNoteRequest> = /*@__PURE__*/
-  messageDesc(file_statusthing_v1_services, 26);
+  messageDesc(file_statusthing_v1_services, 30);
 
 /**
  * UpdateNoteResponse is empty: the update succeeded.
@@ -696,7 +868,7 @@ export type UpdateNoteResponse = Message<"statusthing.v1.UpdateNoteResponse"> & 
  * Use `create(UpdateNoteResponseSchema)` to create a new message.
  */
 export const UpdateNoteResponseSchema: GenMessage<UpdateNoteResponse> = /*@__PURE__*/
-  messageDesc(file_statusthing_v1_services, 27);
+  messageDesc(file_statusthing_v1_services, 31);
 
 /**
  * DeleteNoteRequest names the note to delete.
@@ -717,7 +889,7 @@ export type DeleteNoteRequest = Message<"statusthing.v1.DeleteNoteRequest"> & {
  * Use `create(DeleteNoteRequestSchema)` to create a new message.
  */
 export const DeleteNoteRequestSchema: GenMessage<DeleteNoteRequest> = /*@__PURE__*/
-  messageDesc(file_statusthing_v1_services, 28);
+  messageDesc(file_statusthing_v1_services, 32);
 
 /**
  * DeleteNoteResponse is empty: the note is gone.
@@ -732,7 +904,7 @@ export type DeleteNoteResponse = Message<"statusthing.v1.DeleteNoteResponse"> & 
  * Use `create(DeleteNoteResponseSchema)` to create a new message.
  */
 export const DeleteNoteResponseSchema: GenMessage<DeleteNoteResponse> = /*@__PURE__*/
-  messageDesc(file_statusthing_v1_services, 29);
+  messageDesc(file_statusthing_v1_services, 33);
 
 /**
  * ItemsService manages items: the services and components a status page shows.
@@ -790,6 +962,18 @@ export const ItemsService: GenService<{
     methodKind: "unary";
     input: typeof DeleteItemRequestSchema;
     output: typeof DeleteItemResponseSchema;
+  },
+  /**
+   * WatchItems streams the items matching a filter, live: first a snapshot at some revision R,
+   * then every committed change after R in revision order, none skipped and none twice, with
+   * heartbeats in between. Resume with since_revision to get only what was missed.
+   *
+   * @generated from rpc statusthing.v1.ItemsService.WatchItems
+   */
+  watchItems: {
+    methodKind: "server_streaming";
+    input: typeof WatchItemsRequestSchema;
+    output: typeof WatchItemsResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_statusthing_v1_services, 0);

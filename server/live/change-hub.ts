@@ -1,0 +1,334 @@
+import { create } from "@bufbuild/protobuf";
+import { Code, ConnectError } from "@connectrpc/connect";
+import { WatchHeartbeatSchema, WatchSnapshotSchema } from "../../shared/gen/statusthing/v1/services_pb.js";
+import type { ChangeRecord, ItemView, StatusRecord } from "../domain.js";
+import type { Logger } from "../logger.js";
+import { toItemMessage, toStatusMessage } from "../rpc/convert.js";
+import type { Store } from "../store/store.js";
+import { WatchEvent } from "./watch-event.js";
+import { filterKey, matchesFilter, type WatchFilter } from "./watch-filter.js";
+import { Watcher, type WatcherLimits, type WatchSink } from "./watcher.js";
+
+/** Tuning for the hub; every field has a default suited to a status page. */
+export interface ChangeHubOptions {
+  /** How often watchers get a heartbeat. */
+  heartbeatMs: number;
+  limits: WatcherLimits;
+  /** Change log retention: at least this many changes... */
+  retainChanges: number;
+  /** ...and at least this much time, whichever keeps more. */
+  retainMs: number;
+  /** How often old changes are pruned. */
+  pruneEveryMs: number;
+  /** How many changes one catch-up read takes from the store. */
+  readBatch: number;
+}
+
+export const DEFAULT_HUB_OPTIONS: ChangeHubOptions = {
+  heartbeatMs: 15_000,
+  limits: { maxPendingBytes: 4 * 1024 * 1024, maxBacklog: 10_000 },
+  retainChanges: 10_000,
+  retainMs: 24 * 60 * 60 * 1000,
+  pruneEveryMs: 10 * 60 * 1000,
+  readBatch: 1_000,
+};
+
+/** The events one change turns into, built and encoded at most once however many groups see them. */
+class ChangeEvents {
+  private changed: Partial<Record<"extended" | "plain", WatchEvent>> = {};
+  private removed?: WatchEvent;
+  private other?: WatchEvent;
+
+  constructor(private readonly change: ChangeRecord) {}
+
+  itemChanged(item: ItemView, extended: boolean): WatchEvent {
+    const key = extended ? "extended" : "plain";
+    this.changed[key] ??= WatchEvent.of(this.change.revision, {
+      case: "itemChanged",
+      value: toItemMessage(extended ? item : { ...item, notes: undefined }),
+    });
+    return this.changed[key];
+  }
+
+  itemRemoved(id: string): WatchEvent {
+    this.removed ??= WatchEvent.of(this.change.revision, { case: "itemRemoved", value: id });
+    return this.removed;
+  }
+
+  statusEvent(): WatchEvent {
+    const c = this.change;
+    this.other ??=
+      c.kind === "status_upsert"
+        ? WatchEvent.of(c.revision, { case: "statusChanged", value: toStatusMessage(c.status) })
+        : WatchEvent.of(c.revision, { case: "statusRemoved", value: (c as { id: string }).id });
+    return this.other;
+  }
+}
+
+/**
+ * Watchers that share one filter. The group tracks which items currently match, so an item
+ * that enters the filter arrives as item_changed and one that leaves as item_removed; each
+ * change is filtered and encoded once for the whole group.
+ */
+class WatchGroup {
+  readonly watchers = new Set<Watcher>();
+  private readonly members = new Set<string>();
+  private snapshotCache?: { revision: number; reset: boolean; event: WatchEvent };
+
+  constructor(
+    readonly filter: WatchFilter,
+    items: Iterable<ItemView>,
+  ) {
+    for (const item of items) if (matchesFilter(filter, item)) this.members.add(item.id);
+  }
+
+  /** The event this change means for this group's watchers, if any. */
+  eventFor(change: ChangeRecord, events: ChangeEvents): WatchEvent | undefined {
+    switch (change.kind) {
+      case "item_upsert":
+        if (matchesFilter(this.filter, change.item)) {
+          this.members.add(change.item.id);
+          return events.itemChanged(change.item, this.filter.extended);
+        }
+        return this.members.delete(change.item.id) ? events.itemRemoved(change.item.id) : undefined;
+      case "item_delete":
+        return this.members.delete(change.id) ? events.itemRemoved(change.id) : undefined;
+      case "status_upsert":
+      case "status_delete":
+        return events.statusEvent();
+    }
+  }
+
+  /** The snapshot for this group at `revision`, shared by every watcher that starts there. */
+  snapshot(revision: number, reset: boolean, items: Iterable<ItemView>, statuses: Iterable<StatusRecord>): WatchEvent {
+    const cached = this.snapshotCache;
+    if (cached && cached.revision === revision && cached.reset === reset) return cached.event;
+    const matching = [...items].filter((item) => matchesFilter(this.filter, item));
+    const event = WatchEvent.of(revision, {
+      case: "snapshot",
+      value: create(WatchSnapshotSchema, {
+        items: matching.map((item) => toItemMessage(this.filter.extended ? item : { ...item, notes: undefined })),
+        statuses: [...statuses].map(toStatusMessage),
+        reset,
+      }),
+    });
+    this.snapshotCache = { revision, reset, event };
+    return event;
+  }
+}
+
+/**
+ * The change hub: follows the store's change log after every commit and feeds every watcher.
+ * It keeps the current state (items with notes, statuses) in memory at its revision, so a new
+ * watcher's snapshot is taken at exactly the revision from which it then gets live events,
+ * without a store read and without a gap. The store stays the source of truth: a poke only
+ * says "read the log".
+ */
+export class ChangeHub {
+  private revision = 0;
+  private readonly items = new Map<string, ItemView>();
+  private readonly statuses = new Map<string, StatusRecord>();
+  private readonly groups = new Map<string, WatchGroup>();
+  private readonly watcherCount = new Map<string, number>();
+  private catchingUp: Promise<void> | undefined;
+  private pokedAgain = false;
+  private timers: NodeJS.Timeout[] = [];
+  private closed = false;
+  readonly options: ChangeHubOptions;
+
+  constructor(
+    private readonly store: Store,
+    private readonly log: Logger,
+    options: Partial<ChangeHubOptions> = {},
+  ) {
+    this.options = { ...DEFAULT_HUB_OPTIONS, ...options, limits: { ...DEFAULT_HUB_OPTIONS.limits, ...options.limits } };
+  }
+
+  /** Loads the current state and starts heartbeats and pruning. */
+  async start(): Promise<void> {
+    const snapshot = await this.store.snapshot();
+    this.revision = snapshot.revision;
+    for (const status of snapshot.statuses) this.statuses.set(status.id, status);
+    for (const item of snapshot.items) this.items.set(item.id, item);
+    this.timers.push(setInterval(() => this.sendHeartbeats(), this.options.heartbeatMs).unref());
+    this.timers.push(setInterval(() => void this.prune(), this.options.pruneEveryMs).unref());
+    void this.prune();
+  }
+
+  /** The newest revision every watcher has been fed up to. */
+  get currentRevision(): number {
+    return this.revision;
+  }
+
+  /** Open watchers by protocol. */
+  watchersByProtocol(): Record<string, number> {
+    return Object.fromEntries(this.watcherCount);
+  }
+
+  /** Says new changes were committed; the hub reads them from the log and feeds watchers. */
+  poke(): Promise<void> {
+    if (this.catchingUp) {
+      this.pokedAgain = true;
+      return this.catchingUp;
+    }
+    this.catchingUp = this.catchUp().finally(() => {
+      this.catchingUp = undefined;
+    });
+    return this.catchingUp;
+  }
+
+  /**
+   * Starts a watch: a snapshot (or, with `sinceRevision`, the changes missed since then while
+   * retained), then live changes. The sink receives everything; the returned watcher is how the
+   * transport says the client went away (`detach`).
+   */
+  watch(filter: WatchFilter, sinceRevision: number, sink: WatchSink): Watcher {
+    if (this.closed) {
+      const refused = new Watcher(filter, sink, this.options.limits, () => {});
+      refused.close(new ConnectError("server is shutting down; reconnect", Code.Unavailable));
+      return refused;
+    }
+    const key = filterKey(filter);
+    let group = this.groups.get(key);
+    if (!group) {
+      group = new WatchGroup(filter, this.items.values());
+      this.groups.set(key, group);
+    }
+    const watcher = new Watcher(filter, sink, this.options.limits, (w) => this.forget(w, key));
+    group.watchers.add(watcher);
+    this.watcherCount.set(sink.protocol, (this.watcherCount.get(sink.protocol) ?? 0) + 1);
+
+    const at = this.revision;
+    if (sinceRevision === 0) {
+      watcher.sendDirect(group.snapshot(at, false, this.items.values(), this.statuses.values()));
+      watcher.goLive();
+    } else if (sinceRevision === at) {
+      // The common reconnect: nothing was missed.
+      watcher.minRevision = sinceRevision;
+      watcher.goLive();
+    } else {
+      void this.replay(watcher, group, sinceRevision, at);
+    }
+    return watcher;
+  }
+
+  /** Ends every stream normally (clients reconnect elsewhere) and stops the timers. */
+  close(): void {
+    this.closed = true;
+    for (const timer of this.timers) clearInterval(timer);
+    for (const group of this.groups.values()) for (const watcher of [...group.watchers]) watcher.close();
+  }
+
+  /** Resumes a watcher from `since` up to `until` from the change log, or resets it with a snapshot. */
+  private async replay(watcher: Watcher, group: WatchGroup, since: number, until: number): Promise<void> {
+    try {
+      const { oldest, latest } = await this.store.changeLogBounds();
+      if (since > latest) {
+        // The client knows revisions this database never had (it was replaced): start over.
+        watcher.sendDirect(group.snapshot(this.revision, true, this.items.values(), this.statuses.values()));
+        watcher.goLive();
+        return;
+      }
+      if (since >= until) {
+        // A replica behind the client: only what comes after what it has.
+        watcher.minRevision = since;
+        watcher.goLive();
+        return;
+      }
+      if (since + 1 < oldest) {
+        // Part of what the client missed is pruned: it must start over.
+        watcher.sendDirect(group.snapshot(this.revision, true, this.items.values(), this.statuses.values()));
+        watcher.goLive();
+        return;
+      }
+      let after = since;
+      while (after < until && !watcher.isClosed) {
+        const changes = await this.store.readChanges(after, this.options.readBatch);
+        if (changes.length === 0) break;
+        for (const change of changes) {
+          if (change.revision > until) break;
+          // Without the client's state at `since`, a change that does not match is sent as a
+          // removal: harmless if the client never had the item.
+          const event = this.replayEvent(change, watcher.filter);
+          watcher.sendDirect(event);
+          after = change.revision;
+        }
+        if (changes[changes.length - 1]!.revision >= until) break;
+      }
+      watcher.goLive();
+    } catch (error) {
+      this.log.error({ err: error }, "watch replay failed");
+      watcher.close(new ConnectError("internal error", Code.Internal));
+    }
+  }
+
+  private replayEvent(change: ChangeRecord, filter: WatchFilter): WatchEvent {
+    const events = new ChangeEvents(change);
+    if (change.kind === "item_upsert") {
+      return matchesFilter(filter, change.item) ? events.itemChanged(change.item, filter.extended) : events.itemRemoved(change.item.id);
+    }
+    if (change.kind === "item_delete") return events.itemRemoved(change.id);
+    return events.statusEvent();
+  }
+
+  private async catchUp(): Promise<void> {
+    do {
+      this.pokedAgain = false;
+      for (;;) {
+        const changes = await this.store.readChanges(this.revision, this.options.readBatch);
+        for (const change of changes) this.apply(change);
+        if (changes.length < this.options.readBatch) break;
+      }
+    } while (this.pokedAgain);
+  }
+
+  /** Applies one change to the in-memory state and hands its events to every group. */
+  private apply(change: ChangeRecord): void {
+    if (change.revision <= this.revision) return;
+    switch (change.kind) {
+      case "item_upsert":
+        this.items.set(change.item.id, change.item);
+        break;
+      case "item_delete":
+        this.items.delete(change.id);
+        break;
+      case "status_upsert":
+        this.statuses.set(change.status.id, change.status);
+        break;
+      case "status_delete":
+        this.statuses.delete(change.id);
+        break;
+    }
+    this.revision = change.revision;
+    const events = new ChangeEvents(change);
+    for (const group of this.groups.values()) {
+      const event = group.eventFor(change, events);
+      if (event) for (const watcher of group.watchers) watcher.deliver(event);
+    }
+  }
+
+  private sendHeartbeats(): void {
+    const beat = WatchEvent.of(this.revision, { case: "heartbeat", value: create(WatchHeartbeatSchema) });
+    for (const group of this.groups.values()) {
+      for (const watcher of group.watchers) if (watcher.minRevision <= this.revision) watcher.heartbeat(beat);
+    }
+  }
+
+  private forget(watcher: Watcher, key: string): void {
+    const group = this.groups.get(key);
+    if (!group) return;
+    group.watchers.delete(watcher);
+    if (group.watchers.size === 0) this.groups.delete(key);
+    const protocol = watcher.sink.protocol;
+    this.watcherCount.set(protocol, (this.watcherCount.get(protocol) ?? 1) - 1);
+  }
+
+  private async prune(): Promise<void> {
+    try {
+      const pruned = await this.store.pruneChanges(this.options.retainChanges, new Date(Date.now() - this.options.retainMs));
+      if (pruned > 0) this.log.debug({ pruned }, "pruned the change log");
+    } catch (error) {
+      this.log.error({ err: error }, "pruning the change log failed");
+    }
+  }
+}

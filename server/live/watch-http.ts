@@ -1,0 +1,196 @@
+import { fromBinary, fromJsonString } from "@bufbuild/protobuf";
+import { Code, ConnectError } from "@connectrpc/connect";
+import { gunzipSync } from "node:zlib";
+import { WatchItemsRequestSchema, type WatchItemsRequest } from "../../shared/gen/statusthing/v1/services_pb.js";
+import { REQUEST_BODY_MAX_BYTES } from "../../shared/limits.js";
+import type { NodeRequest, NodeResponse } from "../http/request-log.js";
+import type { CallRecord } from "../rpc/call-record.js";
+import { codeName } from "../rpc/error-interceptor.js";
+import { checkKinds } from "../service/validate.js";
+import { codeOfKind, DomainError } from "../errors.js";
+import type { ChangeHub } from "./change-hub.js";
+import { envelope, type WatchEvent, type WireFormat } from "./watch-event.js";
+import { createWatchFilter } from "./watch-filter.js";
+import type { WatchSink } from "./watcher.js";
+
+/** The path of the streaming RPC this module serves. */
+export const WATCH_ITEMS_PATH = "/statusthing.v1.ItemsService/WatchItems";
+
+type Protocol = "connect" | "grpc" | "grpc-web";
+
+/** Content types this endpoint speaks: the protocol and the message format. */
+function parseContentType(contentType: string | undefined): { protocol: Protocol; format: WireFormat } | undefined {
+  const type = (contentType ?? "").split(";", 1)[0]!.trim().toLowerCase();
+  switch (type) {
+    case "application/connect+json":
+      return { protocol: "connect", format: "json" };
+    case "application/connect+proto":
+      return { protocol: "connect", format: "binary" };
+    case "application/grpc":
+    case "application/grpc+proto":
+      return { protocol: "grpc", format: "binary" };
+    case "application/grpc+json":
+      return { protocol: "grpc", format: "json" };
+    case "application/grpc-web":
+    case "application/grpc-web+proto":
+      return { protocol: "grpc-web", format: "binary" };
+    case "application/grpc-web+json":
+      return { protocol: "grpc-web", format: "json" };
+    default:
+      return undefined;
+  }
+}
+
+/** Reads the request body, refusing more than `max` bytes. */
+function readBody(req: NodeRequest, max: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const declared = Number(req.headers["content-length"] ?? 0);
+    if (declared > max) {
+      reject(new ConnectError(`request body over ${max} bytes`, Code.ResourceExhausted));
+      req.resume();
+      return;
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on("data", (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > max) {
+        reject(new ConnectError(`request body over ${max} bytes`, Code.ResourceExhausted));
+        req.removeAllListeners("data");
+        req.resume();
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.once("end", () => resolve(Buffer.concat(chunks)));
+    req.once("error", reject);
+  });
+}
+
+/** Decodes the single enveloped request message of a server-streaming call. */
+function decodeRequest(body: Buffer, format: WireFormat, encoding: string | undefined): WatchItemsRequest {
+  if (body.length < 5) throw new ConnectError("request body is not an enveloped message", Code.InvalidArgument);
+  const flags = body[0]!;
+  const length = body.readUInt32BE(1);
+  if (body.length !== 5 + length) throw new ConnectError("request envelope length does not match the body", Code.InvalidArgument);
+  let payload: Uint8Array = body.subarray(5);
+  if (flags & 0x01) {
+    if (encoding !== "gzip") throw new ConnectError(`unsupported compression ${JSON.stringify(encoding ?? "")}`, Code.Unimplemented);
+    try {
+      payload = gunzipSync(payload, { maxOutputLength: REQUEST_BODY_MAX_BYTES });
+    } catch {
+      throw new ConnectError("request message is not valid gzip or is too large", Code.InvalidArgument);
+    }
+  }
+  try {
+    return format === "json"
+      ? fromJsonString(WatchItemsRequestSchema, Buffer.from(payload).toString("utf8"), { ignoreUnknownFields: true })
+      : fromBinary(WatchItemsRequestSchema, payload);
+  } catch (error) {
+    throw new ConnectError(`cannot parse WatchItemsRequest: ${(error as Error).message}`, Code.InvalidArgument);
+  }
+}
+
+/** Parses "grpc-timeout" ("100m", "5S") or "connect-timeout-ms" into milliseconds. */
+function parseTimeoutMs(req: NodeRequest, protocol: Protocol): number | undefined {
+  if (protocol === "connect") {
+    const raw = req.headers["connect-timeout-ms"];
+    return typeof raw === "string" && /^\d{1,10}$/.test(raw) ? Number(raw) : undefined;
+  }
+  const raw = req.headers["grpc-timeout"];
+  const match = typeof raw === "string" ? /^(\d{1,8})([HMSmun])$/.exec(raw) : null;
+  if (!match) return undefined;
+  const unitMs: Record<string, number> = { H: 3_600_000, M: 60_000, S: 1_000, m: 1, u: 0.001, n: 0.000001 };
+  return Number(match[1]) * unitMs[match[2]!]!;
+}
+
+function grpcMessage(message: string): string {
+  return encodeURIComponent(message);
+}
+
+/** The sink that writes one protocol's frames to an HTTP response. */
+function createHttpSink(res: NodeResponse, protocol: Protocol, format: WireFormat, record: CallRecord): WatchSink {
+  const raw = res as unknown as { writableLength?: number; stream?: { writableLength?: number } };
+  let ended = false;
+  const write = (bytes: Uint8Array) => (res as unknown as { write(b: Uint8Array): boolean }).write(bytes);
+  return {
+    protocol,
+    format,
+    send(event: WatchEvent) {
+      if (!ended && !res.destroyed) write(event.frame(format));
+    },
+    pendingBytes() {
+      return raw.stream?.writableLength ?? raw.writableLength ?? 0;
+    },
+    end(error?: ConnectError) {
+      if (ended) return;
+      ended = true;
+      record.code = error ? codeName(error.code) : "ok";
+      if (res.destroyed) return;
+      if (protocol === "connect") {
+        const end = error ? { error: { code: codeName(error.code), message: error.rawMessage } } : {};
+        write(envelope(0x02, Buffer.from(JSON.stringify(end))));
+        res.end();
+      } else if (protocol === "grpc-web") {
+        const trailer = `grpc-status: ${error?.code ?? 0}\r\n` + (error ? `grpc-message: ${grpcMessage(error.rawMessage)}\r\n` : "");
+        write(envelope(0x80, Buffer.from(trailer)));
+        res.end();
+      } else {
+        res.addTrailers(error ? { "grpc-status": String(error.code), "grpc-message": grpcMessage(error.rawMessage) } : { "grpc-status": "0" });
+        res.end();
+      }
+      // A client that stopped reading never takes the end: free its connection after a moment.
+      if (error?.code === Code.ResourceExhausted) setTimeout(() => res.destroy(), 1_000).unref();
+    },
+  };
+}
+
+/**
+ * Serves `ItemsService.WatchItems` over Connect streaming, gRPC and gRPC-Web, written here
+ * rather than through the Connect router so that each event is encoded once and the very same
+ * bytes are written to every watcher.
+ */
+export function handleWatchItems(req: NodeRequest, res: NodeResponse, hub: ChangeHub, record: CallRecord): void {
+  const kind = parseContentType(req.headers["content-type"]);
+  if (req.method !== "POST" || !kind) {
+    record.code = "unsupported_media_type";
+    res.writeHead(req.method !== "POST" ? 405 : 415, { "content-type": "application/json", allow: "POST" });
+    res.end(
+      JSON.stringify({
+        code: "invalid_argument",
+        message: "WatchItems is a server-streaming RPC: POST with application/connect+json, application/connect+proto, application/grpc or application/grpc-web",
+      }),
+    );
+    return;
+  }
+  const { protocol, format } = kind;
+  const contentType = protocol === "connect" ? `application/connect+${format === "json" ? "json" : "proto"}` : `application/${protocol}+${format === "json" ? "json" : "proto"}`;
+  const encodingHeader = protocol === "connect" ? "connect-content-encoding" : "grpc-encoding";
+  const sink = createHttpSink(res, protocol, format, record);
+  req.socket.setTimeout(0);
+
+  readBody(req, REQUEST_BODY_MAX_BYTES + 5)
+    .then((body) => {
+      const request = decodeRequest(body, format, req.headers[encodingHeader] as string | undefined);
+      const kinds = checkKinds("kinds", request.kinds);
+      res.writeHead(200, { "content-type": contentType, "cache-control": "no-store", "x-accel-buffering": "no" });
+      (res as { flushHeaders?: () => void }).flushHeaders?.();
+      const watcher = hub.watch(createWatchFilter(request.statusIds, kinds, request.extended), Number(request.sinceRevision), sink);
+      res.once("close", () => watcher.detach());
+      const timeoutMs = parseTimeoutMs(req, protocol);
+      if (timeoutMs !== undefined) {
+        const timer = setTimeout(() => watcher.close(new ConnectError("deadline exceeded", Code.DeadlineExceeded)), timeoutMs);
+        res.once("close", () => clearTimeout(timer));
+      }
+    })
+    .catch((error: unknown) => {
+      const connectError =
+        error instanceof ConnectError
+          ? error
+          : error instanceof DomainError
+            ? new ConnectError(error.message, codeOfKind[error.kind])
+            : new ConnectError("internal error", Code.Internal);
+      if (!res.headersSent) res.writeHead(200, { "content-type": contentType, "cache-control": "no-store" });
+      sink.end(connectError);
+    });
+}

@@ -1,0 +1,114 @@
+import { Code, ConnectError } from "@connectrpc/connect";
+import type { WatchEvent, WireFormat } from "./watch-event.js";
+import type { WatchFilter } from "./watch-filter.js";
+
+/** The transport end of one watch stream: Connect, gRPC, gRPC-Web or a WebSocket. */
+export interface WatchSink {
+  /** For metrics: "connect", "grpc", "grpc-web" or "ws". */
+  readonly protocol: string;
+  readonly format: WireFormat;
+  /** Writes one event; must not throw. */
+  send(event: WatchEvent): void;
+  /** Bytes written to the client but not yet taken by it. */
+  pendingBytes(): number;
+  /** Ends the stream, normally when `error` is undefined. Called at most once. */
+  end(error?: ConnectError): void;
+}
+
+/** Limits that keep one slow client from costing the server without bound. */
+export interface WatcherLimits {
+  /** Bytes a client may leave unread before it is dropped with resource_exhausted. */
+  maxPendingBytes: number;
+  /** Events held for a client still being caught up (resume) before it is dropped. */
+  maxBacklog: number;
+}
+
+/**
+ * One watch stream. It starts "catching up" (being sent a snapshot or a replay) while live
+ * events are held back in a bounded backlog, then goes live. Events at or below `minRevision`
+ * are already covered by what the client was sent, and are dropped: nothing twice.
+ */
+export class Watcher {
+  private state: "catching_up" | "live" | "closed" = "catching_up";
+  private backlog: WatchEvent[] = [];
+  /** Revision the client is known to have; events at or below it are not sent. */
+  minRevision = 0;
+
+  constructor(
+    readonly filter: WatchFilter,
+    readonly sink: WatchSink,
+    private readonly limits: WatcherLimits,
+    private readonly onClosed: (watcher: Watcher) => void,
+  ) {}
+
+  get isLive(): boolean {
+    return this.state === "live";
+  }
+
+  get isClosed(): boolean {
+    return this.state === "closed";
+  }
+
+  /** Offers a live event; held while catching up, sent when live, dropped if already covered. */
+  deliver(event: WatchEvent): void {
+    if (this.state === "closed") return;
+    if (this.state === "catching_up") {
+      this.backlog.push(event);
+      if (this.backlog.length > this.limits.maxBacklog) this.tooSlow();
+      return;
+    }
+    if (event.revision <= this.minRevision) return;
+    this.write(event);
+  }
+
+  /** Sends a heartbeat if live (heartbeats are never held or dropped by revision). */
+  heartbeat(event: WatchEvent): void {
+    if (this.state === "live") this.write(event);
+  }
+
+  /** Sends an event outside the live feed (a snapshot or a replayed change) and records its revision. */
+  sendDirect(event: WatchEvent): void {
+    if (this.state === "closed") return;
+    this.write(event);
+    this.minRevision = Math.max(this.minRevision, event.revision);
+  }
+
+  /** Ends catching up: sends held events newer than what the client has, then goes live. */
+  goLive(): void {
+    if (this.state !== "catching_up") return;
+    this.state = "live";
+    const held = this.backlog;
+    this.backlog = [];
+    for (const event of held) {
+      if (this.state !== "live") return;
+      if (event.revision > this.minRevision) this.write(event);
+    }
+  }
+
+  /** Ends the stream (normally, or with an error) and detaches it. */
+  close(error?: ConnectError): void {
+    if (this.state === "closed") return;
+    this.state = "closed";
+    this.backlog = [];
+    this.sink.end(error);
+    this.onClosed(this);
+  }
+
+  /** The client went away: detach without writing anything. */
+  detach(): void {
+    if (this.state === "closed") return;
+    this.state = "closed";
+    this.backlog = [];
+    this.onClosed(this);
+  }
+
+  private write(event: WatchEvent): void {
+    this.sink.send(event);
+    this.minRevision = Math.max(this.minRevision, event.revision);
+    if (this.sink.pendingBytes() > this.limits.maxPendingBytes) this.tooSlow();
+  }
+
+  private tooSlow(): void {
+    this.close(new ConnectError("watcher fell too far behind; reconnect with since_revision to resume", Code.ResourceExhausted));
+  }
+}
