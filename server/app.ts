@@ -18,6 +18,9 @@ import { StatusesService } from "./service/statuses.js";
 import type { Store } from "./store/store.js";
 import { ChangeHub, type ChangeHubOptions } from "./live/change-hub.js";
 import { handleWatchItems, WATCH_ITEMS_PATH } from "./live/watch-http.js";
+import { createWsFeed } from "./live/ws-feed.js";
+import type { IncomingMessage } from "node:http";
+import type { Duplex } from "node:stream";
 
 /** What an app is built from. */
 export interface AppOptions {
@@ -35,6 +38,8 @@ export interface AppOptions {
 export interface App {
   /** Handles one request; works as an `http` and an `http2` request listener. */
   handle(req: NodeRequest, res: NodeResponse): void;
+  /** Handles an HTTP/1.1 upgrade (the `/ws` WebSocket feed). */
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void;
   /** The services the app serves, e.g. for reflection or auth checks. */
   readonly services: readonly DescService[];
   /** The live-update hub: revision and watchers, for health and metrics. */
@@ -61,6 +66,7 @@ export async function createApp(options: AppOptions): Promise<App> {
   const notes = new NotesService(deps);
   await statuses.seedDefaults();
   await hub.start();
+  const wsFeed = createWsFeed(hub, logger);
 
   const shutdown = new AbortController();
   // Links each HTTP request to what its RPC reports, for the request log.
@@ -98,10 +104,14 @@ export async function createApp(options: AppOptions): Promise<App> {
       }
       connectHandler(req, res);
     },
+    handleUpgrade(req, socket, head) {
+      wsFeed.handleUpgrade(req, socket, head);
+    },
     beginShutdown() {
       shutdown.abort();
       logger.info({ revision: hub.currentRevision, watchers: hub.watchersByProtocol() }, "ending watch streams");
       hub.close();
+      wsFeed.close();
     },
     async close() {
       shutdown.abort();

@@ -9,6 +9,8 @@ export interface Config {
   db: string;
   devmode: boolean;
   logLevel: LevelWithSilent;
+  /** Milliseconds between heartbeats on watch streams. */
+  heartbeatMs: number;
 }
 
 /** Each flag, its environment variable, default and help text: the one list `--help` prints. */
@@ -17,7 +19,17 @@ const FLAGS = {
   db: { env: "STATUSTHING_DB", default: "./statusthing.db", help: "SQLite database file (created if missing)" },
   devmode: { env: "STATUSTHING_DEVMODE", default: "false", help: "development mode: gRPC server reflection for buf curl, grpcurl, Postman" },
   "log-level": { env: "STATUSTHING_LOG_LEVEL", default: "info", help: `log level: ${LOG_LEVELS.join(", ")}` },
+  "heartbeat-interval": { env: "STATUSTHING_HEARTBEAT_INTERVAL", default: "15s", help: "time between heartbeats on watch streams (e.g. 15s, 500ms, 1m)" },
 } as const;
+
+/** Parses a duration: "500ms", "15s", "1m", or a plain number of seconds. */
+export function parseDurationMs(name: string, value: string): number {
+  const match = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(value.trim());
+  if (!match) throw new ConfigError(`${name}: want a duration like 15s, 500ms or 1m, got ${JSON.stringify(value)}`);
+  const ms = Number(match[1]) * (match[2] === "ms" ? 1 : match[2] === "m" ? 60_000 : 1_000);
+  if (ms < 10 || ms > 3_600_000) throw new ConfigError(`${name}: must be between 10ms and 1h`);
+  return ms;
+}
 
 /** Raised for a bad flag or environment value; main prints it with the usage. */
 export class ConfigError extends Error {}
@@ -28,10 +40,10 @@ Usage: statusthing [flags]
 
 Flags (each also read from its environment variable; a flag wins over the variable):
 ${Object.entries(FLAGS)
-  .map(([name, f]) => `  --${name.padEnd(12)} ${f.help}\n  ${" ".repeat(15)}env ${f.env}, default ${f.default}`)
+  .map(([name, f]) => `  --${name.padEnd(19)} ${f.help}\n  ${" ".repeat(22)}env ${f.env}, default ${f.default}`)
   .join("\n")}
-  --help         print this help
-  --version      print the version
+  --help                print this help
+  --version             print the version
 `;
 
 function parseBoolean(name: string, value: string): boolean {
@@ -56,6 +68,7 @@ export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv
         db: { type: "string" },
         devmode: { type: "boolean" },
         "log-level": { type: "string" },
+        "heartbeat-interval": { type: "string" },
         help: { type: "boolean", short: "h" },
         version: { type: "boolean" },
       },
@@ -79,5 +92,6 @@ export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv
   const logLevel = pick("log-level", values["log-level"]) as LevelWithSilent;
   if (!LOG_LEVELS.includes(logLevel)) throw new ConfigError(`--log-level: want one of ${LOG_LEVELS.join(", ")}, got ${JSON.stringify(logLevel)}`);
   const devmode = values.devmode ?? parseBoolean(FLAGS.devmode.env, env[FLAGS.devmode.env] ?? "false");
-  return { kind: "run", config: { apiAddr, db, devmode, logLevel } };
+  const heartbeatMs = parseDurationMs("--heartbeat-interval", pick("heartbeat-interval", values["heartbeat-interval"]));
+  return { kind: "run", config: { apiAddr, db, devmode, logLevel, heartbeatMs } };
 }

@@ -36,7 +36,7 @@ export async function main(argv: readonly string[]): Promise<void> {
     process.exitCode = 1;
     return;
   }
-  const app = await createApp({ store, logger: log, devmode: config.devmode });
+  const app = await createApp({ store, logger: log, devmode: config.devmode, hub: { heartbeatMs: config.heartbeatMs } });
   const server = await serve(app, config.apiAddr);
   log.info({ url: server.url, db: config.db, devmode: config.devmode, version: version() }, `StatusThing listening on ${server.url}`);
 

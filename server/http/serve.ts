@@ -33,6 +33,7 @@ const HTTP2_PREFACE_START = Buffer.from("PRI ");
 export function serve(app: App, address: string): Promise<RunningServer> {
   const { host, port } = parseAddress(address);
   const h1 = http.createServer({ keepAliveTimeout: 5_000 }, app.handle);
+  h1.on("upgrade", app.handleUpgrade);
   const h2 = http2.createServer({}, app.handle);
   const sockets = new Set<net.Socket>();
   // HTTP/1.1 sockets with the number of requests in flight on each, to close idle ones at shutdown.

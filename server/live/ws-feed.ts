@@ -1,0 +1,127 @@
+import { Code, ConnectError } from "@connectrpc/connect";
+import type { IncomingMessage } from "node:http";
+import type { Duplex } from "node:stream";
+import { WebSocketServer, type WebSocket } from "ws";
+import { StatusKindSchema } from "../../shared/gen/statusthing/v1/types_pb.js";
+import type { Logger } from "../logger.js";
+import { codeName } from "../rpc/error-interceptor.js";
+import type { ChangeHub } from "./change-hub.js";
+import type { WatchEvent } from "./watch-event.js";
+import { createWatchFilter, type WatchFilter } from "./watch-filter.js";
+import type { WatchSink } from "./watcher.js";
+
+/** The path of the WebSocket feed. */
+export const WS_PATH = "/ws";
+
+/** WebSocket close codes: normal end, server going away (reconnect), bad request, overloaded. */
+const CLOSE_GOING_AWAY = 1001;
+const CLOSE_POLICY = 1008;
+const CLOSE_TRY_AGAIN = 1013;
+
+/** A kind from a query string: "STATUS_KIND_DOWN", "down" or "2". */
+function parseKind(raw: string): number {
+  const trimmed = raw.trim();
+  if (/^\d+$/.test(trimmed)) return Number(trimmed);
+  const upper = trimmed.toUpperCase();
+  const value = StatusKindSchema.values.find((v) => v.name === upper || v.name === `STATUS_KIND_${upper}`);
+  if (!value || value.number === 0) throw new ConnectError(`kinds: ${JSON.stringify(raw)} is not a StatusKind`, Code.InvalidArgument);
+  return value.number;
+}
+
+/** Query parameters as WatchItemsRequest has them; lists repeat or are comma-separated. */
+export function parseWatchQuery(search: URLSearchParams): { filter: WatchFilter; sinceRevision: number } {
+  const list = (names: string[]) => names.flatMap((n) => search.getAll(n)).flatMap((v) => v.split(",")).filter((v) => v.trim() !== "");
+  const kinds = list(["kinds", "kind"]).map(parseKind);
+  for (const kind of kinds) {
+    if (kind < 1 || kind > 11) throw new ConnectError(`kinds: ${kind} is not a defined StatusKind`, Code.InvalidArgument);
+  }
+  const statusIds = list(["status_ids", "statusIds"]).map((s) => s.trim());
+  const extendedRaw = search.get("extended") ?? "false";
+  if (!/^(true|false|1|0|)$/i.test(extendedRaw)) throw new ConnectError("extended: want true or false", Code.InvalidArgument);
+  const sinceRaw = search.get("since_revision") ?? search.get("sinceRevision") ?? "0";
+  if (!/^\d{1,15}$/.test(sinceRaw)) throw new ConnectError("since_revision: want a revision number", Code.InvalidArgument);
+  return {
+    filter: createWatchFilter(statusIds, kinds, /^(true|1)$/i.test(extendedRaw)),
+    sinceRevision: Number(sinceRaw),
+  };
+}
+
+function errorFrame(error: ConnectError): string {
+  return JSON.stringify({ error: { code: codeName(error.code), message: error.rawMessage } });
+}
+
+function createWsSink(socket: WebSocket): WatchSink {
+  let ended = false;
+  return {
+    protocol: "ws",
+    format: "json",
+    send(event: WatchEvent) {
+      if (!ended && socket.readyState === socket.OPEN) socket.send(event.json(), { binary: false });
+    },
+    pendingBytes() {
+      return socket.bufferedAmount;
+    },
+    end(error?: ConnectError) {
+      if (ended) return;
+      ended = true;
+      if (socket.readyState !== socket.OPEN) return;
+      if (!error) return socket.close(CLOSE_GOING_AWAY, "server shutting down; reconnect");
+      socket.send(errorFrame(error));
+      socket.close(error.code === Code.ResourceExhausted || error.code === Code.Unavailable ? CLOSE_TRY_AGAIN : CLOSE_POLICY, codeName(error.code));
+      // A client that stopped reading never completes the closing handshake.
+      setTimeout(() => socket.terminate(), 1_000).unref();
+    },
+  };
+}
+
+/**
+ * The WebSocket feed at `/ws`: the WatchItems stream as proto-JSON text frames, for tools that
+ * speak WebSocket but not Connect. Same filters (query parameters), same semantics, same
+ * backpressure; pings find dead connections.
+ */
+export function createWsFeed(hub: ChangeHub, log: Logger, options: { pingMs?: number } = {}) {
+  const wss = new WebSocketServer({ noServer: true, maxPayload: 4 * 1024, perMessageDeflate: false });
+  const alive = new WeakMap<WebSocket, boolean>();
+  const pinger = setInterval(() => {
+    for (const socket of wss.clients) {
+      if (alive.get(socket) === false) {
+        socket.terminate();
+        continue;
+      }
+      alive.set(socket, false);
+      socket.ping();
+    }
+  }, options.pingMs ?? 30_000).unref();
+
+  return {
+    /** Takes an HTTP upgrade for `/ws`; answers anything else with 404. */
+    handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+      const url = new URL(req.url ?? "/", "http://localhost");
+      if (url.pathname !== WS_PATH) {
+        socket.end("HTTP/1.1 404 Not Found\r\nconnection: close\r\ncontent-length: 0\r\n\r\n");
+        return;
+      }
+      wss.handleUpgrade(req, socket, head, (ws) => {
+        alive.set(ws, true);
+        ws.on("pong", () => alive.set(ws, true));
+        ws.on("error", () => ws.terminate());
+        let parsed;
+        try {
+          parsed = parseWatchQuery(url.searchParams);
+        } catch (error) {
+          const connectError = ConnectError.from(error);
+          ws.send(errorFrame(connectError));
+          ws.close(CLOSE_POLICY, codeName(connectError.code));
+          return;
+        }
+        const watcher = hub.watch(parsed.filter, parsed.sinceRevision, createWsSink(ws));
+        ws.once("close", () => watcher.detach());
+        log.debug({ path: WS_PATH }, "websocket watcher connected");
+      });
+    },
+    close(): void {
+      clearInterval(pinger);
+      wss.close();
+    },
+  };
+}
