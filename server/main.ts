@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { pathToFileURL } from "node:url";
 import { createApp } from "./app.js";
 import { ConfigError, parseCommandLine, USAGE } from "./config.js";
@@ -7,9 +7,13 @@ import { serve } from "./http/serve.js";
 import { createLogger } from "./logger.js";
 import { SqliteStore } from "./store/sqlite/sqlite-store.js";
 
+/** The package version, from the package.json above this file (in `server/` or `dist/server/`). */
 function version(): string {
-  const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
-  return pkg.version;
+  for (const up of ["../package.json", "../../package.json"]) {
+    const url = new URL(up, import.meta.url);
+    if (existsSync(url)) return (JSON.parse(readFileSync(url, "utf8")) as { name: string; version: string }).version;
+  }
+  return "unknown";
 }
 
 /** Reads the config, opens the store, builds the app, listens; SIGTERM and SIGINT stop it gracefully. */

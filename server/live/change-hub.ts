@@ -171,9 +171,14 @@ export class ChangeHub {
       this.pokedAgain = true;
       return this.catchingUp;
     }
-    this.catchingUp = this.catchUp().finally(() => {
-      this.catchingUp = undefined;
-    });
+    this.catchingUp = this.catchUp()
+      .catch((error: unknown) => {
+        // The log is still there: the next poke or heartbeat tick reads on from the same revision.
+        if (!this.closed) this.log.error({ err: error, revision: this.revision }, "reading the change log failed");
+      })
+      .finally(() => {
+        this.catchingUp = undefined;
+      });
     return this.catchingUp;
   }
 
@@ -308,6 +313,8 @@ export class ChangeHub {
   }
 
   private sendHeartbeats(): void {
+    // Also a periodic check: a missed poke cannot leave watchers behind for long.
+    void this.poke();
     const beat = WatchEvent.of(this.revision, { case: "heartbeat", value: create(WatchHeartbeatSchema) });
     for (const group of this.groups.values()) {
       for (const watcher of group.watchers) if (watcher.minRevision <= this.revision) watcher.heartbeat(beat);
