@@ -5,7 +5,8 @@ import { REQUEST_BODY_MAX_BYTES } from "../shared/limits.js";
 import { ItemsService as ItemsApi, NotesService as NotesApi, StatusService as StatusApi } from "../shared/gen/statusthing/v1/services_pb.js";
 import { logRequest, type NodeRequest, type NodeResponse } from "./http/request-log.js";
 import type { Logger } from "./logger.js";
-import { attachCallRecord, type CallRecord } from "./rpc/call-record.js";
+import { attachCallRecord, connectionFactsKey, type CallRecord } from "./rpc/call-record.js";
+import { connectionFacts } from "./http/node-headers.js";
 import { createErrorInterceptor } from "./rpc/error-interceptor.js";
 import { createItemsRpc } from "./rpc/items-rpc.js";
 import { createNotesRpc } from "./rpc/notes-rpc.js";
@@ -16,9 +17,17 @@ import { ItemsService } from "./service/items.js";
 import { NotesService } from "./service/notes.js";
 import { StatusesService } from "./service/statuses.js";
 import type { Store } from "./store/store.js";
+import { AuthService as AuthApi, UsersService as UsersApi } from "../shared/gen/statusthing/v1/auth_pb.js";
+import { AccessGuard } from "./auth/guard.js";
+import { createAuthInterceptor } from "./rpc/auth-interceptor.js";
+import { createAuthRpc } from "./rpc/auth-rpc.js";
+import { createUsersRpc } from "./rpc/users-rpc.js";
+import { AuthService, type AuthOptions } from "./service/auth.js";
+import { UsersService } from "./service/users.js";
 import { ChangeHub, type ChangeHubOptions } from "./live/change-hub.js";
 import { handleWatchItems, WATCH_ITEMS_PATH } from "./live/watch-http.js";
 import { createWsFeed } from "./live/ws-feed.js";
+import { createWebHandler, type WebOptions } from "./http/web.js";
 import type { IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
 
@@ -32,6 +41,16 @@ export interface AppOptions {
   now?: () => Date;
   /** Live-update tuning (heartbeat interval, per-watcher limits, retention). */
   hub?: Partial<ChangeHubOptions>;
+  /** Reads need a login too (`--private`). */
+  private?: boolean;
+  /** Believe X-Forwarded-For/-Proto/-Host from a reverse proxy (`--trust-proxy`). */
+  trustProxy?: boolean;
+  /** The initial admin's password on a store without users; without it, "password", to be changed. */
+  adminPassword?: string;
+  /** Session lifetime and login throttling. */
+  auth?: Partial<AuthOptions>;
+  /** The web app, served for GET and HEAD requests to any path that is not the API. */
+  web?: WebOptions;
 }
 
 /** A built StatusThing: a request handler for HTTP/1.1 and HTTP/2, and how to stop it. */
@@ -51,7 +70,7 @@ export interface App {
 }
 
 /** The statusthing.v1 services this app serves. */
-export const API_SERVICES: readonly DescService[] = [ItemsApi, StatusApi, NotesApi];
+export const API_SERVICES: readonly DescService[] = [ItemsApi, StatusApi, NotesApi, AuthApi, UsersApi];
 
 /**
  * Builds the app around a store: services, RPC routes, health check. It never listens by itself
@@ -65,8 +84,16 @@ export async function createApp(options: AppOptions): Promise<App> {
   const items = new ItemsService(deps, statuses);
   const notes = new NotesService(deps);
   await statuses.seedDefaults();
+  const auth = new AuthService({ store, now: deps.now, log: logger }, options.auth);
+  const users = new UsersService({ store, now: deps.now });
+  await auth.ensureInitialAdmin(options.adminPassword);
+  if (await auth.defaultPasswordInUse()) {
+    logger.warn("the admin account still has the default password \"password\": log in and change it (see README, Auth)");
+  }
+  const guard = new AccessGuard(auth, { private: options.private ?? false, trustProxy: options.trustProxy ?? false });
   await hub.start();
-  const wsFeed = createWsFeed(hub, logger);
+  const wsFeed = createWsFeed(hub, logger, { guard });
+  const web = options.web && (await createWebHandler(options.web, { heartbeatMs: hub.options.heartbeatMs }, logger));
 
   const shutdown = new AbortController();
   // Links each HTTP request to what its RPC reports, for the request log.
@@ -75,15 +102,22 @@ export async function createApp(options: AppOptions): Promise<App> {
     router.service(ItemsApi, createItemsRpc(items));
     router.service(StatusApi, createStatusesRpc(statuses));
     router.service(NotesApi, createNotesRpc(notes));
+    router.service(AuthApi, createAuthRpc(auth));
+    router.service(UsersApi, createUsersRpc(users));
     if (options.devmode) registerReflection(router, API_SERVICES);
   };
   const connectHandler = connectNodeAdapter({
     routes,
     readMaxBytes: REQUEST_BODY_MAX_BYTES,
-    interceptors: [createErrorInterceptor(logger)],
+    // The error interceptor is outermost, so the guard's refusals get their codes too.
+    interceptors: [createErrorInterceptor(logger), createAuthInterceptor(guard)],
     shutdownSignal: shutdown.signal,
-    contextValues: (req) => attachCallRecord(createContextValues(), callRecords.get(req)),
-    fallback: (_req, res) => sendJson(res, 404, { code: "not_found", message: "no such path" }),
+    contextValues: (req) =>
+      attachCallRecord(createContextValues(), callRecords.get(req)).set(connectionFactsKey, connectionFacts(req)),
+    fallback: (req, res) => {
+      if (web && (req.method === "GET" || req.method === "HEAD")) web.handle(req, res);
+      else sendJson(res, 404, { code: "not_found", message: "no such path" });
+    },
   });
 
   return {
@@ -95,7 +129,7 @@ export async function createApp(options: AppOptions): Promise<App> {
       logRequest(logger, req, res, record);
       const path = (req.url ?? "").split("?", 1)[0];
       if (path === WATCH_ITEMS_PATH) {
-        handleWatchItems(req, res, hub, record);
+        handleWatchItems(req, res, hub, record, guard);
         return;
       }
       if (path === "/healthz" && (req.method === "GET" || req.method === "HEAD")) {
@@ -105,6 +139,7 @@ export async function createApp(options: AppOptions): Promise<App> {
       connectHandler(req, res);
     },
     handleUpgrade(req, socket, head) {
+      if (web?.handleUpgrade?.(req, socket, head)) return;
       wsFeed.handleUpgrade(req, socket, head);
     },
     beginShutdown() {
@@ -115,6 +150,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     },
     async close() {
       shutdown.abort();
+      await web?.close();
       await store.close();
     },
   };

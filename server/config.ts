@@ -11,6 +11,12 @@ export interface Config {
   logLevel: LevelWithSilent;
   /** Milliseconds between heartbeats on watch streams. */
   heartbeatMs: number;
+  /** Reads need a login too. */
+  private: boolean;
+  /** Believe X-Forwarded-For/-Proto/-Host. */
+  trustProxy: boolean;
+  /** The initial admin's password, used only when the database has no users. */
+  adminPassword: string | undefined;
 }
 
 /** Each flag, its environment variable, default and help text: the one list `--help` prints. */
@@ -19,6 +25,9 @@ const FLAGS = {
   db: { env: "STATUSTHING_DB", default: "./statusthing.db", help: "SQLite database file (created if missing)" },
   devmode: { env: "STATUSTHING_DEVMODE", default: "false", help: "development mode: gRPC server reflection for buf curl, grpcurl, Postman" },
   "log-level": { env: "STATUSTHING_LOG_LEVEL", default: "info", help: `log level: ${LOG_LEVELS.join(", ")}` },
+  private: { env: "STATUSTHING_PRIVATE", default: "false", help: "reads (the page, the API, watch streams) need a login too" },
+  "trust-proxy": { env: "STATUSTHING_TRUST_PROXY", default: "false", help: "behind a reverse proxy: trust X-Forwarded-For, -Proto (Secure cookies), -Host" },
+  "admin-password": { env: "STATUSTHING_ADMIN_PASSWORD", default: "(none: admin/password, to be changed at first login)", help: "the admin's password on first start (prefer the variable: flags show in ps)" },
   "heartbeat-interval": { env: "STATUSTHING_HEARTBEAT_INTERVAL", default: "15s", help: "time between heartbeats on watch streams (e.g. 15s, 500ms, 1m)" },
 } as const;
 
@@ -69,6 +78,9 @@ export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv
         devmode: { type: "boolean" },
         "log-level": { type: "string" },
         "heartbeat-interval": { type: "string" },
+        private: { type: "boolean" },
+        "trust-proxy": { type: "boolean" },
+        "admin-password": { type: "string" },
         help: { type: "boolean", short: "h" },
         version: { type: "boolean" },
       },
@@ -93,5 +105,20 @@ export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv
   if (!LOG_LEVELS.includes(logLevel)) throw new ConfigError(`--log-level: want one of ${LOG_LEVELS.join(", ")}, got ${JSON.stringify(logLevel)}`);
   const devmode = values.devmode ?? parseBoolean(FLAGS.devmode.env, env[FLAGS.devmode.env] ?? "false");
   const heartbeatMs = parseDurationMs("--heartbeat-interval", pick("heartbeat-interval", values["heartbeat-interval"]));
-  return { kind: "run", config: { apiAddr, db, devmode, logLevel, heartbeatMs } };
+  const flagOrEnvBoolean = (name: "private" | "trust-proxy", flag: boolean | undefined) =>
+    flag ?? parseBoolean(FLAGS[name].env, env[FLAGS[name].env] ?? "false");
+  const adminPassword = values["admin-password"] ?? env[FLAGS["admin-password"].env];
+  return {
+    kind: "run",
+    config: {
+      apiAddr,
+      db,
+      devmode,
+      logLevel,
+      heartbeatMs,
+      private: flagOrEnvBoolean("private", values.private),
+      trustProxy: flagOrEnvBoolean("trust-proxy", values["trust-proxy"]),
+      adminPassword: adminPassword === "" ? undefined : adminPassword,
+    },
+  };
 }

@@ -71,3 +71,43 @@ export interface StoreSnapshot {
   items: ItemView[];
   statuses: StatusRecord[];
 }
+
+/** An account that may make changes. `passwordHash` is an argon2id PHC string and never leaves the server. */
+export interface UserRecord {
+  id: string;
+  username: string;
+  firstName: string;
+  lastName: string;
+  email: string;
+  avatarUrl: string;
+  passwordHash: string;
+  /** Set for the initial admin and after an admin resets someone's password. */
+  mustChangePassword: boolean;
+  lastLogin: Date | undefined;
+  created: Date;
+  updated: Date;
+}
+
+/** A browser session. `id` is the SHA-256 of the cookie's token, so a stolen database holds no usable cookie. */
+export interface SessionRecord {
+  id: string;
+  userId: string;
+  expiresAt: Date;
+  created: Date;
+}
+
+/** An API token. Only the SHA-256 of its secret is kept. */
+export interface ApiTokenRecord {
+  id: string;
+  userId: string;
+  name: string;
+  secretHash: string;
+  created: Date;
+  expiresAt: Date | undefined;
+  lastUsed: Date | undefined;
+}
+
+/** The case-folded username under which usernames are unique. */
+export function usernameKey(username: string): string {
+  return username.trim().normalize("NFC").toLowerCase();
+}

@@ -4,6 +4,7 @@ import { pathToFileURL } from "node:url";
 import { createApp } from "./app.js";
 import { ConfigError, parseCommandLine, USAGE } from "./config.js";
 import { serve } from "./http/serve.js";
+import { packageWebOptions } from "./http/web.js";
 import { createLogger } from "./logger.js";
 import { SqliteStore } from "./store/sqlite/sqlite-store.js";
 
@@ -40,7 +41,25 @@ export async function main(argv: readonly string[]): Promise<void> {
     process.exitCode = 1;
     return;
   }
-  const app = await createApp({ store, logger: log, devmode: config.devmode, hub: { heartbeatMs: config.heartbeatMs } });
+  let app;
+  try {
+    app = await createApp({
+      store,
+      logger: log,
+      devmode: config.devmode,
+      hub: { heartbeatMs: config.heartbeatMs },
+      private: config.private,
+      trustProxy: config.trustProxy,
+      adminPassword: config.adminPassword,
+      web: packageWebOptions(config.devmode),
+    });
+  } catch (error) {
+    // A bad --admin-password, or a store that cannot start: say why, without a stack.
+    log.fatal({ err: error }, `cannot start: ${(error as Error).message}`);
+    await store.close();
+    process.exitCode = 1;
+    return;
+  }
   const server = await serve(app, config.apiAddr);
   log.info({ url: server.url, db: config.db, devmode: config.devmode, version: version() }, `StatusThing listening on ${server.url}`);
 

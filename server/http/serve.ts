@@ -63,18 +63,25 @@ export function serve(app: App, address: string): Promise<RunningServer> {
     sockets.add(socket);
     socket.once("close", () => sockets.delete(socket));
     socket.once("error", () => socket.destroy());
-    socket.once("data", (first: Buffer) => {
+    // Read until the first bytes tell the protocols apart: "PRI " starts the HTTP/2 preface and
+    // no HTTP/1 method; a client may send fewer than 4 bytes in its first packet.
+    let head = Buffer.alloc(0);
+    const onData = (chunk: Buffer) => {
+      head = Buffer.concat([head, chunk]);
+      const n = Math.min(head.length, HTTP2_PREFACE_START.length);
+      const couldBeHttp2 = head.subarray(0, n).equals(HTTP2_PREFACE_START.subarray(0, n));
+      if (couldBeHttp2 && head.length < HTTP2_PREFACE_START.length) return;
+      socket.off("data", onData);
       socket.pause();
-      socket.unshift(first);
-      // No HTTP/1 method is "PRI": the HTTP/2 connection preface is "PRI * HTTP/2.0".
-      const isHttp2 = first.subarray(0, HTTP2_PREFACE_START.length).equals(HTTP2_PREFACE_START.subarray(0, Math.min(first.length, 4)));
-      if (isHttp2) {
+      socket.unshift(head);
+      if (couldBeHttp2) {
         h2.emit("connection", socket);
       } else {
         h1.emit("connection", socket);
         socket.resume();
       }
-    });
+    };
+    socket.on("data", onData);
   });
 
   return new Promise((resolve, reject) => {

@@ -8,6 +8,8 @@ import type { CallRecord } from "../rpc/call-record.js";
 import { codeName } from "../rpc/error-interceptor.js";
 import { checkKinds } from "../service/validate.js";
 import { codeOfKind, DomainError } from "../errors.js";
+import type { AccessGuard } from "../auth/guard.js";
+import { connectionFacts, toHeaders } from "../http/node-headers.js";
 import type { ChangeHub } from "./change-hub.js";
 import { envelope, type WatchEvent, type WireFormat } from "./watch-event.js";
 import { createWatchFilter } from "./watch-filter.js";
@@ -15,6 +17,7 @@ import type { WatchSink } from "./watcher.js";
 
 /** The path of the streaming RPC this module serves. */
 export const WATCH_ITEMS_PATH = "/statusthing.v1.ItemsService/WatchItems";
+const WATCH_ITEMS_PROCEDURE = WATCH_ITEMS_PATH.slice(1);
 
 type Protocol = "connect" | "grpc" | "grpc-web";
 
@@ -150,7 +153,7 @@ function createHttpSink(res: NodeResponse, protocol: Protocol, format: WireForma
  * rather than through the Connect router so that each event is encoded once and the very same
  * bytes are written to every watcher.
  */
-export function handleWatchItems(req: NodeRequest, res: NodeResponse, hub: ChangeHub, record: CallRecord): void {
+export function handleWatchItems(req: NodeRequest, res: NodeResponse, hub: ChangeHub, record: CallRecord, guard: AccessGuard): void {
   const kind = parseContentType(req.headers["content-type"]);
   if (req.method !== "POST" || !kind) {
     record.code = "unsupported_media_type";
@@ -169,7 +172,9 @@ export function handleWatchItems(req: NodeRequest, res: NodeResponse, hub: Chang
   const sink = createHttpSink(res, protocol, format, record);
   req.socket.setTimeout(0);
 
-  readBody(req, REQUEST_BODY_MAX_BYTES + 5)
+  guard
+    .check(WATCH_ITEMS_PROCEDURE, { headers: toHeaders(req.headers), ...connectionFacts(req) })
+    .then(() => readBody(req, REQUEST_BODY_MAX_BYTES + 5))
     .then((body) => {
       const request = decodeRequest(body, format, req.headers[encodingHeader] as string | undefined);
       const kinds = checkKinds("kinds", request.kinds);

@@ -5,6 +5,9 @@ import { WebSocketServer, type WebSocket } from "ws";
 import { StatusKindSchema } from "../../shared/gen/statusthing/v1/types_pb.js";
 import type { Logger } from "../logger.js";
 import { codeName } from "../rpc/error-interceptor.js";
+import type { AccessGuard } from "../auth/guard.js";
+import { DomainError } from "../errors.js";
+import { connectionFacts, toHeaders } from "../http/node-headers.js";
 import type { ChangeHub } from "./change-hub.js";
 import type { WatchEvent } from "./watch-event.js";
 import { createWatchFilter, type WatchFilter } from "./watch-filter.js";
@@ -12,6 +15,7 @@ import type { WatchSink } from "./watcher.js";
 
 /** The path of the WebSocket feed. */
 export const WS_PATH = "/ws";
+const WATCH_PROCEDURE = "statusthing.v1.ItemsService/WatchItems";
 
 /** WebSocket close codes: normal end, server going away (reconnect), bad request, overloaded. */
 const CLOSE_GOING_AWAY = 1001;
@@ -79,7 +83,7 @@ function createWsSink(socket: WebSocket): WatchSink {
  * speak WebSocket but not Connect. Same filters (query parameters), same semantics, same
  * backpressure; pings find dead connections.
  */
-export function createWsFeed(hub: ChangeHub, log: Logger, options: { pingMs?: number } = {}) {
+export function createWsFeed(hub: ChangeHub, log: Logger, options: { guard: AccessGuard; pingMs?: number }) {
   const wss = new WebSocketServer({ noServer: true, maxPayload: 4 * 1024, perMessageDeflate: false });
   const alive = new WeakMap<WebSocket, boolean>();
   const pinger = setInterval(() => {
@@ -101,6 +105,23 @@ export function createWsFeed(hub: ChangeHub, log: Logger, options: { pingMs?: nu
         socket.end("HTTP/1.1 404 Not Found\r\nconnection: close\r\ncontent-length: 0\r\n\r\n");
         return;
       }
+      // The same access rules as WatchItems: public unless --private. Refused before upgrading.
+      options.guard.check(WATCH_PROCEDURE, { headers: toHeaders(req.headers), ...connectionFacts(req) }).then(
+        () => accept(url, req, socket, head),
+        (error: unknown) => {
+          const status = error instanceof DomainError && error.kind === "permission_denied" ? "403 Forbidden" : "401 Unauthorized";
+          if (!(error instanceof DomainError)) log.error({ err: error }, "websocket auth failed");
+          socket.end(`HTTP/1.1 ${status}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
+        },
+      );
+    },
+    close(): void {
+      clearInterval(pinger);
+      wss.close();
+    },
+  };
+
+  function accept(url: URL, req: IncomingMessage, socket: Duplex, head: Buffer): void {
       wss.handleUpgrade(req, socket, head, (ws) => {
         alive.set(ws, true);
         ws.on("pong", () => alive.set(ws, true));
@@ -118,10 +139,5 @@ export function createWsFeed(hub: ChangeHub, log: Logger, options: { pingMs?: nu
         ws.once("close", () => watcher.detach());
         log.debug({ path: WS_PATH }, "websocket watcher connected");
       });
-    },
-    close(): void {
-      clearInterval(pinger);
-      wss.close();
-    },
-  };
+  }
 }

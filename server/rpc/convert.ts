@@ -5,12 +5,14 @@ import {
   NoteSchema,
   StatusSchema,
   TimestampsSchema,
+  UserSchema,
   type Item,
+  type User,
   type Note,
   type Status,
   type Timestamps,
 } from "../../shared/gen/statusthing/v1/types_pb.js";
-import type { ItemView, NoteRecord, StatusRecord } from "../domain.js";
+import type { ItemView, NoteRecord, StatusRecord, UserRecord } from "../domain.js";
 
 /** Domain → protobuf conversions; the only place that knows both shapes. */
 
@@ -41,5 +43,19 @@ export function toItemMessage(item: ItemView): Item {
     status: item.status && toStatusMessage(item.status),
     notes: item.notes?.map(toNoteMessage) ?? [],
     timestamps: toTimestamps(item.created, item.updated),
+  });
+}
+
+/** A user for the wire: everything but the password. */
+export function toUserMessage(user: UserRecord): User {
+  return create(UserSchema, {
+    id: user.id,
+    username: user.username,
+    firstName: user.firstName,
+    lastName: user.lastName,
+    emailAddress: user.email,
+    avatarUrl: user.avatarUrl,
+    lastLogin: user.lastLogin && timestampFromDate(user.lastLogin),
+    timestamps: toTimestamps(user.created, user.updated),
   });
 }

@@ -1,3 +1,4 @@
+import type { AuthStore } from "./auth-store.js";
 import type { ChangeRecord, ItemFilter, ItemView, NoteRecord, StatusRecord, StoreSnapshot } from "../domain.js";
 
 /** A new status, complete: the service has validated it and given it an id and time. */
@@ -41,7 +42,7 @@ export interface ItemPatch {
  * Every write also appends its changes to the change log, in the same transaction, numbered by
  * a revision that increases in commit order (see `ChangeRecord` for what each write logs).
  */
-export interface Store {
+export interface Store extends AuthStore {
   listStatuses(kinds: readonly number[]): Promise<StatusRecord[]>;
   getStatus(id: string): Promise<StatusRecord | undefined>;
   /** Throws already_exists when the name is taken. */

@@ -2,7 +2,9 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Writable } from "node:stream";
-import { createApp, type App } from "../../server/app.js";
+import { createApp, type App, type AppOptions } from "../../server/app.js";
+import { registerAdminToken, TEST_ADMIN_PASSWORD } from "./credentials.js";
+import type { ChangeHubOptions } from "../../server/live/change-hub.js";
 import { serve, type RunningServer } from "../../server/http/serve.js";
 import { createLogger } from "../../server/logger.js";
 import { SqliteStore } from "../../server/store/sqlite/sqlite-store.js";
@@ -15,14 +17,33 @@ export interface TestServer {
   store: SqliteStore;
   app: App;
   server: RunningServer;
+  /** The admin's API token (undefined with defaultAdminPassword). */
+  token: string | undefined;
   /** Every JSON log line the server wrote, parsed. */
   logs: Array<Record<string, unknown>>;
   /** Stops the server and deletes the database. */
   stop(): Promise<void>;
 }
 
-/** Starts the real app on 127.0.0.1, port 0, with a fresh SQLite file in a temp folder. */
-export async function startTestServer(options: { devmode?: boolean } = {}): Promise<TestServer> {
+/** How to start a test server. */
+export interface TestServerOptions {
+  devmode?: boolean;
+  /** Live-update tuning, handed to createApp as is. */
+  hub?: Partial<ChangeHubOptions>;
+  /**
+   * Start like a fresh install: admin/password, to be changed first, and no registered token.
+   * Otherwise the admin has TEST_ADMIN_PASSWORD and clients for this server act as the admin.
+   */
+  defaultAdminPassword?: boolean;
+  /** Any other createApp options (private mode, auth throttling, ...). */
+  app?: Partial<Omit<AppOptions, "store" | "logger">>;
+}
+
+/**
+ * Starts the real app on 127.0.0.1, port 0, with a fresh SQLite file in a temp folder.
+ * `hub` (optional) is handed to createApp as is: live-update tuning for tests of watch streams.
+ */
+export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
   const dir = mkdtempSync(join(tmpdir(), "statusthing-test-"));
   const dbPath = join(dir, "statusthing.db");
   const logs: Array<Record<string, unknown>> = [];
@@ -33,8 +54,16 @@ export async function startTestServer(options: { devmode?: boolean } = {}): Prom
     },
   });
   const store = new SqliteStore({ path: dbPath });
-  const app = await createApp({ store, logger: createLogger("info", sink), devmode: options.devmode ?? false });
+  const app = await createApp({
+    store,
+    logger: createLogger("info", sink),
+    devmode: options.devmode ?? false,
+    adminPassword: options.defaultAdminPassword ? undefined : TEST_ADMIN_PASSWORD,
+    ...(options.hub ? { hub: options.hub } : {}),
+    ...options.app,
+  });
   const server = await serve(app, "127.0.0.1:0");
+  const token = options.defaultAdminPassword ? undefined : await registerAdminToken(server.url);
   return {
     url: server.url,
     port: server.port,
@@ -42,6 +71,7 @@ export async function startTestServer(options: { devmode?: boolean } = {}): Prom
     store,
     app,
     server,
+    token,
     logs,
     async stop() {
       await server.close(2_000);

@@ -25,5 +25,5 @@ describe.each(PROTOCOLS)("over %s", (protocol) => {
 it("answers /healthz", async () => {
   const res = await fetch(`${server.url}/healthz`);
   expect(res.status).toBe(200);
-  expect(await res.json()).toEqual({ status: "ok" });
+  expect(await res.json()).toMatchObject({ status: "ok", revision: 3, watchers: {} });
 });

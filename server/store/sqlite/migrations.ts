@@ -55,6 +55,47 @@ export const migrations: readonly string[] = [
   );
   CREATE INDEX changes_by_time ON changes(at);
   `,
+  // 3: accounts. Sessions and tokens store only SHA-256 hashes of their secrets.
+  `
+  CREATE TABLE users (
+    seq                  INTEGER PRIMARY KEY AUTOINCREMENT,
+    id                   TEXT    NOT NULL UNIQUE,
+    username             TEXT    NOT NULL,
+    username_key         TEXT    NOT NULL UNIQUE,
+    first_name           TEXT    NOT NULL DEFAULT '',
+    last_name            TEXT    NOT NULL DEFAULT '',
+    email                TEXT    NOT NULL DEFAULT '',
+    avatar_url           TEXT    NOT NULL DEFAULT '',
+    password_hash        TEXT    NOT NULL,
+    must_change_password INTEGER NOT NULL DEFAULT 0,
+    last_login_at        INTEGER,
+    created_at           INTEGER NOT NULL,
+    updated_at           INTEGER NOT NULL
+  );
+  CREATE TABLE sessions (
+    id         TEXT    PRIMARY KEY,
+    user_id    TEXT    NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    expires_at INTEGER NOT NULL,
+    created_at INTEGER NOT NULL
+  );
+  CREATE INDEX sessions_by_user ON sessions(user_id);
+  CREATE TABLE api_tokens (
+    seq          INTEGER PRIMARY KEY AUTOINCREMENT,
+    id           TEXT    NOT NULL UNIQUE,
+    user_id      TEXT    NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    name         TEXT    NOT NULL,
+    secret_hash  TEXT    NOT NULL UNIQUE,
+    created_at   INTEGER NOT NULL,
+    expires_at   INTEGER,
+    last_used_at INTEGER
+  );
+  CREATE INDEX api_tokens_by_user ON api_tokens(user_id);
+  CREATE TABLE login_failures (
+    key TEXT    NOT NULL,
+    at  INTEGER NOT NULL
+  );
+  CREATE INDEX login_failures_by_key ON login_failures(key, at);
+  `,
 ];
 
 /** Thrown when the database was written by a newer StatusThing than this one. */
@@ -68,13 +109,19 @@ export class DatabaseTooNewError extends Error {
   }
 }
 
+/** Throws DatabaseTooNewError for a database from a newer StatusThing; returns its version. */
+export function refuseNewerSchema(db: Database): number {
+  const version = db.pragma("user_version", { simple: true }) as number;
+  if (version > migrations.length) throw new DatabaseTooNewError(version, migrations.length);
+  return version;
+}
+
 /**
  * Applies the migrations the database lacks, each in its own transaction with its version bump,
  * and refuses a database from the future. Returns the version before and after.
  */
 export function migrate(db: Database): { from: number; to: number } {
-  const from = db.pragma("user_version", { simple: true }) as number;
-  if (from > migrations.length) throw new DatabaseTooNewError(from, migrations.length);
+  const from = refuseNewerSchema(db);
   for (let version = from + 1; version <= migrations.length; version++) {
     db.transaction(() => {
       db.exec(migrations[version - 1]!);

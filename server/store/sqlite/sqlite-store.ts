@@ -8,11 +8,16 @@ import {
   type StatusRecord,
   type StoreSnapshot,
   type UnnumberedChange,
+  type ApiTokenRecord,
+  type SessionRecord,
+  type UserRecord,
 } from "../../domain.js";
 import { decodeChange, encodeChangePayload } from "../change-codec.js";
 import { DomainError, nameTaken, notFound } from "../../errors.js";
+import type { UserPatch } from "../auth-store.js";
 import type { ItemPatch, NewItem, NewStatus, StatusPatch, Store } from "../store.js";
-import { migrate } from "./migrations.js";
+import { migrate, refuseNewerSchema } from "./migrations.js";
+import { SqliteAuthStore } from "./sqlite-auth-store.js";
 import { WriteQueue } from "./write-queue.js";
 
 /** Options for opening a SQLite store. */
@@ -118,15 +123,24 @@ export class SqliteStore implements Store {
   readonly db: Database;
   private readonly writes: WriteQueue;
   private readonly sql: Record<string, Statement>;
+  private readonly auth: SqliteAuthStore;
 
   constructor(options: SqliteStoreOptions) {
     this.db = new BetterSqlite3(options.path);
-    this.db.pragma("journal_mode = WAL");
-    this.db.pragma("synchronous = FULL");
-    this.db.pragma("foreign_keys = ON");
-    this.db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5000}`);
-    migrate(this.db);
+    try {
+      this.db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5000}`);
+      // Refuse a database from a newer StatusThing before changing anything in it (even WAL mode).
+      refuseNewerSchema(this.db);
+      this.db.pragma("journal_mode = WAL");
+      this.db.pragma("synchronous = FULL");
+      this.db.pragma("foreign_keys = ON");
+      migrate(this.db);
+    } catch (error) {
+      this.db.close();
+      throw error;
+    }
     this.writes = new WriteQueue(this.db);
+    this.auth = new SqliteAuthStore(this.db, this.writes);
     const db = this.db;
     this.sql = {
       listStatuses: db.prepare("SELECT * FROM statuses ORDER BY seq"),
@@ -366,6 +380,71 @@ export class SqliteStore implements Store {
       const { latest } = this.readBounds();
       return this.sql.pruneChanges!.run(latest - keepLatest, keepSince.getTime()).changes;
     });
+  }
+
+  // AuthStore: accounts live in the same database, through the same write queue.
+  listUsers(): Promise<UserRecord[]> {
+    return this.auth.listUsers();
+  }
+  getUser(id: string): Promise<UserRecord | undefined> {
+    return this.auth.getUser(id);
+  }
+  findUserByUsername(username: string): Promise<UserRecord | undefined> {
+    return this.auth.findUserByUsername(username);
+  }
+  addUser(user: UserRecord): Promise<UserRecord> {
+    return this.auth.addUser(user);
+  }
+  addFirstUser(user: UserRecord): Promise<boolean> {
+    return this.auth.addFirstUser(user);
+  }
+  updateUser(id: string, patch: UserPatch): Promise<UserRecord> {
+    return this.auth.updateUser(id, patch);
+  }
+  deleteUser(id: string): Promise<void> {
+    return this.auth.deleteUser(id);
+  }
+  createSession(session: SessionRecord): Promise<void> {
+    return this.auth.createSession(session);
+  }
+  getSession(id: string): Promise<{ session: SessionRecord; user: UserRecord } | undefined> {
+    return this.auth.getSession(id);
+  }
+  extendSession(id: string, expiresAt: Date): Promise<void> {
+    return this.auth.extendSession(id, expiresAt);
+  }
+  deleteSession(id: string): Promise<void> {
+    return this.auth.deleteSession(id);
+  }
+  deleteUserSessions(userId: string, keepSessionId?: string): Promise<void> {
+    return this.auth.deleteUserSessions(userId, keepSessionId);
+  }
+  addApiToken(token: ApiTokenRecord): Promise<void> {
+    return this.auth.addApiToken(token);
+  }
+  findApiToken(secretHash: string): Promise<{ token: ApiTokenRecord; user: UserRecord } | undefined> {
+    return this.auth.findApiToken(secretHash);
+  }
+  listApiTokens(userId: string): Promise<ApiTokenRecord[]> {
+    return this.auth.listApiTokens(userId);
+  }
+  deleteApiToken(userId: string, tokenId: string): Promise<void> {
+    return this.auth.deleteApiToken(userId, tokenId);
+  }
+  touchApiToken(tokenId: string, at: Date): Promise<void> {
+    return this.auth.touchApiToken(tokenId, at);
+  }
+  recordLoginFailure(keys: readonly string[], at: Date): Promise<void> {
+    return this.auth.recordLoginFailure(keys, at);
+  }
+  loginFailures(keys: readonly string[], since: Date): Promise<Array<{ key: string; count: number; oldest: Date | undefined }>> {
+    return this.auth.loginFailures(keys, since);
+  }
+  clearLoginFailures(keys: readonly string[]): Promise<void> {
+    return this.auth.clearLoginFailures(keys);
+  }
+  pruneLoginFailures(before: Date): Promise<void> {
+    return this.auth.pruneLoginFailures(before);
   }
 
   async close(): Promise<void> {

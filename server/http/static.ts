@@ -1,0 +1,242 @@
+import { createHash } from "node:crypto";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { extname, join } from "node:path";
+import type { NodeResponse } from "./request-log.js";
+import { handleWebConfig, type WebHandler, type WebRuntimeConfig } from "./web.js";
+
+/** Hashed, never-changing build output: cached for a year. */
+const IMMUTABLE_PREFIX = "/_app/immutable/";
+
+const CONTENT_TYPES: Record<string, string> = {
+  ".html": "text/html; charset=utf-8",
+  ".js": "text/javascript; charset=utf-8",
+  ".mjs": "text/javascript; charset=utf-8",
+  ".css": "text/css; charset=utf-8",
+  ".json": "application/json",
+  ".webmanifest": "application/manifest+json",
+  ".map": "application/json",
+  ".svg": "image/svg+xml",
+  ".png": "image/png",
+  ".jpg": "image/jpeg",
+  ".ico": "image/x-icon",
+  ".webp": "image/webp",
+  ".woff2": "font/woff2",
+  ".txt": "text/plain; charset=utf-8",
+};
+
+/** Headers every web response carries, whatever the CSP. */
+const BASE_SECURITY_HEADERS = {
+  "x-content-type-options": "nosniff",
+  "referrer-policy": "no-referrer",
+  "x-frame-options": "DENY",
+  "cross-origin-opener-policy": "same-origin",
+  "cross-origin-resource-policy": "same-origin",
+  "permissions-policy": "camera=(), microphone=(), geolocation=(), payment=(), usb=()",
+} as const;
+
+/**
+ * The Content-Security-Policy for the built app: scripts only from this origin plus the inline
+ * bootstrap scripts of `index.html`, allowed by their SHA-256 (so no inline script of anyone
+ * else's runs); styles and data only from this origin; no framing.
+ */
+export function contentSecurityPolicy(indexHtml: string): string {
+  const hashes = inlineScripts(indexHtml).map((script) => `'sha256-${createHash("sha256").update(script, "utf8").digest("base64")}'`);
+  return [
+    "default-src 'self'",
+    `script-src 'self' ${hashes.join(" ")}`.trim(),
+    "style-src 'self'",
+    "img-src 'self' data:",
+    "font-src 'self'",
+    "connect-src 'self'",
+    "manifest-src 'self'",
+    "object-src 'none'",
+    "base-uri 'self'",
+    "form-action 'self'",
+    "frame-ancestors 'none'",
+  ].join("; ");
+}
+
+/** The bodies of the `<script>` elements without `src`, as the browser hashes them. */
+export function inlineScripts(html: string): string[] {
+  return [...html.matchAll(/<script(?![^>]*\bsrc\s*=)[^>]*>([\s\S]*?)<\/script>/gi)].map((match) => match[1]!);
+}
+
+/** Picks the best encoding the client accepts of those we have: br, then gzip, else identity. */
+export function pickEncoding(acceptEncoding: string | undefined, available: { br: boolean; gzip: boolean }): "br" | "gzip" | undefined {
+  const accepted = new Map<string, number>();
+  for (const part of (acceptEncoding ?? "").split(",")) {
+    const [name, ...params] = part.trim().toLowerCase().split(";");
+    if (!name) continue;
+    const q = params.map((p) => /^\s*q=([\d.]+)\s*$/.exec(p)).find(Boolean);
+    accepted.set(name, q ? Number(q[1]) : 1);
+  }
+  const ok = (name: string) => (accepted.get(name) ?? accepted.get("*") ?? 0) > 0;
+  if (available.br && ok("br")) return "br";
+  if (available.gzip && ok("gzip")) return "gzip";
+  return undefined;
+}
+
+/** One servable file of the build, with its precompressed siblings. */
+interface Asset {
+  path: string;
+  size: number;
+  type: string;
+  etag: string;
+  cacheControl: string;
+  br?: string;
+  gzip?: string;
+}
+
+/** Every file under `root`, by URL path, skipping the `.br`/`.gz` siblings (they are variants). */
+function scan(root: string): Map<string, Asset> {
+  const assets = new Map<string, Asset>();
+  const walk = (dir: string, urlPrefix: string) => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      const abs = join(dir, entry.name);
+      const url = `${urlPrefix}/${entry.name}`;
+      if (entry.isDirectory()) {
+        walk(abs, url);
+        continue;
+      }
+      if (!entry.isFile() || entry.name.endsWith(".br") || entry.name.endsWith(".gz")) continue;
+      const stat = statSync(abs);
+      const asset: Asset = {
+        path: abs,
+        size: stat.size,
+        type: CONTENT_TYPES[extname(entry.name).toLowerCase()] ?? "application/octet-stream",
+        etag: `"${stat.size.toString(36)}-${Math.floor(stat.mtimeMs).toString(36)}"`,
+        cacheControl: url.startsWith(IMMUTABLE_PREFIX) ? "public, max-age=31536000, immutable" : "no-cache",
+      };
+      if (existsSync(`${abs}.br`)) asset.br = `${abs}.br`;
+      if (existsSync(`${abs}.gz`)) asset.gzip = `${abs}.gz`;
+      assets.set(url, asset);
+    }
+  };
+  walk(root, "");
+  return assets;
+}
+
+const NOT_BUILT_HTML = `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>StatusThing: web app not built</title></head>
+<body><h1>web app not built: run npm run build</h1>
+<p>The API works; the web pages appear once <code>npm run build</code> has written <code>build/web</code>.</p></body></html>
+`;
+
+/** Writes a small response with the security headers. */
+function sendText(res: NodeResponse, status: number, type: string, body: string, extra: Record<string, string> = {}): void {
+  res.writeHead(status, {
+    ...BASE_SECURITY_HEADERS,
+    "content-security-policy": "default-src 'none'; frame-ancestors 'none'",
+    "content-type": type,
+    "content-length": String(Buffer.byteLength(body)),
+    "cache-control": "no-store",
+    ...extra,
+  });
+  res.end(body);
+}
+
+/** The built app, loaded: files by path, the SPA page and the policy that goes with it. */
+interface LoadedBuild {
+  assets: Map<string, Asset>;
+  index: Asset;
+  indexMtimeMs: number;
+  csp: string;
+}
+
+function load(root: string): LoadedBuild | undefined {
+  if (!existsSync(join(root, "index.html"))) return undefined;
+  const assets = scan(root);
+  const index = assets.get("/index.html")!;
+  return { assets, index, indexMtimeMs: statSync(index.path).mtimeMs, csp: contentSecurityPolicy(readFileSync(index.path, "utf8")) };
+}
+
+/**
+ * Serves the built single-page app from `root` (`build/web`): each file with its content type,
+ * brotli or gzip from the precompressed siblings when the client takes them, hashed assets under
+ * `/_app/immutable/` cached for a year and everything else revalidated (`no-cache` + ETag), and
+ * `index.html` for every other path so the app's router takes over. Every response carries a
+ * strict CSP, `nosniff`, no framing and no referrer.
+ *
+ * When `root` has no build yet it answers with a page saying so, and looks again on each request.
+ */
+export function createStaticHandler(root: string, config: WebRuntimeConfig): WebHandler {
+  let build = load(root);
+  // File bodies, read once: the whole build is a few hundred kilobytes.
+  const bodies = new Map<string, Buffer>();
+  const body = (path: string) => {
+    let bytes = bodies.get(path);
+    if (!bytes) {
+      bytes = readFileSync(path);
+      bodies.set(path, bytes);
+    }
+    return bytes;
+  };
+
+  return {
+    handle(req, res) {
+      if (req.method !== "GET" && req.method !== "HEAD") {
+        sendText(res, 405, "text/plain; charset=utf-8", "method not allowed\n", { allow: "GET, HEAD" });
+        return;
+      }
+      if (handleWebConfig(req, res, config)) return;
+      build ??= load(root);
+      if (!build) {
+        sendText(res, 503, "text/html; charset=utf-8", NOT_BUILT_HTML);
+        return;
+      }
+      let path: string;
+      try {
+        path = decodeURIComponent(new URL(req.url ?? "/", "http://x").pathname);
+      } catch {
+        sendText(res, 400, "text/plain; charset=utf-8", "bad path\n");
+        return;
+      }
+      // Only files found when the build was scanned are served: no path reaches the disk.
+      let asset = build.assets.get(path);
+      if (!asset) {
+        // A file that is not there is a 404; any other path is a page of the app.
+        const last = path.slice(path.lastIndexOf("/") + 1);
+        if (path.startsWith("/_app/") || /\.[a-z0-9]+$/i.test(last)) {
+          sendText(res, 404, "text/plain; charset=utf-8", "not found\n");
+          return;
+        }
+        asset = build.index;
+      }
+      if (asset === build.index && statSync(asset.path, { throwIfNoEntry: false })?.mtimeMs !== build.indexMtimeMs) {
+        // Rebuilt while running: every hashed name changed, so take the new build whole.
+        bodies.clear();
+        build = load(root);
+        if (!build) {
+          sendText(res, 503, "text/html; charset=utf-8", NOT_BUILT_HTML);
+          return;
+        }
+        asset = build.index;
+      }
+      const encoding = pickEncoding(req.headers["accept-encoding"] as string | undefined, { br: !!asset.br, gzip: !!asset.gzip });
+      const etag = encoding ? `${asset.etag.slice(0, -1)}-${encoding}"` : asset.etag;
+      const headers: Record<string, string> = {
+        ...BASE_SECURITY_HEADERS,
+        "content-security-policy": build.csp,
+        "content-type": asset.type,
+        "cache-control": asset.cacheControl,
+        etag,
+      };
+      if (asset.br || asset.gzip) headers.vary = "accept-encoding";
+      const ifNoneMatch = req.headers["if-none-match"];
+      if (typeof ifNoneMatch === "string" && ifNoneMatch.split(",").some((tag) => tag.trim().replace(/^W\//, "") === etag)) {
+        res.writeHead(304, headers);
+        res.end();
+        return;
+      }
+      const bytes = body(encoding === "br" ? asset.br! : encoding === "gzip" ? asset.gzip! : asset.path);
+      if (encoding) headers["content-encoding"] = encoding;
+      headers["content-length"] = String(bytes.length);
+      res.writeHead(200, headers);
+      if (req.method === "HEAD") res.end();
+      else res.end(bytes);
+    },
+    async close() {
+      bodies.clear();
+    },
+  };
+}

@@ -1,0 +1,64 @@
+import { create } from "@bufbuild/protobuf";
+import { timestampDate, timestampFromDate } from "@bufbuild/protobuf/wkt";
+import type { HandlerContext, ServiceImpl } from "@connectrpc/connect";
+import { ApiTokenSchema, type ApiToken, type AuthService as AuthApi } from "../../shared/gen/statusthing/v1/auth_pb.js";
+import { requestAuthKey, type Principal } from "../auth/principal.js";
+import { clearedSessionCookie, sessionCookie } from "../auth/session-cookie.js";
+import type { ApiTokenRecord } from "../domain.js";
+import { DomainError } from "../errors.js";
+import type { AuthService } from "../service/auth.js";
+import { toUserMessage } from "./convert.js";
+
+function toApiTokenMessage(token: ApiTokenRecord): ApiToken {
+  return create(ApiTokenSchema, {
+    id: token.id,
+    name: token.name,
+    created: timestampFromDate(token.created),
+    expiresAt: token.expiresAt && timestampFromDate(token.expiresAt),
+    lastUsed: token.lastUsed && timestampFromDate(token.lastUsed),
+  });
+}
+
+/** The authenticated caller; the guard has already refused anonymous calls where it must. */
+function caller(ctx: HandlerContext): Principal {
+  const principal = ctx.values.get(requestAuthKey).principal;
+  if (!principal) throw new DomainError("unauthenticated", "log in first");
+  return principal;
+}
+
+/** `statusthing.v1.AuthService`: logins, sessions (the cookie is set here), passwords, API tokens. */
+export function createAuthRpc(auth: AuthService): ServiceImpl<typeof AuthApi> {
+  return {
+    async login(req, ctx) {
+      const { clientAddress, secure } = ctx.values.get(requestAuthKey);
+      const { user, token, expiresAt } = await auth.login(req.username, req.password, clientAddress);
+      ctx.responseHeader.append("set-cookie", sessionCookie(token, expiresAt, secure));
+      return { user: toUserMessage(user), mustChangePassword: user.mustChangePassword };
+    },
+    async logout(_req, ctx) {
+      const { principal, secure } = ctx.values.get(requestAuthKey);
+      if (principal?.sessionId) await auth.logout(principal.sessionId);
+      ctx.responseHeader.append("set-cookie", clearedSessionCookie(secure));
+      return {};
+    },
+    async whoAmI(_req, ctx) {
+      const { user } = caller(ctx);
+      return { user: toUserMessage(user), mustChangePassword: user.mustChangePassword };
+    },
+    async changePassword(req, ctx) {
+      await auth.changePassword(caller(ctx), req.currentPassword, req.newPassword);
+      return {};
+    },
+    async createApiToken(req, ctx) {
+      const { token, secret } = await auth.createApiToken(caller(ctx), req.name, req.expiresAt && timestampDate(req.expiresAt));
+      return { token: toApiTokenMessage(token), secret };
+    },
+    async listApiTokens(_req, ctx) {
+      return { tokens: (await auth.listApiTokens(caller(ctx))).map(toApiTokenMessage) };
+    },
+    async revokeApiToken(req, ctx) {
+      await auth.revokeApiToken(caller(ctx), req.tokenId);
+      return {};
+    },
+  };
+}

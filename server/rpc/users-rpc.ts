@@ -1,0 +1,45 @@
+import type { ServiceImpl } from "@connectrpc/connect";
+import type { UsersService as UsersApi } from "../../shared/gen/statusthing/v1/auth_pb.js";
+import { requestAuthKey } from "../auth/principal.js";
+import { invalidArgument } from "../errors.js";
+import type { UsersService } from "../service/users.js";
+import { toUserMessage } from "./convert.js";
+
+/** `statusthing.v1.UsersService`: accounts; passwords go in, never out. */
+export function createUsersRpc(users: UsersService): ServiceImpl<typeof UsersApi> {
+  return {
+    async listUsers() {
+      return { users: (await users.list()).map(toUserMessage) };
+    },
+    async getUser(req) {
+      return { user: toUserMessage(await users.get(req.userId)) };
+    },
+    async addUser(req) {
+      const u = req.user;
+      if (!u) throw invalidArgument("user", "is required");
+      const user = await users.add({
+        username: u.username,
+        password: u.password,
+        firstName: u.firstName,
+        lastName: u.lastName,
+        email: u.emailAddress,
+        avatarUrl: u.avatarUrl,
+      });
+      return { user: toUserMessage(user) };
+    },
+    async updateUser(req, ctx) {
+      const user = await users.update(ctx.values.get(requestAuthKey).principal, req.userId, {
+        password: req.password,
+        firstName: req.firstName,
+        lastName: req.lastName,
+        email: req.emailAddress,
+        avatarUrl: req.avatarUrl,
+      });
+      return { user: toUserMessage(user) };
+    },
+    async deleteUser(req, ctx) {
+      await users.delete(ctx.values.get(requestAuthKey).principal, req.userId);
+      return {};
+    },
+  };
+}

@@ -1,0 +1,198 @@
+import { Code, ConnectError } from "@connectrpc/connect";
+import { checkNewPassword, hashPassword, verifyAgainstNothing, verifyPassword } from "../auth/passwords.js";
+import type { Principal } from "../auth/principal.js";
+import { generateApiTokenSecret, generateSessionToken, hashSecret, API_TOKEN_PREFIX } from "../auth/secrets.js";
+import type { ApiTokenRecord, UserRecord } from "../domain.js";
+import { DomainError, invalidArgument } from "../errors.js";
+import { newId } from "../ids.js";
+import type { Logger } from "../logger.js";
+import type { Store } from "../store/store.js";
+import { requireName } from "./validate.js";
+
+/** Failed-login limits: per username and per client address, in a sliding window. */
+export interface ThrottleOptions {
+  perUsername: number;
+  perAddress: number;
+  windowMs: number;
+}
+
+export interface AuthOptions {
+  throttle: ThrottleOptions;
+  /** Session lifetime; it slides: a session used in its second half is extended. */
+  sessionMs: number;
+}
+
+export const DEFAULT_AUTH_OPTIONS: AuthOptions = {
+  throttle: { perUsername: 5, perAddress: 20, windowMs: 15 * 60 * 1000 },
+  sessionMs: 30 * 24 * 60 * 60 * 1000,
+};
+
+/** The initial admin's username and the original's default password. */
+export const INITIAL_ADMIN = "admin";
+export const DEFAULT_PASSWORD = "password";
+
+/** API tokens' last use is recorded to the minute, not on every request. */
+const TOUCH_EVERY_MS = 60_000;
+
+const loginFailed = () => new DomainError("unauthenticated", "wrong username or password");
+
+/** Logins, sessions, password changes and API tokens. */
+export class AuthService {
+  readonly options: AuthOptions;
+
+  constructor(
+    private readonly deps: { store: Store; now: () => Date; log: Logger },
+    options: Partial<AuthOptions> = {},
+  ) {
+    this.options = { ...DEFAULT_AUTH_OPTIONS, ...options };
+  }
+
+  /**
+   * Checks credentials and starts a session. Unknown users and wrong passwords get the same
+   * answer after the same work. Too many failures → resource_exhausted with a retry time.
+   */
+  async login(username: string, password: string, clientAddress: string): Promise<{ user: UserRecord; token: string; expiresAt: Date }> {
+    const { store, now } = this.deps;
+    const keys = [`user:${username.trim().toLowerCase()}`, `addr:${clientAddress}`];
+    await this.refuseIfThrottled(keys);
+    const user = username.trim() === "" ? undefined : await store.findUserByUsername(username);
+    const ok = user ? await verifyPassword(user.passwordHash, password) : await verifyAgainstNothing(password);
+    if (!user || !ok) {
+      await store.recordLoginFailure(keys, now());
+      await store.pruneLoginFailures(new Date(now().getTime() - this.options.throttle.windowMs));
+      throw loginFailed();
+    }
+    await store.clearLoginFailures([keys[0]!]);
+    const token = generateSessionToken();
+    const at = now();
+    const expiresAt = new Date(at.getTime() + this.options.sessionMs);
+    await store.createSession({ id: hashSecret(token), userId: user.id, expiresAt, created: at });
+    const updated = await store.updateUser(user.id, { lastLogin: at, updated: user.updated });
+    return { user: updated, token, expiresAt };
+  }
+
+  /** Ends a session. */
+  async logout(sessionId: string): Promise<void> {
+    await this.deps.store.deleteSession(sessionId);
+  }
+
+  /**
+   * Finds who is calling. A bad or expired API token is an error (scripts should hear it); a bad
+   * or expired session cookie just means anonymous (a stale cookie must not break the page).
+   */
+  async authenticate(credentials: { sessionToken?: string; bearer?: string }): Promise<Principal | undefined> {
+    const { store, now } = this.deps;
+    if (credentials.bearer !== undefined) {
+      if (!credentials.bearer.startsWith(API_TOKEN_PREFIX)) throw new DomainError("unauthenticated", "invalid API token");
+      const found = await store.findApiToken(hashSecret(credentials.bearer));
+      if (!found) throw new DomainError("unauthenticated", "invalid API token");
+      const at = now();
+      if (found.token.expiresAt && found.token.expiresAt <= at) throw new DomainError("unauthenticated", "API token expired");
+      if (!found.token.lastUsed || at.getTime() - found.token.lastUsed.getTime() > TOUCH_EVERY_MS) {
+        await store.touchApiToken(found.token.id, at);
+      }
+      return { user: found.user, via: "token" };
+    }
+    if (credentials.sessionToken !== undefined) {
+      const sessionId = hashSecret(credentials.sessionToken);
+      const found = await store.getSession(sessionId);
+      if (!found) return undefined;
+      const at = now().getTime();
+      if (found.session.expiresAt.getTime() <= at) {
+        await store.deleteSession(sessionId);
+        return undefined;
+      }
+      const principal: Principal = { user: found.user, via: "session", sessionId };
+      if (found.session.expiresAt.getTime() - at < this.options.sessionMs / 2) {
+        const expiresAt = new Date(at + this.options.sessionMs);
+        await store.extendSession(sessionId, expiresAt);
+        principal.renewed = { token: credentials.sessionToken, expiresAt };
+      }
+      return principal;
+    }
+    return undefined;
+  }
+
+  /** Changes the caller's password and ends its other sessions. */
+  async changePassword(principal: Principal, current: string, next: string): Promise<void> {
+    const { store, now } = this.deps;
+    const user = await store.getUser(principal.user.id);
+    if (!user || !(await verifyPassword(user.passwordHash, current))) {
+      throw new DomainError("invalid_argument", "current_password: is wrong", "current_password");
+    }
+    checkNewPassword("new_password", next, user.username);
+    if (next === current) throw invalidArgument("new_password", "must differ from the current password");
+    await store.updateUser(user.id, { passwordHash: await hashPassword(next), mustChangePassword: false, updated: now() });
+    await store.deleteUserSessions(user.id, principal.sessionId);
+  }
+
+  async createApiToken(principal: Principal, name: string, expiresAt: Date | undefined): Promise<{ token: ApiTokenRecord; secret: string }> {
+    const at = this.deps.now();
+    if (expiresAt && expiresAt <= at) throw invalidArgument("expires_at", "must be in the future");
+    const secret = generateApiTokenSecret();
+    const token: ApiTokenRecord = {
+      id: newId(),
+      userId: principal.user.id,
+      name: requireName("name", name),
+      secretHash: hashSecret(secret),
+      created: at,
+      expiresAt,
+      lastUsed: undefined,
+    };
+    await this.deps.store.addApiToken(token);
+    return { token, secret };
+  }
+
+  listApiTokens(principal: Principal): Promise<ApiTokenRecord[]> {
+    return this.deps.store.listApiTokens(principal.user.id);
+  }
+
+  async revokeApiToken(principal: Principal, tokenId: string): Promise<void> {
+    if (tokenId.trim() === "") throw invalidArgument("token_id", "is required");
+    await this.deps.store.deleteApiToken(principal.user.id, tokenId.trim());
+  }
+
+  /**
+   * On a store without users, creates `admin`: with `password` if given, else with the
+   * original's default "password", which must then be changed before anything else.
+   */
+  async ensureInitialAdmin(password: string | undefined): Promise<boolean> {
+    const at = this.deps.now();
+    if (password !== undefined) checkNewPassword("--admin-password", password, INITIAL_ADMIN);
+    return this.deps.store.addFirstUser({
+      id: newId(),
+      username: INITIAL_ADMIN,
+      firstName: "",
+      lastName: "",
+      email: "",
+      avatarUrl: "",
+      passwordHash: await hashPassword(password ?? DEFAULT_PASSWORD),
+      mustChangePassword: password === undefined,
+      lastLogin: undefined,
+      created: at,
+      updated: at,
+    });
+  }
+
+  /** Whether the initial admin still has the default password (worth a warning at start). */
+  async defaultPasswordInUse(): Promise<boolean> {
+    const admin = await this.deps.store.findUserByUsername(INITIAL_ADMIN);
+    return admin !== undefined && admin.mustChangePassword && (await verifyPassword(admin.passwordHash, DEFAULT_PASSWORD));
+  }
+
+  private async refuseIfThrottled(keys: readonly string[]): Promise<void> {
+    const { throttle } = this.options;
+    const since = new Date(this.deps.now().getTime() - throttle.windowMs);
+    const counts = await this.deps.store.loginFailures(keys, since);
+    for (const { key, count, oldest } of counts) {
+      const limit = key.startsWith("user:") ? throttle.perUsername : throttle.perAddress;
+      if (count >= limit) {
+        const retryMs = oldest ? oldest.getTime() + throttle.windowMs - this.deps.now().getTime() : throttle.windowMs;
+        const retrySeconds = Math.max(1, Math.ceil(retryMs / 1000));
+        throw new ConnectError(`too many failed logins; try again in ${retrySeconds} s`, Code.ResourceExhausted, {
+          "retry-after": String(retrySeconds),
+        });
+      }
+    }
+  }
+}

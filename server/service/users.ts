@@ -1,0 +1,118 @@
+import { checkNewPassword, hashPassword } from "../auth/passwords.js";
+import type { Principal } from "../auth/principal.js";
+import type { UserRecord } from "../domain.js";
+import { DomainError, invalidArgument } from "../errors.js";
+import { newId } from "../ids.js";
+import type { UserPatch } from "../store/auth-store.js";
+import type { Store } from "../store/store.js";
+import { charCount } from "../../shared/limits.js";
+
+/** A user's details as a client sends them. */
+export interface UserInput {
+  username: string;
+  password: string;
+  firstName: string;
+  lastName: string;
+  email: string;
+  avatarUrl: string;
+}
+
+const USERNAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$/;
+
+/** Letters, digits and . _ @ -, 1-64 characters, starting with a letter or digit. */
+export function checkUsername(field: string, value: string): string {
+  const username = value.trim();
+  if (username === "") throw invalidArgument(field, "is required");
+  if (!USERNAME_PATTERN.test(username)) throw invalidArgument(field, "use 1-64 letters, digits, '.', '_', '@' or '-', starting with a letter or digit");
+  return username;
+}
+
+function checkText(field: string, value: string, max: number): string {
+  if (charCount(value) > max) throw invalidArgument(field, `must be at most ${max} characters`);
+  return value.trim();
+}
+
+function checkEmail(field: string, value: string): string {
+  const email = checkText(field, value, 254);
+  if (email !== "" && !/^[^\s@]+@[^\s@]+$/.test(email)) throw invalidArgument(field, "is not an email address");
+  return email;
+}
+
+/** Avatar URLs end up in `<img src>`: only http and https. */
+function checkAvatarUrl(field: string, value: string): string {
+  const url = checkText(field, value, 2_000);
+  if (url === "") return url;
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw invalidArgument(field, "is not a URL");
+  }
+  if (parsed.protocol !== "https:" && parsed.protocol !== "http:") throw invalidArgument(field, "must be an http or https URL");
+  return parsed.href;
+}
+
+/** Accounts: who may change the status page. Every user may manage every user. */
+export class UsersService {
+  constructor(private readonly deps: { store: Store; now: () => Date }) {}
+
+  list(): Promise<UserRecord[]> {
+    return this.deps.store.listUsers();
+  }
+
+  async get(id: string): Promise<UserRecord> {
+    const user = id.trim() === "" ? undefined : await this.deps.store.getUser(id.trim());
+    if (!user) throw new DomainError("not_found", `user ${JSON.stringify(id)} not found`);
+    return user;
+  }
+
+  async add(input: UserInput, options: { mustChangePassword?: boolean } = {}): Promise<UserRecord> {
+    const at = this.deps.now();
+    const username = checkUsername("user.username", input.username);
+    const user: UserRecord = {
+      id: newId(),
+      username,
+      firstName: checkText("user.first_name", input.firstName, 200),
+      lastName: checkText("user.last_name", input.lastName, 200),
+      email: checkEmail("user.email_address", input.email),
+      avatarUrl: checkAvatarUrl("user.avatar_url", input.avatarUrl),
+      passwordHash: await hashPassword(checkNewPassword("user.password", input.password, username)),
+      mustChangePassword: options.mustChangePassword ?? false,
+      lastLogin: undefined,
+      created: at,
+      updated: at,
+    };
+    return this.deps.store.addUser(user);
+  }
+
+  /**
+   * Changes a user. A new password ends the user's sessions, and must be changed at next login
+   * unless the caller set its own.
+   */
+  async update(caller: Principal | undefined, id: string, input: Omit<UserInput, "username">): Promise<UserRecord> {
+    const user = await this.get(id);
+    const patch: UserPatch = { updated: this.deps.now() };
+    if (input.firstName !== "") patch.firstName = checkText("first_name", input.firstName, 200);
+    if (input.lastName !== "") patch.lastName = checkText("last_name", input.lastName, 200);
+    if (input.email !== "") patch.email = checkEmail("email_address", input.email);
+    if (input.avatarUrl !== "") patch.avatarUrl = checkAvatarUrl("avatar_url", input.avatarUrl);
+    if (input.password !== "") {
+      patch.passwordHash = await hashPassword(checkNewPassword("password", input.password, user.username));
+      patch.mustChangePassword = caller?.user.id !== user.id;
+    }
+    if (Object.keys(patch).length === 1) throw invalidArgument("user", "nothing to change");
+    const updated = await this.deps.store.updateUser(user.id, patch);
+    if (patch.passwordHash) await this.deps.store.deleteUserSessions(user.id, caller?.user.id === user.id ? caller.sessionId : undefined);
+    return updated;
+  }
+
+  /** Deletes a user with its sessions and tokens; never the caller's own account (so never the last). */
+  async delete(caller: Principal | undefined, id: string): Promise<void> {
+    const user = await this.get(id);
+    if (caller && caller.user.id === user.id) {
+      throw new DomainError("failed_precondition", "you cannot delete your own account; ask another user to");
+    }
+    if ((await this.deps.store.listUsers()).length <= 1) throw new DomainError("failed_precondition", "cannot delete the last user");
+    await this.deps.store.deleteUser(user.id);
+  }
+}

@@ -1,0 +1,59 @@
+import type { ApiTokenRecord, SessionRecord, UserRecord } from "../domain.js";
+
+/** Changes to a user; undefined fields stay as they are. */
+export interface UserPatch {
+  firstName?: string;
+  lastName?: string;
+  email?: string;
+  avatarUrl?: string;
+  passwordHash?: string;
+  mustChangePassword?: boolean;
+  lastLogin?: Date;
+  updated: Date;
+}
+
+/**
+ * The part of the store contract that keeps accounts: users, sessions, API tokens and failed
+ * login attempts. All of it lives in the database, so server replicas share it.
+ */
+export interface AuthStore {
+  listUsers(): Promise<UserRecord[]>;
+  getUser(id: string): Promise<UserRecord | undefined>;
+  /** Finds a user by username, compared case-insensitively. */
+  findUserByUsername(username: string): Promise<UserRecord | undefined>;
+  /** Throws already_exists when the username is taken. */
+  addUser(user: UserRecord): Promise<UserRecord>;
+  /**
+   * Creates `user` only if there are no users at all, atomically (two servers starting at once
+   * make one admin). Returns whether it was created.
+   */
+  addFirstUser(user: UserRecord): Promise<boolean>;
+  /** Throws not_found. */
+  updateUser(id: string, patch: UserPatch): Promise<UserRecord>;
+  /** Deletes the user with its sessions and tokens. Throws not_found. */
+  deleteUser(id: string): Promise<void>;
+
+  createSession(session: SessionRecord): Promise<void>;
+  /** The session with its user, if the session exists (expired or not: the caller decides). */
+  getSession(id: string): Promise<{ session: SessionRecord; user: UserRecord } | undefined>;
+  extendSession(id: string, expiresAt: Date): Promise<void>;
+  deleteSession(id: string): Promise<void>;
+  /** Ends every session of the user except `keepSessionId`. */
+  deleteUserSessions(userId: string, keepSessionId?: string): Promise<void>;
+
+  addApiToken(token: ApiTokenRecord): Promise<void>;
+  /** The token with this secret hash, with its user. */
+  findApiToken(secretHash: string): Promise<{ token: ApiTokenRecord; user: UserRecord } | undefined>;
+  listApiTokens(userId: string): Promise<ApiTokenRecord[]>;
+  /** Deletes the user's token. Throws not_found if the user has no such token. */
+  deleteApiToken(userId: string, tokenId: string): Promise<void>;
+  touchApiToken(tokenId: string, at: Date): Promise<void>;
+
+  /** Records one failed login under each key (e.g. "user:alice", "addr:10.0.0.1"). */
+  recordLoginFailure(keys: readonly string[], at: Date): Promise<void>;
+  /** How many failures each key has since `since`, and the oldest of them. */
+  loginFailures(keys: readonly string[], since: Date): Promise<Array<{ key: string; count: number; oldest: Date | undefined }>>;
+  clearLoginFailures(keys: readonly string[]): Promise<void>;
+  /** Forgets failures older than `before`. */
+  pruneLoginFailures(before: Date): Promise<void>;
+}
