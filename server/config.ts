@@ -45,7 +45,8 @@ export class ConfigError extends Error {}
 
 export const USAGE = `statusthing: a self-hosted status page with live updates
 
-Usage: statusthing [flags]
+Usage: statusthing [flags]          run the server
+       statusthing users|tokens ...  manage accounts on the database (statusthing users --help)
 
 Flags (each also read from its environment variable; a flag wins over the variable):
 ${Object.entries(FLAGS)

@@ -2,6 +2,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { pathToFileURL } from "node:url";
 import { createApp } from "./app.js";
+import { isAdminCommand, runAdminCommand } from "./cli/admin-commands.js";
 import { ConfigError, parseCommandLine, USAGE } from "./config.js";
 import { serve } from "./http/serve.js";
 import { packageWebOptions } from "./http/web.js";
@@ -19,6 +20,15 @@ function version(): string {
 
 /** Reads the config, opens the store, builds the app, listens; SIGTERM and SIGINT stop it gracefully. */
 export async function main(argv: readonly string[]): Promise<void> {
+  if (isAdminCommand(argv)) {
+    try {
+      process.exitCode = await runAdminCommand(argv);
+    } catch (error) {
+      process.stderr.write(`statusthing: ${(error as Error).message}\n`);
+      process.exitCode = 1;
+    }
+    return;
+  }
   let command;
   try {
     command = parseCommandLine(argv);

@@ -1,0 +1,139 @@
+import { parseArgs } from "node:util";
+import type { Principal } from "../auth/principal.js";
+import { DomainError } from "../errors.js";
+import { AuthService } from "../service/auth.js";
+import { UsersService } from "../service/users.js";
+import { createLogger } from "../logger.js";
+import { SqliteStore } from "../store/sqlite/sqlite-store.js";
+import { readPassword } from "./read-password.js";
+import { hashPassword, checkNewPassword } from "../auth/passwords.js";
+
+export const ADMIN_USAGE = `Bootstrap and recovery, working on the database directly (the server may be running):
+
+  statusthing users add <username> [--first-name F] [--last-name L] [--email E]
+  statusthing users reset-password <username> [--must-change]
+  statusthing users list
+  statusthing tokens create <username> --name <name> [--expires-in-days N]
+  statusthing tokens list <username>
+  statusthing tokens revoke <username> <token-id>
+
+Each takes --db <file> (default ./statusthing.db, or STATUSTHING_DB). Passwords are read from
+a prompt, or from the first line of stdin when it is not a terminal; never from arguments.
+"tokens create" prints only the secret, so TOKEN=$(statusthing tokens create ...) works.
+`;
+
+/** Whether argv asks for an admin command rather than the server. */
+export function isAdminCommand(argv: readonly string[]): boolean {
+  return argv[0] === "users" || argv[0] === "tokens";
+}
+
+function fail(message: string): never {
+  throw new DomainError("invalid_argument", message);
+}
+
+/** Runs `users …` or `tokens …`; returns the process exit code. */
+export async function runAdminCommand(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: [...argv],
+    allowPositionals: true,
+    strict: true,
+    options: {
+      db: { type: "string" },
+      "first-name": { type: "string" },
+      "last-name": { type: "string" },
+      email: { type: "string" },
+      "must-change": { type: "boolean" },
+      name: { type: "string" },
+      "expires-in-days": { type: "string" },
+      help: { type: "boolean", short: "h" },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(ADMIN_USAGE);
+    return 0;
+  }
+  const [group, action, ...rest] = positionals;
+  const store = new SqliteStore({ path: values.db ?? env.STATUSTHING_DB ?? "./statusthing.db" });
+  const now = () => new Date();
+  const users = new UsersService({ store, now });
+  const auth = new AuthService({ store, now, log: createLogger("silent") });
+  const userNamed = async (username: string | undefined) => {
+    if (!username) fail("name the user");
+    const user = await store.findUserByUsername(username);
+    if (!user) throw new DomainError("not_found", `no user named ${JSON.stringify(username)}`);
+    return user;
+  };
+  try {
+    switch (`${group} ${action}`) {
+      case "users add": {
+        const username = rest[0] ?? fail("name the user: users add <username>");
+        const password = await readPassword(`Password for ${username}`);
+        const user = await users.add({
+          username,
+          password,
+          firstName: values["first-name"] ?? "",
+          lastName: values["last-name"] ?? "",
+          email: values.email ?? "",
+          avatarUrl: "",
+        });
+        process.stderr.write(`added user ${user.username} (${user.id})\n`);
+        return 0;
+      }
+      case "users reset-password": {
+        const user = await userNamed(rest[0]);
+        const password = checkNewPassword("password", await readPassword(`New password for ${user.username}`), user.username);
+        await store.updateUser(user.id, { passwordHash: await hashPassword(password), mustChangePassword: values["must-change"] ?? false, updated: now() });
+        // A reset is for recovery: whoever had the old password is logged out everywhere.
+        await store.deleteUserSessions(user.id);
+        process.stderr.write(`password of ${user.username} reset; their sessions are ended\n`);
+        return 0;
+      }
+      case "users list": {
+        for (const u of await users.list()) {
+          const name = [u.firstName, u.lastName].filter(Boolean).join(" ");
+          process.stdout.write(
+            [u.username, name || "-", u.email || "-", u.lastLogin?.toISOString() ?? "never", u.mustChangePassword ? "must-change-password" : ""].join("\t").trimEnd() + "\n",
+          );
+        }
+        return 0;
+      }
+      case "tokens create": {
+        const user = await userNamed(rest[0]);
+        const days = values["expires-in-days"];
+        if (days !== undefined && !/^\d{1,5}$/.test(days)) fail("--expires-in-days: want a whole number of days");
+        const expiresAt = days === undefined ? undefined : new Date(Date.now() + Number(days) * 86_400_000);
+        const principal: Principal = { user, via: "token" };
+        const { token, secret } = await auth.createApiToken(principal, values.name ?? fail("--name: name the token"), expiresAt);
+        process.stderr.write(`created token ${token.id} "${token.name}" for ${user.username}${expiresAt ? `, expires ${expiresAt.toISOString()}` : ""}; the secret is shown once:\n`);
+        process.stdout.write(`${secret}\n`);
+        return 0;
+      }
+      case "tokens list": {
+        const user = await userNamed(rest[0]);
+        for (const t of await store.listApiTokens(user.id)) {
+          process.stdout.write(
+            [t.id, t.name, `created ${t.created.toISOString()}`, t.expiresAt ? `expires ${t.expiresAt.toISOString()}` : "never expires", t.lastUsed ? `last used ${t.lastUsed.toISOString()}` : "never used"].join("\t") + "\n",
+          );
+        }
+        return 0;
+      }
+      case "tokens revoke": {
+        const user = await userNamed(rest[0]);
+        await store.deleteApiToken(user.id, rest[1] ?? fail("name the token: tokens revoke <username> <token-id>"));
+        process.stderr.write(`revoked\n`);
+        return 0;
+      }
+      default:
+        process.stderr.write(`statusthing: unknown command ${JSON.stringify(positionals.join(" "))}\n\n${ADMIN_USAGE}`);
+        return 2;
+    }
+  } catch (error) {
+    if (error instanceof DomainError || (error instanceof Error && error.message === "the passwords differ")) {
+      process.stderr.write(`statusthing: ${error.message}\n`);
+      return 1;
+    }
+    throw error;
+  } finally {
+    await store.close();
+  }
+}
