@@ -1,6 +1,5 @@
 import type { DescService } from "@bufbuild/protobuf";
 import { createContextValues, type ConnectRouter } from "@connectrpc/connect";
-import { connectNodeAdapter } from "@connectrpc/connect-node";
 import { REQUEST_BODY_MAX_BYTES } from "../shared/limits.js";
 import { ItemsService as ItemsApi, NotesService as NotesApi, StatusService as StatusApi } from "../shared/gen/statusthing/v1/services_pb.js";
 import { logRequest, type NodeRequest, type NodeResponse } from "./http/request-log.js";
@@ -20,6 +19,10 @@ import type { Store } from "./store/store.js";
 import { AuthService as AuthApi, UsersService as UsersApi } from "../shared/gen/statusthing/v1/auth_pb.js";
 import { AccessGuard } from "./auth/guard.js";
 import { createAuthInterceptor } from "./rpc/auth-interceptor.js";
+import { createRpcAdapter } from "./rpc/node-adapter.js";
+import { ReadCache } from "./rpc/read-cache.js";
+import { PUBLIC_READS } from "./auth/access-policy.js";
+import { setMaxListeners } from "node:events";
 import { createAuthRpc } from "./rpc/auth-rpc.js";
 import { createUsersRpc } from "./rpc/users-rpc.js";
 import { AuthService, type AuthOptions } from "./service/auth.js";
@@ -79,7 +82,13 @@ export const API_SERVICES: readonly DescService[] = [ItemsApi, StatusApi, NotesA
 export async function createApp(options: AppOptions): Promise<App> {
   const { store, logger } = options;
   const hub = new ChangeHub(store, logger, options.hub);
-  const deps: ServiceDeps = { store, now: options.now ?? (() => new Date()), afterCommit: () => void hub.poke() };
+  // Public reads that may be answered from memory while nothing has changed.
+  const readCache = new ReadCache(new Set([...PUBLIC_READS].filter((p) => !p.endsWith("/WatchItems")).map((p) => `/${p}`)));
+  const afterCommit = () => {
+    readCache.bump();
+    void hub.poke();
+  };
+  const deps: ServiceDeps = { store, now: options.now ?? (() => new Date()), afterCommit };
   const statuses = new StatusesService(deps);
   const items = new ItemsService(deps, statuses);
   const notes = new NotesService(deps);
@@ -96,6 +105,8 @@ export async function createApp(options: AppOptions): Promise<App> {
   const web = options.web && (await createWebHandler(options.web, { heartbeatMs: hub.options.heartbeatMs }, logger));
 
   const shutdown = new AbortController();
+  // Connect adds one abort listener per call in flight: many are normal, not a leak.
+  setMaxListeners(0, shutdown.signal);
   // Links each HTTP request to what its RPC reports, for the request log.
   const callRecords = new WeakMap<NodeRequest, CallRecord>();
   const routes = (router: ConnectRouter) => {
@@ -106,7 +117,9 @@ export async function createApp(options: AppOptions): Promise<App> {
     router.service(UsersApi, createUsersRpc(users));
     if (options.devmode) registerReflection(router, API_SERVICES);
   };
-  const connectHandler = connectNodeAdapter({
+  const rpcHandler = createRpcAdapter({
+    log: logger,
+    cache: options.private ? undefined : readCache,
     routes,
     readMaxBytes: REQUEST_BODY_MAX_BYTES,
     // The error interceptor is outermost, so the guard's refusals get their codes too.
@@ -136,7 +149,7 @@ export async function createApp(options: AppOptions): Promise<App> {
         sendJson(res, 200, { status: "ok", revision: hub.currentRevision, watchers: hub.watchersByProtocol() });
         return;
       }
-      connectHandler(req, res);
+      rpcHandler(req, res, record);
     },
     handleUpgrade(req, socket, head) {
       if (web?.handleUpgrade?.(req, socket, head)) return;

@@ -46,7 +46,9 @@ export function serve(app: App, address: string): Promise<RunningServer> {
     res.once("close", () => {
       const left = (h1Active.get(socket) ?? 1) - 1;
       h1Active.set(socket, left);
-      if (closing && left === 0) socket.end();
+      // A response sent before its request's body was read (e.g. a refused oversized body)
+      // leaves the rest of that body on the connection: it cannot carry another request.
+      if ((closing && left === 0) || !req.complete) socket.end();
     });
   });
   h1.on("connection", (socket: net.Socket) => {

@@ -1,0 +1,67 @@
+import type { NodeRequest } from "../http/request-log.js";
+
+/** One cached unary response: the exact bytes and headers a client got for a public read. */
+export interface CachedResponse {
+  status: number;
+  headers: Record<string, string>;
+  body: Buffer;
+}
+
+/** Largest request body whose answer is cached (reads' requests are tiny). */
+const MAX_KEYED_BODY = 16 * 1024;
+/** Entries kept per data version; a flood of distinct requests cannot grow it without bound. */
+const MAX_ENTRIES = 1_000;
+
+/**
+ * A cache of encoded answers to public reads, valid for one data version: any committed write
+ * bumps the version, and every entry from before it is stale. During an outage everyone asks the
+ * same few questions; this answers them from memory without touching the store or re-encoding.
+ * Only anonymous Connect unary calls qualify, so what a caller is allowed to see never varies.
+ */
+export class ReadCache {
+  private version = 0;
+  private entries = new Map<string, CachedResponse>();
+  private entriesVersion = 0;
+
+  constructor(private readonly cacheablePaths: ReadonlySet<string>) {}
+
+  /** Says the data changed: every cached answer is stale. */
+  bump(): void {
+    this.version++;
+  }
+
+  get currentVersion(): number {
+    return this.version;
+  }
+
+  /** Whether this request's answer may come from, and go into, the cache. */
+  accepts(path: string, req: NodeRequest): boolean {
+    if (req.method !== "POST" || !this.cacheablePaths.has(path)) return false;
+    const h = req.headers;
+    if (h.authorization !== undefined || h.cookie !== undefined || h["connect-content-encoding"] !== undefined) return false;
+    const type = (h["content-type"] ?? "").split(";", 1)[0]!.trim().toLowerCase();
+    if (type !== "application/json" && type !== "application/proto") return false;
+    const length = Number(h["content-length"] ?? NaN);
+    return Number.isInteger(length) && length <= MAX_KEYED_BODY;
+  }
+
+  /** The cache key: everything about the request that can change the answer's bytes. */
+  key(path: string, req: NodeRequest, body: Buffer): string {
+    const h = req.headers;
+    return [path, h["content-type"], h["accept-encoding"] ?? "", h["connect-protocol-version"] ?? "", body.toString("latin1")].join("\0");
+  }
+
+  get(key: string): CachedResponse | undefined {
+    return this.entriesVersion === this.version ? this.entries.get(key) : undefined;
+  }
+
+  /** Stores an answer computed at `version`, unless the data changed meanwhile. */
+  set(key: string, version: number, response: CachedResponse): void {
+    if (version !== this.version) return;
+    if (this.entriesVersion !== version || this.entries.size >= MAX_ENTRIES) {
+      this.entries = new Map();
+      this.entriesVersion = version;
+    }
+    this.entries.set(key, response);
+  }
+}
