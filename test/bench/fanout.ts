@@ -1,0 +1,948 @@
+/**
+ * Fan-out benchmark: how fast one change reaches every live watcher, and what an idle watcher
+ * costs the server.
+ *
+ *   npm run bench:fanout -- [--watchers 1000,5000,10000] [--changes 20] [--workers 4] [--cpu-prof]
+ *
+ * For each N it starts a fresh server (child process, temp database, 20 seeded items) and opens N
+ * watchers: `WatchItems` over Connect streaming (application/connect+json) on HTTP/1.1, each its
+ * own TCP connection to 127.0.0.1, spread over several client processes (test/bench/fanout-worker.ts,
+ * raw sockets). It then sends `UpdateItem` one change at a time and times how long the LAST
+ * watcher takes to receive it (median and max over the changes). Server memory per idle watcher
+ * is its RSS growth, after a full GC, from 0 to N watchers, divided by N.
+ *
+ * The baseline, in the same run and with the same client processes: a bare `ws` server
+ * (test/bench/fanout-ws-server.ts, no compression) broadcasting the very bytes of our
+ * item_changed message to N WebSocket clients, timed from the trigger request to the last receipt.
+ * Both keep their N watchers open while the changes are timed, alternating between the two, so
+ * other load on the machine weighs on both alike.
+ *
+ * Every child runs under `ulimit -n` raised as far as the hard limit allows. Prints a Markdown
+ * table and the budget verdicts (at 10,000 watchers) on stdout, progress on stderr, and writes
+ * .bench/fanout.json. A missed budget is reported as MISSED but does not fail the run; the exit
+ * code is non-zero only when the bench itself failed. `--cpu-prof` runs the server under
+ * `--cpu-prof` and reports where its time went while the changes were fanned out.
+ */
+import { spawn, type ChildProcess, type StdioOptions } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { closeSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import net from "node:net";
+import os from "node:os";
+import { join, resolve } from "node:path";
+import { createInterface } from "node:readline";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { parseArgs } from "node:util";
+import { summarizeProfile, type CpuProfile, type ProfileSummary } from "./cpu-profile.js";
+import type { ProbeReply } from "./fanout-probe.js";
+import type { WorkerCommand, WorkerMessage, WorkerMode } from "./fanout-worker.js";
+
+const ROOT = fileURLToPath(new URL("../../", import.meta.url));
+const HOST = "127.0.0.1";
+const ITEMS = 20;
+/** The open-file limit every child asks for; it gets the hard limit if that is lower. */
+const WANT_NOFILE = 65_536;
+/** Watchers opened (and closed) before measuring the 0-watcher memory, to warm the code paths. */
+const WARMUP_WATCHERS = 200;
+const WARMUP_CHANGES = 3;
+/** Pause between two changes, ms. */
+const PAUSE_MS = 100;
+/** A change not seen by every watcher within this long breaks the bench. */
+const ROUND_TIMEOUT_MS = 20_000;
+
+const PATHS = {
+  login: "/statusthing.v1.AuthService/Login",
+  changePassword: "/statusthing.v1.AuthService/ChangePassword",
+  createApiToken: "/statusthing.v1.AuthService/CreateApiToken",
+  listStatus: "/statusthing.v1.StatusService/ListStatus",
+  addItem: "/statusthing.v1.ItemsService/AddItem",
+  updateItem: "/statusthing.v1.ItemsService/UpdateItem",
+} as const;
+
+const BUDGET = {
+  watchers: 10_000,
+  lastDeliveryMs: 250,
+  vsWs: 1.5,
+  kbPerIdleWatcher: 20,
+} as const;
+
+// ---------------------------------------------------------------------------------------------
+// Options
+
+interface Options {
+  watchers: number[];
+  changes: number;
+  workers: number;
+  batch: number;
+  cpuProf: boolean;
+}
+
+const USAGE = `usage: npm run bench:fanout -- [flags]
+
+  --watchers <n[,n...]>  watcher counts to run (default 1000,5000,10000)
+  --changes <n>          measured changes per count (default 20; ${WARMUP_CHANGES} more before, unmeasured)
+  --workers <n>          client processes holding the watchers (default 4)
+  --batch <n>            connections opened at a time, over all workers (default 500)
+  --cpu-prof             run the server with --cpu-prof; report its top self time during the changes
+  --help                 print this help
+`;
+
+class UsageError extends Error {}
+
+function positiveInt(name: string, value: string | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0) throw new UsageError(`--${name}: want a positive whole number, got ${JSON.stringify(value)}`);
+  return n;
+}
+
+function parseOptions(argv: string[]): Options | undefined {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        watchers: { type: "string" },
+        changes: { type: "string" },
+        workers: { type: "string" },
+        batch: { type: "string" },
+        "cpu-prof": { type: "boolean" },
+        help: { type: "boolean", short: "h" },
+      },
+    }));
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  if (values.help) return undefined;
+  const watchers = (values.watchers ?? "1000,5000,10000")
+    .split(",")
+    .map((s) => s.trim().replace(/_/g, ""))
+    .filter((s) => s !== "")
+    .map((s) => positiveInt("watchers", s, 0));
+  if (watchers.length === 0) throw new UsageError("--watchers: give at least one count");
+  return {
+    watchers,
+    changes: positiveInt("changes", values.changes, 20),
+    workers: positiveInt("workers", values.workers, 4),
+    batch: positiveInt("batch", values.batch, 500),
+    cpuProf: values["cpu-prof"] ?? false,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Children, temp files and cleanup
+
+const children = new Set<ChildProcess>();
+let tempDir: string | undefined;
+let cleaningUp: Promise<void> | undefined;
+let interrupted = false;
+
+function log(message: string): void {
+  process.stderr.write(`bench: ${message}\n`);
+}
+
+function alive(child: ChildProcess): boolean {
+  return child.exitCode === null && child.signalCode === null;
+}
+
+function exited(child: ChildProcess): Promise<void> {
+  return alive(child) ? new Promise((done) => child.once("exit", () => done())) : Promise.resolve();
+}
+
+/** SIGTERM (a graceful stop, which also writes a CPU profile), then SIGKILL after `graceMs`. */
+async function stopChild(child: ChildProcess, graceMs = 10_000): Promise<void> {
+  if (alive(child)) {
+    child.kill("SIGTERM");
+    const timer = setTimeout(() => {
+      if (alive(child)) child.kill("SIGKILL");
+    }, graceMs);
+    await exited(child);
+    clearTimeout(timer);
+  }
+  children.delete(child);
+}
+
+function removeTempDir(): void {
+  if (tempDir) rmSync(tempDir, { recursive: true, force: true });
+  tempDir = undefined;
+}
+
+/** Stops every child and deletes the temp folder; safe to call more than once. */
+function cleanup(): Promise<void> {
+  cleaningUp ??= (async () => {
+    await Promise.all([...children].map((child) => stopChild(child)));
+    removeTempDir();
+  })();
+  return cleaningUp;
+}
+
+// Last resort when the process exits some other way: nothing may outlive the bench.
+process.on("exit", () => {
+  for (const child of children) if (alive(child)) child.kill("SIGKILL");
+  removeTempDir();
+});
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.once(signal, () => {
+    log(`${signal}: stopping`);
+    interrupted = true;
+    void cleanup().finally(() => process.exit(130));
+  });
+}
+
+/**
+ * Spawns `node <args>` through bash, which first raises the open-file limit (a process cannot
+ * raise its own from Node): to WANT_NOFILE, else as far as the hard limit goes. `exec` keeps
+ * the pid, so the child's pid is node's.
+ */
+function spawnNode(args: readonly string[], stdio: StdioOptions): ChildProcess {
+  const script = `ulimit -n ${WANT_NOFILE} 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null; exec "$@"`;
+  // Only the flags configure the server: no STATUSTHING_* variable of this shell (e.g. --private).
+  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("STATUSTHING_")));
+  const child = spawn("bash", ["-c", script, "bash", process.execPath, ...args], { cwd: ROOT, stdio, env });
+  children.add(child);
+  child.once("exit", () => children.delete(child));
+  return child;
+}
+
+/** The soft open-file limit of a running process, from /proc. */
+function openFileLimit(pid: number | undefined): number | undefined {
+  try {
+    const line = readFileSync(`/proc/${pid}/limits`, "utf8")
+      .split("\n")
+      .find((l) => l.startsWith("Max open files"));
+    const soft = line?.split(/\s{2,}/)[1];
+    return soft === "unlimited" ? Infinity : soft ? Number(soft) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Resident set size in KiB (VmRSS), from /proc. */
+function rssKb(pid: number | undefined): number {
+  const match = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+  if (!match) throw new Error(`no VmRSS for pid ${pid}`);
+  return Number(match[1]);
+}
+
+/** CPU time (user + system) of a process in ms, from /proc; undefined elsewhere. */
+function cpuMsOf(pid: number | undefined): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    // utime and stime are fields 14 and 15 of the whole line; clock ticks are 100 per second on Linux.
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return undefined;
+  }
+}
+
+function tail(file: string, lines = 20): string {
+  try {
+    return readFileSync(file, "utf8").trimEnd().split("\n").slice(-lines).join("\n");
+  } catch {
+    return "(no output)";
+  }
+}
+
+/** Rejects as soon as `child` exits, with what it printed. */
+function exitAsError(child: ChildProcess, name: string, logFile?: string): Promise<never> {
+  const failure = exited(child).then(() => {
+    throw new Error(`${name} exited (code ${child.exitCode}, signal ${child.signalCode})${logFile ? `; last output:\n${tail(logFile)}` : ""}`);
+  });
+  failure.catch(() => {});
+  return failure;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((done, fail) => {
+    const probe = net.createServer();
+    probe.once("error", fail);
+    probe.listen(0, HOST, () => {
+      const { port } = probe.address() as net.AddressInfo;
+      probe.close(() => done(port));
+    });
+  });
+}
+
+const sleep = (ms: number) => new Promise<void>((done) => setTimeout(done, ms));
+/** ms on process.hrtime's clock: CLOCK_MONOTONIC on Linux, the same in every process. */
+const nowMs = () => Number(process.hrtime.bigint()) / 1e6;
+
+function withTimeout<T>(promise: Promise<T>, ms: number, what: () => string | Promise<string>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, fail) => {
+    timer = setTimeout(() => {
+      void Promise.resolve(what()).then((message) => fail(new Error(message)), fail);
+    }, ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+/** How busy the whole machine is over `ms` (all CPUs, 0-100), from /proc/stat; undefined elsewhere. */
+async function machineBusyPercent(ms = 500): Promise<number | undefined> {
+  const sample = () => {
+    const cpu = readFileSync("/proc/stat", "utf8").split("\n", 1)[0]!.trim().split(/\s+/).slice(1).map(Number);
+    const idle = (cpu[3] ?? 0) + (cpu[4] ?? 0);
+    return { idle, total: cpu.reduce((a, b) => a + b, 0) };
+  };
+  try {
+    const a = sample();
+    await sleep(ms);
+    const b = sample();
+    return b.total > a.total ? Math.round((1 - (b.idle - a.idle) / (b.total - a.total)) * 100) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Client processes
+
+type WithoutId<T> = T extends unknown ? Omit<T, "id"> : never;
+type Reply = Extract<WorkerMessage, { type: "reply" }>;
+type RoundReport = Extract<WorkerMessage, { type: "round" }>;
+
+/** One client process and the watchers it holds. */
+class ClientProcess {
+  private nextId = 1;
+  private readonly replies = new Map<number, (reply: Reply) => void>();
+  private readonly rounds = new Map<string, (report: RoundReport) => void>();
+  /** Watchers this process lost unexpectedly (the server ended or dropped them). */
+  readonly lost: string[] = [];
+  readonly died: Promise<never>;
+
+  constructor(
+    readonly child: ChildProcess,
+    readonly index: number,
+  ) {
+    child.on("message", (raw: unknown) => {
+      const message = raw as WorkerMessage;
+      if (message.type === "reply") {
+        this.replies.get(message.id)?.(message);
+        this.replies.delete(message.id);
+      } else if (message.type === "round") {
+        this.rounds.get(message.marker)?.(message);
+        this.rounds.delete(message.marker);
+      } else if (message.type === "lost") {
+        this.lost.push(message.reason);
+      }
+    });
+    this.died = exitAsError(child, `client process ${index}`);
+  }
+
+  request(command: WithoutId<WorkerCommand>, timeoutMs = 30_000): Promise<Reply> {
+    const id = this.nextId++;
+    const reply = new Promise<Reply>((done) => this.replies.set(id, done));
+    this.child.send({ ...command, id } as WorkerCommand);
+    return withTimeout(Promise.race([reply, this.died]), timeoutMs, () => `client process ${this.index} did not answer ${command.cmd} within ${timeoutMs} ms`);
+  }
+
+  /** Settles when every watcher of this process has received `marker`. */
+  round(marker: string): Promise<RoundReport> {
+    return Promise.race([new Promise<RoundReport>((done) => this.rounds.set(marker, done)), this.died]);
+  }
+}
+
+async function startClients(count: number): Promise<ClientProcess[]> {
+  const workerFile = join(ROOT, "test/bench/fanout-worker.ts");
+  const clients = Array.from({ length: count }, (_, i) => new ClientProcess(spawnNode(["--import", "tsx", workerFile], ["ignore", "inherit", "inherit", "ipc"]), i));
+  await Promise.all(clients.map((c) => c.request({ cmd: "status" })));
+  return clients;
+}
+
+/** Splits `n` as evenly as possible over the client processes. */
+function spread(n: number, parts: number): number[] {
+  return Array.from({ length: parts }, (_, i) => Math.floor(n / parts) + (i < n % parts ? 1 : 0));
+}
+
+// ---------------------------------------------------------------------------------------------
+// The targets: our server and the bare ws server
+
+interface Memory {
+  rssKb: number;
+  heapUsedKb: number;
+  externalKb: number;
+}
+
+interface Target {
+  name: "ours" | "ws";
+  mode: WorkerMode;
+  pid: number;
+  port: number;
+  /** Makes the change carrying `marker` happen (and checks it was accepted). */
+  trigger(marker: string): Promise<void>;
+  /** How many watchers the target itself counts. */
+  watchers(): Promise<number>;
+  /** RSS and V8 heap after a full GC. */
+  memory(): Promise<Memory>;
+  died: Promise<never>;
+}
+
+const kb = (bytes: number) => Math.round(bytes / 1024);
+
+async function post(
+  url: string,
+  body: string | Buffer,
+  headers: Record<string, string> = {},
+  contentType = "application/json",
+): Promise<{ status: number; body: Buffer; setCookies: string[] }> {
+  const res = await fetch(url, { method: "POST", headers: { "content-type": contentType, ...headers }, body, signal: AbortSignal.timeout(10_000) });
+  return { status: res.status, body: Buffer.from(await res.arrayBuffer()), setCookies: res.headers.getSetCookie() };
+}
+
+async function call<T>(base: string, path: string, request: unknown, headers: Record<string, string> = {}): Promise<T> {
+  const res = await post(`${base}${path}`, JSON.stringify(request), headers);
+  if (res.status !== 200) throw new Error(`${path} answered ${res.status}: ${res.body.toString("utf8").slice(0, 300)}`);
+  return JSON.parse(res.body.toString("utf8")) as T;
+}
+
+/**
+ * What the bench sends to be allowed to write, as a monitoring script would: nothing on a server
+ * without logins; else the initial admin (fresh database: "admin", the default password) logs
+ * in, sets a new password (writes are refused until then) and creates an API token.
+ */
+async function writeCredentials(base: string): Promise<Record<string, string>> {
+  const login = await post(`${base}${PATHS.login}`, JSON.stringify({ username: "admin", password: "password" }));
+  if (login.status === 404) return {};
+  if (login.status !== 200) throw new Error(`${PATHS.login} as the initial admin answered ${login.status}: ${login.body.toString("utf8").slice(0, 300)}`);
+  const cookie = { cookie: login.setCookies.map((c) => c.split(";", 1)[0]!).join("; ") };
+  const { mustChangePassword } = JSON.parse(login.body.toString("utf8")) as { mustChangePassword?: boolean };
+  if (mustChangePassword) {
+    await call(base, PATHS.changePassword, { current_password: "password", new_password: `fanout-bench-${randomBytes(12).toString("hex")}` }, cookie);
+  }
+  const { secret } = await call<{ secret: string }>(base, PATHS.createApiToken, { name: "fan-out bench" }, cookie);
+  return { authorization: `Bearer ${secret}` };
+}
+
+interface OursServer extends Target {
+  child: ChildProcess;
+  logFile: string;
+  profileDir: string | undefined;
+}
+
+async function startOurs(dir: string, n: number, options: Options): Promise<OursServer> {
+  const port = await freePort();
+  const logFile = join(dir, `server-${n}.log`);
+  const profileDir = options.cpuProf ? join(dir, `profile-${n}`) : undefined;
+  // server/main.ts reads ../../package.json relative to itself: right for dist/, wrong from source.
+  const shim = existsSync(resolve(ROOT, "..", "package.json")) ? [] : ["--import", pathToFileURL(join(ROOT, "test/bench/server-shim.ts")).href];
+  const args = [
+    "--import",
+    "tsx",
+    ...shim,
+    "--import",
+    pathToFileURL(join(ROOT, "test/bench/fanout-probe.ts")).href,
+    ...(profileDir ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : []),
+    "server/main.ts",
+    "--db",
+    join(dir, `fanout-${n}.db`),
+    "--api-addr",
+    `${HOST}:${port}`,
+    "--log-level",
+    "warn",
+  ];
+  const fd = openSync(logFile, "w");
+  const child = spawnNode(args, ["ignore", fd, fd, "ipc"]);
+  closeSync(fd);
+  const url = `http://${HOST}:${port}`;
+  const died = exitAsError(child, "server", logFile);
+  const ready = (async () => {
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      try {
+        const res = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(1_000) });
+        await res.arrayBuffer();
+        if (res.ok) return;
+      } catch {
+        // not listening yet
+      }
+      if (Date.now() > deadline) throw new Error(`server did not answer ${url}/healthz within 30 s; last output:\n${tail(logFile)}`);
+      await sleep(100);
+    }
+  })();
+  await Promise.race([ready, died]);
+
+  // Seed: items in the UP status, the first of which every change updates.
+  const auth = await writeCredentials(url);
+  const { statuses = [] } = await call<{ statuses?: Array<{ id: string }> }>(url, PATHS.listStatus, { kinds: ["STATUS_KIND_UP"] });
+  const items: string[] = [];
+  for (let i = 1; i <= ITEMS; i++) {
+    const { item } = await call<{ item: { id: string } }>(
+      url,
+      PATHS.addItem,
+      { name: `Service ${String(i).padStart(2, "0")}`, description: `Seeded by the fan-out bench: component number ${i}.`, initial_status_id: statuses[0]?.id ?? "" },
+      auth,
+    );
+    items.push(item.id);
+  }
+  const itemId = items[0]!;
+
+  let probes = 0;
+  const pending = new Map<number, (memory: NodeJS.MemoryUsage) => void>();
+  child.on("message", (raw: unknown) => {
+    const reply = raw as ProbeReply;
+    if (reply.type === "probe") pending.get(reply.id)?.(reply.memory);
+  });
+
+  return {
+    name: "ours",
+    mode: "connect",
+    child,
+    logFile,
+    profileDir,
+    pid: child.pid!,
+    port,
+    died,
+    async trigger(marker) {
+      const res = await post(`${url}${PATHS.updateItem}`, JSON.stringify({ item_id: itemId, description: `${marker} fan-out bench change` }), auth);
+      if (res.status !== 200) throw new Error(`UpdateItem answered ${res.status}: ${res.body.toString("utf8").slice(0, 300)}`);
+    },
+    async watchers() {
+      const res = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(10_000) });
+      const health = (await res.json()) as { watchers?: Record<string, number> };
+      return health.watchers?.connect ?? 0;
+    },
+    async memory() {
+      const id = ++probes;
+      const reply = new Promise<NodeJS.MemoryUsage>((done) => pending.set(id, done));
+      child.send({ type: "probe", id });
+      const memory = await withTimeout(Promise.race([reply, died]), 20_000, () => "the server did not answer the memory probe");
+      pending.delete(id);
+      return { rssKb: rssKb(child.pid), heapUsedKb: kb(memory.heapUsed), externalKb: kb(memory.external) };
+    },
+  };
+}
+
+interface WsServer extends Target {
+  child: ChildProcess;
+}
+
+async function startWs(dir: string, n: number, template: () => { payload: Buffer; marker: string }): Promise<WsServer> {
+  const errFile = join(dir, `ws-${n}.err`);
+  const fd = openSync(errFile, "w");
+  // stdin stays open: when the bench dies, the ws server sees it end and exits.
+  const child = spawnNode(["--import", "tsx", join(ROOT, "test/bench/fanout-ws-server.ts")], ["pipe", "pipe", fd]);
+  closeSync(fd);
+  const died = exitAsError(child, "ws server", errFile);
+  const lines = createInterface({ input: child.stdout! });
+  const line = await withTimeout(
+    Promise.race([new Promise<string>((done) => lines.once("line", done)), died]),
+    30_000,
+    () => `ws server did not start; last output:\n${tail(errFile)}`,
+  );
+  const { url } = JSON.parse(line) as { url: string };
+  const port = Number(new URL(url).port);
+  const stats = async () => {
+    const res = await fetch(`${url}/stats`, { signal: AbortSignal.timeout(20_000) });
+    return (await res.json()) as { clients: number; memory: NodeJS.MemoryUsage };
+  };
+  return {
+    name: "ws",
+    mode: "ws",
+    child,
+    pid: child.pid!,
+    port,
+    died,
+    async trigger(marker) {
+      const t = template();
+      const res = await post(`${url}/broadcast`, Buffer.from(t.payload.toString("utf8").replace(t.marker, marker)));
+      if (res.status !== 204) throw new Error(`ws /broadcast answered ${res.status}`);
+    },
+    async watchers() {
+      return (await stats()).clients;
+    },
+    async memory() {
+      const { memory } = await stats();
+      return { rssKb: rssKb(child.pid), heapUsedKb: kb(memory.heapUsed), externalKb: kb(memory.external) };
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Measuring
+
+const runId = randomBytes(3).toString("hex");
+let markerSeq = 0;
+/** A text unique to one change, the same length for every change. */
+const nextMarker = () => `FANOUT#${runId}-${String(++markerSeq).padStart(5, "0")}#`;
+
+/** The bytes of one of our item_changed messages, as a watcher received them: the ws baseline sends them too. */
+let template: { payload: Buffer; marker: string } | undefined;
+
+interface Round {
+  marker: string;
+  /** ms from the trigger to the last (first) watcher receiving the change. */
+  lastMs: number;
+  firstMs: number;
+  received: number;
+}
+
+async function runRound(target: Target, clients: ClientProcess[], expectedWatchers: number, capture: boolean): Promise<Round> {
+  const marker = nextMarker();
+  await Promise.all(clients.map((c) => c.request({ cmd: "expect", port: target.port, marker, capture })));
+  const reports = Promise.all(clients.map((c) => c.round(marker)));
+  const t0 = nowMs();
+  const triggered = target.trigger(marker);
+  const [done] = await withTimeout(Promise.race([Promise.all([reports, triggered]), target.died]), ROUND_TIMEOUT_MS, async () => {
+    const seen = await Promise.all(clients.map((c) => c.request({ cmd: "status", port: target.port }, 5_000).then((r) => `${r.seen}/${r.open}`, () => "?")));
+    return `${target.name}: change ${marker} not received by every watcher within ${ROUND_TIMEOUT_MS} ms (seen/open per client process: ${seen.join(", ")})`;
+  });
+  const received = done.reduce((sum, r) => sum + r.received, 0);
+  const lost = clients.flatMap((c) => c.lost);
+  if (lost.length > 0) throw new Error(`${target.name}: ${lost.length} watchers were dropped, e.g. ${JSON.stringify(lost[0])}`);
+  if (received !== expectedWatchers) throw new Error(`${target.name}: change ${marker} reached ${received} watchers, not ${expectedWatchers}`);
+  const withTimes = done.filter((r) => r.received > 0);
+  const sample = done.find((r) => r.sample)?.sample;
+  if (capture && sample) template = { payload: Buffer.from(sample, "base64"), marker };
+  return {
+    marker,
+    lastMs: Math.max(...withTimes.map((r) => r.last)) - t0,
+    firstMs: Math.min(...withTimes.map((r) => r.first)) - t0,
+    received,
+  };
+}
+
+async function openWatchers(target: Target, clients: ClientProcess[], n: number, options: Options): Promise<number> {
+  const started = nowMs();
+  const counts = spread(n, clients.length);
+  const batch = Math.max(1, Math.ceil(options.batch / clients.length));
+  const timeoutMs = 60_000 + n * 10;
+  const replies = await Promise.race([
+    Promise.all(clients.map((c, i) => c.request({ cmd: "connect", mode: target.mode, host: HOST, port: target.port, count: counts[i]!, batch, timeoutMs }, timeoutMs + 10_000))),
+    target.died,
+  ]);
+  const failed = replies.reduce((sum, r) => sum + (r.failed ?? 0), 0);
+  if (failed > 0) {
+    const errors = [...new Set(replies.flatMap((r) => r.errors ?? []))].slice(0, 5);
+    throw new Error(`${target.name}: ${failed} of ${n} watchers could not connect: ${errors.join("; ")}`);
+  }
+  const open = replies.reduce((sum, r) => sum + r.open, 0);
+  const seen = await target.watchers();
+  if (open !== n || seen !== n) throw new Error(`${target.name}: ${open} watchers open on the client side, ${seen} on the server's, want ${n}`);
+  return nowMs() - started;
+}
+
+async function closeWatchers(target: Target, clients: ClientProcess[]): Promise<void> {
+  await Promise.all(clients.map((c) => c.request({ cmd: "close", port: target.port })));
+  for (const c of clients) c.lost.length = 0;
+}
+
+interface TargetResult {
+  target: "ours" | "ws";
+  watchers: number;
+  connectMs: number;
+  /** Every measured change, ms from the trigger to the last watcher receiving it. */
+  lastMs: number[];
+  firstMs: number[];
+  last: { median: number; max: number; min: number };
+  firstMedianMs: number;
+  memory: { idle0: Memory; idleN: Memory; kbPerWatcherRss: number; kbPerWatcherHeap: number };
+  /** Target CPU (user + system) per measured change, ms; from /proc, 10 ms resolution. */
+  cpuMsPerChange: number | undefined;
+  openFileLimit: number | undefined;
+  /** hrtime µs: when the measured changes started and ended, for the CPU profile. */
+  window: { startUs: number; endUs: number };
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+const round2 = (n: number) => Math.round(n * 100) / 100;
+
+/** What opening N watchers cost a target, measured before any change is timed. */
+interface Prepared {
+  connectMs: number;
+  idle0: Memory;
+  idleN: Memory;
+  openFileLimit: number | undefined;
+}
+
+/** Warms the target up, measures it idle, opens N watchers and measures it again. */
+async function prepareTarget(target: Target, clients: ClientProcess[], n: number, options: Options): Promise<Prepared> {
+  const limit = openFileLimit(target.pid);
+  if (limit !== undefined && limit < n + 100) throw new Error(`${target.name}: open-file limit ${limit} is too low for ${n} watchers (the hard limit caps it; raise it with ulimit -Hn as root)`);
+
+  // Warm up the connect and fan-out paths, then measure the idle process.
+  const warm = Math.min(WARMUP_WATCHERS, n);
+  await openWatchers(target, clients, warm, options);
+  for (let i = 0; i < WARMUP_CHANGES; i++) await runRound(target, clients, warm, target.name === "ours" && template === undefined);
+  await closeWatchers(target, clients);
+  await sleep(1_000);
+  if ((await target.watchers()) !== 0) throw new Error(`${target.name}: watchers left after closing them`);
+  const idle0 = await target.memory();
+
+  log(`${target.name}: opening ${n} watchers`);
+  const connectMs = await openWatchers(target, clients, n, options);
+  await sleep(2_000);
+  const idleN = await target.memory();
+  log(`${target.name}: ${n} watchers open in ${Math.round(connectMs)} ms; RSS ${idle0.rssKb} → ${idleN.rssKb} KB`);
+  return { connectMs, idle0, idleN, openFileLimit: limit };
+}
+
+function summarize(target: Target, n: number, prepared: Prepared, rounds: Round[], cpuMs: number | undefined, window: { startUs: number; endUs: number }): TargetResult {
+  const lastMs = rounds.map((r) => round2(r.lastMs));
+  const firstMs = rounds.map((r) => round2(r.firstMs));
+  const { idle0, idleN } = prepared;
+  const result: TargetResult = {
+    target: target.name,
+    watchers: n,
+    connectMs: Math.round(prepared.connectMs),
+    lastMs,
+    firstMs,
+    last: { median: round2(median(lastMs)), max: Math.max(...lastMs), min: Math.min(...lastMs) },
+    firstMedianMs: round2(median(firstMs)),
+    memory: {
+      idle0,
+      idleN,
+      kbPerWatcherRss: round2((idleN.rssKb - idle0.rssKb) / n),
+      kbPerWatcherHeap: round2((idleN.heapUsedKb - idle0.heapUsedKb) / n),
+    },
+    cpuMsPerChange: cpuMs === undefined ? undefined : round2(cpuMs / rounds.length),
+    openFileLimit: prepared.openFileLimit,
+    window,
+  };
+  log(
+    `${target.name} @ ${n}: last delivery median ${result.last.median} ms, max ${result.last.max} ms (first: median ${result.firstMedianMs} ms); ` +
+      `${result.memory.kbPerWatcherRss} KB RSS/watcher; CPU ${result.cpuMsPerChange ?? "?"} ms/change`,
+  );
+  return result;
+}
+
+/**
+ * Times the changes on both targets, N watchers open on each, one change at a time and
+ * alternating between them (ours first on even rounds, ws first on odd), so that whatever else
+ * the machine is doing weighs on both alike.
+ */
+async function measurePair(ours: Target, ws: Target, clients: ClientProcess[], n: number, changes: number): Promise<{ ours: Round[]; ws: Round[]; cpuMs: [number | undefined, number | undefined]; window: { startUs: number; endUs: number } }> {
+  for (let i = 0; i < WARMUP_CHANGES; i++) {
+    for (const target of [ours, ws]) {
+      await runRound(target, clients, n, false);
+      await sleep(PAUSE_MS);
+    }
+  }
+  const rounds = { ours: [] as Round[], ws: [] as Round[] };
+  const cpu0 = [cpuMsOf(ours.pid), cpuMsOf(ws.pid)];
+  const startUs = nowMs() * 1000;
+  for (let i = 0; i < changes; i++) {
+    for (const target of i % 2 === 0 ? [ours, ws] : [ws, ours]) {
+      rounds[target.name].push(await runRound(target, clients, n, false));
+      await sleep(PAUSE_MS);
+    }
+  }
+  const endUs = nowMs() * 1000;
+  const cpu1 = [cpuMsOf(ours.pid), cpuMsOf(ws.pid)];
+  const diff = (i: number) => (cpu0[i] !== undefined && cpu1[i] !== undefined ? cpu1[i]! - cpu0[i]! : undefined);
+  return { ...rounds, cpuMs: [diff(0), diff(1)], window: { startUs, endUs } };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Report
+
+interface Row {
+  watchers: number;
+  ours: TargetResult;
+  ws: TargetResult;
+  /** ours median / ws median */
+  ratio: number;
+  ratioMax: number;
+  profile?: ProfileSummary;
+}
+
+interface Verdict {
+  budget: string;
+  actual: string;
+  pass: boolean;
+}
+
+const fmtMs = (n: number) => (Number.isFinite(n) ? n.toFixed(1) : "n/a");
+const fmtInt = (n: number) => (Number.isFinite(n) ? Math.round(n).toLocaleString("en-US") : "n/a");
+
+function verdicts(rows: Row[]): Verdict[] | undefined {
+  const row = rows.find((r) => r.watchers === BUDGET.watchers);
+  if (!row) return undefined;
+  const { ours } = row;
+  return [
+    { budget: `last delivery median ≤ ${BUDGET.lastDeliveryMs} ms`, actual: `${fmtMs(ours.last.median)} ms`, pass: ours.last.median <= BUDGET.lastDeliveryMs },
+    { budget: `last delivery max ≤ ${BUDGET.lastDeliveryMs} ms`, actual: `${fmtMs(ours.last.max)} ms`, pass: ours.last.max <= BUDGET.lastDeliveryMs },
+    { budget: `last delivery ≤ ${BUDGET.vsWs}× bare ws (medians)`, actual: `${row.ratio.toFixed(2)}× (${fmtMs(ours.last.median)} vs ${fmtMs(row.ws.last.median)} ms)`, pass: row.ratio <= BUDGET.vsWs },
+    { budget: `≤ ${BUDGET.kbPerIdleWatcher} KB server memory per idle watcher`, actual: `${ours.memory.kbPerWatcherRss.toFixed(1)} KB (RSS)`, pass: ours.memory.kbPerWatcherRss <= BUDGET.kbPerIdleWatcher },
+  ];
+}
+
+function markdown(options: Options, busyBefore: number | undefined, rows: Row[], checks: Verdict[] | undefined): string {
+  const out: string[] = [];
+  const payload = template ? `${template.payload.length} B` : "?";
+  out.push(
+    "## StatusThing fan-out bench",
+    "",
+    `${new Date().toISOString()} · node ${process.version} · ${os.cpus().length} CPUs (${os.cpus()[0]?.model.trim() ?? "?"}) · ${options.workers} client processes · ` +
+      `${options.changes} changes per count after ${WARMUP_CHANGES} warm-up · item_changed message ${payload} · machine ${busyBefore ?? "?"}% busy before start`,
+    "",
+    "| Watchers | ours median (ms) | ours max (ms) | bare ws median (ms) | bare ws max (ms) | ours / ws (median) | server KB / idle watcher | bare ws KB / idle client |",
+    "|--:|--:|--:|--:|--:|--:|--:|--:|",
+  );
+  for (const r of rows) {
+    out.push(
+      `| ${fmtInt(r.watchers)} | ${fmtMs(r.ours.last.median)} | ${fmtMs(r.ours.last.max)} | ${fmtMs(r.ws.last.median)} | ${fmtMs(r.ws.last.max)} | ${r.ratio.toFixed(2)}× | ` +
+        `${r.ours.memory.kbPerWatcherRss.toFixed(1)} | ${r.ws.memory.kbPerWatcherRss.toFixed(1)} |`,
+    );
+  }
+  out.push(
+    "",
+    "Times: from sending one `UpdateItem` (ours) or the broadcast trigger (bare ws) to the LAST watcher receiving the change, over " +
+      `${options.changes} changes each, one at a time, alternating between ours and ws. Watchers: one TCP connection each on 127.0.0.1, ours \`WatchItems\` over Connect streaming ` +
+      "(`application/connect+json`, HTTP/1.1), ws a WebSocket (`ws`, no compression) sent the same bytes. Memory: growth of the server's RSS " +
+      "from 0 to N idle watchers, each after a full GC, divided by N (KB = 1,024 bytes; kernel socket buffers are not in RSS).",
+  );
+  out.push("", "| Watchers | ours first delivery median (ms) | ws first delivery median (ms) | ours CPU / change (ms) | ws CPU / change (ms) | ours heap KB / watcher | connect N (s) ours / ws |", "|--:|--:|--:|--:|--:|--:|--:|");
+  for (const r of rows) {
+    out.push(
+      `| ${fmtInt(r.watchers)} | ${fmtMs(r.ours.firstMedianMs)} | ${fmtMs(r.ws.firstMedianMs)} | ${r.ours.cpuMsPerChange ?? "n/a"} | ${r.ws.cpuMsPerChange ?? "n/a"} | ` +
+        `${r.ours.memory.kbPerWatcherHeap.toFixed(1)} | ${(r.ours.connectMs / 1000).toFixed(1)} / ${(r.ws.connectMs / 1000).toFixed(1)} |`,
+    );
+  }
+  out.push("", `### Budgets (at ${fmtInt(BUDGET.watchers)} watchers)`, "");
+  if (!checks) {
+    out.push(`Not checked: this run did not include ${fmtInt(BUDGET.watchers)} watchers.`);
+  } else {
+    for (const c of checks) out.push(`- ${c.pass ? "PASS  " : "**MISSED**"} ${c.budget}: ${c.actual}`);
+    const missed = checks.filter((c) => !c.pass).length;
+    out.push("", missed === 0 ? "All budgets met." : `**MISSED ${missed} of ${checks.length} budgets.**`);
+  }
+  const profiled = rows.filter((r) => r.profile);
+  if (profiled.length > 0) {
+    out.push("", "### Server CPU profile while the changes were timed (self time; the window includes the ws rounds, when our server idles)", "");
+    for (const r of profiled) {
+      const summary = r.profile!;
+      out.push(`**${fmtInt(r.watchers)} watchers** — ${fmtInt(summary.busyMs)} ms busy of ${fmtInt(summary.totalMs)} ms sampled`, "");
+      out.push("| self % | self ms | function |", "|--:|--:|---|");
+      for (const f of summary.topFunctions) out.push(`| ${f.percent.toFixed(1)} | ${fmtInt(f.selfMs)} | \`${f.name}\` |`);
+      out.push("", `by module: ${summary.byModule.map((m) => `${m.name} ${m.percent.toFixed(1)}%`).join(", ")}`, "");
+    }
+  }
+  return out.join("\n");
+}
+
+/** The main thread's profile of a server run: CPU.<date>.<time>.<pid>.<thread id>.<seq>.cpuprofile, thread 0. */
+function readProfile(dir: string | undefined): { file: string; data: CpuProfile } | undefined {
+  if (!dir || !existsSync(dir)) return undefined;
+  const file = readdirSync(dir).find((f) => f.endsWith(".cpuprofile") && f.split(".")[4] === "0");
+  return file ? { file: join(dir, file), data: JSON.parse(readFileSync(join(dir, file), "utf8")) as CpuProfile } : undefined;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Main
+
+async function run(options: Options): Promise<void> {
+  const busyBefore = await machineBusyPercent();
+  if (busyBefore !== undefined && busyBefore > 15) log(`warning: the machine is already ${busyBefore}% busy before the bench; numbers will be noisy`);
+  tempDir = mkdtempSync(join(os.tmpdir(), "statusthing-fanout-"));
+  const dir = tempDir;
+  log(`starting ${options.workers} client processes`);
+  const clients = await startClients(options.workers);
+  const clientLimits = clients.map((c) => openFileLimit(c.child.pid));
+  const perClient = Math.ceil(Math.max(...options.watchers) / options.workers);
+  const lowest = Math.min(...clientLimits.map((l) => l ?? Infinity));
+  if (lowest < perClient + 100) throw new Error(`client open-file limit ${lowest} is too low for ${perClient} watchers per process: use more --workers`);
+  log(`open-file limit in the children: ${clientLimits[0] ?? "?"}`);
+
+  const rows: Row[] = [];
+  let profileFile: string | undefined;
+  for (const n of options.watchers) {
+    log(`— ${n} watchers —`);
+    const ours = await startOurs(dir, n, options);
+    const oursPrepared = await prepareTarget(ours, clients, n, options);
+    const ws = await startWs(dir, n, () => {
+      if (!template) throw new Error("no item_changed message was captured for the ws baseline");
+      return template;
+    });
+    const wsPrepared = await prepareTarget(ws, clients, n, options);
+    log(`timing ${options.changes} changes on each, alternating`);
+    const measured = await measurePair(ours, ws, clients, n, options.changes);
+    await closeWatchers(ours, clients);
+    await closeWatchers(ws, clients);
+    await Promise.all([stopChild(ours.child), stopChild(ws.child)]);
+    const oursResult = summarize(ours, n, oursPrepared, measured.ours, measured.cpuMs[0], measured.window);
+    const wsResult = summarize(ws, n, wsPrepared, measured.ws, measured.cpuMs[1], measured.window);
+    let profile: ProfileSummary | undefined;
+    if (options.cpuProf) {
+      const found = readProfile(ours.profileDir);
+      if (!found) log("warning: the server wrote no CPU profile");
+      else {
+        profile = summarizeProfile(found.data, ROOT, measured.window, 20);
+        mkdirSync(join(ROOT, ".bench"), { recursive: true });
+        profileFile = join(ROOT, ".bench", `fanout-server-${n}.cpuprofile`);
+        copyFileSync(found.file, profileFile);
+      }
+    }
+    rows.push({
+      watchers: n,
+      ours: oursResult,
+      ws: wsResult,
+      ratio: round2(oursResult.last.median / wsResult.last.median),
+      ratioMax: round2(oursResult.last.max / wsResult.last.max),
+      ...(profile ? { profile } : {}),
+    });
+  }
+  await Promise.all(clients.map((c) => stopChild(c.child)));
+
+  const checks = verdicts(rows);
+  process.stdout.write(`${markdown(options, busyBefore, rows, checks)}\n`);
+  mkdirSync(join(ROOT, ".bench"), { recursive: true });
+  const jsonFile = join(ROOT, ".bench", "fanout.json");
+  writeFileSync(
+    jsonFile,
+    `${JSON.stringify(
+      {
+        when: new Date().toISOString(),
+        command: `npm run bench:fanout -- ${process.argv.slice(2).join(" ")}`.trim(),
+        node: process.version,
+        cpus: os.cpus().length,
+        cpuModel: os.cpus()[0]?.model,
+        machineBusyPercentBefore: busyBefore,
+        loadavg: os.loadavg(),
+        options,
+        openFileLimit: { clients: clientLimits, server: rows.map((r) => r.ours.openFileLimit) },
+        seed: { items: ITEMS, itemChangedBytes: template?.payload.length, itemChangedSample: template?.payload.toString("utf8") },
+        results: rows,
+        budgets: checks,
+        budgetsMissed: checks?.filter((c) => !c.pass).length,
+        profileFile,
+      },
+      null,
+      2,
+    )}\n`,
+  );
+  log(`wrote ${jsonFile}${profileFile ? ` and ${profileFile}` : ""}`);
+}
+
+async function main(): Promise<number> {
+  let options;
+  try {
+    options = parseOptions(process.argv.slice(2));
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    process.stderr.write(`bench: ${error.message}\n\n${USAGE}`);
+    return 2;
+  }
+  if (!options) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  try {
+    await run(options);
+    return 0;
+  } catch (error) {
+    if (interrupted) return 130;
+    log(`FAILED: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    return 1;
+  } finally {
+    await cleanup();
+  }
+}
+
+process.exit(await main());
