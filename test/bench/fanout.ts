@@ -425,12 +425,9 @@ async function startOurs(dir: string, n: number, options: Options): Promise<Ours
   const port = await freePort();
   const logFile = join(dir, `server-${n}.log`);
   const profileDir = options.cpuProf ? join(dir, `profile-${n}`) : undefined;
-  // server/main.ts reads ../../package.json relative to itself: right for dist/, wrong from source.
-  const shim = existsSync(resolve(ROOT, "..", "package.json")) ? [] : ["--import", pathToFileURL(join(ROOT, "test/bench/server-shim.ts")).href];
   const args = [
     "--import",
     "tsx",
-    ...shim,
     "--import",
     pathToFileURL(join(ROOT, "test/bench/fanout-probe.ts")).href,
     ...(profileDir ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : []),
