@@ -1,0 +1,72 @@
+/**
+ * The API bench's baseline: a bare `node:http` server that answers the very bytes StatusThing
+ * answered, from memory, on the same paths. It reads each request body (as the real server must)
+ * and picks the recorded response by exact body, else the path's default. Anything else is a 404.
+ *
+ *   node --import tsx test/bench/bare-server.ts <fixtures.json>
+ *
+ * Listens on 127.0.0.1, a free port, and prints one JSON line {"url": ...} on stdout.
+ */
+import { readFileSync } from "node:fs";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+
+/** What the bench recorded from the real server, as written to the fixtures file. */
+export interface BareFixtures {
+  routes: Array<{
+    path: string;
+    /** The response for any body not listed in `byBody`. */
+    fallback: { contentType: string; bodyBase64: string };
+    /** Exact request body → response body (same content type). */
+    byBody?: Record<string, string>;
+  }>;
+}
+
+interface Route {
+  contentType: string;
+  fallback: Buffer;
+  byBody: Map<string, Buffer>;
+}
+
+const file = process.argv[2];
+if (!file) {
+  process.stderr.write("usage: bare-server.ts <fixtures.json>\n");
+  process.exit(2);
+}
+const fixtures = JSON.parse(readFileSync(file, "utf8")) as BareFixtures;
+const routes = new Map<string, Route>();
+for (const route of fixtures.routes) {
+  const byBody = new Map<string, Buffer>();
+  for (const [body, base64] of Object.entries(route.byBody ?? {})) byBody.set(body, Buffer.from(base64, "base64"));
+  routes.set(route.path, { contentType: route.fallback.contentType, fallback: Buffer.from(route.fallback.bodyBase64, "base64"), byBody });
+}
+const NOT_FOUND = Buffer.from(JSON.stringify({ code: "not_found", message: "no such path" }));
+
+// The same keep-alive timeout as server/http/serve.ts.
+const server = http.createServer({ keepAliveTimeout: 5_000 }, (req, res) => {
+  const chunks: Buffer[] = [];
+  req.on("data", (chunk: Buffer) => chunks.push(chunk));
+  req.on("end", () => {
+    const route = req.method === "POST" ? routes.get(req.url ?? "") : undefined;
+    if (!route) {
+      res.writeHead(404, { "content-length": NOT_FOUND.length, "content-type": "application/json" });
+      res.end(NOT_FOUND);
+      return;
+    }
+    const body = route.byBody.size > 0 ? (route.byBody.get(Buffer.concat(chunks).toString("utf8")) ?? route.fallback) : route.fallback;
+    res.writeHead(200, { "content-length": body.length, "content-type": route.contentType });
+    res.end(body);
+  });
+});
+
+server.listen(0, "127.0.0.1", () => {
+  const { port } = server.address() as AddressInfo;
+  process.stdout.write(`${JSON.stringify({ url: `http://127.0.0.1:${port}` })}\n`);
+});
+
+const stop = () => server.close(() => process.exit(0));
+process.once("SIGTERM", stop);
+process.once("SIGINT", stop);
+// The bench holds our stdin; when it goes away, so do we.
+process.stdin.on("end", () => process.exit(0));
+process.stdin.resume();
