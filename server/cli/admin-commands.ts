@@ -53,6 +53,22 @@ export async function runAdminCommand(argv: readonly string[], env: NodeJS.Proce
     return 0;
   }
   const [group, action, ...rest] = positionals;
+  // Extra words are refused: a password typed as one is in the shell history, and must not be used.
+  const arity: Record<string, number> = {
+    "users add": 1,
+    "users reset-password": 1,
+    "users list": 0,
+    "tokens create": 1,
+    "tokens list": 1,
+    "tokens revoke": 2,
+  };
+  const expected = arity[`${group} ${action}`];
+  if (expected !== undefined && rest.length > expected) {
+    process.stderr.write(
+      `statusthing: unexpected ${JSON.stringify(rest.slice(expected).join(" "))}: passwords are read from a prompt or stdin, never from arguments\n`,
+    );
+    return 2;
+  }
   const store = new SqliteStore({ path: values.db ?? env.STATUSTHING_DB ?? "./statusthing.db" });
   const now = () => new Date();
   const users = new UsersService({ store, now });

@@ -116,8 +116,10 @@ function scan(root: string): Map<string, Asset> {
         etag: `"${stat.size.toString(36)}-${Math.floor(stat.mtimeMs).toString(36)}"`,
         cacheControl: url.startsWith(IMMUTABLE_PREFIX) ? "public, max-age=31536000, immutable" : "no-cache",
       };
-      if (existsSync(`${abs}.br`)) asset.br = `${abs}.br`;
-      if (existsSync(`${abs}.gz`)) asset.gzip = `${abs}.gz`;
+      // A compressed copy is used only when it is smaller (it is not, for tiny files).
+      const smaller = (variant: string) => (statSync(variant, { throwIfNoEntry: false })?.size ?? Infinity) < stat.size;
+      if (smaller(`${abs}.br`)) asset.br = `${abs}.br`;
+      if (smaller(`${abs}.gz`)) asset.gzip = `${abs}.gz`;
       assets.set(url, asset);
     }
   };

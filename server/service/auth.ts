@@ -53,16 +53,18 @@ export class AuthService {
    */
   async login(username: string, password: string, clientAddress: string): Promise<{ user: UserRecord; token: string; expiresAt: Date }> {
     const { store, now } = this.deps;
-    const keys = [`user:${username.trim().toLowerCase()}`, `addr:${clientAddress}`];
-    await this.refuseIfThrottled(keys);
+    const userKey = `user:${username.trim().toLowerCase()}`;
+    const addressKey = `addr:${clientAddress}`;
+    // The attempt counts before the password is checked, so simultaneous guesses count too.
+    const attemptAt = await this.takeAttempt(userKey, addressKey);
     const user = username.trim() === "" ? undefined : await store.findUserByUsername(username);
     const ok = user ? await verifyPassword(user.passwordHash, password) : await verifyAgainstNothing(password);
     if (!user || !ok) {
-      await store.recordLoginFailure(keys, now());
       await store.pruneLoginFailures(new Date(now().getTime() - this.options.throttle.windowMs));
       throw loginFailed();
     }
-    await store.clearLoginFailures([keys[0]!]);
+    await store.clearLoginFailures([userKey]);
+    await store.forgetLoginAttempt(addressKey, attemptAt);
     const token = generateSessionToken();
     const at = now();
     const expiresAt = new Date(at.getTime() + this.options.sessionMs);
@@ -180,19 +182,26 @@ export class AuthService {
     return admin !== undefined && admin.mustChangePassword && (await verifyPassword(admin.passwordHash, DEFAULT_PASSWORD));
   }
 
-  private async refuseIfThrottled(keys: readonly string[]): Promise<void> {
+  /** Counts one attempt for the username and the address, or refuses when either is at its limit. */
+  private async takeAttempt(userKey: string, addressKey: string): Promise<Date> {
     const { throttle } = this.options;
-    const since = new Date(this.deps.now().getTime() - throttle.windowMs);
-    const counts = await this.deps.store.loginFailures(keys, since);
-    for (const { key, count, oldest } of counts) {
-      const limit = key.startsWith("user:") ? throttle.perUsername : throttle.perAddress;
-      if (count >= limit) {
-        const retryMs = oldest ? oldest.getTime() + throttle.windowMs - this.deps.now().getTime() : throttle.windowMs;
-        const retrySeconds = Math.max(1, Math.ceil(retryMs / 1000));
-        throw new ConnectError(`too many failed logins; try again in ${retrySeconds} s`, Code.ResourceExhausted, {
-          "retry-after": String(retrySeconds),
-        });
-      }
+    const at = this.deps.now();
+    const since = new Date(at.getTime() - throttle.windowMs);
+    const taken = await this.deps.store.takeLoginAttempt(
+      [
+        { key: userKey, limit: throttle.perUsername },
+        { key: addressKey, limit: throttle.perAddress },
+      ],
+      at,
+      since,
+    );
+    if (taken.refused !== undefined) {
+      const retryMs = taken.oldest.getTime() + throttle.windowMs - at.getTime();
+      const retrySeconds = Math.max(1, Math.ceil(retryMs / 1000));
+      throw new ConnectError(`too many failed logins; try again in ${retrySeconds} s`, Code.ResourceExhausted, {
+        "retry-after": String(retrySeconds),
+      });
     }
+    return at;
   }
 }

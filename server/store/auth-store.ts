@@ -49,10 +49,20 @@ export interface AuthStore {
   deleteApiToken(userId: string, tokenId: string): Promise<void>;
   touchApiToken(tokenId: string, at: Date): Promise<void>;
 
-  /** Records one failed login under each key (e.g. "user:alice", "addr:10.0.0.1"). */
-  recordLoginFailure(keys: readonly string[], at: Date): Promise<void>;
-  /** How many failures each key has since `since`, and the oldest of them. */
-  loginFailures(keys: readonly string[], since: Date): Promise<Array<{ key: string; count: number; oldest: Date | undefined }>>;
+  /**
+   * Counts a login attempt against each key (e.g. "user:alice", "addr:10.0.0.1") before its
+   * password is checked, atomically with the check of the limits: when any key already has
+   * `limit` attempts since `since`, nothing is recorded and that key is returned with its oldest
+   * attempt. So guesses sent all at once cannot slip past the limit together.
+   */
+  takeLoginAttempt(
+    keys: ReadonlyArray<{ key: string; limit: number }>,
+    at: Date,
+    since: Date,
+  ): Promise<{ refused: undefined } | { refused: string; oldest: Date }>;
+  /** Takes back the attempt recorded at `at` under `key` (a login that succeeded). */
+  forgetLoginAttempt(key: string, at: Date): Promise<void>;
+  /** Forgets every attempt under these keys. */
   clearLoginFailures(keys: readonly string[]): Promise<void>;
   /** Forgets failures older than `before`. */
   pruneLoginFailures(before: Date): Promise<void>;

@@ -111,6 +111,7 @@ export class SqliteAuthStore implements AuthStore {
       insertFailure: db.prepare("INSERT INTO login_failures (key, at) VALUES (?, ?)"),
       countFailures: db.prepare("SELECT count(*) AS count, min(at) AS oldest FROM login_failures WHERE key = ? AND at >= ?"),
       clearFailures: db.prepare("DELETE FROM login_failures WHERE key = ?"),
+      forgetFailure: db.prepare("DELETE FROM login_failures WHERE rowid = (SELECT rowid FROM login_failures WHERE key = ? AND at = ? LIMIT 1)"),
       pruneFailures: db.prepare("DELETE FROM login_failures WHERE at < ?"),
     };
   }
@@ -240,16 +241,25 @@ export class SqliteAuthStore implements AuthStore {
     });
   }
 
-  recordLoginFailure(keys: readonly string[], at: Date): Promise<void> {
+  takeLoginAttempt(
+    keys: ReadonlyArray<{ key: string; limit: number }>,
+    at: Date,
+    since: Date,
+  ): Promise<{ refused: undefined } | { refused: string; oldest: Date }> {
+    // One write: the count and the insert cannot interleave with another attempt's.
     return this.writes.run(() => {
-      for (const key of keys) this.sql.insertFailure!.run(key, at.getTime());
+      for (const { key, limit } of keys) {
+        const row = this.sql.countFailures!.get(key, since.getTime()) as { count: number; oldest: number | null };
+        if (row.count >= limit) return { refused: key, oldest: new Date(row.oldest ?? at.getTime()) };
+      }
+      for (const { key } of keys) this.sql.insertFailure!.run(key, at.getTime());
+      return { refused: undefined };
     });
   }
 
-  async loginFailures(keys: readonly string[], since: Date): Promise<Array<{ key: string; count: number; oldest: Date | undefined }>> {
-    return keys.map((key) => {
-      const row = this.sql.countFailures!.get(key, since.getTime()) as { count: number; oldest: number | null };
-      return { key, count: row.count, oldest: date(row.oldest) };
+  forgetLoginAttempt(key: string, at: Date): Promise<void> {
+    return this.writes.run(() => {
+      this.sql.forgetFailure!.run(key, at.getTime());
     });
   }
 

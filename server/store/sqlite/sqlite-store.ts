@@ -434,11 +434,15 @@ export class SqliteStore implements Store {
   touchApiToken(tokenId: string, at: Date): Promise<void> {
     return this.auth.touchApiToken(tokenId, at);
   }
-  recordLoginFailure(keys: readonly string[], at: Date): Promise<void> {
-    return this.auth.recordLoginFailure(keys, at);
+  takeLoginAttempt(
+    keys: ReadonlyArray<{ key: string; limit: number }>,
+    at: Date,
+    since: Date,
+  ): Promise<{ refused: undefined } | { refused: string; oldest: Date }> {
+    return this.auth.takeLoginAttempt(keys, at, since);
   }
-  loginFailures(keys: readonly string[], since: Date): Promise<Array<{ key: string; count: number; oldest: Date | undefined }>> {
-    return this.auth.loginFailures(keys, since);
+  forgetLoginAttempt(key: string, at: Date): Promise<void> {
+    return this.auth.forgetLoginAttempt(key, at);
   }
   clearLoginFailures(keys: readonly string[]): Promise<void> {
     return this.auth.clearLoginFailures(keys);
