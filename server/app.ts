@@ -27,7 +27,7 @@ import { createAuthRpc } from "./rpc/auth-rpc.js";
 import { createUsersRpc } from "./rpc/users-rpc.js";
 import { AuthService, type AuthOptions } from "./service/auth.js";
 import { UsersService } from "./service/users.js";
-import { ChangeHub, type ChangeHubOptions } from "./live/change-hub.js";
+import { ChangeHub, type ChangeHubSettings } from "./live/change-hub.js";
 import { handleWatchItems, WATCH_ITEMS_PATH } from "./live/watch-http.js";
 import { createWsFeed } from "./live/ws-feed.js";
 import { createWebHandler, type WebOptions } from "./http/web.js";
@@ -43,7 +43,7 @@ export interface AppOptions {
   /** The clock; tests may pin it. */
   now?: () => Date;
   /** Live-update tuning (heartbeat interval, per-watcher limits, retention). */
-  hub?: Partial<ChangeHubOptions>;
+  hub?: ChangeHubSettings;
   /** Reads need a login too (`--private`). */
   private?: boolean;
   /** Believe X-Forwarded-For/-Proto/-Host from a reverse proxy (`--trust-proxy`). */

@@ -24,9 +24,12 @@ export interface ChangeHubOptions {
   readBatch: number;
 }
 
+/** Hub options as callers give them: any subset, limits too. */
+export type ChangeHubSettings = Partial<Omit<ChangeHubOptions, "limits">> & { limits?: Partial<WatcherLimits> };
+
 export const DEFAULT_HUB_OPTIONS: ChangeHubOptions = {
   heartbeatMs: 15_000,
-  limits: { maxPendingBytes: 4 * 1024 * 1024, maxBacklog: 10_000 },
+  limits: { maxPendingBytes: 4 * 1024 * 1024, lagGraceMs: 10_000, hardMaxPendingBytes: 16 * 1024 * 1024, maxBacklog: 10_000 },
   retainChanges: 10_000,
   retainMs: 24 * 60 * 60 * 1000,
   pruneEveryMs: 10 * 60 * 1000,
@@ -139,7 +142,7 @@ export class ChangeHub {
   constructor(
     private readonly store: Store,
     private readonly log: Logger,
-    options: Partial<ChangeHubOptions> = {},
+    options: ChangeHubSettings = {},
   ) {
     this.options = { ...DEFAULT_HUB_OPTIONS, ...options, limits: { ...DEFAULT_HUB_OPTIONS.limits, ...options.limits } };
   }

@@ -17,8 +17,16 @@ export interface WatchSink {
 
 /** Limits that keep one slow client from costing the server without bound. */
 export interface WatcherLimits {
-  /** Bytes a client may leave unread before it is dropped with resource_exhausted. */
+  /**
+   * Bytes a client may leave unread for longer than `lagGraceMs` before it is dropped with
+   * resource_exhausted. A burst (a big snapshot, one write touching many items) may exceed it
+   * briefly: a client that keeps reading catches up within the grace.
+   */
   maxPendingBytes: number;
+  /** How long a client may stay over maxPendingBytes. */
+  lagGraceMs: number;
+  /** Bytes unread at which a client is dropped at once, whatever the grace: the memory bound. */
+  hardMaxPendingBytes: number;
   /** Events held for a client still being caught up (resume) before it is dropped. */
   maxBacklog: number;
 }
@@ -33,6 +41,8 @@ export class Watcher {
   private backlog: WatchEvent[] = [];
   /** Revision the client is known to have; events at or below it are not sent. */
   minRevision = 0;
+  /** When the client went over maxPendingBytes, while it still is. */
+  private laggingSince: number | undefined;
 
   constructor(
     readonly filter: WatchFilter,
@@ -61,7 +71,7 @@ export class Watcher {
     this.write(event);
   }
 
-  /** Sends a heartbeat if live (heartbeats are never held or dropped by revision). */
+  /** Sends a heartbeat if live (heartbeats are never held or dropped by revision); re-checks lag. */
   heartbeat(event: WatchEvent): void {
     if (this.state === "live") this.write(event);
   }
@@ -105,7 +115,20 @@ export class Watcher {
   private write(event: WatchEvent): void {
     this.sink.send(event);
     this.minRevision = Math.max(this.minRevision, event.revision);
-    if (this.sink.pendingBytes() > this.limits.maxPendingBytes) this.tooSlow();
+    this.checkLag();
+  }
+
+  /** Drops a client that is over the hard bound, or has stayed over the soft one past the grace. */
+  private checkLag(): void {
+    const pending = this.sink.pendingBytes();
+    if (pending > this.limits.hardMaxPendingBytes) return this.tooSlow();
+    if (pending <= this.limits.maxPendingBytes) {
+      this.laggingSince = undefined;
+      return;
+    }
+    const now = Date.now();
+    this.laggingSince ??= now;
+    if (now - this.laggingSince > this.limits.lagGraceMs) this.tooSlow();
   }
 
   private tooSlow(): void {

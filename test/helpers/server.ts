@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { Writable } from "node:stream";
 import { createApp, type App, type AppOptions } from "../../server/app.js";
 import { registerAdminToken, TEST_ADMIN_PASSWORD } from "./credentials.js";
-import type { ChangeHubOptions } from "../../server/live/change-hub.js";
+import type { ChangeHubSettings } from "../../server/live/change-hub.js";
 import { serve, type RunningServer } from "../../server/http/serve.js";
 import { createLogger } from "../../server/logger.js";
 import { SqliteStore } from "../../server/store/sqlite/sqlite-store.js";
@@ -29,7 +29,7 @@ export interface TestServer {
 export interface TestServerOptions {
   devmode?: boolean;
   /** Live-update tuning, handed to createApp as is. */
-  hub?: Partial<ChangeHubOptions>;
+  hub?: ChangeHubSettings;
   /**
    * Start like a fresh install: admin/password, to be changed first, and no registered token.
    * Otherwise the admin has TEST_ADMIN_PASSWORD and clients for this server act as the admin.
