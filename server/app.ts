@@ -101,6 +101,10 @@ export async function createApp(options: AppOptions): Promise<App> {
   }
   const guard = new AccessGuard(auth, { private: options.private ?? false, trustProxy: options.trustProxy ?? false });
   await hub.start();
+  // A store shared by several replicas rings when any of them commits (and once listening, so
+  // nothing since the snapshot above is missed): read the log and drop cached answers, as after
+  // a commit here.
+  const unsubscribeChanges = store.subscribeChanges?.(afterCommit);
   const wsFeed = createWsFeed(hub, logger, { guard });
   const web = options.web && (await createWebHandler(options.web, { heartbeatMs: hub.options.heartbeatMs }, logger));
 
@@ -163,6 +167,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     },
     async close() {
       shutdown.abort();
+      unsubscribeChanges?.();
       await web?.close();
       await store.close();
     },

@@ -7,6 +7,8 @@ import { parseAddress } from "./http/serve.js";
 export interface Config {
   apiAddr: string;
   db: string;
+  /** A postgres:// URL: keep everything in PostgreSQL (several replicas may share it) instead of `db`. */
+  databaseUrl: string | undefined;
   devmode: boolean;
   logLevel: LevelWithSilent;
   /** Milliseconds between heartbeats on watch streams. */
@@ -23,6 +25,7 @@ export interface Config {
 const FLAGS = {
   "api-addr": { env: "STATUSTHING_API_ADDR", default: "127.0.0.1:9000", help: "address to listen on, host:port (every protocol, one port)" },
   db: { env: "STATUSTHING_DB", default: "./statusthing.db", help: "SQLite database file (created if missing)" },
+  "database-url": { env: "STATUSTHING_DATABASE_URL", default: "(none: SQLite at --db)", help: "postgres://user:password@host:5432/database: PostgreSQL instead of SQLite, shared by replicas" },
   devmode: { env: "STATUSTHING_DEVMODE", default: "false", help: "development mode: gRPC server reflection for buf curl, grpcurl, Postman" },
   "log-level": { env: "STATUSTHING_LOG_LEVEL", default: "info", help: `log level: ${LOG_LEVELS.join(", ")}` },
   private: { env: "STATUSTHING_PRIVATE", default: "false", help: "reads (the page, the API, watch streams) need a login too" },
@@ -56,6 +59,21 @@ ${Object.entries(FLAGS)
   --version             print the version
 `;
 
+/** Checks a --database-url: empty means none; otherwise a postgres:// or postgresql:// URL. */
+export function parseDatabaseUrl(value: string | undefined): string | undefined {
+  if (value === undefined || value.trim() === "") return undefined;
+  let url: URL;
+  try {
+    url = new URL(value.trim());
+  } catch {
+    throw new ConfigError("--database-url: want a URL like postgres://user:password@host:5432/database");
+  }
+  if (url.protocol !== "postgres:" && url.protocol !== "postgresql:") {
+    throw new ConfigError(`--database-url: want a postgres:// URL, got one starting ${JSON.stringify(url.protocol + "//")}`);
+  }
+  return value.trim();
+}
+
 function parseBoolean(name: string, value: string): boolean {
   if (/^(1|true|yes|on)$/i.test(value)) return true;
   if (/^(0|false|no|off|)$/i.test(value)) return false;
@@ -76,6 +94,7 @@ export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv
       options: {
         "api-addr": { type: "string" },
         db: { type: "string" },
+        "database-url": { type: "string" },
         devmode: { type: "boolean" },
         "log-level": { type: "string" },
         "heartbeat-interval": { type: "string" },
@@ -102,6 +121,7 @@ export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv
   }
   const db = pick("db", values.db);
   if (db.trim() === "") throw new ConfigError("--db: must not be empty");
+  const databaseUrl = parseDatabaseUrl(values["database-url"] ?? env[FLAGS["database-url"].env]);
   const logLevel = pick("log-level", values["log-level"]) as LevelWithSilent;
   if (!LOG_LEVELS.includes(logLevel)) throw new ConfigError(`--log-level: want one of ${LOG_LEVELS.join(", ")}, got ${JSON.stringify(logLevel)}`);
   const devmode = values.devmode ?? parseBoolean(FLAGS.devmode.env, env[FLAGS.devmode.env] ?? "false");
@@ -114,6 +134,7 @@ export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv
     config: {
       apiAddr,
       db,
+      databaseUrl,
       devmode,
       logLevel,
       heartbeatMs,

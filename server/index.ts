@@ -10,3 +10,4 @@ export type { ItemView, NoteRecord, StatusRecord, ItemFilter } from "./domain.js
 export { nameKey } from "./domain.js";
 export { DomainError, notFound, nameTaken, invalidArgument } from "./errors.js";
 export { SqliteStore, type SqliteStoreOptions } from "./store/sqlite/sqlite-store.js";
+export { PostgresStore, type PostgresStoreOptions } from "./store/postgres/postgres-store.js";

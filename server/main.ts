@@ -7,7 +7,7 @@ import { ConfigError, parseCommandLine, USAGE } from "./config.js";
 import { serve } from "./http/serve.js";
 import { packageWebOptions } from "./http/web.js";
 import { createLogger } from "./logger.js";
-import { SqliteStore } from "./store/sqlite/sqlite-store.js";
+import { describeStore, openStore } from "./store/open-store.js";
 
 /** The package version, from the package.json above this file (in `server/` or `dist/server/`). */
 function version(): string {
@@ -45,9 +45,10 @@ export async function main(argv: readonly string[]): Promise<void> {
   const log = createLogger(config.logLevel);
   let store;
   try {
-    store = new SqliteStore({ path: config.db });
+    // PostgreSQL with --database-url (replicas may share it), else the SQLite file at --db.
+    store = await openStore(config, log);
   } catch (error) {
-    log.fatal({ db: config.db, err: error }, `cannot open the database: ${(error as Error).message}`);
+    log.fatal({ db: describeStore(config), err: error }, `cannot open the database: ${(error as Error).message}`);
     process.exitCode = 1;
     return;
   }
@@ -71,7 +72,7 @@ export async function main(argv: readonly string[]): Promise<void> {
     return;
   }
   const server = await serve(app, config.apiAddr);
-  log.info({ url: server.url, db: config.db, devmode: config.devmode, version: version() }, `StatusThing listening on ${server.url}`);
+  log.info({ url: server.url, db: describeStore(config), devmode: config.devmode, version: version() }, `StatusThing listening on ${server.url}`);
 
   const stop = (signal: string) => {
     log.info({ signal }, "shutting down");

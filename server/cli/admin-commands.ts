@@ -4,7 +4,8 @@ import { DomainError } from "../errors.js";
 import { AuthService } from "../service/auth.js";
 import { UsersService } from "../service/users.js";
 import { createLogger } from "../logger.js";
-import { SqliteStore } from "../store/sqlite/sqlite-store.js";
+import { openStore } from "../store/open-store.js";
+import { parseDatabaseUrl } from "../config.js";
 import { readPassword } from "./read-password.js";
 import { hashPassword, checkNewPassword } from "../auth/passwords.js";
 
@@ -17,7 +18,8 @@ export const ADMIN_USAGE = `Bootstrap and recovery, working on the database dire
   statusthing tokens list <username>
   statusthing tokens revoke <username> <token-id>
 
-Each takes --db <file> (default ./statusthing.db, or STATUSTHING_DB). Passwords are read from
+Each takes --db <file> (default ./statusthing.db, or STATUSTHING_DB), or --database-url
+postgres://… (or STATUSTHING_DATABASE_URL) like the server. Passwords are read from
 a prompt, or from the first line of stdin when it is not a terminal; never from arguments.
 "tokens create" prints only the secret, so TOKEN=$(statusthing tokens create ...) works.
 `;
@@ -39,6 +41,7 @@ export async function runAdminCommand(argv: readonly string[], env: NodeJS.Proce
     strict: true,
     options: {
       db: { type: "string" },
+      "database-url": { type: "string" },
       "first-name": { type: "string" },
       "last-name": { type: "string" },
       email: { type: "string" },
@@ -69,7 +72,10 @@ export async function runAdminCommand(argv: readonly string[], env: NodeJS.Proce
     );
     return 2;
   }
-  const store = new SqliteStore({ path: values.db ?? env.STATUSTHING_DB ?? "./statusthing.db" });
+  const store = await openStore({
+    db: values.db ?? env.STATUSTHING_DB ?? "./statusthing.db",
+    databaseUrl: parseDatabaseUrl(values["database-url"] ?? env.STATUSTHING_DATABASE_URL),
+  });
   const now = () => new Date();
   const users = new UsersService({ store, now });
   const auth = new AuthService({ store, now, log: createLogger("silent") });

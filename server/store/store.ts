@@ -92,6 +92,17 @@ export interface Store extends AuthStore {
    */
   pruneChanges(keepLatest: number, keepSince: Date): Promise<number>;
 
+  /**
+   * Optional, for stores that several server processes share (PostgresStore): calls `onChange`
+   * whenever changes may have been committed elsewhere (another replica), and once each time
+   * the subscription starts or resumes listening, since it cannot know what it missed meanwhile.
+   * It is only a doorbell: the caller reads the log (`readChanges`) to learn what changed, so a
+   * lost or extra call costs latency or a read, never a change. It may be called on a replica's
+   * own writes too. Returns a function that ends the subscription. A store that only one process
+   * uses (SqliteStore) leaves it out: the services announce in-process commits themselves.
+   */
+  subscribeChanges?(onChange: () => void): () => void;
+
   /** Finishes pending writes and releases the store. */
   close(): Promise<void>;
 }

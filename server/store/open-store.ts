@@ -1,0 +1,28 @@
+import type { Logger } from "../logger.js";
+import { PostgresStore } from "./postgres/postgres-store.js";
+import { SqliteStore } from "./sqlite/sqlite-store.js";
+import type { Store } from "./store.js";
+
+/** Where the data lives: PostgreSQL when a URL is given, else the SQLite file. */
+export interface StoreLocation {
+  db: string;
+  databaseUrl?: string | undefined;
+}
+
+/** Opens the built-in store the settings name (migrating it), for the server and the admin commands. */
+export async function openStore(where: StoreLocation, logger?: Logger): Promise<Store> {
+  if (where.databaseUrl) return PostgresStore.open({ connectionString: where.databaseUrl, ...(logger ? { logger } : {}) });
+  return new SqliteStore({ path: where.db });
+}
+
+/** Names the store for logs and messages, without the URL's password. */
+export function describeStore(where: StoreLocation): string {
+  if (!where.databaseUrl) return where.db;
+  try {
+    const url = new URL(where.databaseUrl);
+    if (url.password) url.password = "***";
+    return url.toString();
+  } catch {
+    return "postgres://…";
+  }
+}

@@ -1,0 +1,135 @@
+import pg, { type ClientConfig } from "pg";
+import type { Logger } from "../../logger.js";
+
+/** Reconnect delays: from `minMs`, doubling up to `maxMs`, with jitter. */
+export interface ReconnectBackoff {
+  minMs: number;
+  maxMs: number;
+}
+
+const DEFAULT_BACKOFF: ReconnectBackoff = { minMs: 100, maxMs: 5_000 };
+
+/**
+ * One dedicated connection (not from the pool: a pooled connection is shared and recycled) that
+ * LISTENs on a channel and calls its subscribers on each notification. When the connection is
+ * lost it reconnects with backoff, and after every successful LISTEN (the first one included) it
+ * calls the subscribers once, since notifications sent while it was away are gone: they catch
+ * up from the change log, so nothing is lost but latency.
+ */
+export class ChangeListener {
+  private readonly subscribers = new Set<() => void>();
+  private client: pg.Client | undefined;
+  private connecting = false;
+  private timer: NodeJS.Timeout | undefined;
+  private failures = 0;
+  private running = false;
+  private pid: number | undefined;
+
+  constructor(
+    private readonly config: ClientConfig,
+    private readonly channel: string,
+    private readonly log?: Logger,
+    private readonly backoff: ReconnectBackoff = DEFAULT_BACKOFF,
+  ) {}
+
+  /** Adds a subscriber; the first one starts listening. Returns how to remove it. */
+  subscribe(onChange: () => void): () => void {
+    // A fresh function per subscription, so the same callback may subscribe twice.
+    const entry = () => onChange();
+    this.subscribers.add(entry);
+    if (!this.running) {
+      this.running = true;
+      void this.connect();
+    }
+    return () => {
+      this.subscribers.delete(entry);
+      if (this.subscribers.size === 0) this.stop();
+    };
+  }
+
+  /** The server process id of the listening connection, while there is one (for tests and diagnostics). */
+  get backendPid(): number | undefined {
+    return this.client ? this.pid : undefined;
+  }
+
+  /** Stops listening and closes the connection. */
+  stop(): void {
+    this.running = false;
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    const client = this.client;
+    this.client = undefined;
+    this.pid = undefined;
+    if (client) void client.end().catch(() => {});
+  }
+
+  private async connect(): Promise<void> {
+    if (!this.running || this.connecting || this.client) return;
+    this.connecting = true;
+    const client = new pg.Client(this.config);
+    client.on("error", (error) => this.lost(client, error));
+    client.on("end", () => this.lost(client, undefined));
+    client.on("notification", (message) => {
+      if (message.channel === this.channel && this.client === client) this.ring();
+    });
+    try {
+      await client.connect();
+      await client.query(`LISTEN ${pg.escapeIdentifier(this.channel)}`);
+      this.pid = await this.backendPidOf(client);
+    } catch (error) {
+      this.connecting = false;
+      void client.end().catch(() => {});
+      this.retry(error);
+      return;
+    }
+    this.connecting = false;
+    if (!this.running) {
+      void client.end().catch(() => {});
+      return;
+    }
+    this.client = client;
+    if (this.failures > 0) this.log?.info({ channel: this.channel }, "listening for changes again");
+    this.failures = 0;
+    // Whatever was committed before this LISTEN took effect is read from the log now.
+    this.ring();
+  }
+
+  private async backendPidOf(client: pg.Client): Promise<number> {
+    const { rows } = await client.query<{ pid: number }>("SELECT pg_backend_pid() AS pid");
+    return rows[0]!.pid;
+  }
+
+  private lost(client: pg.Client, error: Error | undefined): void {
+    if (this.client !== client) return;
+    this.client = undefined;
+    this.pid = undefined;
+    void client.end().catch(() => {});
+    this.retry(error ?? new Error("connection ended"));
+  }
+
+  private retry(error: unknown): void {
+    if (!this.running) return;
+    const delay = Math.min(this.backoff.maxMs, this.backoff.minMs * 2 ** this.failures);
+    this.failures++;
+    this.log?.warn({ err: error, retryInMs: delay, channel: this.channel }, "lost the connection that listens for changes; reconnecting");
+    clearTimeout(this.timer);
+    this.timer = setTimeout(
+      () => {
+        this.timer = undefined;
+        void this.connect();
+      },
+      delay * (0.75 + Math.random() * 0.5),
+    );
+    this.timer.unref();
+  }
+
+  private ring(): void {
+    for (const subscriber of this.subscribers) {
+      try {
+        subscriber();
+      } catch (error) {
+        this.log?.error({ err: error }, "a change subscriber failed");
+      }
+    }
+  }
+}

@@ -1,0 +1,151 @@
+import type { ClientBase } from "pg";
+import { DatabaseTooNewError } from "../sqlite/migrations.js";
+
+export { DatabaseTooNewError };
+
+/**
+ * The PostgreSQL schema, as numbered migrations. Migration N brings the schema from version N-1
+ * to N and is recorded as a row of `schema_migrations`. Never edit a released migration: append
+ * a new one. Names and times follow the SQLite schema: `seq` keeps creation order exactly (KSUIDs
+ * only order by second), `name_key` is the trimmed, case-folded name that must be unique.
+ */
+export const migrations: readonly string[] = [
+  // 1: everything as of the first PostgreSQL release.
+  `
+  CREATE TABLE meta (
+    key   text PRIMARY KEY,
+    value text NOT NULL
+  );
+  CREATE TABLE statuses (
+    seq         bigserial   PRIMARY KEY,
+    id          text        NOT NULL CONSTRAINT statuses_id_unique UNIQUE,
+    name        text        NOT NULL,
+    name_key    text        NOT NULL CONSTRAINT statuses_name_unique UNIQUE,
+    description text        NOT NULL DEFAULT '',
+    color       text        NOT NULL,
+    kind        integer     NOT NULL,
+    created_at  timestamptz NOT NULL,
+    updated_at  timestamptz NOT NULL
+  );
+  CREATE TABLE items (
+    seq         bigserial   PRIMARY KEY,
+    id          text        NOT NULL CONSTRAINT items_id_unique UNIQUE,
+    name        text        NOT NULL,
+    name_key    text        NOT NULL CONSTRAINT items_name_unique UNIQUE,
+    description text        NOT NULL DEFAULT '',
+    status_id   text        REFERENCES statuses(id),
+    created_at  timestamptz NOT NULL,
+    updated_at  timestamptz NOT NULL
+  );
+  CREATE INDEX items_by_status ON items (status_id);
+  CREATE TABLE notes (
+    seq         bigserial   PRIMARY KEY,
+    id          text        NOT NULL CONSTRAINT notes_id_unique UNIQUE,
+    item_id     text        NOT NULL REFERENCES items(id) ON DELETE CASCADE,
+    text        text        NOT NULL,
+    created_at  timestamptz NOT NULL,
+    updated_at  timestamptz NOT NULL
+  );
+  CREATE INDEX notes_by_item ON notes (item_id, seq);
+
+  -- The change log. Revisions are handed out from change_log_state.latest, one row updated under
+  -- the log's lock in the writing transaction (see write-queue.ts): unlike a SEQUENCE it rolls
+  -- back with a failed write (no gaps) and is never reused, even after pruning everything.
+  CREATE TABLE change_log_state (
+    singleton boolean PRIMARY KEY DEFAULT true CHECK (singleton),
+    latest    bigint  NOT NULL
+  );
+  INSERT INTO change_log_state (latest) VALUES (0);
+  CREATE TABLE changes (
+    revision  bigint      PRIMARY KEY,
+    at        timestamptz NOT NULL,
+    kind      text        NOT NULL,
+    entity_id text        NOT NULL,
+    payload   text        NOT NULL
+  );
+  CREATE INDEX changes_by_time ON changes (at);
+
+  -- Accounts. Sessions and tokens store only SHA-256 hashes of their secrets.
+  CREATE TABLE users (
+    seq                  bigserial   PRIMARY KEY,
+    id                   text        NOT NULL CONSTRAINT users_id_unique UNIQUE,
+    username             text        NOT NULL,
+    username_key         text        NOT NULL CONSTRAINT users_username_unique UNIQUE,
+    first_name           text        NOT NULL DEFAULT '',
+    last_name            text        NOT NULL DEFAULT '',
+    email                text        NOT NULL DEFAULT '',
+    avatar_url           text        NOT NULL DEFAULT '',
+    password_hash        text        NOT NULL,
+    must_change_password boolean     NOT NULL DEFAULT false,
+    last_login_at        timestamptz,
+    created_at           timestamptz NOT NULL,
+    updated_at           timestamptz NOT NULL
+  );
+  CREATE TABLE sessions (
+    id         text        PRIMARY KEY,
+    user_id    text        NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    expires_at timestamptz NOT NULL,
+    created_at timestamptz NOT NULL
+  );
+  CREATE INDEX sessions_by_user ON sessions (user_id);
+  CREATE TABLE api_tokens (
+    seq          bigserial   PRIMARY KEY,
+    id           text        NOT NULL CONSTRAINT api_tokens_id_unique UNIQUE,
+    user_id      text        NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    name         text        NOT NULL,
+    secret_hash  text        NOT NULL CONSTRAINT api_tokens_secret_unique UNIQUE,
+    created_at   timestamptz NOT NULL,
+    expires_at   timestamptz,
+    last_used_at timestamptz
+  );
+  CREATE INDEX api_tokens_by_user ON api_tokens (user_id);
+  CREATE TABLE login_failures (
+    id  bigserial   PRIMARY KEY,
+    key text        NOT NULL,
+    at  timestamptz NOT NULL
+  );
+  CREATE INDEX login_failures_by_key ON login_failures (key, at);
+  `,
+];
+
+/** The advisory lock key (an int8, as text) for `name` in the schema `schema`, computed by the server. */
+export async function lockKey(client: ClientBase, schema: string, name: string): Promise<string> {
+  const { rows } = await client.query<{ key: string }>("SELECT hashtextextended($1, 0)::text AS key", [`statusthing:${schema}:${name}`]);
+  return rows[0]!.key;
+}
+
+/** The schema StatusThing's tables live in: the first existing one on the search_path. */
+export async function currentSchema(client: ClientBase): Promise<string> {
+  const { rows } = await client.query<{ schema: string | null }>("SELECT current_schema() AS schema");
+  const schema = rows[0]?.schema;
+  if (!schema) throw new Error("no schema to create tables in: none of the search_path's schemas exists");
+  return schema;
+}
+
+/**
+ * Applies the migrations the database lacks and refuses a database from a newer StatusThing,
+ * all in one transaction under an advisory lock: replicas starting at once migrate one after
+ * the other, and the later ones find nothing left to do. A refused database is left exactly as
+ * it was. Returns the version before and after.
+ */
+export async function migrate(client: ClientBase, schema: string): Promise<{ from: number; to: number }> {
+  await client.query("BEGIN");
+  try {
+    await client.query("SELECT pg_advisory_xact_lock($1::int8)", [await lockKey(client, schema, "migrate")]);
+    await client.query(
+      "CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())",
+    );
+    const { rows } = await client.query<{ version: number }>("SELECT coalesce(max(version), 0)::integer AS version FROM schema_migrations");
+    const from = rows[0]!.version;
+    if (from > migrations.length) throw new DatabaseTooNewError(from, migrations.length);
+    for (let version = from + 1; version <= migrations.length; version++) {
+      await client.query(migrations[version - 1]!);
+      await client.query("INSERT INTO schema_migrations (version) VALUES ($1)", [version]);
+    }
+    await client.query("COMMIT");
+    return { from, to: migrations.length };
+  } catch (error) {
+    await client.query("ROLLBACK").catch(() => {});
+    throw error;
+  }
+}

@@ -1,0 +1,160 @@
+import type { Pool, PoolClient } from "pg";
+import type { UnnumberedChange } from "../../domain.js";
+import { encodeChangePayload } from "../change-codec.js";
+
+/** The channel on which every commit that logged changes rings the doorbell (payload: its last revision). */
+export const CHANGES_CHANNEL = "statusthing_changes";
+
+/** What a write gets: the connection, inside its transaction, and the change log. */
+export interface WriteTx {
+  readonly client: PoolClient;
+  /** Appends a change to the log. It is numbered and written at commit, and only if this write succeeds. */
+  log(change: UnnumberedChange): void;
+}
+
+interface PendingWrite {
+  run: (tx: WriteTx) => Promise<unknown>;
+  resolve: (value: unknown) => void;
+  reject: (reason: unknown) => void;
+}
+
+type Outcome = { ok: true; value: unknown; changes: UnnumberedChange[] } | { ok: false; error: unknown };
+
+/**
+ * Writes that log changes, on PostgreSQL, and the change log itself.
+ *
+ * Revision order must be commit order as readers see it: a reader that has seen revision N must
+ * never later find a revision below N appear (it would skip it, since it reads `revision > N`).
+ * With revisions from a plain SEQUENCE two transactions could take 5 and 6 and commit 6 first.
+ * So every writing transaction, on every replica, first takes one transaction-scoped advisory
+ * lock (`pg_advisory_xact_lock`, a key derived from the schema): writes to the data and the log
+ * are serialized. The transaction then numbers its changes from `change_log_state.latest`,
+ * inserts them and NOTIFYs, and releases the lock only at COMMIT — after PostgreSQL has made
+ * the commit visible. The next writer can number its changes only after that, so revisions
+ * become visible strictly in order, and `readChanges(after)` by revision never skips one. Taking
+ * the lock at the start (not just before logging) also means each write reads the state every
+ * earlier revision left, so the records in the log replay to exactly what the tables hold.
+ * The counter row rolls back with a failed transaction, so revisions have no gaps.
+ *
+ * Serial writes are plenty for a status page; to make the most of them, writes that arrive
+ * while a transaction runs are grouped into the next one (group commit), each in its own
+ * savepoint: one that throws is rolled back alone and the others still commit. Only one
+ * connection per process waits for the lock; reads never wait for it. Every promise settles
+ * after COMMIT has returned.
+ */
+export class PgWriteQueue {
+  private pending: PendingWrite[] = [];
+  private draining: Promise<void> | undefined;
+  private closed = false;
+
+  constructor(
+    private readonly pool: Pool,
+    /** The advisory lock key of the log, an int8 as text. */
+    private readonly logLockKey: string,
+    private readonly maxBatch = 200,
+  ) {
+    if (!/^-?\d+$/.test(logLockKey)) throw new Error(`bad lock key ${JSON.stringify(logLockKey)}`);
+  }
+
+  /** Runs `write` in the next transaction; resolves once it is committed. */
+  run<T>(write: (tx: WriteTx) => Promise<T>): Promise<T> {
+    if (this.closed) return Promise.reject(new Error("the store is closed"));
+    return new Promise<T>((resolve, reject) => {
+      this.pending.push({ run: write, resolve: resolve as (value: unknown) => void, reject });
+      this.schedule();
+    });
+  }
+
+  /** Refuses new writes and waits for the pending ones to commit. */
+  async close(): Promise<void> {
+    this.closed = true;
+    while (this.draining) await this.draining;
+  }
+
+  private schedule(): void {
+    if (this.draining) return;
+    // Wait for this turn of the event loop, so writes issued together share a transaction.
+    this.draining = new Promise((resolve) => setImmediate(resolve))
+      .then(() => this.drain())
+      .finally(() => {
+        this.draining = undefined;
+        if (this.pending.length > 0) this.schedule();
+      });
+  }
+
+  private async drain(): Promise<void> {
+    while (this.pending.length > 0) await this.runBatch(this.pending.splice(0, this.maxBatch));
+  }
+
+  private async runBatch(batch: PendingWrite[]): Promise<void> {
+    let client: PoolClient;
+    try {
+      client = await this.pool.connect();
+    } catch (error) {
+      for (const write of batch) write.reject(error);
+      return;
+    }
+    // One write alone needs no savepoint: if it fails, the whole transaction rolls back.
+    const alone = batch.length === 1;
+    const outcomes: Outcome[] = [];
+    let broken: Error | undefined;
+    try {
+      await client.query(`BEGIN; SELECT pg_advisory_xact_lock(${this.logLockKey}::int8)`);
+      for (const write of batch) {
+        const changes: UnnumberedChange[] = [];
+        if (!alone) await client.query("SAVEPOINT write");
+        try {
+          const value = await write.run({ client, log: (change) => changes.push(change) });
+          if (!alone) await client.query("RELEASE SAVEPOINT write");
+          outcomes.push({ ok: true, value, changes });
+        } catch (error) {
+          // If the connection itself failed, this throws too, and the whole batch fails below.
+          if (!alone) await client.query("ROLLBACK TO SAVEPOINT write; RELEASE SAVEPOINT write");
+          outcomes.push({ ok: false, error });
+        }
+      }
+      if (alone && !outcomes[0]!.ok) {
+        await client.query("ROLLBACK");
+      } else {
+        const changes = outcomes.flatMap((o) => (o.ok ? o.changes : []));
+        if (changes.length > 0) await appendChanges(client, changes);
+        await client.query("COMMIT");
+      }
+    } catch (error) {
+      // BEGIN, the lock, a savepoint or COMMIT failed (lost connection, timeout): nothing in the
+      // batch is known to be committed.
+      broken = error instanceof Error ? error : new Error(String(error));
+      await client.query("ROLLBACK").catch(() => {});
+      for (const write of batch) write.reject(error);
+      return;
+    } finally {
+      // A connection that failed is destroyed, not returned to the pool.
+      client.release(broken);
+    }
+    batch.forEach((write, i) => {
+      const outcome = outcomes[i]!;
+      if (outcome.ok) write.resolve(outcome.value);
+      else write.reject(outcome.error);
+    });
+  }
+}
+
+/**
+ * Numbers `changes` after the newest revision, appends them to the log and rings the doorbell,
+ * in one statement. Runs inside the writing transaction, under the log's lock: NOTIFY is only
+ * delivered once the transaction commits, and not at all if it rolls back.
+ */
+async function appendChanges(client: PoolClient, changes: readonly UnnumberedChange[]): Promise<void> {
+  const encoded = changes.map(encodeChangePayload);
+  await client.query(
+    `WITH state AS (
+       UPDATE change_log_state SET latest = latest + cardinality($1::text[]) RETURNING latest
+     ), logged AS (
+       INSERT INTO changes (revision, at, kind, entity_id, payload)
+       SELECT state.latest - cardinality($1::text[]) + c.n, $4::timestamptz, c.kind, c.entity_id, c.payload
+       FROM state, unnest($1::text[], $2::text[], $3::text[]) WITH ORDINALITY AS c(kind, entity_id, payload, n)
+     )
+     SELECT pg_notify('${CHANGES_CHANNEL}', latest::text) FROM state`,
+    [encoded.map((c) => c.kind), encoded.map((c) => c.entityId), encoded.map((c) => c.payload), new Date()],
+  );
+}

@@ -1,0 +1,368 @@
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { createApp, type App } from "../../server/app.js";
+import type { ChangeRecord, ItemView, StatusRecord, UserRecord } from "../../server/domain.js";
+import { DomainError } from "../../server/errors.js";
+import { newId } from "../../server/ids.js";
+import { createLogger } from "../../server/logger.js";
+import { DatabaseTooNewError, migrations } from "../../server/store/postgres/migrations.js";
+import type { PostgresStore } from "../../server/store/postgres/postgres-store.js";
+import { PgWriteQueue } from "../../server/store/postgres/write-queue.js";
+import { postgresUnavailable, redact, TEST_DATABASE_URL, TestSchemas } from "../helpers/postgres.js";
+import { waitUntil } from "../helpers/server-process.js";
+import { caught, describeStoreContract, newItem, newNote, newStatus, type StoreUnderTest } from "../store-contract/store-contract.js";
+
+// In CI PostgreSQL must be there: the tests fail without it. Elsewhere they skip, and say why.
+const unavailable = await postgresUnavailable();
+const inCi = process.env.CI === "true";
+if (unavailable && !inCi) {
+  console.warn(`skipping the PostgreSQL store tests: ${unavailable} (set STATUSTHING_TEST_DATABASE_URL to run them)`);
+}
+
+describe.runIf(unavailable !== undefined && inCi)("PostgreSQL for the store tests", () => {
+  it("is reachable (CI sets STATUSTHING_TEST_DATABASE_URL; the tests never skip in CI)", () => {
+    expect.fail(unavailable);
+  });
+});
+
+const describePg = unavailable === undefined ? describe : describe.skip;
+
+let schemas: TestSchemas;
+beforeAll(() => {
+  if (unavailable === undefined) schemas = new TestSchemas();
+});
+afterAll(async () => {
+  await schemas?.dropAll();
+});
+
+if (unavailable === undefined) {
+  describeStoreContract(`PostgresStore (${redact(TEST_DATABASE_URL!)}, a schema per test)`, async (): Promise<StoreUnderTest> => {
+    const schema = await schemas.create();
+    let current = await schemas.open(schema);
+    return {
+      store: current,
+      async reopen() {
+        await current.close();
+        current = await schemas.open(schema);
+        return current;
+      },
+      async cleanup() {
+        await current.close();
+        await schemas.drop(schema);
+      },
+    };
+  });
+}
+
+/** Every store a test opened, closed after it. */
+let opened: PostgresStore[] = [];
+async function open(schema: string, options: Parameters<TestSchemas["open"]>[1] = {}): Promise<PostgresStore> {
+  const store = await schemas.open(schema, options);
+  opened.push(store);
+  return store;
+}
+afterEach(async () => {
+  for (const store of opened.reverse()) await store.close();
+  opened = [];
+});
+
+const T0 = new Date("2024-03-01T10:00:00.000Z");
+const allItems = { statusIds: [], kinds: [], withNotes: true } as const;
+
+function user(username: string): UserRecord {
+  return {
+    id: newId(),
+    username,
+    firstName: "",
+    lastName: "",
+    email: "",
+    avatarUrl: "",
+    passwordHash: "$argon2id$fake",
+    mustChangePassword: false,
+    lastLogin: undefined,
+    created: T0,
+    updated: T0,
+  };
+}
+
+/** Replays a change log into items and statuses by id. */
+function replay(changes: readonly ChangeRecord[]): { items: Map<string, ItemView>; statuses: Map<string, StatusRecord> } {
+  const items = new Map<string, ItemView>();
+  const statuses = new Map<string, StatusRecord>();
+  for (const change of changes) {
+    if (change.kind === "item_upsert") items.set(change.item.id, change.item);
+    else if (change.kind === "item_delete") items.delete(change.id);
+    else if (change.kind === "status_upsert") statuses.set(change.status.id, change.status);
+    else statuses.delete(change.id);
+  }
+  return { items, statuses };
+}
+
+/**
+ * Follows the log as a replica's hub does (`readChanges(after)`, small batches, in a loop) until
+ * `stop()` and the log is drained, and checks every batch: revisions start right after the last
+ * one read and go up by one. A revision that became visible after a higher one would show up as
+ * a gap here (and be skipped forever by a real reader).
+ */
+async function follow(store: PostgresStore, stop: () => boolean): Promise<{ changes: ChangeRecord[]; reads: number }> {
+  const changes: ChangeRecord[] = [];
+  let after = 0;
+  let reads = 0;
+  for (;;) {
+    const finished = stop();
+    const batch = await store.readChanges(after, 25);
+    reads++;
+    for (const change of batch) {
+      if (change.revision !== after + 1) throw new Error(`read revision ${change.revision} right after ${after}: revision ${after + 1} was skipped`);
+      after = change.revision;
+      changes.push(change);
+    }
+    if (finished && batch.length === 0) return { changes, reads };
+    if (batch.length === 0) await new Promise((r) => setTimeout(r, 1));
+  }
+}
+
+describePg("PostgresStore: migrations", () => {
+  it("brings a fresh schema to the newest version, recording each migration once, and reopens without migrating again", async () => {
+    const schema = await schemas.create();
+    const first = await open(schema);
+    const versions = async () =>
+      (await schemas.admin.query<{ version: number }>(`SELECT version FROM ${schema}.schema_migrations ORDER BY version`)).rows.map((r) => r.version);
+    expect(await versions()).toEqual(migrations.map((_, i) => i + 1));
+    await first.addItem(newItem("kept"));
+    await first.close();
+    const second = await open(schema);
+    expect(await versions()).toEqual(migrations.map((_, i) => i + 1));
+    expect((await second.listItems(allItems)).map((i) => i.name)).toEqual(["kept"]);
+  });
+
+  it("migrates once when several replicas start at once on a fresh schema", async () => {
+    const schema = await schemas.create();
+    const stores = await Promise.all([open(schema), open(schema), open(schema)]);
+    const { rows } = await schemas.admin.query(`SELECT version FROM ${schema}.schema_migrations`);
+    expect(rows).toHaveLength(migrations.length);
+    await stores[0]!.addStatus(newStatus("Up"));
+    expect((await stores[2]!.listStatuses([])).map((s) => s.name)).toEqual(["Up"]);
+  });
+
+  it("refuses a database from a newer StatusThing, says so, and leaves its schema as it was", async () => {
+    const schema = await schemas.create();
+    const future = migrations.length + 1;
+    await schemas.admin.query(`CREATE TABLE ${schema}.schema_migrations (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())`);
+    await schemas.admin.query(`INSERT INTO ${schema}.schema_migrations (version) SELECT generate_series(1, ${future})`);
+    await schemas.admin.query(`CREATE TABLE ${schema}.from_the_future (x integer)`);
+
+    const error = await caught(() => open(schema));
+    expect(error).toBeInstanceOf(DatabaseTooNewError);
+    expect((error as Error).message).toMatch(/newer/i);
+    expect((error as Error).message).toContain(String(future));
+
+    const tables = await schemas.admin.query<{ table_name: string }>(
+      "SELECT table_name FROM information_schema.tables WHERE table_schema = $1 ORDER BY table_name",
+      [schema],
+    );
+    expect(tables.rows.map((r) => r.table_name)).toEqual(["from_the_future", "schema_migrations"]);
+  });
+
+  it("sets a statement timeout on its connections", async () => {
+    const store = await open(await schemas.create(), { statementTimeoutMs: 1_234 });
+    expect((await store.pool.query("SHOW statement_timeout")).rows[0].statement_timeout).toBe("1234ms");
+    const error = await caught(() => store.pool.query("SELECT pg_sleep(3)"));
+    expect((error as Error).message).toMatch(/statement timeout/);
+    await expect((await open(await schemas.create())).pool.query("SHOW statement_timeout")).resolves.toMatchObject({ rows: [{ statement_timeout: "30s" }] });
+  });
+});
+
+describePg("PostgresStore: two replicas starting at once", () => {
+  const DEFAULTS = () => [newStatus("UP", { kind: 1 }), newStatus("DOWN", { kind: 2 }), newStatus("WARNING", { kind: 3 })];
+
+  it("seeds the default statuses exactly once, even when both seed at the same moment", async () => {
+    const schema = await schemas.create();
+    const [a, b] = await Promise.all([open(schema), open(schema)]);
+    await Promise.all([a!.seedDefaultStatuses(DEFAULTS()), b!.seedDefaultStatuses(DEFAULTS()), a!.seedDefaultStatuses(DEFAULTS())]);
+    expect((await a!.listStatuses([])).map((s) => s.name)).toEqual(["UP", "DOWN", "WARNING"]);
+    expect((await b!.readChanges(0, 100)).map((c) => c.revision)).toEqual([1, 2, 3]);
+  });
+
+  it("makes exactly one first user when both try at once", async () => {
+    const schema = await schemas.create();
+    const [a, b] = await Promise.all([open(schema), open(schema)]);
+    const made = await Promise.all([a!.addFirstUser(user("admin")), b!.addFirstUser(user("admin2")), b!.addFirstUser(user("admin3"))]);
+    expect(made.filter(Boolean)).toHaveLength(1);
+    expect(await a!.listUsers()).toHaveLength(1);
+  });
+
+  it("gives a name to only one of two replicas that take it at once", async () => {
+    const schema = await schemas.create();
+    const [a, b] = await Promise.all([open(schema), open(schema)]);
+    const results = await Promise.allSettled([a!.addStatus(newStatus("Degraded")), b!.addStatus(newStatus(" degraded "))]);
+    expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(1);
+    const failure = results.find((r) => r.status === "rejected") as PromiseRejectedResult;
+    expect((failure.reason as DomainError).kind).toBe("already_exists");
+  });
+
+  it("counts login attempts across replicas: no more than the limit get through, however many arrive at once", async () => {
+    const schema = await schemas.create();
+    const [a, b] = await Promise.all([open(schema), open(schema)]);
+    const since = new Date(Date.now() - 60_000);
+    const attempts = Array.from({ length: 24 }, (_, i) =>
+      (i % 2 ? a! : b!).takeLoginAttempt(
+        [
+          { key: "user:alice", limit: 5 },
+          { key: `addr:10.0.0.${i % 3}`, limit: 100 },
+        ],
+        new Date(),
+        since,
+      ),
+    );
+    const results = await Promise.all(attempts);
+    expect(results.filter((r) => r.refused === undefined)).toHaveLength(5);
+    expect(results.filter((r) => r.refused === "user:alice")).toHaveLength(19);
+  });
+
+  it("shares sessions: one replica sees a session another created", async () => {
+    const schema = await schemas.create();
+    const [a, b] = await Promise.all([open(schema), open(schema)]);
+    const admin = user("admin");
+    await a!.addUser(admin);
+    await a!.createSession({ id: "s1", userId: admin.id, expiresAt: new Date(Date.now() + 60_000), created: T0 });
+    expect(await b!.getSession("s1")).toMatchObject({ session: { id: "s1", userId: admin.id }, user: { username: "admin" } });
+  });
+});
+
+describePg("PostgresStore: change log across replicas", () => {
+  it("numbers every change in one sequence, in commit order, with none skipped by a reader following the log", async () => {
+    const schema = await schemas.create();
+    const [a, b, reader] = await Promise.all([open(schema), open(schema), open(schema)]);
+    const up = await a!.addStatus(newStatus("Up"));
+    let writing = true;
+    const following = follow(reader!, () => !writing);
+    following.catch(() => {}); // awaited below; a failure must not surface early as unhandled
+    // Concurrent writers on two replicas: each replica groups its writes into transactions, and
+    // the two replicas' transactions race for the log.
+    const writers = Array.from({ length: 12 }, async (_, w) => {
+      const store = w % 2 ? a! : b!;
+      for (let n = 0; n < 12; n++) {
+        const item = await store.addItem(newItem(`w${w}-${n}`, { statusId: up.id }));
+        await store.addNote(newNote(item.id, `note ${n}`));
+        if (n % 4 === 0) await store.updateStatus(up.id, { description: `w${w} round ${n}`, updated: new Date() });
+        if (n % 5 === 0) await store.deleteItem(item.id);
+      }
+    });
+    await Promise.all(writers).finally(() => (writing = false));
+    const { changes, reads } = await following;
+    expect(reads).toBeGreaterThan(5);
+    const latest = (await a!.changeLogBounds()).latest;
+    expect(changes.map((c) => c.revision)).toEqual(Array.from({ length: latest }, (_, i) => i + 1));
+    // The log replays to exactly what the tables hold.
+    const replayed = replay(changes);
+    const snapshot = await b!.snapshot();
+    expect(snapshot.revision).toBe(latest);
+    const byId = <T extends { id: string }>(x: T, y: T) => (x.id < y.id ? -1 : 1);
+    expect([...replayed.items.values()].sort(byId)).toEqual([...snapshot.items].sort(byId));
+    expect([...replayed.statuses.values()].sort(byId)).toEqual([...snapshot.statuses].sort(byId));
+  });
+
+  it("never lets a transaction that commits late with a lower revision be skipped", async () => {
+    const schema = await schemas.create();
+    const [a, b, reader] = await Promise.all([open(schema), open(schema), open(schema)]);
+    // A write on replica A that logs a change and then stays open a while before committing.
+    const slow = new PgWriteQueue(a!.pool, (await a!.pool.query("SELECT hashtextextended($1, 0)::text AS k", [`statusthing:${schema}:changes`])).rows[0].k);
+    let writing = true;
+    const following = follow(reader!, () => !writing);
+    following.catch(() => {}); // awaited below; a failure must not surface early as unhandled
+    const events: string[] = [];
+    const slowWrite = slow.run(async (tx) => {
+      tx.log({ kind: "status_delete", id: "slow" });
+      events.push("slow write holds the log");
+      await tx.client.query("SELECT pg_sleep(0.3)");
+    });
+    await waitUntil(() => events.length > 0, 5_000, "the slow write to start");
+    // Replica B writes meanwhile: its changes must come after the slow one's, never before it.
+    const fast = Promise.all(Array.from({ length: 5 }, (_, i) => b!.addStatus(newStatus(`fast ${i}`)).then(() => events.push(`fast ${i}`))));
+    await Promise.all([slowWrite, fast]).finally(() => (writing = false));
+    const { changes } = await following;
+    expect(changes[0]).toEqual({ revision: 1, kind: "status_delete", id: "slow" });
+    expect(changes.map((c) => c.revision)).toEqual([1, 2, 3, 4, 5, 6]);
+    await slow.close();
+  });
+
+  it("rings the doorbell on replica B for a write made on replica A, and B reads it from the log", async () => {
+    const schema = await schemas.create();
+    const [a, b] = await Promise.all([open(schema), open(schema)]);
+    let rings = 0;
+    const unsubscribe = b!.subscribeChanges(() => rings++);
+    // The first ring says "listening now": catch up on whatever came before.
+    await waitUntil(() => rings === 1, 5_000, "the subscription to start listening");
+    const started = Date.now();
+    const status = await a!.addStatus(newStatus("Up"));
+    await waitUntil(() => rings >= 2, 5_000, "a notification of A's write on B");
+    expect(Date.now() - started).toBeLessThan(1_000);
+    expect(await b!.readChanges(0, 10)).toEqual([{ revision: 1, kind: "status_upsert", status }]);
+    // A failed write commits nothing and rings nothing.
+    const before = rings;
+    await expect(a!.addStatus(newStatus("UP"))).rejects.toBeInstanceOf(DomainError);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(rings).toBe(before);
+    unsubscribe();
+    expect(b!.listenerBackendPid).toBeUndefined();
+  });
+
+  it("reconnects when its listening connection is terminated, rings once back, and keeps ringing", async () => {
+    const schema = await schemas.create();
+    const [a, b] = await Promise.all([open(schema), open(schema, { listenBackoff: { minMs: 20, maxMs: 200 } })]);
+    let rings = 0;
+    b!.subscribeChanges(() => rings++);
+    await waitUntil(() => rings === 1 && b!.listenerBackendPid !== undefined, 5_000, "listening");
+    const pid = b!.listenerBackendPid!;
+    // Writes made while B's listener is down: their notifications are lost, the log is not.
+    const { rows } = await schemas.admin.query<{ done: boolean }>("SELECT pg_terminate_backend($1) AS done", [pid]);
+    expect(rows[0]!.done).toBe(true);
+    await a!.addStatus(newStatus("while away"));
+    await waitUntil(() => rings >= 2 && b!.listenerBackendPid !== undefined, 5_000, "the listener to reconnect and ring");
+    expect(b!.listenerBackendPid).not.toBe(pid);
+    const ringsBack = rings;
+    await a!.addStatus(newStatus("after"));
+    await waitUntil(() => rings > ringsBack, 5_000, "a notification after reconnecting");
+    expect((await b!.readChanges(0, 10)).map((c) => c.revision)).toEqual([1, 2]);
+  });
+
+  it("keeps working when its pooled connections are terminated", async () => {
+    const schema = await schemas.create();
+    const store = await open(schema);
+    await store.addStatus(newStatus("before"));
+    const pids = (await store.pool.query<{ pid: number }>("SELECT pg_backend_pid() AS pid")).rows.map((r) => r.pid);
+    await schemas.admin.query("SELECT pg_terminate_backend(pid) FROM unnest($1::int[]) AS pid", [pids]);
+    await new Promise((r) => setTimeout(r, 50));
+    // The pool drops the dead connection; the next reads and writes get a fresh one.
+    await expect(store.addStatus(newStatus("after"))).resolves.toMatchObject({ name: "after" });
+    expect((await store.listStatuses([])).map((s) => s.name)).toEqual(["before", "after"]);
+  });
+});
+
+describePg("PostgresStore: an app on each replica", () => {
+  let apps: App[] = [];
+  afterEach(async () => {
+    for (const app of apps) {
+      app.beginShutdown();
+      await app.close();
+    }
+    apps = [];
+  });
+
+  it("feeds replica B's watchers (its hub) with a write made through replica A's app", async () => {
+    const schema = await schemas.create();
+    const logger = createLogger("silent");
+    const [a, b] = await Promise.all([schemas.open(schema), schemas.open(schema)]);
+    const appA = await createApp({ store: a, logger, adminPassword: "correct horse battery" });
+    const appB = await createApp({ store: b, logger, adminPassword: "correct horse battery" });
+    apps.push(appA, appB);
+    // Both started on one database: one admin, the defaults seeded once.
+    expect(await b.listUsers()).toHaveLength(1);
+    expect((await b.listStatuses([])).length).toBe(3);
+    const before = appB.hub.currentRevision;
+    const started = Date.now();
+    await a.addStatus(newStatus("made on A"));
+    await waitUntil(() => appB.hub.currentRevision === before + 1, 5_000, "replica B's hub to see A's write");
+    expect(Date.now() - started).toBeLessThan(1_000);
+  });
+});
