@@ -1,0 +1,67 @@
+import { randomBytes } from "node:crypto";
+import pg from "pg";
+import { PostgresStore, type PostgresStoreOptions } from "../../server/store/postgres/postgres-store.js";
+
+/**
+ * The PostgreSQL the tests use: STATUSTHING_TEST_DATABASE_URL (`.ci/run` sets it), or outside
+ * CI the local server. Each test works in a schema of its own, dropped afterwards.
+ */
+export const TEST_DATABASE_URL: string | undefined =
+  process.env.STATUSTHING_TEST_DATABASE_URL || (process.env.CI === "true" ? undefined : "postgres://postgres@127.0.0.1:5432/test");
+
+/** Whether PostgreSQL answers at TEST_DATABASE_URL: undefined if it does, else why not. */
+export async function postgresUnavailable(): Promise<string | undefined> {
+  if (!TEST_DATABASE_URL) return "STATUSTHING_TEST_DATABASE_URL is not set";
+  const client = new pg.Client({ connectionString: TEST_DATABASE_URL, connectionTimeoutMillis: 3_000 });
+  client.on("error", () => {});
+  try {
+    await client.connect();
+    await client.query("SELECT 1");
+    return undefined;
+  } catch (error) {
+    return `cannot reach PostgreSQL at ${redact(TEST_DATABASE_URL)}: ${(error as Error).message}`;
+  } finally {
+    await client.end().catch(() => {});
+  }
+}
+
+/** The URL without its password, for messages. */
+export function redact(url: string): string {
+  return url.replace(/\/\/([^:/@]*):[^@]*@/, "//$1:***@");
+}
+
+/**
+ * Test schemas on the test database: each `create()` makes a fresh, empty one with a random
+ * name; `dropAll()` drops every one made. One small pool does the admin work.
+ */
+export class TestSchemas {
+  readonly admin: pg.Pool;
+  private readonly made = new Set<string>();
+
+  constructor(readonly url: string = TEST_DATABASE_URL!) {
+    this.admin = new pg.Pool({ connectionString: url, max: 2 });
+    this.admin.on("error", () => {});
+  }
+
+  async create(): Promise<string> {
+    const name = `st_test_${randomBytes(6).toString("hex")}`;
+    await this.admin.query(`CREATE SCHEMA ${name}`);
+    this.made.add(name);
+    return name;
+  }
+
+  async drop(name: string): Promise<void> {
+    await this.admin.query(`DROP SCHEMA IF EXISTS ${name} CASCADE`);
+    this.made.delete(name);
+  }
+
+  /** A store on `schema`: another replica, if one is already open there. */
+  open(schema: string, options: Partial<PostgresStoreOptions> = {}): Promise<PostgresStore> {
+    return PostgresStore.open({ connectionString: this.url, schema, poolSize: 4, ...options });
+  }
+
+  async dropAll(): Promise<void> {
+    for (const name of [...this.made]) await this.drop(name);
+    await this.admin.end();
+  }
+}
