@@ -21,11 +21,13 @@ export interface RpcAdapterOptions extends ConnectRouterOptions {
 /** Connect's HTTP status for the codes this adapter answers itself. */
 const HTTP_STATUS: Partial<Record<Code, number>> = { [Code.InvalidArgument]: 400, [Code.ResourceExhausted]: 429 };
 
+function isJson(req: NodeRequest): boolean {
+  return (req.headers["content-type"] ?? "").split(";", 1)[0]!.trim().toLowerCase() === "application/json";
+}
+
 /** Whether a request is a Connect unary call with a JSON body (what scripts and curl send). */
 function isConnectUnaryJson(req: NodeRequest): boolean {
-  if (req.method !== "POST") return false;
-  const type = (req.headers["content-type"] ?? "").split(";", 1)[0]!.trim().toLowerCase();
-  return type === "application/json" && req.headers["connect-content-encoding"] === undefined;
+  return req.method === "POST" && isJson(req) && req.headers["connect-content-encoding"] === undefined;
 }
 
 /** Reads the whole body, or undefined once it passes `max` bytes (reading stops there). */
@@ -86,15 +88,7 @@ export function createRpcAdapter(options: RpcAdapterOptions): (req: NodeRequest,
       // The rest of the body stays unread: this connection cannot carry another request.
       return sendError(res, record, Code.ResourceExhausted, `request body over ${REQUEST_BODY_MAX_BYTES} bytes`, true);
     }
-    let json: unknown;
-    try {
-      json = JSON.parse(body.toString("utf8"));
-    } catch {
-      json = undefined; // Connect's own parser gives the standard error below.
-    }
-    const unknownEnum = json === undefined ? undefined : findUnknownEnumName(handler.method.input, json);
-    if (unknownEnum) return sendError(res, record, Code.InvalidArgument, unknownEnum);
-
+    // A cached answer first: the same bytes were checked and answered before, at this version.
     const cacheable = cache?.accepts(path, req) ?? false;
     const key = cacheable ? cache!.key(path, req, body) : "";
     const hit = cacheable ? cache!.get(key) : undefined;
@@ -103,6 +97,16 @@ export function createRpcAdapter(options: RpcAdapterOptions): (req: NodeRequest,
       res.writeHead(hit.status, hit.headers);
       res.end(hit.body);
       return;
+    }
+    if (isJson(req)) {
+      let json: unknown;
+      try {
+        json = JSON.parse(body.toString("utf8"));
+      } catch {
+        json = undefined; // Connect's own parser gives the standard error below.
+      }
+      const unknownEnum = json === undefined ? undefined : findUnknownEnumName(handler.method.input, json);
+      if (unknownEnum) return sendError(res, record, Code.InvalidArgument, unknownEnum);
     }
     const version = cache?.currentVersion ?? 0;
     const base = universalRequestFromNodeRequest(req, res, undefined, options.contextValues(req));
