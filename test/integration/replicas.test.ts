@@ -14,9 +14,10 @@ const unavailable = await postgresUnavailable();
 const inCi = process.env.CI === "true";
 if (unavailable && !inCi) console.warn(`skipping the replica tests: ${unavailable}`);
 
-describe.runIf(unavailable !== undefined && inCi)("PostgreSQL for the replica tests", () => {
+describe.runIf(inCi)("PostgreSQL for the replica tests", () => {
   it("is reachable (the tests never skip in CI)", () => {
-    expect.fail(unavailable);
+    // Runs (and passes, or fails saying why) in every CI run, so a skipped suite cannot go unseen.
+    expect(unavailable).toBeUndefined();
   });
 });
 
