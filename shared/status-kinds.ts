@@ -1,0 +1,111 @@
+/**
+ * What each status kind means on a page: how bad it is, its words and its icon. Statuses are
+ * user-defined (name, color), but their kind is fixed, so severity, ordering and the overall
+ * banner come from here and never from a user's choice of name or color.
+ */
+import { StatusKind } from "./gen/statusthing/v1/types_pb.js";
+
+/** The family a kind belongs to; pages pick fixed, contrast-checked colors by tone. */
+export type Tone = "down" | "warning" | "maintenance" | "info" | "up" | "neutral";
+
+/** Icon names; the web app draws each as an SVG. */
+export type KindIcon = "check" | "cross" | "power" | "ban" | "alert" | "search" | "eye" | "plus" | "archive" | "question";
+
+/** The page-facing facts about one kind. */
+export interface KindMeta {
+  readonly kind: StatusKind;
+  /** Higher is worse; pages sort problems first by it. */
+  readonly severity: number;
+  /** A short human label, e.g. "Down". */
+  readonly label: string;
+  readonly tone: Tone;
+  readonly icon: KindIcon;
+  /** Whether an item in this kind needs attention: sorted first, counted as a problem, announced. */
+  readonly problem: boolean;
+  /** The overall banner's wording when this is the worst kind on the page. */
+  readonly banner: string;
+  /** A color for the kind where a status's own color cannot be used. */
+  readonly color: string;
+}
+
+const OPERATIONAL = "All systems operational";
+
+const KINDS: readonly KindMeta[] = [
+  { kind: StatusKind.DOWN, severity: 100, label: "Down", tone: "down", icon: "cross", problem: true, banner: "Major outage", color: "#D92D20" },
+  { kind: StatusKind.OFFLINE, severity: 95, label: "Offline", tone: "down", icon: "power", problem: true, banner: "Major outage", color: "#B42318" },
+  { kind: StatusKind.UNAVAILABLE, severity: 90, label: "Unavailable", tone: "maintenance", icon: "ban", problem: true, banner: "Some systems unavailable", color: "#7A5AF8" },
+  { kind: StatusKind.WARNING, severity: 80, label: "Warning", tone: "warning", icon: "alert", problem: true, banner: "Partial outage", color: "#F79009" },
+  { kind: StatusKind.INVESTIGATING, severity: 70, label: "Investigating", tone: "warning", icon: "search", problem: true, banner: "Investigating an issue", color: "#FDB022" },
+  { kind: StatusKind.OBSERVING, severity: 60, label: "Observing", tone: "info", icon: "eye", problem: true, banner: "Monitoring a fix", color: "#2E90FA" },
+  { kind: StatusKind.UP, severity: 20, label: "Up", tone: "up", icon: "check", problem: false, banner: OPERATIONAL, color: "#17B26A" },
+  { kind: StatusKind.AVAILABLE, severity: 20, label: "Available", tone: "up", icon: "check", problem: false, banner: OPERATIONAL, color: "#17B26A" },
+  { kind: StatusKind.ONLINE, severity: 20, label: "Online", tone: "up", icon: "check", problem: false, banner: OPERATIONAL, color: "#17B26A" },
+  { kind: StatusKind.UNKNOWN, severity: 15, label: "No status", tone: "neutral", icon: "question", problem: false, banner: "No status reported", color: "#98A2B3" },
+  { kind: StatusKind.CREATED, severity: 12, label: "Not in service yet", tone: "neutral", icon: "plus", problem: false, banner: "Not in service yet", color: "#98A2B3" },
+  { kind: StatusKind.DECOMM, severity: 10, label: "Decommissioned", tone: "neutral", icon: "archive", problem: false, banner: "Decommissioned", color: "#667085" },
+];
+
+const BY_KIND = new Map<StatusKind, KindMeta>(KINDS.map((meta) => [meta.kind, meta]));
+
+/** Every kind's metadata, worst first. */
+export const ALL_KINDS: readonly KindMeta[] = KINDS;
+
+/** The metadata of a kind; an unknown or future number reads as "No status". */
+export function kindMeta(kind: StatusKind | undefined): KindMeta {
+  return BY_KIND.get(kind ?? StatusKind.UNKNOWN) ?? BY_KIND.get(StatusKind.UNKNOWN)!;
+}
+
+/** Orders worst first; equal severities keep their given order (sort is stable). */
+export function compareSeverity(a: StatusKind | undefined, b: StatusKind | undefined): number {
+  return kindMeta(b).severity - kindMeta(a).severity;
+}
+
+/** The overall state of a page: the worst kind present and its wording. */
+export interface Overall {
+  /** The worst kind among the items, UNKNOWN when there are none. */
+  readonly worst: KindMeta;
+  /** e.g. "All systems operational", "Partial outage", "Major outage". */
+  readonly banner: string;
+  /** How many items are in a problem kind. */
+  readonly problems: number;
+  readonly total: number;
+}
+
+/** The banner for a page showing items of these kinds: the worst kind's wording. */
+export function overallStatus(kinds: Iterable<StatusKind | undefined>): Overall {
+  let worst: KindMeta | undefined;
+  let problems = 0;
+  let total = 0;
+  for (const kind of kinds) {
+    const meta = kindMeta(kind);
+    total++;
+    if (meta.problem) problems++;
+    if (!worst || meta.severity > worst.severity) worst = meta;
+  }
+  if (!worst) return { worst: kindMeta(StatusKind.UNKNOWN), banner: "No systems listed yet", problems: 0, total: 0 };
+  return { worst, banner: worst.banner, problems, total };
+}
+
+/** Short names a person types in a URL or a query: "down", "DOWN", "status_kind_down", "2". */
+export function parseKind(text: string): StatusKind | undefined {
+  const word = text.trim().toUpperCase().replace(/^STATUS_KIND_/, "");
+  if (word === "") return undefined;
+  if (/^\d+$/.test(word)) {
+    const number = Number(word);
+    return BY_KIND.has(number) && number !== StatusKind.UNKNOWN ? (number as StatusKind) : undefined;
+  }
+  const kind = (StatusKind as unknown as Record<string, number | undefined>)[word];
+  return kind === undefined || kind === StatusKind.UNKNOWN ? undefined : (kind as StatusKind);
+}
+
+/** Parses a list of kinds ("down,warning" or repeated values); unknown words are skipped. */
+export function parseKinds(values: Iterable<string>): StatusKind[] {
+  const kinds = new Set<StatusKind>();
+  for (const value of values) {
+    for (const part of value.split(",")) {
+      const kind = parseKind(part);
+      if (kind !== undefined) kinds.add(kind);
+    }
+  }
+  return [...kinds];
+}

@@ -1,0 +1,188 @@
+/**
+ * End-to-end benchmark: how long from an API write to the changed tile on `/display`, in headless
+ * Chromium, against the real server (a child process, temp database, 50 items). Also what
+ * `/display` downloads: JavaScript + CSS, gzipped.
+ *
+ *   npm run bench:e2e -- [--changes 50] [--items 50] [--warmup 5] [--pause 40]
+ *
+ * Timing: the page records, with a MutationObserver, the moment the tile's `data-status` changes
+ * (performance.timeOrigin + performance.now(), the same wall clock the bench reads before it
+ * sends the write). Progress goes to stderr; a Markdown report and the budget verdicts to stdout;
+ * the numbers to .bench/e2e.json. A missed budget is reported as MISSED but does not fail the run.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createInterface } from "node:readline";
+import { parseArgs } from "node:util";
+import { gzipSync } from "node:zlib";
+import { ensureWebBuild, ROOT } from "../../scripts/web-build.mjs";
+import { contextOptions, launchChromium } from "../helpers/browser.js";
+import { createClients, createTransport } from "../helpers/clients.js";
+import { registerAdminToken } from "../helpers/credentials.js";
+
+const BUDGET = { p95Ms: 100, displayKb: 80 } as const;
+const ADMIN_PASSWORD = "bench-admin-password-1";
+const WEB_ROOT = join(ROOT, "build", "web");
+
+const { values: args } = parseArgs({
+  options: {
+    changes: { type: "string", default: "50" },
+    items: { type: "string", default: "50" },
+    warmup: { type: "string", default: "5" },
+    pause: { type: "string", default: "40" },
+  },
+});
+const CHANGES = Number(args.changes);
+const ITEMS = Number(args.items);
+const WARMUP = Number(args.warmup);
+const PAUSE_MS = Number(args.pause);
+
+const log = (message: string) => process.stderr.write(`bench:e2e: ${message}\n`);
+const now = () => performance.timeOrigin + performance.now();
+
+/** Starts `statusthing` from the sources (tsx) on a free port; resolves with its URL. */
+async function startServer(dbPath: string): Promise<{ child: ChildProcess; url: string }> {
+  const child = spawn(process.execPath, ["--import", "tsx", "server/main.ts", "--db", dbPath, "--api-addr", "127.0.0.1:0", "--log-level", "info"], {
+    cwd: ROOT,
+    env: { ...process.env, STATUSTHING_ADMIN_PASSWORD: ADMIN_PASSWORD },
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  const lines = createInterface({ input: child.stdout! });
+  const url = await new Promise<string>((resolve, reject) => {
+    child.once("exit", (code) => reject(new Error(`server exited (${code}) before listening`)));
+    lines.on("line", (line) => {
+      try {
+        const parsed = JSON.parse(line) as { url?: string };
+        if (parsed.url) resolve(parsed.url);
+      } catch {
+        // not a log line
+      }
+    });
+  });
+  return { child, url };
+}
+
+/**
+ * Page-side code, as source text (a bundler's helpers in a compiled function would not exist in
+ * the page): a promise, on window, for the moment the tile shows the new status. It evaluates to
+ * undefined, so that arming it does not wait for it.
+ */
+function armObserver(id: string, status: string): string {
+  return `window.__changed = new Promise((resolve) => {
+    const selector = ${JSON.stringify(`article[data-item-id="${id}"]`)};
+    const done = () => {
+      if (document.querySelector(selector)?.getAttribute("data-status") !== ${JSON.stringify(status)}) return false;
+      resolve(performance.timeOrigin + performance.now());
+      return true;
+    };
+    if (done()) return;
+    const observer = new MutationObserver(() => done() && observer.disconnect());
+    observer.observe(document.querySelector("[data-testid=grid]"), { subtree: true, childList: true, attributes: true, attributeFilter: ["data-status"] });
+  });
+  undefined`;
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+}
+
+async function main(): Promise<void> {
+  if (ensureWebBuild(ROOT, ["ignore", "ignore", "inherit"])) log("built the web app");
+  const dir = mkdtempSync(join(tmpdir(), "statusthing-bench-e2e-"));
+  const { child, url } = await startServer(join(dir, "bench.db"));
+  const browser = await launchChromium();
+  try {
+    await registerAdminToken(url, ADMIN_PASSWORD);
+    const api = createClients(createTransport("connect-binary", url));
+    const { statuses } = await api.statuses.listStatus({});
+    const cycle = ["DOWN", "WARNING", "UP"].map((name) => statuses.find((s) => s.name === name)!);
+    const items = [];
+    for (let i = 1; i <= ITEMS; i++) items.push((await api.items.addItem({ name: `Service ${String(i).padStart(2, "0")}`, initialStatusId: cycle[2]!.id })).item!);
+    log(`seeded ${ITEMS} items; opening /display`);
+
+    const context = await browser.newContext(contextOptions("tv", "dark"));
+    const page = await context.newPage();
+    const downloads: Array<{ path: string; type: string; bytes: number }> = [];
+    page.on("response", async (response) => {
+      const path = new URL(response.url()).pathname;
+      const type = response.headers()["content-type"] ?? "";
+      if (/javascript|css/.test(type)) downloads.push({ path, type, bytes: Number(response.headers()["content-length"] ?? 0) });
+    });
+    await page.goto(`${url}/display?rotate=0`);
+    await page.locator("[data-testid=grid] article").nth(ITEMS - 1).waitFor();
+    await page.locator(".conn.live-dot").waitFor();
+    log(`measuring ${CHANGES} changes after ${WARMUP} to warm up`);
+
+    const latencies: number[] = [];
+    const state = new Map(items.map((item) => [item.id, 2]));
+    for (let n = 0; n < WARMUP + CHANGES; n++) {
+      const item = items[n % items.length]!;
+      const next = (state.get(item.id)! + 1) % cycle.length;
+      state.set(item.id, next);
+      const status = cycle[next]!;
+      // 1. Arm the observer in the page; 2. write; 3. collect the time the DOM changed.
+      await page.evaluate(armObserver(item.id, status.name));
+      const sent = now();
+      await api.items.updateItem({ itemId: item.id, statusId: status.id });
+      const changed = (await Promise.race([
+        page.evaluate("window.__changed"),
+        new Promise((_, reject) => setTimeout(() => reject(new Error(`change ${n} (${item.name} → ${status.name}) never reached the page`)), 10_000)),
+      ])) as number;
+      if (n >= WARMUP) latencies.push(changed - sent);
+      await new Promise((resolve) => setTimeout(resolve, PAUSE_MS));
+    }
+
+    // What /display downloads, gzipped as the server sends it to a gzip-only client.
+    const assets = [...new Map(downloads.map((d) => [d.path, d])).values()];
+    const gzipped = assets.map((asset) => {
+      const file = join(WEB_ROOT, asset.path);
+      let gz: number;
+      try {
+        gz = readFileSync(`${file}.gz`).length;
+      } catch {
+        gz = gzipSync(readFileSync(file), { level: 9 }).length;
+      }
+      return { ...asset, gz };
+    });
+    const js = gzipped.filter((a) => a.type.includes("javascript")).reduce((sum, a) => sum + a.gz, 0);
+    const css = gzipped.filter((a) => a.type.includes("css")).reduce((sum, a) => sum + a.gz, 0);
+    const transferred = assets.reduce((sum, a) => sum + a.bytes, 0);
+
+    const sorted = [...latencies].sort((a, b) => a - b);
+    const stats = {
+      changes: sorted.length,
+      p50: percentile(sorted, 50),
+      p95: percentile(sorted, 95),
+      p99: percentile(sorted, 99),
+      max: sorted.at(-1)!,
+      mean: sorted.reduce((a, b) => a + b, 0) / sorted.length,
+    };
+    const ms = (x: number) => `${x.toFixed(1)} ms`;
+    const kb = (x: number) => `${(x / 1024).toFixed(1)} KB`;
+    const verdict = (ok: boolean) => (ok ? "met" : "MISSED");
+    console.log(`## bench:e2e — API write → changed DOM on /display (headless Chromium, ${ITEMS} items)\n`);
+    console.log("| changes | p50 | p95 | p99 | max | mean |\n|---|---|---|---|---|---|");
+    console.log(`| ${stats.changes} | ${ms(stats.p50)} | ${ms(stats.p95)} | ${ms(stats.p99)} | ${ms(stats.max)} | ${ms(stats.mean)} |\n`);
+    console.log(`/display downloads ${assets.length} JS/CSS files: JS ${kb(js)} + CSS ${kb(css)} = ${kb(js + css)} gzipped (${kb(transferred)} as brotli over the wire)\n`);
+    console.log(`- p95 write → DOM ≤ ${BUDGET.p95Ms} ms: ${verdict(stats.p95 <= BUDGET.p95Ms)} (${ms(stats.p95)})`);
+    console.log(`- /display JS + CSS ≤ ${BUDGET.displayKb} KB gzipped: ${verdict(js + css <= BUDGET.displayKb * 1024)} (${kb(js + css)})`);
+    mkdirSync(join(ROOT, ".bench"), { recursive: true });
+    writeFileSync(
+      join(ROOT, ".bench", "e2e.json"),
+      `${JSON.stringify({ at: new Date().toISOString(), items: ITEMS, latencyMs: stats, latencies, display: { jsGzipBytes: js, cssGzipBytes: css, transferredBytes: transferred, files: gzipped }, budget: BUDGET }, null, 2)}\n`,
+    );
+    await context.close();
+  } finally {
+    await browser.close();
+    child.kill("SIGTERM");
+    await new Promise((resolve) => child.once("exit", resolve));
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exitCode = 1;
+});

@@ -1,0 +1,60 @@
+import type { WatchItemsResponse } from "../../../../shared/gen/statusthing/v1/services_pb.js";
+import type { Item, Status } from "../../../../shared/gen/statusthing/v1/types_pb.js";
+
+/** What one stream message did to the state, for announcements. */
+export type AppliedChange =
+  | { kind: "snapshot" }
+  | { kind: "item"; before: Item | undefined; after: Item | undefined }
+  | { kind: "status" }
+  | { kind: "none" };
+
+/**
+ * The client's copy of what `WatchItems` describes: items in creation order, statuses, and the
+ * revision it is at. Plain data, no framework: the live-state class wraps it for the pages.
+ */
+export class ItemsState {
+  /** The revision of the last message applied (heartbeats included); 0 before the first snapshot. */
+  revision = 0n;
+  /** Whether a snapshot has been applied: before it, "no items" means "not known yet". */
+  loaded = false;
+  readonly items = new Map<string, Item>();
+  readonly statuses = new Map<string, Status>();
+
+  /** Applies one message of the stream, in order. */
+  apply(message: WatchItemsResponse): AppliedChange {
+    const event = message.event;
+    if (message.revision > this.revision) this.revision = message.revision;
+    switch (event.case) {
+      case "snapshot": {
+        // A snapshot replaces everything, reset or not.
+        this.items.clear();
+        this.statuses.clear();
+        for (const item of event.value.items) this.items.set(item.id, item);
+        for (const status of event.value.statuses) this.statuses.set(status.id, status);
+        this.revision = message.revision;
+        this.loaded = true;
+        return { kind: "snapshot" };
+      }
+      case "itemChanged": {
+        const before = this.items.get(event.value.id);
+        this.items.set(event.value.id, event.value);
+        return { kind: "item", before, after: event.value };
+      }
+      case "itemRemoved": {
+        const before = this.items.get(event.value);
+        // After a resume it may name an item this client never had: nothing to do then.
+        if (!before) return { kind: "none" };
+        this.items.delete(event.value);
+        return { kind: "item", before, after: undefined };
+      }
+      case "statusChanged":
+        this.statuses.set(event.value.id, event.value);
+        return { kind: "status" };
+      case "statusRemoved":
+        this.statuses.delete(event.value);
+        return { kind: "status" };
+      default:
+        return { kind: "none" };
+    }
+  }
+}
