@@ -106,3 +106,97 @@ describe.runIf(unavailable === undefined)("two replicas on one PostgreSQL", () =
     expect(projectItems(onB.state.items.values(), true)).toEqual(listed);
   });
 });
+
+describe.runIf(unavailable === undefined)("SIGKILL of a replica under load", () => {
+  let schemas: TestSchemas;
+  let schema: string;
+  let args: string[];
+  let a: ListeningServerProcess;
+  let b: ListeningServerProcess;
+  const watches: Watch[] = [];
+
+  beforeAll(async () => {
+    schemas = new TestSchemas();
+    schema = await schemas.create();
+    const url = new URL(schemas.url);
+    url.searchParams.set("options", `-c search_path=${schema}`);
+    args = ["--database-url", url.toString()];
+    [a, b] = await Promise.all([startServerProcess("unused-a.db", args), startServerProcess("unused-b.db", args)]);
+  }, 60_000);
+
+  afterAll(async () => {
+    for (const watch of watches) watch.close();
+    await Promise.all([a && stopServerProcess(a), b && stopServerProcess(b)]);
+    await killLeftoverServers();
+    await schemas?.dropAll();
+  });
+
+  it("keeps B serving; A restarts on the same schema and its watchers resume with nothing lost", async () => {
+    const apiA = createClients(createTransport("connect-json", a.url));
+    const apiB = createClients(createTransport("connect-binary", b.url));
+    const onA = openWatch(a.url, "connect-json", { extended: true });
+    const onB = openWatch(b.url, "ws", { extended: true });
+    watches.push(onA, onB);
+    await waitUntil(() => onA.state.snapshots === 1 && onB.state.snapshots === 1, 10_000, "snapshots");
+
+    // Writers on both replicas until told to stop; A's fail once it is gone, B's must not.
+    let stop = false;
+    let aAlive = true;
+    let bWritesAfterKill = 0;
+    const bErrors: unknown[] = [];
+    const writer = async (api: ApiClients, onB: boolean, w: number) => {
+      for (let n = 0; !stop; n++) {
+        if (!onB && !aAlive) return;
+        try {
+          const { item } = await api.items.addItem({ name: `${onB ? "B" : "A"}${w} item ${n}`, initialNoteText: n % 3 ? "" : `note ${n}` });
+          if (n % 4 === 0) await api.items.updateItem({ itemId: item!.id, description: `edited ${n}` });
+          if (n % 5 === 0) await api.items.deleteItem({ itemId: item!.id });
+          if (onB && !aAlive) bWritesAfterKill++;
+        } catch (error) {
+          if (onB) bErrors.push(error);
+          else return; // A was killed mid-request: the write may or may not have committed
+        }
+      }
+    };
+    const writers = [0, 1, 2].flatMap((w) => [writer(apiA, false, w), writer(apiB, true, w)]);
+    await waitUntil(() => onA.revisions.length > 60, 10_000, "some writes before the kill");
+
+    a.child.kill("SIGKILL");
+    await a.exited;
+    aAlive = false;
+    await onA.ended;
+    const resumeFrom = onA.lastRevision;
+    await waitUntil(() => bWritesAfterKill >= 20, 10_000, "B to keep taking writes with A gone");
+
+    // A comes back on the same schema (a new port) while B is still being written to.
+    a = await startServerProcess("unused-a.db", args);
+    const resumed = openWatch(a.url, "connect-json", { extended: true, sinceRevision: BigInt(resumeFrom) });
+    watches.push(resumed);
+    const writesAfterRestart = bWritesAfterKill + 20;
+    await waitUntil(() => bWritesAfterKill >= writesAfterRestart, 10_000, "more writes on B after A's restart");
+    stop = true;
+    await Promise.all(writers);
+    expect(bErrors).toEqual([]);
+
+    const apiA2 = createClients(createTransport("connect-json", a.url));
+    const { item: marker } = await apiA2.items.addItem({ name: "marker after restart" });
+    await waitUntil(() => resumed.state.items.has(marker!.id) && onB.state.items.has(marker!.id), 10_000, "the resumed watcher and B's to see the marker");
+
+    // No snapshot on resume; every revision after the resume point, once each, in order.
+    expect(resumed.state.snapshots).toBe(0);
+    expect(resumed.revisions.length).toBeGreaterThan(20);
+    expect(resumed.revisions).toEqual(Array.from({ length: resumed.revisions.length }, (_, i) => resumeFrom + 1 + i));
+    const logged = await schemas.admin.query<{ revision: string }>(`SELECT revision FROM ${schema}.changes WHERE revision > $1 ORDER BY revision`, [resumeFrom]);
+    expect(resumed.revisions).toEqual(logged.rows.map((r) => Number(r.revision)).slice(0, resumed.revisions.length));
+
+    // What the killed watcher had, plus what the resumed one got, is what ListItems says.
+    for (const message of resumed.messages) {
+      if (message.event.case === "itemRemoved" && !onA.state.items.has(message.event.value)) continue;
+      onA.state.apply(message);
+    }
+    const listed = projectItems((await apiB.items.listItems({ extended: true })).items, true);
+    expect(projectItems(onA.state.items.values(), true)).toEqual(listed);
+    expect(projectItems(onB.state.items.values(), true)).toEqual(listed);
+    expect(onB.end).toBeUndefined();
+  }, 60_000);
+});
