@@ -69,7 +69,9 @@ describe.runIf(unavailable === undefined)("two replicas on one PostgreSQL", () =
     latencies.sort((x, y) => x - y);
     // The write's own round trip included. The median is the figure; the bound leaves room for a busy machine.
     console.info(`replica B saw A's writes after ${latencies.map((ms) => ms.toFixed(1)).join(", ")} ms`);
-    expect(latencies[2]).toBeLessThan(250);
+    // Measured and logged; the bound is loose on purpose (a timed test must not flake on a busy
+    // machine): it catches a replica that only learns of changes from the periodic re-check.
+    expect(latencies[2]).toBeLessThan(1_000);
   });
 
   it("gives watchers on A and B the same revisions for writes spread over both, ending in ListItems' state", async () => {

@@ -297,7 +297,8 @@ describePg("PostgresStore: change log across replicas", () => {
     const started = Date.now();
     const status = await a!.addStatus(newStatus("Up"));
     await waitUntil(() => rings >= 2, 5_000, "a notification of A's write on B");
-    expect(Date.now() - started).toBeLessThan(1_000);
+    // Loose on purpose (no timed test may flake): only NOTIFY, not a periodic re-check, is this quick.
+    expect(Date.now() - started).toBeLessThan(3_000);
     expect(await b!.readChanges(0, 10)).toEqual([{ revision: 1, kind: "status_upsert", status }]);
     // A failed write commits nothing and rings nothing.
     const before = rings;
@@ -364,6 +365,7 @@ describePg("PostgresStore: an app on each replica", () => {
     const started = Date.now();
     await a.addStatus(newStatus("made on A"));
     await waitUntil(() => appB.hub.currentRevision === before + 1, 5_000, "replica B's hub to see A's write");
-    expect(Date.now() - started).toBeLessThan(1_000);
+    // Loose on purpose (no timed test may flake): only NOTIFY, not a periodic re-check, is this quick.
+    expect(Date.now() - started).toBeLessThan(3_000);
   });
 });

@@ -1,20 +1,17 @@
 import pg, { type Pool, type PoolClient, type PoolConfig } from "pg";
 import {
   nameKey,
-  type ApiTokenRecord,
   type ChangeRecord,
   type ItemFilter,
   type ItemView,
   type NoteRecord,
-  type SessionRecord,
   type StatusRecord,
   type StoreSnapshot,
-  type UserRecord,
 } from "../../domain.js";
 import { DomainError, nameTaken, notFound } from "../../errors.js";
 import type { Logger } from "../../logger.js";
-import type { UserPatch } from "../auth-store.js";
 import { decodeChange } from "../change-codec.js";
+import { AuthDelegatingStore } from "../auth-delegate.js";
 import type { ItemPatch, NewItem, NewStatus, StatusPatch, Store } from "../store.js";
 import { ChangeListener, type ReconnectBackoff } from "./change-listener.js";
 import { currentSchema, lockKey, migrate } from "./migrations.js";
@@ -144,8 +141,8 @@ async function loadItems(q: Queryable, where: string, params: unknown[], withNot
  * why revision order is then commit order). Each commit NOTIFYs `statusthing_changes`, which
  * `subscribeChanges` LISTENs to on a dedicated connection. Open it with `PostgresStore.open`.
  */
-export class PostgresStore implements Store {
-  private readonly auth: PostgresAuthStore;
+export class PostgresStore extends AuthDelegatingStore implements Store {
+  protected readonly auth: PostgresAuthStore;
   private readonly writes: PgWriteQueue;
   private readonly listener: ChangeListener;
   private closed: Promise<void> | undefined;
@@ -160,6 +157,7 @@ export class PostgresStore implements Store {
     logger: Logger | undefined,
     backoff: ReconnectBackoff | undefined,
   ) {
+    super();
     this.writes = new PgWriteQueue(pool, logLockKey);
     this.auth = new PostgresAuthStore(pool, `statusthing:${schema}:`);
     this.listener = new ChangeListener(listenConfig, CHANGES_CHANNEL, logger, backoff);
@@ -425,75 +423,6 @@ export class PostgresStore implements Store {
   /** The server process id of the connection that listens for changes, while it is up (for tests). */
   get listenerBackendPid(): number | undefined {
     return this.listener.backendPid;
-  }
-
-  // AuthStore: accounts live in the same database.
-  listUsers(): Promise<UserRecord[]> {
-    return this.auth.listUsers();
-  }
-  getUser(id: string): Promise<UserRecord | undefined> {
-    return this.auth.getUser(id);
-  }
-  findUserByUsername(username: string): Promise<UserRecord | undefined> {
-    return this.auth.findUserByUsername(username);
-  }
-  addUser(user: UserRecord): Promise<UserRecord> {
-    return this.auth.addUser(user);
-  }
-  addFirstUser(user: UserRecord): Promise<boolean> {
-    return this.auth.addFirstUser(user);
-  }
-  updateUser(id: string, patch: UserPatch): Promise<UserRecord> {
-    return this.auth.updateUser(id, patch);
-  }
-  deleteUser(id: string): Promise<void> {
-    return this.auth.deleteUser(id);
-  }
-  createSession(session: SessionRecord): Promise<void> {
-    return this.auth.createSession(session);
-  }
-  getSession(id: string): Promise<{ session: SessionRecord; user: UserRecord } | undefined> {
-    return this.auth.getSession(id);
-  }
-  extendSession(id: string, expiresAt: Date): Promise<void> {
-    return this.auth.extendSession(id, expiresAt);
-  }
-  deleteSession(id: string): Promise<void> {
-    return this.auth.deleteSession(id);
-  }
-  deleteUserSessions(userId: string, keepSessionId?: string): Promise<void> {
-    return this.auth.deleteUserSessions(userId, keepSessionId);
-  }
-  addApiToken(token: ApiTokenRecord): Promise<void> {
-    return this.auth.addApiToken(token);
-  }
-  findApiToken(secretHash: string): Promise<{ token: ApiTokenRecord; user: UserRecord } | undefined> {
-    return this.auth.findApiToken(secretHash);
-  }
-  listApiTokens(userId: string): Promise<ApiTokenRecord[]> {
-    return this.auth.listApiTokens(userId);
-  }
-  deleteApiToken(userId: string, tokenId: string): Promise<void> {
-    return this.auth.deleteApiToken(userId, tokenId);
-  }
-  touchApiToken(tokenId: string, at: Date): Promise<void> {
-    return this.auth.touchApiToken(tokenId, at);
-  }
-  takeLoginAttempt(
-    keys: ReadonlyArray<{ key: string; limit: number }>,
-    at: Date,
-    since: Date,
-  ): Promise<{ refused: undefined } | { refused: string; oldest: Date }> {
-    return this.auth.takeLoginAttempt(keys, at, since);
-  }
-  forgetLoginAttempt(key: string, at: Date): Promise<void> {
-    return this.auth.forgetLoginAttempt(key, at);
-  }
-  clearLoginFailures(keys: readonly string[]): Promise<void> {
-    return this.auth.clearLoginFailures(keys);
-  }
-  pruneLoginFailures(before: Date): Promise<void> {
-    return this.auth.pruneLoginFailures(before);
   }
 
   /** Stops listening, finishes pending writes and closes every connection. Safe to call twice. */

@@ -8,13 +8,10 @@ import {
   type StatusRecord,
   type StoreSnapshot,
   type UnnumberedChange,
-  type ApiTokenRecord,
-  type SessionRecord,
-  type UserRecord,
 } from "../../domain.js";
 import { decodeChange, encodeChangePayload } from "../change-codec.js";
 import { DomainError, nameTaken, notFound } from "../../errors.js";
-import type { UserPatch } from "../auth-store.js";
+import { AuthDelegatingStore } from "../auth-delegate.js";
 import type { ItemPatch, NewItem, NewStatus, StatusPatch, Store } from "../store.js";
 import { migrate, refuseNewerSchema } from "./migrations.js";
 import { SqliteAuthStore } from "./sqlite-auth-store.js";
@@ -119,13 +116,14 @@ function rethrowNameConflict(error: unknown, name: string | undefined): never {
  * `synchronous=FULL` so that an acknowledged write survives a crash. Reads run directly;
  * writes go through a group-commit queue.
  */
-export class SqliteStore implements Store {
+export class SqliteStore extends AuthDelegatingStore implements Store {
   readonly db: Database;
   private readonly writes: WriteQueue;
   private readonly sql: Record<string, Statement>;
-  private readonly auth: SqliteAuthStore;
+  protected readonly auth: SqliteAuthStore;
 
   constructor(options: SqliteStoreOptions) {
+    super();
     this.db = new BetterSqlite3(options.path);
     try {
       this.db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5000}`);
@@ -380,75 +378,6 @@ export class SqliteStore implements Store {
       const { latest } = this.readBounds();
       return this.sql.pruneChanges!.run(latest - keepLatest, keepSince.getTime()).changes;
     });
-  }
-
-  // AuthStore: accounts live in the same database, through the same write queue.
-  listUsers(): Promise<UserRecord[]> {
-    return this.auth.listUsers();
-  }
-  getUser(id: string): Promise<UserRecord | undefined> {
-    return this.auth.getUser(id);
-  }
-  findUserByUsername(username: string): Promise<UserRecord | undefined> {
-    return this.auth.findUserByUsername(username);
-  }
-  addUser(user: UserRecord): Promise<UserRecord> {
-    return this.auth.addUser(user);
-  }
-  addFirstUser(user: UserRecord): Promise<boolean> {
-    return this.auth.addFirstUser(user);
-  }
-  updateUser(id: string, patch: UserPatch): Promise<UserRecord> {
-    return this.auth.updateUser(id, patch);
-  }
-  deleteUser(id: string): Promise<void> {
-    return this.auth.deleteUser(id);
-  }
-  createSession(session: SessionRecord): Promise<void> {
-    return this.auth.createSession(session);
-  }
-  getSession(id: string): Promise<{ session: SessionRecord; user: UserRecord } | undefined> {
-    return this.auth.getSession(id);
-  }
-  extendSession(id: string, expiresAt: Date): Promise<void> {
-    return this.auth.extendSession(id, expiresAt);
-  }
-  deleteSession(id: string): Promise<void> {
-    return this.auth.deleteSession(id);
-  }
-  deleteUserSessions(userId: string, keepSessionId?: string): Promise<void> {
-    return this.auth.deleteUserSessions(userId, keepSessionId);
-  }
-  addApiToken(token: ApiTokenRecord): Promise<void> {
-    return this.auth.addApiToken(token);
-  }
-  findApiToken(secretHash: string): Promise<{ token: ApiTokenRecord; user: UserRecord } | undefined> {
-    return this.auth.findApiToken(secretHash);
-  }
-  listApiTokens(userId: string): Promise<ApiTokenRecord[]> {
-    return this.auth.listApiTokens(userId);
-  }
-  deleteApiToken(userId: string, tokenId: string): Promise<void> {
-    return this.auth.deleteApiToken(userId, tokenId);
-  }
-  touchApiToken(tokenId: string, at: Date): Promise<void> {
-    return this.auth.touchApiToken(tokenId, at);
-  }
-  takeLoginAttempt(
-    keys: ReadonlyArray<{ key: string; limit: number }>,
-    at: Date,
-    since: Date,
-  ): Promise<{ refused: undefined } | { refused: string; oldest: Date }> {
-    return this.auth.takeLoginAttempt(keys, at, since);
-  }
-  forgetLoginAttempt(key: string, at: Date): Promise<void> {
-    return this.auth.forgetLoginAttempt(key, at);
-  }
-  clearLoginFailures(keys: readonly string[]): Promise<void> {
-    return this.auth.clearLoginFailures(keys);
-  }
-  pruneLoginFailures(before: Date): Promise<void> {
-    return this.auth.pruneLoginFailures(before);
   }
 
   async close(): Promise<void> {
