@@ -13,16 +13,16 @@
 import autocannon from "autocannon";
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { closeSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
-import net from "node:net";
+import { closeSync, copyFileSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import os from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { createHistogram, type RecordableHistogram } from "node:perf_hooks";
 import { createInterface } from "node:readline";
 import { parseArgs } from "node:util";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { fileURLToPath } from "node:url";
 import type { BareFixtures } from "./bare-server.js";
 import { summarizeProfile, type CpuProfile, type ProfileSummary } from "./cpu-profile.js";
+import { alive, cleanup, cpuMsOf, exitAsError, freePort, log, machineBusyPercent, makeTempDir, onCleanup, stopChild, tail, trackChild, wasInterrupted } from "./bench-process.js";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const HOST = "127.0.0.1";
@@ -116,107 +116,9 @@ function parseOptions(argv: string[]): Options | undefined {
 // ---------------------------------------------------------------------------------------------
 // Children, temp files and cleanup
 
-const children = new Set<ChildProcess>();
-let tempDir: string | undefined;
 let running: autocannon.Instance | undefined;
-let cleaningUp: Promise<void> | undefined;
-let interrupted = false;
+onCleanup(() => running?.stop());
 
-function log(message: string): void {
-  process.stderr.write(`bench: ${message}\n`);
-}
-
-function alive(child: ChildProcess): boolean {
-  return child.exitCode === null && child.signalCode === null;
-}
-
-function exited(child: ChildProcess): Promise<void> {
-  return alive(child) ? new Promise((done) => child.once("exit", () => done())) : Promise.resolve();
-}
-
-/** SIGTERM (a graceful stop, which also writes a CPU profile), then SIGKILL after `graceMs`. */
-async function stopChild(child: ChildProcess, graceMs = 8_000): Promise<void> {
-  if (alive(child)) {
-    child.kill("SIGTERM");
-    const timer = setTimeout(() => {
-      if (alive(child)) child.kill("SIGKILL");
-    }, graceMs);
-    await exited(child);
-    clearTimeout(timer);
-  }
-  children.delete(child);
-}
-
-function removeTempDir(): void {
-  if (tempDir) rmSync(tempDir, { recursive: true, force: true });
-  tempDir = undefined;
-}
-
-/** Stops the load, every child and deletes the temp folder; safe to call more than once. */
-function cleanup(): Promise<void> {
-  cleaningUp ??= (async () => {
-    running?.stop();
-    await Promise.all([...children].map((child) => stopChild(child)));
-    removeTempDir();
-  })();
-  return cleaningUp;
-}
-
-// Last resort when the process exits some other way: nothing may outlive the bench.
-process.on("exit", () => {
-  for (const child of children) if (alive(child)) child.kill("SIGKILL");
-  removeTempDir();
-});
-for (const signal of ["SIGINT", "SIGTERM"] as const) {
-  process.once(signal, () => {
-    log(`${signal}: stopping`);
-    interrupted = true;
-    void cleanup().finally(() => process.exit(130));
-  });
-}
-
-/** How busy the whole machine is over `ms` (all CPUs, 0-100), from /proc/stat; undefined elsewhere. */
-async function machineBusyPercent(ms = 500): Promise<number | undefined> {
-  const sample = () => {
-    const cpu = readFileSync("/proc/stat", "utf8").split("\n", 1)[0]!.trim().split(/\s+/).slice(1).map(Number);
-    const idle = (cpu[3] ?? 0) + (cpu[4] ?? 0);
-    return { idle, total: cpu.reduce((a, b) => a + b, 0) };
-  };
-  try {
-    const a = sample();
-    await new Promise((done) => setTimeout(done, ms));
-    const b = sample();
-    return b.total > a.total ? Math.round((1 - (b.idle - a.idle) / (b.total - a.total)) * 100) : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-function freePort(): Promise<number> {
-  return new Promise((done, fail) => {
-    const probe = net.createServer();
-    probe.once("error", fail);
-    probe.listen(0, HOST, () => {
-      const { port } = probe.address() as net.AddressInfo;
-      probe.close(() => done(port));
-    });
-  });
-}
-
-function tail(file: string, lines = 20): string {
-  try {
-    return readFileSync(file, "utf8").trimEnd().split("\n").slice(-lines).join("\n");
-  } catch {
-    return "(no output)";
-  }
-}
-
-/** Rejects as soon as `child` exits, with what it printed. */
-function exitAsError(child: ChildProcess, name: string, logFile: string): Promise<never> {
-  return exited(child).then(() => {
-    throw new Error(`${name} exited (code ${child.exitCode}, signal ${child.signalCode}); last output:\n${tail(logFile)}`);
-  });
-}
 
 interface ServerChild {
   /** The initial admin password the server was started with (through its environment, not ps). */
@@ -250,7 +152,7 @@ async function startServer(dir: string, options: Options): Promise<ServerChild> 
   const env = { ...process.env, STATUSTHING_ADMIN_PASSWORD: adminPassword };
   const child = spawn(process.execPath, args, { cwd: ROOT, env, stdio: ["ignore", fd, fd] });
   closeSync(fd);
-  children.add(child);
+  trackChild(child);
   const url = `http://${HOST}:${port}`;
   const ready = (async () => {
     const deadline = Date.now() + 30_000;
@@ -278,7 +180,7 @@ async function startBare(dir: string, fixtures: BareFixtures): Promise<{ child: 
   // stdin stays open: when the bench dies, the bare server sees it end and exits.
   const child = spawn(process.execPath, ["--import", "tsx", "test/bench/bare-server.ts", fixturesFile], { cwd: ROOT, stdio: ["pipe", "pipe", fd] });
   closeSync(fd);
-  children.add(child);
+  trackChild(child);
   const lines = createInterface({ input: child.stdout! });
   const first = new Promise<string>((done) => lines.once("line", done));
   const line = await Promise.race([first, exitAsError(child, "bare server", errFile)]);
@@ -402,19 +304,6 @@ async function seed(base: string, auth: Record<string, string>): Promise<Seed> {
 
 // ---------------------------------------------------------------------------------------------
 // Load
-
-/** CPU time (user + system) of a process, in ms, from /proc; undefined where there is none. */
-function cpuMsOf(pid: number | undefined): number | undefined {
-  if (pid === undefined) return undefined;
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    // utime and stime are fields 14 and 15 of stat(5), in clock ticks (USER_HZ, 100 on Linux).
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
-  } catch {
-    return undefined;
-  }
-}
 
 interface LoadSpec {
   scenario: string;
@@ -602,8 +491,7 @@ function markdown(options: Options, busyBefore: number | undefined, auth: string
 async function run(options: Options): Promise<void> {
   const busyBefore = await machineBusyPercent();
   if (busyBefore !== undefined && busyBefore > 15) log(`warning: the machine is already ${busyBefore}% busy before the bench; numbers will be noisy`);
-  tempDir = mkdtempSync(join(os.tmpdir(), "statusthing-bench-"));
-  const dir = tempDir;
+  const dir = makeTempDir("statusthing-bench-");
 
   log(`starting the server (temp db in ${dir})`);
   const server = await startServer(dir, options);
@@ -761,7 +649,7 @@ async function main(): Promise<number> {
     await run(options);
     return 0;
   } catch (error) {
-    if (interrupted) return 130;
+    if (wasInterrupted()) return 130;
     log(`FAILED: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
     return 1;
   } finally {

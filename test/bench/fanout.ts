@@ -25,8 +25,7 @@
  */
 import { spawn, type ChildProcess, type StdioOptions } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { closeSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
-import net from "node:net";
+import { closeSync, copyFileSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import { join, resolve } from "node:path";
 import { createInterface } from "node:readline";
@@ -35,6 +34,7 @@ import { parseArgs } from "node:util";
 import { summarizeProfile, type CpuProfile, type ProfileSummary } from "./cpu-profile.js";
 import type { ProbeReply } from "./fanout-probe.js";
 import type { WorkerCommand, WorkerMessage, WorkerMode } from "./fanout-worker.js";
+import { cleanup, cpuMsOf, exitAsError, freePort, log, machineBusyPercent, makeTempDir, stopChild, tail, trackChild, wasInterrupted } from "./bench-process.js";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const HOST = "127.0.0.1";
@@ -133,62 +133,7 @@ function parseOptions(argv: string[]): Options | undefined {
 // ---------------------------------------------------------------------------------------------
 // Children, temp files and cleanup
 
-const children = new Set<ChildProcess>();
-let tempDir: string | undefined;
-let cleaningUp: Promise<void> | undefined;
-let interrupted = false;
 
-function log(message: string): void {
-  process.stderr.write(`bench: ${message}\n`);
-}
-
-function alive(child: ChildProcess): boolean {
-  return child.exitCode === null && child.signalCode === null;
-}
-
-function exited(child: ChildProcess): Promise<void> {
-  return alive(child) ? new Promise((done) => child.once("exit", () => done())) : Promise.resolve();
-}
-
-/** SIGTERM (a graceful stop, which also writes a CPU profile), then SIGKILL after `graceMs`. */
-async function stopChild(child: ChildProcess, graceMs = 10_000): Promise<void> {
-  if (alive(child)) {
-    child.kill("SIGTERM");
-    const timer = setTimeout(() => {
-      if (alive(child)) child.kill("SIGKILL");
-    }, graceMs);
-    await exited(child);
-    clearTimeout(timer);
-  }
-  children.delete(child);
-}
-
-function removeTempDir(): void {
-  if (tempDir) rmSync(tempDir, { recursive: true, force: true });
-  tempDir = undefined;
-}
-
-/** Stops every child and deletes the temp folder; safe to call more than once. */
-function cleanup(): Promise<void> {
-  cleaningUp ??= (async () => {
-    await Promise.all([...children].map((child) => stopChild(child)));
-    removeTempDir();
-  })();
-  return cleaningUp;
-}
-
-// Last resort when the process exits some other way: nothing may outlive the bench.
-process.on("exit", () => {
-  for (const child of children) if (alive(child)) child.kill("SIGKILL");
-  removeTempDir();
-});
-for (const signal of ["SIGINT", "SIGTERM"] as const) {
-  process.once(signal, () => {
-    log(`${signal}: stopping`);
-    interrupted = true;
-    void cleanup().finally(() => process.exit(130));
-  });
-}
 
 /**
  * Spawns `node <args>` through bash, which first raises the open-file limit (a process cannot
@@ -200,8 +145,7 @@ function spawnNode(args: readonly string[], stdio: StdioOptions): ChildProcess {
   // Only the flags configure the server: no STATUSTHING_* variable of this shell (e.g. --private).
   const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("STATUSTHING_")));
   const child = spawn("bash", ["-c", script, "bash", process.execPath, ...args], { cwd: ROOT, stdio, env });
-  children.add(child);
-  child.once("exit", () => children.delete(child));
+  trackChild(child);
   return child;
 }
 
@@ -225,46 +169,6 @@ function rssKb(pid: number | undefined): number {
   return Number(match[1]);
 }
 
-/** CPU time (user + system) of a process in ms, from /proc; undefined elsewhere. */
-function cpuMsOf(pid: number | undefined): number | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    // utime and stime are fields 14 and 15 of the whole line; clock ticks are 100 per second on Linux.
-    return (Number(fields[11]) + Number(fields[12])) * 10;
-  } catch {
-    return undefined;
-  }
-}
-
-function tail(file: string, lines = 20): string {
-  try {
-    return readFileSync(file, "utf8").trimEnd().split("\n").slice(-lines).join("\n");
-  } catch {
-    return "(no output)";
-  }
-}
-
-/** Rejects as soon as `child` exits, with what it printed. */
-function exitAsError(child: ChildProcess, name: string, logFile?: string): Promise<never> {
-  const failure = exited(child).then(() => {
-    throw new Error(`${name} exited (code ${child.exitCode}, signal ${child.signalCode})${logFile ? `; last output:\n${tail(logFile)}` : ""}`);
-  });
-  failure.catch(() => {});
-  return failure;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((done, fail) => {
-    const probe = net.createServer();
-    probe.once("error", fail);
-    probe.listen(0, HOST, () => {
-      const { port } = probe.address() as net.AddressInfo;
-      probe.close(() => done(port));
-    });
-  });
-}
-
 const sleep = (ms: number) => new Promise<void>((done) => setTimeout(done, ms));
 /** ms on process.hrtime's clock: CLOCK_MONOTONIC on Linux, the same in every process. */
 const nowMs = () => Number(process.hrtime.bigint()) / 1e6;
@@ -277,23 +181,6 @@ function withTimeout<T>(promise: Promise<T>, ms: number, what: () => string | Pr
     }, ms);
   });
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
-
-/** How busy the whole machine is over `ms` (all CPUs, 0-100), from /proc/stat; undefined elsewhere. */
-async function machineBusyPercent(ms = 500): Promise<number | undefined> {
-  const sample = () => {
-    const cpu = readFileSync("/proc/stat", "utf8").split("\n", 1)[0]!.trim().split(/\s+/).slice(1).map(Number);
-    const idle = (cpu[3] ?? 0) + (cpu[4] ?? 0);
-    return { idle, total: cpu.reduce((a, b) => a + b, 0) };
-  };
-  try {
-    const a = sample();
-    await sleep(ms);
-    const b = sample();
-    return b.total > a.total ? Math.round((1 - (b.idle - a.idle) / (b.total - a.total)) * 100) : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -837,8 +724,7 @@ function readProfile(dir: string | undefined): { file: string; data: CpuProfile 
 async function run(options: Options): Promise<void> {
   const busyBefore = await machineBusyPercent();
   if (busyBefore !== undefined && busyBefore > 15) log(`warning: the machine is already ${busyBefore}% busy before the bench; numbers will be noisy`);
-  tempDir = mkdtempSync(join(os.tmpdir(), "statusthing-fanout-"));
-  const dir = tempDir;
+  const dir = makeTempDir("statusthing-fanout-");
   log(`starting ${options.workers} client processes`);
   const clients = await startClients(options.workers);
   const clientLimits = clients.map((c) => openFileLimit(c.child.pid));
@@ -934,7 +820,7 @@ async function main(): Promise<number> {
     await run(options);
     return 0;
   } catch (error) {
-    if (interrupted) return 130;
+    if (wasInterrupted()) return 130;
     log(`FAILED: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
     return 1;
   } finally {
