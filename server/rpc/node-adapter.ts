@@ -82,14 +82,13 @@ export function createRpcAdapter(options: RpcAdapterOptions): (req: NodeRequest,
     if (ConnectError.from(reason).code !== Code.Aborted) log.error({ err: reason, rpc: name }, "writing the response failed");
   };
 
-  async function serveOwnedBody(handler: UniversalHandler, path: string, req: NodeRequest, res: NodeResponse, record: CallRecord): Promise<void> {
+  async function serveOwnedBody(handler: UniversalHandler, path: string, cacheable: boolean, req: NodeRequest, res: NodeResponse, record: CallRecord): Promise<void> {
     const body = await readBody(req, REQUEST_BODY_MAX_BYTES);
     if (!body) {
       // The rest of the body stays unread: this connection cannot carry another request.
       return sendError(res, record, Code.ResourceExhausted, `request body over ${REQUEST_BODY_MAX_BYTES} bytes`, true);
     }
     // A cached answer first: the same bytes were checked and answered before, at this version.
-    const cacheable = cache?.accepts(path, req) ?? false;
     const key = cacheable ? cache!.key(path, req, body) : "";
     const hit = cacheable ? cache!.get(key) : undefined;
     if (hit) {
@@ -130,8 +129,9 @@ export function createRpcAdapter(options: RpcAdapterOptions): (req: NodeRequest,
     const path = (req.url ?? "").split("?", 1)[0]!;
     const handler = handlers.get(path);
     if (!handler) return options.fallback(req, res);
-    if (isConnectUnaryJson(req) || (cache?.accepts(path, req) ?? false)) {
-      serveOwnedBody(handler, path, req, res, record).catch((reason: unknown) => {
+    const cacheable = cache?.accepts(path, req) ?? false;
+    if (cacheable || isConnectUnaryJson(req)) {
+      serveOwnedBody(handler, path, cacheable, req, res, record).catch((reason: unknown) => {
         reportFailure(handler.method.name, reason);
         if (!res.headersSent) sendError(res, record, Code.Internal, "internal error");
         else res.end();
