@@ -130,6 +130,9 @@ function createHttpSink(res: NodeResponse, protocol: Protocol, format: WireForma
       ended = true;
       record.code = error ? codeName(error.code) : "ok";
       if (res.destroyed) return;
+      // Captured now: once the response has finished, `res` no longer holds its socket. For HTTP/2
+      // the stream, never the session's socket, which other calls share.
+      const connection = "stream" in res ? (res as { stream: { destroy(): void } }).stream : (res as { socket: { destroy(): void } | null }).socket;
       if (protocol === "connect") {
         const end = error ? { error: { code: codeName(error.code), message: error.rawMessage } } : {};
         write(envelope(0x02, Buffer.from(JSON.stringify(end))));
@@ -142,8 +145,9 @@ function createHttpSink(res: NodeResponse, protocol: Protocol, format: WireForma
         res.addTrailers(error ? { "grpc-status": String(error.code), "grpc-message": grpcMessage(error.rawMessage) } : { "grpc-status": "0" });
         res.end();
       }
-      // A client that stopped reading never takes the end: free its connection after a moment.
-      if (error?.code === Code.ResourceExhausted) setTimeout(() => res.destroy(), 1_000).unref();
+      // A dropped client gets a moment to take the end, then its connection is closed, read or not
+      // (an HTTP/1.1 keep-alive connection would otherwise stay open after the response).
+      if (error?.code === Code.ResourceExhausted) setTimeout(() => connection?.destroy(), 1_000).unref();
     },
   };
 }
