@@ -1,4 +1,6 @@
+import { create } from "@bufbuild/protobuf";
 import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
+import { BadRequestSchema } from "../../shared/gen/google/rpc/bad_request_pb.js";
 import { codeOfKind, DomainError } from "../errors.js";
 import type { Logger } from "../logger.js";
 import { callRecordKey } from "./call-record.js";
@@ -16,10 +18,23 @@ export function codeName(code: Code): string {
  * sent as a generic `internal` error, so SQL and stack traces never leak.
  */
 export function toClientError(error: unknown, log: Logger, procedure: string): ConnectError {
-  if (error instanceof DomainError) return new ConnectError(error.message, codeOfKind[error.kind]);
+  if (error instanceof DomainError) return domainToConnectError(error);
   if (error instanceof ConnectError) return error;
   log.error({ err: error, procedure }, "unexpected error in handler");
   return new ConnectError("internal error", Code.Internal);
+}
+
+/**
+ * A DomainError as a ConnectError. When it names the request field at fault, that field also goes
+ * in a standard google.rpc.BadRequest detail, so a form can show the error beside its field
+ * without parsing the message.
+ */
+function domainToConnectError(error: DomainError): ConnectError {
+  const field = error.field;
+  // The detail says which field; its description is the problem alone ("is required").
+  const description = field && error.message.startsWith(`${field}: `) ? error.message.slice(field.length + 2) : error.message;
+  const details = field ? [{ desc: BadRequestSchema, value: create(BadRequestSchema, { fieldViolations: [{ field, description }] }) }] : [];
+  return new ConnectError(error.message, codeOfKind[error.kind], undefined, details);
 }
 
 /** The interceptor that applies `toClientError` to unary and streaming calls, and records the code. */

@@ -2,7 +2,9 @@
  * The plain JSON POST API as scripts use it with curl: field name spellings, enums as names or
  * numbers, `{}` bodies, omitted empty fields, and Connect's error body with its HTTP status.
  */
+import { fromBinary } from "@bufbuild/protobuf";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { BadRequestSchema } from "../../shared/gen/google/rpc/bad_request_pb.js";
 import { postJson } from "../helpers/clients.js";
 import { startTestServer, type TestServer } from "../helpers/server.js";
 
@@ -172,15 +174,21 @@ describe("responses", () => {
 
 describe("errors", () => {
   /** POSTs, expecting a Connect error: returns it after checking its shape. */
-  async function error(procedure: string, body: string | object, httpStatus: number, code: string): Promise<{ code: string; message: string }> {
+  type ErrorBody = { code: string; message: string; details?: { type: string; value: string }[] };
+  /** Expects Connect's JSON error body: code and message, and details only when a field is named. */
+  async function error(procedure: string, body: string | object, httpStatus: number, code: string): Promise<ErrorBody> {
     const res = await post(procedure, body);
     expect(res.status, JSON.stringify(res.body)).toBe(httpStatus);
     expect(res.headers.get("content-type")).toMatch(/^application\/json/);
-    expect(Object.keys(res.body).sort()).toEqual(["code", "message"]);
+    expect(["code,message", "code,details,message"]).toContain(Object.keys(res.body).sort().join(","));
     expect(res.body.code).toBe(code);
     expect(typeof res.body.message).toBe("string");
-    return res.body as { code: string; message: string };
+    return res.body as ErrorBody;
   }
+
+  /** The fields a google.rpc.BadRequest detail names, as Connect's JSON error body carries it. */
+  const namedFields = (body: ErrorBody) =>
+    (body.details ?? []).filter((d) => d.type === "google.rpc.BadRequest").map((d) => fromBinary(BadRequestSchema, Buffer.from(d.value, "base64")).fieldViolations.map((v) => v.field));
 
   it("not_found is HTTP 404 {code, message} naming what was not found", async () => {
     expect((await error(`${ITEMS}/GetItem`, { item_id: ABSENT_ID }, 404, "not_found")).message).toMatch(new RegExp(`item.*${ABSENT_ID}`));
@@ -190,7 +198,9 @@ describe("errors", () => {
   });
 
   it("invalid_argument is HTTP 400 naming the field", async () => {
-    expect((await error(`${ITEMS}/AddItem`, {}, 400, "invalid_argument")).message).toContain("name");
+    const missingName = await error(`${ITEMS}/AddItem`, {}, 400, "invalid_argument");
+    expect(missingName.message).toContain("name");
+    expect(namedFields(missingName)).toEqual([["name"]]);
     expect((await error(`${STATUS}/AddStatus`, { name: uniq("k"), color: "#000" }, 400, "invalid_argument")).message).toContain("kind");
     expect((await error(`${STATUS}/AddStatus`, { name: uniq("k"), color: "pink", kind: 1 }, 400, "invalid_argument")).message).toContain(
       "color",
@@ -200,7 +210,7 @@ describe("errors", () => {
   it("already_exists is HTTP 409", async () => {
     const name = uniq("API");
     await addItem({ name });
-    await error(`${ITEMS}/AddItem`, { name: ` ${name.toLowerCase()} ` }, 409, "already_exists");
+    expect(namedFields(await error(`${ITEMS}/AddItem`, { name: ` ${name.toLowerCase()} ` }, 409, "already_exists"))).toEqual([["name"]]);
     await error(`${STATUS}/AddStatus`, { name: "up", color: "#000", kind: 1 }, 409, "already_exists");
   });
 
