@@ -9,6 +9,19 @@ export const NAME_MAX = 200;
 export const DESCRIPTION_MAX = 2_000;
 /** Longest note text, in characters. */
 export const NOTE_TEXT_MAX = 10_000;
+/** Shortest and longest password, in characters. No composition rules (NIST SP 800-63B). */
+export const PASSWORD_MIN = 10;
+export const PASSWORD_MAX = 256;
+/** Usernames: letters, digits and . _ @ -, 1-64 characters, starting with a letter or digit. */
+export const USERNAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$/;
+/** Longest first or last name, in characters. */
+export const PERSON_NAME_MAX = 200;
+/** Longest email address, in characters (RFC 5321's path limit). */
+export const EMAIL_MAX = 254;
+/** Longest avatar URL, in characters. */
+export const URL_MAX = 2_000;
+/** Longest API token name, in characters. */
+export const TOKEN_NAME_MAX = NAME_MAX;
 /** Largest request body the server reads, in bytes. */
 export const REQUEST_BODY_MAX_BYTES = 1024 * 1024;
 

@@ -1,13 +1,12 @@
 import { hash, verify } from "@node-rs/argon2";
-import { charCount } from "../../shared/limits.js";
+import { charCount, PASSWORD_MAX, PASSWORD_MIN } from "../../shared/limits.js";
 import { invalidArgument } from "../errors.js";
 
 /** OWASP's recommended argon2id parameters: 19 MiB of memory, 2 iterations, 1 lane. */
 // `algorithm: 2` is Algorithm.Argon2id: a const enum, which isolated modules cannot import.
 const ARGON2_OPTIONS = { algorithm: 2, memoryCost: 19_456, timeCost: 2, parallelism: 1 } as const;
 
-export const PASSWORD_MIN = 10;
-export const PASSWORD_MAX = 256;
+export { PASSWORD_MAX, PASSWORD_MIN };
 
 /** Hashes a password with argon2id; the result is a PHC string with its own salt and parameters. */
 export function hashPassword(password: string): Promise<string> {

@@ -5,7 +5,7 @@ import { DomainError, invalidArgument } from "../errors.js";
 import { newId } from "../ids.js";
 import type { UserPatch } from "../store/auth-store.js";
 import type { Store } from "../store/store.js";
-import { charCount } from "../../shared/limits.js";
+import { charCount, EMAIL_MAX, PERSON_NAME_MAX, URL_MAX, USERNAME_PATTERN } from "../../shared/limits.js";
 
 /** A user's details as a client sends them. */
 export interface UserInput {
@@ -16,8 +16,6 @@ export interface UserInput {
   email: string;
   avatarUrl: string;
 }
-
-const USERNAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$/;
 
 /** Letters, digits and . _ @ -, 1-64 characters, starting with a letter or digit. */
 export function checkUsername(field: string, value: string): string {
@@ -33,14 +31,14 @@ function checkText(field: string, value: string, max: number): string {
 }
 
 function checkEmail(field: string, value: string): string {
-  const email = checkText(field, value, 254);
+  const email = checkText(field, value, EMAIL_MAX);
   if (email !== "" && !/^[^\s@]+@[^\s@]+$/.test(email)) throw invalidArgument(field, "is not an email address");
   return email;
 }
 
 /** Avatar URLs end up in `<img src>`: only http and https. */
 function checkAvatarUrl(field: string, value: string): string {
-  const url = checkText(field, value, 2_000);
+  const url = checkText(field, value, URL_MAX);
   if (url === "") return url;
   let parsed: URL;
   try {
@@ -72,8 +70,8 @@ export class UsersService {
     const user: UserRecord = {
       id: newId(),
       username,
-      firstName: checkText("user.first_name", input.firstName, 200),
-      lastName: checkText("user.last_name", input.lastName, 200),
+      firstName: checkText("user.first_name", input.firstName, PERSON_NAME_MAX),
+      lastName: checkText("user.last_name", input.lastName, PERSON_NAME_MAX),
       email: checkEmail("user.email_address", input.email),
       avatarUrl: checkAvatarUrl("user.avatar_url", input.avatarUrl),
       passwordHash: await hashPassword(checkNewPassword("user.password", input.password, username)),
@@ -92,8 +90,8 @@ export class UsersService {
   async update(caller: Principal | undefined, id: string, input: Omit<UserInput, "username">): Promise<UserRecord> {
     const user = await this.get(id);
     const patch: UserPatch = { updated: this.deps.now() };
-    if (input.firstName !== "") patch.firstName = checkText("first_name", input.firstName, 200);
-    if (input.lastName !== "") patch.lastName = checkText("last_name", input.lastName, 200);
+    if (input.firstName !== "") patch.firstName = checkText("first_name", input.firstName, PERSON_NAME_MAX);
+    if (input.lastName !== "") patch.lastName = checkText("last_name", input.lastName, PERSON_NAME_MAX);
     if (input.email !== "") patch.email = checkEmail("email_address", input.email);
     if (input.avatarUrl !== "") patch.avatarUrl = checkAvatarUrl("avatar_url", input.avatarUrl);
     if (input.password !== "") {

@@ -102,6 +102,11 @@ export class LiveItems {
     return this.#items.find((item) => item.id === id);
   }
 
+  /** Tries the stream again now: after signing in, a private server's refusal no longer holds. */
+  reconnect(): void {
+    this.#loop?.retryNow();
+  }
+
   #start(): void {
     if (this.#loop) return;
     void this.#loadConfig();

@@ -1,0 +1,22 @@
+import { createClient, type Client, type Transport } from "@connectrpc/connect";
+import { AuthService, UsersService } from "$shared/gen/statusthing/v1/auth_pb.js";
+import { ItemsService, NotesService, StatusService } from "$shared/gen/statusthing/v1/services_pb.js";
+
+/** The admin console's RPC clients, all on the app's one transport (the session cookie rides along). */
+export interface AdminClients {
+  readonly auth: Client<typeof AuthService>;
+  readonly users: Client<typeof UsersService>;
+  readonly items: Client<typeof ItemsService>;
+  readonly statuses: Client<typeof StatusService>;
+  readonly notes: Client<typeof NotesService>;
+}
+
+export function createAdminClients(transport: Transport): AdminClients {
+  return {
+    auth: createClient(AuthService, transport),
+    users: createClient(UsersService, transport),
+    items: createClient(ItemsService, transport),
+    statuses: createClient(StatusService, transport),
+    notes: createClient(NotesService, transport),
+  };
+}
