@@ -40,6 +40,11 @@ export interface WebServerOptions {
   devmode?: boolean;
   /** Reads need a login too (as --private does). */
   private?: boolean;
+  /**
+   * A first start as a new user has it: the admin has the default password "password" and must
+   * change it, and no API token exists (`token` is empty).
+   */
+  firstRun?: boolean;
 }
 
 /** Starts the app with the web app on 127.0.0.1, as `statusthing` does, with a known admin password. */
@@ -50,14 +55,14 @@ export async function startWebServer(options: WebServerOptions = {}): Promise<We
   const app = await createApp({
     store,
     logger: createLogger("warn", quiet),
-    adminPassword: TEST_ADMIN_PASSWORD,
+    ...(options.firstRun ? {} : { adminPassword: TEST_ADMIN_PASSWORD }),
     devmode: options.devmode ?? false,
     private: options.private ?? false,
     web: { root: WEB_ROOT, ...(options.devmode ? { devServerRoot: ROOT } : {}) },
     ...(options.hub ? { hub: options.hub } : {}),
   });
   const server = await serve(app, `127.0.0.1:${options.port ?? 0}`);
-  const token = await registerAdminToken(server.url);
+  const token = options.firstRun ? "" : await registerAdminToken(server.url);
   return {
     url: server.url,
     port: server.port,
