@@ -9,12 +9,32 @@ export interface ReconnectBackoff {
 
 const DEFAULT_BACKOFF: ReconnectBackoff = { minMs: 100, maxMs: 5_000 };
 
+/** How often the listening connection is asked `SELECT 1`, and how long it may take to answer. */
+export interface LivenessCheck {
+  everyMs: number;
+  timeoutMs: number;
+}
+
+const DEFAULT_CHECK: LivenessCheck = { everyMs: 30_000, timeoutMs: 10_000 };
+
+/**
+ * Appended to the connection's application_name ("statusthing", or what the URL says), so an
+ * operator can tell the listening connection from pooled ones in pg_stat_activity.
+ */
+export const LISTENER_NAME_SUFFIX = "-listener";
+
 /**
  * One dedicated connection (not from the pool: a pooled connection is shared and recycled) that
  * LISTENs on a channel and calls its subscribers on each notification. When the connection is
  * lost it reconnects with backoff, and after every successful LISTEN (the first one included) it
  * calls the subscribers once, since notifications sent while it was away are gone: they catch
  * up from the change log, so nothing is lost but latency.
+ *
+ * A connection that is terminated or closed says so at once. One whose network path silently
+ * dropped it (a NAT or firewall forgetting an idle flow, a host gone without a reset) would look
+ * alive for as long as TCP keeps retrying, many minutes, while no notification arrives: so the
+ * connection is also asked `SELECT 1` now and then, and is cut and replaced when it does not
+ * answer in time. The queries also keep the flow from looking idle.
  */
 export class ChangeListener {
   private readonly subscribers = new Set<() => void>();
@@ -24,12 +44,14 @@ export class ChangeListener {
   private failures = 0;
   private running = false;
   private pid: number | undefined;
+  private checkTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly config: ClientConfig,
     private readonly channel: string,
     private readonly log?: Logger,
     private readonly backoff: ReconnectBackoff = DEFAULT_BACKOFF,
+    private readonly liveness: LivenessCheck = DEFAULT_CHECK,
   ) {}
 
   /** Adds a subscriber; the first one starts listening. Returns how to remove it. */
@@ -57,6 +79,8 @@ export class ChangeListener {
     this.running = false;
     clearTimeout(this.timer);
     this.timer = undefined;
+    clearInterval(this.checkTimer);
+    this.checkTimer = undefined;
     const client = this.client;
     this.client = undefined;
     this.pid = undefined;
@@ -74,8 +98,8 @@ export class ChangeListener {
     });
     try {
       await client.connect();
+      this.pid = await this.nameAndPidOf(client);
       await client.query(`LISTEN ${pg.escapeIdentifier(this.channel)}`);
-      this.pid = await this.backendPidOf(client);
     } catch (error) {
       this.connecting = false;
       void client.end().catch(() => {});
@@ -88,19 +112,53 @@ export class ChangeListener {
       return;
     }
     this.client = client;
+    this.checkLiveness(client);
     if (this.failures > 0) this.log?.info({ channel: this.channel }, "listening for changes again");
     this.failures = 0;
     // Whatever was committed before this LISTEN took effect is read from the log now.
     this.ring();
   }
 
-  private async backendPidOf(client: pg.Client): Promise<number> {
-    const { rows } = await client.query<{ pid: number }>("SELECT pg_backend_pid() AS pid");
+  /** Names the connection `<application_name>-listener` (63 bytes at most) and returns its server process id. */
+  private async nameAndPidOf(client: pg.Client): Promise<number> {
+    const { rows } = await client.query<{ pid: number }>(
+      "SELECT pg_backend_pid() AS pid, set_config('application_name', left(current_setting('application_name'), $1) || $2, false)",
+      [63 - LISTENER_NAME_SUFFIX.length, LISTENER_NAME_SUFFIX],
+    );
     return rows[0]!.pid;
+  }
+
+  /** Asks `client` `SELECT 1` every so often while it is the listening connection; cuts it if it does not answer in time. */
+  private checkLiveness(client: pg.Client): void {
+    clearInterval(this.checkTimer);
+    let asking = false;
+    this.checkTimer = setInterval(() => {
+      if (asking || this.client !== client) return;
+      asking = true;
+      const { timeoutMs } = this.liveness;
+      const deadline = setTimeout(() => {
+        if (this.client !== client) return;
+        // It never says it has ended by itself: destroy the socket, and start over.
+        client.connection.stream.destroy();
+        this.lost(client, new Error(`the listening connection did not answer SELECT 1 within ${timeoutMs} ms`));
+      }, timeoutMs);
+      deadline.unref();
+      client
+        .query("SELECT 1")
+        // A connection that failed reports it through its error and end events.
+        .catch(() => {})
+        .finally(() => {
+          clearTimeout(deadline);
+          asking = false;
+        });
+    }, this.liveness.everyMs);
+    this.checkTimer.unref();
   }
 
   private lost(client: pg.Client, error: Error | undefined): void {
     if (this.client !== client) return;
+    clearInterval(this.checkTimer);
+    this.checkTimer = undefined;
     this.client = undefined;
     this.pid = undefined;
     void client.end().catch(() => {});

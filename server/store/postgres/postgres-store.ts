@@ -13,7 +13,7 @@ import type { Logger } from "../../logger.js";
 import { decodeChange } from "../change-codec.js";
 import { AuthDelegatingStore } from "../auth-delegate.js";
 import type { ItemPatch, NewItem, NewStatus, StatusPatch, Store } from "../store.js";
-import { ChangeListener, type ReconnectBackoff } from "./change-listener.js";
+import { ChangeListener, type LivenessCheck, type ReconnectBackoff } from "./change-listener.js";
 import { currentSchema, lockKey, migrate } from "./migrations.js";
 import { PostgresAuthStore, transaction } from "./postgres-auth-store.js";
 import { CHANGES_CHANNEL, PgWriteQueue, type WriteTx } from "./write-queue.js";
@@ -37,6 +37,8 @@ export interface PostgresStoreOptions {
   logger?: Logger;
   /** Reconnect delays of the connection that listens for changes. */
   listenBackoff?: ReconnectBackoff;
+  /** How often the connection that listens for changes is checked, and how long it may take to answer (default every 30 s, 10 s). */
+  listenCheck?: LivenessCheck;
 }
 
 interface StatusRow {
@@ -156,11 +158,12 @@ export class PostgresStore extends AuthDelegatingStore implements Store {
     listenConfig: PoolConfig,
     logger: Logger | undefined,
     backoff: ReconnectBackoff | undefined,
+    liveness: LivenessCheck | undefined,
   ) {
     super();
     this.writes = new PgWriteQueue(pool, logLockKey);
     this.auth = new PostgresAuthStore(pool, `statusthing:${schema}:`);
-    this.listener = new ChangeListener(listenConfig, CHANGES_CHANNEL, logger, backoff);
+    this.listener = new ChangeListener(listenConfig, CHANGES_CHANNEL, logger, backoff, liveness);
   }
 
   /** Connects, brings the schema up to date (refusing a database from a newer StatusThing), and returns the store. */
@@ -176,7 +179,7 @@ export class PostgresStore extends AuthDelegatingStore implements Store {
         const schema = await currentSchema(client);
         await migrate(client, schema);
         const logLock = await lockKey(client, schema, "changes");
-        return new PostgresStore(pool, schema, logLock, { ...config, keepAlive: true }, options.logger, options.listenBackoff);
+        return new PostgresStore(pool, schema, logLock, { ...config, keepAlive: true }, options.logger, options.listenBackoff, options.listenCheck);
       } finally {
         client.release();
       }
