@@ -30,24 +30,65 @@ export function redact(url: string): string {
   return url.replace(/\/\/([^:/@]*):[^@]*@/, "//$1:***@");
 }
 
+/** A login role made for one test (see `TestSchemas.createRole`). */
+export interface TestRole {
+  name: string;
+  password: string;
+}
+
 /**
  * Test schemas on the test database: each `create()` makes a fresh, empty one with a random
- * name; `dropAll()` drops every one made. One small pool does the admin work.
+ * name; `dropAll()` drops every one made, then every role `createRole()` made. One small pool
+ * does the admin work.
  */
 export class TestSchemas {
   readonly admin: pg.Pool;
   private readonly made = new Set<string>();
+  private readonly roles = new Set<string>();
 
-  constructor(readonly url: string = TEST_DATABASE_URL!) {
+  constructor(
+    readonly url: string = TEST_DATABASE_URL!,
+    /** How the names of the schemas and roles made here start. */
+    private readonly prefix = "st_test_",
+  ) {
     this.admin = new pg.Pool({ connectionString: url, max: 2 });
     this.admin.on("error", () => {});
   }
 
   async create(): Promise<string> {
-    const name = `st_test_${randomBytes(6).toString("hex")}`;
+    const name = `${this.prefix}${randomBytes(6).toString("hex")}`;
     await this.admin.query(`CREATE SCHEMA ${name}`);
     this.made.add(name);
     return name;
+  }
+
+  /**
+   * The URL a server is given (`--database-url`) to work in `schema`: the test URL with
+   * `options=-c search_path=<schema>` (after any options it has), and `as` a role if given.
+   */
+  urlFor(schema: string, as?: TestRole): string {
+    const url = new URL(this.url);
+    const options = url.searchParams.get("options");
+    url.searchParams.set("options", `${options ? `${options} ` : ""}-c search_path=${schema}`);
+    if (as) {
+      url.username = as.name;
+      url.password = as.password;
+    }
+    return url.toString();
+  }
+
+  /**
+   * A new login role (not a superuser) that owns `schema`, so a server connecting as it can
+   * migrate and use the schema; dropped by `dropAll()`. Tests use it to tell one replica's
+   * connections from another's, and to refuse its new connections (`ALTER ROLE … NOLOGIN`).
+   */
+  async createRole(schema: string): Promise<TestRole> {
+    const role = { name: `${this.prefix}role_${randomBytes(4).toString("hex")}`, password: randomBytes(12).toString("hex") };
+    // The password matters only where the server asks for one (not with trust authentication).
+    await this.admin.query(`CREATE ROLE ${role.name} LOGIN PASSWORD '${role.password}'`);
+    this.roles.add(role.name);
+    await this.admin.query(`ALTER SCHEMA ${schema} OWNER TO ${role.name}`);
+    return role;
   }
 
   async drop(name: string): Promise<void> {
@@ -62,6 +103,11 @@ export class TestSchemas {
 
   async dropAll(): Promise<void> {
     for (const name of [...this.made]) await this.drop(name);
+    // A role can be dropped once nothing it owns is left: its schemas went just above.
+    for (const role of [...this.roles]) {
+      await this.admin.query(`DROP ROLE IF EXISTS ${role}`);
+      this.roles.delete(role);
+    }
     await this.admin.end();
   }
 }
