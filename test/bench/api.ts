@@ -4,6 +4,12 @@
  * autocannon running here, in this process. 127.0.0.1 only.
  *
  *   npm run bench:api -- [--duration 10] [--connections 50] [--warmup 2] [--log-level info] [--cpu-prof]
+ *                        [--database-url postgres://…]
+ *
+ * With `--database-url` the server works on PostgreSQL, in a fresh schema dropped at the end,
+ * instead of a temp SQLite file. Besides the anonymous reads (which a cache answers from memory
+ * while nothing changes) it times `ListItems` as a signed-in user, which is never cached, so
+ * the store's own read path shows.
  *
  * Prints a Markdown table and the budget verdicts on stdout (progress goes to stderr) and writes
  * .bench/api.json. A missed budget is reported as MISSED but does not fail the run; the exit code
@@ -22,6 +28,8 @@ import { parseArgs } from "node:util";
 import { fileURLToPath } from "node:url";
 import type { BareFixtures } from "./bare-server.js";
 import { summarizeProfile, type CpuProfile, type ProfileSummary } from "./cpu-profile.js";
+import { redact } from "../helpers/postgres.js";
+import { BenchDatabase, checkDatabaseUrl, type DatabaseInfo } from "./bench-postgres.js";
 import { alive, cleanup, cpuMsOf, exitAsError, freePort, log, machineBusyPercent, makeTempDir, onCleanup, stopChild, tail, trackChild, wasInterrupted } from "./bench-process.js";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
@@ -59,6 +67,8 @@ interface Options {
   warmup: number;
   logLevel: string;
   cpuProf: boolean;
+  /** PostgreSQL instead of SQLite. */
+  databaseUrl: string | undefined;
 }
 
 const USAGE = `usage: npm run bench:api -- [flags]
@@ -68,7 +78,11 @@ const USAGE = `usage: npm run bench:api -- [flags]
   --warmup <s>        unmeasured seconds before each scenario (default 2)
   --log-level <lvl>   the server's --log-level (default info: one JSON line per request)
   --cpu-prof          run the server with --cpu-prof; report top self time per scenario
+  --database-url <u>  run the server on PostgreSQL (postgres://user:password@host:5432/db), in a
+                      fresh schema dropped at the end (default: SQLite in a temp folder)
   --help              print this help
+
+  e.g. npm run bench:api -- --duration 5 --database-url postgres://postgres@127.0.0.1:5432/test
 `;
 
 function positive(name: string, value: string | undefined, fallback: number, allowZero = false): number {
@@ -93,6 +107,7 @@ function parseOptions(argv: string[]): Options | undefined {
         warmup: { type: "string" },
         "log-level": { type: "string" },
         "cpu-prof": { type: "boolean" },
+        "database-url": { type: "string" },
         help: { type: "boolean", short: "h" },
       },
     }));
@@ -104,12 +119,19 @@ function parseOptions(argv: string[]): Options | undefined {
   if (!LOG_LEVELS.includes(logLevel)) throw new UsageError(`--log-level: want one of ${LOG_LEVELS.join(", ")}, got ${JSON.stringify(logLevel)}`);
   const connections = positive("connections", values.connections, 50);
   if (!Number.isInteger(connections)) throw new UsageError("--connections: want a whole number");
+  let databaseUrl: string | undefined;
+  try {
+    databaseUrl = values["database-url"] === undefined ? undefined : checkDatabaseUrl(values["database-url"]);
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
   return {
     duration: positive("duration", values.duration, 10),
     connections,
     warmup: positive("warmup", values.warmup, 2, true),
     logLevel,
     cpuProf: values["cpu-prof"] ?? false,
+    databaseUrl,
   };
 }
 
@@ -129,7 +151,7 @@ interface ServerChild {
   profileDir: string | undefined;
 }
 
-async function startServer(dir: string, options: Options): Promise<ServerChild> {
+async function startServer(dir: string, options: Options, store: readonly string[]): Promise<ServerChild> {
   const port = await freePort();
   const logFile = join(dir, "server.log");
   const profileDir = options.cpuProf ? join(dir, "profile") : undefined;
@@ -139,8 +161,7 @@ async function startServer(dir: string, options: Options): Promise<ServerChild> 
     // One profile per thread (tsx runs its loader hooks on a thread of their own); we keep the main one.
     ...(profileDir ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : []),
     "server/main.ts",
-    "--db",
-    join(dir, "bench.db"),
+    ...store,
     "--api-addr",
     `${HOST}:${port}`,
     "--log-level",
@@ -149,7 +170,8 @@ async function startServer(dir: string, options: Options): Promise<ServerChild> 
   // The server logs a line per request: to a file, never to a pipe nobody reads.
   const fd = openSync(logFile, "w");
   const adminPassword = `bench-${randomBytes(12).toString("hex")}`;
-  const env = { ...process.env, STATUSTHING_ADMIN_PASSWORD: adminPassword };
+  // Only the flags configure the server: no STATUSTHING_* variable of this shell (e.g. a database URL).
+  const env = { ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("STATUSTHING_"))), STATUSTHING_ADMIN_PASSWORD: adminPassword };
   const child = spawn(process.execPath, args, { cwd: ROOT, env, stdio: ["ignore", fd, fd] });
   closeSync(fd);
   trackChild(child);
@@ -450,12 +472,25 @@ function verdicts(rows: Measured[], ratio: (m: Measured) => number | undefined):
   ];
 }
 
-function markdown(options: Options, busyBefore: number | undefined, auth: string, rows: Measured[], ratio: (m: Measured) => number | undefined, checks: Verdict[], profile: Record<string, ProfileSummary> | undefined): string {
+function markdown(
+  options: Options,
+  busyBefore: number | undefined,
+  database: DatabaseInfo | undefined,
+  auth: string,
+  rows: Measured[],
+  ratio: (m: Measured) => number | undefined,
+  checks: Verdict[],
+  profile: Record<string, ProfileSummary> | undefined,
+): string {
   const out: string[] = [];
   out.push(
     `## StatusThing API bench`,
     "",
     `${new Date().toISOString()} · node ${process.version} · ${os.cpus().length} CPUs · ${options.connections} connections · ${options.duration} s per scenario after ${options.warmup} s warm-up · server --log-level ${options.logLevel}${options.cpuProf ? " · server under --cpu-prof" : ""} · load generator: autocannon in the bench process · machine ${busyBefore ?? "?"}% busy before start · writes send ${auth}`,
+    "",
+    database
+      ? `Store: PostgreSQL ${database.version} at ${database.url} (fsync ${database.fsync}, synchronous_commit ${database.synchronousCommit}), a fresh schema.`
+      : "Store: SQLite, a fresh file in a temp folder (WAL, synchronous=FULL).",
     "",
     "| Scenario | Target | req/s | p50 (ms) | p99 (ms) | errors | ours/bare | target CPU | CPU ms/req | loadgen CPU |",
     "|---|---|--:|--:|--:|--:|--:|--:|--:|--:|",
@@ -465,7 +500,9 @@ function markdown(options: Options, busyBefore: number | undefined, auth: string
     out.push(`| ${r.scenario} | ${r.target} | ${fmtInt(r.reqPerS)} | ${fmtMs(r.latencyMs.p50)} | ${fmtMs(r.latencyMs.p99)} | ${fmtInt(r.errors)} | ${fmtRatio(ratio(r))} | ${cpu} | ${r.targetCpuMsPerRequest === undefined ? "n/a" : r.targetCpuMsPerRequest.toFixed(3)} | ${r.loadgenCpuPercent}% |`);
   }
   const update = rows.find((r) => r.scenario === "UpdateItem");
-  if (update) out.push("", `UpdateItem: ${fmtInt(update.okPerS)} durable writes/s (2xx/s; each answered after its group commit's fsync), ${fmtInt(update.ok)} writes in ${update.durationS} s.`);
+  const durable = database ? "each answered after its group commit's COMMIT returned" : "each answered after its group commit's fsync";
+  if (update) out.push("", `UpdateItem: ${fmtInt(update.okPerS)} durable writes/s (2xx/s; ${durable}), ${fmtInt(update.ok)} writes in ${update.durationS} s.`);
+  out.push("", "ListItems {} signed in: the same request with the API token, which the read cache never answers (only anonymous reads are cached), so each one reads the store.");
   const errored = rows.filter((r) => r.errors > 0);
   for (const r of errored) out.push(`${r.scenario} → ${r.target}: status codes ${JSON.stringify(r.statusCodes)}, connection errors ${r.connectionErrors} (timeouts ${r.timeouts}).`);
   out.push("", "CPU columns: % of one core over the measured run (target = the server process; above 100% means GC or other helper threads); CPU ms/req = the target's CPU time per completed request, which a busy machine disturbs less than req/s.");
@@ -492,9 +529,12 @@ async function run(options: Options): Promise<void> {
   const busyBefore = await machineBusyPercent();
   if (busyBefore !== undefined && busyBefore > 15) log(`warning: the machine is already ${busyBefore}% busy before the bench; numbers will be noisy`);
   const dir = makeTempDir("statusthing-bench-");
+  const db = options.databaseUrl ? await BenchDatabase.open(options.databaseUrl) : undefined;
+  const database = await db?.info();
+  const store = db ? ["--database-url", (await db.freshSchema()).url] : ["--db", join(dir, "bench.db")];
 
-  log(`starting the server (temp db in ${dir})`);
-  const server = await startServer(dir, options);
+  log(database ? `starting the server on PostgreSQL ${database.version} at ${database.url}` : `starting the server (temp db in ${dir})`);
+  const server = await startServer(dir, options, store);
   const serverDied = exitAsError(server.child, "server", server.logFile);
   serverDied.catch(() => {});
   log(`server up at ${server.url}; seeding ${ITEMS} items`);
@@ -552,6 +592,8 @@ async function run(options: Options): Promise<void> {
   const specs: LoadSpec[] = [
     { scenario: "ListItems {}", target: "ours", path: PATHS.listItems, body: listBody, ...ours },
     { scenario: "ListItems {}", target: "bare", path: PATHS.listItems, body: listBody, ...theirs },
+    // The same request signed in: never answered from the cache, so every one reads the store.
+    { scenario: "ListItems {} signed in", target: "ours", path: PATHS.listItems, body: listBody, headers: credentials.headers, ...ours },
     { scenario: "GetItem", target: "ours", path: PATHS.getItem, body: nextGet, ...ours },
     { scenario: "GetItem", target: "bare", path: PATHS.getItem, body: nextGet, ...theirs },
     { scenario: "UpdateItem", target: "ours", path: PATHS.updateItem, body: nextUpdate, headers: credentials.headers, ...ours },
@@ -599,7 +641,7 @@ async function run(options: Options): Promise<void> {
     return b && b.reqPerS > 0 ? m.reqPerS / b.reqPerS : undefined;
   };
   const checks = verdicts(rows, ratio);
-  process.stdout.write(`${markdown(options, busyBefore, credentials.auth, rows, ratio, checks, profile)}\n`);
+  process.stdout.write(`${markdown(options, busyBefore, database, credentials.auth, rows, ratio, checks, profile)}\n`);
   if (updatedItems !== seeded.items.length) process.stdout.write(`\nNote: only ${updatedItems} of ${seeded.items.length} items show a bench update after UpdateItem.\n`);
 
   mkdirSync(join(ROOT, ".bench"), { recursive: true });
@@ -609,12 +651,14 @@ async function run(options: Options): Promise<void> {
     `${JSON.stringify(
       {
         when: new Date().toISOString(),
+        command: redact(`npm run bench:api -- ${process.argv.slice(2).join(" ")}`.trim()),
         node: process.version,
         cpus: os.cpus().length,
         cpuModel: os.cpus()[0]?.model,
         machineBusyPercentBefore: busyBefore,
         loadavg: os.loadavg(),
-        options,
+        options: { ...options, databaseUrl: options.databaseUrl && redact(options.databaseUrl) },
+        database,
         writeAuth: credentials.auth,
         seed: { items: seeded.items.length, statuses: seeded.statusIds.length, notesPerItem: 1, listItemsBytes: list.body.length, getItemBytes: gets[0]!.body.length },
         scenarios: rows.map((r) => ({ ...r, oursOverBare: ratio(r) === undefined ? undefined : round2(ratio(r)!) })),

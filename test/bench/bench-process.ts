@@ -12,6 +12,7 @@ import { join } from "node:path";
 const HOST = "127.0.0.1";
 const children = new Set<ChildProcess>();
 const cleanupHooks: Array<() => void> = [];
+const finalHooks: Array<() => Promise<void>> = [];
 let tempDir: string | undefined;
 let cleaningUp: Promise<void> | undefined;
 let interrupted = false;
@@ -64,11 +65,19 @@ export function onCleanup(hook: () => void): void {
   cleanupHooks.push(hook);
 }
 
-/** Stops every child and deletes the temp folder; safe to call more than once. */
+/** Runs `hook` at cleanup once every child has stopped (e.g. to drop a database schema the servers used). */
+export function onFinalCleanup(hook: () => Promise<void>): void {
+  finalHooks.push(hook);
+}
+
+/** Stops every child, runs the final hooks and deletes the temp folder; safe to call more than once. */
 export function cleanup(): Promise<void> {
   cleaningUp ??= (async () => {
     for (const hook of cleanupHooks) hook();
     await Promise.all([...children].map((child) => stopChild(child)));
+    for (const hook of finalHooks) {
+      await hook().catch((error: unknown) => log(`cleanup: ${error instanceof Error ? error.message : String(error)}`));
+    }
     removeTempDir();
   })();
   return cleaningUp;

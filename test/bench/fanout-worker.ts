@@ -28,7 +28,7 @@ export type WorkerCommand =
 /** Worker → bench. */
 export type WorkerMessage =
   | { type: "reply"; id: number; open: number; seen?: number; failed?: number; errors?: string[]; ms?: number }
-  | { type: "round"; marker: string; first: number; last: number; received: number; sample?: string }
+  | { type: "round"; port: number; marker: string; first: number; last: number; received: number; sample?: string }
   | { type: "lost"; reason: string; open: number };
 
 const WATCH_PATH = "/statusthing.v1.ItemsService/WatchItems";
@@ -44,6 +44,7 @@ function send(message: WorkerMessage): void {
 
 /** The watchers of one target (one server port). */
 class Group {
+  constructor(readonly port: number) {}
   readonly conns = new Set<Conn>();
   /** Connections that are ready (got their first message, or the 101) and not yet gone. */
   open = 0;
@@ -55,14 +56,14 @@ class Group {
     const e = this.expected;
     if (!e || e.reported || e.seen < this.open) return;
     e.reported = true;
-    send({ type: "round", marker: e.text, first: e.first, last: e.last, received: e.seen, ...(e.sample ? { sample: e.sample } : {}) });
+    send({ type: "round", port: this.port, marker: e.text, first: e.first, last: e.last, received: e.seen, ...(e.sample ? { sample: e.sample } : {}) });
   }
 }
 
 const groups = new Map<number, Group>();
 function groupOf(port: number): Group {
   let group = groups.get(port);
-  if (!group) groups.set(port, (group = new Group()));
+  if (!group) groups.set(port, (group = new Group(port)));
   return group;
 }
 

@@ -3,13 +3,20 @@
  * costs the server.
  *
  *   npm run bench:fanout -- [--watchers 1000,5000,10000] [--changes 20] [--workers 4] [--cpu-prof]
+ *                           [--database-url postgres://… [--replicas 2]]
  *
  * For each N it starts a fresh server (child process, temp database, 20 seeded items) and opens N
  * watchers: `WatchItems` over Connect streaming (application/connect+json) on HTTP/1.1, each its
  * own TCP connection to 127.0.0.1, spread over several client processes (test/bench/fanout-worker.ts,
  * raw sockets). It then sends `UpdateItem` one change at a time and times how long the LAST
- * watcher takes to receive it (median and max over the changes). Server memory per idle watcher
- * is its RSS growth, after a full GC, from 0 to N watchers, divided by N.
+ * watcher takes to receive it (median, p95 and max over the changes). Server memory per idle
+ * watcher is its RSS growth, after a full GC, from 0 to N watchers, divided by N.
+ *
+ * With `--database-url` the server works on PostgreSQL, in a fresh schema per N (dropped at the
+ * end); with `--replicas R` as well, R server processes share that schema, the watchers are
+ * spread evenly over them, and every change is written to the first (A): the others learn of it
+ * through LISTEN/NOTIFY and read it from the log. Times are then to the last watcher on any
+ * replica, also reported per replica; memory and CPU are those of all replicas together.
  *
  * The baseline, in the same run and with the same client processes: a bare `ws` server
  * (test/bench/fanout-ws-server.ts, no compression) broadcasting the very bytes of our
@@ -34,6 +41,8 @@ import { parseArgs } from "node:util";
 import { summarizeProfile, type CpuProfile, type ProfileSummary } from "./cpu-profile.js";
 import type { ProbeReply } from "./fanout-probe.js";
 import type { WorkerCommand, WorkerMessage, WorkerMode } from "./fanout-worker.js";
+import { redact } from "../helpers/postgres.js";
+import { BenchDatabase, checkDatabaseUrl, type DatabaseInfo } from "./bench-postgres.js";
 import { cleanup, cpuMsOf, exitAsError, freePort, log, machineBusyPercent, makeTempDir, stopChild, tail, trackChild, wasInterrupted } from "./bench-process.js";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
@@ -74,6 +83,10 @@ interface Options {
   workers: number;
   batch: number;
   cpuProf: boolean;
+  /** PostgreSQL instead of SQLite. */
+  databaseUrl: string | undefined;
+  /** Server processes sharing the database (more than 1 needs PostgreSQL). */
+  replicas: number;
 }
 
 const USAGE = `usage: npm run bench:fanout -- [flags]
@@ -83,7 +96,13 @@ const USAGE = `usage: npm run bench:fanout -- [flags]
   --workers <n>          client processes holding the watchers (default 4)
   --batch <n>            connections opened at a time, over all workers (default 500)
   --cpu-prof             run the server with --cpu-prof; report its top self time during the changes
+  --database-url <url>   run the server on PostgreSQL (postgres://user:password@host:5432/db): a fresh
+                         schema per watcher count, dropped at the end (default: SQLite in a temp folder)
+  --replicas <n>         server processes on that one database (default 1; more needs --database-url):
+                         watchers spread evenly over them, changes written to the first
   --help                 print this help
+
+  e.g. npm run bench:fanout -- --replicas 2 --database-url postgres://postgres@127.0.0.1:5432/test
 `;
 
 class UsageError extends Error {}
@@ -108,6 +127,8 @@ function parseOptions(argv: string[]): Options | undefined {
         workers: { type: "string" },
         batch: { type: "string" },
         "cpu-prof": { type: "boolean" },
+        "database-url": { type: "string" },
+        replicas: { type: "string" },
         help: { type: "boolean", short: "h" },
       },
     }));
@@ -121,12 +142,23 @@ function parseOptions(argv: string[]): Options | undefined {
     .filter((s) => s !== "")
     .map((s) => positiveInt("watchers", s, 0));
   if (watchers.length === 0) throw new UsageError("--watchers: give at least one count");
+  let databaseUrl: string | undefined;
+  try {
+    databaseUrl = values["database-url"] === undefined ? undefined : checkDatabaseUrl(values["database-url"]);
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  const replicas = positiveInt("replicas", values.replicas, 1);
+  if (replicas > 1 && !databaseUrl) throw new UsageError("--replicas: replicas share one PostgreSQL database; give --database-url too");
+  if (replicas > 26) throw new UsageError("--replicas: at most 26");
   return {
     watchers,
     changes: positiveInt("changes", values.changes, 20),
     workers: positiveInt("workers", values.workers, 4),
     batch: positiveInt("batch", values.batch, 500),
     cpuProf: values["cpu-prof"] ?? false,
+    databaseUrl,
+    replicas,
   };
 }
 
@@ -209,8 +241,9 @@ class ClientProcess {
         this.replies.get(message.id)?.(message);
         this.replies.delete(message.id);
       } else if (message.type === "round") {
-        this.rounds.get(message.marker)?.(message);
-        this.rounds.delete(message.marker);
+        const key = `${message.port}/${message.marker}`;
+        this.rounds.get(key)?.(message);
+        this.rounds.delete(key);
       } else if (message.type === "lost") {
         this.lost.push(message.reason);
       }
@@ -225,9 +258,9 @@ class ClientProcess {
     return withTimeout(Promise.race([reply, this.died]), timeoutMs, () => `client process ${this.index} did not answer ${command.cmd} within ${timeoutMs} ms`);
   }
 
-  /** Settles when every watcher of this process has received `marker`. */
-  round(marker: string): Promise<RoundReport> {
-    return Promise.race([new Promise<RoundReport>((done) => this.rounds.set(marker, done)), this.died]);
+  /** Settles when every watcher of this process on `port` has received `marker`. */
+  round(port: number, marker: string): Promise<RoundReport> {
+    return Promise.race([new Promise<RoundReport>((done) => this.rounds.set(`${port}/${marker}`, done)), this.died]);
   }
 }
 
@@ -255,13 +288,14 @@ interface Memory {
 interface Target {
   name: "ours" | "ws";
   mode: WorkerMode;
-  pid: number;
-  port: number;
+  /** One process and port per replica (the ws baseline: one). Changes are written to the first. */
+  pids: number[];
+  ports: number[];
   /** Makes the change carrying `marker` happen (and checks it was accepted). */
   trigger(marker: string): Promise<void>;
-  /** How many watchers the target itself counts. */
-  watchers(): Promise<number>;
-  /** RSS and V8 heap after a full GC. */
+  /** How many watchers the target itself counts, per replica. */
+  watchers(): Promise<number[]>;
+  /** RSS and V8 heap after a full GC, all replicas together. */
   memory(): Promise<Memory>;
   died: Promise<never>;
 }
@@ -302,16 +336,36 @@ async function writeCredentials(base: string): Promise<Record<string, string>> {
   return { authorization: `Bearer ${secret}` };
 }
 
-interface OursServer extends Target {
+/** One of our server processes. */
+interface Replica {
+  /** "A", "B", …: A takes the writes. */
+  name: string;
   child: ChildProcess;
+  port: number;
+  url: string;
   logFile: string;
   profileDir: string | undefined;
+  died: Promise<never>;
+  /** process.memoryUsage() after a full GC, from the probe preloaded into the server. */
+  probe(): Promise<NodeJS.MemoryUsage>;
 }
 
-async function startOurs(dir: string, n: number, options: Options): Promise<OursServer> {
+interface OursServer extends Target {
+  replicas: Replica[];
+}
+
+/** Where the server processes for N watchers keep their data: a fresh SQLite file, or a fresh PostgreSQL schema. */
+async function storeArgs(dir: string, n: number, db: BenchDatabase | undefined): Promise<string[]> {
+  if (!db) return ["--db", join(dir, `fanout-${n}.db`)];
+  const { url } = await db.freshSchema();
+  return ["--database-url", url];
+}
+
+async function startReplica(dir: string, n: number, name: string, store: readonly string[], options: Options): Promise<Replica> {
   const port = await freePort();
-  const logFile = join(dir, `server-${n}.log`);
-  const profileDir = options.cpuProf ? join(dir, `profile-${n}`) : undefined;
+  const suffix = options.replicas > 1 ? `-${name}` : "";
+  const logFile = join(dir, `server-${n}${suffix}.log`);
+  const profileDir = options.cpuProf ? join(dir, `profile-${n}${suffix}`) : undefined;
   const args = [
     "--import",
     "tsx",
@@ -319,8 +373,7 @@ async function startOurs(dir: string, n: number, options: Options): Promise<Ours
     pathToFileURL(join(ROOT, "test/bench/fanout-probe.ts")).href,
     ...(profileDir ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : []),
     "server/main.ts",
-    "--db",
-    join(dir, `fanout-${n}.db`),
+    ...store,
     "--api-addr",
     `${HOST}:${port}`,
     "--log-level",
@@ -330,7 +383,7 @@ async function startOurs(dir: string, n: number, options: Options): Promise<Ours
   const child = spawnNode(args, ["ignore", fd, fd, "ipc"]);
   closeSync(fd);
   const url = `http://${HOST}:${port}`;
-  const died = exitAsError(child, "server", logFile);
+  const died = exitAsError(child, options.replicas > 1 ? `server ${name}` : "server", logFile);
   const ready = (async () => {
     const deadline = Date.now() + 30_000;
     for (;;) {
@@ -341,13 +394,38 @@ async function startOurs(dir: string, n: number, options: Options): Promise<Ours
       } catch {
         // not listening yet
       }
-      if (Date.now() > deadline) throw new Error(`server did not answer ${url}/healthz within 30 s; last output:\n${tail(logFile)}`);
+      if (Date.now() > deadline) throw new Error(`server ${name} did not answer ${url}/healthz within 30 s; last output:\n${tail(logFile)}`);
       await sleep(100);
     }
   })();
   await Promise.race([ready, died]);
 
-  // Seed: items in the UP status, the first of which every change updates.
+  let probes = 0;
+  const pending = new Map<number, (memory: NodeJS.MemoryUsage) => void>();
+  child.on("message", (raw: unknown) => {
+    const reply = raw as ProbeReply;
+    if (reply.type === "probe") pending.get(reply.id)?.(reply.memory);
+  });
+  const probe = async () => {
+    const id = ++probes;
+    const reply = new Promise<NodeJS.MemoryUsage>((done) => pending.set(id, done));
+    child.send({ type: "probe", id });
+    const memory = await withTimeout(Promise.race([reply, died]), 20_000, () => `server ${name} did not answer the memory probe`);
+    pending.delete(id);
+    return memory;
+  };
+  return { name, child, port, url, logFile, profileDir, died, probe };
+}
+
+async function startOurs(dir: string, n: number, options: Options, db: BenchDatabase | undefined): Promise<OursServer> {
+  const store = await storeArgs(dir, n, db);
+  // Replicas start at once, as an operator may start them: one migrates, one admin is made.
+  const names = Array.from({ length: options.replicas }, (_, i) => String.fromCharCode(65 + i));
+  const replicas = await Promise.all(names.map((name) => startReplica(dir, n, name, store, options)));
+  const writer = replicas[0]!;
+  const url = writer.url;
+
+  // Seed: items in the UP status, the first of which every change updates (all through replica A).
   const auth = await writeCredentials(url);
   const { statuses = [] } = await call<{ statuses?: Array<{ id: string }> }>(url, PATHS.listStatus, { kinds: ["STATUS_KIND_UP"] });
   const items: string[] = [];
@@ -361,39 +439,33 @@ async function startOurs(dir: string, n: number, options: Options): Promise<Ours
     items.push(item.id);
   }
   const itemId = items[0]!;
-
-  let probes = 0;
-  const pending = new Map<number, (memory: NodeJS.MemoryUsage) => void>();
-  child.on("message", (raw: unknown) => {
-    const reply = raw as ProbeReply;
-    if (reply.type === "probe") pending.get(reply.id)?.(reply.memory);
-  });
+  const died = Promise.race(replicas.map((r) => r.died));
+  died.catch(() => {});
 
   return {
     name: "ours",
     mode: "connect",
-    child,
-    logFile,
-    profileDir,
-    pid: child.pid!,
-    port,
+    replicas,
+    pids: replicas.map((r) => r.child.pid!),
+    ports: replicas.map((r) => r.port),
     died,
     async trigger(marker) {
       const res = await post(`${url}${PATHS.updateItem}`, JSON.stringify({ item_id: itemId, description: `${marker} fan-out bench change` }), auth);
       if (res.status !== 200) throw new Error(`UpdateItem answered ${res.status}: ${res.body.toString("utf8").slice(0, 300)}`);
     },
     async watchers() {
-      const res = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(10_000) });
-      const health = (await res.json()) as { watchers?: Record<string, number> };
-      return health.watchers?.connect ?? 0;
+      return Promise.all(
+        replicas.map(async (r) => {
+          const res = await fetch(`${r.url}/healthz`, { signal: AbortSignal.timeout(10_000) });
+          const health = (await res.json()) as { watchers?: Record<string, number> };
+          return health.watchers?.connect ?? 0;
+        }),
+      );
     },
     async memory() {
-      const id = ++probes;
-      const reply = new Promise<NodeJS.MemoryUsage>((done) => pending.set(id, done));
-      child.send({ type: "probe", id });
-      const memory = await withTimeout(Promise.race([reply, died]), 20_000, () => "the server did not answer the memory probe");
-      pending.delete(id);
-      return { rssKb: rssKb(child.pid), heapUsedKb: kb(memory.heapUsed), externalKb: kb(memory.external) };
+      const usages = await Promise.all(replicas.map((r) => r.probe()));
+      const sum = (f: (m: NodeJS.MemoryUsage) => number) => usages.reduce((total, m) => total + f(m), 0);
+      return { rssKb: replicas.reduce((total, r) => total + rssKb(r.child.pid), 0), heapUsedKb: kb(sum((m) => m.heapUsed)), externalKb: kb(sum((m) => m.external)) };
     },
   };
 }
@@ -425,8 +497,8 @@ async function startWs(dir: string, n: number, template: () => { payload: Buffer
     name: "ws",
     mode: "ws",
     child,
-    pid: child.pid!,
-    port,
+    pids: [child.pid!],
+    ports: [port],
     died,
     async trigger(marker) {
       const t = template();
@@ -434,7 +506,7 @@ async function startWs(dir: string, n: number, template: () => { payload: Buffer
       if (res.status !== 204) throw new Error(`ws /broadcast answered ${res.status}`);
     },
     async watchers() {
-      return (await stats()).clients;
+      return [(await stats()).clients];
     },
     async memory() {
       const { memory } = await stats();
@@ -459,18 +531,23 @@ interface Round {
   /** ms from the trigger to the last (first) watcher receiving the change. */
   lastMs: number;
   firstMs: number;
+  /** ms from the trigger to the last watcher of each replica receiving it (target.ports order). */
+  lastByReplicaMs: number[];
   received: number;
 }
 
 async function runRound(target: Target, clients: ClientProcess[], expectedWatchers: number, capture: boolean): Promise<Round> {
   const marker = nextMarker();
-  await Promise.all(clients.map((c) => c.request({ cmd: "expect", port: target.port, marker, capture })));
-  const reports = Promise.all(clients.map((c) => c.round(marker)));
+  const { ports } = target;
+  await Promise.all(clients.flatMap((c) => ports.map((port) => c.request({ cmd: "expect", port, marker, capture }))));
+  const reports = Promise.all(clients.flatMap((c) => ports.map((port) => c.round(port, marker))));
   const t0 = nowMs();
   const triggered = target.trigger(marker);
   const [done] = await withTimeout(Promise.race([Promise.all([reports, triggered]), target.died]), ROUND_TIMEOUT_MS, async () => {
-    const seen = await Promise.all(clients.map((c) => c.request({ cmd: "status", port: target.port }, 5_000).then((r) => `${r.seen}/${r.open}`, () => "?")));
-    return `${target.name}: change ${marker} not received by every watcher within ${ROUND_TIMEOUT_MS} ms (seen/open per client process: ${seen.join(", ")})`;
+    const seen = await Promise.all(
+      clients.flatMap((c) => ports.map((port) => c.request({ cmd: "status", port }, 5_000).then((r) => `${r.seen}/${r.open}`, () => "?"))),
+    );
+    return `${target.name}: change ${marker} not received by every watcher within ${ROUND_TIMEOUT_MS} ms (seen/open per client process${ports.length > 1 ? " and replica" : ""}: ${seen.join(", ")})`;
   });
   const received = done.reduce((sum, r) => sum + r.received, 0);
   const lost = clients.flatMap((c) => c.lost);
@@ -483,17 +560,25 @@ async function runRound(target: Target, clients: ClientProcess[], expectedWatche
     marker,
     lastMs: Math.max(...withTimes.map((r) => r.last)) - t0,
     firstMs: Math.min(...withTimes.map((r) => r.first)) - t0,
+    lastByReplicaMs: ports.map((port) => Math.max(...withTimes.filter((r) => r.port === port).map((r) => r.last)) - t0),
     received,
   };
 }
 
 async function openWatchers(target: Target, clients: ClientProcess[], n: number, options: Options): Promise<number> {
   const started = nowMs();
-  const counts = spread(n, clients.length);
-  const batch = Math.max(1, Math.ceil(options.batch / clients.length));
+  const { ports } = target;
+  // Evenly over the replicas, and over the client processes on each.
+  const perReplica = spread(n, ports.length);
+  const batch = Math.max(1, Math.ceil(options.batch / clients.length / ports.length));
   const timeoutMs = 60_000 + n * 10;
   const replies = await Promise.race([
-    Promise.all(clients.map((c, i) => c.request({ cmd: "connect", mode: target.mode, host: HOST, port: target.port, count: counts[i]!, batch, timeoutMs }, timeoutMs + 10_000))),
+    Promise.all(
+      ports.flatMap((port, j) => {
+        const counts = spread(perReplica[j]!, clients.length);
+        return clients.map((c, i) => c.request({ cmd: "connect", mode: target.mode, host: HOST, port, count: counts[i]!, batch, timeoutMs }, timeoutMs + 10_000));
+      }),
+    ),
     target.died,
   ]);
   const failed = replies.reduce((sum, r) => sum + (r.failed ?? 0), 0);
@@ -503,12 +588,14 @@ async function openWatchers(target: Target, clients: ClientProcess[], n: number,
   }
   const open = replies.reduce((sum, r) => sum + r.open, 0);
   const seen = await target.watchers();
-  if (open !== n || seen !== n) throw new Error(`${target.name}: ${open} watchers open on the client side, ${seen} on the server's, want ${n}`);
+  if (open !== n || seen.some((count, j) => count !== perReplica[j])) {
+    throw new Error(`${target.name}: ${open} watchers open on the client side, ${seen.join(" + ")} on the server's, want ${perReplica.join(" + ")}`);
+  }
   return nowMs() - started;
 }
 
 async function closeWatchers(target: Target, clients: ClientProcess[]): Promise<void> {
-  await Promise.all(clients.map((c) => c.request({ cmd: "close", port: target.port })));
+  await Promise.all(clients.flatMap((c) => target.ports.map((port) => c.request({ cmd: "close", port }))));
   for (const c of clients) c.lost.length = 0;
 }
 
@@ -519,7 +606,9 @@ interface TargetResult {
   /** Every measured change, ms from the trigger to the last watcher receiving it. */
   lastMs: number[];
   firstMs: number[];
-  last: { median: number; max: number; min: number };
+  last: { median: number; p95: number; max: number; min: number };
+  /** With several replicas: the last delivery on each (A takes the writes), median and p95. */
+  lastByReplica: Array<{ median: number; p95: number }>;
   firstMedianMs: number;
   memory: { idle0: Memory; idleN: Memory; kbPerWatcherRss: number; kbPerWatcherHeap: number };
   /** Target CPU (user + system) per measured change, ms; from /proc, 10 ms resolution. */
@@ -535,6 +624,12 @@ function median(values: number[]): number {
   return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
+/** The nearest-rank percentile: the smallest value with at least p% of them at or below it. */
+function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.max(0, Math.ceil((p / 100) * sorted.length) - 1)]!;
+}
+
 const round2 = (n: number) => Math.round(n * 100) / 100;
 
 /** What opening N watchers cost a target, measured before any change is timed. */
@@ -547,8 +642,9 @@ interface Prepared {
 
 /** Warms the target up, measures it idle, opens N watchers and measures it again. */
 async function prepareTarget(target: Target, clients: ClientProcess[], n: number, options: Options): Promise<Prepared> {
-  const limit = openFileLimit(target.pid);
-  if (limit !== undefined && limit < n + 100) throw new Error(`${target.name}: open-file limit ${limit} is too low for ${n} watchers (the hard limit caps it; raise it with ulimit -Hn as root)`);
+  const limits = target.pids.map((pid) => openFileLimit(pid)).filter((l): l is number => l !== undefined);
+  const limit = limits.length > 0 ? Math.min(...limits) : undefined;
+  if (limit !== undefined && limit < Math.ceil(n / target.pids.length) + 100) throw new Error(`${target.name}: open-file limit ${limit} is too low for ${n} watchers (the hard limit caps it; raise it with ulimit -Hn as root)`);
 
   // Warm up the connect and fan-out paths, then measure the idle process.
   const warm = Math.min(WARMUP_WATCHERS, n);
@@ -556,7 +652,7 @@ async function prepareTarget(target: Target, clients: ClientProcess[], n: number
   for (let i = 0; i < WARMUP_CHANGES; i++) await runRound(target, clients, warm, target.name === "ours" && template === undefined);
   await closeWatchers(target, clients);
   await sleep(1_000);
-  if ((await target.watchers()) !== 0) throw new Error(`${target.name}: watchers left after closing them`);
+  if ((await target.watchers()).some((count) => count !== 0)) throw new Error(`${target.name}: watchers left after closing them`);
   const idle0 = await target.memory();
 
   log(`${target.name}: opening ${n} watchers`);
@@ -577,7 +673,11 @@ function summarize(target: Target, n: number, prepared: Prepared, rounds: Round[
     connectMs: Math.round(prepared.connectMs),
     lastMs,
     firstMs,
-    last: { median: round2(median(lastMs)), max: Math.max(...lastMs), min: Math.min(...lastMs) },
+    last: { median: round2(median(lastMs)), p95: percentile(lastMs, 95), max: Math.max(...lastMs), min: Math.min(...lastMs) },
+    lastByReplica: target.ports.map((_, j) => {
+      const times = rounds.map((r) => round2(r.lastByReplicaMs[j]!));
+      return { median: round2(median(times)), p95: percentile(times, 95) };
+    }),
     firstMedianMs: round2(median(firstMs)),
     memory: {
       idle0,
@@ -590,7 +690,8 @@ function summarize(target: Target, n: number, prepared: Prepared, rounds: Round[
     window,
   };
   log(
-    `${target.name} @ ${n}: last delivery median ${result.last.median} ms, max ${result.last.max} ms (first: median ${result.firstMedianMs} ms); ` +
+    `${target.name} @ ${n}: last delivery median ${result.last.median} ms, p95 ${result.last.p95} ms, max ${result.last.max} ms (first: median ${result.firstMedianMs} ms); ` +
+      (result.lastByReplica.length > 1 ? `per replica (median) ${result.lastByReplica.map((r) => `${r.median} ms`).join(" / ")}; ` : "") +
       `${result.memory.kbPerWatcherRss} KB RSS/watcher; CPU ${result.cpuMsPerChange ?? "?"} ms/change`,
   );
   return result;
@@ -609,7 +710,11 @@ async function measurePair(ours: Target, ws: Target, clients: ClientProcess[], n
     }
   }
   const rounds = { ours: [] as Round[], ws: [] as Round[] };
-  const cpu0 = [cpuMsOf(ours.pid), cpuMsOf(ws.pid)];
+  const cpuOf = (target: Target) => {
+    const each = target.pids.map((pid) => cpuMsOf(pid));
+    return each.some((ms) => ms === undefined) ? undefined : each.reduce((sum, ms) => sum! + ms!, 0);
+  };
+  const cpu0 = [cpuOf(ours), cpuOf(ws)];
   const startUs = nowMs() * 1000;
   for (let i = 0; i < changes; i++) {
     for (const target of i % 2 === 0 ? [ours, ws] : [ws, ours]) {
@@ -618,7 +723,7 @@ async function measurePair(ours: Target, ws: Target, clients: ClientProcess[], n
     }
   }
   const endUs = nowMs() * 1000;
-  const cpu1 = [cpuMsOf(ours.pid), cpuMsOf(ws.pid)];
+  const cpu1 = [cpuOf(ours), cpuOf(ws)];
   const diff = (i: number) => (cpu0[i] !== undefined && cpu1[i] !== undefined ? cpu1[i]! - cpu0[i]! : undefined);
   return { ...rounds, cpuMs: [diff(0), diff(1)], window: { startUs, endUs } };
 }
@@ -633,7 +738,8 @@ interface Row {
   /** ours median / ws median */
   ratio: number;
   ratioMax: number;
-  profile?: ProfileSummary;
+  /** The server's CPU profile, per replica ("A", …). */
+  profiles?: Array<{ replica: string; summary: ProfileSummary }>;
 }
 
 interface Verdict {
@@ -657,7 +763,17 @@ function verdicts(rows: Row[]): Verdict[] | undefined {
   ];
 }
 
-function markdown(options: Options, busyBefore: number | undefined, rows: Row[], checks: Verdict[] | undefined): string {
+/** "SQLite", or "2 replicas on PostgreSQL 15.2 (…)". */
+function describeServer(options: Options, database: DatabaseInfo | undefined): string {
+  if (!database) return "one server process on SQLite (temp file)";
+  const replicas = options.replicas === 1 ? "one server process" : `${options.replicas} server processes (replicas A–${String.fromCharCode(64 + options.replicas)})`;
+  return (
+    `${replicas} on PostgreSQL ${database.version} at ${database.url} (fsync ${database.fsync}, synchronous_commit ${database.synchronousCommit}), ` +
+    `a fresh schema per count${options.replicas > 1 ? "; watchers spread evenly over the replicas, every change written to A" : ""}`
+  );
+}
+
+function markdown(options: Options, busyBefore: number | undefined, database: DatabaseInfo | undefined, rows: Row[], checks: Verdict[] | undefined): string {
   const out: string[] = [];
   const payload = template ? `${template.payload.length} B` : "?";
   out.push(
@@ -666,21 +782,35 @@ function markdown(options: Options, busyBefore: number | undefined, rows: Row[],
     `${new Date().toISOString()} · node ${process.version} · ${os.cpus().length} CPUs (${os.cpus()[0]?.model.trim() ?? "?"}) · ${options.workers} client processes · ` +
       `${options.changes} changes per count after ${WARMUP_CHANGES} warm-up · item_changed message ${payload} · machine ${busyBefore ?? "?"}% busy before start`,
     "",
-    "| Watchers | ours median (ms) | ours max (ms) | bare ws median (ms) | bare ws max (ms) | ours / ws (median) | server KB / idle watcher | bare ws KB / idle client |",
-    "|--:|--:|--:|--:|--:|--:|--:|--:|",
+    `Server: ${describeServer(options, database)}.`,
+    "",
+    "| Watchers | ours median (ms) | ours p95 (ms) | ours max (ms) | bare ws median (ms) | bare ws p95 (ms) | bare ws max (ms) | ours / ws (median) | server KB / idle watcher | bare ws KB / idle client |",
+    "|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|",
   );
   for (const r of rows) {
     out.push(
-      `| ${fmtInt(r.watchers)} | ${fmtMs(r.ours.last.median)} | ${fmtMs(r.ours.last.max)} | ${fmtMs(r.ws.last.median)} | ${fmtMs(r.ws.last.max)} | ${r.ratio.toFixed(2)}× | ` +
+      `| ${fmtInt(r.watchers)} | ${fmtMs(r.ours.last.median)} | ${fmtMs(r.ours.last.p95)} | ${fmtMs(r.ours.last.max)} | ${fmtMs(r.ws.last.median)} | ${fmtMs(r.ws.last.p95)} | ${fmtMs(r.ws.last.max)} | ${r.ratio.toFixed(2)}× | ` +
         `${r.ours.memory.kbPerWatcherRss.toFixed(1)} | ${r.ws.memory.kbPerWatcherRss.toFixed(1)} |`,
     );
+  }
+  if (options.replicas > 1) {
+    const names = Array.from({ length: options.replicas }, (_, i) => String.fromCharCode(65 + i));
+    out.push(
+      "",
+      "Per replica: the last delivery among the watchers of each (A takes the writes; the others hear of each change through LISTEN/NOTIFY and read it from the log).",
+      "",
+      `| Watchers | ${names.map((n) => `${n} median (ms) | ${n} p95 (ms)`).join(" | ")} |`,
+      `|--:|${names.map(() => "--:|--:").join("|")}|`,
+    );
+    for (const r of rows) out.push(`| ${fmtInt(r.watchers)} | ${r.ours.lastByReplica.map((x) => `${fmtMs(x.median)} | ${fmtMs(x.p95)}`).join(" | ")} |`);
   }
   out.push(
     "",
     "Times: from sending one `UpdateItem` (ours) or the broadcast trigger (bare ws) to the LAST watcher receiving the change, over " +
       `${options.changes} changes each, one at a time, alternating between ours and ws. Watchers: one TCP connection each on 127.0.0.1, ours \`WatchItems\` over Connect streaming ` +
       "(`application/connect+json`, HTTP/1.1), ws a WebSocket (`ws`, no compression) sent the same bytes. Memory: growth of the server's RSS " +
-      "from 0 to N idle watchers, each after a full GC, divided by N (KB = 1,024 bytes; kernel socket buffers are not in RSS).",
+      "from 0 to N idle watchers, each after a full GC, divided by N (KB = 1,024 bytes; kernel socket buffers are not in RSS)" +
+      (options.replicas > 1 ? `; ours: all ${options.replicas} replicas together, as is ours' CPU.` : "."),
   );
   out.push("", "| Watchers | ours first delivery median (ms) | ws first delivery median (ms) | ours CPU / change (ms) | ws CPU / change (ms) | ours heap KB / watcher | connect N (s) ours / ws |", "|--:|--:|--:|--:|--:|--:|--:|");
   for (const r of rows) {
@@ -697,12 +827,12 @@ function markdown(options: Options, busyBefore: number | undefined, rows: Row[],
     const missed = checks.filter((c) => !c.pass).length;
     out.push("", missed === 0 ? "All budgets met." : `**MISSED ${missed} of ${checks.length} budgets.**`);
   }
-  const profiled = rows.filter((r) => r.profile);
+  const profiled = rows.filter((r) => r.profiles && r.profiles.length > 0);
   if (profiled.length > 0) {
     out.push("", "### Server CPU profile while the changes were timed (self time; the window includes the ws rounds, when our server idles)", "");
-    for (const r of profiled) {
-      const summary = r.profile!;
-      out.push(`**${fmtInt(r.watchers)} watchers** — ${fmtInt(summary.busyMs)} ms busy of ${fmtInt(summary.totalMs)} ms sampled`, "");
+    for (const { r, replica, summary } of profiled.flatMap((r) => r.profiles!.map((p) => ({ r, ...p })))) {
+      const which = options.replicas > 1 ? `, replica ${replica}` : "";
+      out.push(`**${fmtInt(r.watchers)} watchers${which}** — ${fmtInt(summary.busyMs)} ms busy of ${fmtInt(summary.totalMs)} ms sampled`, "");
       out.push("| self % | self ms | function |", "|--:|--:|---|");
       for (const f of summary.topFunctions) out.push(`| ${f.percent.toFixed(1)} | ${fmtInt(f.selfMs)} | \`${f.name}\` |`);
       out.push("", `by module: ${summary.byModule.map((m) => `${m.name} ${m.percent.toFixed(1)}%`).join(", ")}`, "");
@@ -732,12 +862,15 @@ async function run(options: Options): Promise<void> {
   const lowest = Math.min(...clientLimits.map((l) => l ?? Infinity));
   if (lowest < perClient + 100) throw new Error(`client open-file limit ${lowest} is too low for ${perClient} watchers per process: use more --workers`);
   log(`open-file limit in the children: ${clientLimits[0] ?? "?"}`);
+  const db = options.databaseUrl ? await BenchDatabase.open(options.databaseUrl) : undefined;
+  const database = await db?.info();
+  if (database) log(`PostgreSQL ${database.version} at ${database.url}; ${options.replicas} server process${options.replicas > 1 ? "es" : ""}`);
 
   const rows: Row[] = [];
-  let profileFile: string | undefined;
+  const profileFiles: string[] = [];
   for (const n of options.watchers) {
     log(`— ${n} watchers —`);
-    const ours = await startOurs(dir, n, options);
+    const ours = await startOurs(dir, n, options, db);
     const oursPrepared = await prepareTarget(ours, clients, n, options);
     const ws = await startWs(dir, n, () => {
       if (!template) throw new Error("no item_changed message was captured for the ws baseline");
@@ -748,18 +881,22 @@ async function run(options: Options): Promise<void> {
     const measured = await measurePair(ours, ws, clients, n, options.changes);
     await closeWatchers(ours, clients);
     await closeWatchers(ws, clients);
-    await Promise.all([stopChild(ours.child), stopChild(ws.child)]);
+    await Promise.all([...ours.replicas.map((r) => stopChild(r.child)), stopChild(ws.child)]);
     const oursResult = summarize(ours, n, oursPrepared, measured.ours, measured.cpuMs[0], measured.window);
     const wsResult = summarize(ws, n, wsPrepared, measured.ws, measured.cpuMs[1], measured.window);
-    let profile: ProfileSummary | undefined;
+    const profiles: Array<{ replica: string; summary: ProfileSummary }> = [];
     if (options.cpuProf) {
-      const found = readProfile(ours.profileDir);
-      if (!found) log("warning: the server wrote no CPU profile");
-      else {
-        profile = summarizeProfile(found.data, ROOT, measured.window, 20);
+      for (const replica of ours.replicas) {
+        const found = readProfile(replica.profileDir);
+        if (!found) {
+          log(`warning: server ${replica.name} wrote no CPU profile`);
+          continue;
+        }
+        profiles.push({ replica: replica.name, summary: summarizeProfile(found.data, ROOT, measured.window, 20) });
         mkdirSync(join(ROOT, ".bench"), { recursive: true });
-        profileFile = join(ROOT, ".bench", `fanout-server-${n}.cpuprofile`);
-        copyFileSync(found.file, profileFile);
+        const file = join(ROOT, ".bench", `fanout-server-${n}${options.replicas > 1 ? `-${replica.name}` : ""}.cpuprofile`);
+        copyFileSync(found.file, file);
+        profileFiles.push(file);
       }
     }
     rows.push({
@@ -768,13 +905,13 @@ async function run(options: Options): Promise<void> {
       ws: wsResult,
       ratio: round2(oursResult.last.median / wsResult.last.median),
       ratioMax: round2(oursResult.last.max / wsResult.last.max),
-      ...(profile ? { profile } : {}),
+      ...(profiles.length > 0 ? { profiles } : {}),
     });
   }
   await Promise.all(clients.map((c) => stopChild(c.child)));
 
   const checks = verdicts(rows);
-  process.stdout.write(`${markdown(options, busyBefore, rows, checks)}\n`);
+  process.stdout.write(`${markdown(options, busyBefore, database, rows, checks)}\n`);
   mkdirSync(join(ROOT, ".bench"), { recursive: true });
   const jsonFile = join(ROOT, ".bench", "fanout.json");
   writeFileSync(
@@ -782,25 +919,26 @@ async function run(options: Options): Promise<void> {
     `${JSON.stringify(
       {
         when: new Date().toISOString(),
-        command: `npm run bench:fanout -- ${process.argv.slice(2).join(" ")}`.trim(),
+        command: redact(`npm run bench:fanout -- ${process.argv.slice(2).join(" ")}`.trim()),
         node: process.version,
         cpus: os.cpus().length,
         cpuModel: os.cpus()[0]?.model,
         machineBusyPercentBefore: busyBefore,
         loadavg: os.loadavg(),
-        options,
+        options: { ...options, databaseUrl: options.databaseUrl && redact(options.databaseUrl) },
+        database,
         openFileLimit: { clients: clientLimits, server: rows.map((r) => r.ours.openFileLimit) },
         seed: { items: ITEMS, itemChangedBytes: template?.payload.length, itemChangedSample: template?.payload.toString("utf8") },
         results: rows,
         budgets: checks,
         budgetsMissed: checks?.filter((c) => !c.pass).length,
-        profileFile,
+        profileFiles,
       },
       null,
       2,
     )}\n`,
   );
-  log(`wrote ${jsonFile}${profileFile ? ` and ${profileFile}` : ""}`);
+  log(`wrote ${jsonFile}${profileFiles.length > 0 ? ` and ${profileFiles.join(", ")}` : ""}`);
 }
 
 async function main(): Promise<number> {
