@@ -4,7 +4,7 @@ import { newId } from "../ids.js";
 import type { ItemPatch, NewItem } from "../store/store.js";
 import type { ServiceDeps } from "./deps.js";
 import type { StatusesService, StatusInput } from "./statuses.js";
-import { checkDescription, checkKinds, optionalName, requireId, requireName, requireNoteText } from "./validate.js";
+import { checkDescription, checkKinds, descriptionUpdate, optionalName, requireId, requireName, requireNoteText } from "./validate.js";
 
 /** AddItem's fields, as a client sends them. */
 export interface ItemInput {
@@ -80,7 +80,8 @@ export class ItemsService {
     const patch: ItemPatch = { updated: this.deps.now() };
     const name = optionalName("name", changes.name);
     if (name !== undefined) patch.name = name;
-    if (changes.description !== "") patch.description = checkDescription("description", changes.description);
+    const description = descriptionUpdate("description", changes.description);
+    if (description !== undefined) patch.description = description;
     if (changes.statusId.trim() !== "") patch.statusId = changes.statusId.trim();
     if (Object.keys(patch).length === 1) throw invalidArgument("item", "nothing to change: give name, description or status_id");
     const item = await this.deps.store.updateItem(itemId, patch);

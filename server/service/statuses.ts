@@ -3,7 +3,7 @@ import { invalidArgument, notFound } from "../errors.js";
 import { newId } from "../ids.js";
 import type { StatusPatch } from "../store/store.js";
 import type { ServiceDeps } from "./deps.js";
-import { checkDescription, checkKinds, optionalName, requireColor, requireId, requireKind, requireName } from "./validate.js";
+import { checkDescription, checkKinds, descriptionUpdate, optionalName, requireColor, requireId, requireKind, requireName } from "./validate.js";
 
 /** The fields of a new status, as a client sends them. */
 export interface StatusInput {
@@ -60,7 +60,8 @@ export class StatusesService {
     const patch: StatusPatch = { updated: this.deps.now() };
     const name = optionalName("name", input.name);
     if (name !== undefined) patch.name = name;
-    if (input.description !== "") patch.description = checkDescription("description", input.description);
+    const description = descriptionUpdate("description", input.description);
+    if (description !== undefined) patch.description = description;
     if (input.color !== "") patch.color = requireColor("color", input.color);
     // In an update, STATUS_KIND_UNKNOWN means "unchanged".
     if (input.kind !== 0) patch.kind = requireKind("kind", input.kind);

@@ -30,6 +30,16 @@ export function checkDescription(field: string, value: string): string {
   return value;
 }
 
+/**
+ * A description in an update. The wire contract reads an empty string as "unchanged" (proto3 has
+ * no presence for it), so a description of only white space is how a client clears one: it is
+ * stored empty. Returns undefined for "unchanged".
+ */
+export function descriptionUpdate(field: string, value: string): string | undefined {
+  if (value === "") return undefined;
+  return value.trim() === "" ? "" : checkDescription(field, value);
+}
+
 /** Note text: 1-10,000 characters, not only white space. */
 export function requireNoteText(field: string, value: string): string {
   if (value.trim() === "") throw invalidArgument(field, "is required");

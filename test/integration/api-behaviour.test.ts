@@ -213,6 +213,21 @@ describe.each(PROTOCOLS)("over %s", (protocol) => {
       expect(ms(afterRename.timestamps?.updated)).toBeGreaterThan(ms(afterStatus.timestamps?.updated));
     });
 
+    it("UpdateItem and UpdateStatus clear a description given as white space alone (empty means unchanged)", async () => {
+      const status = await addStatus(uniq("described"), StatusKind.UP);
+      await api.statuses.updateStatus({ statusId: status.id, description: "shown on the page" });
+      const item = await addItem(uniq("clearable"), { description: "old words", initialStatusId: status.id });
+      await api.items.updateItem({ itemId: item.id, description: " \n " });
+      await api.statuses.updateStatus({ statusId: status.id, description: "  " });
+      const after = await getItem(item.id);
+      expect(after.description).toBe("");
+      expect(after.status?.description).toBe("");
+      // An empty description still means "leave it": the name alone changes.
+      await api.items.updateItem({ itemId: item.id, description: "new words" });
+      await api.items.updateItem({ itemId: item.id, name: uniq("renamed"), description: "" });
+      expect((await getItem(item.id)).description).toBe("new words");
+    });
+
     it("UpdateItem with nothing to change is invalid_argument", async () => {
       const item = await addItem();
       await expectCode(api.items.updateItem({ itemId: item.id }), Code.InvalidArgument);
