@@ -309,6 +309,21 @@ describePg("PostgresStore: change log across replicas", () => {
     expect(b!.listenerBackendPid).toBeUndefined();
   });
 
+  it("does not ring a StatusThing in another schema of the same database", async () => {
+    const [mine, other] = await Promise.all([schemas.create(), schemas.create()]);
+    const [a, b, elsewhere] = await Promise.all([open(mine), open(mine), open(other)]);
+    let rings = 0;
+    let foreignRings = 0;
+    const unsubscribe = [b!.subscribeChanges(() => rings++), elsewhere!.subscribeChanges(() => foreignRings++)];
+    await waitUntil(() => rings === 1 && foreignRings === 1, 5_000, "both listening");
+    await a!.addStatus(newStatus("Up"));
+    await waitUntil(() => rings >= 2, 5_000, "a notification of A's write on B");
+    // Give a stray notification as long as the real one took, and more.
+    await new Promise((r) => setTimeout(r, 300));
+    expect(foreignRings).toBe(1);
+    for (const stop of unsubscribe) stop();
+  });
+
   it("reconnects when its listening connection is terminated, rings once back, and keeps ringing", async () => {
     const schema = await schemas.create();
     const [a, b] = await Promise.all([open(schema), open(schema, { listenBackoff: { minMs: 20, maxMs: 200 } })]);

@@ -16,7 +16,7 @@ import type { ItemPatch, NewItem, NewStatus, StatusPatch, Store } from "../store
 import { ChangeListener, type LivenessCheck, type ReconnectBackoff } from "./change-listener.js";
 import { currentSchema, lockKey, migrate } from "./migrations.js";
 import { PostgresAuthStore, transaction } from "./postgres-auth-store.js";
-import { CHANGES_CHANNEL, PgWriteQueue, type WriteTx } from "./write-queue.js";
+import { changesChannel, PgWriteQueue, type WriteTx } from "./write-queue.js";
 
 /** Options for opening a PostgreSQL store. */
 export interface PostgresStoreOptions {
@@ -140,7 +140,7 @@ async function loadItems(q: Queryable, where: string, params: unknown[], withNot
  * The scale-out store: everything in PostgreSQL, so several stateless StatusThing replicas can
  * serve one page. Reads go straight to a pool; writes that log changes go through a group-commit
  * queue that serializes them, on every replica, under one advisory lock (see `PgWriteQueue` for
- * why revision order is then commit order). Each commit NOTIFYs `statusthing_changes`, which
+ * why revision order is then commit order). Each commit NOTIFYs the schema's channel, which
  * `subscribeChanges` LISTENs to on a dedicated connection. Open it with `PostgresStore.open`.
  */
 export class PostgresStore extends AuthDelegatingStore implements Store {
@@ -163,7 +163,7 @@ export class PostgresStore extends AuthDelegatingStore implements Store {
     super();
     this.writes = new PgWriteQueue(pool, logLockKey);
     this.auth = new PostgresAuthStore(pool, `statusthing:${schema}:`);
-    this.listener = new ChangeListener(listenConfig, CHANGES_CHANNEL, logger, backoff, liveness);
+    this.listener = new ChangeListener(listenConfig, changesChannel(logLockKey), logger, backoff, liveness);
   }
 
   /** Connects, brings the schema up to date (refusing a database from a newer StatusThing), and returns the store. */
@@ -289,17 +289,20 @@ export class PostgresStore extends AuthDelegatingStore implements Store {
 
   updateItem(id: string, patch: ItemPatch): Promise<ItemView> {
     return this.writes.run(async (tx) => {
-      if (!(await itemExists(tx.client, id))) throw notFound("item", id);
-      if (patch.statusId !== undefined && !(await readStatus(tx.client, patch.statusId))) throw notFound("status", patch.statusId);
+      // One round trip, since writes hold the log's lock: no row updated means no such item, and
+      // a status that does not exist fails the foreign key.
+      let updated: number | null;
       try {
-        await tx.client.query(
+        ({ rowCount: updated } = await tx.client.query(
           `UPDATE items SET name = coalesce($1, name), name_key = coalesce($2, name_key), description = coalesce($3, description),
              status_id = coalesce($4, status_id), updated_at = $5 WHERE id = $6`,
           [patch.name ?? null, patch.name === undefined ? null : nameKey(patch.name), patch.description ?? null, patch.statusId ?? null, patch.updated, id],
-        );
+        ));
       } catch (error) {
+        if (error instanceof pg.DatabaseError && error.code === "23503" && patch.statusId !== undefined) throw notFound("status", patch.statusId);
         rethrowNameConflict(error, patch.name);
       }
+      if (updated === 0) throw notFound("item", id);
       return logItem(tx, id);
     });
   }

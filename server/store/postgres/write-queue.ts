@@ -2,8 +2,14 @@ import type { Pool, PoolClient } from "pg";
 import type { UnnumberedChange } from "../../domain.js";
 import { encodeChangePayload } from "../change-codec.js";
 
-/** The channel on which every commit that logged changes rings the doorbell (payload: its last revision). */
-export const CHANGES_CHANNEL = "statusthing_changes";
+/**
+ * The channel on which every commit that logged changes rings the doorbell (payload: its last
+ * revision). Channels are database-wide, so it is named after the schema's log lock key: two
+ * StatusThings in two schemas of one database do not ring each other.
+ */
+export function changesChannel(logLockKey: string): string {
+  return `statusthing_changes_${logLockKey}`;
+}
 
 /** What a write gets: the connection, inside its transaction, and the change log. */
 export interface WriteTx {
@@ -44,6 +50,7 @@ type Outcome = { ok: true; value: unknown; changes: UnnumberedChange[] } | { ok:
  */
 export class PgWriteQueue {
   private pending: PendingWrite[] = [];
+  private readonly channel: string;
   private draining: Promise<void> | undefined;
   private closed = false;
 
@@ -54,6 +61,7 @@ export class PgWriteQueue {
     private readonly maxBatch = 200,
   ) {
     if (!/^-?\d+$/.test(logLockKey)) throw new Error(`bad lock key ${JSON.stringify(logLockKey)}`);
+    this.channel = changesChannel(logLockKey);
   }
 
   /** Runs `write` in the next transaction; resolves once it is committed. */
@@ -94,6 +102,45 @@ export class PgWriteQueue {
       for (const write of batch) write.reject(error);
       return;
     }
+    // Writes nearly always succeed (the services validate first), and every round trip to the
+    // server counts while the log's lock is held: so a batch first runs without savepoints, and
+    // only if one of its writes fails is it rolled back and run again, each write in its own.
+    if (batch.length > 1 && (await this.runOptimistically(client, batch))) return;
+    await this.runWithSavepoints(client, batch);
+  }
+
+  /**
+   * Runs the batch in one transaction, no savepoints. Returns false, with everything rolled back
+   * and no promise settled, when a write failed before COMMIT: the caller runs the batch again
+   * with savepoints. (Each write is a function of its inputs, so running it again is safe.)
+   */
+  private async runOptimistically(client: PoolClient, batch: PendingWrite[]): Promise<boolean> {
+    const values: unknown[] = [];
+    const changes: UnnumberedChange[] = [];
+    try {
+      await client.query(`BEGIN; SELECT pg_advisory_xact_lock(${this.logLockKey}::int8)`);
+      for (const write of batch) values.push(await write.run({ client, log: (change) => changes.push(change) }));
+      if (changes.length > 0) await appendChanges(client, changes, this.channel);
+    } catch {
+      // Nothing is committed: whatever failed (a write, or the connection) shows again in the careful run.
+      await client.query("ROLLBACK").catch(() => {});
+      return false;
+    }
+    try {
+      await client.query("COMMIT");
+    } catch (error) {
+      // A failed COMMIT may or may not have committed: running the writes again could apply
+      // them twice, so they fail as they would have in one transaction.
+      client.release(error instanceof Error ? error : new Error(String(error)));
+      for (const write of batch) write.reject(error);
+      return true;
+    }
+    client.release();
+    batch.forEach((write, i) => write.resolve(values[i]));
+    return true;
+  }
+
+  private async runWithSavepoints(client: PoolClient, batch: PendingWrite[]): Promise<void> {
     // One write alone needs no savepoint: if it fails, the whole transaction rolls back.
     const alone = batch.length === 1;
     const outcomes: Outcome[] = [];
@@ -117,7 +164,7 @@ export class PgWriteQueue {
         await client.query("ROLLBACK");
       } else {
         const changes = outcomes.flatMap((o) => (o.ok ? o.changes : []));
-        if (changes.length > 0) await appendChanges(client, changes);
+        if (changes.length > 0) await appendChanges(client, changes, this.channel);
         await client.query("COMMIT");
       }
     } catch (error) {
@@ -144,7 +191,7 @@ export class PgWriteQueue {
  * in one statement. Runs inside the writing transaction, under the log's lock: NOTIFY is only
  * delivered once the transaction commits, and not at all if it rolls back.
  */
-async function appendChanges(client: PoolClient, changes: readonly UnnumberedChange[]): Promise<void> {
+async function appendChanges(client: PoolClient, changes: readonly UnnumberedChange[], channel: string): Promise<void> {
   const encoded = changes.map(encodeChangePayload);
   await client.query(
     `WITH state AS (
@@ -154,7 +201,7 @@ async function appendChanges(client: PoolClient, changes: readonly UnnumberedCha
        SELECT state.latest - cardinality($1::text[]) + c.n, $4::timestamptz, c.kind, c.entity_id, c.payload
        FROM state, unnest($1::text[], $2::text[], $3::text[]) WITH ORDINALITY AS c(kind, entity_id, payload, n)
      )
-     SELECT pg_notify('${CHANGES_CHANNEL}', latest::text) FROM state`,
-    [encoded.map((c) => c.kind), encoded.map((c) => c.entityId), encoded.map((c) => c.payload), new Date()],
+     SELECT pg_notify($5, latest::text) FROM state`,
+    [encoded.map((c) => c.kind), encoded.map((c) => c.entityId), encoded.map((c) => c.payload), new Date(), channel],
   );
 }
