@@ -172,6 +172,26 @@ describe.skipIf(!browserTestsEnabled())("the admin console", { timeout: 120_000 
       await second.context.close();
     });
 
+    it("saves a status chosen with the arrow keys once, when the choice settles, not at every status passed", async () => {
+      const item = items.find((i) => i.name === "Reporting")!;
+      const { context, page } = await newBrowser(browser, "tv", "light");
+      const problems = watchAdminProblems(page);
+      await signIn(page, server.url);
+      const select = page.getByLabel("Status of Reporting");
+      // Options read "Name — Kind" when the name does not say the kind.
+      const options = (await select.locator("option").allTextContents()).map((text) => text.split(" — ")[0]!);
+      const revision = async () => ((await (await fetch(`${server.url}/healthz`)).json()) as { revision: number }).revision;
+      const before = await revision();
+      await select.focus();
+      for (let i = 0; i < 3; i++) await select.press("ArrowDown");
+      await page.getByText(`Status set to “${options[3]}”.`).waitFor();
+      // One write, with the last status passed.
+      expect(await revision()).toBe(before + 1);
+      expect((await adminClients(server.url).items.getItem({ itemId: item.id })).item!.status!.name).toBe(options[3]);
+      problems.assertNone();
+      await context.close();
+    });
+
     it("creates an API token in the UI whose secret works from a plain fetch with Authorization: Bearer", async () => {
       const { context, page } = await newBrowser(browser, "tv", "dark");
       const problems = watchAdminProblems(page);
