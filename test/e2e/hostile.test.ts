@@ -5,6 +5,7 @@ import { WatchItemsResponseSchema, WatchSnapshotSchema } from "../../shared/gen/
 import { ItemSchema, StatusKind, StatusSchema, type Item } from "../../shared/gen/statusthing/v1/types_pb.js";
 import { browserTestsEnabled, contextOptions, launchChromium, watchPageProblems } from "../helpers/browser.js";
 import { postJson } from "../helpers/clients.js";
+import { signIn, watchAdminProblems } from "./admin-helpers.js";
 import { adminClients, defaultStatuses } from "./seed.js";
 import { prepareWebBuild, removeDatabase, startWebServer, type WebServer } from "./web-server.js";
 
@@ -59,6 +60,27 @@ describe.skipIf(!browserTestsEnabled())("hostile data renders as text and never 
       expect(text).toContain(IMG_NAME);
       if (path !== "/items/0") expect(text).toContain(SCRIPT_NAME);
       // No element came from the data: the only images and scripts are the app's own.
+      expect(await page.locator("main img, main script, main b, main a[href^=javascript]").count()).toBe(0);
+      expect(await pwned(page)).toBeUndefined();
+      problems.assertNone();
+    });
+  }
+
+  for (const path of ["/admin", "/admin/items/0", "/admin/statuses"]) {
+    it(`shows names with <script> and <img onerror> as text, and in form fields as values, on ${path}`, async () => {
+      const api = adminClients(server.url);
+      // A status with a hostile name, once, for the statuses page and the selects.
+      if (!(await api.statuses.listStatus({})).statuses.some((st) => st.name === SCRIPT_NAME)) {
+        await api.statuses.addStatus({ name: SCRIPT_NAME, description: IMG_NAME, color: "#123456", kind: StatusKind.WARNING });
+      }
+      const page = await (await browser.newContext(contextOptions("tv", "light"))).newPage();
+      const problems = watchAdminProblems(page);
+      await signIn(page, server.url);
+      await page.goto(server.url + (path === "/admin/items/0" ? `/admin/items/${items[1]!.id}` : path));
+      await page.getByText(path === "/admin/statuses" ? "Used by" : IMG_NAME).first().waitFor();
+      const text = await page.locator("body").innerText();
+      expect(text).toContain(path === "/admin/items/0" ? HOSTILE_NOTE : SCRIPT_NAME);
+      if (path === "/admin/items/0") expect(await page.getByLabel("Name").inputValue()).toBe(IMG_NAME);
       expect(await page.locator("main img, main script, main b, main a[href^=javascript]").count()).toBe(0);
       expect(await pwned(page)).toBeUndefined();
       problems.assertNone();
