@@ -97,7 +97,7 @@ export async function createApp(options: AppOptions): Promise<App> {
   const users = new UsersService({ store, now: deps.now });
   await auth.ensureInitialAdmin(options.adminPassword);
   if (await auth.defaultPasswordInUse()) {
-    logger.warn("the admin account still has the default password \"password\": log in and change it (see README, Auth)");
+    logger.warn("the admin account still has the default password \"password\": sign in at /admin (admin / password) and choose a new one, or see README, Auth");
   }
   const guard = new AccessGuard(auth, { private: options.private ?? false, trustProxy: options.trustProxy ?? false });
   await hub.start();
