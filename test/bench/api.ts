@@ -30,7 +30,7 @@ import type { BareFixtures } from "./bare-server.js";
 import { summarizeProfile, type CpuProfile, type ProfileSummary } from "./cpu-profile.js";
 import { redact } from "../helpers/postgres.js";
 import { BenchDatabase, checkDatabaseUrl, type DatabaseInfo } from "./bench-postgres.js";
-import { alive, cleanup, cpuMsOf, exitAsError, freePort, log, machineBusyPercent, makeTempDir, onCleanup, stopChild, tail, trackChild, wasInterrupted } from "./bench-process.js";
+import { alive, cpuMsOf, exitAsError, freePort, log, machineBusyPercent, makeTempDir, onCleanup, runBench, stopChild, tail, trackChild, UsageError } from "./bench-process.js";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const HOST = "127.0.0.1";
@@ -91,8 +91,6 @@ function positive(name: string, value: string | undefined, fallback: number, all
   if (!Number.isFinite(n) || n < 0 || (!allowZero && n === 0)) throw new UsageError(`--${name}: want a ${allowZero ? "non-negative" : "positive"} number, got ${JSON.stringify(value)}`);
   return n;
 }
-
-class UsageError extends Error {}
 
 function parseOptions(argv: string[]): Options | undefined {
   let values;
@@ -676,29 +674,4 @@ async function run(options: Options): Promise<void> {
   log(`wrote ${jsonFile}${profileFile ? ` and ${profileFile}` : ""}`);
 }
 
-async function main(): Promise<number> {
-  let options;
-  try {
-    options = parseOptions(process.argv.slice(2));
-  } catch (error) {
-    if (!(error instanceof UsageError)) throw error;
-    process.stderr.write(`bench: ${error.message}\n\n${USAGE}`);
-    return 2;
-  }
-  if (!options) {
-    process.stdout.write(USAGE);
-    return 0;
-  }
-  try {
-    await run(options);
-    return 0;
-  } catch (error) {
-    if (wasInterrupted()) return 130;
-    log(`FAILED: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
-    return 1;
-  } finally {
-    await cleanup();
-  }
-}
-
-process.exit(await main());
+process.exit(await runBench(process.argv.slice(2), parseOptions, USAGE, run));

@@ -157,3 +157,35 @@ export function cpuMsOf(pid: number | undefined): number | undefined {
     return undefined;
   }
 }
+
+/** A mistake in a bench's flags: printed with the usage, exit code 2. */
+export class UsageError extends Error {}
+
+/**
+ * A bench's whole life: parse the flags (undefined means --help), run, and clean up whatever
+ * happens. Returns the exit code: 0 done, 1 the bench failed, 2 bad flags, 130 interrupted.
+ */
+export async function runBench<O>(argv: string[], parse: (argv: string[]) => O | undefined, usage: string, run: (options: O) => Promise<void>): Promise<number> {
+  let options: O | undefined;
+  try {
+    options = parse(argv);
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    process.stderr.write(`bench: ${error.message}\n\n${usage}`);
+    return 2;
+  }
+  if (options === undefined) {
+    process.stdout.write(usage);
+    return 0;
+  }
+  try {
+    await run(options);
+    return 0;
+  } catch (error) {
+    if (wasInterrupted()) return 130;
+    log(`FAILED: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    return 1;
+  } finally {
+    await cleanup();
+  }
+}

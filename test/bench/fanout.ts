@@ -43,7 +43,7 @@ import type { ProbeReply } from "./fanout-probe.js";
 import type { WorkerCommand, WorkerMessage, WorkerMode } from "./fanout-worker.js";
 import { redact } from "../helpers/postgres.js";
 import { BenchDatabase, checkDatabaseUrl, type DatabaseInfo } from "./bench-postgres.js";
-import { cleanup, cpuMsOf, exitAsError, freePort, log, machineBusyPercent, makeTempDir, stopChild, tail, trackChild, wasInterrupted } from "./bench-process.js";
+import { cpuMsOf, exitAsError, freePort, log, machineBusyPercent, makeTempDir, runBench, stopChild, tail, trackChild, UsageError } from "./bench-process.js";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const HOST = "127.0.0.1";
@@ -104,8 +104,6 @@ const USAGE = `usage: npm run bench:fanout -- [flags]
 
   e.g. npm run bench:fanout -- --replicas 2 --database-url postgres://postgres@127.0.0.1:5432/test
 `;
-
-class UsageError extends Error {}
 
 function positiveInt(name: string, value: string | undefined, fallback: number): number {
   if (value === undefined) return fallback;
@@ -941,29 +939,4 @@ async function run(options: Options): Promise<void> {
   log(`wrote ${jsonFile}${profileFiles.length > 0 ? ` and ${profileFiles.join(", ")}` : ""}`);
 }
 
-async function main(): Promise<number> {
-  let options;
-  try {
-    options = parseOptions(process.argv.slice(2));
-  } catch (error) {
-    if (!(error instanceof UsageError)) throw error;
-    process.stderr.write(`bench: ${error.message}\n\n${USAGE}`);
-    return 2;
-  }
-  if (!options) {
-    process.stdout.write(USAGE);
-    return 0;
-  }
-  try {
-    await run(options);
-    return 0;
-  } catch (error) {
-    if (wasInterrupted()) return 130;
-    log(`FAILED: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
-    return 1;
-  } finally {
-    await cleanup();
-  }
-}
-
-process.exit(await main());
+process.exit(await runBench(process.argv.slice(2), parseOptions, USAGE, run));
