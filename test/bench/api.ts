@@ -28,9 +28,8 @@ import { parseArgs } from "node:util";
 import { fileURLToPath } from "node:url";
 import type { BareFixtures } from "./bare-server.js";
 import { summarizeProfile, type CpuProfile, type ProfileSummary } from "./cpu-profile.js";
-import { redact } from "../helpers/postgres.js";
 import { BenchDatabase, checkDatabaseUrl, type DatabaseInfo } from "./bench-postgres.js";
-import { alive, cpuMsOf, exitAsError, freePort, log, machineBusyPercent, makeTempDir, onCleanup, runBench, stopChild, tail, trackChild, UsageError } from "./bench-process.js";
+import { alive, cpuMsOf, exitAsError, freePort, log, machineBusyPercent, makeTempDir, onCleanup, runBench, stopChild, tail, trackChild, UsageError, writeBenchRecord } from "./bench-process.js";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const HOST = "127.0.0.1";
@@ -642,35 +641,18 @@ async function run(options: Options): Promise<void> {
   process.stdout.write(`${markdown(options, busyBefore, database, credentials.auth, rows, ratio, checks, profile)}\n`);
   if (updatedItems !== seeded.items.length) process.stdout.write(`\nNote: only ${updatedItems} of ${seeded.items.length} items show a bench update after UpdateItem.\n`);
 
-  mkdirSync(join(ROOT, ".bench"), { recursive: true });
-  const jsonFile = join(ROOT, ".bench", "api.json");
-  writeFileSync(
-    jsonFile,
-    `${JSON.stringify(
-      {
-        when: new Date().toISOString(),
-        command: redact(`npm run bench:api -- ${process.argv.slice(2).join(" ")}`.trim()),
-        node: process.version,
-        cpus: os.cpus().length,
-        cpuModel: os.cpus()[0]?.model,
-        machineBusyPercentBefore: busyBefore,
-        loadavg: os.loadavg(),
-        options: { ...options, databaseUrl: options.databaseUrl && redact(options.databaseUrl) },
-        database,
-        writeAuth: credentials.auth,
-        seed: { items: seeded.items.length, statuses: seeded.statusIds.length, notesPerItem: 1, listItemsBytes: list.body.length, getItemBytes: gets[0]!.body.length },
-        scenarios: rows.map((r) => ({ ...r, oursOverBare: ratio(r) === undefined ? undefined : round2(ratio(r)!) })),
-        updateItem: { durableWritesPerS: rows.find((r) => r.scenario === "UpdateItem")!.okPerS, itemsUpdated: updatedItems },
-        serverLogLines: logLines,
-        budgets: checks,
-        budgetsMissed: checks.filter((c) => !c.pass).length,
-        profile,
-        profileFile,
-      },
-      null,
-      2,
-    )}\n`,
-  );
+  const jsonFile = writeBenchRecord("api", busyBefore, options, {
+    database,
+    writeAuth: credentials.auth,
+    seed: { items: seeded.items.length, statuses: seeded.statusIds.length, notesPerItem: 1, listItemsBytes: list.body.length, getItemBytes: gets[0]!.body.length },
+    scenarios: rows.map((r) => ({ ...r, oursOverBare: ratio(r) === undefined ? undefined : round2(ratio(r)!) })),
+    updateItem: { durableWritesPerS: rows.find((r) => r.scenario === "UpdateItem")!.okPerS, itemsUpdated: updatedItems },
+    serverLogLines: logLines,
+    budgets: checks,
+    budgetsMissed: checks.filter((c) => !c.pass).length,
+    profile,
+    profileFile,
+  });
   log(`wrote ${jsonFile}${profileFile ? ` and ${profileFile}` : ""}`);
 }
 

@@ -4,10 +4,12 @@
  * small /proc readings. Only 127.0.0.1 is ever a target.
  */
 import type { ChildProcess } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import net from "node:net";
 import os from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { redact } from "../helpers/postgres.js";
 
 const HOST = "127.0.0.1";
 const children = new Set<ChildProcess>();
@@ -188,4 +190,28 @@ export async function runBench<O>(argv: string[], parse: (argv: string[]) => O |
   } finally {
     await cleanup();
   }
+}
+
+const ROOT = fileURLToPath(new URL("../../", import.meta.url));
+
+/**
+ * Writes a run's record to `.bench/<name>.json`: when, the command (a database URL's password
+ * masked), the machine and how busy it was, the options, then `results`. Returns the file.
+ */
+export function writeBenchRecord(name: string, busyBefore: number | undefined, options: { databaseUrl?: string | undefined }, results: Record<string, unknown>): string {
+  mkdirSync(join(ROOT, ".bench"), { recursive: true });
+  const file = join(ROOT, ".bench", `${name}.json`);
+  const record = {
+    when: new Date().toISOString(),
+    command: redact(`npm run bench:${name} -- ${process.argv.slice(2).join(" ")}`.trim()),
+    node: process.version,
+    cpus: os.cpus().length,
+    cpuModel: os.cpus()[0]?.model,
+    machineBusyPercentBefore: busyBefore,
+    loadavg: os.loadavg(),
+    options: { ...options, databaseUrl: options.databaseUrl && redact(options.databaseUrl) },
+    ...results,
+  };
+  writeFileSync(file, `${JSON.stringify(record, null, 2)}\n`);
+  return file;
 }

@@ -32,7 +32,7 @@
  */
 import { spawn, type ChildProcess, type StdioOptions } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { closeSync, copyFileSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { closeSync, copyFileSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync } from "node:fs";
 import os from "node:os";
 import { join, resolve } from "node:path";
 import { createInterface } from "node:readline";
@@ -41,9 +41,8 @@ import { parseArgs } from "node:util";
 import { summarizeProfile, type CpuProfile, type ProfileSummary } from "./cpu-profile.js";
 import type { ProbeReply } from "./fanout-probe.js";
 import type { WorkerCommand, WorkerMessage, WorkerMode } from "./fanout-worker.js";
-import { redact } from "../helpers/postgres.js";
 import { BenchDatabase, checkDatabaseUrl, type DatabaseInfo } from "./bench-postgres.js";
-import { cpuMsOf, exitAsError, freePort, log, machineBusyPercent, makeTempDir, runBench, stopChild, tail, trackChild, UsageError } from "./bench-process.js";
+import { cpuMsOf, exitAsError, freePort, log, machineBusyPercent, makeTempDir, runBench, stopChild, tail, trackChild, UsageError, writeBenchRecord } from "./bench-process.js";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const HOST = "127.0.0.1";
@@ -910,32 +909,15 @@ async function run(options: Options): Promise<void> {
 
   const checks = verdicts(rows);
   process.stdout.write(`${markdown(options, busyBefore, database, rows, checks)}\n`);
-  mkdirSync(join(ROOT, ".bench"), { recursive: true });
-  const jsonFile = join(ROOT, ".bench", "fanout.json");
-  writeFileSync(
-    jsonFile,
-    `${JSON.stringify(
-      {
-        when: new Date().toISOString(),
-        command: redact(`npm run bench:fanout -- ${process.argv.slice(2).join(" ")}`.trim()),
-        node: process.version,
-        cpus: os.cpus().length,
-        cpuModel: os.cpus()[0]?.model,
-        machineBusyPercentBefore: busyBefore,
-        loadavg: os.loadavg(),
-        options: { ...options, databaseUrl: options.databaseUrl && redact(options.databaseUrl) },
-        database,
-        openFileLimit: { clients: clientLimits, server: rows.map((r) => r.ours.openFileLimit) },
-        seed: { items: ITEMS, itemChangedBytes: template?.payload.length, itemChangedSample: template?.payload.toString("utf8") },
-        results: rows,
-        budgets: checks,
-        budgetsMissed: checks?.filter((c) => !c.pass).length,
-        profileFiles,
-      },
-      null,
-      2,
-    )}\n`,
-  );
+  const jsonFile = writeBenchRecord("fanout", busyBefore, options, {
+    database,
+    openFileLimit: { clients: clientLimits, server: rows.map((r) => r.ours.openFileLimit) },
+    seed: { items: ITEMS, itemChangedBytes: template?.payload.length, itemChangedSample: template?.payload.toString("utf8") },
+    results: rows,
+    budgets: checks,
+    budgetsMissed: checks?.filter((c) => !c.pass).length,
+    profileFiles,
+  });
   log(`wrote ${jsonFile}${profileFiles.length > 0 ? ` and ${profileFiles.join(", ")}` : ""}`);
 }
 
