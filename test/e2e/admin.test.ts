@@ -6,6 +6,7 @@ import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Item } from "../../shared/gen/statusthing/v1/types_pb.js";
 import { browserTestsEnabled, launchChromium } from "../helpers/browser.js";
+import { TEST_ADMIN_PASSWORD } from "../helpers/credentials.js";
 import { newBrowser, signIn, watchAdminProblems } from "./admin-helpers.js";
 import { adminClients, seedRealistic } from "./seed.js";
 import { prepareWebBuild, removeDatabase, startWebServer, type WebServer } from "./web-server.js";
@@ -188,6 +189,37 @@ describe.skipIf(!browserTestsEnabled())("the admin console", { timeout: 120_000 
       // One write, with the last status passed.
       expect(await revision()).toBe(before + 1);
       expect((await adminClients(server.url).items.getItem({ itemId: item.id })).item!.status!.name).toBe(options[3]);
+      problems.assertNone();
+      await context.close();
+    });
+
+    it("works from the keyboard: Enter submits, the delete dialog takes focus, Escape cancels and gives focus back", async () => {
+      const { context, page } = await newBrowser(browser, "tv", "dark");
+      const problems = watchAdminProblems(page);
+      await page.goto(`${server.url}/admin`);
+      await page.getByLabel("Username").focus();
+      await page.keyboard.type("admin");
+      await page.keyboard.press("Tab");
+      await page.keyboard.type(TEST_ADMIN_PASSWORD);
+      await page.keyboard.press("Enter");
+      await page.getByRole("navigation", { name: "Admin sections" }).waitFor();
+
+      await page.getByLabel("Name").focus();
+      await page.keyboard.type("Keyboard item");
+      await page.keyboard.press("Enter");
+      await page.getByText("Added “Keyboard item”.").waitFor();
+
+      const remove = page.getByRole("button", { name: "Delete Keyboard item" });
+      await remove.focus();
+      await page.keyboard.press("Enter");
+      const dialog = page.getByRole("dialog", { name: "Delete “Keyboard item”?" });
+      await dialog.waitFor();
+      expect(await dialog.evaluate((d) => d.contains(document.activeElement))).toBe(true);
+      await page.keyboard.press("Escape");
+      await dialog.waitFor({ state: "hidden" });
+      expect(await remove.evaluate((b) => b === document.activeElement)).toBe(true);
+      // Still there: Escape deleted nothing.
+      expect(await page.getByTestId("admin-item").filter({ hasText: "Keyboard item" }).count()).toBe(1);
       problems.assertNone();
       await context.close();
     });
