@@ -24,12 +24,11 @@ import os from "node:os";
 import { join } from "node:path";
 import { createHistogram, type RecordableHistogram } from "node:perf_hooks";
 import { createInterface } from "node:readline";
-import { parseArgs } from "node:util";
 import { fileURLToPath } from "node:url";
 import type { BareFixtures } from "./bare-server.js";
 import { summarizeProfile, type CpuProfile, type ProfileSummary } from "./cpu-profile.js";
-import { BenchDatabase, checkDatabaseUrl, type DatabaseInfo } from "./bench-postgres.js";
-import { alive, cpuMsOf, exitAsError, freePort, log, machineBusyPercent, makeTempDir, onCleanup, runBench, stopChild, tail, trackChild, UsageError, writeBenchRecord } from "./bench-process.js";
+import { BenchDatabase, databaseUrlFlag, type DatabaseInfo } from "./bench-postgres.js";
+import { alive, cpuMsOf, exitAsError, freePort, log, parseFlags, machineBusyPercent, makeTempDir, onCleanup, runBench, stopChild, tail, trackChild, UsageError, writeBenchRecord } from "./bench-process.js";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const HOST = "127.0.0.1";
@@ -92,36 +91,21 @@ function positive(name: string, value: string | undefined, fallback: number, all
 }
 
 function parseOptions(argv: string[]): Options | undefined {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        duration: { type: "string" },
-        connections: { type: "string" },
-        warmup: { type: "string" },
-        "log-level": { type: "string" },
-        "cpu-prof": { type: "boolean" },
-        "database-url": { type: "string" },
-        help: { type: "boolean", short: "h" },
-      },
-    }));
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
+  const values = parseFlags(argv, {
+    duration: { type: "string" },
+    connections: { type: "string" },
+    warmup: { type: "string" },
+    "log-level": { type: "string" },
+    "cpu-prof": { type: "boolean" },
+    "database-url": { type: "string" },
+    help: { type: "boolean", short: "h" },
+  });
   if (values.help) return undefined;
   const logLevel = values["log-level"] ?? "info";
   if (!LOG_LEVELS.includes(logLevel)) throw new UsageError(`--log-level: want one of ${LOG_LEVELS.join(", ")}, got ${JSON.stringify(logLevel)}`);
   const connections = positive("connections", values.connections, 50);
   if (!Number.isInteger(connections)) throw new UsageError("--connections: want a whole number");
-  let databaseUrl: string | undefined;
-  try {
-    databaseUrl = values["database-url"] === undefined ? undefined : checkDatabaseUrl(values["database-url"]);
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
+  const databaseUrl = databaseUrlFlag(values["database-url"]);
   return {
     duration: positive("duration", values.duration, 10),
     connections,

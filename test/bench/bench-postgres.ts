@@ -5,7 +5,7 @@
  * however it ends (see onFinalCleanup), after its servers have stopped.
  */
 import { TestSchemas, redact } from "../helpers/postgres.js";
-import { log, onFinalCleanup } from "./bench-process.js";
+import { log, onFinalCleanup, UsageError } from "./bench-process.js";
 
 /** What the report says about the database. */
 export interface DatabaseInfo {
@@ -16,16 +16,17 @@ export interface DatabaseInfo {
   synchronousCommit: string;
 }
 
-/** Checks a --database-url value: a postgres:// or postgresql:// URL. */
-export function checkDatabaseUrl(value: string): string {
+/** The --database-url flag: absent, or a postgres:// or postgresql:// URL (else a UsageError). */
+export function databaseUrlFlag(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
   let url: URL;
   try {
     url = new URL(value);
   } catch {
-    throw new Error(`--database-url: want a URL like postgres://user:password@host:5432/database`);
+    throw new UsageError(`--database-url: want a URL like postgres://user:password@host:5432/database`);
   }
-  if (url.protocol !== "postgres:" && url.protocol !== "postgresql:") throw new Error(`--database-url: want a postgres:// URL, got ${url.protocol}//`);
-  if (url.searchParams.has("options")) throw new Error("--database-url: the bench sets options=-c search_path=… itself; give a URL without options");
+  if (url.protocol !== "postgres:" && url.protocol !== "postgresql:") throw new UsageError(`--database-url: want a postgres:// URL, got ${url.protocol}//`);
+  if (url.searchParams.has("options")) throw new UsageError("--database-url: the bench sets options=-c search_path=… itself; give a URL without options");
   return value;
 }
 

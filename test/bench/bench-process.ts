@@ -9,6 +9,7 @@ import net from "node:net";
 import os from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { parseArgs, type ParseArgsConfig } from "node:util";
 import { redact } from "../helpers/postgres.js";
 
 const HOST = "127.0.0.1";
@@ -162,6 +163,15 @@ export function cpuMsOf(pid: number | undefined): number | undefined {
 
 /** A mistake in a bench's flags: printed with the usage, exit code 2. */
 export class UsageError extends Error {}
+
+/** A bench's flags, strictly: no positionals, an unknown or malformed flag is a UsageError. */
+export function parseFlags<const O extends NonNullable<ParseArgsConfig["options"]>>(argv: string[], options: O) {
+  try {
+    return parseArgs({ args: argv, strict: true, allowPositionals: false, options }).values;
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+}
 
 /**
  * A bench's whole life: parse the flags (undefined means --help), run, and clean up whatever

@@ -37,12 +37,11 @@ import os from "node:os";
 import { join, resolve } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { parseArgs } from "node:util";
 import { summarizeProfile, type CpuProfile, type ProfileSummary } from "./cpu-profile.js";
 import type { ProbeReply } from "./fanout-probe.js";
 import type { WorkerCommand, WorkerMessage, WorkerMode } from "./fanout-worker.js";
-import { BenchDatabase, checkDatabaseUrl, type DatabaseInfo } from "./bench-postgres.js";
-import { cpuMsOf, exitAsError, freePort, log, machineBusyPercent, makeTempDir, runBench, stopChild, tail, trackChild, UsageError, writeBenchRecord } from "./bench-process.js";
+import { BenchDatabase, databaseUrlFlag, type DatabaseInfo } from "./bench-postgres.js";
+import { cpuMsOf, exitAsError, freePort, log, parseFlags, machineBusyPercent, makeTempDir, runBench, stopChild, tail, trackChild, UsageError, writeBenchRecord } from "./bench-process.js";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const HOST = "127.0.0.1";
@@ -112,26 +111,16 @@ function positiveInt(name: string, value: string | undefined, fallback: number):
 }
 
 function parseOptions(argv: string[]): Options | undefined {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        watchers: { type: "string" },
-        changes: { type: "string" },
-        workers: { type: "string" },
-        batch: { type: "string" },
-        "cpu-prof": { type: "boolean" },
-        "database-url": { type: "string" },
-        replicas: { type: "string" },
-        help: { type: "boolean", short: "h" },
-      },
-    }));
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
+  const values = parseFlags(argv, {
+    watchers: { type: "string" },
+    changes: { type: "string" },
+    workers: { type: "string" },
+    batch: { type: "string" },
+    "cpu-prof": { type: "boolean" },
+    "database-url": { type: "string" },
+    replicas: { type: "string" },
+    help: { type: "boolean", short: "h" },
+  });
   if (values.help) return undefined;
   const watchers = (values.watchers ?? "1000,5000,10000")
     .split(",")
@@ -139,12 +128,7 @@ function parseOptions(argv: string[]): Options | undefined {
     .filter((s) => s !== "")
     .map((s) => positiveInt("watchers", s, 0));
   if (watchers.length === 0) throw new UsageError("--watchers: give at least one count");
-  let databaseUrl: string | undefined;
-  try {
-    databaseUrl = values["database-url"] === undefined ? undefined : checkDatabaseUrl(values["database-url"]);
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
+  const databaseUrl = databaseUrlFlag(values["database-url"]);
   const replicas = positiveInt("replicas", values.replicas, 1);
   if (replicas > 1 && !databaseUrl) throw new UsageError("--replicas: replicas share one PostgreSQL database; give --database-url too");
   if (replicas > 26) throw new UsageError("--replicas: at most 26");
