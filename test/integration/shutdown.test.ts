@@ -8,6 +8,7 @@ import { migrations } from "../../server/store/sqlite/migrations.js";
 import { SqliteStore } from "../../server/store/sqlite/sqlite-store.js";
 import { createClients, createTransport, type Protocol } from "../helpers/clients.js";
 import { adminTokenFor } from "../helpers/credentials.js";
+import { AckedWriters } from "../helpers/acked-writers.js";
 import { killLeftoverServers, spawnServer, startServerProcess, stopServerProcess, waitUntil } from "../helpers/server-process.js";
 
 let dir: string;
@@ -25,39 +26,14 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 it("on SIGTERM amid concurrent writers, exits 0 within 5 s and keeps every acknowledged write", async () => {
   const server = await startServerProcess(dbPath);
-  const ackedItems: Array<{ id: string; name: string }> = [];
-  const ackedNotes: Array<{ id: string; text: string }> = [];
-  let inFlight = 0;
-  let terminated = false;
-  const errorsBeforeTerm: unknown[] = [];
   // HTTP/1.1 keep-alive and HTTP/2 connections both have to be wound down.
   const protocols: Protocol[] = ["connect-json", "connect-json-h2c"];
-  const writer = async (w: number) => {
-    const client = createClients(createTransport(protocols[w % protocols.length]!, server.url));
-    for (let n = 0; ; n++) {
-      try {
-        const name = `writer ${w} item ${n}`;
-        inFlight++;
-        const { item } = await client.items.addItem({ name });
-        inFlight--;
-        ackedItems.push({ id: item!.id, name });
-        const text = `writer ${w} note ${n}`;
-        inFlight++;
-        const { note } = await client.notes.addNote({ itemId: item!.id, noteText: text });
-        inFlight--;
-        ackedNotes.push({ id: note!.id, text });
-      } catch (error) {
-        if (!terminated) errorsBeforeTerm.push(error);
-        return;
-      }
-    }
-  };
-  const writers = Array.from({ length: 10 }, (_, w) => writer(w));
-  await waitUntil(() => ackedItems.length + ackedNotes.length >= 100 || errorsBeforeTerm.length > 0, 20_000, "100 acknowledged writes");
-  expect(errorsBeforeTerm).toEqual([]);
+  const writers = new AckedWriters(server.url, 10, { protocols });
+  await waitUntil(() => writers.acked >= 100 || writers.errors.length > 0, 20_000, "100 acknowledged writes");
+  expect(writers.errors).toEqual([]);
 
-  const inFlightAtTerm = inFlight;
-  terminated = true;
+  const inFlightAtTerm = writers.inFlight;
+  writers.stopping();
   const sentAt = Date.now();
   server.child.kill("SIGTERM");
   const exit = await Promise.race([server.exited, sleep(10_000).then(() => "still running after 10 s" as const)]);
@@ -66,19 +42,10 @@ it("on SIGTERM amid concurrent writers, exits 0 within 5 s and keeps every ackno
   expect(tookMs).toBeLessThan(5_000);
   expect(inFlightAtTerm).toBeGreaterThan(0);
   // Every writer has stopped: none hangs on a connection the server left open.
-  await Promise.race([Promise.all(writers), sleep(5_000).then(() => expect.fail("a writer still waits for its response"))]);
+  await Promise.race([writers.done, sleep(5_000).then(() => expect.fail("a writer still waits for its response"))]);
 
   const restarted = await startServerProcess(dbPath);
-  const check = createClients(createTransport("connect-json", restarted.url));
-  const missing: string[] = [];
-  for (const { id, name } of ackedItems) {
-    const item = await check.items.getItem({ itemId: id }).then((r) => r.item, (e: unknown) => String(e));
-    if (typeof item === "string" || item?.name !== name) missing.push(`item ${name}: ${typeof item === "string" ? item : item?.name}`);
-  }
-  for (const { id, text } of ackedNotes) {
-    const note = await check.notes.getNote({ noteId: id }).then((r) => r.note, (e: unknown) => String(e));
-    if (typeof note === "string" || note?.text !== text) missing.push(`note ${text}: ${typeof note === "string" ? note : note?.text}`);
-  }
+  const missing = await writers.missingFrom(restarted.url);
   expect(missing).toEqual([]);
   expect(await stopServerProcess(restarted)).toEqual({ code: 0, signal: null });
 }, 60_000);
