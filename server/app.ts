@@ -31,6 +31,8 @@ import { ChangeHub, type ChangeHubSettings } from "./live/change-hub.js";
 import { handleWatchItems, WATCH_ITEMS_PATH } from "./live/watch-http.js";
 import { createWsFeed } from "./live/ws-feed.js";
 import { createWebHandler, type WebOptions } from "./http/web.js";
+import { DocumentCache } from "./read/document-cache.js";
+import { createReadEndpoints } from "./read/read-endpoints.js";
 import type { IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
 
@@ -84,8 +86,11 @@ export async function createApp(options: AppOptions): Promise<App> {
   const hub = new ChangeHub(store, logger, options.hub);
   // Public reads that may be answered from memory while nothing has changed.
   const readCache = new ReadCache(new Set([...PUBLIC_READS].filter((p) => !p.endsWith("/WatchItems")).map((p) => `/${p}`)));
+  // Statuspage JSON, feeds and badges, built once per data version.
+  const documents = new DocumentCache();
   const afterCommit = () => {
     readCache.bump();
+    documents.bump();
     void hub.poke();
   };
   const deps: ServiceDeps = { store, now: options.now ?? (() => new Date()), afterCommit };
@@ -100,6 +105,15 @@ export async function createApp(options: AppOptions): Promise<App> {
     logger.warn("the admin account still has the default password \"password\": sign in at /admin (admin / password) and choose a new one, or see README, Auth");
   }
   const guard = new AccessGuard(auth, { private: options.private ?? false, trustProxy: options.trustProxy ?? false });
+  const readEndpoints = createReadEndpoints({
+    cache: documents,
+    store,
+    guard,
+    private: options.private ?? false,
+    trustProxy: options.trustProxy ?? false,
+    now: deps.now,
+    log: logger,
+  });
   await hub.start();
   // A store shared by several replicas rings when any of them commits (and once listening, so
   // nothing since the snapshot above is missed): read the log and drop cached answers, as after
@@ -149,6 +163,7 @@ export async function createApp(options: AppOptions): Promise<App> {
         handleWatchItems(req, res, hub, record, guard);
         return;
       }
+      if (readEndpoints.handle(req, res, record)) return;
       if (path === "/healthz" && (req.method === "GET" || req.method === "HEAD")) {
         sendJson(res, 200, { status: "ok", revision: hub.currentRevision, watchers: hub.watchersByProtocol() });
         return;

@@ -1,0 +1,209 @@
+/**
+ * The public documents other tools read with a plain GET: Statuspage v2 JSON (`/api/v2/*.json`),
+ * Atom and RSS feeds, and SVG badges. Each is built once per data version (see DocumentCache),
+ * served with an ETag (and Last-Modified for feeds) so that pollers mostly get 304s, and behind
+ * `--private` like every read.
+ */
+import { overallStatus } from "../../shared/status-kinds.js";
+import type { AccessGuard } from "../auth/guard.js";
+import { requestOrigin } from "../auth/guard.js";
+import { DomainError } from "../errors.js";
+import { connectionFacts, toHeaders } from "../http/node-headers.js";
+import type { NodeRequest, NodeResponse } from "../http/request-log.js";
+import type { Logger } from "../logger.js";
+import type { CallRecord } from "../rpc/call-record.js";
+import type { Store } from "../store/store.js";
+import type { ItemView } from "../domain.js";
+import { itemBadge, notFoundBadge, pageBadge, parseBadgeOptions, type BadgeOptions } from "./badges.js";
+import { DocumentCache, etagOf, type BuiltDocument } from "./document-cache.js";
+import { buildFeed } from "./feeds.js";
+import { pageIdentity, type PageIdentity } from "./page-identity.js";
+import { STATUSPAGE_DOCUMENTS, statuspageView } from "./statuspage.js";
+
+/** What the read endpoints need from the app. */
+export interface ReadEndpointsOptions {
+  /** Where built documents are kept; the app drops them after every committed change. */
+  cache: DocumentCache;
+  store: Store;
+  guard: AccessGuard;
+  private: boolean;
+  trustProxy: boolean;
+  now: () => Date;
+  log: Logger;
+}
+
+/** The public read endpoints: a request handler that says whether the path was its own. */
+export interface ReadEndpoints {
+  /** Serves the request and returns true when its path is one of these documents. */
+  handle(req: NodeRequest, res: NodeResponse, record: CallRecord): boolean;
+}
+
+/** Reads of the same data as ListItems: the same rule decides who may make them. */
+const ACCESS_AS = "statusthing.v1.ItemsService/ListItems";
+
+const JSON_TYPE = "application/json; charset=utf-8";
+const SVG_TYPE = "image/svg+xml; charset=utf-8";
+const ATOM_TYPE = "application/atom+xml; charset=utf-8";
+const RSS_TYPE = "application/rss+xml; charset=utf-8";
+
+/** Ids are KSUIDs: anything else names no item, and never reaches the store. */
+const ITEM_PATH = /^\/items\/([0-9A-Za-z]{27})\/(badge\.svg|feed\.atom)$/;
+const ANY_ITEM_PATH = /^\/items\/[^/]*\/(badge\.svg|feed\.atom)$/;
+
+const HOST = /^(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$/;
+
+/** How long a client or proxy may reuse each kind of answer without asking again. */
+const MAX_AGE_SECONDS = { json: 5, feed: 30, badge: 10 } as const;
+
+type Route =
+  | { kind: "statuspage"; path: string }
+  | { kind: "page-badge" }
+  | { kind: "page-feed"; format: "atom" | "rss" }
+  | { kind: "item-badge"; id: string | undefined }
+  | { kind: "item-feed"; id: string | undefined };
+
+function route(path: string): Route | undefined {
+  if (path in STATUSPAGE_DOCUMENTS) return { kind: "statuspage", path };
+  if (path === "/badge.svg") return { kind: "page-badge" };
+  if (path === "/feed.atom") return { kind: "page-feed", format: "atom" };
+  if (path === "/feed.rss") return { kind: "page-feed", format: "rss" };
+  const item = ITEM_PATH.exec(path);
+  const anyItem = item ?? ANY_ITEM_PATH.exec(path);
+  if (!anyItem) return undefined;
+  const id = item?.[1];
+  return anyItem[anyItem.length - 1] === "badge.svg" ? { kind: "item-badge", id } : { kind: "item-feed", id };
+}
+
+function document(status: number, contentType: string, text: string, lastModified?: Date): BuiltDocument {
+  const body = Buffer.from(text, "utf8");
+  return { status, contentType, body, etag: etagOf(body), ...(lastModified ? { lastModified } : {}) };
+}
+
+/** Whether the client's validators match, so a 304 answers. */
+function notModified(req: NodeRequest, doc: BuiltDocument): boolean {
+  const ifNoneMatch = req.headers["if-none-match"];
+  if (ifNoneMatch !== undefined) {
+    return ifNoneMatch
+      .split(",")
+      .map((tag) => tag.trim().replace(/^W\//, ""))
+      .some((tag) => tag === "*" || tag === doc.etag);
+  }
+  const ifModifiedSince = req.headers["if-modified-since"];
+  if (ifModifiedSince !== undefined && doc.lastModified) {
+    const since = Date.parse(ifModifiedSince);
+    // HTTP dates have whole seconds.
+    return !Number.isNaN(since) && Math.floor(doc.lastModified.getTime() / 1000) * 1000 <= since;
+  }
+  return false;
+}
+
+const HTTP_STATUS: Record<string, number> = { invalid_argument: 400, unauthenticated: 401, permission_denied: 403, not_found: 404 };
+
+/** Builds the read endpoints over a store. */
+export function createReadEndpoints(options: ReadEndpointsOptions): ReadEndpoints {
+  const { store, guard, cache } = options;
+
+  const listItems = (withNotes: boolean) => store.listItems({ statusIds: [], kinds: [], withNotes });
+  const getItem = (id: string | undefined, withNotes: boolean): Promise<ItemView | undefined> =>
+    id === undefined ? Promise.resolve(undefined) : store.getItem(id, withNotes);
+
+  function build(r: Route, identity: PageIdentity, badge: BadgeOptions | undefined): Promise<BuiltDocument> {
+    switch (r.kind) {
+      case "statuspage":
+        return listItems(false).then((items) => {
+          const view = statuspageView(identity, items, options.now());
+          return document(200, JSON_TYPE, JSON.stringify(STATUSPAGE_DOCUMENTS[r.path]!(view)));
+        });
+      case "page-badge":
+        return listItems(false).then((items) => {
+          const overall = overallStatus(items.map((item) => item.status?.kind));
+          return document(200, SVG_TYPE, pageBadge(overall.banner, overall.worst.kind, badge!));
+        });
+      case "item-badge":
+        return getItem(r.id, false).then((item) =>
+          item ? document(200, SVG_TYPE, itemBadge(item, badge!)) : document(404, SVG_TYPE, notFoundBadge(badge!)),
+        );
+      case "page-feed":
+        return listItems(true).then((items) => {
+          const { feed, updated } = buildFeed(identity, items, {});
+          return document(200, r.format === "atom" ? ATOM_TYPE : RSS_TYPE, r.format === "atom" ? feed.atom1() : feed.rss2(), updated);
+        });
+      case "item-feed":
+        return getItem(r.id, true).then((item) => {
+          if (!item) throw new DomainError("not_found", `item ${JSON.stringify(r.id ?? "")} not found`);
+          const { feed, updated } = buildFeed(identity, [], { item });
+          return document(200, ATOM_TYPE, feed.atom1(), updated);
+        });
+    }
+  }
+
+  function send(req: NodeRequest, res: NodeResponse, record: CallRecord, doc: BuiltDocument, maxAge: number): void {
+    const headers: Record<string, string> = {
+      "content-type": doc.contentType,
+      etag: doc.etag,
+      "cache-control": options.private ? `private, max-age=${maxAge}` : `public, max-age=${maxAge}`,
+      "x-content-type-options": "nosniff",
+    };
+    if (options.private) headers.vary = "Cookie, Authorization";
+    else headers["access-control-allow-origin"] = "*";
+    if (doc.lastModified) headers["last-modified"] = doc.lastModified.toUTCString();
+    // An SVG opened on its own is a document: nothing in it may run or load.
+    if (doc.contentType === SVG_TYPE) headers["content-security-policy"] = "default-src 'none'; style-src 'unsafe-inline'";
+    record.code = doc.status === 200 ? "ok" : "not_found";
+    if (doc.status === 200 && notModified(req, doc)) {
+      res.writeHead(304, headers);
+      res.end();
+      return;
+    }
+    headers["content-length"] = String(doc.body.length);
+    res.writeHead(doc.status, headers);
+    if (req.method === "HEAD") res.end();
+    else res.end(doc.body);
+  }
+
+  function sendError(res: NodeResponse, record: CallRecord, error: unknown): void {
+    const known = error instanceof DomainError;
+    if (!known) options.log.error({ err: error }, "building a public document failed");
+    const code = known ? error.kind : "internal";
+    record.code = code;
+    if (res.headersSent) return void res.end();
+    const body = JSON.stringify({ code, message: known ? error.message : "internal error" });
+    res.writeHead(HTTP_STATUS[code] ?? 500, { "content-type": JSON_TYPE, "content-length": String(Buffer.byteLength(body)), "cache-control": "no-store" });
+    res.end(body);
+  }
+
+  async function serveRoute(r: Route, url: URL, req: NodeRequest, res: NodeResponse, record: CallRecord): Promise<void> {
+    const facts = { headers: toHeaders(req.headers), ...connectionFacts(req) };
+    if (options.private) await guard.check(ACCESS_AS, facts);
+    const { host, secure } = requestOrigin(facts, options.trustProxy);
+    // The host goes into links in the documents: a name or an address and a port, nothing else.
+    if (!HOST.test(host)) throw new DomainError("invalid_argument", "the Host header is not a host name");
+    const origin = `${secure ? "https" : "http"}://${host}`;
+    const badge = r.kind === "page-badge" || r.kind === "item-badge" ? parseBadgeOptions(url.searchParams) : undefined;
+    const key = [url.pathname, origin, badge?.style ?? "", badge?.label ?? "\0"].join("\n");
+    const doc = await cache.get(key, () => build(r, pageIdentity(origin), badge));
+    const kind = r.kind === "statuspage" ? "json" : r.kind.endsWith("badge") ? "badge" : "feed";
+    send(req, res, record, doc, MAX_AGE_SECONDS[kind]);
+  }
+
+  return {
+    handle(req, res, record) {
+      let url: URL;
+      try {
+        url = new URL(req.url ?? "/", "http://localhost");
+      } catch {
+        return false;
+      }
+      const r = route(url.pathname);
+      if (!r) return false;
+      if (req.method !== "GET" && req.method !== "HEAD") {
+        record.code = "invalid_argument";
+        res.writeHead(405, { allow: "GET, HEAD", "content-type": JSON_TYPE });
+        res.end(JSON.stringify({ code: "invalid_argument", message: "use GET or HEAD" }));
+        return true;
+      }
+      serveRoute(r, url, req, res, record).catch((error: unknown) => sendError(res, record, error));
+      return true;
+    },
+  };
+}
