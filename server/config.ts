@@ -19,6 +19,8 @@ export interface Config {
   trustProxy: boolean;
   /** The initial admin's password, used only when the database has no users. */
   adminPassword: string | undefined;
+  /** Origins whose pages may show `/embed` in a frame; empty: none may. */
+  embedOrigins: string[];
 }
 
 /** Each flag, its environment variable, default and help text: the one list `--help` prints. */
@@ -31,6 +33,7 @@ const FLAGS = {
   private: { env: "STATUSTHING_PRIVATE", default: "false", help: "reads (the page, the API, watch streams) need a login too" },
   "trust-proxy": { env: "STATUSTHING_TRUST_PROXY", default: "false", help: "behind a reverse proxy: trust X-Forwarded-For, -Proto (Secure cookies), -Host" },
   "admin-password": { env: "STATUSTHING_ADMIN_PASSWORD", default: "(none: admin/password, to be changed at first login)", help: "the admin's password on first start (prefer the variable: flags show in ps)" },
+  "embed-origins": { env: "STATUSTHING_EMBED_ORIGINS", default: "(none: no site may frame the pages)", help: "comma-separated origins (https://example.com) whose pages may show /embed in an <iframe>" },
   "heartbeat-interval": { env: "STATUSTHING_HEARTBEAT_INTERVAL", default: "15s", help: "time between heartbeats on watch streams (e.g. 15s, 500ms, 1m)" },
 } as const;
 
@@ -74,6 +77,29 @@ export function parseDatabaseUrl(value: string | undefined): string | undefined 
   return value.trim();
 }
 
+/**
+ * Checks --embed-origins: each an http(s) origin, scheme and host (and port) only, since each
+ * goes into the Content-Security-Policy's frame-ancestors as it is.
+ */
+export function parseEmbedOrigins(value: string): string[] {
+  const origins: string[] = [];
+  for (const part of value.split(",")) {
+    const text = part.trim();
+    if (text === "") continue;
+    let url: URL | undefined;
+    try {
+      url = new URL(text);
+    } catch {
+      url = undefined;
+    }
+    if (!url || (url.protocol !== "https:" && url.protocol !== "http:") || url.origin !== text.replace(/\/$/, "")) {
+      throw new ConfigError(`--embed-origins: want origins like https://example.com (scheme and host, no path), got ${JSON.stringify(text)}`);
+    }
+    origins.push(url.origin);
+  }
+  return origins;
+}
+
 function parseBoolean(name: string, value: string): boolean {
   if (/^(1|true|yes|on)$/i.test(value)) return true;
   if (/^(0|false|no|off|)$/i.test(value)) return false;
@@ -101,6 +127,7 @@ export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv
         private: { type: "boolean" },
         "trust-proxy": { type: "boolean" },
         "admin-password": { type: "string" },
+        "embed-origins": { type: "string" },
         help: { type: "boolean", short: "h" },
         version: { type: "boolean" },
       },
@@ -141,6 +168,7 @@ export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv
       private: flagOrEnvBoolean("private", values.private),
       trustProxy: flagOrEnvBoolean("trust-proxy", values["trust-proxy"]),
       adminPassword: adminPassword === "" ? undefined : adminPassword,
+      embedOrigins: parseEmbedOrigins(values["embed-origins"] ?? env[FLAGS["embed-origins"].env] ?? ""),
     },
   };
 }

@@ -62,7 +62,7 @@ export async function main(argv: readonly string[]): Promise<void> {
       private: config.private,
       trustProxy: config.trustProxy,
       adminPassword: config.adminPassword,
-      web: packageWebOptions(config.devmode),
+      web: { ...packageWebOptions(config.devmode), embedOrigins: config.embedOrigins },
     });
   } catch (error) {
     // A bad --admin-password, or a store that cannot start: say why, without a stack.

@@ -146,6 +146,21 @@ function sendText(res: NodeResponse, status: number, type: string, body: string,
   res.end(body);
 }
 
+/** The page made to be framed by other sites: the banner alone. */
+export const EMBED_PATH = "/embed";
+
+/**
+ * The headers that let the origins in `--embed-origins` frame {@link EMBED_PATH}: the policy's
+ * frame-ancestors lists them, and X-Frame-Options (which cannot) is dropped. With none, the
+ * page is no more frameable than any other.
+ */
+function allowFraming(headers: Record<string, string>, origins: readonly string[]): void {
+  if (origins.length === 0) return;
+  headers["content-security-policy"] = headers["content-security-policy"]!.replace("frame-ancestors 'none'", `frame-ancestors ${origins.join(" ")}`);
+  delete headers["x-frame-options"];
+  headers["cross-origin-resource-policy"] = "cross-origin";
+}
+
 /** The built app, loaded: files by path, the SPA page and the policy that goes with it. */
 interface LoadedBuild {
   assets: Map<string, Asset>;
@@ -171,7 +186,7 @@ function load(root: string): LoadedBuild | undefined {
  *
  * When `root` has no build yet it answers with a page saying so, and looks again on each request.
  */
-export function createStaticHandler(root: string, config: WebRuntimeConfig): WebHandler {
+export function createStaticHandler(root: string, config: WebRuntimeConfig, embedOrigins: readonly string[] = []): WebHandler {
   let build = load(root);
   // File bodies, read once: the whole build is a few hundred kilobytes.
   const bodies = new Map<string, Buffer>();
@@ -234,6 +249,7 @@ export function createStaticHandler(root: string, config: WebRuntimeConfig): Web
         etag,
       };
       if (asset.br || asset.gzip) headers.vary = "accept-encoding";
+      if (path === EMBED_PATH) allowFraming(headers, embedOrigins);
       const ifNoneMatch = req.headers["if-none-match"];
       if (typeof ifNoneMatch === "string" && ifNoneMatch.split(",").some((tag) => tag.trim().replace(/^W\//, "") === etag)) {
         res.writeHead(304, headers);

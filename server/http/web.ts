@@ -22,6 +22,8 @@ export interface WebOptions {
   root: string;
   /** Serve through Vite's dev server instead, from this package root (where `vite.config.ts` is). */
   devServerRoot?: string;
+  /** Origins whose pages may frame `/embed` (`--embed-origins`); none when empty or missing. */
+  embedOrigins?: readonly string[];
 }
 
 /** What the browser app needs to know about this server, served at {@link WEB_CONFIG_PATH}. */
@@ -73,5 +75,5 @@ export async function createWebHandler(options: WebOptions, config: WebRuntimeCo
     }
   }
   const { createStaticHandler } = await import("./static.js");
-  return createStaticHandler(options.root, config);
+  return createStaticHandler(options.root, config, options.embedOrigins ?? []);
 }

@@ -40,6 +40,8 @@ export interface WebServerOptions {
   devmode?: boolean;
   /** Reads need a login too (as --private does). */
   private?: boolean;
+  /** Origins that may frame /embed (as --embed-origins does). */
+  embedOrigins?: string[];
   /**
    * A first start as a new user has it: the admin has the default password "password" and must
    * change it, and no API token exists (`token` is empty).
@@ -58,7 +60,7 @@ export async function startWebServer(options: WebServerOptions = {}): Promise<We
     ...(options.firstRun ? {} : { adminPassword: TEST_ADMIN_PASSWORD }),
     devmode: options.devmode ?? false,
     private: options.private ?? false,
-    web: { root: WEB_ROOT, ...(options.devmode ? { devServerRoot: ROOT } : {}) },
+    web: { root: WEB_ROOT, ...(options.devmode ? { devServerRoot: ROOT } : {}), embedOrigins: options.embedOrigins ?? [] },
     ...(options.hub ? { hub: options.hub } : {}),
   });
   const server = await serve(app, `127.0.0.1:${options.port ?? 0}`);

@@ -20,8 +20,8 @@ function configError(argv: string[], env: NodeJS.ProcessEnv = {}): string {
   return (error as Error).message;
 }
 
-/** The auth settings' defaults: public reads, no proxy trusted, no admin password given. */
-const AUTH_DEFAULTS = { private: false, trustProxy: false, adminPassword: undefined };
+/** The auth settings' defaults: public reads, no proxy trusted, no admin password given, no site may frame the pages. */
+const AUTH_DEFAULTS = { private: false, trustProxy: false, adminPassword: undefined, embedOrigins: [] };
 
 afterEach(() => {
   vi.unstubAllEnvs();
@@ -242,5 +242,19 @@ describe("auth settings", () => {
 
   it("refuses a non-boolean STATUSTHING_PRIVATE", () => {
     expect(configError([], { STATUSTHING_PRIVATE: "perhaps" })).toMatch(/STATUSTHING_PRIVATE/);
+  });
+});
+
+describe("--embed-origins", () => {
+  it("takes a comma-separated list of origins from the flag or its variable", () => {
+    expect(run(["--embed-origins", "https://example.com, http://intranet.local:8080"]).embedOrigins).toEqual(["https://example.com", "http://intranet.local:8080"]);
+    expect(run([], { STATUSTHING_EMBED_ORIGINS: "https://wiki.example.org/" }).embedOrigins).toEqual(["https://wiki.example.org"]);
+    expect(run([]).embedOrigins).toEqual([]);
+  });
+
+  it("refuses anything that is not an origin, since each goes into the CSP as it is", () => {
+    for (const bad of ["example.com", "https://example.com/path", "javascript:alert(1)", "https://a.com; script-src *", "*"]) {
+      expect(() => run(["--embed-origins", bad]), bad).toThrow(/--embed-origins/);
+    }
   });
 });
