@@ -46,6 +46,8 @@ const PATHS = {
   login: "/statusthing.v1.AuthService/Login",
   changePassword: "/statusthing.v1.AuthService/ChangePassword",
   createApiToken: "/statusthing.v1.AuthService/CreateApiToken",
+  summary: "/api/v2/summary.json",
+  badge: "/badge.svg",
 } as const;
 
 const BUDGET = {
@@ -54,6 +56,8 @@ const BUDGET = {
   listItemsVsBare: 0.5,
   getItemVsBare: 0.5,
   updateItemWritesPerS: 2_000,
+  summaryVsBare: 0.5,
+  badgeVsBare: 0.5,
 } as const;
 
 // ---------------------------------------------------------------------------------------------
@@ -207,6 +211,11 @@ async function post(base: string, path: string, body: string, headers: Record<st
   return { status: res.status, headers: res.headers, contentType: res.headers.get("content-type") ?? "", body: Buffer.from(await res.arrayBuffer()) };
 }
 
+async function getRaw(base: string, path: string): Promise<Raw> {
+  const res = await fetch(`${base}${path}`, { signal: AbortSignal.timeout(10_000) });
+  return { status: res.status, headers: res.headers, contentType: res.headers.get("content-type") ?? "", body: Buffer.from(await res.arrayBuffer()) };
+}
+
 async function call<T>(base: string, path: string, request: unknown, headers: Record<string, string> = {}): Promise<T> {
   const raw = await post(base, path, JSON.stringify(request), headers);
   if (raw.status !== 200) throw new Error(`${path} answered ${raw.status}: ${raw.body.toString("utf8").slice(0, 300)}`);
@@ -310,6 +319,8 @@ async function seed(base: string, auth: Record<string, string>): Promise<Seed> {
 
 interface LoadSpec {
   scenario: string;
+  /** POST (the API, the default) or GET (the public documents). */
+  method?: "GET" | "POST";
   target: "ours" | "bare";
   url: string;
   path: string;
@@ -356,7 +367,11 @@ function runAutocannon(spec: LoadSpec, seconds: number, connections: number, his
   const { body } = spec;
   const headers = { ...JSON_HEADERS, ...spec.headers };
   const request: autocannon.Request =
-    typeof body === "string" ? { method: "POST", path: spec.path, headers, body } : { method: "POST", path: spec.path, headers, setupRequest: (req) => ({ ...req, body: body() }) };
+    spec.method === "GET"
+      ? { method: "GET", path: spec.path }
+      : typeof body === "string"
+        ? { method: "POST", path: spec.path, headers, body }
+        : { method: "POST", path: spec.path, headers, setupRequest: (req) => ({ ...req, body: body() }) };
   return new Promise((done, fail) => {
     const instance = autocannon(
       { url: `${spec.url}${spec.path}`, connections, duration: seconds, timeout: 10, requests: [request], title: `${spec.scenario} ${spec.target}` },
@@ -443,6 +458,8 @@ function verdicts(rows: Measured[], ratio: (m: Measured) => number | undefined):
   const update = find("UpdateItem", "ours");
   const listRatio = ratio(list) ?? NaN;
   const getRatio = ratio(get) ?? NaN;
+  const summaryRatio = ratio(find("GET summary.json", "ours")) ?? NaN;
+  const badgeRatio = ratio(find("GET badge.svg", "ours")) ?? NaN;
   return [
     { budget: `ListItems ≥ ${fmtInt(BUDGET.listItemsReqPerS)} req/s`, actual: `${fmtInt(list.reqPerS)} req/s`, pass: list.reqPerS >= BUDGET.listItemsReqPerS },
     { budget: `ListItems p99 ≤ ${BUDGET.listItemsP99Ms} ms`, actual: `${fmtMs(list.latencyMs.p99)} ms`, pass: list.latencyMs.p99 <= BUDGET.listItemsP99Ms },
@@ -450,6 +467,8 @@ function verdicts(rows: Measured[], ratio: (m: Measured) => number | undefined):
     { budget: `GetItem ≥ ${BUDGET.getItemVsBare}× bare`, actual: fmtRatio(getRatio), pass: getRatio >= BUDGET.getItemVsBare },
     { budget: "UpdateItem zero errors", actual: `${fmtInt(update.errors)} errors`, pass: update.errors === 0 },
     { budget: `UpdateItem ≥ ${fmtInt(BUDGET.updateItemWritesPerS)} durable writes/s`, actual: `${fmtInt(update.okPerS)} writes/s`, pass: update.okPerS >= BUDGET.updateItemWritesPerS },
+    { budget: `summary.json ≥ ${BUDGET.summaryVsBare}× bare`, actual: fmtRatio(summaryRatio), pass: summaryRatio >= BUDGET.summaryVsBare },
+    { budget: `badge.svg ≥ ${BUDGET.badgeVsBare}× bare`, actual: fmtRatio(badgeRatio), pass: badgeRatio >= BUDGET.badgeVsBare },
   ];
 }
 
@@ -528,7 +547,8 @@ async function run(options: Options): Promise<void> {
   const list = await post(server.url, PATHS.listItems, listBody);
   const getBodies = seeded.items.map((item) => JSON.stringify({ itemId: item.id }));
   const gets = await pool(getBodies, 8, (body) => post(server.url, PATHS.getItem, body));
-  for (const r of [list, ...gets]) if (r.status !== 200) throw new Error(`recording responses: status ${r.status}: ${r.body.toString("utf8").slice(0, 200)}`);
+  const documents = await Promise.all([PATHS.summary, PATHS.badge].map((path) => getRaw(server.url, path)));
+  for (const r of [list, ...gets, ...documents]) if (r.status !== 200) throw new Error(`recording responses: status ${r.status}: ${r.body.toString("utf8").slice(0, 200)}`);
   const fixtures: BareFixtures = {
     routes: [
       { path: PATHS.listItems, fallback: { contentType: list.contentType, bodyBase64: list.body.toString("base64") } },
@@ -537,6 +557,7 @@ async function run(options: Options): Promise<void> {
         fallback: { contentType: gets[0]!.contentType, bodyBase64: gets[0]!.body.toString("base64") },
         byBody: Object.fromEntries(getBodies.map((body, i) => [body, gets[i]!.body.toString("base64")])),
       },
+      ...[PATHS.summary, PATHS.badge].map((path, i) => ({ path, fallback: { contentType: documents[i]!.contentType, bodyBase64: documents[i]!.body.toString("base64") } })),
     ],
   };
   const bare = await startBare(dir, fixtures);
@@ -546,6 +567,12 @@ async function run(options: Options): Promise<void> {
     const [mine, theirs] = await Promise.all([post(server.url, path, body), post(bare.url, path, body)]);
     if (!mine.body.equals(theirs.body) || !mine.body.equals(want.body) || mine.contentType !== theirs.contentType) {
       throw new Error(`bare server does not mirror ${path}: ${theirs.contentType} ${theirs.body.length} B vs ${mine.contentType} ${mine.body.length} B`);
+    }
+  }
+  for (const [i, path] of [PATHS.summary, PATHS.badge].entries()) {
+    const [mine, theirs] = await Promise.all([getRaw(server.url, path), getRaw(bare.url, path)]);
+    if (!mine.body.equals(theirs.body) || !mine.body.equals(documents[i]!.body) || mine.contentType !== theirs.contentType) {
+      throw new Error(`bare server does not mirror GET ${path}: ${theirs.contentType} ${theirs.body.length} B vs ${mine.contentType} ${mine.body.length} B`);
     }
   }
 
@@ -577,6 +604,11 @@ async function run(options: Options): Promise<void> {
     { scenario: "ListItems {} signed in", target: "ours", path: PATHS.listItems, body: listBody, headers: credentials.headers, ...ours },
     { scenario: "GetItem", target: "ours", path: PATHS.getItem, body: nextGet, ...ours },
     { scenario: "GetItem", target: "bare", path: PATHS.getItem, body: nextGet, ...theirs },
+    // Public documents, built once per data version: what aggregators and READMEs poll.
+    { scenario: "GET summary.json", target: "ours", method: "GET", path: PATHS.summary, body: "", ...ours },
+    { scenario: "GET summary.json", target: "bare", method: "GET", path: PATHS.summary, body: "", ...theirs },
+    { scenario: "GET badge.svg", target: "ours", method: "GET", path: PATHS.badge, body: "", ...ours },
+    { scenario: "GET badge.svg", target: "bare", method: "GET", path: PATHS.badge, body: "", ...theirs },
     { scenario: "UpdateItem", target: "ours", path: PATHS.updateItem, body: nextUpdate, headers: credentials.headers, ...ours },
   ];
   const rows: Measured[] = [];

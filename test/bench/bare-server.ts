@@ -47,7 +47,8 @@ const server = http.createServer({ keepAliveTimeout: 5_000 }, (req, res) => {
   const chunks: Buffer[] = [];
   req.on("data", (chunk: Buffer) => chunks.push(chunk));
   req.on("end", () => {
-    const route = req.method === "POST" ? routes.get(req.url ?? "") : undefined;
+    // POST for the API's paths, GET for the public documents (summary.json, badge.svg).
+    const route = req.method === "POST" || req.method === "GET" ? routes.get(req.url ?? "") : undefined;
     if (!route) {
       res.writeHead(404, { "content-length": NOT_FOUND.length, "content-type": "application/json" });
       res.end(NOT_FOUND);
