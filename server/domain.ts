@@ -62,6 +62,33 @@ export type ChangeRecord =
   | { revision: number; kind: "status_upsert"; status: StatusRecord }
   | { revision: number; kind: "status_delete"; id: string };
 
+/** A status as it was at one moment: history keeps these, so later renames never rewrite it. */
+export interface StatusAsItWas {
+  id: string;
+  name: string;
+  color: string;
+  kind: number;
+}
+
+/**
+ * One change of an item's status, kept forever: the item got a status (or none) when added, moved
+ * to another status, its status's kind changed, or it was deleted.
+ */
+export interface StatusTransition {
+  itemId: string;
+  /** The item's name when this happened. */
+  itemName: string;
+  at: Date;
+  /** The change log revision of the change; 0 for a transition reconstructed by a migration. */
+  revision: number;
+  /** The status from this moment on; undefined when the item has none or was deleted. */
+  status: StatusAsItWas | undefined;
+  /** The item was deleted. */
+  deleted: boolean;
+  /** Made by a migration from the item's state then, not recorded when it happened. */
+  reconstructed: boolean;
+}
+
 /** A change before the log has numbered it. */
 export type UnnumberedChange = ChangeRecord extends infer C ? (C extends { revision: number } ? Omit<C, "revision"> : never) : never;
 

@@ -1,5 +1,5 @@
 import type { AuthStore } from "./auth-store.js";
-import type { ChangeRecord, ItemFilter, ItemView, NoteRecord, StatusRecord, StoreSnapshot } from "../domain.js";
+import type { ChangeRecord, ItemFilter, ItemView, NoteRecord, StatusRecord, StatusTransition, StoreSnapshot } from "../domain.js";
 
 /** A new status, complete: the service has validated it and given it an id and time. */
 export type NewStatus = StatusRecord;
@@ -76,6 +76,13 @@ export interface Store extends AuthStore {
    * (deleting them later does not bring them back). Safe to call on every start.
    */
   seedDefaultStatuses(defaults: readonly NewStatus[]): Promise<void>;
+
+  /**
+   * Status transitions, newest first, at most `limit`: of one item (deleted ones too), or of all
+   * items. Every write that changes an item's status (adding it, moving it to another status,
+   * changing its status's kind, deleting it) records one in the same transaction.
+   */
+  recentTransitions(itemId: string | undefined, limit: number): Promise<StatusTransition[]>;
 
   /** Changes with revision > `afterRevision`, oldest first, at most `limit`. */
   readChanges(afterRevision: number, limit: number): Promise<ChangeRecord[]>;

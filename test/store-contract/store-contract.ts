@@ -705,6 +705,83 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
       });
     });
 
+    describe("status history", () => {
+      const transitions = async (itemId?: string) => store.recentTransitions(itemId, 100);
+      const changeRevisionOf = async (itemId: string) => {
+        const changes = await store.readChanges(0, 10_000);
+        return changes.filter((c) => (c.kind === "item_upsert" && c.item.id === itemId) || (c.kind === "item_delete" && c.id === itemId)).map((c) => c.revision);
+      };
+
+      it("records an item's first status, each move, a kind change and its deletion, newest first, with the log's revisions", async () => {
+        const up = await addStatus("Up", { kind: 1, color: "#00FF00" });
+        const down = await addStatus("Down", { kind: 2, color: "#FF0000" });
+        const item = await store.addItem(newItem("api", { statusId: up.id, created: T0 }));
+        await store.updateItem(item.id, { statusId: down.id, updated: T1 });
+        await store.updateStatus(down.id, { kind: 10, updated: T2 });
+        await store.deleteItem(item.id);
+        const history = await transitions(item.id);
+        expect(history.map((t) => [t.status?.name, t.status?.kind, t.deleted])).toEqual([
+          [undefined, undefined, true],
+          ["Down", 10, false],
+          ["Down", 2, false],
+          ["Up", 1, false],
+        ]);
+        expect(history.map((t) => t.itemName)).toEqual(["api", "api", "api", "api"]);
+        expect(time(history[3]!.at)).toBe(time(T0));
+        expect(time(history[2]!.at)).toBe(time(T1));
+        expect(time(history[1]!.at)).toBe(time(T2));
+        expect(history.every((t) => !t.reconstructed)).toBe(true);
+        // Each transition carries the revision of the change that made it.
+        const revisions = await changeRevisionOf(item.id);
+        for (const t of history) expect(revisions).toContain(t.revision);
+        expect(history.map((t) => t.revision)).toEqual([...history.map((t) => t.revision)].sort((a, b) => b - a));
+      });
+
+      it("records nothing for a rename, a note, or a status's new name or color, and keeps the status as it was", async () => {
+        const up = await addStatus("Up", { kind: 1, color: "#00FF00" });
+        const item = await store.addItem(newItem("web", { statusId: up.id }));
+        await store.updateItem(item.id, { name: "website", updated: T1 });
+        await store.addNote(newNote(item.id, "deployed", T1));
+        await store.updateItem(item.id, { statusId: up.id, updated: T1 });
+        await store.updateStatus(up.id, { name: "Operational", color: "#00AA00", updated: T2 });
+        const history = await transitions(item.id);
+        expect(history).toHaveLength(1);
+        expect(history[0]!.status).toEqual({ id: up.id, name: "Up", color: "#00FF00", kind: 1 });
+        expect(history[0]!.itemName).toBe("web");
+      });
+
+      it("keeps an item without a status, and the history of all items newest first across items", async () => {
+        const up = await addStatus("Up", { kind: 1 });
+        const a = await store.addItem(newItem("a"));
+        const b = await store.addItem(newItem("b", { statusId: up.id }));
+        await store.updateItem(a.id, { statusId: up.id, updated: T1 });
+        const all = await transitions();
+        expect(all.map((t) => [t.itemId, t.status?.name])).toEqual([
+          [a.id, "Up"],
+          [b.id, "Up"],
+          [a.id, undefined],
+        ]);
+        expect((await store.recentTransitions(undefined, 2)).map((t) => t.itemId)).toEqual([a.id, b.id]);
+      });
+
+      it("rolls back with a failed write and keeps its history across a restart", async () => {
+        const up = await addStatus("Up", { kind: 1 });
+        const item = await store.addItem(newItem("kept", { statusId: up.id }));
+        await store.addItem(newItem("Taken"));
+        await expectDomainError(() => store.addItem(newItem(" taken ", { statusId: up.id })), "already_exists");
+        await expectDomainError(() => store.updateItem(item.id, { statusId: newId(), updated: T1 }), "not_found");
+        const results = await Promise.allSettled([
+          store.addItem(newItem("TAKEN", { statusId: up.id })),
+          store.addItem(newItem("concurrent", { statusId: up.id })),
+        ]);
+        expect(results.map((r) => r.status)).toEqual(["rejected", "fulfilled"]);
+        store = await subject.reopen();
+        const all = await transitions();
+        expect(all.map((t) => t.itemName)).toEqual(["concurrent", "Taken", "kept"]);
+        expect(all.every((t) => t.revision > 0)).toBe(true);
+      });
+    });
+
     describe("persistence", () => {
       it("keeps every record across a restart", async () => {
         const status = await addStatus("Up", { description: "all good" });

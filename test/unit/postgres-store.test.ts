@@ -123,6 +123,27 @@ async function follow(store: PostgresStore, stop: () => boolean): Promise<{ chan
 }
 
 describePg("PostgresStore: migrations", () => {
+  it("starts each existing item's status history with its current status at its creation, marked reconstructed", async () => {
+    const schema = await schemas.create();
+    await schemas.admin.query(`SET search_path TO ${schema}`);
+    try {
+      await schemas.admin.query(`CREATE TABLE schema_migrations (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())`);
+      await schemas.admin.query(migrations[0]!);
+      await schemas.admin.query("INSERT INTO schema_migrations (version) VALUES (1)");
+      await schemas.admin.query(`INSERT INTO statuses (id, name, name_key, color, kind, created_at, updated_at) VALUES ('s1', 'Up', 'up', '#00FF00', 1, to_timestamp(1), to_timestamp(1));
+        INSERT INTO items (id, name, name_key, status_id, created_at, updated_at) VALUES ('i1', 'api', 'api', 's1', to_timestamp(2), to_timestamp(5)), ('i2', 'web', 'web', NULL, to_timestamp(3), to_timestamp(3));`);
+    } finally {
+      await schemas.admin.query("SET search_path TO DEFAULT");
+    }
+    const store = await open(schema);
+    expect(await store.recentTransitions(undefined, 10)).toEqual([
+      { itemId: "i2", itemName: "web", at: new Date(3000), revision: 0, status: undefined, deleted: false, reconstructed: true },
+      { itemId: "i1", itemName: "api", at: new Date(2000), revision: 0, status: { id: "s1", name: "Up", color: "#00FF00", kind: 1 }, deleted: false, reconstructed: true },
+    ]);
+    await store.updateItem("i1", { name: "api v2", updated: new Date(6000) });
+    expect(await store.recentTransitions("i1", 10)).toHaveLength(1);
+  });
+
   it("brings a fresh schema to the newest version, recording each migration once, and reopens without migrating again", async () => {
     const schema = await schemas.create();
     const first = await open(schema);

@@ -53,6 +53,25 @@ describeStoreContract("SqliteStore (temp file)", async (): Promise<StoreUnderTes
 });
 
 describe("SqliteStore: migrations", () => {
+  it("starts each existing item's status history with its current status at its creation, marked reconstructed", async () => {
+    const path = join(dir, "before-history.db");
+    const old = new BetterSqlite3(path);
+    for (const migration of migrations.slice(0, 3)) old.exec(migration);
+    old.pragma("user_version = 3");
+    old.exec(`INSERT INTO statuses (id, name, name_key, color, kind, created_at, updated_at) VALUES ('s1', 'Up', 'up', '#00FF00', 1, 1000, 1000);
+      INSERT INTO items (id, name, name_key, status_id, created_at, updated_at) VALUES ('i1', 'api', 'api', 's1', 2000, 5000), ('i2', 'web', 'web', NULL, 3000, 3000);`);
+    old.close();
+    const store = openStore(path);
+    const history = await store.recentTransitions(undefined, 10);
+    expect(history).toEqual([
+      { itemId: "i2", itemName: "web", at: new Date(3000), revision: 0, status: undefined, deleted: false, reconstructed: true },
+      { itemId: "i1", itemName: "api", at: new Date(2000), revision: 0, status: { id: "s1", name: "Up", color: "#00FF00", kind: 1 }, deleted: false, reconstructed: true },
+    ]);
+    // A later change of status follows the reconstructed start; a rename does not.
+    await store.updateItem("i1", { name: "api v2", updated: new Date(6000) });
+    expect(await store.recentTransitions("i1", 10)).toHaveLength(1);
+  });
+
   it("brings a fresh database to the newest schema version", () => {
     const store = openStore();
     expect(store.db.pragma("user_version", { simple: true })).toBe(migrations.length);

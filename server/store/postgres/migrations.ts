@@ -106,6 +106,31 @@ export const migrations: readonly string[] = [
   );
   CREATE INDEX login_failures_by_key ON login_failures (key, at);
   `,
+  // 2: status history, kept forever (no foreign keys: it outlives items and statuses). A row
+  // written in a transaction waits for its change's revision in pending_change until the commit
+  // numbers the change (write-queue.ts). Each existing item starts with its current status at its
+  // creation time, marked reconstructed.
+  `
+  CREATE TABLE status_transitions (
+    seq            bigserial   PRIMARY KEY,
+    item_id        text        NOT NULL,
+    item_name      text        NOT NULL,
+    at             timestamptz NOT NULL,
+    revision       bigint      NOT NULL DEFAULT 0,
+    pending_change bigint,
+    status_id      text,
+    status_name    text,
+    status_color   text,
+    status_kind    integer,
+    deleted        boolean     NOT NULL DEFAULT false,
+    reconstructed  boolean     NOT NULL DEFAULT false
+  );
+  CREATE INDEX status_transitions_by_item ON status_transitions (item_id, seq);
+  CREATE INDEX status_transitions_pending ON status_transitions (pending_change) WHERE pending_change IS NOT NULL;
+  INSERT INTO status_transitions (item_id, item_name, at, revision, status_id, status_name, status_color, status_kind, reconstructed)
+    SELECT i.id, i.name, i.created_at, 0, s.id, s.name, s.color, s.kind, true
+    FROM items i LEFT JOIN statuses s ON s.id = i.status_id ORDER BY i.seq;
+  `,
 ];
 
 /** The advisory lock key (an int8, as text) for `name` in the schema `schema`, computed by the server. */

@@ -6,11 +6,13 @@ import {
   type ItemView,
   type NoteRecord,
   type StatusRecord,
+  type StatusTransition,
   type StoreSnapshot,
 } from "../../domain.js";
 import { DomainError, nameTaken, notFound } from "../../errors.js";
 import type { Logger } from "../../logger.js";
 import { decodeChange } from "../change-codec.js";
+import { toTransition, transitionValues, TRANSITION_COLUMNS, type TransitionRow } from "../status-history.js";
 import { AuthDelegatingStore } from "../auth-delegate.js";
 import type { ItemPatch, NewItem, NewStatus, StatusPatch, Store } from "../store.js";
 import { ChangeListener, type LivenessCheck, type ReconnectBackoff } from "./change-listener.js";
@@ -234,7 +236,10 @@ export class PostgresStore extends AuthDelegatingStore implements Store {
       const status = toStatus(rows[0]);
       tx.log({ kind: "status_upsert", status });
       // Items show their status: each one that shows this status changed too.
-      for (const item of await loadItems(tx.client, "WHERE i.status_id = $1", [id], true)) tx.log({ kind: "item_upsert", item });
+      for (const item of await loadItems(tx.client, "WHERE i.status_id = $1", [id], true)) {
+        // A new kind is a new status for the item, as of this change.
+        await recordTransition(tx, item, false, patch.updated, tx.log({ kind: "item_upsert", item }));
+      }
       return status;
     });
   }
@@ -310,9 +315,10 @@ export class PostgresStore extends AuthDelegatingStore implements Store {
   deleteItem(id: string): Promise<void> {
     return this.writes.run(async (tx) => {
       // Notes go with the item through ON DELETE CASCADE, in this same transaction.
-      const { rowCount } = await tx.client.query("DELETE FROM items WHERE id = $1", [id]);
-      if (rowCount === 0) throw notFound("item", id);
-      tx.log({ kind: "item_delete", id });
+      const { rows } = await tx.client.query<{ name: string }>("DELETE FROM items WHERE id = $1 RETURNING name", [id]);
+      if (rows.length === 0) throw notFound("item", id);
+      const pending = tx.log({ kind: "item_delete", id });
+      await recordTransition(tx, { id, name: rows[0]!.name, status: undefined }, true, new Date(), pending);
     });
   }
 
@@ -383,6 +389,14 @@ export class PostgresStore extends AuthDelegatingStore implements Store {
       }
       await tx.client.query("INSERT INTO meta (key, value) VALUES ('default_statuses_seeded', $1)", [new Date().toISOString()]);
     });
+  }
+
+  async recentTransitions(itemId: string | undefined, limit: number): Promise<StatusTransition[]> {
+    const { rows } = await this.pool.query<TransitionRow>(
+      `SELECT ${TRANSITION_COLUMNS} FROM status_transitions ${itemId === undefined ? "" : "WHERE item_id = $2"} ORDER BY seq DESC LIMIT $1`,
+      itemId === undefined ? [limit] : [limit, itemId],
+    );
+    return rows.map(toTransition);
   }
 
   async readChanges(afterRevision: number, limit: number): Promise<ChangeRecord[]> {
@@ -507,11 +521,28 @@ async function touchItem(client: PoolClient, id: string, at: Date): Promise<void
   await client.query("UPDATE items SET updated_at = $1 WHERE id = $2", [at, id]);
 }
 
-/** Logs an item's current state (with notes) as changed, and returns it. */
+/** Logs an item's current state (with notes) as changed, and its status history if that moved; returns it. */
 async function logItem(tx: WriteTx, id: string): Promise<ItemView> {
   const [item] = await loadItems(tx.client, "WHERE i.id = $1", [id], true);
-  tx.log({ kind: "item_upsert", item: item! });
+  const pending = tx.log({ kind: "item_upsert", item: item! });
+  await recordTransition(tx, item!, false, item!.updated, pending);
   return item!;
+}
+
+/**
+ * Appends a status transition unless the item's newest one already says the same (status and
+ * kind; see isTransition, which the SQLite store uses): one statement, since writes hold the log's lock.
+ */
+async function recordTransition(tx: WriteTx, item: Pick<ItemView, "id" | "name" | "status">, deleted: boolean, at: Date, pending: number): Promise<void> {
+  await tx.client.query(
+    `INSERT INTO status_transitions (item_id, item_name, status_id, status_name, status_color, status_kind, deleted, at, pending_change)
+     SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9
+     WHERE $7 OR NOT EXISTS (
+       SELECT 1 FROM (SELECT status_id, status_kind, deleted FROM status_transitions WHERE item_id = $1 ORDER BY seq DESC LIMIT 1) last
+       WHERE NOT last.deleted AND last.status_id IS NOT DISTINCT FROM $3 AND last.status_kind IS NOT DISTINCT FROM $6
+     )`,
+    [...transitionValues(deleted ? { ...item, status: undefined } : item), deleted, at, pending],
+  );
 }
 
 async function readBounds(q: Queryable): Promise<{ oldest: number; latest: number }> {

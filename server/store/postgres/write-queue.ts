@@ -14,8 +14,18 @@ export function changesChannel(logLockKey: string): string {
 /** What a write gets: the connection, inside its transaction, and the change log. */
 export interface WriteTx {
   readonly client: PoolClient;
-  /** Appends a change to the log. It is numbered and written at commit, and only if this write succeeds. */
-  log(change: UnnumberedChange): void;
+  /**
+   * Appends a change to the log. It is numbered and written at commit, and only if this write
+   * succeeds. Returns a key for rows that must carry the change's revision: write it to their
+   * `pending_change` column, and the commit puts the revision in their `revision` (see appendChanges).
+   */
+  log(change: UnnumberedChange): number;
+}
+
+/** A change this transaction logged, with the key rows wait on for its revision. */
+interface LoggedChange {
+  change: UnnumberedChange;
+  pending: number;
 }
 
 interface PendingWrite {
@@ -24,7 +34,7 @@ interface PendingWrite {
   reject: (reason: unknown) => void;
 }
 
-type Outcome = { ok: true; value: unknown; changes: UnnumberedChange[] } | { ok: false; error: unknown };
+type Outcome = { ok: true; value: unknown; changes: LoggedChange[] } | { ok: false; error: unknown };
 
 /**
  * Writes that log changes, on PostgreSQL, and the change log itself.
@@ -79,6 +89,15 @@ export class PgWriteQueue {
     while (this.draining) await this.draining;
   }
 
+  /** Keys for rows waiting on a revision; unique among this process's open transactions. */
+  private nextPending = 0;
+
+  private logTo(changes: LoggedChange[], change: UnnumberedChange): number {
+    const pending = ++this.nextPending;
+    changes.push({ change, pending });
+    return pending;
+  }
+
   private schedule(): void {
     if (this.draining) return;
     // Wait for this turn of the event loop, so writes issued together share a transaction.
@@ -116,10 +135,10 @@ export class PgWriteQueue {
    */
   private async runOptimistically(client: PoolClient, batch: PendingWrite[]): Promise<boolean> {
     const values: unknown[] = [];
-    const changes: UnnumberedChange[] = [];
+    const changes: LoggedChange[] = [];
     try {
       await client.query(`BEGIN; SELECT pg_advisory_xact_lock(${this.logLockKey}::int8)`);
-      for (const write of batch) values.push(await write.run({ client, log: (change) => changes.push(change) }));
+      for (const write of batch) values.push(await write.run({ client, log: (change) => this.logTo(changes, change) }));
       if (changes.length > 0) await appendChanges(client, changes, this.channel);
     } catch {
       // Nothing is committed: whatever failed (a write, or the connection) shows again in the careful run.
@@ -148,10 +167,10 @@ export class PgWriteQueue {
     try {
       await client.query(`BEGIN; SELECT pg_advisory_xact_lock(${this.logLockKey}::int8)`);
       for (const write of batch) {
-        const changes: UnnumberedChange[] = [];
+        const changes: LoggedChange[] = [];
         if (!alone) await client.query("SAVEPOINT write");
         try {
-          const value = await write.run({ client, log: (change) => changes.push(change) });
+          const value = await write.run({ client, log: (change) => this.logTo(changes, change) });
           if (!alone) await client.query("RELEASE SAVEPOINT write");
           outcomes.push({ ok: true, value, changes });
         } catch (error) {
@@ -187,12 +206,13 @@ export class PgWriteQueue {
 }
 
 /**
- * Numbers `changes` after the newest revision, appends them to the log and rings the doorbell,
- * in one statement. Runs inside the writing transaction, under the log's lock: NOTIFY is only
- * delivered once the transaction commits, and not at all if it rolls back.
+ * Numbers `changes` after the newest revision, appends them to the log, gives the rows that
+ * wait on a change (status history) its revision, and rings the doorbell, in one statement.
+ * Runs inside the writing transaction, under the log's lock: NOTIFY is only delivered once the
+ * transaction commits, and not at all if it rolls back.
  */
-async function appendChanges(client: PoolClient, changes: readonly UnnumberedChange[], channel: string): Promise<void> {
-  const encoded = changes.map(encodeChangePayload);
+async function appendChanges(client: PoolClient, changes: readonly LoggedChange[], channel: string): Promise<void> {
+  const encoded = changes.map((c) => encodeChangePayload(c.change));
   await client.query(
     `WITH state AS (
        UPDATE change_log_state SET latest = latest + cardinality($1::text[]) RETURNING latest
@@ -200,8 +220,12 @@ async function appendChanges(client: PoolClient, changes: readonly UnnumberedCha
        INSERT INTO changes (revision, at, kind, entity_id, payload)
        SELECT state.latest - cardinality($1::text[]) + c.n, $4::timestamptz, c.kind, c.entity_id, c.payload
        FROM state, unnest($1::text[], $2::text[], $3::text[]) WITH ORDINALITY AS c(kind, entity_id, payload, n)
+     ), numbered AS (
+       UPDATE status_transitions t SET revision = state.latest - cardinality($1::text[]) + c.n, pending_change = NULL
+       FROM state, unnest($6::bigint[]) WITH ORDINALITY AS c(pending, n)
+       WHERE t.pending_change = c.pending
      )
      SELECT pg_notify($5, latest::text) FROM state`,
-    [encoded.map((c) => c.kind), encoded.map((c) => c.entityId), encoded.map((c) => c.payload), new Date(), channel],
+    [encoded.map((c) => c.kind), encoded.map((c) => c.entityId), encoded.map((c) => c.payload), new Date(), channel, changes.map((c) => c.pending)],
   );
 }

@@ -96,6 +96,27 @@ export const migrations: readonly string[] = [
   );
   CREATE INDEX login_failures_by_key ON login_failures(key, at);
   `,
+  // 4: status history, kept forever (no foreign keys: it outlives items and statuses). Each
+  // existing item starts with its current status at its creation time, marked reconstructed.
+  `
+  CREATE TABLE status_transitions (
+    seq           INTEGER PRIMARY KEY AUTOINCREMENT,
+    item_id       TEXT    NOT NULL,
+    item_name     TEXT    NOT NULL,
+    at            INTEGER NOT NULL,
+    revision      INTEGER NOT NULL,
+    status_id     TEXT,
+    status_name   TEXT,
+    status_color  TEXT,
+    status_kind   INTEGER,
+    deleted       INTEGER NOT NULL DEFAULT 0,
+    reconstructed INTEGER NOT NULL DEFAULT 0
+  );
+  CREATE INDEX status_transitions_by_item ON status_transitions(item_id, seq);
+  INSERT INTO status_transitions (item_id, item_name, at, revision, status_id, status_name, status_color, status_kind, reconstructed)
+    SELECT i.id, i.name, i.created_at, 0, s.id, s.name, s.color, s.kind, 1
+    FROM items i LEFT JOIN statuses s ON s.id = i.status_id ORDER BY i.seq;
+  `,
 ];
 
 /** Thrown when the database was written by a newer StatusThing than this one. */

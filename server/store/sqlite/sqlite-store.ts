@@ -6,10 +6,12 @@ import {
   type ItemView,
   type NoteRecord,
   type StatusRecord,
+  type StatusTransition,
   type StoreSnapshot,
   type UnnumberedChange,
 } from "../../domain.js";
 import { decodeChange, encodeChangePayload } from "../change-codec.js";
+import { isTransition, toTransition, transitionValues, TRANSITION_COLUMNS, type LastTransition, type TransitionRow } from "../status-history.js";
 import { DomainError, nameTaken, notFound } from "../../errors.js";
 import { AuthDelegatingStore } from "../auth-delegate.js";
 import type { ItemPatch, NewItem, NewStatus, StatusPatch, Store } from "../store.js";
@@ -176,6 +178,13 @@ export class SqliteStore extends AuthDelegatingStore implements Store {
       latestRevision: db.prepare("SELECT coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'changes'), 0)").pluck(),
       pruneChanges: db.prepare("DELETE FROM changes WHERE revision <= ? AND at < ?"),
       itemsWithStatus: db.prepare("SELECT id FROM items WHERE status_id = ? ORDER BY seq").pluck(),
+      lastTransition: db.prepare("SELECT status_id, status_kind, deleted FROM status_transitions WHERE item_id = ? ORDER BY seq DESC LIMIT 1"),
+      insertTransition: db.prepare(
+        `INSERT INTO status_transitions (item_id, item_name, status_id, status_name, status_color, status_kind, deleted, at, revision)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      ),
+      recentTransitions: db.prepare(`SELECT ${TRANSITION_COLUMNS} FROM status_transitions ORDER BY seq DESC LIMIT ?`),
+      recentTransitionsOfItem: db.prepare(`SELECT ${TRANSITION_COLUMNS} FROM status_transitions WHERE item_id = ? ORDER BY seq DESC LIMIT ?`),
       getMeta: db.prepare("SELECT value FROM meta WHERE key = ?").pluck(),
       setMeta: db.prepare("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value"),
     };
@@ -217,7 +226,8 @@ export class SqliteStore extends AuthDelegatingStore implements Store {
       const status = this.readStatus(id)!;
       this.logChange({ kind: "status_upsert", status });
       // Items show their status: each one that shows this status changed too.
-      for (const itemId of this.sql.itemsWithStatus!.all(id) as string[]) this.logItem(itemId);
+      // A new kind is a new status for the item, as of this change.
+      for (const itemId of this.sql.itemsWithStatus!.all(id) as string[]) this.logItem(itemId, patch.updated);
       return status;
     });
   }
@@ -294,9 +304,12 @@ export class SqliteStore extends AuthDelegatingStore implements Store {
 
   deleteItem(id: string): Promise<void> {
     return this.writes.run(() => {
+      const item = this.readItem(id, false);
+      if (!item) throw notFound("item", id);
       // Notes go with the item through ON DELETE CASCADE, in this same transaction.
-      if (this.sql.deleteItem!.run(id).changes === 0) throw notFound("item", id);
-      this.logChange({ kind: "item_delete", id });
+      this.sql.deleteItem!.run(id);
+      const revision = this.logChange({ kind: "item_delete", id });
+      this.sql.insertTransition!.run(...transitionValues({ ...item, status: undefined }), 1, Date.now(), revision);
     });
   }
 
@@ -356,6 +369,11 @@ export class SqliteStore extends AuthDelegatingStore implements Store {
     });
   }
 
+  async recentTransitions(itemId: string | undefined, limit: number): Promise<StatusTransition[]> {
+    const rows = (itemId === undefined ? this.sql.recentTransitions!.all(limit) : this.sql.recentTransitionsOfItem!.all(itemId, limit)) as TransitionRow[];
+    return rows.map(toTransition);
+  }
+
   async readChanges(afterRevision: number, limit: number): Promise<ChangeRecord[]> {
     const rows = this.sql.readChanges!.all(afterRevision, limit) as Array<{ revision: number; kind: string; entity_id: string; payload: string }>;
     return rows.map((r) => decodeChange(r.revision, r.kind, r.entity_id, r.payload));
@@ -391,16 +409,22 @@ export class SqliteStore extends AuthDelegatingStore implements Store {
     return { oldest, latest };
   }
 
-  /** Appends a change to the log; call inside a write, so it commits with the change. */
-  private logChange(change: UnnumberedChange): void {
+  /** Appends a change to the log; call inside a write, so it commits with the change. Returns its revision. */
+  private logChange(change: UnnumberedChange): number {
     const { kind, entityId, payload } = encodeChangePayload(change);
-    this.sql.insertChange!.run(Date.now(), kind, entityId, payload);
+    return Number(this.sql.insertChange!.run(Date.now(), kind, entityId, payload).lastInsertRowid);
   }
 
-  /** Logs an item's current state (with notes) as changed, and returns it. */
-  private logItem(id: string): ItemView {
+  /**
+   * Logs an item's current state (with notes) as changed, and its status history if that moved
+   * (as of `at`, else the item's own update time); returns it.
+   */
+  private logItem(id: string, at?: Date): ItemView {
     const item = this.readItem(id, true)!;
-    this.logChange({ kind: "item_upsert", item });
+    const revision = this.logChange({ kind: "item_upsert", item });
+    if (isTransition(this.sql.lastTransition!.get(id) as LastTransition | undefined, item)) {
+      this.sql.insertTransition!.run(...transitionValues(item), 0, (at ?? item.updated).getTime(), revision);
+    }
     return item;
   }
 
