@@ -1,9 +1,10 @@
 /**
  * Atom 1.0 and RSS 2.0 feeds of what happened on the page, newest first, written by the `feed`
- * library. Entries are the notes (status updates) people post on items.
+ * library. Entries are the notes (status updates) people post on items and the changes of
+ * items' statuses.
  */
 import { Feed } from "feed";
-import type { ItemView, NoteRecord } from "../domain.js";
+import type { ItemView, StatusTransition } from "../domain.js";
 import type { PageIdentity } from "./page-identity.js";
 
 /** How many entries a feed carries. */
@@ -13,8 +14,15 @@ export const FEED_ENTRIES = 50;
 interface FeedEvent {
   /** Stable across rebuilds and replicas, so readers never show an entry twice. */
   id: string;
-  item: ItemView;
-  note: NoteRecord;
+  /** The item's page, or undefined when the item is gone. */
+  itemId: string | undefined;
+  title: string;
+  /** Plain text. */
+  summary: string;
+  /** Plain text; lines become line breaks. */
+  body: string;
+  published: Date;
+  updated: Date;
 }
 
 /** Characters XML 1.0 cannot carry at all (most C0 controls, U+FFFE/U+FFFF, lone surrogates). */
@@ -32,11 +40,55 @@ function headline(text: string): string {
   return chars.length > 120 ? `${chars.slice(0, 119).join("")}…` : line;
 }
 
-/** The newest events among these items' notes. */
-function latestEvents(items: readonly ItemView[]): FeedEvent[] {
+function noteEvents(items: readonly ItemView[]): FeedEvent[] {
+  return items.flatMap((item) =>
+    (item.notes ?? []).map((note) => ({
+      id: `note:${note.id}`,
+      itemId: item.id,
+      title: `${item.name}: ${headline(note.text)}`,
+      summary: `${item.name} — ${item.status?.name ?? "no status"}: ${note.text}`,
+      body: note.text,
+      published: note.created,
+      updated: note.updated,
+    })),
+  );
+}
+
+/**
+ * Status changes as events, from transitions newest first. Each says what came before when the
+ * previous transition of the item is among those given. Reconstructed starts (made by a
+ * migration, not seen happening) are not news.
+ */
+function transitionEvents(transitions: readonly StatusTransition[], present: ReadonlySet<string>): FeedEvent[] {
   const events: FeedEvent[] = [];
-  for (const item of items) for (const note of item.notes ?? []) events.push({ id: `note:${note.id}`, item, note });
-  events.sort((a, b) => b.note.created.getTime() - a.note.created.getTime() || (a.note.id < b.note.id ? 1 : -1));
+  transitions.forEach((t, i) => {
+    if (t.reconstructed) return;
+    const before = transitions.slice(i + 1).find((older) => older.itemId === t.itemId);
+    const was = before && !before.deleted ? (before.status?.name ?? "no status") : undefined;
+    const now = t.status?.name ?? "no status";
+    const [title, text] = t.deleted
+      ? [`${t.itemName} was removed from the page`, `${t.itemName} was removed from the page${was ? ` (it was ${was})` : ""}.`]
+      : was === undefined
+        ? [`${t.itemName}: ${now}`, `${t.itemName} is ${now}.`]
+        : [`${t.itemName}: ${was} → ${now}`, `${t.itemName} is ${now} (was ${was}).`];
+    events.push({
+      id: `status:${t.itemId}:${t.revision}`,
+      itemId: present.has(t.itemId) ? t.itemId : undefined,
+      title,
+      summary: text,
+      body: text,
+      published: t.at,
+      updated: t.at,
+    });
+  });
+  return events;
+}
+
+/** The newest events, notes and status changes together. */
+function latestEvents(items: readonly ItemView[], transitions: readonly StatusTransition[]): FeedEvent[] {
+  const present = new Set(items.map((item) => item.id));
+  const events = [...noteEvents(items), ...transitionEvents(transitions, present)];
+  events.sort((a, b) => b.published.getTime() - a.published.getTime() || (a.id < b.id ? 1 : -1));
   return events.slice(0, FEED_ENTRIES);
 }
 
@@ -46,14 +98,26 @@ export interface FeedScope {
   item?: ItemView;
 }
 
-/** Builds the feed for the page or one item, with its entries; the caller picks the format. */
-export function buildFeed(identity: PageIdentity, items: readonly ItemView[], scope: FeedScope): { feed: Feed; updated: Date } {
+/**
+ * Builds the feed for the page or one item, with its entries; the caller picks the format.
+ * `transitions` are the newest status changes (of that item alone, for an item's feed), newest first.
+ */
+export function buildFeed(
+  identity: PageIdentity,
+  items: readonly ItemView[],
+  transitions: readonly StatusTransition[],
+  scope: FeedScope,
+): { feed: Feed; updated: Date } {
   const base = identity.url;
   const scoped = scope.item ? [scope.item] : items;
-  const events = latestEvents(scoped);
+  const events = latestEvents(scoped, transitions);
   const pageLink = scope.item ? `${base}/items/${encodeURIComponent(scope.item.id)}` : `${base}/`;
-  // Adding, editing or deleting a note updates its item, so the items' times cover the entries.
-  const updated = scoped.reduce((latest, item) => (item.updated > latest ? item.updated : latest), new Date(0));
+  // Adding, editing or deleting a note updates its item, so the items' times and the newest
+  // status change (which may be an item's deletion) cover the entries.
+  const updated = [...scoped.map((item) => item.updated), ...transitions.slice(0, 1).map((t) => t.at)].reduce(
+    (latest, at) => (at > latest ? at : latest),
+    new Date(0),
+  );
   const feed = new Feed({
     id: `${pageLink}#feed`,
     title: html(scope.item ? `${scope.item.name} · ${identity.name}` : identity.name),
@@ -64,17 +128,16 @@ export function buildFeed(identity: PageIdentity, items: readonly ItemView[], sc
     author: { name: html(identity.name), link: `${base}/` },
     feedLinks: scope.item ? { atom: `${pageLink}/feed.atom` } : { atom: `${base}/feed.atom`, rss: `${base}/feed.rss` },
   });
-  for (const { id, item, note } of events) {
-    const link = `${base}/items/${encodeURIComponent(item.id)}`;
+  for (const event of events) {
     feed.addItem({
-      id: `${base}/#${id}`,
-      guid: `${base}/#${id}`,
-      title: html(`${item.name}: ${headline(note.text)}`),
-      link,
-      date: note.updated,
-      published: note.created,
-      description: html(`${item.name} — ${item.status?.name ?? "no status"}: ${note.text}`),
-      content: html(note.text).replace(/\n/g, "<br>"),
+      id: `${base}/#${event.id}`,
+      guid: `${base}/#${event.id}`,
+      title: html(event.title),
+      link: event.itemId === undefined ? `${base}/` : `${base}/items/${encodeURIComponent(event.itemId)}`,
+      date: event.updated,
+      published: event.published,
+      description: html(event.summary),
+      content: html(event.body).replace(/\n/g, "<br>"),
     });
   }
   return { feed, updated };

@@ -52,6 +52,9 @@ const ANY_ITEM_PATH = /^\/items\/[^/]*\/(badge\.svg|feed\.atom)$/;
 
 const HOST = /^(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$/;
 
+/** Status changes read for a feed: its 50 entries, and the ones before them to say what each changed from. */
+const TRANSITIONS_READ = 200;
+
 /** How long a client or proxy may reuse each kind of answer without asking again. */
 const MAX_AGE_SECONDS = { json: 5, feed: 30, badge: 10 } as const;
 
@@ -124,14 +127,14 @@ export function createReadEndpoints(options: ReadEndpointsOptions): ReadEndpoint
           item ? document(200, SVG_TYPE, itemBadge(item, badge!)) : document(404, SVG_TYPE, notFoundBadge(badge!)),
         );
       case "page-feed":
-        return listItems(true).then((items) => {
-          const { feed, updated } = buildFeed(identity, items, {});
+        return Promise.all([listItems(true), store.recentTransitions(undefined, TRANSITIONS_READ)]).then(([items, transitions]) => {
+          const { feed, updated } = buildFeed(identity, items, transitions, {});
           return document(200, r.format === "atom" ? ATOM_TYPE : RSS_TYPE, r.format === "atom" ? feed.atom1() : feed.rss2(), updated);
         });
       case "item-feed":
-        return getItem(r.id, true).then((item) => {
+        return getItem(r.id, true).then(async (item) => {
           if (!item) throw new DomainError("not_found", `item ${JSON.stringify(r.id ?? "")} not found`);
-          const { feed, updated } = buildFeed(identity, [], { item });
+          const { feed, updated } = buildFeed(identity, [], await store.recentTransitions(item.id, TRANSITIONS_READ), { item });
           return document(200, ATOM_TYPE, feed.atom1(), updated);
         });
     }

@@ -225,8 +225,12 @@ describe("feeds", () => {
     expect(XMLValidator.validate(atomText)).toBe(true);
     const atom = parseFeed(atomText);
     expect(atom.meta.type).toBe("atom");
-    expect(atom.items[0]!.title).toBe(`${hostile}: Second: fix deployed`);
-    expect(atom.items[1]!.title).toBe(`${hostile}: First: investigating`);
+    const titles = atom.items.map((i) => i.title);
+    expect(titles[0]).toBe(`${hostile}: Second: fix deployed`);
+    expect(titles.indexOf(`${hostile}: First: investigating`)).toBeGreaterThan(0);
+    // Adding the item gave it its first status: that is news too.
+    const warning = await call("statusthing.v1.StatusService/GetStatus", { status_id: await statusOfKind(StatusKind.WARNING) });
+    expect(titles).toContain(`${hostile}: ${warning.status.name}`);
     expect(atom.items[0]!.url).toBe(`${server.url}/items/${id}`);
     // The content is HTML: the note's own markup arrives escaped, as text to show, never to render.
     const rawAtom = new XMLParser().parse(atomText) as Json;
@@ -242,8 +246,39 @@ describe("feeds", () => {
     expect(again.items.map((i) => i.id)).toEqual(atom.items.map((i) => i.id));
 
     const itemFeed = parseFeed(await (await fetch(`${server.url}/items/${id}/feed.atom`)).text());
-    expect(itemFeed.items.map((i) => i.title)).toEqual([`${hostile}: Second: fix deployed`, `${hostile}: First: investigating`]);
+    expect(itemFeed.items.map((i) => i.title).sort()).toEqual(
+      [`${hostile}: Second: fix deployed`, `${hostile}: First: investigating`, `${hostile}: ${warning.status.name}`].sort(),
+    );
     await call("statusthing.v1.ItemsService/DeleteItem", { item_id: id });
+  });
+
+  it("tell each change of status, what it was before, and a removal, with stable ids", async () => {
+    const name = uniq("Checkout");
+    const id = await addItem(name, StatusKind.UP);
+    const up = (await call("statusthing.v1.StatusService/GetStatus", { status_id: await statusOfKind(StatusKind.UP) })).status.name as string;
+    const down = (await call("statusthing.v1.StatusService/GetStatus", { status_id: await statusOfKind(StatusKind.DOWN) })).status.name as string;
+    await call("statusthing.v1.ItemsService/UpdateItem", { item_id: id, status_id: await statusOfKind(StatusKind.DOWN) });
+    await call("statusthing.v1.ItemsService/UpdateItem", { item_id: id, name: `${name} renamed` });
+    await call("statusthing.v1.NotesService/AddNote", { item_id: id, note_text: "Card payments fail" });
+    await call("statusthing.v1.ItemsService/UpdateItem", { item_id: id, status_id: await statusOfKind(StatusKind.UP) });
+    const itemFeed = parseFeed(await (await fetch(`${server.url}/items/${id}/feed.atom`)).text());
+    expect(itemFeed.items.map((i) => i.title)).toEqual([
+      `${name} renamed: ${down} → ${up}`,
+      `${name} renamed: Card payments fail`,
+      `${name}: ${up} → ${down}`,
+      `${name}: ${up}`,
+    ]);
+    await call("statusthing.v1.ItemsService/DeleteItem", { item_id: id });
+    const page = parseFeed(await (await fetch(`${server.url}/feed.atom`)).text());
+    const removed = page.items[0]!;
+    expect(removed.title).toBe(`${name} renamed was removed from the page`);
+    expect(removed.url).toBe(`${server.url}/`);
+    const ids = page.items.map((i) => i.id);
+    expect(new Set(ids).size).toBe(ids.length);
+    // The same events keep their ids when the feed is built again after another change.
+    await addItem(uniq("Other"), StatusKind.UP);
+    const again = parseFeed(await (await fetch(`${server.url}/feed.atom`)).text());
+    expect(again.items.map((i) => i.id)).toEqual(expect.arrayContaining(ids.slice(0, 10)));
   });
 
   it("answers 304 to If-None-Match and If-Modified-Since, 404 for an unknown item", async () => {
