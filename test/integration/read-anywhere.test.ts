@@ -300,6 +300,28 @@ describe("feeds", () => {
   });
 });
 
+describe("hostile names", () => {
+  it("come out escaped and valid in the JSON, the badges and the feeds", async () => {
+    const names = ["<script>alert(1)</script>", "a ]]> b <![CDATA[ c", `"double" 'single' & amp;`, "🚦 Payments 💳", "x".repeat(199) + "é"];
+    const ids: string[] = [];
+    for (const [i, name] of names.entries()) ids.push(await addItem(name, StatusKind.DOWN, `note ${i}`));
+    const summary = (await getJson("/api/v2/summary.json")).body;
+    expect(statuspageErrors("/api/v2/summary.json", summary)).toEqual([]);
+    const feed = parseFeed(await (await fetch(`${server.url}/feed.atom`)).text());
+    const rssText = await (await fetch(`${server.url}/feed.rss`)).text();
+    expect(XMLValidator.validate(rssText)).toBe(true);
+    const rss = parseFeed(rssText);
+    for (const [i, name] of names.entries()) {
+      expect(summary.components.find((c: Json) => c.id === ids[i]).name).toBe(name);
+      const badge = await (await fetch(`${server.url}/items/${ids[i]}/badge.svg`)).text();
+      expect(svgText(badge).startsWith(`${name}: `)).toBe(true);
+      expect(feed.items.map((item) => item.title)).toContain(`${name}: note ${i}`);
+      expect(rss.items.map((item) => item.title)).toContain(`${name}: note ${i}`);
+    }
+    for (const id of ids) await call("statusthing.v1.ItemsService/DeleteItem", { item_id: id });
+  });
+});
+
 describe("on a --private server", () => {
   let privateServer: TestServer;
   beforeAll(async () => {
