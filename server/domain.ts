@@ -44,10 +44,12 @@ export interface ItemFilter {
 }
 
 /**
- * The key under which names are unique: trimmed and case-folded, so "API" and " api " collide.
+ * The key under which names are unique: trimmed, NFKC-normalized and case-folded, so "API",
+ * " api " and fullwidth "ＡＰＩ" collide. (Keys stored before NFKC was used were NFC; they
+ * differ only for names with compatibility characters, and are renewed when such a name changes.)
  */
 export function nameKey(name: string): string {
-  return name.trim().normalize("NFC").toLowerCase();
+  return name.trim().normalize("NFKC").toLowerCase();
 }
 
 /**
