@@ -106,6 +106,14 @@ export const migrations: readonly string[] = [
   );
   CREATE INDEX login_failures_by_key ON login_failures (key, at);
   `,
+  // 2: the change log keeps what changed, not whole items (notes on their own, see
+  // change-codec.ts). Rows of the old format held every note of an item at each change (often
+  // hundreds of KB each), so they are dropped: change_log_state keeps the revision, and a client
+  // resuming from before now gets a fresh snapshot. An index reads an item's note history.
+  `
+  DELETE FROM changes;
+  CREATE INDEX changes_by_entity ON changes (entity_id, revision);
+  `,
 ];
 
 /** The advisory lock key (an int8, as text) for `name` in the schema `schema`, computed by the server. */

@@ -1,6 +1,5 @@
 import type { Pool, PoolClient } from "pg";
-import type { UnnumberedChange } from "../../domain.js";
-import { encodeChangePayload } from "../change-codec.js";
+import { encodeChangePayload, type LoggedChange } from "../change-codec.js";
 
 /**
  * The channel on which every commit that logged changes rings the doorbell (payload: its last
@@ -15,7 +14,7 @@ export function changesChannel(logLockKey: string): string {
 export interface WriteTx {
   readonly client: PoolClient;
   /** Appends a change to the log. It is numbered and written at commit, and only if this write succeeds. */
-  log(change: UnnumberedChange): void;
+  log(change: LoggedChange): void;
 }
 
 interface PendingWrite {
@@ -24,7 +23,7 @@ interface PendingWrite {
   reject: (reason: unknown) => void;
 }
 
-type Outcome = { ok: true; value: unknown; changes: UnnumberedChange[] } | { ok: false; error: unknown };
+type Outcome = { ok: true; value: unknown; changes: LoggedChange[] } | { ok: false; error: unknown };
 
 /**
  * Writes that log changes, on PostgreSQL, and the change log itself.
@@ -116,7 +115,7 @@ export class PgWriteQueue {
    */
   private async runOptimistically(client: PoolClient, batch: PendingWrite[]): Promise<boolean> {
     const values: unknown[] = [];
-    const changes: UnnumberedChange[] = [];
+    const changes: LoggedChange[] = [];
     try {
       await client.query(`BEGIN; SELECT pg_advisory_xact_lock(${this.logLockKey}::int8)`);
       for (const write of batch) values.push(await write.run({ client, log: (change) => changes.push(change) }));
@@ -148,7 +147,7 @@ export class PgWriteQueue {
     try {
       await client.query(`BEGIN; SELECT pg_advisory_xact_lock(${this.logLockKey}::int8)`);
       for (const write of batch) {
-        const changes: UnnumberedChange[] = [];
+        const changes: LoggedChange[] = [];
         if (!alone) await client.query("SAVEPOINT write");
         try {
           const value = await write.run({ client, log: (change) => changes.push(change) });
@@ -191,7 +190,7 @@ export class PgWriteQueue {
  * in one statement. Runs inside the writing transaction, under the log's lock: NOTIFY is only
  * delivered once the transaction commits, and not at all if it rolls back.
  */
-async function appendChanges(client: PoolClient, changes: readonly UnnumberedChange[], channel: string): Promise<void> {
+async function appendChanges(client: PoolClient, changes: readonly LoggedChange[], channel: string): Promise<void> {
   const encoded = changes.map(encodeChangePayload);
   await client.query(
     `WITH state AS (
