@@ -44,17 +44,21 @@ export interface ItemFilter {
 }
 
 /**
- * The key under which names are unique: trimmed and case-folded, so "API" and " api " collide.
+ * The key under which names are unique: trimmed, NFKC-normalized and case-folded, so "API",
+ * " api " and fullwidth "ＡＰＩ" collide. (Keys stored before NFKC was used were NFC; they
+ * differ only for names with compatibility characters, and are renewed when such a name changes.)
  */
 export function nameKey(name: string): string {
-  return name.trim().normalize("NFC").toLowerCase();
+  return name.trim().normalize("NFKC").toLowerCase();
 }
 
 /**
- * One committed change, as the change log keeps it. `revision` increases by one per change,
- * in commit order. Item changes carry the whole item after the change, notes included, so a
- * watcher never has to read the store again; a status change is followed in the log by a change
- * of every item that shows that status.
+ * One committed change, as `Store.readChanges` gives it. `revision` increases by one per change,
+ * in commit order. Item changes carry the whole item after the change, notes included (as they
+ * were at that revision), so a watcher never has to read the store again; a note change is an
+ * item change of its item; a status change is followed by a change of every item that shows that
+ * status. A store need not keep whole items: the built-in ones log only what changed and put
+ * the items together when read (store/change-assembly.ts).
  */
 export type ChangeRecord =
   | { revision: number; kind: "item_upsert"; item: ItemView }

@@ -5,6 +5,7 @@ import { WatchItemsRequestSchema, type WatchItemsRequest } from "../../shared/ge
 import { REQUEST_BODY_MAX_BYTES } from "../../shared/limits.js";
 import type { NodeRequest, NodeResponse } from "../http/request-log.js";
 import type { CallRecord } from "../rpc/call-record.js";
+import { badProtobufMessage } from "../rpc/bad-protobuf.js";
 import { codeName } from "../rpc/error-interceptor.js";
 import { checkKinds } from "../service/validate.js";
 import { codeOfKind, DomainError } from "../errors.js";
@@ -85,10 +86,16 @@ function decodeRequest(body: Buffer, format: WireFormat, encoding: string | unde
       throw new ConnectError("request message is not valid gzip or is too large", Code.InvalidArgument);
     }
   }
+  if (format === "binary") {
+    try {
+      return fromBinary(WatchItemsRequestSchema, payload);
+    } catch {
+      // The parser's words ("premature EOF") help nobody; the client sent bytes that are not the message.
+      throw new ConnectError(badProtobufMessage(WatchItemsRequestSchema.typeName), Code.InvalidArgument);
+    }
+  }
   try {
-    return format === "json"
-      ? fromJsonString(WatchItemsRequestSchema, Buffer.from(payload).toString("utf8"), { ignoreUnknownFields: true })
-      : fromBinary(WatchItemsRequestSchema, payload);
+    return fromJsonString(WatchItemsRequestSchema, Buffer.from(payload).toString("utf8"), { ignoreUnknownFields: true });
   } catch (error) {
     throw new ConnectError(`cannot parse WatchItemsRequest: ${(error as Error).message}`, Code.InvalidArgument);
   }

@@ -43,6 +43,11 @@ export class Watcher {
   minRevision = 0;
   /** When the client went over maxPendingBytes, while it still is. */
   private laggingSince: number | undefined;
+  /**
+   * A snapshot the client is still taking: its bytes not yet taken (at most), the bytes written
+   * after it, and when the client last took some. While it drains, it does not count as lag.
+   */
+  private draining: { remaining: number; writtenAfter: number; progressAt: number } | undefined;
 
   constructor(
     readonly filter: WatchFilter,
@@ -79,6 +84,15 @@ export class Watcher {
   /** Sends an event outside the live feed (a snapshot or a replayed change) and records its revision. */
   sendDirect(event: WatchEvent): void {
     if (this.state === "closed") return;
+    if (event.message.event.case === "snapshot") {
+      // However big, a snapshot is one shared, already encoded buffer: a client that keeps
+      // taking it is not behind (see checkLag). Counted from the moment it is written.
+      this.sink.send(event);
+      this.minRevision = Math.max(this.minRevision, event.revision);
+      this.draining = { remaining: this.sink.pendingBytes(), writtenAfter: 0, progressAt: Date.now() };
+      this.checkLag();
+      return;
+    }
     this.write(event);
     this.minRevision = Math.max(this.minRevision, event.revision);
   }
@@ -113,14 +127,32 @@ export class Watcher {
   }
 
   private write(event: WatchEvent): void {
+    const before = this.draining ? this.sink.pendingBytes() : 0;
     this.sink.send(event);
+    if (this.draining) this.draining.writtenAfter += Math.max(0, this.sink.pendingBytes() - before);
     this.minRevision = Math.max(this.minRevision, event.revision);
     this.checkLag();
   }
 
-  /** Drops a client that is over the hard bound, or has stayed over the soft one past the grace. */
+  /**
+   * Drops a client that is over the hard bound, or has stayed over the soft one past the grace.
+   * The part of a snapshot still unread does not count while the client keeps taking it; one
+   * that takes none of it for lagGraceMs is dropped.
+   */
   private checkLag(): void {
-    const pending = this.sink.pendingBytes();
+    let pending = this.sink.pendingBytes();
+    if (this.draining) {
+      const now = Date.now();
+      // Frames written after the snapshot wait behind it, so what is pending beyond them is the snapshot's.
+      const remaining = Math.min(this.draining.remaining, Math.max(0, pending - this.draining.writtenAfter));
+      if (remaining < this.draining.remaining) {
+        this.draining.remaining = remaining;
+        this.draining.progressAt = now;
+      }
+      if (remaining === 0) this.draining = undefined;
+      else if (now - this.draining.progressAt > this.limits.lagGraceMs) return this.tooSlow();
+      pending -= remaining;
+    }
     if (pending > this.limits.hardMaxPendingBytes) return this.tooSlow();
     if (pending <= this.limits.maxPendingBytes) {
       this.laggingSince = undefined;

@@ -4,6 +4,7 @@ import type { UniversalHandler, UniversalServerRequest } from "@connectrpc/conne
 import { REQUEST_BODY_MAX_BYTES } from "../../shared/limits.js";
 import type { Logger } from "../logger.js";
 import type { NodeRequest, NodeResponse } from "../http/request-log.js";
+import { refuseBadProtobuf } from "./bad-protobuf.js";
 import type { CallRecord } from "./call-record.js";
 import { codeName } from "./error-interceptor.js";
 import { findUnknownEnumName } from "./json-enums.js";
@@ -70,7 +71,8 @@ function sendError(res: NodeResponse, record: CallRecord, code: Code, message: s
  * Connect's Node adapter (`connectNodeAdapter`), with two additions for Connect unary JSON calls,
  * whose bodies it reads itself: an enum value given by an unknown name is refused with
  * invalid_argument instead of silently dropped; and anonymous public reads are answered from a
- * ReadCache while the data has not changed. Everything else goes through the router unchanged.
+ * ReadCache while the data has not changed. In every protocol, a body that is not valid binary
+ * protobuf is answered invalid_argument, not Connect's `internal` (see refuseBadProtobuf).
  */
 export function createRpcAdapter(options: RpcAdapterOptions): (req: NodeRequest, res: NodeResponse, record: CallRecord) => void {
   const router = createConnectRouter(options);
@@ -115,7 +117,7 @@ export function createRpcAdapter(options: RpcAdapterOptions): (req: NodeRequest,
         yield new Uint8Array(body.buffer, body.byteOffset, body.byteLength);
       })(),
     };
-    const uRes = await handler(uReq);
+    const uRes = await refuseBadProtobuf(await handler(uReq), handler.method.input.typeName, record);
     if (!cacheable) return universalResponseToNodeResponse(uRes, res);
     const bytes = await collect(uRes.body);
     const headers: Record<string, string> = {};
@@ -140,6 +142,7 @@ export function createRpcAdapter(options: RpcAdapterOptions): (req: NodeRequest,
     }
     const uReq = universalRequestFromNodeRequest(req, res, undefined, options.contextValues(req));
     handler(uReq)
+      .then((uRes) => refuseBadProtobuf(uRes, handler.method.input.typeName, record))
       .then((uRes) => universalResponseToNodeResponse(uRes, res))
       .catch((reason: unknown) => reportFailure(handler.method.name, reason));
   };

@@ -13,6 +13,9 @@ export interface StatusInput {
   kind: number;
 }
 
+/** The color of a status added without one: the original's default, which its Postman collection relies on. */
+export const DEFAULT_STATUS_COLOR = "#5DFC0A";
+
 /** The statuses a fresh database starts with, as the behaviour table specifies. */
 export const DEFAULT_STATUSES: readonly Omit<StatusInput, "description">[] = [
   { name: "UP", color: "#5DFC0A", kind: 1 },
@@ -31,7 +34,7 @@ export class StatusesService {
       id: newId(),
       name: requireName(`${prefix}name`, input.name),
       description: checkDescription(`${prefix}description`, input.description),
-      color: requireColor(`${prefix}color`, input.color),
+      color: input.color.trim() === "" ? DEFAULT_STATUS_COLOR : requireColor(`${prefix}color`, input.color),
       kind: requireKind(`${prefix}kind`, input.kind),
       created: now,
       updated: now,

@@ -1,4 +1,4 @@
-import { charCount, DESCRIPTION_MAX, NAME_MAX, normalizeColor, NOTE_TEXT_MAX } from "../../shared/limits.js";
+import { charCount, DESCRIPTION_MAX, NAME_MAX, nameCharacterProblem, normalizeColor, NOTE_TEXT_MAX } from "../../shared/limits.js";
 import { invalidArgument } from "../errors.js";
 
 /** The highest StatusKind number this server knows; UNKNOWN (0) is never a valid stored kind. */
@@ -11,10 +11,16 @@ export function requireId(field: string, value: string): string {
   return id;
 }
 
-/** A required name: 1-200 characters after trimming; returns the trimmed name. */
+/**
+ * A required name: 1-200 characters after trimming, nothing invisible or control in it (names
+ * are compared after NFKC, see nameKey, so none may differ only by what nobody can see);
+ * returns the trimmed name.
+ */
 export function requireName(field: string, value: string): string {
   const name = value.trim();
   if (name === "") throw invalidArgument(field, "is required");
+  const invisible = nameCharacterProblem(name);
+  if (invisible) throw invalidArgument(field, `must not contain invisible or control characters (${invisible})`);
   if (charCount(name) > NAME_MAX) throw invalidArgument(field, `must be at most ${NAME_MAX} characters`);
   return name;
 }

@@ -1,9 +1,33 @@
-import type { ChangeRecord, ItemView, NoteRecord, StatusRecord, UnnumberedChange } from "../domain.js";
+import type { ItemView, NoteRecord, StatusRecord } from "../domain.js";
 
 /**
- * The change log's payload format, shared by every store: JSON with dates as epoch
- * milliseconds. Kept apart from protobuf so stores stay independent of the wire.
+ * The change log's stored format, shared by the built-in stores: JSON with dates as epoch
+ * milliseconds, kept apart from protobuf so stores stay independent of the wire.
+ *
+ * What is stored is what changed, never a whole aggregate: an item event carries the item
+ * without its notes, a note event one note (and the item's fields, whose `updated` it moves).
+ * `readChanges` still answers with whole items, notes included: see change-assembly.ts.
  */
+
+/** A note as the log keeps it: with its creation order, so a note put back keeps its place. */
+export interface LoggedNote extends NoteRecord {
+  seq: number;
+}
+
+/** One change as a store appends it to its log (the revision is given by the log). */
+export type LoggedChange =
+  | { kind: "status_upsert"; status: StatusRecord }
+  | { kind: "status_delete"; id: string }
+  /** The item after the change; its notes, if any, are not stored. */
+  | { kind: "item_upsert"; item: ItemView }
+  /** The deleted item's notes are kept so that earlier revisions can still be shown with theirs. */
+  | { kind: "item_delete"; id: string; notes: LoggedNote[] }
+  /** A note added (no `previous`) or edited (`previous` is what it said before), and its item after. */
+  | { kind: "note_upsert"; item: ItemView; note: LoggedNote; previous?: { text: string; updated: Date } }
+  | { kind: "note_delete"; item: ItemView; note: LoggedNote };
+
+/** A stored change log row, decoded. */
+export type LogEntry = LoggedChange & { revision: number };
 
 interface StatusJson {
   id: string;
@@ -20,64 +44,98 @@ interface NoteJson {
   text: string;
   created: number;
   updated: number;
+  seq?: number;
 }
 interface ItemJson {
   id: string;
   name: string;
   description: string;
   status: StatusJson | null;
-  notes: NoteJson[];
+  /** Only in rows written before notes were logged on their own: the whole list at that revision. */
+  notes?: NoteJson[];
   created: number;
   updated: number;
 }
 
 const statusToJson = (s: StatusRecord): StatusJson => ({ ...s, created: s.created.getTime(), updated: s.updated.getTime() });
 const statusFromJson = (s: StatusJson): StatusRecord => ({ ...s, created: new Date(s.created), updated: new Date(s.updated) });
-const noteToJson = (n: NoteRecord): NoteJson => ({ ...n, created: n.created.getTime(), updated: n.updated.getTime() });
-const noteFromJson = (n: NoteJson): NoteRecord => ({ ...n, created: new Date(n.created), updated: new Date(n.updated) });
+const noteToJson = (n: LoggedNote): NoteJson => ({
+  id: n.id,
+  itemId: n.itemId,
+  text: n.text,
+  created: n.created.getTime(),
+  updated: n.updated.getTime(),
+  seq: n.seq,
+});
+const noteFromJson = (n: NoteJson, fallbackSeq = 0): LoggedNote => ({
+  id: n.id,
+  itemId: n.itemId,
+  text: n.text,
+  created: new Date(n.created),
+  updated: new Date(n.updated),
+  seq: n.seq ?? fallbackSeq,
+});
+const itemToJson = (item: ItemView): ItemJson => ({
+  id: item.id,
+  name: item.name,
+  description: item.description,
+  status: item.status ? statusToJson(item.status) : null,
+  created: item.created.getTime(),
+  updated: item.updated.getTime(),
+});
+const itemFromJson = (item: ItemJson): ItemView => ({
+  id: item.id,
+  name: item.name,
+  description: item.description,
+  status: item.status ? statusFromJson(item.status) : undefined,
+  notes: item.notes?.map((n, i) => noteFromJson(n, i)),
+  created: new Date(item.created),
+  updated: new Date(item.updated),
+});
 
-/** Encodes a change's payload: the record after the change, or the id of what was deleted. */
-export function encodeChangePayload(change: UnnumberedChange): { kind: ChangeRecord["kind"]; entityId: string; payload: string } {
+/**
+ * Encodes a change for the log. `entityId` is the item for every item and note event, so an
+ * item's note history can be read by it.
+ */
+export function encodeChangePayload(change: LoggedChange): { kind: LoggedChange["kind"]; entityId: string; payload: string } {
   switch (change.kind) {
-    case "item_upsert": {
-      const item: ItemJson = {
-        id: change.item.id,
-        name: change.item.name,
-        description: change.item.description,
-        status: change.item.status ? statusToJson(change.item.status) : null,
-        notes: (change.item.notes ?? []).map(noteToJson),
-        created: change.item.created.getTime(),
-        updated: change.item.updated.getTime(),
-      };
-      return { kind: change.kind, entityId: item.id, payload: JSON.stringify(item) };
+    case "item_upsert":
+      return { kind: change.kind, entityId: change.item.id, payload: JSON.stringify(itemToJson(change.item)) };
+    case "item_delete":
+      return { kind: change.kind, entityId: change.id, payload: JSON.stringify({ notes: change.notes.map(noteToJson) }) };
+    case "note_upsert": {
+      const previous = change.previous && { text: change.previous.text, updated: change.previous.updated.getTime() };
+      return { kind: change.kind, entityId: change.item.id, payload: JSON.stringify({ item: itemToJson(change.item), note: noteToJson(change.note), previous }) };
     }
+    case "note_delete":
+      return { kind: change.kind, entityId: change.item.id, payload: JSON.stringify({ item: itemToJson(change.item), note: noteToJson(change.note) }) };
     case "status_upsert":
       return { kind: change.kind, entityId: change.status.id, payload: JSON.stringify(statusToJson(change.status)) };
-    case "item_delete":
     case "status_delete":
       return { kind: change.kind, entityId: change.id, payload: "" };
   }
 }
 
-/** Decodes a change log row back into a change. */
-export function decodeChange(revision: number, kind: string, entityId: string, payload: string): ChangeRecord {
+/** Decodes a change log row. Rows from before note events (whole items, empty deletes) still read. */
+export function decodeLogEntry(revision: number, kind: string, entityId: string, payload: string): LogEntry {
   switch (kind) {
-    case "item_upsert": {
-      const item = JSON.parse(payload) as ItemJson;
-      const view: ItemView = {
-        id: item.id,
-        name: item.name,
-        description: item.description,
-        status: item.status ? statusFromJson(item.status) : undefined,
-        notes: item.notes.map(noteFromJson),
-        created: new Date(item.created),
-        updated: new Date(item.updated),
-      };
-      return { revision, kind, item: view };
+    case "item_upsert":
+      return { revision, kind, item: itemFromJson(JSON.parse(payload) as ItemJson) };
+    case "item_delete": {
+      const notes = payload === "" ? [] : (JSON.parse(payload) as { notes: NoteJson[] }).notes;
+      return { revision, kind, id: entityId, notes: notes.map((n) => noteFromJson(n)) };
+    }
+    case "note_upsert": {
+      const p = JSON.parse(payload) as { item: ItemJson; note: NoteJson; previous?: { text: string; updated: number } };
+      const previous = p.previous && { text: p.previous.text, updated: new Date(p.previous.updated) };
+      return { revision, kind, item: itemFromJson(p.item), note: noteFromJson(p.note), ...(previous ? { previous } : {}) };
+    }
+    case "note_delete": {
+      const p = JSON.parse(payload) as { item: ItemJson; note: NoteJson };
+      return { revision, kind, item: itemFromJson(p.item), note: noteFromJson(p.note) };
     }
     case "status_upsert":
       return { revision, kind, status: statusFromJson(JSON.parse(payload) as StatusJson) };
-    case "item_delete":
     case "status_delete":
       return { revision, kind, id: entityId };
     default:

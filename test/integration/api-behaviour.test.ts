@@ -642,7 +642,9 @@ describe.each(PROTOCOLS)("over %s", (protocol) => {
       expect((await addStatus(uniq("c"), StatusKind.UP, "#abc")).color).toBe("#AABBCC");
       expect((await addStatus(uniq("c"), StatusKind.UP, "#a1B2c3")).color).toBe("#A1B2C3");
       expect((await addStatus(uniq("c"), StatusKind.UP, "#09F")).color).toBe("#0099FF");
-      for (const bad of ["", "abc", "#ab", "#abcd", "#abcde", "#abcdeff", "#ggg", "red", "rgb(1,2,3)", "#abc;x", "#12345g", "##abc"]) {
+      // An empty color is no longer refused: AddStatus defaults it to #5DFC0A (issue #10.17).
+      expect((await addStatus(uniq("c"), StatusKind.UP, "")).color).toBe("#5DFC0A");
+      for (const bad of ["abc", "#ab", "#abcd", "#abcde", "#abcdeff", "#ggg", "red", "rgb(1,2,3)", "#abc;x", "#12345g", "##abc"]) {
         const name = uniq("bad-color");
         await expectCode(api.statuses.addStatus({ name, color: bad, kind: StatusKind.UP }), Code.InvalidArgument, "color");
         expect(await statusNamed(name)).toBeUndefined();

@@ -134,6 +134,16 @@ describe("request bodies", () => {
     await call(`${STATUS}/UpdateStatus`, { status_id: byNumber.id, kind: 9 });
     expect(obj((await call(`${STATUS}/GetStatus`, { status_id: byNumber.id })).status, "status").kind).toBe("STATUS_KIND_ONLINE");
   });
+
+  it("AddStatus without a color, as the original's Postman collection sends it, gets #5DFC0A", async () => {
+    const status = obj((await call(`${STATUS}/AddStatus`, { name: uniq("no-color"), kind: "STATUS_KIND_UP" })).status, "status");
+    expect(status.color).toBe("#5DFC0A");
+    expect(obj((await call(`${STATUS}/GetStatus`, { status_id: status.id })).status, "status").color).toBe("#5DFC0A");
+    const blank = obj((await call(`${STATUS}/AddStatus`, { name: uniq("blank-color"), color: "", kind: 2 })).status, "status");
+    expect(blank.color).toBe("#5DFC0A");
+    const item = await addItem({ name: uniq("no-color-item"), initial_status: { name: uniq("initial"), kind: "STATUS_KIND_DOWN" } });
+    expect(obj(item.status, "status").color).toBe("#5DFC0A");
+  });
 });
 
 describe("responses", () => {

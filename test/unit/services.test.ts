@@ -331,8 +331,9 @@ describe("validation: invalid_argument naming the field", () => {
       },
     );
 
-    it("requires a color for a new status", async () => {
-      await expectInvalid("color", () => statuses.add(statusInput({ name: "New", color: "" })));
+    // Issue #10.17: the original defaulted a missing color, and its Postman collection relies on it.
+    it("gives a new status without a color the original's default, #5DFC0A", async () => {
+      expect((await statuses.add(statusInput({ name: "New", color: "" }))).color).toBe("#5DFC0A");
     });
   });
 

@@ -106,7 +106,15 @@ export const migrations: readonly string[] = [
   );
   CREATE INDEX login_failures_by_key ON login_failures (key, at);
   `,
-  // 2: status history, kept forever (no foreign keys: it outlives items and statuses). A row
+  // 2: the change log keeps what changed, not whole items (notes on their own, see
+  // change-codec.ts). Rows of the old format held every note of an item at each change (often
+  // hundreds of KB each), so they are dropped: change_log_state keeps the revision, and a client
+  // resuming from before now gets a fresh snapshot. An index reads an item's note history.
+  `
+  DELETE FROM changes;
+  CREATE INDEX changes_by_entity ON changes (entity_id, revision);
+  `,
+  // 3: status history, kept forever (no foreign keys: it outlives items and statuses). A row
   // written in a transaction waits for its change's revision in pending_change until the commit
   // numbers the change (write-queue.ts). Each existing item starts with its current status at its
   // creation time, marked reconstructed.

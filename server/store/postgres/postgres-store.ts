@@ -11,7 +11,8 @@ import {
 } from "../../domain.js";
 import { DomainError, nameTaken, notFound } from "../../errors.js";
 import type { Logger } from "../../logger.js";
-import { decodeChange } from "../change-codec.js";
+import { assembleChanges, itemsNeedingNotes } from "../change-assembly.js";
+import { decodeLogEntry, type LoggedNote } from "../change-codec.js";
 import { toTransition, transitionValues, TRANSITION_COLUMNS, type TransitionRow } from "../status-history.js";
 import { AuthDelegatingStore } from "../auth-delegate.js";
 import type { ItemPatch, NewItem, NewStatus, StatusPatch, Store } from "../store.js";
@@ -73,6 +74,16 @@ interface NoteRow {
   created_at: Date;
   updated_at: Date;
 }
+/** A note with its creation order (bigserial, so pg gives it as a string). */
+interface LoggedNoteRow extends NoteRow {
+  seq: string;
+}
+interface ChangeRow {
+  revision: string;
+  kind: string;
+  entity_id: string;
+  payload: string;
+}
 
 /** Something to run queries on: the pool, or one connection inside a transaction. */
 type Queryable = Pool | PoolClient;
@@ -100,6 +111,12 @@ function toStatus(row: StatusRow): StatusRecord {
 function toNote(row: NoteRow): NoteRecord {
   return { id: row.id, itemId: row.item_id, text: row.text, created: row.created_at, updated: row.updated_at };
 }
+
+function toLoggedNote(row: LoggedNoteRow): LoggedNote {
+  return { ...toNote(row), seq: Number(row.seq) };
+}
+
+const decodeRow = (r: ChangeRow) => decodeLogEntry(Number(r.revision), r.kind, r.entity_id, r.payload);
 
 function toItem(row: ItemRow, notes: NoteRecord[] | undefined): ItemView {
   const status =
@@ -236,7 +253,7 @@ export class PostgresStore extends AuthDelegatingStore implements Store {
       const status = toStatus(rows[0]);
       tx.log({ kind: "status_upsert", status });
       // Items show their status: each one that shows this status changed too.
-      for (const item of await loadItems(tx.client, "WHERE i.status_id = $1", [id], true)) {
+      for (const item of await loadItems(tx.client, "WHERE i.status_id = $1", [id], false)) {
         // A new kind is a new status for the item, as of this change.
         await recordTransition(tx, item, false, patch.updated, tx.log({ kind: "item_upsert", item }));
       }
@@ -314,10 +331,12 @@ export class PostgresStore extends AuthDelegatingStore implements Store {
 
   deleteItem(id: string): Promise<void> {
     return this.writes.run(async (tx) => {
+      // Kept in the log, so the item's earlier revisions can still be read with their notes.
+      const notes = await tx.client.query<LoggedNoteRow>(`SELECT ${NOTE_FIELDS}, seq FROM notes WHERE item_id = $1 ORDER BY seq`, [id]);
       // Notes go with the item through ON DELETE CASCADE, in this same transaction.
       const { rows } = await tx.client.query<{ name: string }>("DELETE FROM items WHERE id = $1 RETURNING name", [id]);
       if (rows.length === 0) throw notFound("item", id);
-      const pending = tx.log({ kind: "item_delete", id });
+      const pending = tx.log({ kind: "item_delete", id, notes: notes.rows.map(toLoggedNote) });
       await recordTransition(tx, { id, name: rows[0]!.name, status: undefined }, true, new Date(), pending);
     });
   }
@@ -342,33 +361,39 @@ export class PostgresStore extends AuthDelegatingStore implements Store {
   addNote(note: NoteRecord): Promise<NoteRecord> {
     return this.writes.run(async (tx) => {
       if (!(await itemExists(tx.client, note.itemId))) throw notFound("item", note.itemId);
-      await insertNote(tx.client, note);
+      const seq = await insertNote(tx.client, note);
       await touchItem(tx.client, note.itemId, note.updated);
-      await logItem(tx, note.itemId);
+      const [item] = await loadItems(tx.client, "WHERE i.id = $1", [note.itemId], false);
+      tx.log({ kind: "note_upsert", item: item!, note: { ...note, seq } });
       return note;
     });
   }
 
   updateNote(id: string, text: string, updated: Date): Promise<NoteRecord> {
     return this.writes.run(async (tx) => {
-      const { rows } = await tx.client.query<NoteRow>(`UPDATE notes SET text = $1, updated_at = $2 WHERE id = $3 RETURNING ${NOTE_FIELDS}`, [
-        text,
-        updated,
-        id,
-      ]);
+      // The text before goes in the log too (writes hold the log's lock: nothing changes in between).
+      const before = await tx.client.query<NoteRow>(`SELECT ${NOTE_FIELDS} FROM notes WHERE id = $1`, [id]);
+      if (!before.rows[0]) throw notFound("note", id);
+      const { rows } = await tx.client.query<LoggedNoteRow>(
+        `UPDATE notes SET text = $1, updated_at = $2 WHERE id = $3 RETURNING ${NOTE_FIELDS}, seq`,
+        [text, updated, id],
+      );
       if (!rows[0]) throw notFound("note", id);
       await touchItem(tx.client, rows[0].item_id, updated);
-      await logItem(tx, rows[0].item_id);
+      const [item] = await loadItems(tx.client, "WHERE i.id = $1", [rows[0].item_id], false);
+      const previous = { text: before.rows[0].text, updated: before.rows[0].updated_at };
+      tx.log({ kind: "note_upsert", item: item!, note: toLoggedNote(rows[0]), previous });
       return toNote(rows[0]);
     });
   }
 
   deleteNote(id: string, at: Date): Promise<void> {
     return this.writes.run(async (tx) => {
-      const { rows } = await tx.client.query<{ item_id: string }>("DELETE FROM notes WHERE id = $1 RETURNING item_id", [id]);
+      const { rows } = await tx.client.query<LoggedNoteRow>(`DELETE FROM notes WHERE id = $1 RETURNING ${NOTE_FIELDS}, seq`, [id]);
       if (!rows[0]) throw notFound("note", id);
       await touchItem(tx.client, rows[0].item_id, at);
-      await logItem(tx, rows[0].item_id);
+      const [item] = await loadItems(tx.client, "WHERE i.id = $1", [rows[0].item_id], false);
+      tx.log({ kind: "note_delete", item: item!, note: toLoggedNote(rows[0]) });
     });
   }
 
@@ -401,11 +426,23 @@ export class PostgresStore extends AuthDelegatingStore implements Store {
 
   async readChanges(afterRevision: number, limit: number): Promise<ChangeRecord[]> {
     // Safe to read by revision alone: revisions become visible strictly in order (write-queue.ts).
-    const { rows } = await this.pool.query<{ revision: string; kind: string; entity_id: string; payload: string }>(
-      "SELECT revision, kind, entity_id, payload FROM changes WHERE revision > $1 ORDER BY revision LIMIT $2",
-      [afterRevision, limit],
-    );
-    return rows.map((r) => decodeChange(Number(r.revision), r.kind, r.entity_id, r.payload));
+    // One snapshot for the page, the note history after it and the current notes (change-assembly.ts).
+    return this.readOnly(async (client) => {
+      const { rows } = await client.query<ChangeRow>(
+        "SELECT revision, kind, entity_id, payload FROM changes WHERE revision > $1 ORDER BY revision LIMIT $2",
+        [afterRevision, limit],
+      );
+      const entries = rows.map(decodeRow);
+      const items = itemsNeedingNotes(entries);
+      if (items.length === 0) return assembleChanges({ entries, noteHistory: [], currentNotes: [] });
+      const history = await client.query<ChangeRow>(
+        `SELECT revision, kind, entity_id, payload FROM changes
+         WHERE entity_id = ANY($1::text[]) AND revision > $2 AND kind IN ('note_upsert', 'note_delete', 'item_delete')`,
+        [items, afterRevision],
+      );
+      const notes = await client.query<LoggedNoteRow>(`SELECT ${NOTE_FIELDS}, seq FROM notes WHERE item_id = ANY($1::text[]) ORDER BY seq`, [items]);
+      return assembleChanges({ entries, noteHistory: history.rows.map(decodeRow), currentNotes: notes.rows.map(toLoggedNote) });
+    });
   }
 
   async changeLogBounds(): Promise<{ oldest: number; latest: number }> {
@@ -507,21 +544,20 @@ async function itemExists(q: Queryable, id: string): Promise<boolean> {
   return (await q.query("SELECT 1 FROM items WHERE id = $1", [id])).rows.length > 0;
 }
 
-async function insertNote(client: PoolClient, note: NoteRecord): Promise<void> {
-  await client.query("INSERT INTO notes (id, item_id, text, created_at, updated_at) VALUES ($1, $2, $3, $4, $5)", [
-    note.id,
-    note.itemId,
-    note.text,
-    note.created,
-    note.updated,
-  ]);
+/** Inserts a note; returns its creation order. */
+async function insertNote(client: PoolClient, note: NoteRecord): Promise<number> {
+  const { rows } = await client.query<{ seq: string }>(
+    "INSERT INTO notes (id, item_id, text, created_at, updated_at) VALUES ($1, $2, $3, $4, $5) RETURNING seq",
+    [note.id, note.itemId, note.text, note.created, note.updated],
+  );
+  return Number(rows[0]!.seq);
 }
 
 async function touchItem(client: PoolClient, id: string, at: Date): Promise<void> {
   await client.query("UPDATE items SET updated_at = $1 WHERE id = $2", [at, id]);
 }
 
-/** Logs an item's current state (with notes) as changed, and its status history if that moved; returns it. */
+/** Logs an item's current state as changed (the log keeps no notes with it), and its status history if that moved; returns it with its notes. */
 async function logItem(tx: WriteTx, id: string): Promise<ItemView> {
   const [item] = await loadItems(tx.client, "WHERE i.id = $1", [id], true);
   const pending = tx.log({ kind: "item_upsert", item: item! });

@@ -1,6 +1,5 @@
 import type { Pool, PoolClient } from "pg";
-import type { UnnumberedChange } from "../../domain.js";
-import { encodeChangePayload } from "../change-codec.js";
+import { encodeChangePayload, type LoggedChange } from "../change-codec.js";
 
 /**
  * The channel on which every commit that logged changes rings the doorbell (payload: its last
@@ -19,12 +18,12 @@ export interface WriteTx {
    * succeeds. Returns a key for rows that must carry the change's revision: write it to their
    * `pending_change` column, and the commit puts the revision in their `revision` (see appendChanges).
    */
-  log(change: UnnumberedChange): number;
+  log(change: LoggedChange): number;
 }
 
 /** A change this transaction logged, with the key rows wait on for its revision. */
-interface LoggedChange {
-  change: UnnumberedChange;
+interface QueuedChange {
+  change: LoggedChange;
   pending: number;
 }
 
@@ -34,7 +33,7 @@ interface PendingWrite {
   reject: (reason: unknown) => void;
 }
 
-type Outcome = { ok: true; value: unknown; changes: LoggedChange[] } | { ok: false; error: unknown };
+type Outcome = { ok: true; value: unknown; changes: QueuedChange[] } | { ok: false; error: unknown };
 
 /**
  * Writes that log changes, on PostgreSQL, and the change log itself.
@@ -92,7 +91,7 @@ export class PgWriteQueue {
   /** Keys for rows waiting on a revision; unique among this process's open transactions. */
   private nextPending = 0;
 
-  private logTo(changes: LoggedChange[], change: UnnumberedChange): number {
+  private logTo(changes: QueuedChange[], change: LoggedChange): number {
     const pending = ++this.nextPending;
     changes.push({ change, pending });
     return pending;
@@ -135,7 +134,7 @@ export class PgWriteQueue {
    */
   private async runOptimistically(client: PoolClient, batch: PendingWrite[]): Promise<boolean> {
     const values: unknown[] = [];
-    const changes: LoggedChange[] = [];
+    const changes: QueuedChange[] = [];
     try {
       await client.query(`BEGIN; SELECT pg_advisory_xact_lock(${this.logLockKey}::int8)`);
       for (const write of batch) values.push(await write.run({ client, log: (change) => this.logTo(changes, change) }));
@@ -167,7 +166,7 @@ export class PgWriteQueue {
     try {
       await client.query(`BEGIN; SELECT pg_advisory_xact_lock(${this.logLockKey}::int8)`);
       for (const write of batch) {
-        const changes: LoggedChange[] = [];
+        const changes: QueuedChange[] = [];
         if (!alone) await client.query("SAVEPOINT write");
         try {
           const value = await write.run({ client, log: (change) => this.logTo(changes, change) });
@@ -211,7 +210,7 @@ export class PgWriteQueue {
  * Runs inside the writing transaction, under the log's lock: NOTIFY is only delivered once the
  * transaction commits, and not at all if it rolls back.
  */
-async function appendChanges(client: PoolClient, changes: readonly LoggedChange[], channel: string): Promise<void> {
+async function appendChanges(client: PoolClient, changes: readonly QueuedChange[], channel: string): Promise<void> {
   const encoded = changes.map((c) => encodeChangePayload(c.change));
   await client.query(
     `WITH state AS (

@@ -96,7 +96,15 @@ export const migrations: readonly string[] = [
   );
   CREATE INDEX login_failures_by_key ON login_failures(key, at);
   `,
-  // 4: status history, kept forever (no foreign keys: it outlives items and statuses). Each
+  // 4: the change log keeps what changed, not whole items (notes on their own, see
+  // change-codec.ts). Rows of the old format held every note of an item at each change (often
+  // hundreds of KB each), so they are dropped: the revision counter stays, and a client resuming
+  // from before now gets a fresh snapshot. An index reads an item's note history.
+  `
+  DELETE FROM changes;
+  CREATE INDEX changes_by_entity ON changes(entity_id, revision);
+  `,
+  // 5: status history, kept forever (no foreign keys: it outlives items and statuses). Each
   // existing item starts with its current status at its creation time, marked reconstructed.
   `
   CREATE TABLE status_transitions (

@@ -8,9 +8,9 @@ import {
   type StatusRecord,
   type StatusTransition,
   type StoreSnapshot,
-  type UnnumberedChange,
 } from "../../domain.js";
-import { decodeChange, encodeChangePayload } from "../change-codec.js";
+import { assembleChanges, itemsNeedingNotes } from "../change-assembly.js";
+import { decodeLogEntry, encodeChangePayload, type LoggedChange, type LoggedNote } from "../change-codec.js";
 import { isTransition, toTransition, transitionValues, TRANSITION_COLUMNS, type LastTransition, type TransitionRow } from "../status-history.js";
 import { DomainError, nameTaken, notFound } from "../../errors.js";
 import { AuthDelegatingStore } from "../auth-delegate.js";
@@ -56,6 +56,13 @@ interface NoteRow {
   text: string;
   created_at: number;
   updated_at: number;
+  seq: number;
+}
+interface ChangeRow {
+  revision: number;
+  kind: string;
+  entity_id: string;
+  payload: string;
 }
 
 const ITEM_SELECT = `
@@ -78,6 +85,10 @@ function toStatus(row: StatusRow): StatusRecord {
 
 function toNote(row: NoteRow): NoteRecord {
   return { id: row.id, itemId: row.item_id, text: row.text, created: new Date(row.created_at), updated: new Date(row.updated_at) };
+}
+
+function toLoggedNote(row: NoteRow): LoggedNote {
+  return { ...toNote(row), seq: row.seq };
 }
 
 function toItem(row: ItemRow, notes: NoteRecord[] | undefined): ItemView {
@@ -174,6 +185,12 @@ export class SqliteStore extends AuthDelegatingStore implements Store {
       deleteNote: db.prepare("DELETE FROM notes WHERE id = ?"),
       insertChange: db.prepare("INSERT INTO changes (at, kind, entity_id, payload) VALUES (?, ?, ?, ?)"),
       readChanges: db.prepare("SELECT revision, kind, entity_id, payload FROM changes WHERE revision > ? ORDER BY revision LIMIT ?"),
+      // The note history of some items (a JSON array of ids) after a revision: see change-assembly.ts.
+      noteHistory: db.prepare(
+        `SELECT revision, kind, entity_id, payload FROM changes
+         WHERE entity_id IN (SELECT value FROM json_each(?)) AND revision > ? AND kind IN ('note_upsert', 'note_delete', 'item_delete')`,
+      ),
+      notesOfItems: db.prepare("SELECT * FROM notes WHERE item_id IN (SELECT value FROM json_each(?)) ORDER BY seq"),
       oldestChange: db.prepare("SELECT min(revision) FROM changes").pluck(),
       latestRevision: db.prepare("SELECT coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'changes'), 0)").pluck(),
       pruneChanges: db.prepare("DELETE FROM changes WHERE revision <= ? AND at < ?"),
@@ -227,7 +244,7 @@ export class SqliteStore extends AuthDelegatingStore implements Store {
       this.logChange({ kind: "status_upsert", status });
       // Items show their status: each one that shows this status changed too.
       // A new kind is a new status for the item, as of this change.
-      for (const itemId of this.sql.itemsWithStatus!.all(id) as string[]) this.logItem(itemId, patch.updated);
+      for (const itemId of this.sql.itemsWithStatus!.all(id) as string[]) this.logItem(itemId, false, patch.updated);
       return status;
     });
   }
@@ -304,11 +321,13 @@ export class SqliteStore extends AuthDelegatingStore implements Store {
 
   deleteItem(id: string): Promise<void> {
     return this.writes.run(() => {
+      // Kept in the log, so the item's earlier revisions can still be read with their notes.
+      const notes = (this.sql.notesOfItem!.all(id) as NoteRow[]).map(toLoggedNote);
       const item = this.readItem(id, false);
       if (!item) throw notFound("item", id);
       // Notes go with the item through ON DELETE CASCADE, in this same transaction.
       this.sql.deleteItem!.run(id);
-      const revision = this.logChange({ kind: "item_delete", id });
+      const revision = this.logChange({ kind: "item_delete", id, notes });
       this.sql.insertTransition!.run(...transitionValues({ ...item, status: undefined }), 1, Date.now(), revision);
     });
   }
@@ -326,9 +345,9 @@ export class SqliteStore extends AuthDelegatingStore implements Store {
   addNote(note: NoteRecord): Promise<NoteRecord> {
     return this.writes.run(() => {
       if (!this.sql.itemExists!.get(note.itemId)) throw notFound("item", note.itemId);
-      this.insertNote(note);
+      const seq = this.insertNote(note);
       this.sql.touchItem!.run(note.updated.getTime(), note.itemId);
-      this.logItem(note.itemId);
+      this.logChange({ kind: "note_upsert", item: this.readItem(note.itemId, false)!, note: { ...note, seq } });
       return note;
     });
   }
@@ -339,8 +358,10 @@ export class SqliteStore extends AuthDelegatingStore implements Store {
       if (!before) throw notFound("note", id);
       this.sql.updateNote!.run(text, updated.getTime(), id);
       this.sql.touchItem!.run(updated.getTime(), before.item_id);
-      this.logItem(before.item_id);
-      return toNote(this.sql.getNote!.get(id) as NoteRow);
+      const after = this.sql.getNote!.get(id) as NoteRow;
+      const previous = { text: before.text, updated: new Date(before.updated_at) };
+      this.logChange({ kind: "note_upsert", item: this.readItem(before.item_id, false)!, note: toLoggedNote(after), previous });
+      return toNote(after);
     });
   }
 
@@ -350,7 +371,7 @@ export class SqliteStore extends AuthDelegatingStore implements Store {
       if (!before) throw notFound("note", id);
       this.sql.deleteNote!.run(id);
       this.sql.touchItem!.run(at.getTime(), before.item_id);
-      this.logItem(before.item_id);
+      this.logChange({ kind: "note_delete", item: this.readItem(before.item_id, false)!, note: toLoggedNote(before) });
     });
   }
 
@@ -375,8 +396,15 @@ export class SqliteStore extends AuthDelegatingStore implements Store {
   }
 
   async readChanges(afterRevision: number, limit: number): Promise<ChangeRecord[]> {
-    const rows = this.sql.readChanges!.all(afterRevision, limit) as Array<{ revision: number; kind: string; entity_id: string; payload: string }>;
-    return rows.map((r) => decodeChange(r.revision, r.kind, r.entity_id, r.payload));
+    // Synchronous reads on the one connection: no write can come between them.
+    const decode = (r: ChangeRow) => decodeLogEntry(r.revision, r.kind, r.entity_id, r.payload);
+    const entries = (this.sql.readChanges!.all(afterRevision, limit) as ChangeRow[]).map(decode);
+    const items = JSON.stringify(itemsNeedingNotes(entries));
+    return assembleChanges({
+      entries,
+      noteHistory: (this.sql.noteHistory!.all(items, afterRevision) as ChangeRow[]).map(decode),
+      currentNotes: (this.sql.notesOfItems!.all(items) as NoteRow[]).map(toLoggedNote),
+    });
   }
 
   async changeLogBounds(): Promise<{ oldest: number; latest: number }> {
@@ -410,17 +438,17 @@ export class SqliteStore extends AuthDelegatingStore implements Store {
   }
 
   /** Appends a change to the log; call inside a write, so it commits with the change. Returns its revision. */
-  private logChange(change: UnnumberedChange): number {
+  private logChange(change: LoggedChange): number {
     const { kind, entityId, payload } = encodeChangePayload(change);
     return Number(this.sql.insertChange!.run(Date.now(), kind, entityId, payload).lastInsertRowid);
   }
 
   /**
-   * Logs an item's current state (with notes) as changed, and its status history if that moved
-   * (as of `at`, else the item's own update time); returns it.
+   * Logs an item's current state (never its notes) as changed, and its status history if that
+   * moved (as of `at`, else the item's own update time); returns it, with notes if asked.
    */
-  private logItem(id: string, at?: Date): ItemView {
-    const item = this.readItem(id, true)!;
+  private logItem(id: string, withNotes = true, at?: Date): ItemView {
+    const item = this.readItem(id, withNotes)!;
     const revision = this.logChange({ kind: "item_upsert", item });
     if (isTransition(this.sql.lastTransition!.get(id) as LastTransition | undefined, item)) {
       this.sql.insertTransition!.run(...transitionValues(item), 0, (at ?? item.updated).getTime(), revision);
@@ -458,7 +486,8 @@ export class SqliteStore extends AuthDelegatingStore implements Store {
     return this.readStatus(status.id)!;
   }
 
-  private insertNote(note: NoteRecord): void {
-    this.sql.insertNote!.run(note.id, note.itemId, note.text, note.created.getTime(), note.updated.getTime());
+  /** Inserts a note; returns its creation order. */
+  private insertNote(note: NoteRecord): number {
+    return Number(this.sql.insertNote!.run(note.id, note.itemId, note.text, note.created.getTime(), note.updated.getTime()).lastInsertRowid);
   }
 }

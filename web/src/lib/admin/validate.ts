@@ -8,6 +8,7 @@ import {
   DESCRIPTION_MAX,
   EMAIL_MAX,
   NAME_MAX,
+  nameCharacterProblem,
   normalizeColor,
   NOTE_TEXT_MAX,
   PASSWORD_MAX,
@@ -23,8 +24,11 @@ export type Check = string | undefined;
 const tooLong = (max: number) => `At most ${max.toLocaleString("en")} characters.`;
 
 export function checkName(value: string): Check {
-  if (value.trim() === "") return "Required.";
-  if (charCount(value.trim()) > NAME_MAX) return tooLong(NAME_MAX);
+  const name = value.trim();
+  if (name === "") return "Required.";
+  const invisible = nameCharacterProblem(name);
+  if (invisible) return `No invisible or control characters (${invisible}).`;
+  if (charCount(name) > NAME_MAX) return tooLong(NAME_MAX);
   return undefined;
 }
 
