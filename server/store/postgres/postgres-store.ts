@@ -13,6 +13,7 @@ import type { Logger } from "../../logger.js";
 import { decodeChange } from "../change-codec.js";
 import { AuthDelegatingStore } from "../auth-delegate.js";
 import type { ItemPatch, NewItem, NewStatus, StatusPatch, Store } from "../store.js";
+import { reportConnectionLossAsUnavailable, surviveConnectionLoss } from "./connection-loss.js";
 import { ChangeListener, type LivenessCheck, type ReconnectBackoff } from "./change-listener.js";
 import { currentSchema, lockKey, migrate } from "./migrations.js";
 import { PostgresAuthStore, transaction } from "./postgres-auth-store.js";
@@ -170,16 +171,16 @@ export class PostgresStore extends AuthDelegatingStore implements Store {
   static async open(options: PostgresStoreOptions): Promise<PostgresStore> {
     const config = connectionConfig(options);
     const pool = new pg.Pool({ ...config, max: options.poolSize ?? 10, statement_timeout: options.statementTimeoutMs ?? 30_000 });
-    // An idle pooled connection that fails (server restart, pg_terminate_backend) is dropped by
-    // the pool; without a listener its error would crash the process.
-    pool.on("error", (error) => options.logger?.warn({ err: error }, "a pooled database connection failed"));
+    // A pooled connection that fails (server restart, pg_terminate_backend) must not crash the process.
+    surviveConnectionLoss(pool, options.logger);
     try {
       const client = await pool.connect();
       try {
         const schema = await currentSchema(client);
         await migrate(client, schema);
         const logLock = await lockKey(client, schema, "changes");
-        return new PostgresStore(pool, schema, logLock, { ...config, keepAlive: true }, options.logger, options.listenBackoff, options.listenCheck);
+        const store = new PostgresStore(pool, schema, logLock, { ...config, keepAlive: true }, options.logger, options.listenBackoff, options.listenCheck);
+        return reportConnectionLossAsUnavailable(store);
       } finally {
         client.release();
       }
