@@ -3,22 +3,31 @@
  * database connection is terminated (`pg_terminate_backend`) while writes are in flight stays
  * up; the writes caught in it fail with `unavailable` (never `internal`), the pool replaces the
  * connections, later writes succeed, and the listening connection comes back so watchers get
- * later changes.
+ * later changes. And a real PostgreSQL restart (a cluster of the test's own, stopped and started
+ * again under write load): writes during the outage fail with `unavailable`, the server keeps
+ * serving, and after the restart writes succeed and watchers receive later changes.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createClients, createTransport } from "../helpers/clients.js";
 import { postgresUnavailable, TestSchemas, type TestRole } from "../helpers/postgres.js";
 import { killLeftoverServers, startServerProcess, stopServerProcess, type ListeningServerProcess } from "../helpers/server-process.js";
-import { openWatch, pollUntil, type Watch } from "../helpers/watch.js";
+import { PgCluster, postgresTools } from "../helpers/pg-cluster.js";
+import { healthz, openWatch, pollUntil, type Watch } from "../helpers/watch.js";
 import { WriteLoad } from "../helpers/write-load.js";
 
 const unavailable = await postgresUnavailable();
 const inCi = process.env.CI === "true";
 if (unavailable && !inCi) console.warn(`skipping the connection-loss tests: ${unavailable}`);
+const tools = postgresTools();
+if ("missing" in tools && !inCi) console.warn(`skipping the PostgreSQL restart test: ${tools.missing}`);
 
 describe.runIf(inCi)("PostgreSQL for the connection-loss tests", () => {
   it("is reachable (the tests never skip in CI)", () => {
     expect(unavailable).toBeUndefined();
+  });
+
+  it("has the PostgreSQL server tools for the restart test", () => {
+    expect("missing" in tools ? tools.missing : undefined).toBeUndefined();
   });
 });
 
@@ -94,4 +103,61 @@ describe.runIf(unavailable === undefined)("a server whose PostgreSQL connections
     expect(connect.end).toBeUndefined();
     expect(ws.end).toBeUndefined();
   }, 180_000);
+});
+
+describe.runIf("bin" in tools)("a server whose PostgreSQL restarts under write load", () => {
+  let cluster: PgCluster;
+  let server: ListeningServerProcess;
+  const watches: Watch[] = [];
+
+  beforeAll(async () => {
+    cluster = await PgCluster.create((tools as { bin: string }).bin);
+    server = await startServerProcess("unused.db", ["--database-url", cluster.url]);
+  }, 120_000);
+
+  afterAll(async () => {
+    for (const watch of watches) watch.close();
+    if (server) await stopServerProcess(server);
+    await killLeftoverServers();
+    await cluster?.destroy();
+  }, 60_000);
+
+  it("fails writes during the outage with unavailable, and after the restart writes succeed and watchers get changes", async () => {
+    const connect = openWatch(server.url, "connect-json");
+    const ws = openWatch(server.url, "ws");
+    watches.push(connect, ws);
+    await pollUntil(() => connect.state.snapshots === 1 && ws.state.snapshots === 1, 10_000, "snapshots");
+    const detail = () => `${load.failures().join(", ")}; server output:\n${server.output().slice(-3000)}`;
+
+    const load = new WriteLoad(server.url, 6, ["connect-json", "grpc-h2c"]);
+    try {
+      await pollUntil(() => load.count("ok") >= 30, 20_000, "writes before the restart", detail);
+      await cluster.stop();
+      const unavailableAtStop = load.count("unavailable");
+      // While the database is down, writes fail (retryable) and the server goes on answering.
+      await pollUntil(() => load.count("unavailable") >= unavailableAtStop + 20, 30_000, "writes to fail during the outage", detail);
+      expect((await healthz(server.url)).status).toBe("ok");
+      const okBeforeRestart = load.count("ok");
+      await cluster.start();
+      await pollUntil(() => load.count("ok") >= okBeforeRestart + 30, 60_000, "writes to succeed after the restart", detail);
+    } finally {
+      await load.stop();
+    }
+
+    expect(server.child.exitCode, detail()).toBeNull();
+    expect(server.child.signalCode).toBeNull();
+    const codes = [...load.outcomes.keys()].filter((code) => code !== "ok");
+    expect(codes.filter((code) => code !== "unavailable"), load.failures().join(", ")).toEqual([]);
+    console.info(`PostgreSQL restart under load: ${load.count("ok")} writes ok, ${load.failures().join(", ")}`);
+
+    // The listening connection comes back (with backoff) and watchers get what follows.
+    const api = createClients(createTransport("connect-json", server.url));
+    await pollUntil(async () => {
+      const { item } = await api.items.addItem({ name: `after the restart ${Date.now()}` });
+      await new Promise((r) => setTimeout(r, 500));
+      return connect.state.items.has(item!.id) && ws.state.items.has(item!.id);
+    }, 30_000, "watchers to receive a change made after the restart");
+    expect(connect.end).toBeUndefined();
+    expect(ws.end).toBeUndefined();
+  }, 240_000);
 });
