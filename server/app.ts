@@ -150,7 +150,9 @@ export async function createApp(options: AppOptions): Promise<App> {
         return;
       }
       if (path === "/healthz" && (req.method === "GET" || req.method === "HEAD")) {
-        sendJson(res, 200, { status: "ok", revision: hub.currentRevision, watchers: hub.watchersByProtocol() });
+        const problem = store.unavailableReason?.();
+        if (problem) sendJson(res, 503, { status: "unavailable", problem, revision: hub.currentRevision, watchers: hub.watchersByProtocol() });
+        else sendJson(res, 200, { status: "ok", revision: hub.currentRevision, watchers: hub.watchersByProtocol() });
         return;
       }
       rpcHandler(req, res, record);

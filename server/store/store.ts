@@ -103,6 +103,12 @@ export interface Store extends AuthStore {
    */
   subscribeChanges?(onChange: () => void): () => void;
 
+  /**
+   * Optional: why the store cannot take writes now, when it knows of a lasting problem (the
+   * SQLite file was deleted underneath it); undefined while all is well. `/healthz` reports it.
+   */
+  unavailableReason?(): string | undefined;
+
   /** Finishes pending writes and releases the store. */
   close(): Promise<void>;
 }
