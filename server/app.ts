@@ -19,6 +19,7 @@ import type { Store } from "./store/store.js";
 import { AuthService as AuthApi, UsersService as UsersApi } from "../shared/gen/statusthing/v1/auth_pb.js";
 import { AccessGuard } from "./auth/guard.js";
 import { createAuthInterceptor } from "./rpc/auth-interceptor.js";
+import { createRevocationInterceptor } from "./rpc/revocation-interceptor.js";
 import { createRpcAdapter } from "./rpc/node-adapter.js";
 import { ReadCache } from "./rpc/read-cache.js";
 import { PUBLIC_READS } from "./auth/access-policy.js";
@@ -127,7 +128,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     routes,
     readMaxBytes: REQUEST_BODY_MAX_BYTES,
     // The error interceptor is outermost, so the guard's refusals get their codes too.
-    interceptors: [createErrorInterceptor(logger), createAuthInterceptor(guard)],
+    interceptors: [createErrorInterceptor(logger), createAuthInterceptor(guard), createRevocationInterceptor(() => void hub.recheckAccess())],
     shutdownSignal: shutdown.signal,
     contextValues: (req) =>
       attachCallRecord(createContextValues(), callRecords.get(req)).set(connectionFactsKey, connectionFacts(req)),
