@@ -106,6 +106,8 @@ export async function createApp(options: AppOptions): Promise<App> {
   // nothing since the snapshot above is missed): read the log and drop cached answers, as after
   // a commit here.
   const unsubscribeChanges = store.subscribeChanges?.(afterCommit);
+  // Credentials deleted on another replica (or by the CLI) end their streams here at once too.
+  const unsubscribeRevocations = store.subscribeRevocations?.(() => void hub.recheckAccess());
   const wsFeed = createWsFeed(hub, logger, { guard });
   const web = options.web && (await createWebHandler(options.web, { heartbeatMs: hub.options.heartbeatMs }, logger));
 
@@ -171,6 +173,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     async close() {
       shutdown.abort();
       unsubscribeChanges?.();
+      unsubscribeRevocations?.();
       await web?.close();
       await store.close();
     },

@@ -3,9 +3,15 @@
  * the open WatchItems and /ws streams of a revoked API token, an ended session (logout) or a
  * deleted user end with `unauthenticated` — at once when that happens on this server, and within
  * a heartbeat tick when it happens elsewhere (another replica, the CLI), since each tick checks
- * every stream's credentials again. Other callers' streams go on.
+ * every stream's credentials again; on PostgreSQL at once across replicas too (NOTIFY). Other
+ * callers' streams go on.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createApp } from "../../server/app.js";
+import { serve, type RunningServer } from "../../server/http/serve.js";
+import { createLogger } from "../../server/logger.js";
+import { registerAdminToken, TEST_ADMIN_PASSWORD } from "../helpers/credentials.js";
+import { postgresUnavailable, TestSchemas } from "../helpers/postgres.js";
 import { createClients, createTransport } from "../helpers/clients.js";
 import { mustLogin, rpc } from "../helpers/auth.js";
 import { startTestServer, type TestServer } from "../helpers/server.js";
@@ -23,7 +29,10 @@ interface TestUser {
   tokens: Array<{ id: string; secret: string }>;
 }
 
-async function addUser(server: TestServer, username: string): Promise<TestUser> {
+/** What these tests need of a server: its URL. */
+type Server = Pick<TestServer, "url">;
+
+async function addUser(server: Server, username: string): Promise<TestUser> {
   let password = `${username}-password-1`;
   const added = await rpc(server.url, `${USERS}AddUser`, { user: { username, password } });
   expect(added.code, added.text).toBe("ok");
@@ -45,7 +54,7 @@ async function addUser(server: TestServer, username: string): Promise<TestUser> 
 }
 
 /** Opens one stream of every protocol with these headers, and waits for their snapshots. */
-async function watchAll(server: TestServer, headers: Record<string, string>, opened: Watch[]): Promise<Watch[]> {
+async function watchAll(server: Server, headers: Record<string, string>, opened: Watch[]): Promise<Watch[]> {
   const watches = PROTOCOLS.map((protocol) => openWatch(server.url, protocol, {}, { headers }));
   opened.push(...watches);
   await pollUntil(() => watches.every((w) => w.state.snapshots === 1), 10_000, "snapshots", () => watches.map((w) => `${w.protocol}: ${JSON.stringify(w.end)}`).join(", "));
@@ -62,7 +71,7 @@ async function expectRevoked(watches: Watch[], what: string): Promise<void> {
 }
 
 /** Makes a change and waits until every watch in `live` has it: they are still open and fed. */
-async function expectStillFed(server: TestServer, live: Watch[]): Promise<void> {
+async function expectStillFed(server: Server, live: Watch[]): Promise<void> {
   const { item } = await createClients(createTransport("connect-json", server.url)).items.addItem({ name: `change ${Math.random()}` });
   await pollUntil(() => live.every((w) => w.state.items.has(item!.id)), 10_000, "the other streams to get a change");
   for (const watch of live) expect(watch.end).toBeUndefined();
@@ -143,5 +152,52 @@ describe("a --private server, revocation made elsewhere (another replica, the CL
     await server.store.deleteUserSessions(gus.id);
     await expectRevoked(ended, "the session deleted in the database");
     await expectStillFed(server, kept);
+  });
+});
+
+const unavailable = await postgresUnavailable();
+const inCi = process.env.CI === "true";
+if (unavailable && !inCi) console.warn(`skipping the PostgreSQL revocation test: ${unavailable}`);
+
+describe.runIf(inCi)("PostgreSQL for the revocation test", () => {
+  it("is reachable (the tests never skip in CI)", () => {
+    expect(unavailable).toBeUndefined();
+  });
+});
+
+describe.runIf(unavailable === undefined)("two --private replicas on one PostgreSQL", () => {
+  let schemas: TestSchemas;
+  const servers: RunningServer[] = [];
+  const opened: Watch[] = [];
+
+  beforeAll(async () => {
+    schemas = new TestSchemas();
+    const schema = await schemas.create();
+    for (let i = 0; i < 2; i++) {
+      const store = await schemas.open(schema);
+      // Heartbeats far apart: only the announcement through PostgreSQL can end B's streams in time.
+      const app = await createApp({ store, logger: createLogger("silent"), private: true, hub: { heartbeatMs: 120_000 }, adminPassword: TEST_ADMIN_PASSWORD });
+      servers.push(await serve(app, "127.0.0.1:0"));
+      await registerAdminToken(servers[i]!.url);
+    }
+  }, 60_000);
+  afterAll(async () => {
+    for (const watch of opened) watch.close();
+    for (const server of servers) await server.close(2_000);
+    await schemas?.dropAll();
+  });
+
+  it("ends B's streams at once when the token or session is revoked on A", async () => {
+    const [a, b] = servers as [RunningServer, RunningServer];
+    const hal = await addUser(a, "hal");
+    const byToken = await watchAll(b, { authorization: `Bearer ${hal.tokens[0]!.secret}` }, opened);
+    const bySession = await watchAll(b, { cookie: hal.cookie }, opened);
+    const kept = await watchAll(b, { authorization: `Bearer ${hal.tokens[1]!.secret}` }, opened);
+
+    expect((await rpc(a.url, `${AUTH}RevokeApiToken`, { tokenId: hal.tokens[0]!.id }, { cookie: hal.cookie })).code).toBe("ok");
+    await expectRevoked(byToken, "the token revoked on A");
+    expect((await rpc(a.url, `${AUTH}Logout`, {}, { cookie: hal.cookie })).code).toBe("ok");
+    await expectRevoked(bySession, "the session ended on A");
+    await expectStillFed(b, kept);
   });
 });

@@ -16,7 +16,7 @@ import type { ItemPatch, NewItem, NewStatus, StatusPatch, Store } from "../store
 import { reportConnectionLossAsUnavailable, surviveConnectionLoss } from "./connection-loss.js";
 import { ChangeListener, type LivenessCheck, type ReconnectBackoff } from "./change-listener.js";
 import { currentSchema, lockKey, migrate } from "./migrations.js";
-import { PostgresAuthStore, transaction } from "./postgres-auth-store.js";
+import { PostgresAuthStore, REVOCATION_PAYLOAD, transaction } from "./postgres-auth-store.js";
 import { changesChannel, PgWriteQueue, type WriteTx } from "./write-queue.js";
 
 /** Options for opening a PostgreSQL store. */
@@ -163,7 +163,7 @@ export class PostgresStore extends AuthDelegatingStore implements Store {
   ) {
     super();
     this.writes = new PgWriteQueue(pool, logLockKey);
-    this.auth = new PostgresAuthStore(pool, `statusthing:${schema}:`);
+    this.auth = new PostgresAuthStore(pool, `statusthing:${schema}:`, changesChannel(logLockKey));
     this.listener = new ChangeListener(listenConfig, changesChannel(logLockKey), logger, backoff, liveness);
   }
 
@@ -424,7 +424,21 @@ export class PostgresStore extends AuthDelegatingStore implements Store {
    */
   subscribeChanges(onChange: () => void): () => void {
     if (this.closed) return () => {};
-    return this.listener.subscribe(onChange);
+    return this.listener.subscribe((payload) => {
+      if (payload !== REVOCATION_PAYLOAD) onChange();
+    });
+  }
+
+  /**
+   * Calls `onRevoked` when a session, API token or user was deleted on any replica (or by the
+   * CLI), on the same channel as changes, and once each time listening (re)starts, since an
+   * announcement may have been missed meanwhile.
+   */
+  subscribeRevocations(onRevoked: () => void): () => void {
+    if (this.closed) return () => {};
+    return this.listener.subscribe((payload) => {
+      if (payload === undefined || payload === REVOCATION_PAYLOAD) onRevoked();
+    });
   }
 
   /** The server process id of the connection that listens for changes, while it is up (for tests). */
