@@ -19,6 +19,7 @@ import type { Store } from "./store/store.js";
 import { AuthService as AuthApi, UsersService as UsersApi } from "../shared/gen/statusthing/v1/auth_pb.js";
 import { AccessGuard } from "./auth/guard.js";
 import { createAuthInterceptor } from "./rpc/auth-interceptor.js";
+import { createRevocationInterceptor } from "./rpc/revocation-interceptor.js";
 import { createRpcAdapter } from "./rpc/node-adapter.js";
 import { ReadCache } from "./rpc/read-cache.js";
 import { PUBLIC_READS } from "./auth/access-policy.js";
@@ -119,6 +120,8 @@ export async function createApp(options: AppOptions): Promise<App> {
   // nothing since the snapshot above is missed): read the log and drop cached answers, as after
   // a commit here.
   const unsubscribeChanges = store.subscribeChanges?.(afterCommit);
+  // Credentials deleted on another replica (or by the CLI) end their streams here at once too.
+  const unsubscribeRevocations = store.subscribeRevocations?.(() => void hub.recheckAccess());
   const wsFeed = createWsFeed(hub, logger, { guard });
   const web = options.web && (await createWebHandler(options.web, { heartbeatMs: hub.options.heartbeatMs }, logger));
 
@@ -141,7 +144,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     routes,
     readMaxBytes: REQUEST_BODY_MAX_BYTES,
     // The error interceptor is outermost, so the guard's refusals get their codes too.
-    interceptors: [createErrorInterceptor(logger), createAuthInterceptor(guard)],
+    interceptors: [createErrorInterceptor(logger), createAuthInterceptor(guard), createRevocationInterceptor(() => void hub.recheckAccess())],
     shutdownSignal: shutdown.signal,
     contextValues: (req) =>
       attachCallRecord(createContextValues(), callRecords.get(req)).set(connectionFactsKey, connectionFacts(req)),
@@ -165,7 +168,9 @@ export async function createApp(options: AppOptions): Promise<App> {
       }
       if (readEndpoints.handle(req, res, record)) return;
       if (path === "/healthz" && (req.method === "GET" || req.method === "HEAD")) {
-        sendJson(res, 200, { status: "ok", revision: hub.currentRevision, watchers: hub.watchersByProtocol() });
+        const problem = store.unavailableReason?.();
+        if (problem) sendJson(res, 503, { status: "unavailable", problem, revision: hub.currentRevision, watchers: hub.watchersByProtocol() });
+        else sendJson(res, 200, { status: "ok", revision: hub.currentRevision, watchers: hub.watchersByProtocol() });
         return;
       }
       rpcHandler(req, res, record);
@@ -183,6 +188,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     async close() {
       shutdown.abort();
       unsubscribeChanges?.();
+      unsubscribeRevocations?.();
       await web?.close();
       await store.close();
     },

@@ -12,7 +12,8 @@ export type DomainErrorKind =
   | "failed_precondition"
   | "unauthenticated"
   | "permission_denied"
-  | "resource_exhausted";
+  | "resource_exhausted"
+  | "unavailable";
 
 /** A failure the caller can act on; its message is safe to show to clients. */
 export class DomainError extends Error {
@@ -36,6 +37,7 @@ export const codeOfKind: Record<DomainErrorKind, Code> = {
   unauthenticated: Code.Unauthenticated,
   permission_denied: Code.PermissionDenied,
   resource_exhausted: Code.ResourceExhausted,
+  unavailable: Code.Unavailable,
 };
 
 /** A request field is missing or malformed. The message names the field. */
@@ -51,4 +53,9 @@ export function notFound(what: "item" | "status" | "note", id: string): DomainEr
 /** Another record already has this name. */
 export function nameTaken(what: "item" | "status", name: string): DomainError {
   return new DomainError("already_exists", `${what === "item" ? "an item" : "a status"} named ${JSON.stringify(name)} already exists`, "name");
+}
+
+/** The database cannot be reached or stopped taking writes: nothing was done, the caller may retry. */
+export function unavailable(message: string): DomainError {
+  return new DomainError("unavailable", message);
 }

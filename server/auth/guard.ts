@@ -3,6 +3,7 @@ import type { AuthService } from "../service/auth.js";
 import { authorize } from "./access-policy.js";
 import type { RequestAuth } from "./principal.js";
 import { readSessionCookie } from "./session-cookie.js";
+import { createStreamGrant, type StreamGrant } from "./stream-grant.js";
 
 /** How requests reach the server: directly, or through a proxy whose X-Forwarded-* headers we trust. */
 export interface GuardOptions {
@@ -55,6 +56,11 @@ export class AccessGuard {
     const principal = await this.auth.authenticate({ sessionToken, bearer });
     authorize(procedure, principal, this.options);
     return { principal, clientAddress, secure };
+  }
+
+  /** For a stream that `check` let start: how to ask again while it lasts whether its caller still may (see StreamGrant). */
+  streamGrant(procedure: string, facts: RequestFacts): StreamGrant | undefined {
+    return createStreamGrant(procedure, facts.headers, this.auth, this.options);
   }
 }
 

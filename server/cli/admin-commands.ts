@@ -5,6 +5,7 @@ import { AuthService } from "../service/auth.js";
 import { UsersService } from "../service/users.js";
 import { createLogger } from "../logger.js";
 import { openStore } from "../store/open-store.js";
+import { SqliteStore } from "../store/sqlite/sqlite-store.js";
 import { parseDatabaseUrl } from "../config.js";
 import { readPassword } from "./read-password.js";
 import { hashPassword, checkNewPassword } from "../auth/passwords.js";
@@ -72,10 +73,10 @@ export async function runAdminCommand(argv: readonly string[], env: NodeJS.Proce
     );
     return 2;
   }
-  const store = await openStore({
-    db: values.db ?? env.STATUSTHING_DB ?? "./statusthing.db",
-    databaseUrl: parseDatabaseUrl(values["database-url"] ?? env.STATUSTHING_DATABASE_URL),
-  });
+  const db = values.db ?? env.STATUSTHING_DB ?? "./statusthing.db";
+  const store = await openStore({ db, databaseUrl: parseDatabaseUrl(values["database-url"] ?? env.STATUSTHING_DATABASE_URL) });
+  // A mistyped --db would otherwise quietly make a new database beside the real one.
+  if (store instanceof SqliteStore && store.created) process.stderr.write(`statusthing: created a new database at ${db}\n`);
   const now = () => new Date();
   const users = new UsersService({ store, now });
   const auth = new AuthService({ store, now, log: createLogger("silent") });

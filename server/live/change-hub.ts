@@ -4,8 +4,10 @@ import { WatchHeartbeatSchema, WatchSnapshotSchema } from "../../shared/gen/stat
 import type { ChangeRecord, ItemView, StatusRecord } from "../domain.js";
 import type { Logger } from "../logger.js";
 import { toItemMessage, toStatusMessage } from "../rpc/convert.js";
+import type { StreamGrant } from "../auth/stream-grant.js";
 import type { Store } from "../store/store.js";
 import { WatchEvent } from "./watch-event.js";
+import { StreamRevocation } from "./stream-revocation.js";
 import { filterKey, matchesFilter, type WatchFilter } from "./watch-filter.js";
 import { Watcher, type WatcherLimits, type WatchSink } from "./watcher.js";
 
@@ -137,6 +139,7 @@ export class ChangeHub {
   private pokedAgain = false;
   private timers: NodeJS.Timeout[] = [];
   private closed = false;
+  private readonly revocation: StreamRevocation;
   readonly options: ChangeHubOptions;
 
   constructor(
@@ -145,6 +148,7 @@ export class ChangeHub {
     options: ChangeHubSettings = {},
   ) {
     this.options = { ...DEFAULT_HUB_OPTIONS, ...options, limits: { ...DEFAULT_HUB_OPTIONS.limits, ...options.limits } };
+    this.revocation = new StreamRevocation(log);
   }
 
   /** Loads the current state and starts heartbeats and pruning. */
@@ -188,9 +192,10 @@ export class ChangeHub {
   /**
    * Starts a watch: a snapshot (or, with `sinceRevision`, the changes missed since then while
    * retained), then live changes. The sink receives everything; the returned watcher is how the
-   * transport says the client went away (`detach`).
+   * transport says the client went away (`detach`). With a `grant` (a stream that needed a
+   * login), the stream ends with `unauthenticated` once its credentials are revoked.
    */
-  watch(filter: WatchFilter, sinceRevision: number, sink: WatchSink): Watcher {
+  watch(filter: WatchFilter, sinceRevision: number, sink: WatchSink, grant?: StreamGrant): Watcher {
     if (this.closed) {
       const refused = new Watcher(filter, sink, this.options.limits, () => {});
       refused.close(new ConnectError("server is shutting down; reconnect", Code.Unavailable));
@@ -202,7 +207,12 @@ export class ChangeHub {
       group = new WatchGroup(filter, this.items.values());
       this.groups.set(key, group);
     }
-    const watcher = new Watcher(filter, sink, this.options.limits, (w) => this.forget(w, key));
+    let stopChecking: (() => void) | undefined;
+    const watcher = new Watcher(filter, sink, this.options.limits, (w) => {
+      stopChecking?.();
+      this.forget(w, key);
+    });
+    if (grant) stopChecking = this.revocation.add(grant, (error) => watcher.close(error));
     group.watchers.add(watcher);
     this.watcherCount.set(sink.protocol, (this.watcherCount.get(sink.protocol) ?? 0) + 1);
 
@@ -218,6 +228,11 @@ export class ChangeHub {
       void this.replay(watcher, group, sinceRevision, at);
     }
     return watcher;
+  }
+
+  /** Re-checks the credentials of every stream that needed a login now, ending those revoked. */
+  recheckAccess(): Promise<void> {
+    return this.revocation.checkNow();
   }
 
   /** Ends every stream normally (clients reconnect elsewhere) and stops the timers. */
@@ -316,8 +331,10 @@ export class ChangeHub {
   }
 
   private sendHeartbeats(): void {
-    // Also a periodic check: a missed poke cannot leave watchers behind for long.
+    // Also a periodic check: a missed poke cannot leave watchers behind for long, and a
+    // credential revoked elsewhere (another replica, the CLI) ends its streams within a tick.
     void this.poke();
+    void this.revocation.checkNow();
     const beat = WatchEvent.of(this.revision, { case: "heartbeat", value: create(WatchHeartbeatSchema) });
     for (const group of this.groups.values()) {
       for (const watcher of group.watchers) if (watcher.minRevision <= this.revision) watcher.heartbeat(beat);

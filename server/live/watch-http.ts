@@ -183,15 +183,17 @@ export function handleWatchItems(req: NodeRequest, res: NodeResponse, hub: Chang
   const sink = createHttpSink(res, protocol, format, record);
   req.socket.setTimeout(0);
 
+  const facts = { headers: toHeaders(req.headers), ...connectionFacts(req) };
   guard
-    .check(WATCH_ITEMS_PROCEDURE, { headers: toHeaders(req.headers), ...connectionFacts(req) })
+    .check(WATCH_ITEMS_PROCEDURE, facts)
     .then(() => readBody(req, REQUEST_BODY_MAX_BYTES + 5))
     .then((body) => {
       const request = decodeRequest(body, format, req.headers[encodingHeader] as string | undefined);
       const kinds = checkKinds("kinds", request.kinds);
       res.writeHead(200, { "content-type": contentType, "cache-control": "no-store", "x-accel-buffering": "no" });
       (res as { flushHeaders?: () => void }).flushHeaders?.();
-      const watcher = hub.watch(createWatchFilter(request.statusIds, kinds, request.extended), Number(request.sinceRevision), sink);
+      const grant = guard.streamGrant(WATCH_ITEMS_PROCEDURE, facts);
+      const watcher = hub.watch(createWatchFilter(request.statusIds, kinds, request.extended), Number(request.sinceRevision), sink, grant);
       res.once("close", () => watcher.detach());
       const timeoutMs = parseTimeoutMs(req, protocol);
       if (timeoutMs !== undefined) {

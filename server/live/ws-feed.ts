@@ -6,6 +6,7 @@ import { StatusKindSchema } from "../../shared/gen/statusthing/v1/types_pb.js";
 import type { Logger } from "../logger.js";
 import { codeName } from "../rpc/error-interceptor.js";
 import type { AccessGuard } from "../auth/guard.js";
+import type { StreamGrant } from "../auth/stream-grant.js";
 import { DomainError } from "../errors.js";
 import { connectionFacts, toHeaders } from "../http/node-headers.js";
 import type { ChangeHub } from "./change-hub.js";
@@ -106,8 +107,9 @@ export function createWsFeed(hub: ChangeHub, log: Logger, options: { guard: Acce
         return;
       }
       // The same access rules as WatchItems: public unless --private. Refused before upgrading.
-      options.guard.check(WATCH_PROCEDURE, { headers: toHeaders(req.headers), ...connectionFacts(req) }).then(
-        () => accept(url, req, socket, head),
+      const facts = { headers: toHeaders(req.headers), ...connectionFacts(req) };
+      options.guard.check(WATCH_PROCEDURE, facts).then(
+        () => accept(url, req, socket, head, options.guard.streamGrant(WATCH_PROCEDURE, facts)),
         (error: unknown) => {
           const status = error instanceof DomainError && error.kind === "permission_denied" ? "403 Forbidden" : "401 Unauthorized";
           if (!(error instanceof DomainError)) log.error({ err: error }, "websocket auth failed");
@@ -121,7 +123,7 @@ export function createWsFeed(hub: ChangeHub, log: Logger, options: { guard: Acce
     },
   };
 
-  function accept(url: URL, req: IncomingMessage, socket: Duplex, head: Buffer): void {
+  function accept(url: URL, req: IncomingMessage, socket: Duplex, head: Buffer, grant: StreamGrant | undefined): void {
       wss.handleUpgrade(req, socket, head, (ws) => {
         alive.set(ws, true);
         ws.on("pong", () => alive.set(ws, true));
@@ -135,7 +137,7 @@ export function createWsFeed(hub: ChangeHub, log: Logger, options: { guard: Acce
           ws.close(CLOSE_POLICY, codeName(connectError.code));
           return;
         }
-        const watcher = hub.watch(parsed.filter, parsed.sinceRevision, createWsSink(ws));
+        const watcher = hub.watch(parsed.filter, parsed.sinceRevision, createWsSink(ws), grant);
         ws.once("close", () => watcher.detach());
         log.debug({ path: WS_PATH }, "websocket watcher connected");
       });

@@ -115,6 +115,27 @@ export class AuthService {
     return undefined;
   }
 
+  /**
+   * Who the credentials name now, without extending the session or recording the token's use:
+   * for re-checking a stream opened with them. Undefined once they name no one (a revoked or
+   * expired token, an ended or expired session, a deleted user).
+   */
+  async currentPrincipal(credentials: { sessionToken?: string; bearer?: string }): Promise<Principal | undefined> {
+    const { store, now } = this.deps;
+    if (credentials.bearer !== undefined) {
+      const found = await store.findApiToken(hashSecret(credentials.bearer));
+      if (!found || (found.token.expiresAt && found.token.expiresAt <= now())) return undefined;
+      return { user: found.user, via: "token" };
+    }
+    if (credentials.sessionToken !== undefined) {
+      const sessionId = hashSecret(credentials.sessionToken);
+      const found = await store.getSession(sessionId);
+      if (!found || found.session.expiresAt <= now()) return undefined;
+      return { user: found.user, via: "session", sessionId };
+    }
+    return undefined;
+  }
+
   /** Changes the caller's password and ends its other sessions. */
   async changePassword(principal: Principal, current: string, next: string): Promise<void> {
     const { store, now } = this.deps;

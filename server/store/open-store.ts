@@ -12,7 +12,10 @@ export interface StoreLocation {
 /** Opens the built-in store the settings name (migrating it), for the server and the admin commands. */
 export async function openStore(where: StoreLocation, logger?: Logger): Promise<Store> {
   if (where.databaseUrl) return PostgresStore.open({ connectionString: where.databaseUrl, ...(logger ? { logger } : {}) });
-  return new SqliteStore({ path: where.db });
+  const store = new SqliteStore({ path: where.db, ...(logger ? { logger } : {}) });
+  // A new database where one was expected means a new admin with the default password: say so.
+  if (store.created) logger?.warn({ db: where.db }, `created a new database at ${where.db}`);
+  return store;
 }
 
 /** Names the store for logs and messages, without the URL's password. */

@@ -110,6 +110,19 @@ export interface Store extends AuthStore {
    */
   subscribeChanges?(onChange: () => void): () => void;
 
+  /**
+   * Optional, like `subscribeChanges`: calls `onRevoked` when credentials (a session, an API
+   * token, a user) may have been deleted by another process, so streams opened with them can be
+   * ended at once rather than at the next periodic re-check. Returns how to stop.
+   */
+  subscribeRevocations?(onRevoked: () => void): () => void;
+
+  /**
+   * Optional: why the store cannot take writes now, when it knows of a lasting problem (the
+   * SQLite file was deleted underneath it); undefined while all is well. `/healthz` reports it.
+   */
+  unavailableReason?(): string | undefined;
+
   /** Finishes pending writes and releases the store. */
   close(): Promise<void>;
 }

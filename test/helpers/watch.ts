@@ -123,6 +123,8 @@ export interface WatchOptions {
   keepMessages?: boolean;
   /** Build the replayed state (default true). */
   replay?: boolean;
+  /** Request headers, e.g. credentials (`authorization`, `cookie`); without them the watcher is anonymous. */
+  headers?: Record<string, string>;
 }
 
 /** The `/ws` URL for a request: query parameters as WatchItemsRequest names them. */
@@ -172,7 +174,7 @@ export function openWatch(baseUrl: string, protocol: WatchProtocol, request: Wat
   };
 
   if (protocol === "ws") {
-    const socket = new WebSocket(wsUrl(baseUrl, request), { perMessageDeflate: false });
+    const socket = new WebSocket(wsUrl(baseUrl, request), { perMessageDeflate: false, headers: options.headers ?? {} });
     let errorFrame: { code?: string; message?: string } | undefined;
     socket.on("message", (data: WebSocket.RawData, isBinary: boolean) => {
       const text = isBinary ? "" : data.toString();
@@ -203,7 +205,7 @@ export function openWatch(baseUrl: string, protocol: WatchProtocol, request: Wat
   };
   void (async () => {
     try {
-      for await (const message of client.watchItems(create(WatchItemsRequestSchema, request), { signal: abort.signal })) receive(message);
+      for await (const message of client.watchItems(create(WatchItemsRequestSchema, request), { signal: abort.signal, headers: options.headers ?? {} })) receive(message);
       finish({});
     } catch (error) {
       const e = ConnectError.from(error);

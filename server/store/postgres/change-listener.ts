@@ -37,7 +37,7 @@ export const LISTENER_NAME_SUFFIX = "-listener";
  * answer in time. The queries also keep the flow from looking idle.
  */
 export class ChangeListener {
-  private readonly subscribers = new Set<() => void>();
+  private readonly subscribers = new Set<(payload: string | undefined) => void>();
   private client: pg.Client | undefined;
   private connecting = false;
   private timer: NodeJS.Timeout | undefined;
@@ -54,10 +54,13 @@ export class ChangeListener {
     private readonly liveness: LivenessCheck = DEFAULT_CHECK,
   ) {}
 
-  /** Adds a subscriber; the first one starts listening. Returns how to remove it. */
-  subscribe(onChange: () => void): () => void {
+  /**
+   * Adds a subscriber; the first one starts listening. It gets each notification's payload, and
+   * undefined when listening (re)starts. Returns how to remove it.
+   */
+  subscribe(onChange: (payload: string | undefined) => void): () => void {
     // A fresh function per subscription, so the same callback may subscribe twice.
-    const entry = () => onChange();
+    const entry = (payload: string | undefined) => onChange(payload);
     this.subscribers.add(entry);
     if (!this.running) {
       this.running = true;
@@ -94,7 +97,7 @@ export class ChangeListener {
     client.on("error", (error) => this.lost(client, error));
     client.on("end", () => this.lost(client, undefined));
     client.on("notification", (message) => {
-      if (message.channel === this.channel && this.client === client) this.ring();
+      if (message.channel === this.channel && this.client === client) this.ring(message.payload);
     });
     try {
       await client.connect();
@@ -116,7 +119,7 @@ export class ChangeListener {
     if (this.failures > 0) this.log?.info({ channel: this.channel }, "listening for changes again");
     this.failures = 0;
     // Whatever was committed before this LISTEN took effect is read from the log now.
-    this.ring();
+    this.ring(undefined);
   }
 
   /** Names the connection `<application_name>-listener` (63 bytes at most) and returns its server process id. */
@@ -181,10 +184,10 @@ export class ChangeListener {
     this.timer.unref();
   }
 
-  private ring(): void {
+  private ring(payload: string | undefined): void {
     for (const subscriber of this.subscribers) {
       try {
-        subscriber();
+        subscriber(payload);
       } catch (error) {
         this.log?.error({ err: error }, "a change subscriber failed");
       }

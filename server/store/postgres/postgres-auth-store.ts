@@ -74,11 +74,16 @@ function userFromPrefixed(row: object): UserRecord {
  * they run straight on the pool, without the change log's lock; the few that must be atomic
  * across replicas take an advisory lock of their own.
  */
+/** The notification payload that announces deleted credentials (a change announcement carries a revision number instead). */
+export const REVOCATION_PAYLOAD = "revoked";
+
 export class PostgresAuthStore implements AuthStore {
   constructor(
     private readonly pool: Pool,
     /** Prefix of this schema's advisory lock names ("statusthing:<schema>:"). */
     private readonly lockPrefix: string,
+    /** The channel on which a deleted session, token or user is announced, so every replica re-checks its open streams at once. */
+    private readonly revocationChannel?: string,
   ) {}
 
   async listUsers(): Promise<UserRecord[]> {
@@ -142,6 +147,7 @@ export class PostgresAuthStore implements AuthStore {
     // Sessions and tokens go with it (ON DELETE CASCADE), in the same statement.
     const { rowCount } = await this.pool.query("DELETE FROM users WHERE id = $1", [id]);
     if (rowCount === 0) throw new DomainError("not_found", `user ${JSON.stringify(id)} not found`);
+    await this.announceRevocation();
   }
 
   async createSession(session: SessionRecord): Promise<void> {
@@ -171,11 +177,13 @@ export class PostgresAuthStore implements AuthStore {
   }
 
   async deleteSession(id: string): Promise<void> {
-    await this.pool.query("DELETE FROM sessions WHERE id = $1", [id]);
+    const { rowCount } = await this.pool.query("DELETE FROM sessions WHERE id = $1", [id]);
+    if (rowCount) await this.announceRevocation();
   }
 
   async deleteUserSessions(userId: string, keepSessionId = ""): Promise<void> {
-    await this.pool.query("DELETE FROM sessions WHERE user_id = $1 AND id <> $2", [userId, keepSessionId]);
+    const { rowCount } = await this.pool.query("DELETE FROM sessions WHERE user_id = $1 AND id <> $2", [userId, keepSessionId]);
+    if (rowCount) await this.announceRevocation();
   }
 
   async addApiToken(token: ApiTokenRecord): Promise<void> {
@@ -206,6 +214,12 @@ export class PostgresAuthStore implements AuthStore {
   async deleteApiToken(userId: string, tokenId: string): Promise<void> {
     const { rowCount } = await this.pool.query("DELETE FROM api_tokens WHERE id = $1 AND user_id = $2", [tokenId, userId]);
     if (rowCount === 0) throw new DomainError("not_found", `API token ${JSON.stringify(tokenId)} not found`);
+    await this.announceRevocation();
+  }
+
+  /** Says on the channel that credentials were deleted (after the delete committed). */
+  private async announceRevocation(): Promise<void> {
+    if (this.revocationChannel !== undefined) await this.pool.query("SELECT pg_notify($1, $2)", [this.revocationChannel, REVOCATION_PAYLOAD]);
   }
 
   async touchApiToken(tokenId: string, at: Date): Promise<void> {

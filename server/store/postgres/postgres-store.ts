@@ -16,9 +16,10 @@ import { decodeLogEntry, type LoggedNote } from "../change-codec.js";
 import { toTransition, transitionValues, TRANSITION_COLUMNS, type TransitionRow } from "../status-history.js";
 import { AuthDelegatingStore } from "../auth-delegate.js";
 import type { ItemPatch, NewItem, NewStatus, StatusPatch, Store } from "../store.js";
+import { reportConnectionLossAsUnavailable, surviveConnectionLoss } from "./connection-loss.js";
 import { ChangeListener, type LivenessCheck, type ReconnectBackoff } from "./change-listener.js";
 import { currentSchema, lockKey, migrate } from "./migrations.js";
-import { PostgresAuthStore, transaction } from "./postgres-auth-store.js";
+import { PostgresAuthStore, REVOCATION_PAYLOAD, transaction } from "./postgres-auth-store.js";
 import { changesChannel, PgWriteQueue, type WriteTx } from "./write-queue.js";
 
 /** Options for opening a PostgreSQL store. */
@@ -181,7 +182,7 @@ export class PostgresStore extends AuthDelegatingStore implements Store {
   ) {
     super();
     this.writes = new PgWriteQueue(pool, logLockKey);
-    this.auth = new PostgresAuthStore(pool, `statusthing:${schema}:`);
+    this.auth = new PostgresAuthStore(pool, `statusthing:${schema}:`, changesChannel(logLockKey));
     this.listener = new ChangeListener(listenConfig, changesChannel(logLockKey), logger, backoff, liveness);
   }
 
@@ -189,16 +190,16 @@ export class PostgresStore extends AuthDelegatingStore implements Store {
   static async open(options: PostgresStoreOptions): Promise<PostgresStore> {
     const config = connectionConfig(options);
     const pool = new pg.Pool({ ...config, max: options.poolSize ?? 10, statement_timeout: options.statementTimeoutMs ?? 30_000 });
-    // An idle pooled connection that fails (server restart, pg_terminate_backend) is dropped by
-    // the pool; without a listener its error would crash the process.
-    pool.on("error", (error) => options.logger?.warn({ err: error }, "a pooled database connection failed"));
+    // A pooled connection that fails (server restart, pg_terminate_backend) must not crash the process.
+    surviveConnectionLoss(pool, options.logger);
     try {
       const client = await pool.connect();
       try {
         const schema = await currentSchema(client);
         await migrate(client, schema);
         const logLock = await lockKey(client, schema, "changes");
-        return new PostgresStore(pool, schema, logLock, { ...config, keepAlive: true }, options.logger, options.listenBackoff, options.listenCheck);
+        const store = new PostgresStore(pool, schema, logLock, { ...config, keepAlive: true }, options.logger, options.listenBackoff, options.listenCheck);
+        return reportConnectionLossAsUnavailable(store);
       } finally {
         client.release();
       }
@@ -474,7 +475,21 @@ export class PostgresStore extends AuthDelegatingStore implements Store {
    */
   subscribeChanges(onChange: () => void): () => void {
     if (this.closed) return () => {};
-    return this.listener.subscribe(onChange);
+    return this.listener.subscribe((payload) => {
+      if (payload !== REVOCATION_PAYLOAD) onChange();
+    });
+  }
+
+  /**
+   * Calls `onRevoked` when a session, API token or user was deleted on any replica (or by the
+   * CLI), on the same channel as changes, and once each time listening (re)starts, since an
+   * announcement may have been missed meanwhile.
+   */
+  subscribeRevocations(onRevoked: () => void): () => void {
+    if (this.closed) return () => {};
+    return this.listener.subscribe((payload) => {
+      if (payload === undefined || payload === REVOCATION_PAYLOAD) onRevoked();
+    });
   }
 
   /** The server process id of the connection that listens for changes, while it is up (for tests). */

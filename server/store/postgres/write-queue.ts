@@ -1,4 +1,5 @@
 import type { Pool, PoolClient } from "pg";
+import { unavailable } from "../../errors.js";
 import { encodeChangePayload, type LoggedChange } from "../change-codec.js";
 
 /**
@@ -75,7 +76,7 @@ export class PgWriteQueue {
 
   /** Runs `write` in the next transaction; resolves once it is committed. */
   run<T>(write: (tx: WriteTx) => Promise<T>): Promise<T> {
-    if (this.closed) return Promise.reject(new Error("the store is closed"));
+    if (this.closed) return Promise.reject(unavailable("the store is closed"));
     return new Promise<T>((resolve, reject) => {
       this.pending.push({ run: write, resolve: resolve as (value: unknown) => void, reject });
       this.schedule();

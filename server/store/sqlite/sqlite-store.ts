@@ -12,9 +12,11 @@ import {
 import { assembleChanges, itemsNeedingNotes } from "../change-assembly.js";
 import { decodeLogEntry, encodeChangePayload, type LoggedChange, type LoggedNote } from "../change-codec.js";
 import { isTransition, toTransition, transitionValues, TRANSITION_COLUMNS, type LastTransition, type TransitionRow } from "../status-history.js";
-import { DomainError, nameTaken, notFound } from "../../errors.js";
+import { DomainError, nameTaken, notFound, unavailable } from "../../errors.js";
+import type { Logger } from "../../logger.js";
 import { AuthDelegatingStore } from "../auth-delegate.js";
 import type { ItemPatch, NewItem, NewStatus, StatusPatch, Store } from "../store.js";
+import { DatabaseFileWatch, inspectBeforeOpen } from "./database-file.js";
 import { migrate, refuseNewerSchema } from "./migrations.js";
 import { SqliteAuthStore } from "./sqlite-auth-store.js";
 import { WriteQueue } from "./write-queue.js";
@@ -25,6 +27,10 @@ export interface SqliteStoreOptions {
   path: string;
   /** How long a write waits for another process's lock before failing, in ms. */
   busyTimeoutMs?: number;
+  /** Where a deleted or replaced database file is reported. */
+  logger?: Logger;
+  /** How often the database file is checked for being deleted or replaced, besides before each write is acknowledged, in ms (default 10 s). */
+  fileCheckMs?: number;
 }
 
 interface StatusRow {
@@ -131,12 +137,17 @@ function rethrowNameConflict(error: unknown, name: string | undefined): never {
  */
 export class SqliteStore extends AuthDelegatingStore implements Store {
   readonly db: Database;
+  /** Whether opening made a new, empty database (there was no file, or an empty one). */
+  readonly created: boolean;
   private readonly writes: WriteQueue;
   private readonly sql: Record<string, Statement>;
   protected readonly auth: SqliteAuthStore;
+  private readonly file: DatabaseFileWatch;
+  private readonly fileTimer: NodeJS.Timeout;
 
   constructor(options: SqliteStoreOptions) {
     super();
+    this.created = inspectBeforeOpen(options.path).creates;
     this.db = new BetterSqlite3(options.path);
     try {
       this.db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5000}`);
@@ -150,7 +161,24 @@ export class SqliteStore extends AuthDelegatingStore implements Store {
       this.db.close();
       throw error;
     }
-    this.writes = new WriteQueue(this.db);
+    this.file = new DatabaseFileWatch(options.path);
+    const log = options.logger;
+    // Checked before each batch of writes is acknowledged, and now and then without writes, so
+    // the loss is logged (once) and shows in /healthz even on a quiet server.
+    const refusal = () => {
+      const known = this.file.isLost;
+      const lost = this.file.check();
+      if (lost === undefined) return undefined;
+      if (!known) {
+        log?.error(
+          { db: options.path },
+          `${lost}: writes are refused from now on. Stop the server and restore the file (e.g. from a backup); started without it, the server would create a new, empty database`,
+        );
+      }
+      return unavailable("the database file was deleted or replaced while the server was running; writes are refused until it is restored");
+    };
+    this.fileTimer = setInterval(refusal, options.fileCheckMs ?? 10_000).unref();
+    this.writes = new WriteQueue(this.db, refusal);
     this.auth = new SqliteAuthStore(this.db, this.writes);
     const db = this.db;
     this.sql = {
@@ -426,7 +454,13 @@ export class SqliteStore extends AuthDelegatingStore implements Store {
     });
   }
 
+  /** Why writes are refused, when the database file was deleted or replaced; checked now. */
+  unavailableReason(): string | undefined {
+    return this.file.check() && "the database file was deleted or replaced while the server was running";
+  }
+
   async close(): Promise<void> {
+    clearInterval(this.fileTimer);
     this.writes.flush();
     if (this.db.open) this.db.close();
   }

@@ -22,7 +22,11 @@ export class WriteQueue {
   private readonly release;
   private readonly rollbackToSavepoint;
 
-  constructor(private readonly db: Database) {
+  constructor(
+    private readonly db: Database,
+    /** Why writes cannot be acknowledged now, if they cannot (checked before and after each batch). */
+    private readonly refusal: () => Error | undefined = () => undefined,
+  ) {
     this.begin = db.prepare("BEGIN IMMEDIATE");
     this.commit = db.prepare("COMMIT");
     this.rollback = db.prepare("ROLLBACK");
@@ -48,6 +52,11 @@ export class WriteQueue {
     const batch = this.pending;
     this.pending = [];
     if (batch.length === 0) return;
+    const refused = this.refusal();
+    if (refused) {
+      for (const write of batch) write.reject(refused);
+      return;
+    }
     const outcomes: Array<{ ok: true; value: unknown } | { ok: false; error: unknown }> = [];
     try {
       this.begin.run();
@@ -67,6 +76,12 @@ export class WriteQueue {
       // BEGIN or COMMIT failed (disk full, I/O error): nothing in the batch is durable.
       if (this.db.inTransaction) this.rollback.run();
       for (const write of batch) write.reject(error);
+      return;
+    }
+    // Committed, but into a file that may have lost its name meanwhile: not acknowledged then.
+    const lost = this.refusal();
+    if (lost) {
+      for (const write of batch) write.reject(lost);
       return;
     }
     batch.forEach((write, i) => {
