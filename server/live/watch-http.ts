@@ -13,7 +13,7 @@ import { connectionFacts, toHeaders } from "../http/node-headers.js";
 import type { ChangeHub } from "./change-hub.js";
 import { envelope, type WatchEvent, type WireFormat } from "./watch-event.js";
 import { createWatchFilter } from "./watch-filter.js";
-import type { WatchSink } from "./watcher.js";
+import type { Watcher, WatchSink } from "./watcher.js";
 
 /** The path of the streaming RPC this module serves. */
 export const WATCH_ITEMS_PATH = "/statusthing.v1.ItemsService/WatchItems";
@@ -44,9 +44,10 @@ function parseContentType(contentType: string | undefined): { protocol: Protocol
   }
 }
 
-/** Reads the request body, refusing more than `max` bytes. */
-function readBody(req: NodeRequest, max: number): Promise<Buffer> {
+/** Reads the request body, refusing more than `max` bytes; fails if the stream ends first. */
+function readBody(req: NodeRequest, max: number, ended: Promise<void>): Promise<Buffer> {
   return new Promise((resolve, reject) => {
+    void ended.then(() => reject(new ConnectError("the client went away", Code.Canceled)));
     const declared = Number(req.headers["content-length"] ?? 0);
     if (declared > max) {
       reject(new ConnectError(`request body over ${max} bytes`, Code.ResourceExhausted));
@@ -109,6 +110,14 @@ function parseTimeoutMs(req: NodeRequest, protocol: Protocol): number | undefine
 
 function grpcMessage(message: string): string {
   return encodeURIComponent(message);
+}
+
+/** Settles once the response's stream is over: finished, reset by the client, or its connection gone. */
+function whenStreamEnds(res: NodeResponse): Promise<void> {
+  const stream = "stream" in res ? (res as { stream: { destroyed: boolean; closed: boolean } }).stream : undefined;
+  const gone = stream ? stream.destroyed || stream.closed : res.destroyed || (res.socket?.destroyed ?? true);
+  if (gone) return Promise.resolve();
+  return new Promise((resolve) => res.once("close", () => resolve()));
 }
 
 /** The sink that writes one protocol's frames to an HTTP response. */
@@ -175,21 +184,30 @@ export function handleWatchItems(req: NodeRequest, res: NodeResponse, hub: Chang
   const encodingHeader = protocol === "connect" ? "connect-content-encoding" : "grpc-encoding";
   const sink = createHttpSink(res, protocol, format, record);
   req.socket.setTimeout(0);
+  // Listened for before anything asynchronous: a client may reset the stream at any moment,
+  // even before its watcher exists, and must never leave one behind.
+  let streamEnded = false;
+  let watcher: Watcher | undefined;
+  const ended = whenStreamEnds(res).then(() => {
+    streamEnded = true;
+    watcher?.detach();
+  });
 
   guard
     .check(WATCH_ITEMS_PROCEDURE, { headers: toHeaders(req.headers), ...connectionFacts(req) })
-    .then(() => readBody(req, REQUEST_BODY_MAX_BYTES + 5))
+    .then(() => readBody(req, REQUEST_BODY_MAX_BYTES + 5, ended))
     .then((body) => {
+      if (streamEnded) return;
       const request = decodeRequest(body, format, req.headers[encodingHeader] as string | undefined);
       const kinds = checkKinds("kinds", request.kinds);
       res.writeHead(200, { "content-type": contentType, "cache-control": "no-store", "x-accel-buffering": "no" });
       (res as { flushHeaders?: () => void }).flushHeaders?.();
-      const watcher = hub.watch(createWatchFilter(request.statusIds, kinds, request.extended), Number(request.sinceRevision), sink);
-      res.once("close", () => watcher.detach());
+      const started = hub.watch(createWatchFilter(request.statusIds, kinds, request.extended), Number(request.sinceRevision), sink);
+      watcher = started;
       const timeoutMs = parseTimeoutMs(req, protocol);
       if (timeoutMs !== undefined) {
-        const timer = setTimeout(() => watcher.close(new ConnectError("deadline exceeded", Code.DeadlineExceeded)), timeoutMs);
-        res.once("close", () => clearTimeout(timer));
+        const timer = setTimeout(() => started.close(new ConnectError("deadline exceeded", Code.DeadlineExceeded)), timeoutMs);
+        void ended.then(() => clearTimeout(timer));
       }
     })
     .catch((error: unknown) => {
