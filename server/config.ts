@@ -2,6 +2,7 @@ import { parseArgs } from "node:util";
 import type { LevelWithSilent } from "pino";
 import { LOG_LEVELS } from "./logger.js";
 import { parseAddress } from "./http/serve.js";
+import { DEFAULT_CONNECTION_LIMITS } from "./http/connection-limits.js";
 
 /** The server's settings, validated, with defaults applied. */
 export interface Config {
@@ -19,7 +20,13 @@ export interface Config {
   trustProxy: boolean;
   /** The initial admin's password, used only when the database has no users. */
   adminPassword: string | undefined;
+  /** Connection time limits; undefined: the server's defaults (see ConnectionLimits). */
+  headerTimeoutMs: number | undefined;
+  requestTimeoutMs: number | undefined;
+  idleTimeoutMs: number | undefined;
 }
+
+const seconds = (ms: number) => `${ms / 1_000}s`;
 
 /** Each flag, its environment variable, default and help text: the one list `--help` prints. */
 const FLAGS = {
@@ -32,6 +39,21 @@ const FLAGS = {
   "trust-proxy": { env: "STATUSTHING_TRUST_PROXY", default: "false", help: "behind a reverse proxy: trust X-Forwarded-For, -Proto (Secure cookies), -Host" },
   "admin-password": { env: "STATUSTHING_ADMIN_PASSWORD", default: "(none: admin/password, to be changed at first login)", help: "the admin's password on first start (prefer the variable: flags show in ps)" },
   "heartbeat-interval": { env: "STATUSTHING_HEARTBEAT_INTERVAL", default: "15s", help: "time between heartbeats on watch streams (e.g. 15s, 500ms, 1m)" },
+  "header-timeout": {
+    env: "STATUSTHING_HEADER_TIMEOUT",
+    default: seconds(DEFAULT_CONNECTION_LIMITS.headersMs),
+    help: "a new connection's first bytes, and an HTTP/1.1 request's headers, must arrive within this",
+  },
+  "request-timeout": {
+    env: "STATUSTHING_REQUEST_TIMEOUT",
+    default: seconds(DEFAULT_CONNECTION_LIMITS.requestMs),
+    help: "a whole request (headers and body) must arrive within this; streams' responses are not cut",
+  },
+  "idle-timeout": {
+    env: "STATUSTHING_IDLE_TIMEOUT",
+    default: seconds(DEFAULT_CONNECTION_LIMITS.idleMs),
+    help: "an HTTP/2 connection without an open stream for this long is closed",
+  },
 } as const;
 
 /** Parses a duration: "500ms", "15s", "1m", or a plain number of seconds. */
@@ -98,6 +120,9 @@ export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv
         devmode: { type: "boolean" },
         "log-level": { type: "string" },
         "heartbeat-interval": { type: "string" },
+        "header-timeout": { type: "string" },
+        "request-timeout": { type: "string" },
+        "idle-timeout": { type: "string" },
         private: { type: "boolean" },
         "trust-proxy": { type: "boolean" },
         "admin-password": { type: "string" },
@@ -129,6 +154,15 @@ export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv
   const flagOrEnvBoolean = (name: "private" | "trust-proxy", flag: boolean | undefined) =>
     flag ?? parseBoolean(FLAGS[name].env, env[FLAGS[name].env] ?? "false");
   const adminPassword = values["admin-password"] ?? env[FLAGS["admin-password"].env];
+  const duration = (name: "header-timeout" | "request-timeout" | "idle-timeout", flag: string | undefined) => {
+    const raw = flag ?? env[FLAGS[name].env];
+    return raw === undefined || raw === "" ? undefined : parseDurationMs(`--${name}`, raw);
+  };
+  const headerTimeoutMs = duration("header-timeout", values["header-timeout"]);
+  const requestTimeoutMs = duration("request-timeout", values["request-timeout"]);
+  if ((headerTimeoutMs ?? DEFAULT_CONNECTION_LIMITS.headersMs) > (requestTimeoutMs ?? DEFAULT_CONNECTION_LIMITS.requestMs)) {
+    throw new ConfigError("--header-timeout: must not be longer than --request-timeout (the headers are part of the request)");
+  }
   return {
     kind: "run",
     config: {
@@ -141,6 +175,9 @@ export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv
       private: flagOrEnvBoolean("private", values.private),
       trustProxy: flagOrEnvBoolean("trust-proxy", values["trust-proxy"]),
       adminPassword: adminPassword === "" ? undefined : adminPassword,
+      headerTimeoutMs,
+      requestTimeoutMs,
+      idleTimeoutMs: duration("idle-timeout", values["idle-timeout"]),
     },
   };
 }

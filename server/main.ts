@@ -71,7 +71,13 @@ export async function main(argv: readonly string[]): Promise<void> {
     process.exitCode = 1;
     return;
   }
-  const server = await serve(app, config.apiAddr);
+  const server = await serve(app, config.apiAddr, {
+    limits: {
+      ...(config.headerTimeoutMs !== undefined && { firstByteMs: config.headerTimeoutMs, headersMs: config.headerTimeoutMs }),
+      ...(config.requestTimeoutMs !== undefined && { requestMs: config.requestTimeoutMs }),
+      ...(config.idleTimeoutMs !== undefined && { idleMs: config.idleTimeoutMs }),
+    },
+  });
   log.info({ url: server.url, db: describeStore(config), devmode: config.devmode, version: version() }, `StatusThing listening on ${server.url}`);
 
   const stop = (signal: string) => {
