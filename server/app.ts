@@ -30,6 +30,7 @@ import { UsersService } from "./service/users.js";
 import { ChangeHub, type ChangeHubSettings } from "./live/change-hub.js";
 import { handleWatchItems, WATCH_ITEMS_PATH } from "./live/watch-http.js";
 import { createWsFeed } from "./live/ws-feed.js";
+import { DEFAULT_MAX_WATCHERS_PER_CLIENT, WatcherQuota } from "./live/watcher-quota.js";
 import { createWebHandler, type WebOptions } from "./http/web.js";
 import type { IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
@@ -54,6 +55,8 @@ export interface AppOptions {
   auth?: Partial<AuthOptions>;
   /** The web app, served for GET and HEAD requests to any path that is not the API. */
   web?: WebOptions;
+  /** Watch streams (WatchItems and `/ws` together) one client address may hold at once. */
+  maxWatchersPerClient?: number;
 }
 
 /** A built StatusThing: a request handler for HTTP/1.1 and HTTP/2, and how to stop it. */
@@ -105,7 +108,8 @@ export async function createApp(options: AppOptions): Promise<App> {
   // nothing since the snapshot above is missed): read the log and drop cached answers, as after
   // a commit here.
   const unsubscribeChanges = store.subscribeChanges?.(afterCommit);
-  const wsFeed = createWsFeed(hub, logger, { guard });
+  const quota = new WatcherQuota(options.maxWatchersPerClient ?? DEFAULT_MAX_WATCHERS_PER_CLIENT);
+  const wsFeed = createWsFeed(hub, logger, { guard, quota });
   const web = options.web && (await createWebHandler(options.web, { heartbeatMs: hub.options.heartbeatMs }, logger));
 
   const shutdown = new AbortController();
@@ -146,7 +150,7 @@ export async function createApp(options: AppOptions): Promise<App> {
       logRequest(logger, req, res, record);
       const path = (req.url ?? "").split("?", 1)[0];
       if (path === WATCH_ITEMS_PATH) {
-        handleWatchItems(req, res, hub, record, guard);
+        handleWatchItems(req, res, hub, record, guard, quota);
         return;
       }
       if (path === "/healthz" && (req.method === "GET" || req.method === "HEAD")) {

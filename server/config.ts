@@ -3,6 +3,7 @@ import type { LevelWithSilent } from "pino";
 import { LOG_LEVELS } from "./logger.js";
 import { parseAddress } from "./http/serve.js";
 import { DEFAULT_CONNECTION_LIMITS } from "./http/connection-limits.js";
+import { DEFAULT_MAX_WATCHERS_PER_CLIENT } from "./live/watcher-quota.js";
 
 /** The server's settings, validated, with defaults applied. */
 export interface Config {
@@ -24,6 +25,8 @@ export interface Config {
   headerTimeoutMs: number | undefined;
   requestTimeoutMs: number | undefined;
   idleTimeoutMs: number | undefined;
+  /** Watch streams one client address may hold; undefined: the server's default. */
+  maxWatchersPerClient: number | undefined;
 }
 
 const seconds = (ms: number) => `${ms / 1_000}s`;
@@ -53,6 +56,11 @@ const FLAGS = {
     env: "STATUSTHING_IDLE_TIMEOUT",
     default: seconds(DEFAULT_CONNECTION_LIMITS.idleMs),
     help: "an HTTP/2 connection without an open stream for this long is closed",
+  },
+  "max-watchers-per-client": {
+    env: "STATUSTHING_MAX_WATCHERS_PER_CLIENT",
+    default: String(DEFAULT_MAX_WATCHERS_PER_CLIENT),
+    help: "watch streams (WatchItems and /ws together) one client address may hold at once",
   },
 } as const;
 
@@ -96,6 +104,13 @@ export function parseDatabaseUrl(value: string | undefined): string | undefined 
   return value.trim();
 }
 
+/** A positive whole number, or undefined when not given. */
+function parseCount(name: string, value: string | undefined): number | undefined {
+  if (value === undefined || value.trim() === "") return undefined;
+  if (!/^\d{1,7}$/.test(value.trim()) || Number(value) < 1) throw new ConfigError(`${name}: want a whole number from 1 to 9999999, got ${JSON.stringify(value)}`);
+  return Number(value);
+}
+
 function parseBoolean(name: string, value: string): boolean {
   if (/^(1|true|yes|on)$/i.test(value)) return true;
   if (/^(0|false|no|off|)$/i.test(value)) return false;
@@ -123,6 +138,7 @@ export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv
         "header-timeout": { type: "string" },
         "request-timeout": { type: "string" },
         "idle-timeout": { type: "string" },
+        "max-watchers-per-client": { type: "string" },
         private: { type: "boolean" },
         "trust-proxy": { type: "boolean" },
         "admin-password": { type: "string" },
@@ -178,6 +194,7 @@ export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv
       headerTimeoutMs,
       requestTimeoutMs,
       idleTimeoutMs: duration("idle-timeout", values["idle-timeout"]),
+      maxWatchersPerClient: parseCount("--max-watchers-per-client", values["max-watchers-per-client"] ?? env[FLAGS["max-watchers-per-client"].env]),
     },
   };
 }

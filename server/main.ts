@@ -63,6 +63,7 @@ export async function main(argv: readonly string[]): Promise<void> {
       trustProxy: config.trustProxy,
       adminPassword: config.adminPassword,
       web: packageWebOptions(config.devmode),
+      ...(config.maxWatchersPerClient !== undefined && { maxWatchersPerClient: config.maxWatchersPerClient }),
     });
   } catch (error) {
     // A bad --admin-password, or a store that cannot start: say why, without a stack.

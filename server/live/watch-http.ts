@@ -14,6 +14,7 @@ import type { ChangeHub } from "./change-hub.js";
 import { envelope, type WatchEvent, type WireFormat } from "./watch-event.js";
 import { createWatchFilter } from "./watch-filter.js";
 import type { Watcher, WatchSink } from "./watcher.js";
+import type { WatcherQuota } from "./watcher-quota.js";
 
 /** The path of the streaming RPC this module serves. */
 export const WATCH_ITEMS_PATH = "/statusthing.v1.ItemsService/WatchItems";
@@ -166,7 +167,7 @@ function createHttpSink(res: NodeResponse, protocol: Protocol, format: WireForma
  * rather than through the Connect router so that each event is encoded once and the very same
  * bytes are written to every watcher.
  */
-export function handleWatchItems(req: NodeRequest, res: NodeResponse, hub: ChangeHub, record: CallRecord, guard: AccessGuard): void {
+export function handleWatchItems(req: NodeRequest, res: NodeResponse, hub: ChangeHub, record: CallRecord, guard: AccessGuard, quota: WatcherQuota): void {
   const kind = parseContentType(req.headers["content-type"]);
   if (req.method !== "POST" || !kind) {
     record.code = "unsupported_media_type";
@@ -193,13 +194,20 @@ export function handleWatchItems(req: NodeRequest, res: NodeResponse, hub: Chang
     watcher?.detach();
   });
 
+  let clientAddress = "";
   guard
     .check(WATCH_ITEMS_PROCEDURE, { headers: toHeaders(req.headers), ...connectionFacts(req) })
-    .then(() => readBody(req, REQUEST_BODY_MAX_BYTES + 5, ended))
+    .then((auth) => {
+      clientAddress = auth.clientAddress;
+      return readBody(req, REQUEST_BODY_MAX_BYTES + 5, ended);
+    })
     .then((body) => {
       if (streamEnded) return;
       const request = decodeRequest(body, format, req.headers[encodingHeader] as string | undefined);
       const kinds = checkKinds("kinds", request.kinds);
+      const release = quota.acquire(clientAddress);
+      if (!release) throw new ConnectError(quota.refusal(), Code.ResourceExhausted);
+      void ended.then(release);
       res.writeHead(200, { "content-type": contentType, "cache-control": "no-store", "x-accel-buffering": "no" });
       (res as { flushHeaders?: () => void }).flushHeaders?.();
       const started = hub.watch(createWatchFilter(request.statusIds, kinds, request.extended), Number(request.sinceRevision), sink);

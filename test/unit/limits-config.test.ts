@@ -35,3 +35,13 @@ it.each([
   expect(() => run(argv)).toThrow(ConfigError);
   expect(() => run(argv)).toThrow(message);
 });
+
+it("reads --max-watchers-per-client and STATUSTHING_MAX_WATCHERS_PER_CLIENT; default 500", () => {
+  expect(run([]).maxWatchersPerClient).toBeUndefined();
+  expect(USAGE).toMatch(/--max-watchers-per-client[\s\S]*STATUSTHING_MAX_WATCHERS_PER_CLIENT, default 500/);
+  expect(run(["--max-watchers-per-client", "2000"]).maxWatchersPerClient).toBe(2_000);
+  expect(run([], { STATUSTHING_MAX_WATCHERS_PER_CLIENT: "50" }).maxWatchersPerClient).toBe(50);
+  for (const bad of ["0", "-1", "many", "1.5"]) {
+    expect(() => run([`--max-watchers-per-client=${bad}`])).toThrow(/--max-watchers-per-client: want a whole number/);
+  }
+});
