@@ -32,6 +32,7 @@ import { handleWatchItems, WATCH_ITEMS_PATH } from "./live/watch-http.js";
 import { createWsFeed } from "./live/ws-feed.js";
 import { DEFAULT_MAX_WATCHERS_PER_CLIENT, WatcherQuota } from "./live/watcher-quota.js";
 import { createWebHandler, type WebOptions } from "./http/web.js";
+import { healthBody } from "./http/health.js";
 import type { IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
 
@@ -154,7 +155,7 @@ export async function createApp(options: AppOptions): Promise<App> {
         return;
       }
       if (path === "/healthz" && (req.method === "GET" || req.method === "HEAD")) {
-        sendJson(res, 200, { status: "ok", revision: hub.currentRevision, watchers: hub.watchersByProtocol() });
+        void healthBody(req, hub, guard).then((body) => sendJson(res, 200, body));
         return;
       }
       rpcHandler(req, res, record);
