@@ -27,7 +27,9 @@ export function createLogOutput(fd = 1): LogOutput {
     // Once finishing, a full pipe is not waited on (sonic-boom would retry every 100 ms).
     retryEAGAIN: () => !finishing,
   });
+  let stopped = false;
   const stopLogging = () => {
+    stopped = true;
     stream.write = () => true;
     stream.flushSync = () => {};
   };
@@ -39,6 +41,7 @@ export function createLogOutput(fd = 1): LogOutput {
     stream,
     finish(withinMs) {
       finishing = true;
+      if (stopped) return Promise.resolve();
       return new Promise<void>((resolve) => {
         const timer = setTimeout(done, withinMs);
         function done() {
@@ -46,9 +49,11 @@ export function createLogOutput(fd = 1): LogOutput {
           stopLogging();
           resolve();
         }
+        // Ending writes what is pending, then says "close" (stdout itself stays open).
+        stream.once("close", done);
         stream.once("error", done);
         try {
-          stream.flush(() => done());
+          stream.end();
         } catch {
           done();
         }
