@@ -31,9 +31,11 @@ import { UsersService } from "./service/users.js";
 import { ChangeHub, type ChangeHubSettings } from "./live/change-hub.js";
 import { handleWatchItems, WATCH_ITEMS_PATH } from "./live/watch-http.js";
 import { createWsFeed } from "./live/ws-feed.js";
+import { DEFAULT_MAX_WATCHERS_PER_CLIENT, WatcherQuota } from "./live/watcher-quota.js";
 import { createWebHandler, type WebOptions } from "./http/web.js";
 import { DocumentCache } from "./read/document-cache.js";
 import { createReadEndpoints } from "./read/read-endpoints.js";
+import { healthAnswer } from "./http/health.js";
 import type { IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
 
@@ -57,6 +59,8 @@ export interface AppOptions {
   auth?: Partial<AuthOptions>;
   /** The web app, served for GET and HEAD requests to any path that is not the API. */
   web?: WebOptions;
+  /** Watch streams (WatchItems and `/ws` together) one client address may hold at once. */
+  maxWatchersPerClient?: number;
 }
 
 /** A built StatusThing: a request handler for HTTP/1.1 and HTTP/2, and how to stop it. */
@@ -122,7 +126,8 @@ export async function createApp(options: AppOptions): Promise<App> {
   const unsubscribeChanges = store.subscribeChanges?.(afterCommit);
   // Credentials deleted on another replica (or by the CLI) end their streams here at once too.
   const unsubscribeRevocations = store.subscribeRevocations?.(() => void hub.recheckAccess());
-  const wsFeed = createWsFeed(hub, logger, { guard });
+  const quota = new WatcherQuota(options.maxWatchersPerClient ?? DEFAULT_MAX_WATCHERS_PER_CLIENT);
+  const wsFeed = createWsFeed(hub, logger, { guard, quota });
   const web = options.web && (await createWebHandler(options.web, { heartbeatMs: hub.options.heartbeatMs }, logger));
 
   const shutdown = new AbortController();
@@ -163,14 +168,12 @@ export async function createApp(options: AppOptions): Promise<App> {
       logRequest(logger, req, res, record);
       const path = (req.url ?? "").split("?", 1)[0];
       if (path === WATCH_ITEMS_PATH) {
-        handleWatchItems(req, res, hub, record, guard);
+        handleWatchItems(req, res, hub, record, guard, quota);
         return;
       }
       if (readEndpoints.handle(req, res, record)) return;
       if (path === "/healthz" && (req.method === "GET" || req.method === "HEAD")) {
-        const problem = store.unavailableReason?.();
-        if (problem) sendJson(res, 503, { status: "unavailable", problem, revision: hub.currentRevision, watchers: hub.watchersByProtocol() });
-        else sendJson(res, 200, { status: "ok", revision: hub.currentRevision, watchers: hub.watchersByProtocol() });
+        void healthAnswer(req, hub, guard, store.unavailableReason?.()).then(({ httpStatus, body }) => sendJson(res, httpStatus, body));
         return;
       }
       rpcHandler(req, res, record);

@@ -2,6 +2,8 @@ import { parseArgs } from "node:util";
 import type { LevelWithSilent } from "pino";
 import { LOG_LEVELS } from "./logger.js";
 import { parseAddress } from "./http/serve.js";
+import { DEFAULT_CONNECTION_LIMITS } from "./http/connection-limits.js";
+import { DEFAULT_MAX_WATCHERS_PER_CLIENT } from "./live/watcher-quota.js";
 
 /** The server's settings, validated, with defaults applied. */
 export interface Config {
@@ -21,7 +23,15 @@ export interface Config {
   adminPassword: string | undefined;
   /** Origins whose pages may show `/embed` in a frame; empty: none may. */
   embedOrigins: string[];
+  /** Connection time limits; undefined: the server's defaults (see ConnectionLimits). */
+  headerTimeoutMs: number | undefined;
+  requestTimeoutMs: number | undefined;
+  idleTimeoutMs: number | undefined;
+  /** Watch streams one client address may hold; undefined: the server's default. */
+  maxWatchersPerClient: number | undefined;
 }
+
+const seconds = (ms: number) => `${ms / 1_000}s`;
 
 /** Each flag, its environment variable, default and help text: the one list `--help` prints. */
 const FLAGS = {
@@ -35,6 +45,26 @@ const FLAGS = {
   "admin-password": { env: "STATUSTHING_ADMIN_PASSWORD", default: "(none: admin/password, to be changed at first login)", help: "the admin's password on first start (prefer the variable: flags show in ps)" },
   "embed-origins": { env: "STATUSTHING_EMBED_ORIGINS", default: "(none: no site may frame the pages)", help: "comma-separated origins (https://example.com) whose pages may show /embed in an <iframe>" },
   "heartbeat-interval": { env: "STATUSTHING_HEARTBEAT_INTERVAL", default: "15s", help: "time between heartbeats on watch streams (e.g. 15s, 500ms, 1m)" },
+  "header-timeout": {
+    env: "STATUSTHING_HEADER_TIMEOUT",
+    default: seconds(DEFAULT_CONNECTION_LIMITS.headersMs),
+    help: "a new connection's first bytes, and an HTTP/1.1 request's headers, must arrive within this",
+  },
+  "request-timeout": {
+    env: "STATUSTHING_REQUEST_TIMEOUT",
+    default: seconds(DEFAULT_CONNECTION_LIMITS.requestMs),
+    help: "a whole request (headers and body) must arrive within this; streams' responses are not cut",
+  },
+  "idle-timeout": {
+    env: "STATUSTHING_IDLE_TIMEOUT",
+    default: seconds(DEFAULT_CONNECTION_LIMITS.idleMs),
+    help: "an HTTP/2 connection without an open stream for this long is closed",
+  },
+  "max-watchers-per-client": {
+    env: "STATUSTHING_MAX_WATCHERS_PER_CLIENT",
+    default: String(DEFAULT_MAX_WATCHERS_PER_CLIENT),
+    help: "watch streams (WatchItems and /ws together) one client address may hold at once",
+  },
 } as const;
 
 /** Parses a duration: "500ms", "15s", "1m", or a plain number of seconds. */
@@ -100,6 +130,13 @@ export function parseEmbedOrigins(value: string): string[] {
   return origins;
 }
 
+/** A positive whole number, or undefined when not given. */
+function parseCount(name: string, value: string | undefined): number | undefined {
+  if (value === undefined || value.trim() === "") return undefined;
+  if (!/^\d{1,7}$/.test(value.trim()) || Number(value) < 1) throw new ConfigError(`${name}: want a whole number from 1 to 9999999, got ${JSON.stringify(value)}`);
+  return Number(value);
+}
+
 function parseBoolean(name: string, value: string): boolean {
   if (/^(1|true|yes|on)$/i.test(value)) return true;
   if (/^(0|false|no|off|)$/i.test(value)) return false;
@@ -124,6 +161,10 @@ export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv
         devmode: { type: "boolean" },
         "log-level": { type: "string" },
         "heartbeat-interval": { type: "string" },
+        "header-timeout": { type: "string" },
+        "request-timeout": { type: "string" },
+        "idle-timeout": { type: "string" },
+        "max-watchers-per-client": { type: "string" },
         private: { type: "boolean" },
         "trust-proxy": { type: "boolean" },
         "admin-password": { type: "string" },
@@ -156,6 +197,15 @@ export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv
   const flagOrEnvBoolean = (name: "private" | "trust-proxy", flag: boolean | undefined) =>
     flag ?? parseBoolean(FLAGS[name].env, env[FLAGS[name].env] ?? "false");
   const adminPassword = values["admin-password"] ?? env[FLAGS["admin-password"].env];
+  const duration = (name: "header-timeout" | "request-timeout" | "idle-timeout", flag: string | undefined) => {
+    const raw = flag ?? env[FLAGS[name].env];
+    return raw === undefined || raw === "" ? undefined : parseDurationMs(`--${name}`, raw);
+  };
+  const headerTimeoutMs = duration("header-timeout", values["header-timeout"]);
+  const requestTimeoutMs = duration("request-timeout", values["request-timeout"]);
+  if ((headerTimeoutMs ?? DEFAULT_CONNECTION_LIMITS.headersMs) > (requestTimeoutMs ?? DEFAULT_CONNECTION_LIMITS.requestMs)) {
+    throw new ConfigError("--header-timeout: must not be longer than --request-timeout (the headers are part of the request)");
+  }
   return {
     kind: "run",
     config: {
@@ -169,6 +219,10 @@ export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv
       trustProxy: flagOrEnvBoolean("trust-proxy", values["trust-proxy"]),
       adminPassword: adminPassword === "" ? undefined : adminPassword,
       embedOrigins: parseEmbedOrigins(values["embed-origins"] ?? env[FLAGS["embed-origins"].env] ?? ""),
+      headerTimeoutMs,
+      requestTimeoutMs,
+      idleTimeoutMs: duration("idle-timeout", values["idle-timeout"]),
+      maxWatchersPerClient: parseCount("--max-watchers-per-client", values["max-watchers-per-client"] ?? env[FLAGS["max-watchers-per-client"].env]),
     },
   };
 }

@@ -7,6 +7,9 @@ import { ConfigError, parseCommandLine, USAGE } from "./config.js";
 import { serve } from "./http/serve.js";
 import { packageWebOptions } from "./http/web.js";
 import { createLogger } from "./logger.js";
+import { createLogOutput } from "./log-output.js";
+import { describeStartupError } from "./startup-error.js";
+import { listenForStopSignals } from "./stop-signals.js";
 import { describeStore, openStore } from "./store/open-store.js";
 
 /** The package version, from the package.json above this file (in `server/` or `dist/server/`). */
@@ -17,6 +20,9 @@ function version(): string {
   }
   return "unknown";
 }
+
+/** After a stop signal, the process exits within this, whatever hangs: past the 5 s grace for requests and the store's close. */
+const HARD_STOP_DEADLINE_MS = 10_000;
 
 /** Reads the config, opens the store, builds the app, listens; SIGTERM and SIGINT stop it gracefully. */
 export async function main(argv: readonly string[]): Promise<void> {
@@ -42,16 +48,36 @@ export async function main(argv: readonly string[]): Promise<void> {
   if (command.kind === "version") return void process.stdout.write(`${version()}\n`);
 
   const { config } = command;
-  const log = createLogger(config.logLevel);
+  // First, before anything can fail or take time: a stop signal is handled from here on.
+  const output = createLogOutput();
+  const log = createLogger(config.logLevel, output.stream);
+  const signals = listenForStopSignals(HARD_STOP_DEADLINE_MS, () => log.error(`did not stop within ${HARD_STOP_DEADLINE_MS / 1_000} s; exiting anyway`));
+  const exit = async (code: number) => {
+    await output.finish(1_000);
+    process.exit(code);
+  };
+  const fail = async (step: string, error: unknown, close?: () => Promise<void>) => {
+    process.stderr.write(`${describeStartupError(step, error)}\n`);
+    log.fatal({ err: error }, `${step}: ${(error as Error).message}`);
+    await close?.().catch(() => {});
+    await exit(1);
+  };
+  // A signal during start-up: undo what has started, and stop as if it had been running.
+  const stopEarly = async (close: () => Promise<void>) => {
+    log.info({ signal: signals.received }, "stopping during start-up");
+    await close();
+    await exit(0);
+  };
+
   let store;
   try {
     // PostgreSQL with --database-url (replicas may share it), else the SQLite file at --db.
     store = await openStore(config, log);
   } catch (error) {
-    log.fatal({ db: describeStore(config), err: error }, `cannot open the database: ${(error as Error).message}`);
-    process.exitCode = 1;
-    return;
+    return fail(`cannot open the database ${describeStore(config)}`, error);
   }
+  const openedStore = store;
+  if (signals.received) return stopEarly(() => openedStore.close());
   let app;
   try {
     app = await createApp({
@@ -63,34 +89,43 @@ export async function main(argv: readonly string[]): Promise<void> {
       trustProxy: config.trustProxy,
       adminPassword: config.adminPassword,
       web: { ...packageWebOptions(config.devmode), embedOrigins: config.embedOrigins },
+      ...(config.maxWatchersPerClient !== undefined && { maxWatchersPerClient: config.maxWatchersPerClient }),
     });
   } catch (error) {
     // A bad --admin-password, or a store that cannot start: say why, without a stack.
-    log.fatal({ err: error }, `cannot start: ${(error as Error).message}`);
-    await store.close();
-    process.exitCode = 1;
-    return;
+    return fail("cannot start", error, () => openedStore.close());
   }
-  const server = await serve(app, config.apiAddr);
+  const builtApp = app;
+  if (signals.received) return stopEarly(async () => (builtApp.beginShutdown(), await builtApp.close()));
+  let server;
+  try {
+    server = await serve(app, config.apiAddr, {
+      limits: {
+        ...(config.headerTimeoutMs !== undefined && { firstByteMs: config.headerTimeoutMs, headersMs: config.headerTimeoutMs }),
+        ...(config.requestTimeoutMs !== undefined && { requestMs: config.requestTimeoutMs }),
+        ...(config.idleTimeoutMs !== undefined && { idleMs: config.idleTimeoutMs }),
+      },
+    });
+  } catch (error) {
+    return fail(`cannot listen on ${config.apiAddr}`, error, async () => (builtApp.beginShutdown(), await builtApp.close()));
+  }
   log.info({ url: server.url, db: describeStore(config), devmode: config.devmode, version: version() }, `StatusThing listening on ${server.url}`);
 
-  const stop = (signal: string) => {
-    log.info({ signal }, "shutting down");
-    server.close().then(
-      () => {
-        log.info("stopped");
-        process.exit(0);
-      },
-      (error: unknown) => {
-        log.error({ err: error }, "shutdown failed");
-        process.exit(1);
-      },
-    );
-  };
-  process.once("SIGTERM", () => stop("SIGTERM"));
-  process.once("SIGINT", () => stop("SIGINT"));
+  const signal = await signals.next;
+  log.info({ signal }, "shutting down");
+  try {
+    await server.close();
+    log.info("stopped");
+    await exit(0);
+  } catch (error) {
+    log.error({ err: error }, "shutdown failed");
+    await exit(1);
+  }
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  await main(process.argv.slice(2));
+  await main(process.argv.slice(2)).catch((error: unknown) => {
+    process.stderr.write(`${describeStartupError("cannot start", error)}\n`);
+    process.exit(1);
+  });
 }

@@ -2,6 +2,7 @@ import http from "node:http";
 import http2 from "node:http2";
 import net from "node:net";
 import type { App } from "../app.js";
+import { DEFAULT_CONNECTION_LIMITS, limitFirstBytes, limitHttp2Session, type ConnectionLimits } from "./connection-limits.js";
 
 /** A listening server: where it is, and how to stop it gracefully. */
 export interface RunningServer {
@@ -26,15 +27,33 @@ export function parseAddress(address: string): { host: string; port: number } {
 
 const HTTP2_PREFACE_START = Buffer.from("PRI ");
 
+/** How to serve: connection limits (timeouts, streams per connection); defaults suit a status page. */
+export interface ServeOptions {
+  limits?: Partial<ConnectionLimits>;
+}
+
 /**
  * Serves the app on one port: HTTP/1.1, and cleartext HTTP/2 with prior knowledge (h2c), told
  * apart by the first bytes of each connection. So Connect, gRPC and gRPC-Web all share the port.
  */
-export function serve(app: App, address: string): Promise<RunningServer> {
+export function serve(app: App, address: string, options: ServeOptions = {}): Promise<RunningServer> {
   const { host, port } = parseAddress(address);
-  const h1 = http.createServer({ keepAliveTimeout: 5_000 }, app.handle);
+  const limits: ConnectionLimits = { ...DEFAULT_CONNECTION_LIMITS, ...options.limits };
+  const h1 = http.createServer(
+    {
+      keepAliveTimeout: 5_000,
+      headersTimeout: limits.headersMs,
+      requestTimeout: limits.requestMs,
+      // How often Node checks the two above: often enough that short limits hold.
+      connectionsCheckingInterval: Math.max(50, Math.min(1_000, Math.floor(limits.headersMs / 4))),
+    },
+    app.handle,
+  );
+  // Node's http.Server runs its header and request timers only once it is "listening"; here the
+  // front server listens and hands sockets over, so start them as listening would.
+  h1.emit("listening");
   h1.on("upgrade", app.handleUpgrade);
-  const h2 = http2.createServer({}, app.handle);
+  const h2 = http2.createServer({ settings: { maxConcurrentStreams: limits.maxConcurrentStreams } }, app.handle);
   const sockets = new Set<net.Socket>();
   // HTTP/1.1 sockets with the number of requests in flight on each, to close idle ones at shutdown.
   const h1Active = new Map<net.Socket, number>();
@@ -59,12 +78,14 @@ export function serve(app: App, address: string): Promise<RunningServer> {
   h2.on("session", (session) => {
     sessions.add(session);
     session.once("close", () => sessions.delete(session));
+    limitHttp2Session(session, limits);
   });
 
   const front = net.createServer((socket) => {
     sockets.add(socket);
     socket.once("close", () => sockets.delete(socket));
     socket.once("error", () => socket.destroy());
+    const protocolKnown = limitFirstBytes(socket, limits);
     // Read until the first bytes tell the protocols apart: "PRI " starts the HTTP/2 preface and
     // no HTTP/1 method; a client may send fewer than 4 bytes in its first packet.
     let head = Buffer.alloc(0);
@@ -74,6 +95,7 @@ export function serve(app: App, address: string): Promise<RunningServer> {
       const couldBeHttp2 = head.subarray(0, n).equals(HTTP2_PREFACE_START.subarray(0, n));
       if (couldBeHttp2 && head.length < HTTP2_PREFACE_START.length) return;
       socket.off("data", onData);
+      protocolKnown();
       socket.pause();
       socket.unshift(head);
       if (couldBeHttp2) {
@@ -110,6 +132,8 @@ export function serve(app: App, address: string): Promise<RunningServer> {
             }, graceMs);
             await stopped;
             clearTimeout(deadline);
+            h1.close(); // stops its header and request timers
+
             // Only now: in-flight writes have finished, so none is lost.
             await app.close();
           })();

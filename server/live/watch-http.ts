@@ -14,7 +14,8 @@ import { connectionFacts, toHeaders } from "../http/node-headers.js";
 import type { ChangeHub } from "./change-hub.js";
 import { envelope, type WatchEvent, type WireFormat } from "./watch-event.js";
 import { createWatchFilter } from "./watch-filter.js";
-import type { WatchSink } from "./watcher.js";
+import type { Watcher, WatchSink } from "./watcher.js";
+import type { WatcherQuota } from "./watcher-quota.js";
 
 /** The path of the streaming RPC this module serves. */
 export const WATCH_ITEMS_PATH = "/statusthing.v1.ItemsService/WatchItems";
@@ -45,9 +46,10 @@ function parseContentType(contentType: string | undefined): { protocol: Protocol
   }
 }
 
-/** Reads the request body, refusing more than `max` bytes. */
-function readBody(req: NodeRequest, max: number): Promise<Buffer> {
+/** Reads the request body, refusing more than `max` bytes; fails if the stream ends first. */
+function readBody(req: NodeRequest, max: number, ended: Promise<void>): Promise<Buffer> {
   return new Promise((resolve, reject) => {
+    void ended.then(() => reject(new ConnectError("the client went away", Code.Canceled)));
     const declared = Number(req.headers["content-length"] ?? 0);
     if (declared > max) {
       reject(new ConnectError(`request body over ${max} bytes`, Code.ResourceExhausted));
@@ -118,6 +120,14 @@ function grpcMessage(message: string): string {
   return encodeURIComponent(message);
 }
 
+/** Settles once the response's stream is over: finished, reset by the client, or its connection gone. */
+function whenStreamEnds(res: NodeResponse): Promise<void> {
+  const stream = "stream" in res ? (res as { stream: { destroyed: boolean; closed: boolean } }).stream : undefined;
+  const gone = stream ? stream.destroyed || stream.closed : res.destroyed || (res.socket?.destroyed ?? true);
+  if (gone) return Promise.resolve();
+  return new Promise((resolve) => res.once("close", () => resolve()));
+}
+
 /** The sink that writes one protocol's frames to an HTTP response. */
 function createHttpSink(res: NodeResponse, protocol: Protocol, format: WireFormat, record: CallRecord): WatchSink {
   const raw = res as unknown as { writableLength?: number; stream?: { writableLength?: number } };
@@ -164,7 +174,7 @@ function createHttpSink(res: NodeResponse, protocol: Protocol, format: WireForma
  * rather than through the Connect router so that each event is encoded once and the very same
  * bytes are written to every watcher.
  */
-export function handleWatchItems(req: NodeRequest, res: NodeResponse, hub: ChangeHub, record: CallRecord, guard: AccessGuard): void {
+export function handleWatchItems(req: NodeRequest, res: NodeResponse, hub: ChangeHub, record: CallRecord, guard: AccessGuard, quota: WatcherQuota): void {
   const kind = parseContentType(req.headers["content-type"]);
   if (req.method !== "POST" || !kind) {
     record.code = "unsupported_media_type";
@@ -182,23 +192,39 @@ export function handleWatchItems(req: NodeRequest, res: NodeResponse, hub: Chang
   const encodingHeader = protocol === "connect" ? "connect-content-encoding" : "grpc-encoding";
   const sink = createHttpSink(res, protocol, format, record);
   req.socket.setTimeout(0);
+  // Listened for before anything asynchronous: a client may reset the stream at any moment,
+  // even before its watcher exists, and must never leave one behind.
+  let streamEnded = false;
+  let watcher: Watcher | undefined;
+  const ended = whenStreamEnds(res).then(() => {
+    streamEnded = true;
+    watcher?.detach();
+  });
 
   const facts = { headers: toHeaders(req.headers), ...connectionFacts(req) };
+  let clientAddress = "";
   guard
     .check(WATCH_ITEMS_PROCEDURE, facts)
-    .then(() => readBody(req, REQUEST_BODY_MAX_BYTES + 5))
+    .then((auth) => {
+      clientAddress = auth.clientAddress;
+      return readBody(req, REQUEST_BODY_MAX_BYTES + 5, ended);
+    })
     .then((body) => {
+      if (streamEnded) return;
       const request = decodeRequest(body, format, req.headers[encodingHeader] as string | undefined);
       const kinds = checkKinds("kinds", request.kinds);
+      const release = quota.acquire(clientAddress);
+      if (!release) throw new ConnectError(quota.refusal(), Code.ResourceExhausted);
+      void ended.then(release);
       res.writeHead(200, { "content-type": contentType, "cache-control": "no-store", "x-accel-buffering": "no" });
       (res as { flushHeaders?: () => void }).flushHeaders?.();
       const grant = guard.streamGrant(WATCH_ITEMS_PROCEDURE, facts);
-      const watcher = hub.watch(createWatchFilter(request.statusIds, kinds, request.extended), Number(request.sinceRevision), sink, grant);
-      res.once("close", () => watcher.detach());
+      const started = hub.watch(createWatchFilter(request.statusIds, kinds, request.extended), Number(request.sinceRevision), sink, grant);
+      watcher = started;
       const timeoutMs = parseTimeoutMs(req, protocol);
       if (timeoutMs !== undefined) {
-        const timer = setTimeout(() => watcher.close(new ConnectError("deadline exceeded", Code.DeadlineExceeded)), timeoutMs);
-        res.once("close", () => clearTimeout(timer));
+        const timer = setTimeout(() => started.close(new ConnectError("deadline exceeded", Code.DeadlineExceeded)), timeoutMs);
+        void ended.then(() => clearTimeout(timer));
       }
     })
     .catch((error: unknown) => {

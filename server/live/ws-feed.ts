@@ -13,6 +13,7 @@ import type { ChangeHub } from "./change-hub.js";
 import type { WatchEvent } from "./watch-event.js";
 import { createWatchFilter, type WatchFilter } from "./watch-filter.js";
 import type { WatchSink } from "./watcher.js";
+import type { WatcherQuota } from "./watcher-quota.js";
 
 /** The path of the WebSocket feed. */
 export const WS_PATH = "/ws";
@@ -84,7 +85,7 @@ function createWsSink(socket: WebSocket): WatchSink {
  * speak WebSocket but not Connect. Same filters (query parameters), same semantics, same
  * backpressure; pings find dead connections.
  */
-export function createWsFeed(hub: ChangeHub, log: Logger, options: { guard: AccessGuard; pingMs?: number }) {
+export function createWsFeed(hub: ChangeHub, log: Logger, options: { guard: AccessGuard; quota: WatcherQuota; pingMs?: number }) {
   const wss = new WebSocketServer({ noServer: true, maxPayload: 4 * 1024, perMessageDeflate: false });
   const alive = new WeakMap<WebSocket, boolean>();
   const pinger = setInterval(() => {
@@ -109,7 +110,18 @@ export function createWsFeed(hub: ChangeHub, log: Logger, options: { guard: Acce
       // The same access rules as WatchItems: public unless --private. Refused before upgrading.
       const facts = { headers: toHeaders(req.headers), ...connectionFacts(req) };
       options.guard.check(WATCH_PROCEDURE, facts).then(
-        () => accept(url, req, socket, head, options.guard.streamGrant(WATCH_PROCEDURE, facts)),
+        (auth) => {
+          const release = options.quota.acquire(auth.clientAddress);
+          if (!release) {
+            const body = JSON.stringify({ code: "resource_exhausted", message: options.quota.refusal() });
+            socket.end(`HTTP/1.1 429 Too Many Requests\r\nconnection: close\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+            return;
+          }
+          // The socket's end is the stream's end, whether or not the upgrade completed.
+          if (socket.destroyed) release();
+          else socket.once("close", release);
+          accept(url, req, socket, head, options.guard.streamGrant(WATCH_PROCEDURE, facts));
+        },
         (error: unknown) => {
           const status = error instanceof DomainError && error.kind === "permission_denied" ? "403 Forbidden" : "401 Unauthorized";
           if (!(error instanceof DomainError)) log.error({ err: error }, "websocket auth failed");

@@ -359,6 +359,9 @@ async function startReplica(dir: string, n: number, name: string, store: readonl
     `${HOST}:${port}`,
     "--log-level",
     "warn",
+    // Every simulated watcher comes from this one machine's address.
+    "--max-watchers-per-client",
+    "1000000",
   ];
   const fd = openSync(logFile, "w");
   const child = spawnNode(args, ["ignore", fd, fd, "ipc"]);

@@ -5,7 +5,7 @@ import { Writable } from "node:stream";
 import { createApp, type App, type AppOptions } from "../../server/app.js";
 import { registerAdminToken, TEST_ADMIN_PASSWORD } from "./credentials.js";
 import type { ChangeHubSettings } from "../../server/live/change-hub.js";
-import { serve, type RunningServer } from "../../server/http/serve.js";
+import { serve, type RunningServer, type ServeOptions } from "../../server/http/serve.js";
 import { createLogger } from "../../server/logger.js";
 import { SqliteStore } from "../../server/store/sqlite/sqlite-store.js";
 
@@ -37,6 +37,8 @@ export interface TestServerOptions {
   defaultAdminPassword?: boolean;
   /** Any other createApp options (private mode, auth throttling, ...). */
   app?: Partial<Omit<AppOptions, "store" | "logger">>;
+  /** How to serve (connection timeouts and limits), handed to serve as is. */
+  serve?: ServeOptions;
 }
 
 /**
@@ -62,7 +64,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     ...(options.hub ? { hub: options.hub } : {}),
     ...options.app,
   });
-  const server = await serve(app, "127.0.0.1:0");
+  const server = await serve(app, "127.0.0.1:0", options.serve);
   const token = options.defaultAdminPassword ? undefined : await registerAdminToken(server.url);
   return {
     url: server.url,

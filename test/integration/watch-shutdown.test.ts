@@ -111,7 +111,8 @@ it("SIGTERM amid writers ends 20 streams cleanly on every protocol, exits 0 with
 }, 60_000);
 
 it("SIGTERM with 1,000 open Connect streams over HTTP/1.1: every one gets a clean end-of-stream and the process exits 0 within 5 s", async () => {
-  const server = await startServerProcess(dbPath);
+  // All 1,000 come from one address, past the default per-client bound.
+  const server = await startServerProcess(dbPath, ["--max-watchers-per-client", "2000"]);
   const { port } = new URL(server.url);
   const api = createClients(createTransport("connect-json", server.url));
   await api.items.addItem({ name: "watched" });

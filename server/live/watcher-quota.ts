@@ -1,0 +1,33 @@
+/**
+ * Open watch streams per client address (WatchItems over every protocol and `/ws` together), so
+ * one client cannot hold thousands of them. The default leaves room for a wall of displays
+ * behind one NAT address.
+ */
+export class WatcherQuota {
+  private readonly counts = new Map<string, number>();
+
+  constructor(readonly maxPerClient: number) {}
+
+  /** Takes a place for `address`: its release (safe to call twice), or undefined when it has none left. */
+  acquire(address: string): (() => void) | undefined {
+    const count = this.counts.get(address) ?? 0;
+    if (count >= this.maxPerClient) return undefined;
+    this.counts.set(address, count + 1);
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      const left = (this.counts.get(address) ?? 1) - 1;
+      if (left > 0) this.counts.set(address, left);
+      else this.counts.delete(address);
+    };
+  }
+
+  /** The refusal's message, the same on every protocol. */
+  refusal(): string {
+    return `too many watch streams from this address (at most ${this.maxPerClient}); close some or retry later`;
+  }
+}
+
+/** Watch streams one client address may hold at once, unless configured. */
+export const DEFAULT_MAX_WATCHERS_PER_CLIENT = 500;
