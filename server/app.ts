@@ -18,6 +18,7 @@ import { StatusesService } from "./service/statuses.js";
 import type { Store } from "./store/store.js";
 import { AuthService as AuthApi, UsersService as UsersApi } from "../shared/gen/statusthing/v1/auth_pb.js";
 import { AccessGuard } from "./auth/guard.js";
+import { AllowedHosts } from "./auth/allowed-hosts.js";
 import { createAuthInterceptor } from "./rpc/auth-interceptor.js";
 import { createRpcAdapter } from "./rpc/node-adapter.js";
 import { ReadCache } from "./rpc/read-cache.js";
@@ -48,6 +49,11 @@ export interface AppOptions {
   private?: boolean;
   /** Believe X-Forwarded-For/-Proto/-Host from a reverse proxy (`--trust-proxy`). */
   trustProxy?: boolean;
+  /**
+   * Host names (besides IP literals and localhost) that logins and cookie-authenticated calls may
+   * use: see `AllowedHosts`. `["*"]` allows any.
+   */
+  allowedHosts?: readonly string[];
   /** The initial admin's password on a store without users; without it, "password", to be changed. */
   adminPassword?: string;
   /** Session lifetime and login throttling. */
@@ -99,7 +105,11 @@ export async function createApp(options: AppOptions): Promise<App> {
   if (await auth.defaultPasswordInUse()) {
     logger.warn("the admin account still has the default password \"password\": sign in at /admin (admin / password) and choose a new one, or see README, Auth");
   }
-  const guard = new AccessGuard(auth, { private: options.private ?? false, trustProxy: options.trustProxy ?? false });
+  const guard = new AccessGuard(auth, {
+    private: options.private ?? false,
+    trustProxy: options.trustProxy ?? false,
+    allowedHosts: new AllowedHosts(options.allowedHosts ?? []),
+  });
   await hub.start();
   // A store shared by several replicas rings when any of them commits (and once listening, so
   // nothing since the snapshot above is missed): read the log and drop cached answers, as after

@@ -19,6 +19,10 @@ export interface Config {
   trustProxy: boolean;
   /** The initial admin's password, used only when the database has no users. */
   adminPassword: string | undefined;
+  /** The URL people reach the server at; its host name is allowed in `Host`. */
+  publicUrl: string | undefined;
+  /** More host names allowed in `Host` (`.example.com` for a domain and its subdomains, `*` for any). */
+  allowedHosts: string[];
 }
 
 /** Each flag, its environment variable, default and help text: the one list `--help` prints. */
@@ -31,6 +35,8 @@ const FLAGS = {
   private: { env: "STATUSTHING_PRIVATE", default: "false", help: "reads (the page, the API, watch streams) need a login too" },
   "trust-proxy": { env: "STATUSTHING_TRUST_PROXY", default: "false", help: "behind a reverse proxy: trust X-Forwarded-For, -Proto (Secure cookies), -Host" },
   "admin-password": { env: "STATUSTHING_ADMIN_PASSWORD", default: "(none: admin/password, to be changed at first login)", help: "the admin's password on first start (prefer the variable: flags show in ps)" },
+  "public-url": { env: "STATUSTHING_PUBLIC_URL", default: "(none)", help: "the URL people reach the server at, e.g. https://status.example.com: its host name may sign in" },
+  "allowed-hosts": { env: "STATUSTHING_ALLOWED_HOSTS", default: "(none: IPs, localhost, the --api-addr host)", help: "more host names that may sign in, comma-separated (.example.com: with subdomains; *: any)" },
   "heartbeat-interval": { env: "STATUSTHING_HEARTBEAT_INTERVAL", default: "15s", help: "time between heartbeats on watch streams (e.g. 15s, 500ms, 1m)" },
 } as const;
 
@@ -74,6 +80,30 @@ export function parseDatabaseUrl(value: string | undefined): string | undefined 
   return value.trim();
 }
 
+/** Checks --public-url: empty means none; otherwise an http or https URL. */
+export function parsePublicUrl(value: string | undefined): string | undefined {
+  if (value === undefined || value.trim() === "") return undefined;
+  let url: URL;
+  try {
+    url = new URL(value.trim());
+  } catch {
+    throw new ConfigError(`--public-url: want a URL like https://status.example.com, got ${JSON.stringify(value)}`);
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") throw new ConfigError("--public-url: want an http:// or https:// URL");
+  return url.href;
+}
+
+/** Splits --allowed-hosts at commas; each entry a host name, `.domain` or `*`. */
+export function parseAllowedHosts(value: string): string[] {
+  const names = value.split(",").map((n) => n.trim().toLowerCase()).filter((n) => n !== "");
+  for (const name of names) {
+    if (name !== "*" && !/^\.?[a-z0-9_-]+(\.[a-z0-9_-]+)*\.?$/.test(name)) {
+      throw new ConfigError(`--allowed-hosts: ${JSON.stringify(name)} is not a host name (want e.g. status.example.com,.example.com)`);
+    }
+  }
+  return names;
+}
+
 function parseBoolean(name: string, value: string): boolean {
   if (/^(1|true|yes|on)$/i.test(value)) return true;
   if (/^(0|false|no|off|)$/i.test(value)) return false;
@@ -101,6 +131,8 @@ export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv
         private: { type: "boolean" },
         "trust-proxy": { type: "boolean" },
         "admin-password": { type: "string" },
+        "public-url": { type: "string" },
+        "allowed-hosts": { type: "string" },
         help: { type: "boolean", short: "h" },
         version: { type: "boolean" },
       },
@@ -129,6 +161,8 @@ export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv
   const flagOrEnvBoolean = (name: "private" | "trust-proxy", flag: boolean | undefined) =>
     flag ?? parseBoolean(FLAGS[name].env, env[FLAGS[name].env] ?? "false");
   const adminPassword = values["admin-password"] ?? env[FLAGS["admin-password"].env];
+  const publicUrl = parsePublicUrl(values["public-url"] ?? env[FLAGS["public-url"].env]);
+  const allowedHosts = parseAllowedHosts(values["allowed-hosts"] ?? env[FLAGS["allowed-hosts"].env] ?? "");
   return {
     kind: "run",
     config: {
@@ -141,6 +175,8 @@ export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv
       private: flagOrEnvBoolean("private", values.private),
       trustProxy: flagOrEnvBoolean("trust-proxy", values["trust-proxy"]),
       adminPassword: adminPassword === "" ? undefined : adminPassword,
+      publicUrl,
+      allowedHosts,
     },
   };
 }

@@ -1,6 +1,7 @@
 import { DomainError } from "../errors.js";
 import type { AuthService } from "../service/auth.js";
 import { authorize } from "./access-policy.js";
+import type { AllowedHosts } from "./allowed-hosts.js";
 import type { RequestAuth } from "./principal.js";
 import { readSessionCookie } from "./session-cookie.js";
 
@@ -8,6 +9,8 @@ import { readSessionCookie } from "./session-cookie.js";
 export interface GuardOptions {
   private: boolean;
   trustProxy: boolean;
+  /** Host names the login and cookie-authenticated calls may arrive under. */
+  allowedHosts: AllowedHosts;
 }
 
 /** The parts of an HTTP request the guard looks at, from any transport. */
@@ -51,7 +54,11 @@ export class AccessGuard {
       bearer = match[1];
     }
     const sessionToken = bearer === undefined ? readSessionCookie(facts.headers.get("cookie")) : undefined;
-    if (sessionToken !== undefined || procedure.endsWith("AuthService/Login")) refuseCrossSite(facts.headers, host);
+    // A bearer token is never sent by a browser on its own, so only these need the Host and Origin checks.
+    if (sessionToken !== undefined || procedure.endsWith("AuthService/Login")) {
+      this.options.allowedHosts.check(host);
+      refuseCrossSite(facts.headers, host);
+    }
     const principal = await this.auth.authenticate({ sessionToken, bearer });
     authorize(procedure, principal, this.options);
     return { principal, clientAddress, secure };

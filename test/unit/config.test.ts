@@ -21,7 +21,7 @@ function configError(argv: string[], env: NodeJS.ProcessEnv = {}): string {
 }
 
 /** The auth settings' defaults: public reads, no proxy trusted, no admin password given. */
-const AUTH_DEFAULTS = { private: false, trustProxy: false, adminPassword: undefined };
+const AUTH_DEFAULTS = { private: false, trustProxy: false, adminPassword: undefined, publicUrl: undefined, allowedHosts: [] };
 
 afterEach(() => {
   vi.unstubAllEnvs();
@@ -238,6 +238,24 @@ describe("auth settings", () => {
     expect(
       run([], { STATUSTHING_PRIVATE: "true", STATUSTHING_TRUST_PROXY: "1", STATUSTHING_ADMIN_PASSWORD: "from-the-environment" }),
     ).toMatchObject({ private: true, trustProxy: true, adminPassword: "from-the-environment" });
+  });
+
+  it("reads --public-url and --allowed-hosts, and their variables", () => {
+    expect(run(["--public-url", "https://status.example.com", "--allowed-hosts", "Status.Example.org, .corp.example,10.0.0.5"])).toMatchObject({
+      publicUrl: "https://status.example.com/",
+      allowedHosts: ["status.example.org", ".corp.example", "10.0.0.5"],
+    });
+    expect(run([], { STATUSTHING_PUBLIC_URL: "http://wall.local:9000", STATUSTHING_ALLOWED_HOSTS: "*" })).toMatchObject({
+      publicUrl: "http://wall.local:9000/",
+      allowedHosts: ["*"],
+    });
+  });
+
+  it("refuses a --public-url that is not an http(s) URL and an --allowed-hosts entry that is not a name", () => {
+    expect(configError(["--public-url", "status.example.com"])).toMatch(/--public-url/);
+    expect(configError(["--public-url", "ftp://status.example.com"])).toMatch(/--public-url/);
+    expect(configError(["--allowed-hosts", "https://status.example.com"])).toMatch(/--allowed-hosts/);
+    expect(configError([], { STATUSTHING_ALLOWED_HOSTS: "a b" })).toMatch(/--allowed-hosts/);
   });
 
   it("refuses a non-boolean STATUSTHING_PRIVATE", () => {
