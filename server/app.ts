@@ -47,8 +47,11 @@ export interface AppOptions {
   hub?: ChangeHubSettings;
   /** Reads need a login too (`--private`). */
   private?: boolean;
-  /** Believe X-Forwarded-For/-Proto/-Host from a reverse proxy (`--trust-proxy`). */
-  trustProxy?: boolean;
+  /**
+   * Believe X-Forwarded-For/-Proto/-Host from this many reverse proxies in front (`--trust-proxy`);
+   * `true` means one.
+   */
+  trustProxy?: boolean | number;
   /**
    * Host names (besides IP literals and localhost) that logins and cookie-authenticated calls may
    * use: see `AllowedHosts`. `["*"]` allows any.
@@ -107,7 +110,7 @@ export async function createApp(options: AppOptions): Promise<App> {
   }
   const guard = new AccessGuard(auth, {
     private: options.private ?? false,
-    trustProxy: options.trustProxy ?? false,
+    trustProxy: options.trustProxy === true ? 1 : options.trustProxy || 0,
     allowedHosts: new AllowedHosts(options.allowedHosts ?? []),
   });
   await hub.start();

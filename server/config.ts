@@ -15,8 +15,8 @@ export interface Config {
   heartbeatMs: number;
   /** Reads need a login too. */
   private: boolean;
-  /** Believe X-Forwarded-For/-Proto/-Host. */
-  trustProxy: boolean;
+  /** How many reverse proxies in front to believe X-Forwarded-For/-Proto/-Host from (0: none). */
+  trustProxy: number;
   /** The initial admin's password, used only when the database has no users. */
   adminPassword: string | undefined;
   /** The URL people reach the server at; its host name is allowed in `Host`. */
@@ -33,7 +33,7 @@ const FLAGS = {
   devmode: { env: "STATUSTHING_DEVMODE", default: "false", help: "development mode: gRPC server reflection for buf curl, grpcurl, Postman" },
   "log-level": { env: "STATUSTHING_LOG_LEVEL", default: "info", help: `log level: ${LOG_LEVELS.join(", ")}` },
   private: { env: "STATUSTHING_PRIVATE", default: "false", help: "reads (the page, the API, watch streams) need a login too" },
-  "trust-proxy": { env: "STATUSTHING_TRUST_PROXY", default: "false", help: "behind a reverse proxy: trust X-Forwarded-For, -Proto (Secure cookies), -Host" },
+  "trust-proxy": { env: "STATUSTHING_TRUST_PROXY", default: "false", help: "behind N reverse proxies (--trust-proxy alone or true: 1): client address from X-Forwarded-For counted N from the right; trust -Proto, -Host" },
   "admin-password": { env: "STATUSTHING_ADMIN_PASSWORD", default: "(none: admin/password, to be changed at first login)", help: "the admin's password on first start (prefer the variable: flags show in ps)" },
   "public-url": { env: "STATUSTHING_PUBLIC_URL", default: "(none)", help: "the URL people reach the server at, e.g. https://status.example.com: its host name may sign in" },
   "allowed-hosts": { env: "STATUSTHING_ALLOWED_HOSTS", default: "(none: IPs, localhost, the --api-addr host)", help: "more host names that may sign in, comma-separated (.example.com: with subdomains; *: any)" },
@@ -104,6 +104,19 @@ export function parseAllowedHosts(value: string): string[] {
   return names;
 }
 
+/** `--trust-proxy` on its own (followed by nothing or another flag) means one proxy, as it always did. */
+function withTrustProxyValue(argv: readonly string[]): string[] {
+  return argv.map((arg, i) => (arg === "--trust-proxy" && (argv[i + 1] === undefined || argv[i + 1]!.startsWith("-")) ? "--trust-proxy=true" : arg));
+}
+
+/** Reads --trust-proxy: a number of proxies (0-10), or true (1) / false (0). */
+export function parseTrustProxy(name: string, value: string): number {
+  if (/^\d{1,2}$/.test(value.trim()) && Number(value) <= 10) return Number(value);
+  if (/^(true|yes|on)$/i.test(value.trim())) return 1;
+  if (/^(false|no|off|)$/i.test(value.trim())) return 0;
+  throw new ConfigError(`${name}: want the number of proxies in front (1, 2, ...), true (1) or false, got ${JSON.stringify(value)}`);
+}
+
 function parseBoolean(name: string, value: string): boolean {
   if (/^(1|true|yes|on)$/i.test(value)) return true;
   if (/^(0|false|no|off|)$/i.test(value)) return false;
@@ -118,7 +131,7 @@ export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv
   let parsed;
   try {
     parsed = parseArgs({
-      args: [...argv],
+      args: withTrustProxyValue(argv),
       strict: true,
       allowPositionals: false,
       options: {
@@ -129,7 +142,7 @@ export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv
         "log-level": { type: "string" },
         "heartbeat-interval": { type: "string" },
         private: { type: "boolean" },
-        "trust-proxy": { type: "boolean" },
+        "trust-proxy": { type: "string" },
         "admin-password": { type: "string" },
         "public-url": { type: "string" },
         "allowed-hosts": { type: "string" },
@@ -158,8 +171,7 @@ export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv
   if (!LOG_LEVELS.includes(logLevel)) throw new ConfigError(`--log-level: want one of ${LOG_LEVELS.join(", ")}, got ${JSON.stringify(logLevel)}`);
   const devmode = values.devmode ?? parseBoolean(FLAGS.devmode.env, env[FLAGS.devmode.env] ?? "false");
   const heartbeatMs = parseDurationMs("--heartbeat-interval", pick("heartbeat-interval", values["heartbeat-interval"]));
-  const flagOrEnvBoolean = (name: "private" | "trust-proxy", flag: boolean | undefined) =>
-    flag ?? parseBoolean(FLAGS[name].env, env[FLAGS[name].env] ?? "false");
+  const flagOrEnvBoolean = (name: "private", flag: boolean | undefined) => flag ?? parseBoolean(FLAGS[name].env, env[FLAGS[name].env] ?? "false");
   const adminPassword = values["admin-password"] ?? env[FLAGS["admin-password"].env];
   const publicUrl = parsePublicUrl(values["public-url"] ?? env[FLAGS["public-url"].env]);
   const allowedHosts = parseAllowedHosts(values["allowed-hosts"] ?? env[FLAGS["allowed-hosts"].env] ?? "");
@@ -173,7 +185,7 @@ export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv
       logLevel,
       heartbeatMs,
       private: flagOrEnvBoolean("private", values.private),
-      trustProxy: flagOrEnvBoolean("trust-proxy", values["trust-proxy"]),
+      trustProxy: parseTrustProxy(values["trust-proxy"] !== undefined ? "--trust-proxy" : FLAGS["trust-proxy"].env, pick("trust-proxy", values["trust-proxy"])),
       adminPassword: adminPassword === "" ? undefined : adminPassword,
       publicUrl,
       allowedHosts,
