@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { login, sleep } from "../helpers/auth.js";
+import { login, rpc, sleep } from "../helpers/auth.js";
 import { TEST_ADMIN_PASSWORD } from "../helpers/credentials.js";
 import { killLeftoverServers, REPO_ROOT, startServerProcess, stopServerProcess } from "../helpers/server-process.js";
 import { startTestServer, type TestServer } from "../helpers/server.js";
@@ -64,6 +64,19 @@ describe("login throttling", () => {
     // The 8 s window opened at the first failure, a little over 2 s ago.
     expect(secondWait).toBeGreaterThan(2);
     expect(secondWait).toBeLessThanOrEqual(8);
+  });
+});
+
+describe("an admin's password reset", () => {
+  it("lifts the throttle for that user", async () => {
+    const server = await start({ app: { trustProxy: true } });
+    const added = await rpc(server.url, "statusthing.v1.UsersService/AddUser", { user: { username: "ivy", password: "ivy-password-1" } });
+    expect(added.code, added.text).toBe("ok");
+    for (let i = 0; i < 5; i++) expect((await login(server.url, "ivy", `forgotten-${i}`, from("198.51.100.9"))).code).toBe("unauthenticated");
+    expect((await login(server.url, "ivy", "ivy-password-1", from("198.51.100.9"))).code).toBe("resource_exhausted");
+    const reset = await rpc(server.url, "statusthing.v1.UsersService/UpdateUser", { userId: (added.body.user as { id: string }).id, password: "ivy-new-pass-2" });
+    expect(reset.code, reset.text).toBe("ok");
+    expect((await login(server.url, "ivy", "ivy-new-pass-2", from("198.51.100.9"))).code).toBe("ok");
   });
 });
 

@@ -197,16 +197,23 @@ describe("UpdateUser", () => {
     expect((await users("UpdateUser", { userId: "2ZZZZZZZZZZZZZZZZZZZZZZZZZZ", firstName: "x" })).code).toBe("not_found");
   });
 
-  it("setting another user's password ends their sessions, and they must change it at next login", async () => {
+  it("setting another user's password ends their sessions and API tokens, and they must change it at next login", async () => {
     const frank = await addOk("frank", "frank-password-1");
     const cookie = await mustLogin(server.url, "frank", "frank-password-1");
     expect((await rpc(server.url, `${AUTH}WhoAmI`, {}, { cookie })).code).toBe("ok");
+    const token = await rpc(server.url, `${AUTH}CreateApiToken`, { name: "frank's script" }, { cookie });
+    expect(token.code, token.text).toBe("ok");
+    const secret = token.body.secret as string;
+    passwords.add(secret);
+    expect((await rpc(server.url, `${AUTH}WhoAmI`, {}, { token: secret })).code).toBe("ok");
 
     passwords.add("frank-reset-pass-2");
     const res = await users("UpdateUser", { userId: frank.id, password: "frank-reset-pass-2" });
     expect(res.code, res.text).toBe("ok");
 
     expect((await rpc(server.url, `${AUTH}WhoAmI`, {}, { cookie })).code).toBe("unauthenticated");
+    // The reset may be because the old password leaked: its tokens go too.
+    expect((await rpc(server.url, `${AUTH}WhoAmI`, {}, { token: secret })).code).toBe("unauthenticated");
     expect((await login(server.url, "frank", "frank-password-1")).code).toBe("unauthenticated");
     const again = await login(server.url, "frank", "frank-reset-pass-2");
     expect(again.code).toBe("ok");
@@ -215,19 +222,22 @@ describe("UpdateUser", () => {
     expect(write.code).toBe("permission_denied");
   });
 
-  it("setting your own password keeps your session and needs no change afterwards", async () => {
+  it("refuses to set your own password without the current one, pointing to ChangePassword (#10.11)", async () => {
     const gina = await addOk("gina", "gina-password-1");
     const cookie = await mustLogin(server.url, "gina", "gina-password-1");
-    const other = await mustLogin(server.url, "gina", "gina-password-1");
+    const token = await rpc(server.url, `${AUTH}CreateApiToken`, { name: "gina's script" }, { cookie });
+    passwords.add(token.body.secret as string);
     passwords.add("gina-own-pass-2");
-    const res = await users("UpdateUser", { userId: gina.id, password: "gina-own-pass-2" }, { cookie });
-    expect(res.code, res.text).toBe("ok");
-    const who = await rpc(server.url, `${AUTH}WhoAmI`, {}, { cookie });
-    expect(who.code).toBe("ok");
-    expect(who.body.mustChangePassword ?? false).toBe(false);
-    expect((await rpc(server.url, `${AUTH}WhoAmI`, {}, { cookie: other })).code).toBe("unauthenticated");
-    const again = await login(server.url, "gina", "gina-own-pass-2");
-    expect(again.body.mustChangePassword ?? false).toBe(false);
+    // Neither a (perhaps stolen) session nor a token may take the account over.
+    for (const caller of [{ cookie }, { token: token.body.secret as string }]) {
+      const res = await users("UpdateUser", { userId: gina.id, password: "gina-own-pass-2" }, caller);
+      expect(res.code, res.text).toBe("invalid_argument");
+      expect(res.body.message).toMatch(/ChangePassword/);
+    }
+    expect((await login(server.url, "gina", "gina-own-pass-2")).code).toBe("unauthenticated");
+    expect((await rpc(server.url, `${AUTH}WhoAmI`, {}, { cookie })).code).toBe("ok");
+    // Other details of your own are still yours to change.
+    expect((await users("UpdateUser", { userId: gina.id, firstName: "Gina" }, { cookie })).code).toBe("ok");
   });
 
   it("applies the password rules to a new password", async () => {
