@@ -1,4 +1,5 @@
 import { DEFAULT_THROTTLE, LoginThrottle, type ThrottleOptions } from "../auth/login-throttle.js";
+import { DEFAULT_PASSWORD, DefaultPasswordCheck } from "../auth/default-password.js";
 import { checkNewPassword, hashPassword, verifyAgainstNothing, verifyPassword } from "../auth/passwords.js";
 import type { Principal } from "../auth/principal.js";
 import { generateApiTokenSecret, generateSessionToken, hashSecret, API_TOKEN_PREFIX } from "../auth/secrets.js";
@@ -23,7 +24,7 @@ export const DEFAULT_AUTH_OPTIONS: AuthOptions = {
 
 /** The initial admin's username and the original's default password. */
 export const INITIAL_ADMIN = "admin";
-export const DEFAULT_PASSWORD = "password";
+export { DEFAULT_PASSWORD };
 
 /** API tokens' last use is recorded to the minute, not on every request. */
 const TOUCH_EVERY_MS = 60_000;
@@ -34,6 +35,7 @@ const loginFailed = () => new DomainError("unauthenticated", "wrong username or 
 export class AuthService {
   readonly options: AuthOptions;
   private readonly throttle: LoginThrottle;
+  private readonly defaultPassword = new DefaultPasswordCheck();
 
   constructor(
     private readonly deps: { store: Store; now: () => Date; log: Logger },
@@ -169,9 +171,22 @@ export class AuthService {
     });
   }
 
-  /** Whether the initial admin still has the default password (worth a warning at start). */
+  /**
+   * Whether the initial admin still has the default password: worth a warning at start, and the
+   * sign-in page's hint. Cheap after the first call for a given hash.
+   */
   async defaultPasswordInUse(): Promise<boolean> {
     const admin = await this.deps.store.findUserByUsername(INITIAL_ADMIN);
-    return admin !== undefined && admin.mustChangePassword && (await verifyPassword(admin.passwordHash, DEFAULT_PASSWORD));
+    return admin !== undefined && admin.mustChangePassword && (await this.defaultPassword.matches(admin.passwordHash));
+  }
+
+  /**
+   * Why the user must change the password before anything else, or undefined. Only the initial
+   * admin can have the default password (it is too short for any password chosen since), so any
+   * other must-change password was chosen by someone else: an admin, or the CLI.
+   */
+  async mustChangeReason(user: UserRecord): Promise<"default-password" | "set-by-admin" | undefined> {
+    if (!user.mustChangePassword) return undefined;
+    return (await this.defaultPassword.matches(user.passwordHash)) ? "default-password" : "set-by-admin";
   }
 }

@@ -8,7 +8,7 @@ import { API_SERVICES } from "../../server/app.js";
 import { ALLOWED_BEFORE_PASSWORD_CHANGE, CREDENTIAL_PROCEDURES, PUBLIC_READS } from "../../server/auth/access-policy.js";
 import { hashSecret } from "../../server/auth/secrets.js";
 import { ItemsService } from "../../shared/gen/statusthing/v1/services_pb.js";
-import { invokeEmpty, login, methodsOf, mustLogin, procedureOf, rpc, sleep, transportAs, wsAnswer, type Caller, type LoginResult, type RpcResult } from "../helpers/auth.js";
+import { chooseOwnPassword, invokeEmpty, login, methodsOf, mustLogin, procedureOf, rpc, sleep, transportAs, wsAnswer, type Caller, type LoginResult, type RpcResult } from "../helpers/auth.js";
 import { createTransport, PROTOCOLS } from "../helpers/clients.js";
 import { TEST_ADMIN_PASSWORD } from "../helpers/credentials.js";
 import { startTestServer, type TestServer } from "../helpers/server.js";
@@ -48,6 +48,8 @@ async function addUser(server: TestServer, username: string, password: string): 
   remember(password);
   const res = await rpc(server.url, `${USERS}AddUser`, { user: { username, password } });
   expect(res.code, res.text).toBe("ok");
+  remember(`${password}~interim`);
+  await chooseOwnPassword(server.url, username, password);
   return (res.body.user as { id: string }).id;
 }
 

@@ -5,7 +5,7 @@
 import { createClient } from "@connectrpc/connect";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { UsersService } from "../../shared/gen/statusthing/v1/auth_pb.js";
-import { login, mustLogin, rpc, type Caller, type RpcResult } from "../helpers/auth.js";
+import { chooseOwnPassword, login, mustLogin, rpc, type Caller, type RpcResult } from "../helpers/auth.js";
 import { createTransport } from "../helpers/clients.js";
 import { TEST_ADMIN_PASSWORD } from "../helpers/credentials.js";
 import { startTestServer, type TestServer } from "../helpers/server.js";
@@ -51,9 +51,13 @@ async function addUser(user: Partial<UserJson> & { username: string; password: s
   return users("AddUser", { user }, caller);
 }
 
-async function addOk(username: string, password: string, extra: Partial<UserJson> = {}): Promise<UserJson> {
+/** Adds a user; unless `asAdded`, the user then chooses their own password so they may act. */
+async function addOk(username: string, password: string, extra: Partial<UserJson> = {}, asAdded = false): Promise<UserJson> {
   const res = await addUser({ username, password, ...extra });
   expect(res.code, res.text).toBe("ok");
+  if (asAdded) return res.body.user as UserJson;
+  passwords.add(`${password}~interim`);
+  await chooseOwnPassword(server.url, username, password);
   return res.body.user as UserJson;
 }
 
@@ -157,7 +161,7 @@ describe("AddUser", () => {
 
 describe("ListUsers and GetUser", () => {
   it("list every user oldest first, and get one by id; an unknown id is not_found", async () => {
-    const carol = await addOk("carol", "carol-password-1", { firstName: "Carol" });
+    const carol = await addOk("carol", "carol-password-1", { firstName: "Carol" }, true);
     const list = await users("ListUsers", {});
     expect(list.code).toBe("ok");
     const listed = list.body.users as UserJson[];
@@ -174,7 +178,7 @@ describe("ListUsers and GetUser", () => {
   });
 
   it("show last_login once the user has logged in", async () => {
-    const dave = await addOk("dave", "dave-password-1");
+    const dave = await addOk("dave", "dave-password-1", {}, true);
     await mustLogin(server.url, "dave", "dave-password-1");
     const got = await users("GetUser", { userId: dave.id });
     const lastLogin = Date.parse((got.body.user as UserJson).lastLogin ?? "");
