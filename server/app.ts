@@ -18,6 +18,7 @@ import { StatusesService } from "./service/statuses.js";
 import type { Store } from "./store/store.js";
 import { AuthService as AuthApi, UsersService as UsersApi } from "../shared/gen/statusthing/v1/auth_pb.js";
 import { AccessGuard } from "./auth/guard.js";
+import { AllowedHosts } from "./auth/allowed-hosts.js";
 import { createAuthInterceptor } from "./rpc/auth-interceptor.js";
 import { createRevocationInterceptor } from "./rpc/revocation-interceptor.js";
 import { createRpcAdapter } from "./rpc/node-adapter.js";
@@ -51,8 +52,16 @@ export interface AppOptions {
   hub?: ChangeHubSettings;
   /** Reads need a login too (`--private`). */
   private?: boolean;
-  /** Believe X-Forwarded-For/-Proto/-Host from a reverse proxy (`--trust-proxy`). */
-  trustProxy?: boolean;
+  /**
+   * Believe X-Forwarded-For/-Proto/-Host from this many reverse proxies in front (`--trust-proxy`);
+   * `true` means one.
+   */
+  trustProxy?: boolean | number;
+  /**
+   * Host names (besides IP literals and localhost) that logins and cookie-authenticated calls may
+   * use: see `AllowedHosts`. `["*"]` allows any.
+   */
+  allowedHosts?: readonly string[];
   /** The initial admin's password on a store without users; without it, "password", to be changed. */
   adminPassword?: string;
   /** Session lifetime and login throttling. */
@@ -109,13 +118,18 @@ export async function createApp(options: AppOptions): Promise<App> {
   if (await auth.defaultPasswordInUse()) {
     logger.warn("the admin account still has the default password \"password\": sign in at /admin (admin / password) and choose a new one, or see README, Auth");
   }
-  const guard = new AccessGuard(auth, { private: options.private ?? false, trustProxy: options.trustProxy ?? false });
+  const trustProxy = options.trustProxy === true ? 1 : options.trustProxy || 0;
+  const guard = new AccessGuard(auth, {
+    private: options.private ?? false,
+    trustProxy,
+    allowedHosts: new AllowedHosts(options.allowedHosts ?? []),
+  });
   const readEndpoints = createReadEndpoints({
     cache: documents,
     store,
     guard,
     private: options.private ?? false,
-    trustProxy: options.trustProxy ?? false,
+    trustProxy,
     now: deps.now,
     log: logger,
   });

@@ -17,8 +17,8 @@ export interface Config {
   heartbeatMs: number;
   /** Reads need a login too. */
   private: boolean;
-  /** Believe X-Forwarded-For/-Proto/-Host. */
-  trustProxy: boolean;
+  /** How many reverse proxies in front to believe X-Forwarded-For/-Proto/-Host from (0: none). */
+  trustProxy: number;
   /** The initial admin's password, used only when the database has no users. */
   adminPassword: string | undefined;
   /** Origins whose pages may show `/embed` in a frame; empty: none may. */
@@ -29,6 +29,10 @@ export interface Config {
   idleTimeoutMs: number | undefined;
   /** Watch streams one client address may hold; undefined: the server's default. */
   maxWatchersPerClient: number | undefined;
+  /** The URL people reach the server at; its host name is allowed in `Host`. */
+  publicUrl: string | undefined;
+  /** More host names allowed in `Host` (`.example.com` for a domain and its subdomains, `*` for any). */
+  allowedHosts: string[];
 }
 
 const seconds = (ms: number) => `${ms / 1_000}s`;
@@ -41,9 +45,11 @@ const FLAGS = {
   devmode: { env: "STATUSTHING_DEVMODE", default: "false", help: "development mode: gRPC server reflection for buf curl, grpcurl, Postman" },
   "log-level": { env: "STATUSTHING_LOG_LEVEL", default: "info", help: `log level: ${LOG_LEVELS.join(", ")}` },
   private: { env: "STATUSTHING_PRIVATE", default: "false", help: "reads (the page, the API, watch streams) need a login too" },
-  "trust-proxy": { env: "STATUSTHING_TRUST_PROXY", default: "false", help: "behind a reverse proxy: trust X-Forwarded-For, -Proto (Secure cookies), -Host" },
+  "trust-proxy": { env: "STATUSTHING_TRUST_PROXY", default: "false", help: "behind N reverse proxies (--trust-proxy alone or true: 1): client address from X-Forwarded-For counted N from the right; trust -Proto, -Host" },
   "admin-password": { env: "STATUSTHING_ADMIN_PASSWORD", default: "(none: admin/password, to be changed at first login)", help: "the admin's password on first start (prefer the variable: flags show in ps)" },
   "embed-origins": { env: "STATUSTHING_EMBED_ORIGINS", default: "(none: no site may frame the pages)", help: "comma-separated origins (https://example.com) whose pages may show /embed in an <iframe>" },
+  "public-url": { env: "STATUSTHING_PUBLIC_URL", default: "(none)", help: "the URL people reach the server at, e.g. https://status.example.com: its host name may sign in" },
+  "allowed-hosts": { env: "STATUSTHING_ALLOWED_HOSTS", default: "(none: IPs, localhost, the --api-addr host)", help: "more host names that may sign in, comma-separated (.example.com: with subdomains; *: any)" },
   "heartbeat-interval": { env: "STATUSTHING_HEARTBEAT_INTERVAL", default: "15s", help: "time between heartbeats on watch streams (e.g. 15s, 500ms, 1m)" },
   "header-timeout": {
     env: "STATUSTHING_HEADER_TIMEOUT",
@@ -137,6 +143,43 @@ function parseCount(name: string, value: string | undefined): number | undefined
   return Number(value);
 }
 
+/** Checks --public-url: empty means none; otherwise an http or https URL. */
+export function parsePublicUrl(value: string | undefined): string | undefined {
+  if (value === undefined || value.trim() === "") return undefined;
+  let url: URL;
+  try {
+    url = new URL(value.trim());
+  } catch {
+    throw new ConfigError(`--public-url: want a URL like https://status.example.com, got ${JSON.stringify(value)}`);
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") throw new ConfigError("--public-url: want an http:// or https:// URL");
+  return url.href;
+}
+
+/** Splits --allowed-hosts at commas; each entry a host name, `.domain` or `*`. */
+export function parseAllowedHosts(value: string): string[] {
+  const names = value.split(",").map((n) => n.trim().toLowerCase()).filter((n) => n !== "");
+  for (const name of names) {
+    if (name !== "*" && !/^\.?[a-z0-9_-]+(\.[a-z0-9_-]+)*\.?$/.test(name)) {
+      throw new ConfigError(`--allowed-hosts: ${JSON.stringify(name)} is not a host name (want e.g. status.example.com,.example.com)`);
+    }
+  }
+  return names;
+}
+
+/** `--trust-proxy` on its own (followed by nothing or another flag) means one proxy, as it always did. */
+function withTrustProxyValue(argv: readonly string[]): string[] {
+  return argv.map((arg, i) => (arg === "--trust-proxy" && (argv[i + 1] === undefined || argv[i + 1]!.startsWith("-")) ? "--trust-proxy=true" : arg));
+}
+
+/** Reads --trust-proxy: a number of proxies (0-10), or true (1) / false (0). */
+export function parseTrustProxy(name: string, value: string): number {
+  if (/^\d{1,2}$/.test(value.trim()) && Number(value) <= 10) return Number(value);
+  if (/^(true|yes|on)$/i.test(value.trim())) return 1;
+  if (/^(false|no|off|)$/i.test(value.trim())) return 0;
+  throw new ConfigError(`${name}: want the number of proxies in front (1, 2, ...), true (1) or false, got ${JSON.stringify(value)}`);
+}
+
 function parseBoolean(name: string, value: string): boolean {
   if (/^(1|true|yes|on)$/i.test(value)) return true;
   if (/^(0|false|no|off|)$/i.test(value)) return false;
@@ -151,7 +194,7 @@ export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv
   let parsed;
   try {
     parsed = parseArgs({
-      args: [...argv],
+      args: withTrustProxyValue(argv),
       strict: true,
       allowPositionals: false,
       options: {
@@ -166,9 +209,11 @@ export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv
         "idle-timeout": { type: "string" },
         "max-watchers-per-client": { type: "string" },
         private: { type: "boolean" },
-        "trust-proxy": { type: "boolean" },
+        "trust-proxy": { type: "string" },
         "admin-password": { type: "string" },
         "embed-origins": { type: "string" },
+        "public-url": { type: "string" },
+        "allowed-hosts": { type: "string" },
         help: { type: "boolean", short: "h" },
         version: { type: "boolean" },
       },
@@ -194,8 +239,7 @@ export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv
   if (!LOG_LEVELS.includes(logLevel)) throw new ConfigError(`--log-level: want one of ${LOG_LEVELS.join(", ")}, got ${JSON.stringify(logLevel)}`);
   const devmode = values.devmode ?? parseBoolean(FLAGS.devmode.env, env[FLAGS.devmode.env] ?? "false");
   const heartbeatMs = parseDurationMs("--heartbeat-interval", pick("heartbeat-interval", values["heartbeat-interval"]));
-  const flagOrEnvBoolean = (name: "private" | "trust-proxy", flag: boolean | undefined) =>
-    flag ?? parseBoolean(FLAGS[name].env, env[FLAGS[name].env] ?? "false");
+  const flagOrEnvBoolean = (name: "private", flag: boolean | undefined) => flag ?? parseBoolean(FLAGS[name].env, env[FLAGS[name].env] ?? "false");
   const adminPassword = values["admin-password"] ?? env[FLAGS["admin-password"].env];
   const duration = (name: "header-timeout" | "request-timeout" | "idle-timeout", flag: string | undefined) => {
     const raw = flag ?? env[FLAGS[name].env];
@@ -206,6 +250,8 @@ export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv
   if ((headerTimeoutMs ?? DEFAULT_CONNECTION_LIMITS.headersMs) > (requestTimeoutMs ?? DEFAULT_CONNECTION_LIMITS.requestMs)) {
     throw new ConfigError("--header-timeout: must not be longer than --request-timeout (the headers are part of the request)");
   }
+  const publicUrl = parsePublicUrl(values["public-url"] ?? env[FLAGS["public-url"].env]);
+  const allowedHosts = parseAllowedHosts(values["allowed-hosts"] ?? env[FLAGS["allowed-hosts"].env] ?? "");
   return {
     kind: "run",
     config: {
@@ -216,13 +262,15 @@ export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv
       logLevel,
       heartbeatMs,
       private: flagOrEnvBoolean("private", values.private),
-      trustProxy: flagOrEnvBoolean("trust-proxy", values["trust-proxy"]),
+      trustProxy: parseTrustProxy(values["trust-proxy"] !== undefined ? "--trust-proxy" : FLAGS["trust-proxy"].env, pick("trust-proxy", values["trust-proxy"])),
       adminPassword: adminPassword === "" ? undefined : adminPassword,
       embedOrigins: parseEmbedOrigins(values["embed-origins"] ?? env[FLAGS["embed-origins"].env] ?? ""),
       headerTimeoutMs,
       requestTimeoutMs,
       idleTimeoutMs: duration("idle-timeout", values["idle-timeout"]),
       maxWatchersPerClient: parseCount("--max-watchers-per-client", values["max-watchers-per-client"] ?? env[FLAGS["max-watchers-per-client"].env]),
+      publicUrl,
+      allowedHosts,
     },
   };
 }

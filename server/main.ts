@@ -4,7 +4,8 @@ import { pathToFileURL } from "node:url";
 import { createApp } from "./app.js";
 import { isAdminCommand, runAdminCommand } from "./cli/admin-commands.js";
 import { ConfigError, parseCommandLine, USAGE } from "./config.js";
-import { serve } from "./http/serve.js";
+import { parseAddress, serve } from "./http/serve.js";
+import { allowedHostNames } from "./auth/allowed-hosts.js";
 import { packageWebOptions } from "./http/web.js";
 import { createLogger } from "./logger.js";
 import { createLogOutput } from "./log-output.js";
@@ -88,6 +89,7 @@ export async function main(argv: readonly string[]): Promise<void> {
       private: config.private,
       trustProxy: config.trustProxy,
       adminPassword: config.adminPassword,
+      allowedHosts: allowedHostNames({ listenHost: parseAddress(config.apiAddr).host, publicUrl: config.publicUrl, allowedHosts: config.allowedHosts }),
       web: { ...packageWebOptions(config.devmode), embedOrigins: config.embedOrigins },
       ...(config.maxWatchersPerClient !== undefined && { maxWatchersPerClient: config.maxWatchersPerClient }),
     });

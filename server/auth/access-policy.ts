@@ -20,8 +20,15 @@ export const PUBLIC_READS: ReadonlySet<string> = new Set([
   "grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo",
 ]);
 
-/** Procedures that exist to get or drop credentials, so they cannot require them. */
-export const CREDENTIAL_PROCEDURES: ReadonlySet<string> = new Set(["statusthing.v1.AuthService/Login", "statusthing.v1.AuthService/Logout"]);
+/**
+ * Procedures that exist to get or drop credentials, so they cannot require them (even with
+ * --private): signing in, what the sign-in page may say beforehand, and signing out.
+ */
+export const CREDENTIAL_PROCEDURES: ReadonlySet<string> = new Set([
+  "statusthing.v1.AuthService/Login",
+  "statusthing.v1.AuthService/GetSignInHints",
+  "statusthing.v1.AuthService/Logout",
+]);
 
 /** What a user who still has the initial password may do besides public reads. */
 export const ALLOWED_BEFORE_PASSWORD_CHANGE: ReadonlySet<string> = new Set([

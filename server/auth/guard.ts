@@ -1,14 +1,18 @@
 import { DomainError } from "../errors.js";
 import type { AuthService } from "../service/auth.js";
 import { authorize } from "./access-policy.js";
+import type { AllowedHosts } from "./allowed-hosts.js";
 import type { RequestAuth } from "./principal.js";
 import { readSessionCookie } from "./session-cookie.js";
 import { createStreamGrant, type StreamGrant } from "./stream-grant.js";
 
-/** How requests reach the server: directly, or through a proxy whose X-Forwarded-* headers we trust. */
+/** How requests reach the server: directly, or through proxies whose X-Forwarded-* headers we trust. */
 export interface GuardOptions {
   private: boolean;
-  trustProxy: boolean;
+  /** How many reverse proxies stand in front of the server (0: none, X-Forwarded-* ignored). */
+  trustProxy: number;
+  /** Host names the login and cookie-authenticated calls may arrive under. */
+  allowedHosts: AllowedHosts;
 }
 
 /** The parts of an HTTP request the guard looks at, from any transport. */
@@ -19,17 +23,29 @@ export interface RequestFacts {
   host: string;
 }
 
-/** Where the request really came from, and whether it came over HTTPS. */
-export function requestOrigin(facts: RequestFacts, trustProxy: boolean): { clientAddress: string; secure: boolean; host: string } {
+/**
+ * Where the request really came from, and whether it came over HTTPS. Each proxy appends the
+ * address it was reached from to X-Forwarded-For, and anything left of that may be the client's
+ * own invention: so the client is counted from the right, `trustedHops` proxies back (as
+ * SvelteKit's XFF_DEPTH). With fewer entries than hops, the left-most is the best there is.
+ * X-Forwarded-Proto and -Host are set by the nearest proxy: their right-most value counts.
+ */
+export function requestOrigin(facts: RequestFacts, trustedHops: number): { clientAddress: string; secure: boolean; host: string } {
+  if (trustedHops <= 0) return { clientAddress: facts.remoteAddress, secure: false, host: facts.host };
   const h = facts.headers;
-  const forwardedFor = trustProxy ? h.get("x-forwarded-for")?.split(",")[0]?.trim() : undefined;
-  const forwardedProto = trustProxy ? h.get("x-forwarded-proto")?.split(",")[0]?.trim() : undefined;
-  const forwardedHost = trustProxy ? h.get("x-forwarded-host")?.split(",")[0]?.trim() : undefined;
+  const chain = [...listOf(h.get("x-forwarded-for")), facts.remoteAddress];
+  const forwardedProto = listOf(h.get("x-forwarded-proto")).at(-1);
+  const forwardedHost = listOf(h.get("x-forwarded-host")).at(-1);
   return {
-    clientAddress: forwardedFor || facts.remoteAddress,
+    clientAddress: chain[Math.max(0, chain.length - 1 - trustedHops)]!,
     secure: forwardedProto === "https",
     host: forwardedHost || facts.host,
   };
+}
+
+/** A comma-separated header's values (repeated headers arrive joined by ", "). */
+function listOf(value: string | null): string[] {
+  return (value ?? "").split(",").map((v) => v.trim()).filter((v) => v !== "");
 }
 
 /**
@@ -52,7 +68,11 @@ export class AccessGuard {
       bearer = match[1];
     }
     const sessionToken = bearer === undefined ? readSessionCookie(facts.headers.get("cookie")) : undefined;
-    if (sessionToken !== undefined || procedure.endsWith("AuthService/Login")) refuseCrossSite(facts.headers, host);
+    // A bearer token is never sent by a browser on its own, so only these need the Host and Origin checks.
+    if (sessionToken !== undefined || procedure.endsWith("AuthService/Login")) {
+      this.options.allowedHosts.check(host);
+      refuseCrossSite(facts.headers, host);
+    }
     const principal = await this.auth.authenticate({ sessionToken, bearer });
     authorize(procedure, principal, this.options);
     return { principal, clientAddress, secure };

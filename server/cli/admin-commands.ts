@@ -8,7 +8,7 @@ import { openStore } from "../store/open-store.js";
 import { SqliteStore } from "../store/sqlite/sqlite-store.js";
 import { parseDatabaseUrl } from "../config.js";
 import { readPassword } from "./read-password.js";
-import { hashPassword, checkNewPassword } from "../auth/passwords.js";
+import { checkNewPassword } from "../auth/passwords.js";
 
 export const ADMIN_USAGE = `Bootstrap and recovery, working on the database directly (the server may be running):
 
@@ -105,10 +105,10 @@ export async function runAdminCommand(argv: readonly string[], env: NodeJS.Proce
       case "users reset-password": {
         const user = await userNamed(rest[0]);
         const password = checkNewPassword("password", await readPassword(`New password for ${user.username}`), user.username);
-        await store.updateUser(user.id, { passwordHash: await hashPassword(password), mustChangePassword: values["must-change"] ?? false, updated: now() });
-        // A reset is for recovery: whoever had the old password is logged out everywhere.
-        await store.deleteUserSessions(user.id);
-        process.stderr.write(`password of ${user.username} reset; their sessions are ended\n`);
+        // A reset is for recovery: whoever had the old password is logged out everywhere, and the
+        // owner may sign in at once, however many wrong guesses came before.
+        await users.resetPassword(user, password, { mustChangePassword: values["must-change"] ?? false });
+        process.stderr.write(`password of ${user.username} reset; their sessions and API tokens are ended and failed logins forgotten\n`);
         return 0;
       }
       case "users list": {

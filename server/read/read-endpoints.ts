@@ -27,7 +27,8 @@ export interface ReadEndpointsOptions {
   store: Store;
   guard: AccessGuard;
   private: boolean;
-  trustProxy: boolean;
+  /** How many proxies' X-Forwarded-* to believe (`--trust-proxy`), for the page's own URL. */
+  trustProxy: number;
   now: () => Date;
   log: Logger;
 }

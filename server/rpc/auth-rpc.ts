@@ -1,10 +1,10 @@
 import { create } from "@bufbuild/protobuf";
 import { timestampDate, timestampFromDate } from "@bufbuild/protobuf/wkt";
 import type { HandlerContext, ServiceImpl } from "@connectrpc/connect";
-import { ApiTokenSchema, type ApiToken, type AuthService as AuthApi } from "../../shared/gen/statusthing/v1/auth_pb.js";
+import { ApiTokenSchema, PasswordChangeReason, type ApiToken, type AuthService as AuthApi } from "../../shared/gen/statusthing/v1/auth_pb.js";
 import { requestAuthKey, type Principal } from "../auth/principal.js";
 import { clearedSessionCookie, sessionCookie } from "../auth/session-cookie.js";
-import type { ApiTokenRecord } from "../domain.js";
+import type { ApiTokenRecord, UserRecord } from "../domain.js";
 import { DomainError } from "../errors.js";
 import type { AuthService } from "../service/auth.js";
 import { toUserMessage } from "./convert.js";
@@ -17,6 +17,17 @@ function toApiTokenMessage(token: ApiTokenRecord): ApiToken {
     expiresAt: token.expiresAt && timestampFromDate(token.expiresAt),
     lastUsed: token.lastUsed && timestampFromDate(token.lastUsed),
   });
+}
+
+const REASONS = {
+  "default-password": PasswordChangeReason.DEFAULT_PASSWORD,
+  "set-by-admin": PasswordChangeReason.SET_BY_ADMIN,
+} as const;
+
+/** The must-change fields of Login and WhoAmI. */
+async function mustChange(auth: AuthService, user: UserRecord): Promise<{ mustChangePassword: boolean; mustChangeReason: PasswordChangeReason }> {
+  const reason = await auth.mustChangeReason(user);
+  return { mustChangePassword: reason !== undefined, mustChangeReason: reason ? REASONS[reason] : PasswordChangeReason.UNSPECIFIED };
 }
 
 /** The authenticated caller; the guard has already refused anonymous calls where it must. */
@@ -33,7 +44,10 @@ export function createAuthRpc(auth: AuthService): ServiceImpl<typeof AuthApi> {
       const { clientAddress, secure } = ctx.values.get(requestAuthKey);
       const { user, token, expiresAt } = await auth.login(req.username, req.password, clientAddress);
       ctx.responseHeader.append("set-cookie", sessionCookie(token, expiresAt, secure));
-      return { user: toUserMessage(user), mustChangePassword: user.mustChangePassword };
+      return { user: toUserMessage(user), ...(await mustChange(auth, user)) };
+    },
+    async getSignInHints() {
+      return { defaultPasswordInUse: await auth.defaultPasswordInUse() };
     },
     async logout(_req, ctx) {
       const { principal, secure } = ctx.values.get(requestAuthKey);
@@ -43,7 +57,7 @@ export function createAuthRpc(auth: AuthService): ServiceImpl<typeof AuthApi> {
     },
     async whoAmI(_req, ctx) {
       const { user } = caller(ctx);
-      return { user: toUserMessage(user), mustChangePassword: user.mustChangePassword };
+      return { user: toUserMessage(user), ...(await mustChange(auth, user)) };
     },
     async changePassword(req, ctx) {
       await auth.changePassword(caller(ctx), req.currentPassword, req.newPassword);

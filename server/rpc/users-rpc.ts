@@ -17,14 +17,18 @@ export function createUsersRpc(users: UsersService): ServiceImpl<typeof UsersApi
     async addUser(req) {
       const u = req.user;
       if (!u) throw invalidArgument("user", "is required");
-      const user = await users.add({
-        username: u.username,
-        password: u.password,
-        firstName: u.firstName,
-        lastName: u.lastName,
-        email: u.emailAddress,
-        avatarUrl: u.avatarUrl,
-      });
+      // The adding user chose the password, so it is theirs as much as the new user's.
+      const user = await users.add(
+        {
+          username: u.username,
+          password: u.password,
+          firstName: u.firstName,
+          lastName: u.lastName,
+          email: u.emailAddress,
+          avatarUrl: u.avatarUrl,
+        },
+        { mustChangePassword: true },
+      );
       return { user: toUserMessage(user) };
     },
     async updateUser(req, ctx) {

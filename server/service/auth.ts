@@ -1,4 +1,5 @@
-import { Code, ConnectError } from "@connectrpc/connect";
+import { DEFAULT_THROTTLE, LoginThrottle, type ThrottleOptions } from "../auth/login-throttle.js";
+import { DEFAULT_PASSWORD, DefaultPasswordCheck } from "../auth/default-password.js";
 import { checkNewPassword, hashPassword, verifyAgainstNothing, verifyPassword } from "../auth/passwords.js";
 import type { Principal } from "../auth/principal.js";
 import { generateApiTokenSecret, generateSessionToken, hashSecret, API_TOKEN_PREFIX } from "../auth/secrets.js";
@@ -9,27 +10,21 @@ import type { Logger } from "../logger.js";
 import type { Store } from "../store/store.js";
 import { requireName } from "./validate.js";
 
-/** Failed-login limits: per username and per client address, in a sliding window. */
-export interface ThrottleOptions {
-  perUsername: number;
-  perAddress: number;
-  windowMs: number;
-}
-
 export interface AuthOptions {
-  throttle: ThrottleOptions;
+  /** Failed-login limits (see `ThrottleOptions`); unset fields keep their defaults. */
+  throttle: Partial<ThrottleOptions>;
   /** Session lifetime; it slides: a session used in its second half is extended. */
   sessionMs: number;
 }
 
 export const DEFAULT_AUTH_OPTIONS: AuthOptions = {
-  throttle: { perUsername: 5, perAddress: 20, windowMs: 15 * 60 * 1000 },
+  throttle: DEFAULT_THROTTLE,
   sessionMs: 30 * 24 * 60 * 60 * 1000,
 };
 
 /** The initial admin's username and the original's default password. */
 export const INITIAL_ADMIN = "admin";
-export const DEFAULT_PASSWORD = "password";
+export { DEFAULT_PASSWORD };
 
 /** API tokens' last use is recorded to the minute, not on every request. */
 const TOUCH_EVERY_MS = 60_000;
@@ -39,12 +34,15 @@ const loginFailed = () => new DomainError("unauthenticated", "wrong username or 
 /** Logins, sessions, password changes and API tokens. */
 export class AuthService {
   readonly options: AuthOptions;
+  private readonly throttle: LoginThrottle;
+  private readonly defaultPassword = new DefaultPasswordCheck();
 
   constructor(
     private readonly deps: { store: Store; now: () => Date; log: Logger },
     options: Partial<AuthOptions> = {},
   ) {
     this.options = { ...DEFAULT_AUTH_OPTIONS, ...options };
+    this.throttle = new LoginThrottle(deps, this.options.throttle);
   }
 
   /**
@@ -53,18 +51,15 @@ export class AuthService {
    */
   async login(username: string, password: string, clientAddress: string): Promise<{ user: UserRecord; token: string; expiresAt: Date }> {
     const { store, now } = this.deps;
-    const userKey = `user:${username.trim().toLowerCase()}`;
-    const addressKey = `addr:${clientAddress}`;
     // The attempt counts before the password is checked, so simultaneous guesses count too.
-    const attemptAt = await this.takeAttempt(userKey, addressKey);
+    const attempt = await this.throttle.take(username, clientAddress);
     const user = username.trim() === "" ? undefined : await store.findUserByUsername(username);
     const ok = user ? await verifyPassword(user.passwordHash, password) : await verifyAgainstNothing(password);
     if (!user || !ok) {
-      await store.pruneLoginFailures(new Date(now().getTime() - this.options.throttle.windowMs));
+      await this.throttle.failed();
       throw loginFailed();
     }
-    await store.clearLoginFailures([userKey]);
-    await store.forgetLoginAttempt(addressKey, attemptAt);
+    await this.throttle.succeeded(attempt);
     const token = generateSessionToken();
     const at = now();
     const expiresAt = new Date(at.getTime() + this.options.sessionMs);
@@ -197,32 +192,22 @@ export class AuthService {
     });
   }
 
-  /** Whether the initial admin still has the default password (worth a warning at start). */
+  /**
+   * Whether the initial admin still has the default password: worth a warning at start, and the
+   * sign-in page's hint. Cheap after the first call for a given hash.
+   */
   async defaultPasswordInUse(): Promise<boolean> {
     const admin = await this.deps.store.findUserByUsername(INITIAL_ADMIN);
-    return admin !== undefined && admin.mustChangePassword && (await verifyPassword(admin.passwordHash, DEFAULT_PASSWORD));
+    return admin !== undefined && admin.mustChangePassword && (await this.defaultPassword.matches(admin.passwordHash));
   }
 
-  /** Counts one attempt for the username and the address, or refuses when either is at its limit. */
-  private async takeAttempt(userKey: string, addressKey: string): Promise<Date> {
-    const { throttle } = this.options;
-    const at = this.deps.now();
-    const since = new Date(at.getTime() - throttle.windowMs);
-    const taken = await this.deps.store.takeLoginAttempt(
-      [
-        { key: userKey, limit: throttle.perUsername },
-        { key: addressKey, limit: throttle.perAddress },
-      ],
-      at,
-      since,
-    );
-    if (taken.refused !== undefined) {
-      const retryMs = taken.oldest.getTime() + throttle.windowMs - at.getTime();
-      const retrySeconds = Math.max(1, Math.ceil(retryMs / 1000));
-      throw new ConnectError(`too many failed logins; try again in ${retrySeconds} s`, Code.ResourceExhausted, {
-        "retry-after": String(retrySeconds),
-      });
-    }
-    return at;
+  /**
+   * Why the user must change the password before anything else, or undefined. Only the initial
+   * admin can have the default password (it is too short for any password chosen since), so any
+   * other must-change password was chosen by someone else: an admin, or the CLI.
+   */
+  async mustChangeReason(user: UserRecord): Promise<"default-password" | "set-by-admin" | undefined> {
+    if (!user.mustChangePassword) return undefined;
+    return (await this.defaultPassword.matches(user.passwordHash)) ? "default-password" : "set-by-admin";
   }
 }

@@ -1,3 +1,4 @@
+import { clearLoginThrottle } from "../auth/login-throttle.js";
 import { checkNewPassword, hashPassword } from "../auth/passwords.js";
 import type { Principal } from "../auth/principal.js";
 import type { UserRecord } from "../domain.js";
@@ -84,11 +85,15 @@ export class UsersService {
   }
 
   /**
-   * Changes a user. A new password ends the user's sessions, and must be changed at next login
-   * unless the caller set its own.
+   * Changes a user. A new password is a reset by someone else (your own goes through
+   * ChangePassword, which checks the current one): see `resetPassword`.
    */
   async update(caller: Principal | undefined, id: string, input: Omit<UserInput, "username">): Promise<UserRecord> {
     const user = await this.get(id);
+    if (input.password !== "" && caller?.user.id === user.id) {
+      // Else a stolen session or token could take over the account without knowing the password.
+      throw invalidArgument("password", "to change your own password use AuthService/ChangePassword, which asks for the current one");
+    }
     const patch: UserPatch = { updated: this.deps.now() };
     if (input.firstName !== "") patch.firstName = checkText("first_name", input.firstName, PERSON_NAME_MAX);
     if (input.lastName !== "") patch.lastName = checkText("last_name", input.lastName, PERSON_NAME_MAX);
@@ -96,12 +101,37 @@ export class UsersService {
     if (input.avatarUrl !== "") patch.avatarUrl = checkAvatarUrl("avatar_url", input.avatarUrl);
     if (input.password !== "") {
       patch.passwordHash = await hashPassword(checkNewPassword("password", input.password, user.username));
-      patch.mustChangePassword = caller?.user.id !== user.id;
+      patch.mustChangePassword = true;
     }
     if (Object.keys(patch).length === 1) throw invalidArgument("user", "nothing to change");
     const updated = await this.deps.store.updateUser(user.id, patch);
-    if (patch.passwordHash) await this.deps.store.deleteUserSessions(user.id, caller?.user.id === user.id ? caller.sessionId : undefined);
+    if (patch.passwordHash) await this.endAccessAfterReset(user);
     return updated;
+  }
+
+  /**
+   * Sets a user's password for them (the CLI's recovery): whoever had the old one loses every
+   * session and API token, and the user's failed logins are forgotten so they can sign in at once.
+   */
+  async resetPassword(user: UserRecord, password: string, options: { mustChangePassword: boolean }): Promise<void> {
+    const passwordHash = await hashPassword(checkNewPassword("password", password, user.username));
+    await this.deps.store.updateUser(user.id, { passwordHash, mustChangePassword: options.mustChangePassword, updated: this.deps.now() });
+    await this.endAccessAfterReset(user);
+  }
+
+  /** After a reset: sessions and tokens end (the reset may be because they leaked); throttling is lifted. */
+  private async endAccessAfterReset(user: UserRecord): Promise<void> {
+    const { store } = this.deps;
+    await store.deleteUserSessions(user.id);
+    for (const token of await store.listApiTokens(user.id)) {
+      try {
+        await store.deleteApiToken(user.id, token.id);
+      } catch (error) {
+        // Revoked at the same moment by someone else: gone either way.
+        if (!(error instanceof DomainError && error.kind === "not_found")) throw error;
+      }
+    }
+    await clearLoginThrottle(store, user.username);
   }
 
   /** Deletes a user with its sessions and tokens; never the caller's own account (so never the last). */

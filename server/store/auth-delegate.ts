@@ -73,6 +73,9 @@ export abstract class AuthDelegatingStore implements AuthStore {
   clearLoginFailures(keys: readonly string[]): Promise<void> {
     return this.auth.clearLoginFailures(keys);
   }
+  clearLoginFailuresByPrefix(prefixes: readonly string[]): Promise<void> {
+    return this.auth.clearLoginFailuresByPrefix(prefixes);
+  }
   pruneLoginFailures(before: Date): Promise<void> {
     return this.auth.pruneLoginFailures(before);
   }

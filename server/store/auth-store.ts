@@ -64,6 +64,8 @@ export interface AuthStore {
   forgetLoginAttempt(key: string, at: Date): Promise<void>;
   /** Forgets every attempt under these keys. */
   clearLoginFailures(keys: readonly string[]): Promise<void>;
+  /** Forgets every attempt under keys that start with one of these prefixes (e.g. all of one user's). */
+  clearLoginFailuresByPrefix(prefixes: readonly string[]): Promise<void>;
   /** Forgets failures older than `before`. */
   pruneLoginFailures(before: Date): Promise<void>;
 }

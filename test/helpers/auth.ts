@@ -109,6 +109,21 @@ export async function mustLogin(baseUrl: string, username: string, password: str
   return res.cookie;
 }
 
+/**
+ * A user just added by an admin must choose their own password first (#11.6). For tests that
+ * need the account in use: signs in and changes the password away and back, so the user keeps
+ * `password` and may act at once.
+ */
+export async function chooseOwnPassword(baseUrl: string, username: string, password: string): Promise<void> {
+  const cookie = await mustLogin(baseUrl, username, password);
+  const interim = `${password}~interim`;
+  for (const [currentPassword, newPassword] of [[password, interim], [interim, password]]) {
+    const res = await rpc(baseUrl, "statusthing.v1.AuthService/ChangePassword", { currentPassword, newPassword }, { cookie });
+    if (res.code !== "ok") throw new Error(`password change for ${username} failed: ${res.text}`);
+  }
+  await rpc(baseUrl, "statusthing.v1.AuthService/Logout", {}, { cookie });
+}
+
 /** A real client transport that sends a session cookie (or nothing, or a token) on every call. */
 export function transportAs(baseUrl: string, caller: Caller, kind: "connect-json" | "grpc-h2c" | "connect-json-h2c" = "connect-json"): Transport {
   const headers = credentialHeaders(baseUrl, caller);

@@ -35,7 +35,8 @@ const EXPECTED_PUBLIC = [
   "grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo",
 ];
 
-const EXPECTED_CREDENTIAL = ["statusthing.v1.AuthService/Login", "statusthing.v1.AuthService/Logout"];
+/** Signing in and out, and what the sign-in page may say beforehand (#11.7): open even with --private. */
+const EXPECTED_CREDENTIAL = ["statusthing.v1.AuthService/GetSignInHints", "statusthing.v1.AuthService/Login", "statusthing.v1.AuthService/Logout"];
 
 /** Whether the architecture lets an anonymous caller through (judged from the spec, not from the policy under test). */
 const EXPECTED_OPEN: ReadonlySet<string> = new Set([...EXPECTED_PUBLIC, ...EXPECTED_CREDENTIAL]);
@@ -73,7 +74,7 @@ describe("the allow-list", () => {
     for (const m of methodsOf([AuthService, UsersService])) expect(PUBLIC_READS.has(procedureOf(m)), procedureOf(m)).toBe(false);
   });
 
-  it("has exactly Login and Logout as credential procedures", () => {
+  it("has exactly Login, GetSignInHints and Logout as credential procedures", () => {
     expect([...CREDENTIAL_PROCEDURES].sort()).toEqual(EXPECTED_CREDENTIAL);
   });
 
@@ -180,7 +181,7 @@ describe("a --private server", () => {
     await server.stop();
   });
 
-  it("refuses every RPC but Login and Logout to an anonymous caller, reflection and WatchItems included", async () => {
+  it("refuses every RPC but Login, GetSignInHints and Logout to an anonymous caller, reflection and WatchItems included", async () => {
     const answers: Record<string, string> = {};
     for (const method of methodsOf(ALL_SERVICES)) {
       const transport = transportAs(server.url, "anonymous", needsHttp2(method) ? "grpc-h2c" : "connect-json");

@@ -5,7 +5,7 @@
 import { createClient } from "@connectrpc/connect";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { UsersService } from "../../shared/gen/statusthing/v1/auth_pb.js";
-import { login, mustLogin, rpc, type Caller, type RpcResult } from "../helpers/auth.js";
+import { chooseOwnPassword, login, mustLogin, rpc, type Caller, type RpcResult } from "../helpers/auth.js";
 import { createTransport } from "../helpers/clients.js";
 import { TEST_ADMIN_PASSWORD } from "../helpers/credentials.js";
 import { startTestServer, type TestServer } from "../helpers/server.js";
@@ -51,9 +51,13 @@ async function addUser(user: Partial<UserJson> & { username: string; password: s
   return users("AddUser", { user }, caller);
 }
 
-async function addOk(username: string, password: string, extra: Partial<UserJson> = {}): Promise<UserJson> {
+/** Adds a user; unless `asAdded`, the user then chooses their own password so they may act. */
+async function addOk(username: string, password: string, extra: Partial<UserJson> = {}, asAdded = false): Promise<UserJson> {
   const res = await addUser({ username, password, ...extra });
   expect(res.code, res.text).toBe("ok");
+  if (asAdded) return res.body.user as UserJson;
+  passwords.add(`${password}~interim`);
+  await chooseOwnPassword(server.url, username, password);
   return res.body.user as UserJson;
 }
 
@@ -157,7 +161,7 @@ describe("AddUser", () => {
 
 describe("ListUsers and GetUser", () => {
   it("list every user oldest first, and get one by id; an unknown id is not_found", async () => {
-    const carol = await addOk("carol", "carol-password-1", { firstName: "Carol" });
+    const carol = await addOk("carol", "carol-password-1", { firstName: "Carol" }, true);
     const list = await users("ListUsers", {});
     expect(list.code).toBe("ok");
     const listed = list.body.users as UserJson[];
@@ -174,7 +178,7 @@ describe("ListUsers and GetUser", () => {
   });
 
   it("show last_login once the user has logged in", async () => {
-    const dave = await addOk("dave", "dave-password-1");
+    const dave = await addOk("dave", "dave-password-1", {}, true);
     await mustLogin(server.url, "dave", "dave-password-1");
     const got = await users("GetUser", { userId: dave.id });
     const lastLogin = Date.parse((got.body.user as UserJson).lastLogin ?? "");
@@ -197,16 +201,23 @@ describe("UpdateUser", () => {
     expect((await users("UpdateUser", { userId: "2ZZZZZZZZZZZZZZZZZZZZZZZZZZ", firstName: "x" })).code).toBe("not_found");
   });
 
-  it("setting another user's password ends their sessions, and they must change it at next login", async () => {
+  it("setting another user's password ends their sessions and API tokens, and they must change it at next login", async () => {
     const frank = await addOk("frank", "frank-password-1");
     const cookie = await mustLogin(server.url, "frank", "frank-password-1");
     expect((await rpc(server.url, `${AUTH}WhoAmI`, {}, { cookie })).code).toBe("ok");
+    const token = await rpc(server.url, `${AUTH}CreateApiToken`, { name: "frank's script" }, { cookie });
+    expect(token.code, token.text).toBe("ok");
+    const secret = token.body.secret as string;
+    passwords.add(secret);
+    expect((await rpc(server.url, `${AUTH}WhoAmI`, {}, { token: secret })).code).toBe("ok");
 
     passwords.add("frank-reset-pass-2");
     const res = await users("UpdateUser", { userId: frank.id, password: "frank-reset-pass-2" });
     expect(res.code, res.text).toBe("ok");
 
     expect((await rpc(server.url, `${AUTH}WhoAmI`, {}, { cookie })).code).toBe("unauthenticated");
+    // The reset may be because the old password leaked: its tokens go too.
+    expect((await rpc(server.url, `${AUTH}WhoAmI`, {}, { token: secret })).code).toBe("unauthenticated");
     expect((await login(server.url, "frank", "frank-password-1")).code).toBe("unauthenticated");
     const again = await login(server.url, "frank", "frank-reset-pass-2");
     expect(again.code).toBe("ok");
@@ -215,19 +226,22 @@ describe("UpdateUser", () => {
     expect(write.code).toBe("permission_denied");
   });
 
-  it("setting your own password keeps your session and needs no change afterwards", async () => {
+  it("refuses to set your own password without the current one, pointing to ChangePassword (#10.11)", async () => {
     const gina = await addOk("gina", "gina-password-1");
     const cookie = await mustLogin(server.url, "gina", "gina-password-1");
-    const other = await mustLogin(server.url, "gina", "gina-password-1");
+    const token = await rpc(server.url, `${AUTH}CreateApiToken`, { name: "gina's script" }, { cookie });
+    passwords.add(token.body.secret as string);
     passwords.add("gina-own-pass-2");
-    const res = await users("UpdateUser", { userId: gina.id, password: "gina-own-pass-2" }, { cookie });
-    expect(res.code, res.text).toBe("ok");
-    const who = await rpc(server.url, `${AUTH}WhoAmI`, {}, { cookie });
-    expect(who.code).toBe("ok");
-    expect(who.body.mustChangePassword ?? false).toBe(false);
-    expect((await rpc(server.url, `${AUTH}WhoAmI`, {}, { cookie: other })).code).toBe("unauthenticated");
-    const again = await login(server.url, "gina", "gina-own-pass-2");
-    expect(again.body.mustChangePassword ?? false).toBe(false);
+    // Neither a (perhaps stolen) session nor a token may take the account over.
+    for (const caller of [{ cookie }, { token: token.body.secret as string }]) {
+      const res = await users("UpdateUser", { userId: gina.id, password: "gina-own-pass-2" }, caller);
+      expect(res.code, res.text).toBe("invalid_argument");
+      expect(res.body.message).toMatch(/ChangePassword/);
+    }
+    expect((await login(server.url, "gina", "gina-own-pass-2")).code).toBe("unauthenticated");
+    expect((await rpc(server.url, `${AUTH}WhoAmI`, {}, { cookie })).code).toBe("ok");
+    // Other details of your own are still yours to change.
+    expect((await users("UpdateUser", { userId: gina.id, firstName: "Gina" }, { cookie })).code).toBe("ok");
   });
 
   it("applies the password rules to a new password", async () => {

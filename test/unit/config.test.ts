@@ -21,7 +21,7 @@ function configError(argv: string[], env: NodeJS.ProcessEnv = {}): string {
 }
 
 /** The auth settings' defaults: public reads, no proxy trusted, no admin password given, no site may frame the pages. */
-const AUTH_DEFAULTS = { private: false, trustProxy: false, adminPassword: undefined, embedOrigins: [] };
+const AUTH_DEFAULTS = { private: false, trustProxy: 0, adminPassword: undefined, publicUrl: undefined, allowedHosts: [], embedOrigins: [] };
 
 afterEach(() => {
   vi.unstubAllEnvs();
@@ -232,12 +232,43 @@ describe("auth settings", () => {
   it("reads --private, --trust-proxy and --admin-password, and their variables", () => {
     expect(run(["--private", "--trust-proxy", "--admin-password", "a-long-password"])).toMatchObject({
       private: true,
-      trustProxy: true,
+      trustProxy: 1,
       adminPassword: "a-long-password",
     });
     expect(
       run([], { STATUSTHING_PRIVATE: "true", STATUSTHING_TRUST_PROXY: "1", STATUSTHING_ADMIN_PASSWORD: "from-the-environment" }),
-    ).toMatchObject({ private: true, trustProxy: true, adminPassword: "from-the-environment" });
+    ).toMatchObject({ private: true, trustProxy: 1, adminPassword: "from-the-environment" });
+  });
+
+  it("reads --trust-proxy as a number of proxies; alone or true means one", () => {
+    expect(run(["--trust-proxy"]).trustProxy).toBe(1);
+    expect(run(["--trust-proxy", "--private"]).trustProxy).toBe(1);
+    expect(run(["--trust-proxy", "true"]).trustProxy).toBe(1);
+    expect(run(["--trust-proxy=2"]).trustProxy).toBe(2);
+    expect(run(["--trust-proxy", "0"]).trustProxy).toBe(0);
+    expect(run([], { STATUSTHING_TRUST_PROXY: "3" }).trustProxy).toBe(3);
+    expect(run([], { STATUSTHING_TRUST_PROXY: "false" }).trustProxy).toBe(0);
+    expect(configError(["--trust-proxy=many"])).toMatch(/--trust-proxy/);
+    expect(configError(["--trust-proxy=11"])).toMatch(/--trust-proxy/);
+    expect(configError([], { STATUSTHING_TRUST_PROXY: "-1" })).toMatch(/STATUSTHING_TRUST_PROXY/);
+  });
+
+  it("reads --public-url and --allowed-hosts, and their variables", () => {
+    expect(run(["--public-url", "https://status.example.com", "--allowed-hosts", "Status.Example.org, .corp.example,10.0.0.5"])).toMatchObject({
+      publicUrl: "https://status.example.com/",
+      allowedHosts: ["status.example.org", ".corp.example", "10.0.0.5"],
+    });
+    expect(run([], { STATUSTHING_PUBLIC_URL: "http://wall.local:9000", STATUSTHING_ALLOWED_HOSTS: "*" })).toMatchObject({
+      publicUrl: "http://wall.local:9000/",
+      allowedHosts: ["*"],
+    });
+  });
+
+  it("refuses a --public-url that is not an http(s) URL and an --allowed-hosts entry that is not a name", () => {
+    expect(configError(["--public-url", "status.example.com"])).toMatch(/--public-url/);
+    expect(configError(["--public-url", "ftp://status.example.com"])).toMatch(/--public-url/);
+    expect(configError(["--allowed-hosts", "https://status.example.com"])).toMatch(/--allowed-hosts/);
+    expect(configError([], { STATUSTHING_ALLOWED_HOSTS: "a b" })).toMatch(/--allowed-hosts/);
   });
 
   it("refuses a non-boolean STATUSTHING_PRIVATE", () => {

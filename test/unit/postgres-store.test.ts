@@ -241,6 +241,19 @@ describePg("PostgresStore: two replicas starting at once", () => {
     expect(results.filter((r) => r.refused === "user:alice")).toHaveLength(19);
   });
 
+  it("clears login failures by key prefix, and only those", async () => {
+    const schema = await schemas.create();
+    const [a] = await Promise.all([open(schema)]);
+    const since = new Date(Date.now() - 60_000);
+    for (const key of ["ua:alice|10.0.0.1|0", "ua:alice|10.0.0.2|1", "ua:alicex|10.0.0.1|0"]) {
+      expect((await a!.takeLoginAttempt([{ key, limit: 1 }], new Date(), since)).refused).toBeUndefined();
+    }
+    await a!.clearLoginFailuresByPrefix(["ua:alice|"]);
+    expect((await a!.takeLoginAttempt([{ key: "ua:alice|10.0.0.1|0", limit: 1 }], new Date(), since)).refused).toBeUndefined();
+    expect((await a!.takeLoginAttempt([{ key: "ua:alice|10.0.0.2|1", limit: 1 }], new Date(), since)).refused).toBeUndefined();
+    expect((await a!.takeLoginAttempt([{ key: "ua:alicex|10.0.0.1|0", limit: 1 }], new Date(), since)).refused).toBe("ua:alicex|10.0.0.1|0");
+  });
+
   it("shares sessions: one replica sees a session another created", async () => {
     const schema = await schemas.create();
     const [a, b] = await Promise.all([open(schema), open(schema)]);

@@ -260,6 +260,10 @@ export class PostgresAuthStore implements AuthStore {
     await this.pool.query("DELETE FROM login_failures WHERE key = ANY($1::text[])", [[...keys]]);
   }
 
+  async clearLoginFailuresByPrefix(prefixes: readonly string[]): Promise<void> {
+    await this.pool.query("DELETE FROM login_failures WHERE key ^@ ANY($1::text[])", [[...prefixes]]);
+  }
+
   async pruneLoginFailures(before: Date): Promise<void> {
     await this.pool.query("DELETE FROM login_failures WHERE at < $1", [before]);
   }

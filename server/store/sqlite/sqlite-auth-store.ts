@@ -113,6 +113,7 @@ export class SqliteAuthStore implements AuthStore {
       clearFailures: db.prepare("DELETE FROM login_failures WHERE key = ?"),
       forgetFailure: db.prepare("DELETE FROM login_failures WHERE rowid = (SELECT rowid FROM login_failures WHERE key = ? AND at = ? LIMIT 1)"),
       pruneFailures: db.prepare("DELETE FROM login_failures WHERE at < ?"),
+      clearFailuresByPrefix: db.prepare("DELETE FROM login_failures WHERE substr(key, 1, length(?)) = ?"),
     };
   }
 
@@ -266,6 +267,12 @@ export class SqliteAuthStore implements AuthStore {
   clearLoginFailures(keys: readonly string[]): Promise<void> {
     return this.writes.run(() => {
       for (const key of keys) this.sql.clearFailures!.run(key);
+    });
+  }
+
+  clearLoginFailuresByPrefix(prefixes: readonly string[]): Promise<void> {
+    return this.writes.run(() => {
+      for (const prefix of prefixes) this.sql.clearFailuresByPrefix!.run(prefix, prefix);
     });
   }
 

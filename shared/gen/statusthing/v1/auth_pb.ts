@@ -2,8 +2,8 @@
 // @generated from file statusthing/v1/auth.proto (package statusthing.v1, syntax proto3)
 /* eslint-disable */
 
-import type { GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
-import { fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
+import type { GenEnum, GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
+import { enumDesc, fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
 import type { Timestamp } from "@bufbuild/protobuf/wkt";
 import { file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
 import type { User } from "./types_pb.js";
@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file statusthing/v1/auth.proto.
  */
 export const file_statusthing_v1_auth: GenFile = /*@__PURE__*/
-  fileDesc("ChlzdGF0dXN0aGluZy92MS9hdXRoLnByb3RvEg5zdGF0dXN0aGluZy52MSIyCgxMb2dpblJlcXVlc3QSEAoIdXNlcm5hbWUYASABKAkSEAoIcGFzc3dvcmQYAiABKAkiUQoNTG9naW5SZXNwb25zZRIiCgR1c2VyGAEgASgLMhQuc3RhdHVzdGhpbmcudjEuVXNlchIcChRtdXN0X2NoYW5nZV9wYXNzd29yZBgCIAEoCCIPCg1Mb2dvdXRSZXF1ZXN0IhAKDkxvZ291dFJlc3BvbnNlIg8KDVdob0FtSVJlcXVlc3QiUgoOV2hvQW1JUmVzcG9uc2USIgoEdXNlchgBIAEoCzIULnN0YXR1c3RoaW5nLnYxLlVzZXISHAoUbXVzdF9jaGFuZ2VfcGFzc3dvcmQYAiABKAgiRwoVQ2hhbmdlUGFzc3dvcmRSZXF1ZXN0EhgKEGN1cnJlbnRfcGFzc3dvcmQYASABKAkSFAoMbmV3X3Bhc3N3b3JkGAIgASgJIhgKFkNoYW5nZVBhc3N3b3JkUmVzcG9uc2UisAEKCEFwaVRva2VuEgoKAmlkGAEgASgJEgwKBG5hbWUYAiABKAkSKwoHY3JlYXRlZBgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLgoKZXhwaXJlc19hdBgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLQoJbGFzdF91c2VkGAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCJVChVDcmVhdGVBcGlUb2tlblJlcXVlc3QSDAoEbmFtZRgBIAEoCRIuCgpleHBpcmVzX2F0GAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCJRChZDcmVhdGVBcGlUb2tlblJlc3BvbnNlEicKBXRva2VuGAEgASgLMhguc3RhdHVzdGhpbmcudjEuQXBpVG9rZW4SDgoGc2VjcmV0GAIgASgJIhYKFExpc3RBcGlUb2tlbnNSZXF1ZXN0IkEKFUxpc3RBcGlUb2tlbnNSZXNwb25zZRIoCgZ0b2tlbnMYASADKAsyGC5zdGF0dXN0aGluZy52MS5BcGlUb2tlbiIpChVSZXZva2VBcGlUb2tlblJlcXVlc3QSEAoIdG9rZW5faWQYASABKAkiGAoWUmV2b2tlQXBpVG9rZW5SZXNwb25zZSISChBMaXN0VXNlcnNSZXF1ZXN0IjgKEUxpc3RVc2Vyc1Jlc3BvbnNlEiMKBXVzZXJzGAEgAygLMhQuc3RhdHVzdGhpbmcudjEuVXNlciIhCg5HZXRVc2VyUmVxdWVzdBIPCgd1c2VyX2lkGAEgASgJIjUKD0dldFVzZXJSZXNwb25zZRIiCgR1c2VyGAEgASgLMhQuc3RhdHVzdGhpbmcudjEuVXNlciI0Cg5BZGRVc2VyUmVxdWVzdBIiCgR1c2VyGAEgASgLMhQuc3RhdHVzdGhpbmcudjEuVXNlciI1Cg9BZGRVc2VyUmVzcG9uc2USIgoEdXNlchgBIAEoCzIULnN0YXR1c3RoaW5nLnYxLlVzZXIiiAEKEVVwZGF0ZVVzZXJSZXF1ZXN0Eg8KB3VzZXJfaWQYASABKAkSEgoKZmlyc3RfbmFtZRgCIAEoCRIRCglsYXN0X25hbWUYAyABKAkSFQoNZW1haWxfYWRkcmVzcxgEIAEoCRISCgphdmF0YXJfdXJsGAUgASgJEhAKCHBhc3N3b3JkGAYgASgJIjgKElVwZGF0ZVVzZXJSZXNwb25zZRIiCgR1c2VyGAEgASgLMhQuc3RhdHVzdGhpbmcudjEuVXNlciIkChFEZWxldGVVc2VyUmVxdWVzdBIPCgd1c2VyX2lkGAEgASgJIhQKEkRlbGV0ZVVzZXJSZXNwb25zZTLwBAoLQXV0aFNlcnZpY2USRAoFTG9naW4SHC5zdGF0dXN0aGluZy52MS5Mb2dpblJlcXVlc3QaHS5zdGF0dXN0aGluZy52MS5Mb2dpblJlc3BvbnNlEkcKBkxvZ291dBIdLnN0YXR1c3RoaW5nLnYxLkxvZ291dFJlcXVlc3QaHi5zdGF0dXN0aGluZy52MS5Mb2dvdXRSZXNwb25zZRJMCgZXaG9BbUkSHS5zdGF0dXN0aGluZy52MS5XaG9BbUlSZXF1ZXN0Gh4uc3RhdHVzdGhpbmcudjEuV2hvQW1JUmVzcG9uc2UiA5ACARJfCg5DaGFuZ2VQYXNzd29yZBIlLnN0YXR1c3RoaW5nLnYxLkNoYW5nZVBhc3N3b3JkUmVxdWVzdBomLnN0YXR1c3RoaW5nLnYxLkNoYW5nZVBhc3N3b3JkUmVzcG9uc2USXwoOQ3JlYXRlQXBpVG9rZW4SJS5zdGF0dXN0aGluZy52MS5DcmVhdGVBcGlUb2tlblJlcXVlc3QaJi5zdGF0dXN0aGluZy52MS5DcmVhdGVBcGlUb2tlblJlc3BvbnNlEmEKDUxpc3RBcGlUb2tlbnMSJC5zdGF0dXN0aGluZy52MS5MaXN0QXBpVG9rZW5zUmVxdWVzdBolLnN0YXR1c3RoaW5nLnYxLkxpc3RBcGlUb2tlbnNSZXNwb25zZSIDkAIBEl8KDlJldm9rZUFwaVRva2VuEiUuc3RhdHVzdGhpbmcudjEuUmV2b2tlQXBpVG9rZW5SZXF1ZXN0GiYuc3RhdHVzdGhpbmcudjEuUmV2b2tlQXBpVG9rZW5SZXNwb25zZTKsAwoMVXNlcnNTZXJ2aWNlElUKCUxpc3RVc2VycxIgLnN0YXR1c3RoaW5nLnYxLkxpc3RVc2Vyc1JlcXVlc3QaIS5zdGF0dXN0aGluZy52MS5MaXN0VXNlcnNSZXNwb25zZSIDkAIBEk8KB0dldFVzZXISHi5zdGF0dXN0aGluZy52MS5HZXRVc2VyUmVxdWVzdBofLnN0YXR1c3RoaW5nLnYxLkdldFVzZXJSZXNwb25zZSIDkAIBEkoKB0FkZFVzZXISHi5zdGF0dXN0aGluZy52MS5BZGRVc2VyUmVxdWVzdBofLnN0YXR1c3RoaW5nLnYxLkFkZFVzZXJSZXNwb25zZRJTCgpVcGRhdGVVc2VyEiEuc3RhdHVzdGhpbmcudjEuVXBkYXRlVXNlclJlcXVlc3QaIi5zdGF0dXN0aGluZy52MS5VcGRhdGVVc2VyUmVzcG9uc2USUwoKRGVsZXRlVXNlchIhLnN0YXR1c3RoaW5nLnYxLkRlbGV0ZVVzZXJSZXF1ZXN0GiIuc3RhdHVzdGhpbmcudjEuRGVsZXRlVXNlclJlc3BvbnNlYgZwcm90bzM", [file_google_protobuf_timestamp, file_statusthing_v1_types]);
+  fileDesc("ChlzdGF0dXN0aGluZy92MS9hdXRoLnByb3RvEg5zdGF0dXN0aGluZy52MSIyCgxMb2dpblJlcXVlc3QSEAoIdXNlcm5hbWUYASABKAkSEAoIcGFzc3dvcmQYAiABKAkikwEKDUxvZ2luUmVzcG9uc2USIgoEdXNlchgBIAEoCzIULnN0YXR1c3RoaW5nLnYxLlVzZXISHAoUbXVzdF9jaGFuZ2VfcGFzc3dvcmQYAiABKAgSQAoSbXVzdF9jaGFuZ2VfcmVhc29uGAMgASgOMiQuc3RhdHVzdGhpbmcudjEuUGFzc3dvcmRDaGFuZ2VSZWFzb24iFwoVR2V0U2lnbkluSGludHNSZXF1ZXN0IjkKFkdldFNpZ25JbkhpbnRzUmVzcG9uc2USHwoXZGVmYXVsdF9wYXNzd29yZF9pbl91c2UYASABKAgiDwoNTG9nb3V0UmVxdWVzdCIQCg5Mb2dvdXRSZXNwb25zZSIPCg1XaG9BbUlSZXF1ZXN0IpQBCg5XaG9BbUlSZXNwb25zZRIiCgR1c2VyGAEgASgLMhQuc3RhdHVzdGhpbmcudjEuVXNlchIcChRtdXN0X2NoYW5nZV9wYXNzd29yZBgCIAEoCBJAChJtdXN0X2NoYW5nZV9yZWFzb24YAyABKA4yJC5zdGF0dXN0aGluZy52MS5QYXNzd29yZENoYW5nZVJlYXNvbiJHChVDaGFuZ2VQYXNzd29yZFJlcXVlc3QSGAoQY3VycmVudF9wYXNzd29yZBgBIAEoCRIUCgxuZXdfcGFzc3dvcmQYAiABKAkiGAoWQ2hhbmdlUGFzc3dvcmRSZXNwb25zZSKwAQoIQXBpVG9rZW4SCgoCaWQYASABKAkSDAoEbmFtZRgCIAEoCRIrCgdjcmVhdGVkGAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIuCgpleHBpcmVzX2F0GAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBItCglsYXN0X3VzZWQYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIlUKFUNyZWF0ZUFwaVRva2VuUmVxdWVzdBIMCgRuYW1lGAEgASgJEi4KCmV4cGlyZXNfYXQYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIlEKFkNyZWF0ZUFwaVRva2VuUmVzcG9uc2USJwoFdG9rZW4YASABKAsyGC5zdGF0dXN0aGluZy52MS5BcGlUb2tlbhIOCgZzZWNyZXQYAiABKAkiFgoUTGlzdEFwaVRva2Vuc1JlcXVlc3QiQQoVTGlzdEFwaVRva2Vuc1Jlc3BvbnNlEigKBnRva2VucxgBIAMoCzIYLnN0YXR1c3RoaW5nLnYxLkFwaVRva2VuIikKFVJldm9rZUFwaVRva2VuUmVxdWVzdBIQCgh0b2tlbl9pZBgBIAEoCSIYChZSZXZva2VBcGlUb2tlblJlc3BvbnNlIhIKEExpc3RVc2Vyc1JlcXVlc3QiOAoRTGlzdFVzZXJzUmVzcG9uc2USIwoFdXNlcnMYASADKAsyFC5zdGF0dXN0aGluZy52MS5Vc2VyIiEKDkdldFVzZXJSZXF1ZXN0Eg8KB3VzZXJfaWQYASABKAkiNQoPR2V0VXNlclJlc3BvbnNlEiIKBHVzZXIYASABKAsyFC5zdGF0dXN0aGluZy52MS5Vc2VyIjQKDkFkZFVzZXJSZXF1ZXN0EiIKBHVzZXIYASABKAsyFC5zdGF0dXN0aGluZy52MS5Vc2VyIjUKD0FkZFVzZXJSZXNwb25zZRIiCgR1c2VyGAEgASgLMhQuc3RhdHVzdGhpbmcudjEuVXNlciKIAQoRVXBkYXRlVXNlclJlcXVlc3QSDwoHdXNlcl9pZBgBIAEoCRISCgpmaXJzdF9uYW1lGAIgASgJEhEKCWxhc3RfbmFtZRgDIAEoCRIVCg1lbWFpbF9hZGRyZXNzGAQgASgJEhIKCmF2YXRhcl91cmwYBSABKAkSEAoIcGFzc3dvcmQYBiABKAkiOAoSVXBkYXRlVXNlclJlc3BvbnNlEiIKBHVzZXIYASABKAsyFC5zdGF0dXN0aGluZy52MS5Vc2VyIiQKEURlbGV0ZVVzZXJSZXF1ZXN0Eg8KB3VzZXJfaWQYASABKAkiFAoSRGVsZXRlVXNlclJlc3BvbnNlKpQBChRQYXNzd29yZENoYW5nZVJlYXNvbhImCiJQQVNTV09SRF9DSEFOR0VfUkVBU09OX1VOU1BFQ0lGSUVEEAASKwonUEFTU1dPUkRfQ0hBTkdFX1JFQVNPTl9ERUZBVUxUX1BBU1NXT1JEEAESJwojUEFTU1dPUkRfQ0hBTkdFX1JFQVNPTl9TRVRfQllfQURNSU4QAjLWBQoLQXV0aFNlcnZpY2USRAoFTG9naW4SHC5zdGF0dXN0aGluZy52MS5Mb2dpblJlcXVlc3QaHS5zdGF0dXN0aGluZy52MS5Mb2dpblJlc3BvbnNlEmQKDkdldFNpZ25JbkhpbnRzEiUuc3RhdHVzdGhpbmcudjEuR2V0U2lnbkluSGludHNSZXF1ZXN0GiYuc3RhdHVzdGhpbmcudjEuR2V0U2lnbkluSGludHNSZXNwb25zZSIDkAIBEkcKBkxvZ291dBIdLnN0YXR1c3RoaW5nLnYxLkxvZ291dFJlcXVlc3QaHi5zdGF0dXN0aGluZy52MS5Mb2dvdXRSZXNwb25zZRJMCgZXaG9BbUkSHS5zdGF0dXN0aGluZy52MS5XaG9BbUlSZXF1ZXN0Gh4uc3RhdHVzdGhpbmcudjEuV2hvQW1JUmVzcG9uc2UiA5ACARJfCg5DaGFuZ2VQYXNzd29yZBIlLnN0YXR1c3RoaW5nLnYxLkNoYW5nZVBhc3N3b3JkUmVxdWVzdBomLnN0YXR1c3RoaW5nLnYxLkNoYW5nZVBhc3N3b3JkUmVzcG9uc2USXwoOQ3JlYXRlQXBpVG9rZW4SJS5zdGF0dXN0aGluZy52MS5DcmVhdGVBcGlUb2tlblJlcXVlc3QaJi5zdGF0dXN0aGluZy52MS5DcmVhdGVBcGlUb2tlblJlc3BvbnNlEmEKDUxpc3RBcGlUb2tlbnMSJC5zdGF0dXN0aGluZy52MS5MaXN0QXBpVG9rZW5zUmVxdWVzdBolLnN0YXR1c3RoaW5nLnYxLkxpc3RBcGlUb2tlbnNSZXNwb25zZSIDkAIBEl8KDlJldm9rZUFwaVRva2VuEiUuc3RhdHVzdGhpbmcudjEuUmV2b2tlQXBpVG9rZW5SZXF1ZXN0GiYuc3RhdHVzdGhpbmcudjEuUmV2b2tlQXBpVG9rZW5SZXNwb25zZTKsAwoMVXNlcnNTZXJ2aWNlElUKCUxpc3RVc2VycxIgLnN0YXR1c3RoaW5nLnYxLkxpc3RVc2Vyc1JlcXVlc3QaIS5zdGF0dXN0aGluZy52MS5MaXN0VXNlcnNSZXNwb25zZSIDkAIBEk8KB0dldFVzZXISHi5zdGF0dXN0aGluZy52MS5HZXRVc2VyUmVxdWVzdBofLnN0YXR1c3RoaW5nLnYxLkdldFVzZXJSZXNwb25zZSIDkAIBEkoKB0FkZFVzZXISHi5zdGF0dXN0aGluZy52MS5BZGRVc2VyUmVxdWVzdBofLnN0YXR1c3RoaW5nLnYxLkFkZFVzZXJSZXNwb25zZRJTCgpVcGRhdGVVc2VyEiEuc3RhdHVzdGhpbmcudjEuVXBkYXRlVXNlclJlcXVlc3QaIi5zdGF0dXN0aGluZy52MS5VcGRhdGVVc2VyUmVzcG9uc2USUwoKRGVsZXRlVXNlchIhLnN0YXR1c3RoaW5nLnYxLkRlbGV0ZVVzZXJSZXF1ZXN0GiIuc3RhdHVzdGhpbmcudjEuRGVsZXRlVXNlclJlc3BvbnNlYgZwcm90bzM", [file_google_protobuf_timestamp, file_statusthing_v1_types]);
 
 /**
  * LoginRequest carries the credentials.
@@ -58,12 +58,19 @@ export type LoginResponse = Message<"statusthing.v1.LoginResponse"> & {
   user?: User | undefined;
 
   /**
-   * must_change_password is set while the account still has its initial password: every write
-   * but ChangePassword is refused until it is changed.
+   * must_change_password is set while the account has a password it did not choose (see
+   * must_change_reason): every write but ChangePassword is refused until it is changed.
    *
    * @generated from field: bool must_change_password = 2;
    */
   mustChangePassword: boolean;
+
+  /**
+   * must_change_reason says why must_change_password is set.
+   *
+   * @generated from field: statusthing.v1.PasswordChangeReason must_change_reason = 3;
+   */
+  mustChangeReason: PasswordChangeReason;
 };
 
 /**
@@ -72,6 +79,43 @@ export type LoginResponse = Message<"statusthing.v1.LoginResponse"> & {
  */
 export const LoginResponseSchema: GenMessage<LoginResponse> = /*@__PURE__*/
   messageDesc(file_statusthing_v1_auth, 1);
+
+/**
+ * GetSignInHintsRequest is empty.
+ *
+ * @generated from message statusthing.v1.GetSignInHintsRequest
+ */
+export type GetSignInHintsRequest = Message<"statusthing.v1.GetSignInHintsRequest"> & {
+};
+
+/**
+ * Describes the message statusthing.v1.GetSignInHintsRequest.
+ * Use `create(GetSignInHintsRequestSchema)` to create a new message.
+ */
+export const GetSignInHintsRequestSchema: GenMessage<GetSignInHintsRequest> = /*@__PURE__*/
+  messageDesc(file_statusthing_v1_auth, 2);
+
+/**
+ * GetSignInHintsResponse holds what a sign-in page may tell anyone.
+ *
+ * @generated from message statusthing.v1.GetSignInHintsResponse
+ */
+export type GetSignInHintsResponse = Message<"statusthing.v1.GetSignInHintsResponse"> & {
+  /**
+   * default_password_in_use is set while the initial admin still has the default password
+   * ("admin" / "password"), so the page may say so; it is cleared once it is changed.
+   *
+   * @generated from field: bool default_password_in_use = 1;
+   */
+  defaultPasswordInUse: boolean;
+};
+
+/**
+ * Describes the message statusthing.v1.GetSignInHintsResponse.
+ * Use `create(GetSignInHintsResponseSchema)` to create a new message.
+ */
+export const GetSignInHintsResponseSchema: GenMessage<GetSignInHintsResponse> = /*@__PURE__*/
+  messageDesc(file_statusthing_v1_auth, 3);
 
 /**
  * LogoutRequest is empty.
@@ -86,7 +130,7 @@ export type LogoutRequest = Message<"statusthing.v1.LogoutRequest"> & {
  * Use `create(LogoutRequestSchema)` to create a new message.
  */
 export const LogoutRequestSchema: GenMessage<LogoutRequest> = /*@__PURE__*/
-  messageDesc(file_statusthing_v1_auth, 2);
+  messageDesc(file_statusthing_v1_auth, 4);
 
 /**
  * LogoutResponse is empty: the session is over.
@@ -101,7 +145,7 @@ export type LogoutResponse = Message<"statusthing.v1.LogoutResponse"> & {
  * Use `create(LogoutResponseSchema)` to create a new message.
  */
 export const LogoutResponseSchema: GenMessage<LogoutResponse> = /*@__PURE__*/
-  messageDesc(file_statusthing_v1_auth, 3);
+  messageDesc(file_statusthing_v1_auth, 5);
 
 /**
  * WhoAmIRequest is empty.
@@ -116,7 +160,7 @@ export type WhoAmIRequest = Message<"statusthing.v1.WhoAmIRequest"> & {
  * Use `create(WhoAmIRequestSchema)` to create a new message.
  */
 export const WhoAmIRequestSchema: GenMessage<WhoAmIRequest> = /*@__PURE__*/
-  messageDesc(file_statusthing_v1_auth, 4);
+  messageDesc(file_statusthing_v1_auth, 6);
 
 /**
  * WhoAmIResponse describes the caller.
@@ -132,11 +176,18 @@ export type WhoAmIResponse = Message<"statusthing.v1.WhoAmIResponse"> & {
   user?: User | undefined;
 
   /**
-   * must_change_password is set while the account still has its initial password.
+   * must_change_password is set while the account has a password it did not choose.
    *
    * @generated from field: bool must_change_password = 2;
    */
   mustChangePassword: boolean;
+
+  /**
+   * must_change_reason says why must_change_password is set.
+   *
+   * @generated from field: statusthing.v1.PasswordChangeReason must_change_reason = 3;
+   */
+  mustChangeReason: PasswordChangeReason;
 };
 
 /**
@@ -144,7 +195,7 @@ export type WhoAmIResponse = Message<"statusthing.v1.WhoAmIResponse"> & {
  * Use `create(WhoAmIResponseSchema)` to create a new message.
  */
 export const WhoAmIResponseSchema: GenMessage<WhoAmIResponse> = /*@__PURE__*/
-  messageDesc(file_statusthing_v1_auth, 5);
+  messageDesc(file_statusthing_v1_auth, 7);
 
 /**
  * ChangePasswordRequest carries the current and the new password.
@@ -172,7 +223,7 @@ export type ChangePasswordRequest = Message<"statusthing.v1.ChangePasswordReques
  * Use `create(ChangePasswordRequestSchema)` to create a new message.
  */
 export const ChangePasswordRequestSchema: GenMessage<ChangePasswordRequest> = /*@__PURE__*/
-  messageDesc(file_statusthing_v1_auth, 6);
+  messageDesc(file_statusthing_v1_auth, 8);
 
 /**
  * ChangePasswordResponse is empty: the password is changed and other sessions are ended.
@@ -187,7 +238,7 @@ export type ChangePasswordResponse = Message<"statusthing.v1.ChangePasswordRespo
  * Use `create(ChangePasswordResponseSchema)` to create a new message.
  */
 export const ChangePasswordResponseSchema: GenMessage<ChangePasswordResponse> = /*@__PURE__*/
-  messageDesc(file_statusthing_v1_auth, 7);
+  messageDesc(file_statusthing_v1_auth, 9);
 
 /**
  * ApiToken describes an API token; its secret is never part of it.
@@ -236,7 +287,7 @@ export type ApiToken = Message<"statusthing.v1.ApiToken"> & {
  * Use `create(ApiTokenSchema)` to create a new message.
  */
 export const ApiTokenSchema: GenMessage<ApiToken> = /*@__PURE__*/
-  messageDesc(file_statusthing_v1_auth, 8);
+  messageDesc(file_statusthing_v1_auth, 10);
 
 /**
  * CreateApiTokenRequest names the new token.
@@ -264,7 +315,7 @@ export type CreateApiTokenRequest = Message<"statusthing.v1.CreateApiTokenReques
  * Use `create(CreateApiTokenRequestSchema)` to create a new message.
  */
 export const CreateApiTokenRequestSchema: GenMessage<CreateApiTokenRequest> = /*@__PURE__*/
-  messageDesc(file_statusthing_v1_auth, 9);
+  messageDesc(file_statusthing_v1_auth, 11);
 
 /**
  * CreateApiTokenResponse holds the token and, this once, its secret.
@@ -292,7 +343,7 @@ export type CreateApiTokenResponse = Message<"statusthing.v1.CreateApiTokenRespo
  * Use `create(CreateApiTokenResponseSchema)` to create a new message.
  */
 export const CreateApiTokenResponseSchema: GenMessage<CreateApiTokenResponse> = /*@__PURE__*/
-  messageDesc(file_statusthing_v1_auth, 10);
+  messageDesc(file_statusthing_v1_auth, 12);
 
 /**
  * ListApiTokensRequest is empty.
@@ -307,7 +358,7 @@ export type ListApiTokensRequest = Message<"statusthing.v1.ListApiTokensRequest"
  * Use `create(ListApiTokensRequestSchema)` to create a new message.
  */
 export const ListApiTokensRequestSchema: GenMessage<ListApiTokensRequest> = /*@__PURE__*/
-  messageDesc(file_statusthing_v1_auth, 11);
+  messageDesc(file_statusthing_v1_auth, 13);
 
 /**
  * ListApiTokensResponse holds the caller's tokens, oldest first.
@@ -328,7 +379,7 @@ export type ListApiTokensResponse = Message<"statusthing.v1.ListApiTokensRespons
  * Use `create(ListApiTokensResponseSchema)` to create a new message.
  */
 export const ListApiTokensResponseSchema: GenMessage<ListApiTokensResponse> = /*@__PURE__*/
-  messageDesc(file_statusthing_v1_auth, 12);
+  messageDesc(file_statusthing_v1_auth, 14);
 
 /**
  * RevokeApiTokenRequest names the token to revoke.
@@ -349,7 +400,7 @@ export type RevokeApiTokenRequest = Message<"statusthing.v1.RevokeApiTokenReques
  * Use `create(RevokeApiTokenRequestSchema)` to create a new message.
  */
 export const RevokeApiTokenRequestSchema: GenMessage<RevokeApiTokenRequest> = /*@__PURE__*/
-  messageDesc(file_statusthing_v1_auth, 13);
+  messageDesc(file_statusthing_v1_auth, 15);
 
 /**
  * RevokeApiTokenResponse is empty: the token no longer works.
@@ -364,7 +415,7 @@ export type RevokeApiTokenResponse = Message<"statusthing.v1.RevokeApiTokenRespo
  * Use `create(RevokeApiTokenResponseSchema)` to create a new message.
  */
 export const RevokeApiTokenResponseSchema: GenMessage<RevokeApiTokenResponse> = /*@__PURE__*/
-  messageDesc(file_statusthing_v1_auth, 14);
+  messageDesc(file_statusthing_v1_auth, 16);
 
 /**
  * ListUsersRequest is empty.
@@ -379,7 +430,7 @@ export type ListUsersRequest = Message<"statusthing.v1.ListUsersRequest"> & {
  * Use `create(ListUsersRequestSchema)` to create a new message.
  */
 export const ListUsersRequestSchema: GenMessage<ListUsersRequest> = /*@__PURE__*/
-  messageDesc(file_statusthing_v1_auth, 15);
+  messageDesc(file_statusthing_v1_auth, 17);
 
 /**
  * ListUsersResponse holds every user; passwords are never included.
@@ -400,7 +451,7 @@ export type ListUsersResponse = Message<"statusthing.v1.ListUsersResponse"> & {
  * Use `create(ListUsersResponseSchema)` to create a new message.
  */
 export const ListUsersResponseSchema: GenMessage<ListUsersResponse> = /*@__PURE__*/
-  messageDesc(file_statusthing_v1_auth, 16);
+  messageDesc(file_statusthing_v1_auth, 18);
 
 /**
  * GetUserRequest names the user to fetch.
@@ -421,7 +472,7 @@ export type GetUserRequest = Message<"statusthing.v1.GetUserRequest"> & {
  * Use `create(GetUserRequestSchema)` to create a new message.
  */
 export const GetUserRequestSchema: GenMessage<GetUserRequest> = /*@__PURE__*/
-  messageDesc(file_statusthing_v1_auth, 17);
+  messageDesc(file_statusthing_v1_auth, 19);
 
 /**
  * GetUserResponse holds the user.
@@ -442,7 +493,7 @@ export type GetUserResponse = Message<"statusthing.v1.GetUserResponse"> & {
  * Use `create(GetUserResponseSchema)` to create a new message.
  */
 export const GetUserResponseSchema: GenMessage<GetUserResponse> = /*@__PURE__*/
-  messageDesc(file_statusthing_v1_auth, 18);
+  messageDesc(file_statusthing_v1_auth, 20);
 
 /**
  * AddUserRequest describes the new user.
@@ -463,7 +514,7 @@ export type AddUserRequest = Message<"statusthing.v1.AddUserRequest"> & {
  * Use `create(AddUserRequestSchema)` to create a new message.
  */
 export const AddUserRequestSchema: GenMessage<AddUserRequest> = /*@__PURE__*/
-  messageDesc(file_statusthing_v1_auth, 19);
+  messageDesc(file_statusthing_v1_auth, 21);
 
 /**
  * AddUserResponse holds the new user.
@@ -484,7 +535,7 @@ export type AddUserResponse = Message<"statusthing.v1.AddUserResponse"> & {
  * Use `create(AddUserResponseSchema)` to create a new message.
  */
 export const AddUserResponseSchema: GenMessage<AddUserResponse> = /*@__PURE__*/
-  messageDesc(file_statusthing_v1_auth, 20);
+  messageDesc(file_statusthing_v1_auth, 22);
 
 /**
  * UpdateUserRequest changes a user; empty fields are unchanged.
@@ -528,8 +579,9 @@ export type UpdateUserRequest = Message<"statusthing.v1.UpdateUserRequest"> & {
   avatarUrl: string;
 
   /**
-   * password, a new password: ends the user's sessions; the user must change it at next login
-   * unless the caller is that user.
+   * password, a new password for another user: ends their sessions, revokes their API tokens,
+   * and they must change it at next login. Refused for the caller's own account (use
+   * AuthService.ChangePassword, which asks for the current password).
    *
    * @generated from field: string password = 6;
    */
@@ -541,7 +593,7 @@ export type UpdateUserRequest = Message<"statusthing.v1.UpdateUserRequest"> & {
  * Use `create(UpdateUserRequestSchema)` to create a new message.
  */
 export const UpdateUserRequestSchema: GenMessage<UpdateUserRequest> = /*@__PURE__*/
-  messageDesc(file_statusthing_v1_auth, 21);
+  messageDesc(file_statusthing_v1_auth, 23);
 
 /**
  * UpdateUserResponse holds the changed user.
@@ -562,7 +614,7 @@ export type UpdateUserResponse = Message<"statusthing.v1.UpdateUserResponse"> & 
  * Use `create(UpdateUserResponseSchema)` to create a new message.
  */
 export const UpdateUserResponseSchema: GenMessage<UpdateUserResponse> = /*@__PURE__*/
-  messageDesc(file_statusthing_v1_auth, 22);
+  messageDesc(file_statusthing_v1_auth, 24);
 
 /**
  * DeleteUserRequest names the user to delete.
@@ -583,7 +635,7 @@ export type DeleteUserRequest = Message<"statusthing.v1.DeleteUserRequest"> & {
  * Use `create(DeleteUserRequestSchema)` to create a new message.
  */
 export const DeleteUserRequestSchema: GenMessage<DeleteUserRequest> = /*@__PURE__*/
-  messageDesc(file_statusthing_v1_auth, 23);
+  messageDesc(file_statusthing_v1_auth, 25);
 
 /**
  * DeleteUserResponse is empty: the user, its sessions and its tokens are gone.
@@ -598,18 +650,55 @@ export type DeleteUserResponse = Message<"statusthing.v1.DeleteUserResponse"> & 
  * Use `create(DeleteUserResponseSchema)` to create a new message.
  */
 export const DeleteUserResponseSchema: GenMessage<DeleteUserResponse> = /*@__PURE__*/
-  messageDesc(file_statusthing_v1_auth, 24);
+  messageDesc(file_statusthing_v1_auth, 26);
 
 /**
- * AuthService logs users in and out and manages their API tokens. Every RPC but Login and Logout
- * needs an authenticated caller: a session cookie (browsers) or `Authorization: Bearer <token>`.
+ * PasswordChangeReason says why an account must choose its own password before anything else.
+ *
+ * @generated from enum statusthing.v1.PasswordChangeReason
+ */
+export enum PasswordChangeReason {
+  /**
+   * PASSWORD_CHANGE_REASON_UNSPECIFIED: no change is needed.
+   *
+   * @generated from enum value: PASSWORD_CHANGE_REASON_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * PASSWORD_CHANGE_REASON_DEFAULT_PASSWORD: the initial admin still has the original's default
+   * password, "password", which everyone knows.
+   *
+   * @generated from enum value: PASSWORD_CHANGE_REASON_DEFAULT_PASSWORD = 1;
+   */
+  DEFAULT_PASSWORD = 1,
+
+  /**
+   * PASSWORD_CHANGE_REASON_SET_BY_ADMIN: another user chose this password (added the account or
+   * reset its password), so they know it too.
+   *
+   * @generated from enum value: PASSWORD_CHANGE_REASON_SET_BY_ADMIN = 2;
+   */
+  SET_BY_ADMIN = 2,
+}
+
+/**
+ * Describes the enum statusthing.v1.PasswordChangeReason.
+ */
+export const PasswordChangeReasonSchema: GenEnum<PasswordChangeReason> = /*@__PURE__*/
+  enumDesc(file_statusthing_v1_auth, 0);
+
+/**
+ * AuthService logs users in and out and manages their API tokens. Every RPC but Login, Logout and
+ * GetSignInHints needs an authenticated caller: a session cookie (browsers) or
+ * `Authorization: Bearer <token>`.
  *
  * @generated from service statusthing.v1.AuthService
  */
 export const AuthService: GenService<{
   /**
    * Login checks a username and password and starts a session: the response sets an HttpOnly
-   * session cookie. Failed logins are throttled per username and per client address.
+   * session cookie. Failed logins are throttled per client address and per address-and-username.
    *
    * @generated from rpc statusthing.v1.AuthService.Login
    */
@@ -617,6 +706,16 @@ export const AuthService: GenService<{
     methodKind: "unary";
     input: typeof LoginRequestSchema;
     output: typeof LoginResponseSchema;
+  },
+  /**
+   * GetSignInHints tells a sign-in page what to say before anyone signs in; anyone may call it.
+   *
+   * @generated from rpc statusthing.v1.AuthService.GetSignInHints
+   */
+  getSignInHints: {
+    methodKind: "unary";
+    input: typeof GetSignInHintsRequestSchema;
+    output: typeof GetSignInHintsResponseSchema;
   },
   /**
    * Logout ends the caller's session and clears the cookie; it succeeds without one too.
@@ -708,7 +807,8 @@ export const UsersService: GenService<{
     output: typeof GetUserResponseSchema;
   },
   /**
-   * AddUser creates a user with a username and password (10-256 characters, not the username).
+   * AddUser creates a user with a username and password (10-256 characters, not the username);
+   * the user must choose their own password at first sign-in.
    *
    * @generated from rpc statusthing.v1.UsersService.AddUser
    */

@@ -1,5 +1,6 @@
 import { Code, ConnectError } from "@connectrpc/connect";
 import type { User } from "$shared/gen/statusthing/v1/types_pb.js";
+import { PasswordChangeReason } from "$shared/gen/statusthing/v1/auth_pb.js";
 import type { AdminClients } from "./clients.js";
 
 /** Where the admin is: not known yet, signed out, must change the password first, or in. */
@@ -14,6 +15,8 @@ export type SessionPhase = "checking" | "signed-out" | "must-change-password" | 
 export class AdminSession {
   phase = $state<SessionPhase>("checking");
   user = $state.raw<User | undefined>(undefined);
+  /** Why the password must be changed first (phase "must-change-password"), as the server said. */
+  mustChangeReason = $state<PasswordChangeReason>(PasswordChangeReason.UNSPECIFIED);
   /** Why the admin is back at the sign-in form, when it was not their choice. */
   notice = $state<string | undefined>(undefined);
 
@@ -29,7 +32,7 @@ export class AdminSession {
   async refresh(): Promise<void> {
     try {
       const me = await this.#clients.auth.whoAmI({});
-      this.#set(me.user, me.mustChangePassword);
+      this.#set(me.user, me.mustChangePassword, me.mustChangeReason);
     } catch (error) {
       const code = ConnectError.from(error).code;
       if (code === Code.Unauthenticated) this.#set(undefined, false);
@@ -41,7 +44,7 @@ export class AdminSession {
   async login(username: string, password: string): Promise<void> {
     const response = await this.#clients.auth.login({ username, password });
     this.notice = undefined;
-    this.#set(response.user, response.mustChangePassword);
+    this.#set(response.user, response.mustChangePassword, response.mustChangeReason);
     this.#onSignIn();
   }
 
@@ -65,8 +68,9 @@ export class AdminSession {
     this.#set(undefined, false);
   }
 
-  #set(user: User | undefined, mustChange: boolean): void {
+  #set(user: User | undefined, mustChange: boolean, reason = PasswordChangeReason.UNSPECIFIED): void {
     this.user = user;
+    this.mustChangeReason = mustChange ? reason : PasswordChangeReason.UNSPECIFIED;
     this.phase = user === undefined ? "signed-out" : mustChange ? "must-change-password" : "signed-in";
   }
 }
