@@ -123,7 +123,9 @@ export function createWsFeed(hub: ChangeHub, log: Logger, options: { guard: Acce
           accept(url, req, socket, head, options.guard.streamGrant(WATCH_PROCEDURE, facts));
         },
         (error: unknown) => {
-          const status = error instanceof DomainError && error.kind === "permission_denied" ? "403 Forbidden" : "401 Unauthorized";
+          const kind = error instanceof DomainError ? error.kind : undefined;
+          // The database being away is no reason to log in again.
+          const status = kind === "permission_denied" ? "403 Forbidden" : kind === "unavailable" ? "503 Service Unavailable" : "401 Unauthorized";
           if (!(error instanceof DomainError)) log.error({ err: error }, "websocket auth failed");
           socket.end(`HTTP/1.1 ${status}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
         },

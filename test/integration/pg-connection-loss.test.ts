@@ -8,7 +8,9 @@
  * serving, and after the restart writes succeed and watchers receive later changes.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { wsAnswer } from "../helpers/auth.js";
 import { createClients, createTransport } from "../helpers/clients.js";
+import { adminTokenFor } from "../helpers/credentials.js";
 import { postgresUnavailable, TestSchemas, type TestRole } from "../helpers/postgres.js";
 import { killLeftoverServers, startServerProcess, stopServerProcess, type ListeningServerProcess } from "../helpers/server-process.js";
 import { PgCluster, postgresTools } from "../helpers/pg-cluster.js";
@@ -108,16 +110,20 @@ describe.runIf(unavailable === undefined)("a server whose PostgreSQL connections
 describe.runIf("bin" in tools)("a server whose PostgreSQL restarts under write load", () => {
   let cluster: PgCluster;
   let server: ListeningServerProcess;
+  /** A --private replica on the same database: its streams need the database to let them start. */
+  let privateServer: ListeningServerProcess;
   const watches: Watch[] = [];
 
   beforeAll(async () => {
     cluster = await PgCluster.create((tools as { bin: string }).bin);
     server = await startServerProcess("unused.db", ["--database-url", cluster.url]);
+    privateServer = await startServerProcess("unused.db", ["--database-url", cluster.url, "--private"]);
   }, 120_000);
 
   afterAll(async () => {
     for (const watch of watches) watch.close();
     if (server) await stopServerProcess(server);
+    if (privateServer) await stopServerProcess(privateServer);
     await killLeftoverServers();
     await cluster?.destroy();
   }, 60_000);
@@ -137,6 +143,11 @@ describe.runIf("bin" in tools)("a server whose PostgreSQL restarts under write l
       // While the database is down, writes fail (retryable) and the server goes on answering.
       await pollUntil(() => load.count("unavailable") >= unavailableAtStop + 20, 30_000, "writes to fail during the outage", detail);
       expect((await healthz(server.url)).status).toBe("ok");
+      // A stream that needs a login cannot start without the database: unavailable, not "log in again".
+      const credentials = { authorization: `Bearer ${adminTokenFor(privateServer.url)!}` };
+      expect(await wsAnswer(privateServer.url, credentials)).toEqual({ refused: 503 });
+      const refused = openWatch(privateServer.url, "connect-json", {}, { headers: credentials });
+      expect((await refused.ended).code).toBe("unavailable");
       const okBeforeRestart = load.count("ok");
       await cluster.start();
       await pollUntil(() => load.count("ok") >= okBeforeRestart + 30, 60_000, "writes to succeed after the restart", detail);

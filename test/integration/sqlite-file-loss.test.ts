@@ -102,4 +102,4 @@ it("refuses to start on a WAL file left without its database, and says that a ne
   const again = await startServerProcess(dbPath, [], 20_000);
   expect(logLines(again.output()).some((l) => l.msg.startsWith("created a new database"))).toBe(false);
   await stopServerProcess(again);
-}, 60_000);
+}, 120_000);

@@ -41,7 +41,7 @@ export function surviveConnectionLoss(pool: Pool, logger: Logger | undefined): v
 export function reportConnectionLossAsUnavailable<T extends object>(store: T): T {
   const wrapped = new Map<PropertyKey, unknown>();
   const translate = (error: unknown): never => {
-    if (isConnectionLoss(error)) throw unavailable("the database is unavailable (connection lost); try again");
+    if (isConnectionLoss(error)) throw unavailable("the database is unavailable (connection lost or refused); try again");
     throw error;
   };
   return new Proxy(store, {
