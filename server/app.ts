@@ -62,6 +62,8 @@ export interface AppOptions {
    * use: see `AllowedHosts`. `["*"]` allows any.
    */
   allowedHosts?: readonly string[];
+  /** The URL people reach the page at (`--public-url`); public documents link there. Else the request's host. */
+  publicUrl?: string;
   /** The initial admin's password on a store without users; without it, "password", to be changed. */
   adminPassword?: string;
   /** Session lifetime and login throttling. */
@@ -130,6 +132,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     guard,
     private: options.private ?? false,
     trustProxy,
+    publicUrl: options.publicUrl,
     now: deps.now,
     log: logger,
   });

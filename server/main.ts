@@ -89,6 +89,7 @@ export async function main(argv: readonly string[]): Promise<void> {
       private: config.private,
       trustProxy: config.trustProxy,
       adminPassword: config.adminPassword,
+      ...(config.publicUrl !== undefined && { publicUrl: config.publicUrl }),
       allowedHosts: allowedHostNames({ listenHost: parseAddress(config.apiAddr).host, publicUrl: config.publicUrl, allowedHosts: config.allowedHosts }),
       web: { ...packageWebOptions(config.devmode), embedOrigins: config.embedOrigins },
       ...(config.maxWatchersPerClient !== undefined && { maxWatchersPerClient: config.maxWatchersPerClient }),

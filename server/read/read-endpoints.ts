@@ -29,6 +29,8 @@ export interface ReadEndpointsOptions {
   private: boolean;
   /** How many proxies' X-Forwarded-* to believe (`--trust-proxy`), for the page's own URL. */
   trustProxy: number;
+  /** The page's public URL (`--public-url`): documents link there whatever host was asked. */
+  publicUrl: string | undefined;
   now: () => Date;
   log: Logger;
 }
@@ -176,13 +178,18 @@ export function createReadEndpoints(options: ReadEndpointsOptions): ReadEndpoint
     res.end(body);
   }
 
-  async function serveRoute(r: Route, url: URL, req: NodeRequest, res: NodeResponse, record: CallRecord): Promise<void> {
-    const facts = { headers: toHeaders(req.headers), ...connectionFacts(req) };
-    if (options.private) await guard.check(ACCESS_AS, facts);
+  /** The page's URL as this request reached it. */
+  function requestedOrigin(facts: Parameters<typeof requestOrigin>[0]): string {
     const { host, secure } = requestOrigin(facts, options.trustProxy);
     // The host goes into links in the documents: a name or an address and a port, nothing else.
     if (!HOST.test(host)) throw new DomainError("invalid_argument", "the Host header is not a host name");
-    const origin = `${secure ? "https" : "http"}://${host}`;
+    return `${secure ? "https" : "http"}://${host}`;
+  }
+
+  async function serveRoute(r: Route, url: URL, req: NodeRequest, res: NodeResponse, record: CallRecord): Promise<void> {
+    const facts = { headers: toHeaders(req.headers), ...connectionFacts(req) };
+    if (options.private) await guard.check(ACCESS_AS, facts);
+    const origin = options.publicUrl === undefined ? requestedOrigin(facts) : new URL(options.publicUrl).href.replace(/\/$/, "");
     const badge = r.kind === "page-badge" || r.kind === "item-badge" ? parseBadgeOptions(url.searchParams) : undefined;
     const key = [url.pathname, origin, badge?.style ?? "", badge?.label ?? "\0"].join("\n");
     const doc = await cache.get(key, () => build(r, pageIdentity(origin), badge));
