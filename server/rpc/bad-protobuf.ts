@@ -28,10 +28,12 @@ export async function refuseBadProtobuf(uRes: UniversalServerResponse, typeName:
   }
   if (!uRes.body) return uRes;
   const body = uRes.body;
+  // Only enveloped responses end in a frame; a unary body is a bare message.
+  const framed = contentType.startsWith("application/grpc-web") || contentType.startsWith("application/connect+");
   return {
     ...uRes,
     body: (async function* () {
-      for await (const chunk of body) yield rewriteEndFrame(chunk, message, record);
+      for await (const chunk of body) yield framed ? rewriteEndFrame(chunk, message, record) : chunk;
       // gRPC: the status is in the trailers, complete once the body has ended.
       const trailer = uRes.trailer;
       if (trailer && trailer.get("grpc-status") === String(Code.Internal) && isParserMessage(percentDecoded(trailer.get("grpc-message")))) {

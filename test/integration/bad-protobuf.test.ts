@@ -99,6 +99,14 @@ describe.each(MALFORMED)("a body with %s", (_label, bad) => {
     expectRefused(write, "statusthing.v1.AddItemRequest");
   });
 
+  it("Connect GET (a read with its message in the query): HTTP 400 invalid_argument", async () => {
+    const query = `encoding=proto&base64=1&connect=v1&message=${bad.toString("base64url")}`;
+    const res = await fetch(`${server.url}/${ITEMS}/GetItem?${query}`);
+    const json = (await res.json()) as Outcome;
+    expect(res.status).toBe(400);
+    expectRefused(json, "statusthing.v1.GetItemRequest");
+  });
+
   it("gRPC over HTTP/2: grpc-status 3, for a read and for a write", async () => {
     expectRefused(await grpc(`${ITEMS}/GetItem`, envelope(bad)), "statusthing.v1.GetItemRequest");
     expectRefused(await grpc(`${ITEMS}/AddItem`, envelope(bad)), "statusthing.v1.AddItemRequest");

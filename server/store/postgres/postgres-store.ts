@@ -427,15 +427,16 @@ export class PostgresStore extends AuthDelegatingStore implements Store {
 
   async readChanges(afterRevision: number, limit: number): Promise<ChangeRecord[]> {
     // Safe to read by revision alone: revisions become visible strictly in order (write-queue.ts).
-    // One snapshot for the page, the note history after it and the current notes (change-assembly.ts).
+    const { rows } = await this.pool.query<ChangeRow>(
+      "SELECT revision, kind, entity_id, payload FROM changes WHERE revision > $1 ORDER BY revision LIMIT $2",
+      [afterRevision, limit],
+    );
+    const entries = rows.map(decodeRow);
+    const items = itemsNeedingNotes(entries);
+    if (items.length === 0) return assembleChanges({ entries, noteHistory: [], currentNotes: [] });
+    // The note history and the current notes from one snapshot (it may be newer than the page's:
+    // the history then reaches that far too, so walking back from those notes is still exact).
     return this.readOnly(async (client) => {
-      const { rows } = await client.query<ChangeRow>(
-        "SELECT revision, kind, entity_id, payload FROM changes WHERE revision > $1 ORDER BY revision LIMIT $2",
-        [afterRevision, limit],
-      );
-      const entries = rows.map(decodeRow);
-      const items = itemsNeedingNotes(entries);
-      if (items.length === 0) return assembleChanges({ entries, noteHistory: [], currentNotes: [] });
       const history = await client.query<ChangeRow>(
         `SELECT revision, kind, entity_id, payload FROM changes
          WHERE entity_id = ANY($1::text[]) AND revision > $2 AND kind IN ('note_upsert', 'note_delete', 'item_delete')`,
