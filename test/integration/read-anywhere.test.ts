@@ -322,6 +322,20 @@ describe("hostile names", () => {
   });
 });
 
+describe("with --public-url", () => {
+  it("links the documents to the public URL, whatever host was asked", async () => {
+    const other = await startTestServer({ app: { publicUrl: "https://status.example.com/" } });
+    try {
+      const summary = (await (await fetch(`${other.url}/api/v2/summary.json`)).json()) as Json;
+      expect(summary.page.url).toBe("https://status.example.com");
+      const feed = parseFeed(await (await fetch(`${other.url}/feed.atom`)).text());
+      expect(feed.url).toBe("https://status.example.com/");
+    } finally {
+      await other.stop();
+    }
+  });
+});
+
 describe("on a --private server", () => {
   let privateServer: TestServer;
   beforeAll(async () => {
