@@ -33,7 +33,9 @@ const GOAWAY_GRACE_MS = 1_000;
 /** Closes a front socket that does not say which protocol it speaks in time; returns the cancel. */
 export function limitFirstBytes(socket: net.Socket, limits: ConnectionLimits): () => void {
   const timer = setTimeout(() => socket.destroy(), limits.firstByteMs);
-  return () => clearTimeout(timer);
+  const cancel = () => clearTimeout(timer);
+  socket.once("close", cancel);
+  return cancel;
 }
 
 /**

@@ -133,7 +133,6 @@ export function serve(app: App, address: string, options: ServeOptions = {}): Pr
             await stopped;
             clearTimeout(deadline);
             h1.close(); // stops its header and request timers
-
             // Only now: in-flight writes have finished, so none is lost.
             await app.close();
           })();

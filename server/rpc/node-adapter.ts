@@ -48,7 +48,8 @@ function readBody(req: NodeRequest, max: number): Promise<Buffer | undefined> {
     };
     req.on("data", onData);
     req.once("end", () => resolve(Buffer.concat(chunks)));
-    req.once("error", reject);
+    // The client went away, or was cut off for sending too slowly: not a server failure.
+    req.once("error", (error) => reject(new ConnectError("the client went away before sending its whole request", Code.Aborted, undefined, undefined, error)));
   });
 }
 
