@@ -162,11 +162,38 @@ function createHttpSink(res: NodeResponse, protocol: Protocol, format: WireForma
         res.addTrailers(error ? { "grpc-status": String(error.code), "grpc-message": grpcMessage(error.rawMessage) } : { "grpc-status": "0" });
         res.end();
       }
-      // A dropped client gets a moment to take the end, then its connection is closed, read or not
-      // (an HTTP/1.1 keep-alive connection would otherwise stay open after the response).
-      if (error?.code === Code.ResourceExhausted) setTimeout(() => connection?.destroy(), 1_000).unref();
+      // A dropped client's connection is closed (an HTTP/1.1 keep-alive connection would otherwise
+      // stay open after the response) once it has taken the end, or stops taking bytes.
+      if (error?.code === Code.ResourceExhausted && connection) closeWhenDrainedOrStalled(res, connection, () => raw.stream?.writableLength ?? raw.writableLength ?? 0);
     },
   };
+}
+
+/** How often a dropped client's progress is looked at, and how long it may take at most. */
+const DROP_CHECK_MS = 1_000;
+const DROP_MAX_MS = 30_000;
+
+/**
+ * Closes a dropped client's connection a check interval after everything was handed to the
+ * network (so it can read the end), or as soon as a whole interval passes in which it took
+ * nothing (a client that stopped reading), and in any case after DROP_MAX_MS.
+ */
+function closeWhenDrainedOrStalled(res: NodeResponse, connection: { destroy(): void }, pending: () => number): void {
+  const started = Date.now();
+  let before = pending();
+  let drained = false;
+  const timer = setInterval(() => {
+    const now = pending();
+    const stalled = now > 0 && now >= before;
+    if (drained || stalled || Date.now() - started >= DROP_MAX_MS) {
+      clearInterval(timer);
+      connection.destroy();
+      return;
+    }
+    drained = now === 0 || (res as { writableFinished?: boolean }).writableFinished === true;
+    before = now;
+  }, DROP_CHECK_MS);
+  timer.unref();
 }
 
 /**
