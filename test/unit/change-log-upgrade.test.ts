@@ -37,7 +37,8 @@ describe("SQLite", () => {
   it("drops the old log on upgrade and keeps the revision", async () => {
     const path = join(dir, "statusthing.db");
     const db = new BetterSqlite3(path);
-    const before = sqliteMigrations.length - 1;
+    // The schema just before the migration that changed the log's format (4).
+    const before = 3;
     for (const sql of sqliteMigrations.slice(0, before)) db.exec(sql);
     db.pragma(`user_version = ${before}`);
     const insert = db.prepare("INSERT INTO changes (at, kind, entity_id, payload) VALUES (?, 'item_upsert', ?, ?)");
@@ -68,7 +69,8 @@ describe.runIf(unavailable === undefined)("PostgreSQL", () => {
     const client = await schemas.admin.connect();
     try {
       await client.query(`SET search_path = ${schema}`);
-      const before = pgMigrations.length - 1;
+      // The schema just before the migration that changed the log's format (2).
+      const before = 1;
       await client.query("CREATE TABLE schema_migrations (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())");
       for (const [i, sql] of pgMigrations.slice(0, before).entries()) {
         await client.query(sql);
