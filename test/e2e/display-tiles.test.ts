@@ -13,7 +13,7 @@ function tileBoxes(page: Page) {
   return page.locator("[data-testid=grid] article").evaluateAll((nodes) =>
     nodes.map((node) => {
       const box = node.getBoundingClientRect();
-      return { id: node.getAttribute("data-item-id")!, left: box.left, top: box.top, width: box.width, height: box.height, shown: node.querySelector(".name")!.textContent };
+      return { id: node.getAttribute("data-item-id")!, left: box.left, top: box.top, width: box.width, height: box.height, shown: node.querySelector(".name .fit")!.textContent };
     }),
   );
 }
@@ -22,8 +22,8 @@ function tileBoxes(page: Page) {
 function linesOfWord(page: Page, label: string, word: string) {
   return page.evaluate(
     ([label, word]) => {
-      const heading = document.querySelector(`.name[aria-label="${label}"]`);
-      const text = heading.firstChild;
+      const tile = [...document.querySelectorAll("article")].find((a: { title: string }) => a.title === label);
+      const text = tile.querySelector(".name .fit").firstChild;
       const at = text.data.indexOf(word!);
       if (at < 0) return -1;
       const range = document.createRange();
@@ -75,7 +75,7 @@ describe.skipIf(!browserTestsEnabled())("wall display tiles", { timeout: 120_000
     expect(west3.endsWith("west\u20113")).toBe(true);
     // Hyphenated words stay whole, and every heading fits its tile.
     expect(await linesOfWord(page, problems[1]!.name, "west\u20112")).toBe(1);
-    const overflowing = await page.locator(".name").evaluateAll((names) => names.filter((n) => n.scrollWidth > n.clientWidth + 1).length);
+    const overflowing = await page.locator(".name .fit").evaluateAll((names) => names.filter((n) => n.scrollWidth > n.clientWidth + 1).length);
     expect(overflowing).toBe(0);
     pageProblems.assertNone();
     await page.context().close();

@@ -4,10 +4,10 @@ const MIN_PX = 14;
 
 /**
  * A Svelte attachment for a box whose height the layout decides (a flex item): its text child
- * first takes a somewhat smaller type if that shows all of it, then shows as many whole lines as
- * fit, the last one ending in an ellipsis, instead of a line cut in half. It sets the child's
- * font size and `-webkit-line-clamp` through the CSSOM whenever the box's size changes; the box's
- * size never depends on the child, so this cannot feed back on itself.
+ * takes a somewhat smaller type if that shows all of it; otherwise, at its own size, it shows as
+ * many whole lines as fit, the last one ending in an ellipsis, instead of a line cut in half. It
+ * sets the child's font size and `-webkit-line-clamp` through the CSSOM whenever the box's size
+ * changes; the box's size never depends on the child, so this cannot feed back on itself.
  */
 export function clampToFit(box: HTMLElement): () => void {
   const update = () => {
@@ -24,6 +24,8 @@ export function clampToFit(box: HTMLElement): () => void {
         size *= 0.92;
         text.style.fontSize = `${size}px`;
       }
+      // Smaller type that still cannot show all of it only looks uneven: back to the tile's own size.
+      if (text.scrollHeight > box.clientHeight + 0.5) text.style.removeProperty("font-size");
     }
     const lineHeight = parseFloat(getComputedStyle(text).lineHeight);
     if (!(lineHeight > 0)) return;

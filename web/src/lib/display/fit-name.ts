@@ -9,11 +9,13 @@ const MAX_LINES = 2;
  * A Svelte attachment that writes `name` into a tile's heading so that it fits: lines break only
  * between words; a word wider than the tile shrinks the type (to {@link MIN_SCALE}, then it may
  * break anywhere); a name longer than {@link MAX_LINES} lines is cut in the middle. The element
- * must have no other content. It re-fits whenever the tile (the heading's parent) changes size; the
- * tile's size never depends on the name, so this cannot feed back on itself.
+ * must have no other content. It re-fits whenever the tile (the `<article>` around it) changes
+ * size; the tile's size never depends on the name, so this cannot feed back on itself.
  */
 export function fitName(name: string): (heading: HTMLElement) => () => void {
   return (heading) => {
+    // The tile, whose size the grid sets: observing the heading itself would see its own changes.
+    const tile = heading.closest("article") ?? heading.parentElement ?? heading;
     const fits = () => heading.scrollHeight <= Math.ceil(parseFloat(getComputedStyle(heading).lineHeight) * MAX_LINES) + 1;
     const update = () => {
       heading.style.fontSize = "";
@@ -39,7 +41,7 @@ export function fitName(name: string): (heading: HTMLElement) => () => void {
       heading.textContent = tileName(name, low);
     };
     const observer = new ResizeObserver(update);
-    observer.observe(heading.parentElement ?? heading);
+    observer.observe(tile);
     update();
     return () => observer.disconnect();
   };
