@@ -24,6 +24,8 @@ export interface KindMeta {
   readonly problem: boolean;
   /** The overall banner's wording when this is the worst kind on the page. */
   readonly banner: string;
+  /** What follows "is" or "are" in a sentence naming items in this kind: "Search is *degraded*". */
+  readonly state: string;
   /** A color for the kind where a status's own color cannot be used. */
   readonly color: string;
 }
@@ -31,18 +33,18 @@ export interface KindMeta {
 const OPERATIONAL = "All systems operational";
 
 const KINDS: readonly KindMeta[] = [
-  { kind: StatusKind.DOWN, severity: 100, label: "Down", tone: "down", icon: "cross", problem: true, banner: "Major outage", color: "#D92D20" },
-  { kind: StatusKind.OFFLINE, severity: 95, label: "Offline", tone: "down", icon: "power", problem: true, banner: "Major outage", color: "#B42318" },
-  { kind: StatusKind.UNAVAILABLE, severity: 90, label: "Unavailable", tone: "maintenance", icon: "ban", problem: true, banner: "Some systems unavailable", color: "#7A5AF8" },
-  { kind: StatusKind.WARNING, severity: 80, label: "Warning", tone: "warning", icon: "alert", problem: true, banner: "Partial outage", color: "#F79009" },
-  { kind: StatusKind.INVESTIGATING, severity: 70, label: "Investigating", tone: "warning", icon: "search", problem: true, banner: "Investigating an issue", color: "#FDB022" },
-  { kind: StatusKind.OBSERVING, severity: 60, label: "Observing", tone: "info", icon: "eye", problem: true, banner: "Monitoring a fix", color: "#2E90FA" },
-  { kind: StatusKind.UP, severity: 20, label: "Up", tone: "up", icon: "check", problem: false, banner: OPERATIONAL, color: "#17B26A" },
-  { kind: StatusKind.AVAILABLE, severity: 20, label: "Available", tone: "up", icon: "check", problem: false, banner: OPERATIONAL, color: "#17B26A" },
-  { kind: StatusKind.ONLINE, severity: 20, label: "Online", tone: "up", icon: "check", problem: false, banner: OPERATIONAL, color: "#17B26A" },
-  { kind: StatusKind.UNKNOWN, severity: 15, label: "No status", tone: "neutral", icon: "question", problem: false, banner: "No status reported", color: "#98A2B3" },
-  { kind: StatusKind.CREATED, severity: 12, label: "Not in service yet", tone: "neutral", icon: "plus", problem: false, banner: "Not in service yet", color: "#98A2B3" },
-  { kind: StatusKind.DECOMM, severity: 10, label: "Decommissioned", tone: "neutral", icon: "archive", problem: false, banner: "Decommissioned", color: "#667085" },
+  { kind: StatusKind.DOWN, severity: 100, label: "Down", tone: "down", icon: "cross", problem: true, banner: "Major outage", state: "down", color: "#D92D20" },
+  { kind: StatusKind.OFFLINE, severity: 95, label: "Offline", tone: "down", icon: "power", problem: true, banner: "Major outage", state: "offline", color: "#B42318" },
+  { kind: StatusKind.UNAVAILABLE, severity: 90, label: "Unavailable", tone: "maintenance", icon: "ban", problem: true, banner: "Some systems unavailable", state: "unavailable", color: "#7A5AF8" },
+  { kind: StatusKind.WARNING, severity: 80, label: "Warning", tone: "warning", icon: "alert", problem: true, banner: "Partial outage", state: "degraded", color: "#F79009" },
+  { kind: StatusKind.INVESTIGATING, severity: 70, label: "Investigating", tone: "warning", icon: "search", problem: true, banner: "Investigating an issue", state: "under investigation", color: "#FDB022" },
+  { kind: StatusKind.OBSERVING, severity: 60, label: "Observing", tone: "info", icon: "eye", problem: true, banner: "Monitoring a fix", state: "being monitored", color: "#2E90FA" },
+  { kind: StatusKind.UP, severity: 20, label: "Up", tone: "up", icon: "check", problem: false, banner: OPERATIONAL, state: "up", color: "#17B26A" },
+  { kind: StatusKind.AVAILABLE, severity: 20, label: "Available", tone: "up", icon: "check", problem: false, banner: OPERATIONAL, state: "available", color: "#17B26A" },
+  { kind: StatusKind.ONLINE, severity: 20, label: "Online", tone: "up", icon: "check", problem: false, banner: OPERATIONAL, state: "online", color: "#17B26A" },
+  { kind: StatusKind.UNKNOWN, severity: 15, label: "No status", tone: "neutral", icon: "question", problem: false, banner: "No status reported", state: "without a status", color: "#98A2B3" },
+  { kind: StatusKind.CREATED, severity: 12, label: "Not in service yet", tone: "neutral", icon: "plus", problem: false, banner: "Not in service yet", state: "not in service yet", color: "#98A2B3" },
+  { kind: StatusKind.DECOMM, severity: 10, label: "Decommissioned", tone: "neutral", icon: "archive", problem: false, banner: "Decommissioned", state: "decommissioned", color: "#667085" },
 ];
 
 const BY_KIND = new Map<StatusKind, KindMeta>(KINDS.map((meta) => [meta.kind, meta]));

@@ -3,6 +3,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { extname, join } from "node:path";
 import type { NodeResponse } from "./request-log.js";
 import { handleWebConfig, type WebHandler, type WebRuntimeConfig } from "./web.js";
+import { isAppPage } from "./app-pages.js";
 
 /** Hashed, never-changing build output: cached for a year. */
 const IMMUTABLE_PREFIX = "/_app/immutable/";
@@ -181,7 +182,8 @@ function load(root: string): LoadedBuild | undefined {
  * Serves the built single-page app from `root` (`build/web`): each file with its content type,
  * brotli or gzip from the precompressed siblings when the client takes them, hashed assets under
  * `/_app/immutable/` cached for a year and everything else revalidated (`no-cache` + ETag), and
- * `index.html` for every other path so the app's router takes over. Every response carries a
+ * `index.html` for every other path so the app's router takes over (with 404 where the app has no
+ * page: it then shows its own "not found"). Every response carries a
  * strict CSP, `nosniff`, no framing and no referrer.
  *
  * When `root` has no build yet it answers with a page saying so, and looks again on each request.
@@ -220,6 +222,7 @@ export function createStaticHandler(root: string, config: WebRuntimeConfig, embe
       }
       // Only files found when the build was scanned are served: no path reaches the disk.
       let asset = build.assets.get(path);
+      let status = 200;
       if (!asset) {
         // A file that is not there is a 404; any other path is a page of the app.
         const last = path.slice(path.lastIndexOf("/") + 1);
@@ -228,6 +231,7 @@ export function createStaticHandler(root: string, config: WebRuntimeConfig, embe
           return;
         }
         asset = build.index;
+        if (!isAppPage(path)) status = 404;
       }
       if (asset === build.index && statSync(asset.path, { throwIfNoEntry: false })?.mtimeMs !== build.indexMtimeMs) {
         // Rebuilt while running: every hashed name changed, so take the new build whole.
@@ -251,7 +255,7 @@ export function createStaticHandler(root: string, config: WebRuntimeConfig, embe
       if (asset.br || asset.gzip) headers.vary = "accept-encoding";
       if (path === EMBED_PATH) allowFraming(headers, embedOrigins);
       const ifNoneMatch = req.headers["if-none-match"];
-      if (typeof ifNoneMatch === "string" && ifNoneMatch.split(",").some((tag) => tag.trim().replace(/^W\//, "") === etag)) {
+      if (status === 200 && typeof ifNoneMatch === "string" && ifNoneMatch.split(",").some((tag) => tag.trim().replace(/^W\//, "") === etag)) {
         res.writeHead(304, headers);
         res.end();
         return;
@@ -259,7 +263,7 @@ export function createStaticHandler(root: string, config: WebRuntimeConfig, embe
       const bytes = body(encoding === "br" ? asset.br! : encoding === "gzip" ? asset.gzip! : asset.path);
       if (encoding) headers["content-encoding"] = encoding;
       headers["content-length"] = String(bytes.length);
-      res.writeHead(200, headers);
+      res.writeHead(status, headers);
       if (req.method === "HEAD") res.end();
       else res.end(bytes);
     },

@@ -68,6 +68,7 @@ describe.skipIf(!browserTestsEnabled())("the embeddable banner", { timeout: 90_0
 
   it("shows the live banner inside a frame on an allowed site", async () => {
     const res = await fetch(`${allowed.url}/embed`);
+    expect(res.status).toBe(200);
     expect(res.headers.get("content-security-policy")).toContain(`frame-ancestors ${hostForAllowed.origin}`);
     expect(res.headers.get("x-frame-options")).toBeNull();
     // Every other page stays unframeable.

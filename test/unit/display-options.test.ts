@@ -35,4 +35,9 @@ describe("display query options", () => {
     expect(parse(`title=${"x".repeat(500)}`).title).toHaveLength(80);
     expect(parse("title=%3Cscript%3E").title).toBe("<script>");
   });
+
+  it("names the words of ?kinds= that are no kind, so the display can say so", () => {
+    expect(parse("kinds=down,bogus&kinds=warning,,Nope").unknownKinds).toEqual(["bogus", "Nope"]);
+    expect(parse("kinds=down").unknownKinds).toBeUndefined();
+  });
 });

@@ -11,7 +11,7 @@ import {
 } from "../../shared/gen/statusthing/v1/services_pb.js";
 import { ItemSchema } from "../../shared/gen/statusthing/v1/types_pb.js";
 import { ItemsState } from "../../web/src/lib/live/items-state.js";
-import { startWatchLoop, type ConnectionState, type WatchLoop } from "../../web/src/lib/live/watch-loop.js";
+import { startWatchLoop, type ConnectionState, type WatchLoop, type WatchLoopOptions } from "../../web/src/lib/live/watch-loop.js";
 
 const snapshot = (revision: number, ...names: string[]) =>
   create(WatchItemsResponseSchema, {
@@ -29,7 +29,7 @@ const untilAborted = (ctx: HandlerContext) => new Promise<void>((resolve) => ctx
 type Script = (request: WatchItemsRequest, ctx: HandlerContext, call: number) => AsyncIterable<WatchItemsResponse>;
 
 /** The loop against an in-memory server whose WatchItems runs `script`, one call after another. */
-function run(script: Script, heartbeatMs = 1_000) {
+function run(script: Script, heartbeatMs = 1_000, clock: Pick<WatchLoopOptions, "now" | "random" | "backoff"> = {}) {
   const requests: WatchItemsRequest[] = [];
   const transport = createRouterTransport(({ service }) => {
     service(ItemsService, {
@@ -48,6 +48,7 @@ function run(script: Script, heartbeatMs = 1_000) {
     revision: () => state.revision,
     heartbeatMs: () => heartbeatMs,
     backoff: { initialMs: 10, maxMs: 40, factor: 2 },
+    ...clock,
     onMessage: (message) => state.apply(message),
     onState: (s) => phases.push(s),
   });
@@ -117,17 +118,22 @@ describe("the WatchItems loop", () => {
     expect(phases.find((p) => p.phase === "reconnecting")?.lastError).toMatch(/no message for/);
   });
 
-  it("backs off exponentially while the server keeps failing, and never gives up", async () => {
-    const times: number[] = [];
-    const { phases } = run(async function* () {
-      times.push(Date.now());
-      throw new ConnectError("connection refused", Code.Unavailable);
-    });
-    await vi.waitFor(() => expect(times.length).toBeGreaterThanOrEqual(5), { timeout: 3_000 });
-    const failures = phases.map((p) => p.failures);
-    expect(Math.max(...failures)).toBeGreaterThanOrEqual(4);
+  it("backs off exponentially while the server keeps failing, up to the cap, and never gives up", async () => {
+    let calls = 0;
+    // A clock that stands still and jitter at its top: each retryAt is then exactly the wait chosen.
+    const { phases } = run(
+      async function* () {
+        calls++;
+        throw new ConnectError("connection refused", Code.Unavailable);
+      },
+      1_000,
+      { now: () => 0, random: () => 1, backoff: { initialMs: 5, maxMs: 80, factor: 2 } },
+    );
+    await vi.waitFor(() => expect(calls).toBeGreaterThanOrEqual(7), { timeout: 5_000 });
+    const waits = phases.filter((p) => p.retryAt !== undefined).map((p) => p.retryAt);
+    expect(waits.slice(0, 6)).toEqual([10, 20, 40, 80, 80, 80]);
+    expect(phases.map((p) => p.failures).slice(1, 7)).toEqual([1, 2, 3, 4, 5, 6]);
     expect(phases.every((p) => p.phase === "connecting")).toBe(true); // never live yet: "connecting"
-    expect(phases.at(-1)!.retryAt).toBeGreaterThan(phases.at(-1)!.downSince!);
   });
 
   it("stops: the open call is cancelled and no new one starts", async () => {

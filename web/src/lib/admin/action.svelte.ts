@@ -40,6 +40,10 @@ export class Action {
     return this.error?.fields[field];
   }
 
+  /**
+   * Forgets the last failure. Forms call it on input: the server's verdict was about the values
+   * sent, so its banner should not stay after the admin has fixed them.
+   */
   clear(): void {
     this.error = undefined;
   }

@@ -1,5 +1,5 @@
 import type { StatusKind } from "../../../../shared/gen/statusthing/v1/types_pb.js";
-import { parseKinds } from "../../../../shared/status-kinds.js";
+import { parseKind, parseKinds } from "../../../../shared/status-kinds.js";
 
 /** The wall display's settings, from its query string. */
 export interface DisplayOptions {
@@ -11,6 +11,8 @@ export interface DisplayOptions {
   rotateSeconds: number;
   /** The heading. (`?title=Office%20systems`) */
   title: string;
+  /** Words in `?kinds=` that name no kind: the display says so rather than quietly show everything. */
+  unknownKinds?: string[];
 }
 
 export const DEFAULT_ROTATE_SECONDS = 15;
@@ -27,5 +29,7 @@ export function parseDisplayOptions(params: URLSearchParams): DisplayOptions {
     rotateSeconds = value === 0 ? 0 : Math.min(3600, Math.max(MIN_ROTATE_SECONDS, value));
   }
   const title = [...(params.get("title") ?? "").trim()].slice(0, MAX_TITLE_CHARS).join("") || "Status";
-  return { kinds: parseKinds(params.getAll("kinds")), theme, rotateSeconds, title };
+  const kindWords = params.getAll("kinds").flatMap((value) => value.split(",").map((word) => word.trim()));
+  const unknownKinds = [...new Set(kindWords.filter((word) => word !== "" && parseKind(word) === undefined))].map((word) => [...word].slice(0, 40).join(""));
+  return { kinds: parseKinds(params.getAll("kinds")), theme, rotateSeconds, title, ...(unknownKinds.length ? { unknownKinds } : {}) };
 }

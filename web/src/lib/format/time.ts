@@ -19,8 +19,25 @@ export function toMs(timestamp: Timestamp | undefined): number | undefined {
 }
 
 const clockFormat = new Intl.DateTimeFormat(undefined, { hour: "2-digit", minute: "2-digit", second: "2-digit", hourCycle: "h23" });
+const clockZonedFormat = new Intl.DateTimeFormat(undefined, {
+  hour: "2-digit",
+  minute: "2-digit",
+  second: "2-digit",
+  hourCycle: "h23",
+  timeZoneName: "short",
+});
 const clockShortFormat = new Intl.DateTimeFormat(undefined, { hour: "2-digit", minute: "2-digit", hourCycle: "h23" });
-const dateTimeFormat = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
+// timeStyle "long" carries the zone ("2:02:11 PM UTC").
+const dateTimeFormat = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "long" });
+const zonedTimeFormat = new Intl.DateTimeFormat(undefined, { hour: "2-digit", minute: "2-digit", hourCycle: "h23", timeZoneName: "short" });
+const zonedDateTimeFormat = new Intl.DateTimeFormat(undefined, {
+  day: "numeric",
+  month: "short",
+  hour: "2-digit",
+  minute: "2-digit",
+  hourCycle: "h23",
+  timeZoneName: "short",
+});
 const dateFormat = new Intl.DateTimeFormat(undefined, { weekday: "long", day: "numeric", month: "long" });
 
 /** "14:02:11": a 24-hour time, as wall clocks and logs show it. */
@@ -28,9 +45,27 @@ export function formatClock(ms: number, seconds = true): string {
   return (seconds ? clockFormat : clockShortFormat).format(ms);
 }
 
-/** "Mar 3, 2026, 2:02 PM": a full date and time in the reader's locale. */
+/** "14:02:11 UTC": a 24-hour time with its zone, for a moment people compare across places. */
+export function formatClockZoned(ms: number): string {
+  return clockZonedFormat.format(ms);
+}
+
+/** "UTC", "GMT+1", "PST": the reader's zone, short, for a wall clock that shows no other. */
+export function zoneName(ms: number): string {
+  return clockZonedFormat.formatToParts(ms).find((part) => part.type === "timeZoneName")?.value ?? "";
+}
+
+/** "Mar 3, 2026, 2:02:11 PM UTC": a full date and time, with its zone, in the reader's locale. */
 export function formatDateTime(ms: number): string {
   return dateTimeFormat.format(ms);
+}
+
+/**
+ * "14:02 UTC" today, "28 Nov, 14:02 UTC" another day: a moment with its zone, because a status
+ * page is read from many zones and "14:02" alone leaves the reader guessing whose.
+ */
+export function formatWhen(ms: number, now: number): string {
+  return (new Date(ms).toDateString() === new Date(now).toDateString() ? zonedTimeFormat : zonedDateTimeFormat).format(ms);
 }
 
 /** "Tuesday, 3 March": today's date for a wall display. */

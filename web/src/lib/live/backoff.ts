@@ -8,8 +8,13 @@ export interface BackoffOptions {
   factor: number;
 }
 
-/** For a page left open for weeks: quick first retries, then at most every ~30 s. */
-export const DEFAULT_BACKOFF: BackoffOptions = { initialMs: 500, maxMs: 30_000, factor: 2 };
+/**
+ * For a page left open for weeks: quick first retries, then every 2–4 s for as long as the
+ * server is away. The cap is what bounds recovery: a display is back at most ~4 s after the server
+ * answers again, however long it was gone (a 30 s cap kept TVs red for up to 30 s). A refused
+ * connection costs the server nothing, and the jitter spreads returning displays over those 4 s.
+ */
+export const DEFAULT_BACKOFF: BackoffOptions = { initialMs: 500, maxMs: 4_000, factor: 2 };
 
 /**
  * The wait before reconnect attempt `attempt` (0 for the first): exponential, capped, with

@@ -1,5 +1,6 @@
 import type { WatchItemsResponse } from "../../../../shared/gen/statusthing/v1/services_pb.js";
 import type { Item, Status } from "../../../../shared/gen/statusthing/v1/types_pb.js";
+import { nextStatusSince, type StatusSince } from "./status-since.js";
 
 /** What one stream message did to the state, for announcements. */
 export type AppliedChange =
@@ -19,6 +20,8 @@ export class ItemsState {
   loaded = false;
   readonly items = new Map<string, Item>();
   readonly statuses = new Map<string, Status>();
+  /** Since when each item has had its status, as far as this client can tell (see `StatusSince`). */
+  readonly statusSince = new Map<string, StatusSince>();
 
   /** Applies one message of the stream, in order. */
   apply(message: WatchItemsResponse): AppliedChange {
@@ -27,9 +30,12 @@ export class ItemsState {
     switch (event.case) {
       case "snapshot": {
         // A snapshot replaces everything, reset or not.
+        // What was seen of status changes survives it: a resync does not forget when Payments went down.
+        const since = new Map(this.statusSince);
         this.items.clear();
         this.statuses.clear();
-        for (const item of event.value.items) this.items.set(item.id, item);
+        this.statusSince.clear();
+        for (const item of event.value.items) this.#setItem(item, since.get(item.id));
         for (const status of event.value.statuses) this.statuses.set(status.id, status);
         this.revision = message.revision;
         this.loaded = true;
@@ -37,7 +43,7 @@ export class ItemsState {
       }
       case "itemChanged": {
         const before = this.items.get(event.value.id);
-        this.items.set(event.value.id, event.value);
+        this.#setItem(event.value, this.statusSince.get(event.value.id));
         return { kind: "item", before, after: event.value };
       }
       case "itemRemoved": {
@@ -45,6 +51,7 @@ export class ItemsState {
         // After a resume it may name an item this client never had: nothing to do then.
         if (!before) return { kind: "none" };
         this.items.delete(event.value);
+        this.statusSince.delete(event.value);
         return { kind: "item", before, after: undefined };
       }
       case "statusChanged":
@@ -56,5 +63,12 @@ export class ItemsState {
       default:
         return { kind: "none" };
     }
+  }
+
+  #setItem(item: Item, previous: StatusSince | undefined): void {
+    this.items.set(item.id, item);
+    const since = nextStatusSince(previous, item);
+    if (since) this.statusSince.set(item.id, since);
+    else this.statusSince.delete(item.id);
   }
 }

@@ -4,6 +4,7 @@ import { ItemsService } from "../../../../shared/gen/statusthing/v1/services_pb.
 import type { Item, Status } from "../../../../shared/gen/statusthing/v1/types_pb.js";
 import { describeChange } from "../live/describe-change.js";
 import { ItemsState } from "../live/items-state.js";
+import type { StatusSince } from "../live/status-since.js";
 import { startWatchLoop, type ConnectionState, type WatchLoop } from "../live/watch-loop.js";
 
 /** The server's heartbeat interval until `/web-config.json` says otherwise (the server default). */
@@ -27,6 +28,7 @@ export interface Announcement {
 export class LiveItems {
   #items = $state.raw<readonly Item[]>([]);
   #statuses = $state.raw<readonly Status[]>([]);
+  #statusSince = $state.raw<ReadonlyMap<string, StatusSince>>(new Map());
   #loaded = $state(false);
   #connection = $state.raw<ConnectionState>({ phase: "connecting", failures: 0 });
   #lastMessageAt = $state<number | undefined>(undefined);
@@ -78,7 +80,7 @@ export class LiveItems {
     return this.#connection;
   }
 
-  /** When (epoch ms) the server last said anything, heartbeats included: the data is current as of then. */
+  /** When (epoch ms) the server last said anything (heartbeats, or accepting the stream): the data is current as of then. */
   get lastMessageAt(): number | undefined {
     this.#subscribe();
     return this.#lastMessageAt;
@@ -100,6 +102,12 @@ export class LiveItems {
   item(id: string): Item | undefined {
     this.#subscribe();
     return this.#items.find((item) => item.id === id);
+  }
+
+  /** Since when the item has had its current status, as far as this page can tell. */
+  statusSince(id: string): StatusSince | undefined {
+    this.#subscribe();
+    return this.#statusSince.get(id);
   }
 
   /** Tries the stream again now: after signing in, a private server's refusal no longer holds. */
@@ -131,6 +139,9 @@ export class LiveItems {
       onState: (state) => {
         const before = this.#connection.phase;
         this.#connection = state;
+        // Live again means caught up: a resume that missed nothing sends no message until the
+        // next heartbeat, and "updated 51 s ago" right after reconnecting would say otherwise.
+        if (state.phase === "live") this.#lastMessageAt = Date.now();
         if (before === "live" && state.phase === "reconnecting") this.#announce("Connection lost. Reconnecting…");
         if (before === "reconnecting" && state.phase === "live") this.#announce("Reconnected. Live again.");
       },
@@ -173,6 +184,7 @@ export class LiveItems {
       this.#publishQueued = false;
       this.#items = [...this.#state.items.values()];
       this.#statuses = [...this.#state.statuses.values()];
+      this.#statusSince = new Map(this.#state.statusSince);
       this.#loaded = this.#state.loaded;
       const texts = this.#pendingAnnouncements.splice(0);
       if (texts.length > ANNOUNCE_MAX) this.#announce(`${texts.length} changes`);

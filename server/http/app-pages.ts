@@ -1,0 +1,20 @@
+/**
+ * The paths the web app has a page for, as patterns over the URL path. The server answers these
+ * with `index.html` and 200; any other path still gets `index.html` (the app draws its own "not
+ * found" page) but with 404, so that crawlers, monitors and `curl` are not told it exists.
+ * Kept in step with `web/src/routes` by a unit test.
+ */
+export const APP_PAGE_PATTERNS: readonly RegExp[] = [
+  /^\/$/,
+  /^\/display\/?$/,
+  /^\/embed\/?$/,
+  /^\/items\/[^/]+\/?$/,
+  /^\/admin\/?$/,
+  /^\/admin\/(account|statuses|tokens|users)\/?$/,
+  /^\/admin\/items\/[^/]+\/?$/,
+];
+
+/** Whether the web app has a page at this (decoded) path. */
+export function isAppPage(path: string): boolean {
+  return APP_PAGE_PATTERNS.some((pattern) => pattern.test(path));
+}

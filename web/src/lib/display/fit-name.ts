@@ -1,0 +1,48 @@
+import { tileName } from "./tile-name.js";
+
+/** The smallest the name's type gets to keep its longest word whole, relative to the tile's size. */
+const MIN_SCALE = 0.6;
+/** Lines a name may take on a tile. */
+const MAX_LINES = 2;
+
+/**
+ * A Svelte attachment that writes `name` into a tile's heading so that it fits: lines break only
+ * between words; a word wider than the tile shrinks the type (to {@link MIN_SCALE}, then it may
+ * break anywhere); a name longer than {@link MAX_LINES} lines is cut in the middle. The element
+ * must have no other content. It re-fits whenever the tile (the `<article>` around it) changes
+ * size; the tile's size never depends on the name, so this cannot feed back on itself.
+ */
+export function fitName(name: string): (heading: HTMLElement) => () => void {
+  return (heading) => {
+    // The tile, whose size the grid sets: observing the heading itself would see its own changes.
+    const tile = heading.closest("article") ?? heading.parentElement ?? heading;
+    const fits = () => heading.scrollHeight <= Math.ceil(parseFloat(getComputedStyle(heading).lineHeight) * MAX_LINES) + 1;
+    const update = () => {
+      heading.style.fontSize = "";
+      heading.classList.remove("break-anywhere");
+      heading.textContent = tileName(name);
+      if (heading.clientWidth === 0) return;
+      // 1. The longest word must fit the width: shrink the type, or as a last resort break it.
+      if (heading.scrollWidth > heading.clientWidth) {
+        const scale = Math.max(MIN_SCALE, (heading.clientWidth / heading.scrollWidth) * 0.98);
+        heading.style.fontSize = `${scale}em`;
+        if (heading.scrollWidth > heading.clientWidth) heading.classList.add("break-anywhere");
+      }
+      // 2. At most two lines: the longest middle cut that fits.
+      if (fits()) return;
+      let low = 1;
+      let high = [...name].length;
+      while (low < high) {
+        const mid = Math.ceil((low + high) / 2);
+        heading.textContent = tileName(name, mid);
+        if (fits()) low = mid;
+        else high = mid - 1;
+      }
+      heading.textContent = tileName(name, low);
+    };
+    const observer = new ResizeObserver(update);
+    observer.observe(tile);
+    update();
+    return () => observer.disconnect();
+  };
+}
