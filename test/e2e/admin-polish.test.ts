@@ -190,4 +190,25 @@ describe.skipIf(!browserTestsEnabled())("admin console polish", { timeout: 120_0
     expect(header).toBeLessThan(160);
     await phone.context.close();
   });
+
+  it("refreshes a token's 'Last used' without a reload", async () => {
+    const call = (procedure: string, token: string, body: object = {}) =>
+      fetch(`${server.url}/statusthing.v1.AuthService/${procedure}`, {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
+        body: JSON.stringify(body),
+      }).then((res) => res.json() as Promise<{ secret?: string }>);
+    const { secret } = await call("CreateApiToken", server.token, { name: "nightly job" });
+    const { context, page } = await newBrowser(browser, "tv", "light");
+    await signIn(page, server.url);
+    await page.goto(`${server.url}/admin/tokens`);
+    const row = page.locator("[data-testid=admin-token]", { hasText: "nightly job" });
+    await row.waitFor();
+    expect(await row.locator("td[data-label='Last used']").innerText()).toBe("Never used");
+    await call("WhoAmI", secret!);
+    // Coming back to the tab refetches (a timer does too, every 30 s).
+    await page.evaluate(() => document.dispatchEvent(new Event("visibilitychange")));
+    await row.locator("td[data-label='Last used'] time").waitFor({ timeout: 10_000 });
+    await context.close();
+  });
 });
