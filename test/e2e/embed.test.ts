@@ -82,6 +82,7 @@ describe.skipIf(!browserTestsEnabled())("the embeddable banner", { timeout: 90_0
     const down = (statuses.body.statuses as Array<{ id: string }>)[0]!.id;
     await postJson(allowed.url, "statusthing.v1.ItemsService/AddItem", { name: "Payments", initial_status_id: down });
     await frame.getByTestId("banner").getByText("Major outage").waitFor();
+    await frame.getByTestId("banner").getByText("Payments is down").waitFor();
     await expect(frame.getByRole("link", { name: "View the full status page" }).getAttribute("target")).resolves.toBe("_blank");
   });
 
