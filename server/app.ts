@@ -183,12 +183,12 @@ export async function createApp(options: AppOptions): Promise<App> {
       const record: CallRecord = {};
       callRecords.set(req, record);
       logRequest(logger, req, res, record);
-      const path = (req.url ?? "").split("?", 1)[0];
+      const path = (req.url ?? "").split("?", 1)[0]!;
       if (path === WATCH_ITEMS_PATH) {
         handleWatchItems(req, res, hub, record, guard, quota);
         return;
       }
-      if (readEndpoints.handle(req, res, record)) return;
+      if (readEndpoints.handle(req, res, record, path)) return;
       if (path === "/healthz" && (req.method === "GET" || req.method === "HEAD")) {
         void healthAnswer(req, hub, guard, store.unavailableReason?.()).then(({ httpStatus, body }) => sendJson(res, httpStatus, body));
         return;

@@ -37,8 +37,8 @@ export interface ReadEndpointsOptions {
 
 /** The public read endpoints: a request handler that says whether the path was its own. */
 export interface ReadEndpoints {
-  /** Serves the request and returns true when its path is one of these documents. */
-  handle(req: NodeRequest, res: NodeResponse, record: CallRecord): boolean;
+  /** Serves the request and returns true when its path (without the query) is one of these documents. */
+  handle(req: NodeRequest, res: NodeResponse, record: CallRecord, path: string): boolean;
 }
 
 /** Reads of the same data as ListItems: the same rule decides who may make them. */
@@ -68,8 +68,12 @@ type Route =
   | { kind: "item-badge"; id: string | undefined }
   | { kind: "item-feed"; id: string | undefined };
 
+/** The endings of every path here: anything else (every RPC) is turned away by one look at the end. */
+const ENDINGS = [".json", ".svg", ".atom", ".rss"];
+
 function route(path: string): Route | undefined {
-  if (path in STATUSPAGE_DOCUMENTS) return { kind: "statuspage", path };
+  if (!ENDINGS.some((ending) => path.endsWith(ending))) return undefined;
+  if (Object.hasOwn(STATUSPAGE_DOCUMENTS, path)) return { kind: "statuspage", path };
   if (path === "/badge.svg") return { kind: "page-badge" };
   if (path === "/feed.atom") return { kind: "page-feed", format: "atom" };
   if (path === "/feed.rss") return { kind: "page-feed", format: "rss" };
@@ -198,15 +202,15 @@ export function createReadEndpoints(options: ReadEndpointsOptions): ReadEndpoint
   }
 
   return {
-    handle(req, res, record) {
+    handle(req, res, record, path) {
+      const r = route(path);
+      if (!r) return false;
       let url: URL;
       try {
         url = new URL(req.url ?? "/", "http://localhost");
       } catch {
         return false;
       }
-      const r = route(url.pathname);
-      if (!r) return false;
       if (req.method !== "GET" && req.method !== "HEAD") {
         record.code = "invalid_argument";
         res.writeHead(405, { allow: "GET, HEAD", "content-type": JSON_TYPE });
