@@ -9,10 +9,12 @@ import { DomainError } from "../errors.js";
 import type { AuthService } from "../service/auth.js";
 import { toUserMessage } from "./convert.js";
 
-function toApiTokenMessage(token: ApiTokenRecord): ApiToken {
+function toApiTokenMessage(token: ApiTokenRecord, owner: Pick<UserRecord, "id" | "username">): ApiToken {
   return create(ApiTokenSchema, {
     id: token.id,
     name: token.name,
+    userId: owner.id,
+    username: owner.username,
     created: timestampFromDate(token.created),
     expiresAt: token.expiresAt && timestampFromDate(token.expiresAt),
     lastUsed: token.lastUsed && timestampFromDate(token.lastUsed),
@@ -65,13 +67,13 @@ export function createAuthRpc(auth: AuthService): ServiceImpl<typeof AuthApi> {
     },
     async createApiToken(req, ctx) {
       const { token, secret } = await auth.createApiToken(caller(ctx), req.name, req.expiresAt && timestampDate(req.expiresAt));
-      return { token: toApiTokenMessage(token), secret };
+      return { token: toApiTokenMessage(token, caller(ctx).user), secret };
     },
-    async listApiTokens(_req, ctx) {
-      return { tokens: (await auth.listApiTokens(caller(ctx))).map(toApiTokenMessage) };
+    async listApiTokens(req, ctx) {
+      return { tokens: (await auth.listApiTokens(caller(ctx), req.allUsers)).map(({ token, owner }) => toApiTokenMessage(token, owner)) };
     },
     async revokeApiToken(req, ctx) {
-      await auth.revokeApiToken(caller(ctx), req.tokenId);
+      await auth.revokeApiToken(caller(ctx), req.tokenId, req.userId);
       return {};
     },
   };

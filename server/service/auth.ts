@@ -161,13 +161,20 @@ export class AuthService {
     return { token, secret };
   }
 
-  listApiTokens(principal: Principal): Promise<ApiTokenRecord[]> {
-    return this.deps.store.listApiTokens(principal.user.id);
+  /**
+   * The caller's tokens, or every user's with their owner: any signed-in user may manage every
+   * user (UsersService), so they may see and revoke every user's tokens too, until roles exist.
+   */
+  async listApiTokens(principal: Principal, allUsers = false): Promise<Array<{ token: ApiTokenRecord; owner: UserRecord }>> {
+    const owners = allUsers ? await this.deps.store.listUsers() : [principal.user];
+    const lists = await Promise.all(owners.map(async (owner) => (await this.deps.store.listApiTokens(owner.id)).map((token) => ({ token, owner }))));
+    return lists.flat();
   }
 
-  async revokeApiToken(principal: Principal, tokenId: string): Promise<void> {
+  /** Revokes one of the caller's tokens, or of the user `ownerId` names. */
+  async revokeApiToken(principal: Principal, tokenId: string, ownerId = ""): Promise<void> {
     if (tokenId.trim() === "") throw invalidArgument("token_id", "is required");
-    await this.deps.store.deleteApiToken(principal.user.id, tokenId.trim());
+    await this.deps.store.deleteApiToken(ownerId.trim() === "" ? principal.user.id : ownerId.trim(), tokenId.trim());
   }
 
   /**
