@@ -155,6 +155,18 @@ describe.skipIf(!browserTestsEnabled())("admin console polish", { timeout: 120_0
     await page.locator("#add-item-name").fill("Reporting 2");
     await banner.waitFor({ state: "detached" });
 
+    // The same on the users page: a taken username's banner goes once the username is edited.
+    await page.goto(`${server.url}/admin/users`);
+    await page.locator("#user-new-username").fill("admin");
+    await page.locator("#user-new-password").fill("a-long-password-1");
+    await page.getByRole("button", { name: "Add user" }).click();
+    const userBanner = page.locator("form[aria-labelledby=user-new-title] [role=alert].shown");
+    await userBanner.waitFor();
+    await page.locator("#user-new-username").fill("admin2");
+    await userBanner.waitFor({ state: "detached" });
+    await page.goto(`${server.url}/admin`);
+    await page.getByRole("button", { name: "Delete Reporting" }).waitFor();
+
     // Deleting an item: focus goes to the list's heading, not to <body>.
     await page.getByRole("button", { name: "Delete Reporting" }).click();
     await page.getByRole("dialog").getByRole("button", { name: "Delete item" }).click();
