@@ -13,7 +13,8 @@ import { newId } from "../../server/ids.js";
 import type { PostgresStore } from "../../server/store/postgres/postgres-store.js";
 import type { Store } from "../../server/store/store.js";
 import { SqliteStore } from "../../server/store/sqlite/sqlite-store.js";
-import { postgresUnavailable, TestSchemas } from "../helpers/postgres.js";
+import { describeWithPostgres } from "../helpers/describe-postgres.js";
+import { TestSchemas } from "../helpers/postgres.js";
 import { seededRandom } from "../helpers/watch.js";
 
 const WRITES = 250;
@@ -121,8 +122,8 @@ describe("SQLite", () => {
   }, 60_000);
 });
 
-const unavailable = await postgresUnavailable();
-describe.runIf(unavailable === undefined)("PostgreSQL", () => {
+const describePg = await describeWithPostgres("the change-log history test");
+describePg("PostgreSQL", () => {
   let schemas: TestSchemas;
   let store: PostgresStore | undefined;
   afterAll(async () => {

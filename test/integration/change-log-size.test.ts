@@ -13,7 +13,8 @@ import { newId } from "../../server/ids.js";
 import type { PostgresStore } from "../../server/store/postgres/postgres-store.js";
 import type { Store } from "../../server/store/store.js";
 import { SqliteStore } from "../../server/store/sqlite/sqlite-store.js";
-import { postgresUnavailable, TestSchemas } from "../helpers/postgres.js";
+import { describeWithPostgres } from "../helpers/describe-postgres.js";
+import { TestSchemas } from "../helpers/postgres.js";
 
 const NOTES = 40;
 const NOTE_TEXT = "n".repeat(5_000);
@@ -71,8 +72,8 @@ describe("SQLite", () => {
   }, 60_000);
 });
 
-const unavailable = await postgresUnavailable();
-describe.runIf(unavailable === undefined)("PostgreSQL", () => {
+const describePg = await describeWithPostgres("the change-log size test");
+describePg("PostgreSQL", () => {
   let schemas: TestSchemas;
   let store: PostgresStore | undefined;
   afterAll(async () => {

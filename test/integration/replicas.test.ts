@@ -8,23 +8,14 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createClients, createTransport, type ApiClients } from "../helpers/clients.js";
-import { postgresUnavailable, TestSchemas, type TestRole } from "../helpers/postgres.js";
+import { describeWithPostgres } from "../helpers/describe-postgres.js";
+import { TestSchemas, type TestRole } from "../helpers/postgres.js";
 import { killLeftoverServers, startServerProcess, stopServerProcess, waitUntil, type ListeningServerProcess } from "../helpers/server-process.js";
 import { openWatch, pollUntil, projectItems, type Watch } from "../helpers/watch.js";
 
-// As in the store tests: in CI PostgreSQL must be there; elsewhere these skip, saying why.
-const unavailable = await postgresUnavailable();
-const inCi = process.env.CI === "true";
-if (unavailable && !inCi) console.warn(`skipping the replica tests: ${unavailable}`);
+const describePg = await describeWithPostgres("the replica tests");
 
-describe.runIf(inCi)("PostgreSQL for the replica tests", () => {
-  it("is reachable (the tests never skip in CI)", () => {
-    // Runs (and passes, or fails saying why) in every CI run, so a skipped suite cannot go unseen.
-    expect(unavailable).toBeUndefined();
-  });
-});
-
-describe.runIf(unavailable === undefined)("two replicas on one PostgreSQL", () => {
+describePg("two replicas on one PostgreSQL", () => {
   let schemas: TestSchemas;
   let schema: string;
   let a: ListeningServerProcess;
@@ -129,7 +120,7 @@ describe.runIf(unavailable === undefined)("two replicas on one PostgreSQL", () =
   }, 120_000);
 });
 
-describe.runIf(unavailable === undefined)("replica A's listening connection terminated", () => {
+describePg("replica A's listening connection terminated", () => {
   let schemas: TestSchemas;
   let schema: string;
   let role: TestRole;
@@ -245,7 +236,7 @@ describe.runIf(unavailable === undefined)("replica A's listening connection term
   }, 120_000);
 });
 
-describe.runIf(unavailable === undefined)("SIGKILL of a replica under load", () => {
+describePg("SIGKILL of a replica under load", () => {
   let schemas: TestSchemas;
   let schema: string;
   let args: string[];

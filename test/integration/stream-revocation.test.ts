@@ -11,7 +11,8 @@ import { createApp } from "../../server/app.js";
 import { serve, type RunningServer } from "../../server/http/serve.js";
 import { createLogger } from "../../server/logger.js";
 import { registerAdminToken, TEST_ADMIN_PASSWORD } from "../helpers/credentials.js";
-import { postgresUnavailable, TestSchemas } from "../helpers/postgres.js";
+import { describeWithPostgres } from "../helpers/describe-postgres.js";
+import { TestSchemas } from "../helpers/postgres.js";
 import { createClients, createTransport } from "../helpers/clients.js";
 import { mustLogin, rpc } from "../helpers/auth.js";
 import { startTestServer, type TestServer } from "../helpers/server.js";
@@ -155,17 +156,9 @@ describe("a --private server, revocation made elsewhere (another replica, the CL
   });
 });
 
-const unavailable = await postgresUnavailable();
-const inCi = process.env.CI === "true";
-if (unavailable && !inCi) console.warn(`skipping the PostgreSQL revocation test: ${unavailable}`);
+const describePg = await describeWithPostgres("the PostgreSQL revocation test");
 
-describe.runIf(inCi)("PostgreSQL for the revocation test", () => {
-  it("is reachable (the tests never skip in CI)", () => {
-    expect(unavailable).toBeUndefined();
-  });
-});
-
-describe.runIf(unavailable === undefined)("two --private replicas on one PostgreSQL", () => {
+describePg("two --private replicas on one PostgreSQL", () => {
   let schemas: TestSchemas;
   const servers: RunningServer[] = [];
   const opened: Watch[] = [];

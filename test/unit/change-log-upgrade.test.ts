@@ -14,7 +14,8 @@ import type { PostgresStore } from "../../server/store/postgres/postgres-store.j
 import { migrations as sqliteMigrations } from "../../server/store/sqlite/migrations.js";
 import { SqliteStore } from "../../server/store/sqlite/sqlite-store.js";
 import type { Store } from "../../server/store/store.js";
-import { postgresUnavailable, TestSchemas } from "../helpers/postgres.js";
+import { describeWithPostgres } from "../helpers/describe-postgres.js";
+import { TestSchemas } from "../helpers/postgres.js";
 
 /** An item_upsert payload as the old format wrote it: the item with every note. */
 function oldItemPayload(id: string): string {
@@ -54,8 +55,8 @@ describe("SQLite", () => {
   });
 });
 
-const unavailable = await postgresUnavailable();
-describe.runIf(unavailable === undefined)("PostgreSQL", () => {
+const describePg = await describeWithPostgres("the change-log upgrade test");
+describePg("PostgreSQL", () => {
   let schemas: TestSchemas;
   let store: PostgresStore | undefined;
   afterAll(async () => {
