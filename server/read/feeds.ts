@@ -61,9 +61,12 @@ function noteEvents(items: readonly ItemView[]): FeedEvent[] {
  */
 function transitionEvents(transitions: readonly StatusTransition[], present: ReadonlySet<string>): FeedEvent[] {
   const events: FeedEvent[] = [];
-  transitions.forEach((t, i) => {
-    if (t.reconstructed) return;
-    const before = transitions.slice(i + 1).find((older) => older.itemId === t.itemId);
+  // Walked oldest first, so each item's previous transition is at hand in one pass.
+  const previous = new Map<string, StatusTransition>();
+  for (const t of [...transitions].reverse()) {
+    const before = previous.get(t.itemId);
+    previous.set(t.itemId, t);
+    if (t.reconstructed) continue;
     const was = before && !before.deleted ? (before.status?.name ?? "no status") : undefined;
     const now = t.status?.name ?? "no status";
     const [title, text] = t.deleted
@@ -80,7 +83,7 @@ function transitionEvents(transitions: readonly StatusTransition[], present: Rea
       published: t.at,
       updated: t.at,
     });
-  });
+  }
   return events;
 }
 
