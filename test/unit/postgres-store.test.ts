@@ -1,3 +1,4 @@
+import * as vitest from "vitest";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createApp, type App } from "../../server/app.js";
 import type { ChangeRecord, ItemView, StatusRecord, UserRecord } from "../../server/domain.js";
@@ -9,7 +10,7 @@ import type { PostgresStore } from "../../server/store/postgres/postgres-store.j
 import { PgWriteQueue } from "../../server/store/postgres/write-queue.js";
 import { postgresUnavailable, redact, TEST_DATABASE_URL, TestSchemas } from "../helpers/postgres.js";
 import { waitUntil } from "../helpers/server-process.js";
-import { caught, describeStoreContract, newItem, newNote, newStatus, type StoreUnderTest } from "../store-contract/store-contract.js";
+import { caught, describeStoreContract, newItem, newNote, newStatus, type StoreUnderTest } from "../../server/store/conformance.js";
 
 // In CI PostgreSQL must be there: the tests fail without it. Elsewhere they skip, and say why.
 const unavailable = await postgresUnavailable();
@@ -51,7 +52,7 @@ if (unavailable === undefined) {
         await schemas.drop(schema);
       },
     };
-  });
+  }, vitest);
 }
 
 /** Every store a test opened, closed after it. */

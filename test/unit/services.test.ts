@@ -11,7 +11,7 @@ import { ItemsService, type ItemChanges, type ItemInput } from "../../server/ser
 import { NotesService } from "../../server/service/notes.js";
 import { StatusesService, type StatusInput } from "../../server/service/statuses.js";
 import { SqliteStore } from "../../server/store/sqlite/sqlite-store.js";
-import { caught, expectDomainError } from "../store-contract/store-contract.js";
+import { caught, expectDomainError } from "../../server/store/conformance.js";
 
 const T0 = new Date("2024-05-01T09:00:00.000Z");
 const T1 = new Date("2024-05-01T09:05:00.000Z");
