@@ -1,8 +1,7 @@
 import { DomainError } from "../errors.js";
-import type { AuthService } from "../service/auth.js";
 import { authorize } from "./access-policy.js";
 import type { AllowedHosts } from "./allowed-hosts.js";
-import type { RequestAuth } from "./principal.js";
+import type { PrincipalResolver, RequestAuth } from "./principal.js";
 import { readSessionCookie } from "./session-cookie.js";
 import { createStreamGrant, type StreamGrant } from "./stream-grant.js";
 
@@ -54,7 +53,7 @@ function listOf(value: string | null): string[] {
  */
 export class AccessGuard {
   constructor(
-    private readonly auth: AuthService,
+    private readonly auth: PrincipalResolver,
     private readonly options: GuardOptions,
   ) {}
 
