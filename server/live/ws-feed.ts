@@ -8,7 +8,7 @@ import { codeName } from "../rpc/error-interceptor.js";
 import type { AccessGuard } from "../auth/guard.js";
 import type { StreamGrant } from "../auth/stream-grant.js";
 import { DomainError } from "../errors.js";
-import { connectionFacts, toHeaders } from "../http/node-headers.js";
+import { requestFacts } from "../auth/request-facts.js";
 import type { ChangeHub } from "./change-hub.js";
 import type { WatchEvent } from "./watch-event.js";
 import { createWatchFilter, type WatchFilter } from "./watch-filter.js";
@@ -108,7 +108,7 @@ export function createWsFeed(hub: ChangeHub, log: Logger, options: { guard: Acce
         return;
       }
       // The same access rules as WatchItems: public unless --private. Refused before upgrading.
-      const facts = { headers: toHeaders(req.headers), ...connectionFacts(req) };
+      const facts = requestFacts(req);
       options.guard.check(WATCH_PROCEDURE, facts).then(
         (auth) => {
           const release = options.quota.acquire(auth.clientAddress);

@@ -3,7 +3,7 @@ import { universalRequestFromNodeRequest, universalResponseToNodeResponse } from
 import type { UniversalHandler, UniversalServerRequest } from "@connectrpc/connect/protocol";
 import { REQUEST_BODY_MAX_BYTES } from "../../shared/limits.js";
 import type { Logger } from "../logger.js";
-import type { NodeRequest, NodeResponse } from "../http/request-log.js";
+import type { NodeRequest, NodeResponse } from "../node-request.js";
 import { refuseBadProtobuf } from "./bad-protobuf.js";
 import type { CallRecord } from "./call-record.js";
 import { codeName } from "./error-interceptor.js";
