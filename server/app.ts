@@ -151,8 +151,6 @@ export async function createApp(options: AppOptions): Promise<App> {
   const shutdown = new AbortController();
   // Connect adds one abort listener per call in flight: many are normal, not a leak.
   setMaxListeners(0, shutdown.signal);
-  // Links each HTTP request to what its RPC reports, for the request log.
-  const callRecords = new WeakMap<NodeRequest, CallRecord>();
   const routes = (router: ConnectRouter) => {
     router.service(ItemsApi, createItemsRpc(items));
     router.service(StatusApi, createStatusesRpc(statuses));
@@ -169,8 +167,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     // The error interceptor is outermost, so the guard's refusals get their codes too.
     interceptors: [createErrorInterceptor(logger), createAuthInterceptor(guard), createRevocationInterceptor(() => void hub.recheckAccess())],
     shutdownSignal: shutdown.signal,
-    contextValues: (req) =>
-      attachCallRecord(createContextValues(), callRecords.get(req)).set(requestFactsKey, requestFacts(req)),
+    contextValues: (req, record) => attachCallRecord(createContextValues(), record).set(requestFactsKey, requestFacts(req)),
     fallback: (req, res) => {
       if (web && (req.method === "GET" || req.method === "HEAD")) web.handle(req, res);
       else sendJson(res, 404, { code: "not_found", message: "no such path" });
@@ -182,7 +179,6 @@ export async function createApp(options: AppOptions): Promise<App> {
     hub,
     handle(req, res) {
       const record: CallRecord = {};
-      callRecords.set(req, record);
       logRequest(logger, req, res, record);
       const path = (req.url ?? "").split("?", 1)[0]!;
       if (path === WATCH_ITEMS_PATH) {
