@@ -1,8 +1,8 @@
 import { DomainError } from "../errors.js";
-import type { AuthService } from "../service/auth.js";
 import { authorize } from "./access-policy.js";
 import type { AllowedHosts } from "./allowed-hosts.js";
-import type { RequestAuth } from "./principal.js";
+import type { PrincipalResolver, RequestAuth } from "./principal.js";
+import type { RequestFacts } from "./request-facts.js";
 import { readSessionCookie } from "./session-cookie.js";
 import { createStreamGrant, type StreamGrant } from "./stream-grant.js";
 
@@ -13,14 +13,6 @@ export interface GuardOptions {
   trustProxy: number;
   /** Host names the login and cookie-authenticated calls may arrive under. */
   allowedHosts: AllowedHosts;
-}
-
-/** The parts of an HTTP request the guard looks at, from any transport. */
-export interface RequestFacts {
-  headers: Headers;
-  remoteAddress: string;
-  /** Host header (HTTP/1.1) or :authority (HTTP/2). */
-  host: string;
 }
 
 /**
@@ -54,7 +46,7 @@ function listOf(value: string | null): string[] {
  */
 export class AccessGuard {
   constructor(
-    private readonly auth: AuthService,
+    private readonly auth: PrincipalResolver,
     private readonly options: GuardOptions,
   ) {}
 

@@ -3,14 +3,14 @@ import { Code, ConnectError } from "@connectrpc/connect";
 import { gunzipSync } from "node:zlib";
 import { WatchItemsRequestSchema, type WatchItemsRequest } from "../../shared/gen/statusthing/v1/services_pb.js";
 import { REQUEST_BODY_MAX_BYTES } from "../../shared/limits.js";
-import type { NodeRequest, NodeResponse } from "../http/request-log.js";
+import type { NodeRequest, NodeResponse } from "../node-request.js";
 import type { CallRecord } from "../rpc/call-record.js";
 import { badProtobufMessage } from "../rpc/bad-protobuf.js";
 import { codeName } from "../rpc/error-interceptor.js";
 import { checkKinds } from "../service/validate.js";
 import { codeOfKind, DomainError } from "../errors.js";
 import type { AccessGuard } from "../auth/guard.js";
-import { connectionFacts, toHeaders } from "../http/node-headers.js";
+import { requestFacts } from "../auth/request-facts.js";
 import type { ChangeHub } from "./change-hub.js";
 import { envelope, type WatchEvent, type WireFormat } from "./watch-event.js";
 import { createWatchFilter } from "./watch-filter.js";
@@ -228,7 +228,7 @@ export function handleWatchItems(req: NodeRequest, res: NodeResponse, hub: Chang
     watcher?.detach();
   });
 
-  const facts = { headers: toHeaders(req.headers), ...connectionFacts(req) };
+  const facts = requestFacts(req);
   let clientAddress = "";
   guard
     .check(WATCH_ITEMS_PROCEDURE, facts)

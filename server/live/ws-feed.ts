@@ -2,13 +2,13 @@ import { Code, ConnectError } from "@connectrpc/connect";
 import type { IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
 import { WebSocketServer, type WebSocket } from "ws";
-import { StatusKindSchema } from "../../shared/gen/statusthing/v1/types_pb.js";
+import { parseKind } from "../../shared/status-kinds.js";
 import type { Logger } from "../logger.js";
 import { codeName } from "../rpc/error-interceptor.js";
 import type { AccessGuard } from "../auth/guard.js";
 import type { StreamGrant } from "../auth/stream-grant.js";
 import { DomainError } from "../errors.js";
-import { connectionFacts, toHeaders } from "../http/node-headers.js";
+import { requestFacts } from "../auth/request-facts.js";
 import type { ChangeHub } from "./change-hub.js";
 import type { WatchEvent } from "./watch-event.js";
 import { createWatchFilter, type WatchFilter } from "./watch-filter.js";
@@ -24,23 +24,17 @@ const CLOSE_GOING_AWAY = 1001;
 const CLOSE_POLICY = 1008;
 const CLOSE_TRY_AGAIN = 1013;
 
-/** A kind from a query string: "STATUS_KIND_DOWN", "down" or "2". */
-function parseKind(raw: string): number {
-  const trimmed = raw.trim();
-  if (/^\d+$/.test(trimmed)) return Number(trimmed);
-  const upper = trimmed.toUpperCase();
-  const value = StatusKindSchema.values.find((v) => v.name === upper || v.name === `STATUS_KIND_${upper}`);
-  if (!value || value.number === 0) throw new ConnectError(`kinds: ${JSON.stringify(raw)} is not a StatusKind`, Code.InvalidArgument);
-  return value.number;
+/** A kind from a query string: "STATUS_KIND_DOWN", "down" or "2" (see shared parseKind). */
+function queryKind(raw: string): number {
+  const kind = parseKind(raw);
+  if (kind === undefined) throw new ConnectError(`kinds: ${JSON.stringify(raw.trim())} is not a defined StatusKind`, Code.InvalidArgument);
+  return kind;
 }
 
 /** Query parameters as WatchItemsRequest has them; lists repeat or are comma-separated. */
 export function parseWatchQuery(search: URLSearchParams): { filter: WatchFilter; sinceRevision: number } {
   const list = (names: string[]) => names.flatMap((n) => search.getAll(n)).flatMap((v) => v.split(",")).filter((v) => v.trim() !== "");
-  const kinds = list(["kinds", "kind"]).map(parseKind);
-  for (const kind of kinds) {
-    if (kind < 1 || kind > 11) throw new ConnectError(`kinds: ${kind} is not a defined StatusKind`, Code.InvalidArgument);
-  }
+  const kinds = list(["kinds", "kind"]).map(queryKind);
   const statusIds = list(["status_ids", "statusIds"]).map((s) => s.trim());
   const extendedRaw = search.get("extended") ?? "false";
   if (!/^(true|false|1|0|)$/i.test(extendedRaw)) throw new ConnectError("extended: want true or false", Code.InvalidArgument);
@@ -108,7 +102,7 @@ export function createWsFeed(hub: ChangeHub, log: Logger, options: { guard: Acce
         return;
       }
       // The same access rules as WatchItems: public unless --private. Refused before upgrading.
-      const facts = { headers: toHeaders(req.headers), ...connectionFacts(req) };
+      const facts = requestFacts(req);
       options.guard.check(WATCH_PROCEDURE, facts).then(
         (auth) => {
           const release = options.quota.acquire(auth.clientAddress);

@@ -8,8 +8,8 @@ import { overallStatus } from "../../shared/status-kinds.js";
 import type { AccessGuard } from "../auth/guard.js";
 import { requestOrigin } from "../auth/guard.js";
 import { DomainError } from "../errors.js";
-import { connectionFacts, toHeaders } from "../http/node-headers.js";
-import type { NodeRequest, NodeResponse } from "../http/request-log.js";
+import { requestFacts } from "../auth/request-facts.js";
+import type { NodeRequest, NodeResponse } from "../node-request.js";
 import type { Logger } from "../logger.js";
 import type { CallRecord } from "../rpc/call-record.js";
 import type { Store } from "../store/store.js";
@@ -191,7 +191,7 @@ export function createReadEndpoints(options: ReadEndpointsOptions): ReadEndpoint
   }
 
   async function serveRoute(r: Route, url: URL, req: NodeRequest, res: NodeResponse, record: CallRecord): Promise<void> {
-    const facts = { headers: toHeaders(req.headers), ...connectionFacts(req) };
+    const facts = requestFacts(req);
     if (options.private) await guard.check(ACCESS_AS, facts);
     const origin = options.publicUrl === undefined ? requestedOrigin(facts) : new URL(options.publicUrl).href.replace(/\/$/, "");
     const badge = r.kind === "page-badge" || r.kind === "item-badge" ? parseBadgeOptions(url.searchParams) : undefined;

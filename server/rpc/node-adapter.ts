@@ -3,7 +3,7 @@ import { universalRequestFromNodeRequest, universalResponseToNodeResponse } from
 import type { UniversalHandler, UniversalServerRequest } from "@connectrpc/connect/protocol";
 import { REQUEST_BODY_MAX_BYTES } from "../../shared/limits.js";
 import type { Logger } from "../logger.js";
-import type { NodeRequest, NodeResponse } from "../http/request-log.js";
+import type { NodeRequest, NodeResponse } from "../node-request.js";
 import { refuseBadProtobuf } from "./bad-protobuf.js";
 import type { CallRecord } from "./call-record.js";
 import { codeName } from "./error-interceptor.js";
@@ -12,7 +12,8 @@ import type { ReadCache } from "./read-cache.js";
 
 export interface RpcAdapterOptions extends ConnectRouterOptions {
   routes: (router: ConnectRouter) => void;
-  contextValues: (req: NodeRequest) => ContextValues;
+  /** A call's context values, from its request and the record the request log reads. */
+  contextValues: (req: NodeRequest, record: CallRecord) => ContextValues;
   fallback: (req: NodeRequest, res: NodeResponse) => void;
   /** Answers repeated public reads from memory; see ReadCache. */
   cache?: ReadCache;
@@ -111,7 +112,7 @@ export function createRpcAdapter(options: RpcAdapterOptions): (req: NodeRequest,
       if (unknownEnum) return sendError(res, record, Code.InvalidArgument, unknownEnum);
     }
     const version = cache?.currentVersion ?? 0;
-    const base = universalRequestFromNodeRequest(req, res, undefined, options.contextValues(req));
+    const base = universalRequestFromNodeRequest(req, res, undefined, options.contextValues(req, record));
     const uReq: UniversalServerRequest = {
       ...base,
       body: (async function* () {
@@ -141,7 +142,7 @@ export function createRpcAdapter(options: RpcAdapterOptions): (req: NodeRequest,
       });
       return;
     }
-    const uReq = universalRequestFromNodeRequest(req, res, undefined, options.contextValues(req));
+    const uReq = universalRequestFromNodeRequest(req, res, undefined, options.contextValues(req, record));
     handler(uReq)
       .then((uRes) => refuseBadProtobuf(uRes, handler.method.input.typeName, record))
       .then((uRes) => universalResponseToNodeResponse(uRes, res))

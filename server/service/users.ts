@@ -65,6 +65,13 @@ export class UsersService {
     return user;
   }
 
+  /** The user signing in with this username (the CLI names users so), or not_found. */
+  async getByUsername(username: string): Promise<UserRecord> {
+    const user = username.trim() === "" ? undefined : await this.deps.store.accounts.findUserByUsername(username);
+    if (!user) throw new DomainError("not_found", `no user named ${JSON.stringify(username)}`);
+    return user;
+  }
+
   async add(input: UserInput, options: { mustChangePassword?: boolean } = {}): Promise<UserRecord> {
     const at = this.deps.now();
     const username = checkUsername("user.username", input.username);

@@ -8,7 +8,10 @@ import type { ChangeRow, ItemRow, LoggedNoteRow, NoteRow, SessionRow, StatusRow,
 import { CHANGE_COLUMNS, ITEM_SELECT, LOGGED_NOTE_COLUMNS, SQL, STATUS_COLUMNS } from "../sql/statements.js";
 import type { TransitionRow } from "../sql/status-history.js";
 
-/** Prepares the store's statements on `db`. */
+/**
+ * Prepares the store's statements on `db`.
+ * @internal Not in the built .d.ts: its type names better-sqlite3's internal Statement.
+ */
 export function prepareStatements(db: Database) {
   const run = (sql: string) => db.prepare<unknown[], never>(sql);
   const rows = <Row>(sql: string) => db.prepare<unknown[], Row>(sql);
@@ -70,7 +73,10 @@ export function prepareStatements(db: Database) {
   };
 }
 
-/** Prepares the account statements on `db`. */
+/**
+ * Prepares the account statements on `db`.
+ * @internal Not in the built .d.ts, as above.
+ */
 export function prepareAccountStatements(db: Database) {
   const run = (sql: string) => db.prepare<unknown[], never>(sql);
   const rows = <Row>(sql: string) => db.prepare<unknown[], Row>(sql);
