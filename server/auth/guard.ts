@@ -1,4 +1,4 @@
-import { DomainError } from "../errors.js";
+import { authorizationHeaderInvalid, crossSiteRefused } from "../errors.js";
 import type { AuthService } from "../service/auth.js";
 import { authorize } from "./access-policy.js";
 import type { AllowedHosts } from "./allowed-hosts.js";
@@ -64,7 +64,7 @@ export class AccessGuard {
     let bearer: string | undefined;
     if (authorization !== null) {
       const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
-      if (!match) throw new DomainError("unauthenticated", "the Authorization header must be 'Bearer <token>'");
+      if (!match) throw authorizationHeaderInvalid();
       bearer = match[1];
     }
     const sessionToken = bearer === undefined ? readSessionCookie(facts.headers.get("cookie")) : undefined;
@@ -101,4 +101,4 @@ function refuseCrossSite(headers: Headers, host: string): void {
   if (originHost.toLowerCase() !== host.toLowerCase()) throw crossSite();
 }
 
-const crossSite = () => new DomainError("permission_denied", "cross-site request refused: the Origin is not this server");
+const crossSite = crossSiteRefused;

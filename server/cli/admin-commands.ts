@@ -1,6 +1,6 @@
 import { parseArgs } from "node:util";
 import type { Principal } from "../auth/principal.js";
-import { DomainError } from "../errors.js";
+import { commandInvalid, DomainError, notFound } from "../errors.js";
 import { AuthService } from "../service/auth.js";
 import { UsersService } from "../service/users.js";
 import { createLogger } from "../logger.js";
@@ -31,7 +31,7 @@ export function isAdminCommand(argv: readonly string[]): boolean {
 }
 
 function fail(message: string): never {
-  throw new DomainError("invalid_argument", message);
+  throw commandInvalid(message);
 }
 
 /** Runs `users …` or `tokens …`; returns the process exit code. */
@@ -83,7 +83,7 @@ export async function runAdminCommand(argv: readonly string[], env: NodeJS.Proce
   const userNamed = async (username: string | undefined) => {
     if (!username) fail("name the user");
     const user = await store.findUserByUsername(username);
-    if (!user) throw new DomainError("not_found", `no user named ${JSON.stringify(username)}`);
+    if (!user) throw notFound("user", username);
     return user;
   };
   try {

@@ -1,6 +1,6 @@
 import pg, { type Pool, type PoolClient } from "pg";
 import { usernameKey, type ApiTokenRecord, type SessionRecord, type UserRecord } from "../../domain.js";
-import { DomainError } from "../../errors.js";
+import { DomainError, notFound, usernameTaken } from "../../errors.js";
 import type { AuthStore, UserPatch } from "../auth-store.js";
 
 interface UserRow {
@@ -139,14 +139,14 @@ export class PostgresAuthStore implements AuthStore {
         id,
       ],
     );
-    if (!rows[0]) throw new DomainError("not_found", `user ${JSON.stringify(id)} not found`);
+    if (!rows[0]) throw notFound("user", id);
     return toUser(rows[0]);
   }
 
   async deleteUser(id: string): Promise<void> {
     // Sessions and tokens go with it (ON DELETE CASCADE), in the same statement.
     const { rowCount } = await this.pool.query("DELETE FROM users WHERE id = $1", [id]);
-    if (rowCount === 0) throw new DomainError("not_found", `user ${JSON.stringify(id)} not found`);
+    if (rowCount === 0) throw notFound("user", id);
     await this.announceRevocation();
   }
 
@@ -213,7 +213,7 @@ export class PostgresAuthStore implements AuthStore {
 
   async deleteApiToken(userId: string, tokenId: string): Promise<void> {
     const { rowCount } = await this.pool.query("DELETE FROM api_tokens WHERE id = $1 AND user_id = $2", [tokenId, userId]);
-    if (rowCount === 0) throw new DomainError("not_found", `API token ${JSON.stringify(tokenId)} not found`);
+    if (rowCount === 0) throw notFound("API token", tokenId);
     await this.announceRevocation();
   }
 
@@ -326,7 +326,7 @@ async function insertUser(client: PoolClient, user: UserRecord): Promise<void> {
     );
   } catch (error) {
     if (error instanceof pg.DatabaseError && error.code === "23505" && error.constraint === "users_username_unique") {
-      throw new DomainError("already_exists", `a user named ${JSON.stringify(user.username)} already exists`, "username");
+      throw usernameTaken(user.username);
     }
     throw error;
   }

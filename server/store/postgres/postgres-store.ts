@@ -9,7 +9,7 @@ import {
   type StatusTransition,
   type StoreSnapshot,
 } from "../../domain.js";
-import { DomainError, nameTaken, notFound } from "../../errors.js";
+import { nameTaken, notFound, statusInUse } from "../../errors.js";
 import type { Logger } from "../../logger.js";
 import { assembleChanges, itemsNeedingNotes } from "../change-assembly.js";
 import { decodeLogEntry, type LoggedNote } from "../change-codec.js";
@@ -270,7 +270,7 @@ export class PostgresStore extends AuthDelegatingStore implements Store {
       );
       if (!rows[0]) throw notFound("status", id);
       const users = Number(rows[0].users);
-      if (users > 0) throw new DomainError("failed_precondition", `status is used by ${users} ${users === 1 ? "item" : "items"}`);
+      if (users > 0) throw statusInUse(users);
       await tx.client.query("DELETE FROM statuses WHERE id = $1", [id]);
       tx.log({ kind: "status_delete", id });
     });

@@ -1,6 +1,6 @@
 import BetterSqlite3, { type Database, type Statement } from "better-sqlite3";
 import { usernameKey, type ApiTokenRecord, type SessionRecord, type UserRecord } from "../../domain.js";
-import { DomainError } from "../../errors.js";
+import { notFound, usernameTaken } from "../../errors.js";
 import type { AuthStore, UserPatch } from "../auth-store.js";
 import type { WriteQueue } from "./write-queue.js";
 
@@ -160,7 +160,7 @@ export class SqliteAuthStore implements AuthStore {
         patch.updated.getTime(),
         id,
       );
-      if (result.changes === 0) throw new DomainError("not_found", `user ${JSON.stringify(id)} not found`);
+      if (result.changes === 0) throw notFound("user", id);
       return toUser(this.sql.getUser!.get(id) as UserRow);
     });
   }
@@ -168,7 +168,7 @@ export class SqliteAuthStore implements AuthStore {
   deleteUser(id: string): Promise<void> {
     return this.writes.run(() => {
       // Sessions and tokens go with it (ON DELETE CASCADE), in the same transaction.
-      if (this.sql.deleteUser!.run(id).changes === 0) throw new DomainError("not_found", `user ${JSON.stringify(id)} not found`);
+      if (this.sql.deleteUser!.run(id).changes === 0) throw notFound("user", id);
     });
   }
 
@@ -231,7 +231,7 @@ export class SqliteAuthStore implements AuthStore {
   deleteApiToken(userId: string, tokenId: string): Promise<void> {
     return this.writes.run(() => {
       if (this.sql.deleteToken!.run(tokenId, userId).changes === 0) {
-        throw new DomainError("not_found", `API token ${JSON.stringify(tokenId)} not found`);
+        throw notFound("API token", tokenId);
       }
     });
   }
@@ -300,7 +300,7 @@ export class SqliteAuthStore implements AuthStore {
       );
     } catch (error) {
       if (error instanceof BetterSqlite3.SqliteError && error.code === "SQLITE_CONSTRAINT_UNIQUE" && error.message.includes("username_key")) {
-        throw new DomainError("already_exists", `a user named ${JSON.stringify(user.username)} already exists`, "username");
+        throw usernameTaken(user.username);
       }
       throw error;
     }

@@ -12,7 +12,7 @@ import {
 import { assembleChanges, itemsNeedingNotes } from "../change-assembly.js";
 import { decodeLogEntry, encodeChangePayload, type LoggedChange, type LoggedNote } from "../change-codec.js";
 import { isTransition, toTransition, transitionValues, TRANSITION_COLUMNS, type LastTransition, type TransitionRow } from "../status-history.js";
-import { DomainError, nameTaken, notFound, unavailable } from "../../errors.js";
+import { DomainError, nameTaken, notFound, statusInUse, unavailable } from "../../errors.js";
 import type { Logger } from "../../logger.js";
 import { AuthDelegatingStore } from "../auth-delegate.js";
 import type { ItemPatch, NewItem, NewStatus, StatusPatch, Store } from "../store.js";
@@ -282,7 +282,7 @@ export class SqliteStore extends AuthDelegatingStore implements Store {
       if (!this.readStatus(id)) throw notFound("status", id);
       const users = this.sql.countItemsWithStatus!.get(id) as number;
       if (users > 0) {
-        throw new DomainError("failed_precondition", `status is used by ${users} ${users === 1 ? "item" : "items"}`);
+        throw statusInUse(users);
       }
       this.sql.deleteStatus!.run(id);
       this.logChange({ kind: "status_delete", id });
