@@ -30,9 +30,14 @@ function codeReason(code: Code): string {
  * sent as a generic `internal` error, so SQL and stack traces never leak.
  */
 export function toClientError(error: unknown, log: Logger, procedure: string): ConnectError {
+  if (!(error instanceof DomainError) && !(error instanceof ConnectError)) log.error({ err: error, procedure }, "unexpected error in handler");
+  return toConnectError(error);
+}
+
+/** `toClientError` without the log: for a feed whose unexpected errors were logged where they happened. */
+export function toConnectError(error: unknown): ConnectError {
   if (error instanceof DomainError) return domainToConnectError(error);
   if (error instanceof ConnectError) return withErrorInfo(error);
-  log.error({ err: error, procedure }, "unexpected error in handler");
   return withErrorInfo(new ConnectError("internal error", Code.Internal));
 }
 
