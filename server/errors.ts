@@ -114,7 +114,7 @@ export const commandInvalid = defineError("COMMAND_INVALID", "invalid_argument",
 export type RecordKind = "item" | "status" | "note" | "user" | "API token";
 
 const notFoundOf = (what: RecordKind, reason: string) =>
-  defineError(reason, "not_found", `no ${what} has the id (or, in the CLI, the name) given`, (id: string) => ({
+  defineError(reason, "not_found", what === "user" ? "no user has the id (in the CLI, the username) given" : `no ${what} has the id given`, (id: string) => ({
     message: `${what} ${JSON.stringify(id)} not found`,
     metadata: { id },
   }));
