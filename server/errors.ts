@@ -226,6 +226,12 @@ export const loginThrottled = defineError("LOGIN_THROTTLED", "resource_exhausted
   retryAfterSeconds,
 }));
 
+/** A request body over the size limit: smaller requests only (not a wait) will do. */
+export const requestTooLarge = defineError("REQUEST_TOO_LARGE", "resource_exhausted", "a request body over the size limit (1 MiB)", (maxBytes: number) => ({
+  message: `request body over ${maxBytes} bytes`,
+  metadata: { max_bytes: String(maxBytes) },
+}));
+
 /** Seconds a client refused a watch stream waits before asking again. */
 const WATCHER_RETRY_SECONDS = 10;
 

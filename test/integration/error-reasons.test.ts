@@ -185,6 +185,18 @@ describe("a JSON POST, as a script sends it", () => {
   });
 });
 
+describe("errors the adapter answers itself, before the handler", () => {
+  it("an unknown enum name: FIELD_INVALID naming the field; a body over 1 MiB: REQUEST_TOO_LARGE", async () => {
+    const badEnum = await postJson(server.url, "statusthing.v1.StatusService/ListStatus", { kinds: ["STATUS_KIND_DWON"] });
+    expect(badEnum.status).toBe(400);
+    expect(decodeJsonDetail(badEnum.body.details, ErrorInfoSchema)?.message.reason).toBe("FIELD_INVALID");
+    expect(decodeJsonDetail(badEnum.body.details, BadRequestSchema)?.message.fieldViolations.map((v) => v.field)).toEqual(["kinds"]);
+    const tooBig = await postJson(server.url, "statusthing.v1.StatusService/ListStatus", `{"pad": "${"x".repeat(1024 * 1024)}"}`);
+    expect(tooBig.status).toBe(429);
+    expect(decodeJsonDetail(tooBig.body.details, ErrorInfoSchema)?.debug).toEqual({ reason: "REQUEST_TOO_LARGE", domain: "statusthing.dev", metadata: { max_bytes: String(1024 * 1024) } });
+  });
+});
+
 describe("/ws", () => {
   it("sends an error frame with code, message, reason and the details, then closes", async () => {
     const ws = new WebSocket(`${wsUrl(server.url, {})}?since_revision=soon`, { headers: { "x-forwarded-for": "198.51.100.50" } });
