@@ -8,6 +8,6 @@ export { createLogger, type Logger } from "./logger.js";
 export type { Store, NewStatus, StatusPatch, NewItem, ItemPatch } from "./store/store.js";
 export type { ItemView, NoteRecord, StatusRecord, ItemFilter } from "./domain.js";
 export { nameKey } from "./domain.js";
-export { DomainError, errorCatalog, notFound, nameTaken, invalidArgument, type ErrorEntry } from "./errors.js";
+export { DomainError, errorCatalog, notFound, nameTaken, usernameTaken, statusInUse, invalidArgument, unavailable, type ErrorEntry } from "./errors.js";
 export { SqliteStore, type SqliteStoreOptions } from "./store/sqlite/sqlite-store.js";
 export { PostgresStore, type PostgresStoreOptions } from "./store/postgres/postgres-store.js";
