@@ -21,6 +21,6 @@ export type {
   UserRecord,
 } from "./domain.js";
 export { nameKey, usernameKey } from "./domain.js";
-export { DomainError, notFound, nameTaken, invalidArgument, type DomainErrorKind } from "./errors.js";
+export { DomainError, errorCatalog, notFound, nameTaken, usernameTaken, statusInUse, invalidArgument, unavailable, type DomainErrorKind, type ErrorEntry } from "./errors.js";
 export { SqliteStore, type SqliteStoreOptions } from "./store/sqlite/sqlite-store.js";
 export { PostgresStore, type PostgresStoreOptions } from "./store/postgres/postgres-store.js";

@@ -1,4 +1,4 @@
-import { DomainError } from "../errors.js";
+import { authorizationHeaderInvalid, crossSiteRefused } from "../errors.js";
 import { authorize } from "./access-policy.js";
 import type { AllowedHosts } from "./allowed-hosts.js";
 import type { PrincipalResolver, RequestAuth } from "./principal.js";
@@ -56,7 +56,7 @@ export class AccessGuard {
     let bearer: string | undefined;
     if (authorization !== null) {
       const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
-      if (!match) throw new DomainError("unauthenticated", "the Authorization header must be 'Bearer <token>'");
+      if (!match) throw authorizationHeaderInvalid();
       bearer = match[1];
     }
     const sessionToken = bearer === undefined ? readSessionCookie(facts.headers.get("cookie")) : undefined;
@@ -93,4 +93,4 @@ function refuseCrossSite(headers: Headers, host: string): void {
   if (originHost.toLowerCase() !== host.toLowerCase()) throw crossSite();
 }
 
-const crossSite = () => new DomainError("permission_denied", "cross-site request refused: the Origin is not this server");
+const crossSite = crossSiteRefused;

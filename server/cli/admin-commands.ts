@@ -1,7 +1,7 @@
 import { parseArgs } from "node:util";
 import type { Principal } from "../auth/principal.js";
 import type { UserRecord } from "../domain.js";
-import { DomainError } from "../errors.js";
+import { commandInvalid, DomainError } from "../errors.js";
 import { AuthService } from "../service/auth.js";
 import { UsersService } from "../service/users.js";
 import { createLogger } from "../logger.js";
@@ -31,7 +31,7 @@ export function isAdminCommand(argv: readonly string[]): boolean {
 }
 
 function fail(message: string): never {
-  throw new DomainError("invalid_argument", message);
+  throw commandInvalid(message);
 }
 
 /** Runs `users …` or `tokens …`; returns the process exit code. */

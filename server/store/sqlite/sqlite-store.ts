@@ -1,6 +1,6 @@
 import BetterSqlite3, { type Database } from "better-sqlite3";
 import type { ChangeRecord, ItemFilter, ItemView, NoteRecord, StatusRecord, StatusTransition, StoreSnapshot } from "../../domain.js";
-import { DomainError, notFound, unavailable } from "../../errors.js";
+import { DomainError, notFound, statusInUse, unavailable } from "../../errors.js";
 import type { Logger } from "../../logger.js";
 import { assembleChanges, itemsNeedingNotes } from "../change-assembly.js";
 import { encodeChangePayload, type LoggedChange } from "../change-codec.js";
@@ -130,7 +130,7 @@ export class SqliteStore implements Store {
       if (!this.readStatus(id)) throw notFound("status", id);
       const users = this.sql.countItemsWithStatus.get(id) ?? 0;
       if (users > 0) {
-        throw new DomainError("failed_precondition", `status is used by ${users} ${users === 1 ? "item" : "items"}`);
+        throw statusInUse(users);
       }
       this.sql.deleteStatus.run(id);
       tx.log({ kind: "status_delete", id });
