@@ -6,8 +6,20 @@ export { createApp, API_SERVICES, type App, type AppOptions } from "./app.js";
 export { serve, type RunningServer } from "./http/serve.js";
 export { createLogger, type Logger } from "./logger.js";
 export type { Store, NewStatus, StatusPatch, NewItem, ItemPatch } from "./store/store.js";
-export type { ItemView, NoteRecord, StatusRecord, ItemFilter } from "./domain.js";
-export { nameKey } from "./domain.js";
-export { DomainError, notFound, nameTaken, invalidArgument } from "./errors.js";
+export type { AuthStore, UserPatch } from "./store/auth-store.js";
+export type {
+  ApiTokenRecord,
+  ChangeRecord,
+  ItemFilter,
+  ItemView,
+  NoteRecord,
+  SessionRecord,
+  StatusRecord,
+  StatusTransition,
+  StoreSnapshot,
+  UserRecord,
+} from "./domain.js";
+export { nameKey, usernameKey } from "./domain.js";
+export { DomainError, notFound, nameTaken, invalidArgument, unavailable } from "./errors.js";
 export { SqliteStore, type SqliteStoreOptions } from "./store/sqlite/sqlite-store.js";
 export { PostgresStore, type PostgresStoreOptions } from "./store/postgres/postgres-store.js";
