@@ -77,12 +77,12 @@ describe("the library entry (package.json exports, built)", () => {
     writeFileSync(
       consumer,
       [
-        `import { createApp, serve, createLogger, DomainError, type Store, type App } from ${JSON.stringify(entry)};`,
+        `import { createApp, serve, createLogger, notFound, type DomainError, type Store, type App } from ${JSON.stringify(entry)};`,
         `import { describeStoreContract, type StoreUnderTest } from ${JSON.stringify(testing)};`,
         `declare const store: Store;`,
         `const app: Promise<App> = createApp({ store, logger: createLogger("silent") });`,
         `void app.then((a) => serve(a, "127.0.0.1:0"));`,
-        `const error: DomainError = new DomainError("not_found", "x");`,
+        `const error: DomainError = notFound("item", "x");`,
         `import * as vitest from "vitest";`,
         `describeStoreContract("mine", async (): Promise<StoreUnderTest> => ({ store, reopen: async () => store, cleanup: async () => {} }), vitest);`,
         `void error;`,
