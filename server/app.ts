@@ -30,7 +30,6 @@ import { createUsersRpc } from "./rpc/users-rpc.js";
 import { AuthService, type AuthOptions } from "./service/auth.js";
 import { UsersService } from "./service/users.js";
 import { ChangeHub, type ChangeHubSettings } from "./live/change-hub.js";
-import { handleWatchItems, WATCH_ITEMS_PATH } from "./live/watch-http.js";
 import { createWsFeed } from "./live/ws-feed.js";
 import { DEFAULT_MAX_WATCHERS_PER_CLIENT, WatcherQuota } from "./live/watcher-quota.js";
 import { createWebHandler, type WebOptions } from "./http/web.js";
@@ -153,7 +152,7 @@ export async function createApp(options: AppOptions): Promise<App> {
   // Links each HTTP request to what its RPC reports, for the request log.
   const callRecords = new WeakMap<NodeRequest, CallRecord>();
   const routes = (router: ConnectRouter) => {
-    router.service(ItemsApi, createItemsRpc(items));
+    router.service(ItemsApi, createItemsRpc(items, { hub, guard, quota }));
     router.service(StatusApi, createStatusesRpc(statuses));
     router.service(NotesApi, createNotesRpc(notes));
     router.service(AuthApi, createAuthRpc(auth));
@@ -184,10 +183,6 @@ export async function createApp(options: AppOptions): Promise<App> {
       callRecords.set(req, record);
       logRequest(logger, req, res, record);
       const path = (req.url ?? "").split("?", 1)[0]!;
-      if (path === WATCH_ITEMS_PATH) {
-        handleWatchItems(req, res, hub, record, guard, quota);
-        return;
-      }
       if (readEndpoints.handle(req, res, record, path)) return;
       if (path === "/healthz" && (req.method === "GET" || req.method === "HEAD")) {
         void healthAnswer(req, hub, guard, store.unavailableReason?.()).then(({ httpStatus, body }) => sendJson(res, httpStatus, body));

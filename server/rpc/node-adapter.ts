@@ -9,6 +9,7 @@ import type { CallRecord } from "./call-record.js";
 import { codeName } from "./error-interceptor.js";
 import { findUnknownEnumName } from "./json-enums.js";
 import type { ReadCache } from "./read-cache.js";
+import { nodeStreamTransport, streamTransportKey } from "./stream-transport.js";
 
 export interface RpcAdapterOptions extends ConnectRouterOptions {
   routes: (router: ConnectRouter) => void;
@@ -141,7 +142,8 @@ export function createRpcAdapter(options: RpcAdapterOptions): (req: NodeRequest,
       });
       return;
     }
-    const uReq = universalRequestFromNodeRequest(req, res, undefined, options.contextValues(req));
+    const values = options.contextValues(req).set(streamTransportKey, nodeStreamTransport(req, res));
+    const uReq = universalRequestFromNodeRequest(req, res, undefined, values);
     handler(uReq)
       .then((uRes) => refuseBadProtobuf(uRes, handler.method.input.typeName, record))
       .then((uRes) => universalResponseToNodeResponse(uRes, res))

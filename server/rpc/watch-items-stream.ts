@@ -1,0 +1,134 @@
+import { Code, ConnectError, type HandlerContext } from "@connectrpc/connect";
+import type { WatchItemsRequest, WatchItemsResponse } from "../../shared/gen/statusthing/v1/services_pb.js";
+import type { AccessGuard } from "../auth/guard.js";
+import { requestAuthKey } from "../auth/principal.js";
+import type { ChangeHub } from "../live/change-hub.js";
+import type { WatchEvent, WireFormat } from "../live/watch-event.js";
+import { createWatchFilter } from "../live/watch-filter.js";
+import type { WatchSink } from "../live/watcher.js";
+import type { WatcherQuota } from "../live/watcher-quota.js";
+import { checkKinds } from "../service/validate.js";
+import { connectionFactsKey } from "./call-record.js";
+import { streamTransportKey, type StreamTransport } from "./stream-transport.js";
+
+/** What `WatchItems` needs besides the request: the hub that feeds it, the guard, the quota. */
+export interface WatchItemsDeps {
+  hub: ChangeHub;
+  guard: AccessGuard;
+  quota: WatcherQuota;
+}
+
+const WATCH_ITEMS_PROCEDURE = "statusthing.v1.ItemsService/WatchItems";
+
+/** The hub's name for the protocol of a call ("connect", "grpc", "grpc-web"), and its message format. */
+function protocolOf(ctx: HandlerContext): { protocol: string; format: WireFormat } {
+  const type = (ctx.requestHeader.get("content-type") ?? "").toLowerCase();
+  return { protocol: ctx.protocolName, format: type.includes("json") ? "json" : "binary" };
+}
+
+/**
+ * The hub's sink for a stream served by Connect's own handler: events wait in a queue until
+ * Connect pulls them (it pulls the next once the previous is written and the response is not
+ * full). What the client has not taken is the queue plus the response's own buffer, so the
+ * watcher's backpressure rules see a slow client exactly as they would see its socket.
+ */
+class QueuedSink implements WatchSink {
+  private queue: WatchEvent[] = [];
+  private head = 0;
+  private queuedBytes = 0;
+  private ended = false;
+  private error: ConnectError | undefined;
+  private wake: (() => void) | undefined;
+
+  constructor(
+    readonly protocol: string,
+    readonly format: WireFormat,
+    private readonly transport: StreamTransport | undefined,
+  ) {}
+
+  send(event: WatchEvent): void {
+    if (this.ended) return;
+    this.queue.push(event);
+    // The frame is encoded once per event and format, shared by every watcher: cheap to measure.
+    this.queuedBytes += event.frame(this.format).byteLength;
+    this.wakeUp();
+  }
+
+  pendingBytes(): number {
+    return this.queuedBytes + (this.transport?.pendingBytes() ?? 0);
+  }
+
+  end(error?: ConnectError): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.error = error;
+    // A dropped client gets the end at once, not after everything it has not read.
+    if (error) this.clear();
+    this.wakeUp();
+    if (error?.code === Code.ResourceExhausted) this.transport?.cutOffWhenDrainedOrStalled();
+  }
+
+  /** The messages, in order, as Connect pulls them; ends (or throws) once the sink was ended. */
+  async *messages(): AsyncGenerator<WatchItemsResponse> {
+    for (;;) {
+      while (this.head < this.queue.length) {
+        const event = this.queue[this.head]!;
+        this.queue[this.head++] = undefined as unknown as WatchEvent;
+        this.queuedBytes -= event.frame(this.format).byteLength;
+        if (this.head === this.queue.length) this.clear();
+        yield event.message;
+      }
+      if (this.ended) {
+        if (this.error) throw this.error;
+        return;
+      }
+      await new Promise<void>((resolve) => (this.wake = resolve));
+    }
+  }
+
+  private clear(): void {
+    this.queue = [];
+    this.head = 0;
+    this.queuedBytes = 0;
+  }
+
+  private wakeUp(): void {
+    const wake = this.wake;
+    this.wake = undefined;
+    wake?.();
+  }
+}
+
+/**
+ * `ItemsService.WatchItems` as a Connect server-streaming implementation: a snapshot (or the
+ * changes since `since_revision`), then live changes, until the client goes, the server shuts
+ * down, the deadline passes, the credentials are revoked or the client falls too far behind.
+ * Runs behind the same interceptors as every other RPC (auth, errors with details, logging).
+ */
+export async function* watchItems(req: WatchItemsRequest, ctx: HandlerContext, deps: WatchItemsDeps): AsyncGenerator<WatchItemsResponse> {
+  const kinds = checkKinds("kinds", req.kinds);
+  const auth = ctx.values.get(requestAuthKey);
+  const release = deps.quota.acquire(auth.clientAddress);
+  if (!release) throw new ConnectError(deps.quota.refusal(), Code.ResourceExhausted);
+  const transport = ctx.values.get(streamTransportKey);
+  transport?.keepOpen();
+  const { protocol, format } = protocolOf(ctx);
+  const sink = new QueuedSink(protocol, format, transport);
+  const grant = deps.guard.streamGrant(WATCH_ITEMS_PROCEDURE, { headers: ctx.requestHeader, ...ctx.values.get(connectionFactsKey) });
+  const watcher = deps.hub.watch(createWatchFilter(req.statusIds, kinds, req.extended), Number(req.sinceRevision), sink, grant);
+  // The client went away, or the server is shutting down: the stream ends normally (writing to a
+  // client that is gone is harmless). A passed deadline ends it with deadline_exceeded.
+  const onAbort = () => {
+    const reason: unknown = ctx.signal.reason;
+    watcher.close(reason instanceof ConnectError && reason.code === Code.DeadlineExceeded ? reason : undefined);
+  };
+  if (ctx.signal.aborted) onAbort();
+  else ctx.signal.addEventListener("abort", onAbort);
+  try {
+    yield* sink.messages();
+  } finally {
+    ctx.signal.removeEventListener("abort", onAbort);
+    watcher.detach();
+    release();
+  }
+}
