@@ -22,6 +22,8 @@ import { AllowedHosts } from "./auth/allowed-hosts.js";
 import { createAuthInterceptor } from "./rpc/auth-interceptor.js";
 import { createRevocationInterceptor } from "./rpc/revocation-interceptor.js";
 import { createRpcAdapter } from "./rpc/node-adapter.js";
+import { ACCEPT_COMPRESSION, COMPRESS_MIN_BYTES } from "./rpc/compression.js";
+import { createWatchItemsHandler, WATCH_ITEMS_PATH } from "./rpc/watch-items-handler.js";
 import { ReadCache } from "./rpc/read-cache.js";
 import { PUBLIC_READS } from "./auth/access-policy.js";
 import { setMaxListeners } from "node:events";
@@ -151,8 +153,11 @@ export async function createApp(options: AppOptions): Promise<App> {
   setMaxListeners(0, shutdown.signal);
   // Links each HTTP request to what its RPC reports, for the request log.
   const callRecords = new WeakMap<NodeRequest, CallRecord>();
+  const itemsRpc = createItemsRpc(items, { hub, guard, quota });
+  // The error interceptor is outermost, so the guard's refusals get their codes too.
+  const interceptors = [createErrorInterceptor(logger), createAuthInterceptor(guard), createRevocationInterceptor(() => void hub.recheckAccess())];
   const routes = (router: ConnectRouter) => {
-    router.service(ItemsApi, createItemsRpc(items, { hub, guard, quota }));
+    router.service(ItemsApi, itemsRpc);
     router.service(StatusApi, createStatusesRpc(statuses));
     router.service(NotesApi, createNotesRpc(notes));
     router.service(AuthApi, createAuthRpc(auth));
@@ -164,8 +169,13 @@ export async function createApp(options: AppOptions): Promise<App> {
     cache: options.private ? undefined : readCache,
     routes,
     readMaxBytes: REQUEST_BODY_MAX_BYTES,
-    // The error interceptor is outermost, so the guard's refusals get their codes too.
-    interceptors: [createErrorInterceptor(logger), createAuthInterceptor(guard), createRevocationInterceptor(() => void hub.recheckAccess())],
+    acceptCompression: ACCEPT_COMPRESSION,
+    compressMinBytes: COMPRESS_MIN_BYTES,
+    interceptors,
+    // WatchItems: ItemsService's own implementation, behind the same interceptors; see items-rpc.ts.
+    ownPaths: new Map([
+      [WATCH_ITEMS_PATH, createWatchItemsHandler(itemsRpc.watchItems!, { interceptors, acceptCompression: ACCEPT_COMPRESSION, readMaxBytes: REQUEST_BODY_MAX_BYTES, shutdownSignal: shutdown.signal })],
+    ]),
     shutdownSignal: shutdown.signal,
     contextValues: (req) =>
       attachCallRecord(createContextValues(), callRecords.get(req)).set(connectionFactsKey, connectionFacts(req)),

@@ -5,6 +5,7 @@ import { REQUEST_BODY_MAX_BYTES } from "../../shared/limits.js";
 import type { Logger } from "../logger.js";
 import type { NodeRequest, NodeResponse } from "../http/request-log.js";
 import { refuseBadProtobuf } from "./bad-protobuf.js";
+import { readBody } from "./body-reader.js";
 import type { CallRecord } from "./call-record.js";
 import { codeName } from "./error-interceptor.js";
 import { findUnknownEnumName } from "./json-enums.js";
@@ -15,6 +16,11 @@ export interface RpcAdapterOptions extends ConnectRouterOptions {
   routes: (router: ConnectRouter) => void;
   contextValues: (req: NodeRequest) => ContextValues;
   fallback: (req: NodeRequest, res: NodeResponse) => void;
+  /**
+   * RPCs served by a handler of their own (path → handler) instead of the router's, with the
+   * same context values; each must apply the router's interceptors itself.
+   */
+  ownPaths?: ReadonlyMap<string, (req: NodeRequest, res: NodeResponse, values: ContextValues) => void>;
   /** Answers repeated public reads from memory; see ReadCache. */
   cache?: ReadCache;
   log: Logger;
@@ -30,28 +36,6 @@ function isJson(req: NodeRequest): boolean {
 /** Whether a request is a Connect unary call with a JSON body (what scripts and curl send). */
 function isConnectUnaryJson(req: NodeRequest): boolean {
   return req.method === "POST" && isJson(req) && req.headers["connect-content-encoding"] === undefined;
-}
-
-/** Reads the whole body, or undefined once it passes `max` bytes (reading stops there). */
-function readBody(req: NodeRequest, max: number): Promise<Buffer | undefined> {
-  return new Promise((resolve, reject) => {
-    if (Number(req.headers["content-length"] ?? 0) > max) return resolve(undefined);
-    const chunks: Buffer[] = [];
-    let size = 0;
-    const onData = (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > max) {
-        req.off("data", onData);
-        resolve(undefined);
-        return;
-      }
-      chunks.push(chunk);
-    };
-    req.on("data", onData);
-    req.once("end", () => resolve(Buffer.concat(chunks)));
-    // The client went away, or was cut off for sending too slowly: not a server failure.
-    req.once("error", (error) => reject(new ConnectError("the client went away before sending its whole request", Code.Aborted, undefined, undefined, error)));
-  });
 }
 
 async function collect(body: AsyncIterable<Uint8Array> | undefined): Promise<Buffer> {
@@ -131,6 +115,8 @@ export function createRpcAdapter(options: RpcAdapterOptions): (req: NodeRequest,
 
   return (req, res, record) => {
     const path = (req.url ?? "").split("?", 1)[0]!;
+    const own = options.ownPaths?.get(path);
+    if (own) return own(req, res, options.contextValues(req));
     const handler = handlers.get(path);
     if (!handler) return options.fallback(req, res);
     const cacheable = cache?.accepts(path, req) ?? false;

@@ -7,8 +7,15 @@ import type { NodeRequest, NodeResponse } from "../http/request-log.js";
  * client that was dropped for being too slow.
  */
 export interface StreamTransport {
+  /** Whether the response has begun (status and headers sent): from then on, `write` may add to it. */
+  begun(): boolean;
   /** Bytes handed to the response but not yet taken by the network. */
   pendingBytes(): number;
+  /**
+   * Writes bytes to the response body as they are, after whatever Connect wrote before; never
+   * waits (backpressure is the caller's, through pendingBytes). Only once the response has begun.
+   */
+  write(bytes: Uint8Array): void;
   /** Lifts the idle timeout: a watch stream is quiet between heartbeats. */
   keepOpen(): void;
   /**
@@ -31,7 +38,11 @@ export function nodeStreamTransport(req: NodeRequest, res: NodeResponse): Stream
   const raw = res as unknown as { writableLength?: number; writableFinished?: boolean; stream?: { writableLength?: number } };
   const pendingBytes = () => raw.stream?.writableLength ?? raw.writableLength ?? 0;
   return {
+    begun: () => res.headersSent,
     pendingBytes,
+    write(bytes) {
+      if (!res.destroyed && !res.writableEnded) (res as unknown as { write(b: Uint8Array): boolean }).write(bytes);
+    },
     keepOpen() {
       req.socket.setTimeout(0);
     },

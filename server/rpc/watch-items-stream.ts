@@ -9,6 +9,7 @@ import type { WatchSink } from "../live/watcher.js";
 import type { WatcherQuota } from "../live/watcher-quota.js";
 import { checkKinds } from "../service/validate.js";
 import { connectionFactsKey } from "./call-record.js";
+import { COMPRESS_MIN_BYTES, compressSync, responseCompression, type CompressionName } from "./compression.js";
 import { streamTransportKey, type StreamTransport } from "./stream-transport.js";
 
 /** What `WatchItems` needs besides the request: the hub that feeds it, the guard, the quota. */
@@ -27,15 +28,24 @@ function protocolOf(ctx: HandlerContext): { protocol: string; format: WireFormat
 }
 
 /**
- * The hub's sink for a stream served by Connect's own handler: events wait in a queue until
- * Connect pulls them (it pulls the next once the previous is written and the response is not
- * full). What the client has not taken is the queue plus the response's own buffer, so the
- * watcher's backpressure rules see a slow client exactly as they would see its socket.
+ * The hub's sink for a WatchItems stream. Once the response has begun, each event is written to
+ * it as the frame every watcher shares, encoded (and compressed) once per event however many
+ * watchers get it. Served by watch-items-handler.ts, the response has begun before the first
+ * event; served by Connect's own pipeline (e.g. through a router transport, without a Node
+ * response), the first message goes through the pipeline, which commits status, headers and
+ * compression, and later ones go straight to the response when there is one. The end of the
+ * stream always goes back through the handler, so it carries the error, its details and
+ * trailers as any RPC's does.
+ *
+ * Events not yet written wait in a queue. What the client has not taken is that queue plus the
+ * response's own buffer, so the watcher's backpressure rules see a slow client exactly as they
+ * would see its socket.
  */
-class QueuedSink implements WatchSink {
+class WatchStreamSink implements WatchSink {
   private queue: WatchEvent[] = [];
   private head = 0;
   private queuedBytes = 0;
+  private direct = false;
   private ended = false;
   private error: ConnectError | undefined;
   private wake: (() => void) | undefined;
@@ -44,10 +54,15 @@ class QueuedSink implements WatchSink {
     readonly protocol: string,
     readonly format: WireFormat,
     private readonly transport: StreamTransport | undefined,
-  ) {}
+    private readonly compression: CompressionName | undefined,
+  ) {
+    // Begun already (watch-items-handler.ts): every event goes straight to the response.
+    this.direct = transport?.begun() ?? false;
+  }
 
   send(event: WatchEvent): void {
     if (this.ended) return;
+    if (this.direct) return this.transport!.write(this.frameOf(event));
     this.queue.push(event);
     // The frame is encoded once per event and format, shared by every watcher: cheap to measure.
     this.queuedBytes += event.frame(this.format).byteLength;
@@ -68,15 +83,13 @@ class QueuedSink implements WatchSink {
     if (error?.code === Code.ResourceExhausted) this.transport?.cutOffWhenDrainedOrStalled();
   }
 
-  /** The messages, in order, as Connect pulls them; ends (or throws) once the sink was ended. */
+  /** The messages Connect writes: the first, then (without a Node response) every later one; ends or throws once the sink was ended. */
   async *messages(): AsyncGenerator<WatchItemsResponse> {
     for (;;) {
       while (this.head < this.queue.length) {
-        const event = this.queue[this.head]!;
-        this.queue[this.head++] = undefined as unknown as WatchEvent;
-        this.queuedBytes -= event.frame(this.format).byteLength;
-        if (this.head === this.queue.length) this.clear();
-        yield event.message;
+        yield this.dequeue().message;
+        // Connect pulls again only once it has written that message: the response has begun.
+        if (this.transport && !this.ended) this.goDirect();
       }
       if (this.ended) {
         if (this.error) throw this.error;
@@ -84,6 +97,26 @@ class QueuedSink implements WatchSink {
       }
       await new Promise<void>((resolve) => (this.wake = resolve));
     }
+  }
+
+  /** Writes what is queued straight to the response, and every later event as it comes. */
+  private goDirect(): void {
+    this.direct = true;
+    while (this.head < this.queue.length) this.transport!.write(this.frameOf(this.dequeue()));
+  }
+
+  private frameOf(event: WatchEvent): Uint8Array {
+    const compression = this.compression;
+    if (!compression) return event.frame(this.format);
+    return event.compressedFrame(this.format, compression, COMPRESS_MIN_BYTES, (payload) => compressSync(compression, payload));
+  }
+
+  private dequeue(): WatchEvent {
+    const event = this.queue[this.head]!;
+    this.queue[this.head++] = undefined as unknown as WatchEvent;
+    this.queuedBytes -= event.frame(this.format).byteLength;
+    if (this.head === this.queue.length) this.clear();
+    return event;
   }
 
   private clear(): void {
@@ -113,7 +146,7 @@ export async function* watchItems(req: WatchItemsRequest, ctx: HandlerContext, d
   const transport = ctx.values.get(streamTransportKey);
   transport?.keepOpen();
   const { protocol, format } = protocolOf(ctx);
-  const sink = new QueuedSink(protocol, format, transport);
+  const sink = new WatchStreamSink(protocol, format, transport, responseCompression(ctx.responseHeader));
   const grant = deps.guard.streamGrant(WATCH_ITEMS_PROCEDURE, { headers: ctx.requestHeader, ...ctx.values.get(connectionFactsKey) });
   const watcher = deps.hub.watch(createWatchFilter(req.statusIds, kinds, req.extended), Number(req.sinceRevision), sink, grant);
   // The client went away, or the server is shutting down: the stream ends normally (writing to a

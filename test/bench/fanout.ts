@@ -3,7 +3,7 @@
  * costs the server.
  *
  *   npm run bench:fanout -- [--watchers 1000,5000,10000] [--changes 20] [--workers 4] [--cpu-prof]
- *                           [--database-url postgres://… [--replicas 2]]
+ *                           [--database-url postgres://… [--replicas 2]] [--compare <git-ref>]
  *
  * For each N it starts a fresh server (child process, temp database, 20 seeded items) and opens N
  * watchers: `WatchItems` over Connect streaming (application/connect+json) on HTTP/1.1, each its
@@ -24,15 +24,19 @@
  * Both keep their N watchers open while the changes are timed, alternating between the two, so
  * other load on the machine weighs on both alike.
  *
+ * With `--compare <git-ref>`, the server as it was at that commit (`git archive`d into a temp
+ * folder, sharing this checkout's node_modules) runs too, as a third target ("before") with its
+ * own N watchers, timed in the same alternation: the report adds ours / before.
+ *
  * Every child runs under `ulimit -n` raised as far as the hard limit allows. Prints a Markdown
  * table and the budget verdicts (at 10,000 watchers) on stdout, progress on stderr, and writes
  * .bench/fanout.json. A missed budget is reported as MISSED but does not fail the run; the exit
  * code is non-zero only when the bench itself failed. `--cpu-prof` runs the server under
  * `--cpu-prof` and reports where its time went while the changes were fanned out.
  */
-import { spawn, type ChildProcess, type StdioOptions } from "node:child_process";
+import { spawn, spawnSync, type ChildProcess, type StdioOptions } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { closeSync, copyFileSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync } from "node:fs";
+import { closeSync, copyFileSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, symlinkSync } from "node:fs";
 import os from "node:os";
 import { join, resolve } from "node:path";
 import { createInterface } from "node:readline";
@@ -85,6 +89,8 @@ interface Options {
   databaseUrl: string | undefined;
   /** Server processes sharing the database (more than 1 needs PostgreSQL). */
   replicas: number;
+  /** A git commit whose server runs beside ours as "before". */
+  compare: string | undefined;
 }
 
 const USAGE = `usage: npm run bench:fanout -- [flags]
@@ -98,6 +104,8 @@ const USAGE = `usage: npm run bench:fanout -- [flags]
                          schema per watcher count, dropped at the end (default: SQLite in a temp folder)
   --replicas <n>         server processes on that one database (default 1; more needs --database-url):
                          watchers spread evenly over them, changes written to the first
+  --compare <git-ref>    also run the server as it was at that commit ("before"), timed in the same
+                         alternation: the report adds ours / before
   --help                 print this help
 
   e.g. npm run bench:fanout -- --replicas 2 --database-url postgres://postgres@127.0.0.1:5432/test
@@ -119,6 +127,7 @@ function parseOptions(argv: string[]): Options | undefined {
     "cpu-prof": { type: "boolean" },
     "database-url": { type: "string" },
     replicas: { type: "string" },
+    compare: { type: "string" },
     help: { type: "boolean", short: "h" },
   });
   if (values.help) return undefined;
@@ -140,6 +149,7 @@ function parseOptions(argv: string[]): Options | undefined {
     cpuProf: values["cpu-prof"] ?? false,
     databaseUrl,
     replicas,
+    compare: values.compare,
   };
 }
 
@@ -153,11 +163,11 @@ function parseOptions(argv: string[]): Options | undefined {
  * raise its own from Node): to WANT_NOFILE, else as far as the hard limit goes. `exec` keeps
  * the pid, so the child's pid is node's.
  */
-function spawnNode(args: readonly string[], stdio: StdioOptions): ChildProcess {
+function spawnNode(args: readonly string[], stdio: StdioOptions, cwd = ROOT): ChildProcess {
   const script = `ulimit -n ${WANT_NOFILE} 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null; exec "$@"`;
   // Only the flags configure the server: no STATUSTHING_* variable of this shell (e.g. --private).
   const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("STATUSTHING_")));
-  const child = spawn("bash", ["-c", script, "bash", process.execPath, ...args], { cwd: ROOT, stdio, env });
+  const child = spawn("bash", ["-c", script, "bash", process.execPath, ...args], { cwd, stdio, env });
   trackChild(child);
   return child;
 }
@@ -267,7 +277,7 @@ interface Memory {
 }
 
 interface Target {
-  name: "ours" | "ws";
+  name: "ours" | "before" | "ws";
   mode: WorkerMode;
   /** One process and port per replica (the ws baseline: one). Changes are written to the first. */
   pids: number[];
@@ -336,15 +346,15 @@ interface OursServer extends Target {
 }
 
 /** Where the server processes for N watchers keep their data: a fresh SQLite file, or a fresh PostgreSQL schema. */
-async function storeArgs(dir: string, n: number, db: BenchDatabase | undefined): Promise<string[]> {
-  if (!db) return ["--db", join(dir, `fanout-${n}.db`)];
+async function storeArgs(dir: string, n: number, db: BenchDatabase | undefined, name: string): Promise<string[]> {
+  if (!db) return ["--db", join(dir, `fanout-${n}-${name}.db`)];
   const { url } = await db.freshSchema();
   return ["--database-url", url];
 }
 
-async function startReplica(dir: string, n: number, name: string, store: readonly string[], options: Options): Promise<Replica> {
+async function startReplica(dir: string, n: number, name: string, store: readonly string[], options: Options, root: string): Promise<Replica> {
   const port = await freePort();
-  const suffix = options.replicas > 1 ? `-${name}` : "";
+  const suffix = (options.replicas > 1 ? `-${name}` : "") + (root === ROOT ? "" : "-before");
   const logFile = join(dir, `server-${n}${suffix}.log`);
   const profileDir = options.cpuProf ? join(dir, `profile-${n}${suffix}`) : undefined;
   const args = [
@@ -364,7 +374,7 @@ async function startReplica(dir: string, n: number, name: string, store: readonl
     "1000000",
   ];
   const fd = openSync(logFile, "w");
-  const child = spawnNode(args, ["ignore", fd, fd, "ipc"]);
+  const child = spawnNode(args, ["ignore", fd, fd, "ipc"], root);
   closeSync(fd);
   const url = `http://${HOST}:${port}`;
   const died = exitAsError(child, options.replicas > 1 ? `server ${name}` : "server", logFile);
@@ -401,11 +411,12 @@ async function startReplica(dir: string, n: number, name: string, store: readonl
   return { name, child, port, url, logFile, profileDir, died, probe };
 }
 
-async function startOurs(dir: string, n: number, options: Options, db: BenchDatabase | undefined): Promise<OursServer> {
-  const store = await storeArgs(dir, n, db);
+/** Our server for N watchers: this checkout's, or ("before") the one at `--compare`, extracted to `root`. */
+async function startOurs(dir: string, n: number, options: Options, db: BenchDatabase | undefined, root = ROOT): Promise<OursServer> {
+  const store = await storeArgs(dir, n, db, root === ROOT ? "ours" : "before");
   // Replicas start at once, as an operator may start them: one migrates, one admin is made.
   const names = Array.from({ length: options.replicas }, (_, i) => String.fromCharCode(65 + i));
-  const replicas = await Promise.all(names.map((name) => startReplica(dir, n, name, store, options)));
+  const replicas = await Promise.all(names.map((name) => startReplica(dir, n, name, store, options, root)));
   const writer = replicas[0]!;
   const url = writer.url;
 
@@ -427,7 +438,7 @@ async function startOurs(dir: string, n: number, options: Options, db: BenchData
   died.catch(() => {});
 
   return {
-    name: "ours",
+    name: root === ROOT ? "ours" : "before",
     mode: "connect",
     replicas,
     pids: replicas.map((r) => r.child.pid!),
@@ -584,7 +595,7 @@ async function closeWatchers(target: Target, clients: ClientProcess[]): Promise<
 }
 
 interface TargetResult {
-  target: "ours" | "ws";
+  target: Target["name"];
   watchers: number;
   connectMs: number;
   /** Every measured change, ms from the trigger to the last watcher receiving it. */
@@ -682,34 +693,40 @@ function summarize(target: Target, n: number, prepared: Prepared, rounds: Round[
 }
 
 /**
- * Times the changes on both targets, N watchers open on each, one change at a time and
- * alternating between them (ours first on even rounds, ws first on odd), so that whatever else
- * the machine is doing weighs on both alike.
+ * Times the changes on every target, N watchers open on each, one change at a time and
+ * alternating between them (in order on even rounds, reversed on odd), so that whatever else
+ * the machine is doing weighs on all alike.
  */
-async function measurePair(ours: Target, ws: Target, clients: ClientProcess[], n: number, changes: number): Promise<{ ours: Round[]; ws: Round[]; cpuMs: [number | undefined, number | undefined]; window: { startUs: number; endUs: number } }> {
+async function measureAll(
+  targets: Target[],
+  clients: ClientProcess[],
+  n: number,
+  changes: number,
+): Promise<{ rounds: Round[][]; cpuMs: Array<number | undefined>; window: { startUs: number; endUs: number } }> {
   for (let i = 0; i < WARMUP_CHANGES; i++) {
-    for (const target of [ours, ws]) {
+    for (const target of targets) {
       await runRound(target, clients, n, false);
       await sleep(PAUSE_MS);
     }
   }
-  const rounds = { ours: [] as Round[], ws: [] as Round[] };
+  const rounds = targets.map(() => [] as Round[]);
   const cpuOf = (target: Target) => {
     const each = target.pids.map((pid) => cpuMsOf(pid));
     return each.some((ms) => ms === undefined) ? undefined : each.reduce((sum, ms) => sum! + ms!, 0);
   };
-  const cpu0 = [cpuOf(ours), cpuOf(ws)];
+  const cpu0 = targets.map(cpuOf);
   const startUs = nowMs() * 1000;
+  const order = targets.map((_, k) => k);
   for (let i = 0; i < changes; i++) {
-    for (const target of i % 2 === 0 ? [ours, ws] : [ws, ours]) {
-      rounds[target.name].push(await runRound(target, clients, n, false));
+    for (const k of i % 2 === 0 ? order : [...order].reverse()) {
+      rounds[k]!.push(await runRound(targets[k]!, clients, n, false));
       await sleep(PAUSE_MS);
     }
   }
   const endUs = nowMs() * 1000;
-  const cpu1 = [cpuOf(ours), cpuOf(ws)];
-  const diff = (i: number) => (cpu0[i] !== undefined && cpu1[i] !== undefined ? cpu1[i]! - cpu0[i]! : undefined);
-  return { ...rounds, cpuMs: [diff(0), diff(1)], window: { startUs, endUs } };
+  const cpu1 = targets.map(cpuOf);
+  const cpuMs = targets.map((_, k) => (cpu0[k] !== undefined && cpu1[k] !== undefined ? cpu1[k]! - cpu0[k]! : undefined));
+  return { rounds, cpuMs, window: { startUs, endUs } };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -722,6 +739,9 @@ interface Row {
   /** ours median / ws median */
   ratio: number;
   ratioMax: number;
+  /** With `--compare`: the server at that commit, and ours median / its median. */
+  before?: TargetResult;
+  ratioBefore?: number;
   /** The server's CPU profile, per replica ("A", …). */
   profiles?: Array<{ replica: string; summary: ProfileSummary }>;
 }
@@ -811,6 +831,23 @@ function markdown(options: Options, busyBefore: number | undefined, database: Da
     const missed = checks.filter((c) => !c.pass).length;
     out.push("", missed === 0 ? "All budgets met." : `**MISSED ${missed} of ${checks.length} budgets.**`);
   }
+  if (rows.some((r) => r.before)) {
+    out.push(
+      "",
+      `### Against the server at \`${options.compare}\` ("before"), in the same run`,
+      "",
+      "| Watchers | ours median (ms) | before median (ms) | ours / before (median) | ours p95 / before p95 | ours CPU / change (ms) | before CPU / change (ms) | ours KB / idle watcher | before KB / idle watcher |",
+      "|--:|--:|--:|--:|--:|--:|--:|--:|--:|",
+    );
+    for (const r of rows) {
+      if (!r.before) continue;
+      const b = r.before;
+      out.push(
+        `| ${fmtInt(r.watchers)} | ${fmtMs(r.ours.last.median)} | ${fmtMs(b.last.median)} | ${r.ratioBefore!.toFixed(2)}× | ${(r.ours.last.p95 / b.last.p95).toFixed(2)}× | ` +
+          `${r.ours.cpuMsPerChange ?? "n/a"} | ${b.cpuMsPerChange ?? "n/a"} | ${r.ours.memory.kbPerWatcherRss.toFixed(1)} | ${b.memory.kbPerWatcherRss.toFixed(1)} |`,
+      );
+    }
+  }
   const profiled = rows.filter((r) => r.profiles && r.profiles.length > 0);
   if (profiled.length > 0) {
     out.push("", "### Server CPU profile while the changes were timed (self time; the window includes the ws rounds, when our server idles)", "");
@@ -823,6 +860,17 @@ function markdown(options: Options, busyBefore: number | undefined, database: Da
     }
   }
   return out.join("\n");
+}
+
+/** The tree of `ref` (its server and everything it imports), extracted into `dir`, sharing this checkout's node_modules. */
+function extractCommit(ref: string, dir: string): string {
+  const root = join(dir, "before");
+  mkdirSync(root, { recursive: true });
+  const archive = spawnSync("bash", ["-c", 'git -C "$1" archive --format=tar "$2" | tar -x -C "$3"', "bash", ROOT, ref, root], { stdio: ["ignore", "inherit", "inherit"] });
+  if (archive.status !== 0) throw new UsageError(`--compare: cannot extract ${JSON.stringify(ref)} from git`);
+  symlinkSync(join(ROOT, "node_modules"), join(root, "node_modules"));
+  log(`before: ${ref} extracted to ${root}`);
+  return root;
 }
 
 /** The main thread's profile of a server run: CPU.<date>.<time>.<pid>.<thread id>.<seq>.cpuprofile, thread 0. */
@@ -850,24 +898,29 @@ async function run(options: Options): Promise<void> {
   const database = await db?.info();
   if (database) log(`PostgreSQL ${database.version} at ${database.url}; ${options.replicas} server process${options.replicas > 1 ? "es" : ""}`);
 
+  const beforeRoot = options.compare ? extractCommit(options.compare, dir) : undefined;
   const rows: Row[] = [];
   const profileFiles: string[] = [];
   for (const n of options.watchers) {
     log(`— ${n} watchers —`);
     const ours = await startOurs(dir, n, options, db);
     const oursPrepared = await prepareTarget(ours, clients, n, options);
+    const before = beforeRoot ? await startOurs(dir, n, options, db, beforeRoot) : undefined;
+    const beforePrepared = before && (await prepareTarget(before, clients, n, options));
     const ws = await startWs(dir, n, () => {
       if (!template) throw new Error("no item_changed message was captured for the ws baseline");
       return template;
     });
     const wsPrepared = await prepareTarget(ws, clients, n, options);
     log(`timing ${options.changes} changes on each, alternating`);
-    const measured = await measurePair(ours, ws, clients, n, options.changes);
-    await closeWatchers(ours, clients);
-    await closeWatchers(ws, clients);
-    await Promise.all([...ours.replicas.map((r) => stopChild(r.child)), stopChild(ws.child)]);
-    const oursResult = summarize(ours, n, oursPrepared, measured.ours, measured.cpuMs[0], measured.window);
-    const wsResult = summarize(ws, n, wsPrepared, measured.ws, measured.cpuMs[1], measured.window);
+    const targets: Target[] = before ? [ours, before, ws] : [ours, ws];
+    const measured = await measureAll(targets, clients, n, options.changes);
+    for (const target of targets) await closeWatchers(target, clients);
+    await Promise.all([...ours.replicas, ...(before?.replicas ?? [])].map((r) => stopChild(r.child)).concat(stopChild(ws.child)));
+    const results = targets.map((target, k) => summarize(target, n, k === 0 ? oursPrepared : target === before ? beforePrepared! : wsPrepared, measured.rounds[k]!, measured.cpuMs[k], measured.window));
+    const oursResult = results[0]!;
+    const wsResult = results.at(-1)!;
+    const beforeResult = before ? results[1] : undefined;
     const profiles: Array<{ replica: string; summary: ProfileSummary }> = [];
     if (options.cpuProf) {
       for (const replica of ours.replicas) {
@@ -889,6 +942,7 @@ async function run(options: Options): Promise<void> {
       ws: wsResult,
       ratio: round2(oursResult.last.median / wsResult.last.median),
       ratioMax: round2(oursResult.last.max / wsResult.last.max),
+      ...(beforeResult ? { before: beforeResult, ratioBefore: round2(oursResult.last.median / beforeResult.last.median) } : {}),
       ...(profiles.length > 0 ? { profiles } : {}),
     });
   }
