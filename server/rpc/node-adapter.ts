@@ -70,11 +70,29 @@ export function createRpcAdapter(options: RpcAdapterOptions): (req: NodeRequest,
     if (ConnectError.from(reason).code !== Code.Aborted) log.error({ err: reason, rpc: name }, "writing the response failed");
   };
 
+  /** A compressed unary body inflated, to at most REQUEST_BODY_MAX_BYTES (Connect's compressions stop there); as it is without a known Content-Encoding. */
+  async function inflated(req: NodeRequest, body: Buffer): Promise<{ body: Buffer; inflated: boolean }> {
+    const encoding = req.headers["content-encoding"];
+    const compression = encoding && encoding !== "identity" ? options.acceptCompression?.find((c) => c.name === encoding) : undefined;
+    if (!compression) return { body, inflated: false };
+    return { body: Buffer.from(await compression.decompress(body, REQUEST_BODY_MAX_BYTES)), inflated: true };
+  }
+
   async function serveOwnedBody(handler: UniversalHandler, path: string, cacheable: boolean, req: NodeRequest, res: NodeResponse, record: CallRecord): Promise<void> {
-    const body = await readBody(req, REQUEST_BODY_MAX_BYTES);
-    if (!body) {
+    const wire = await readBody(req, REQUEST_BODY_MAX_BYTES);
+    if (!wire) {
       // The rest of the body stays unread: this connection cannot carry another request.
       return sendError(res, record, Code.ResourceExhausted, `request body over ${REQUEST_BODY_MAX_BYTES} bytes`, true);
+    }
+    let body: Buffer;
+    let wasCompressed: boolean;
+    try {
+      ({ body, inflated: wasCompressed } = await inflated(req, wire));
+    } catch (error) {
+      // Too big once inflated (the limit stops inflating there), or not the compression it says.
+      const refusal = ConnectError.from(error);
+      if (refusal.code === Code.ResourceExhausted) return sendError(res, record, Code.ResourceExhausted, `request body over ${REQUEST_BODY_MAX_BYTES} bytes once inflated`);
+      return sendError(res, record, Code.InvalidArgument, `the request body is not valid ${String(req.headers["content-encoding"])}`);
     }
     // A cached answer first: the same bytes were checked and answered before, at this version.
     const key = cacheable ? cache!.key(path, req, body) : "";
@@ -97,6 +115,11 @@ export function createRpcAdapter(options: RpcAdapterOptions): (req: NodeRequest,
     }
     const version = cache?.currentVersion ?? 0;
     const base = universalRequestFromNodeRequest(req, res, undefined, options.contextValues(req));
+    // Connect gets the body inflated already.
+    if (wasCompressed) {
+      base.header.delete("content-encoding");
+      base.header.set("content-length", String(body.byteLength));
+    }
     const uReq: UniversalServerRequest = {
       ...base,
       body: (async function* () {
