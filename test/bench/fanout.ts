@@ -3,7 +3,7 @@
  * costs the server.
  *
  *   npm run bench:fanout -- [--watchers 1000,5000,10000] [--changes 20] [--workers 4] [--cpu-prof]
- *                           [--database-url postgres://… [--replicas 2]] [--compare <git-ref>]
+ *                           [--database-url postgres://… [--replicas 2]] [--compare <git-ref>[,<git-ref>…]]
  *
  * For each N it starts a fresh server (child process, temp database, 20 seeded items) and opens N
  * watchers: `WatchItems` over Connect streaming (application/connect+json) on HTTP/1.1, each its
@@ -24,9 +24,10 @@
  * Both keep their N watchers open while the changes are timed, alternating between the two, so
  * other load on the machine weighs on both alike.
  *
- * With `--compare <git-ref>`, the server as it was at that commit (`git archive`d into a temp
- * folder, sharing this checkout's node_modules) runs too, as a third target ("before") with its
- * own N watchers, timed in the same alternation: the report adds ours / before.
+ * With `--compare <git-ref>[,…]`, the server as it was at each of those commits (`git archive`d
+ * into a temp folder, sharing this checkout's node_modules) runs too, as one more target each
+ * (named by its ref) with its own N watchers, timed in the same alternation: the report adds
+ * ours / that server.
  *
  * Every child runs under `ulimit -n` raised as far as the hard limit allows. Prints a Markdown
  * table and the budget verdicts (at 10,000 watchers) on stdout, progress on stderr, and writes
@@ -89,8 +90,8 @@ interface Options {
   databaseUrl: string | undefined;
   /** Server processes sharing the database (more than 1 needs PostgreSQL). */
   replicas: number;
-  /** A git commit whose server runs beside ours as "before". */
-  compare: string | undefined;
+  /** Git commits whose servers run beside ours, each a target of its own. */
+  compare: string[];
 }
 
 const USAGE = `usage: npm run bench:fanout -- [flags]
@@ -104,8 +105,8 @@ const USAGE = `usage: npm run bench:fanout -- [flags]
                          schema per watcher count, dropped at the end (default: SQLite in a temp folder)
   --replicas <n>         server processes on that one database (default 1; more needs --database-url):
                          watchers spread evenly over them, changes written to the first
-  --compare <git-ref>    also run the server as it was at that commit ("before"), timed in the same
-                         alternation: the report adds ours / before
+  --compare <ref[,ref]>  also run the server as it was at each of those git commits, timed in the same
+                         alternation: the report adds ours / each
   --help                 print this help
 
   e.g. npm run bench:fanout -- --replicas 2 --database-url postgres://postgres@127.0.0.1:5432/test
@@ -149,7 +150,7 @@ function parseOptions(argv: string[]): Options | undefined {
     cpuProf: values["cpu-prof"] ?? false,
     databaseUrl,
     replicas,
-    compare: values.compare,
+    compare: (values.compare ?? "").split(",").map((s) => s.trim()).filter((s) => s !== ""),
   };
 }
 
@@ -277,7 +278,8 @@ interface Memory {
 }
 
 interface Target {
-  name: "ours" | "before" | "ws";
+  /** "ours", "ws", or the git ref of a --compare server. */
+  name: string;
   mode: WorkerMode;
   /** One process and port per replica (the ws baseline: one). Changes are written to the first. */
   pids: number[];
@@ -352,9 +354,9 @@ async function storeArgs(dir: string, n: number, db: BenchDatabase | undefined, 
   return ["--database-url", url];
 }
 
-async function startReplica(dir: string, n: number, name: string, store: readonly string[], options: Options, root: string): Promise<Replica> {
+async function startReplica(dir: string, n: number, name: string, store: readonly string[], options: Options, root: Checkout): Promise<Replica> {
   const port = await freePort();
-  const suffix = (options.replicas > 1 ? `-${name}` : "") + (root === ROOT ? "" : "-before");
+  const suffix = (options.replicas > 1 ? `-${name}` : "") + (root.ref ? `-${root.ref}` : "");
   const logFile = join(dir, `server-${n}${suffix}.log`);
   const profileDir = options.cpuProf ? join(dir, `profile-${n}${suffix}`) : undefined;
   const args = [
@@ -374,7 +376,7 @@ async function startReplica(dir: string, n: number, name: string, store: readonl
     "1000000",
   ];
   const fd = openSync(logFile, "w");
-  const child = spawnNode(args, ["ignore", fd, fd, "ipc"], root);
+  const child = spawnNode(args, ["ignore", fd, fd, "ipc"], root.dir);
   closeSync(fd);
   const url = `http://${HOST}:${port}`;
   const died = exitAsError(child, options.replicas > 1 ? `server ${name}` : "server", logFile);
@@ -411,9 +413,15 @@ async function startReplica(dir: string, n: number, name: string, store: readonl
   return { name, child, port, url, logFile, profileDir, died, probe };
 }
 
-/** Our server for N watchers: this checkout's, or ("before") the one at `--compare`, extracted to `root`. */
-async function startOurs(dir: string, n: number, options: Options, db: BenchDatabase | undefined, root = ROOT): Promise<OursServer> {
-  const store = await storeArgs(dir, n, db, root === ROOT ? "ours" : "before");
+/** Where a server's code is: this checkout (no ref), or a --compare commit extracted to `dir`. */
+interface Checkout {
+  dir: string;
+  ref?: string;
+}
+
+/** Our server for N watchers: this checkout's, or that of a `--compare` commit. */
+async function startOurs(dir: string, n: number, options: Options, db: BenchDatabase | undefined, root: Checkout = { dir: ROOT }): Promise<OursServer> {
+  const store = await storeArgs(dir, n, db, root.ref ?? "ours");
   // Replicas start at once, as an operator may start them: one migrates, one admin is made.
   const names = Array.from({ length: options.replicas }, (_, i) => String.fromCharCode(65 + i));
   const replicas = await Promise.all(names.map((name) => startReplica(dir, n, name, store, options, root)));
@@ -438,7 +446,7 @@ async function startOurs(dir: string, n: number, options: Options, db: BenchData
   died.catch(() => {});
 
   return {
-    name: root === ROOT ? "ours" : "before",
+    name: root.ref ?? "ours",
     mode: "connect",
     replicas,
     pids: replicas.map((r) => r.child.pid!),
@@ -739,9 +747,8 @@ interface Row {
   /** ours median / ws median */
   ratio: number;
   ratioMax: number;
-  /** With `--compare`: the server at that commit, and ours median / its median. */
-  before?: TargetResult;
-  ratioBefore?: number;
+  /** With `--compare`: the server at each of those commits, and ours median / its median. */
+  others: Array<{ result: TargetResult; ratio: number }>;
   /** The server's CPU profile, per replica ("A", …). */
   profiles?: Array<{ replica: string; summary: ProfileSummary }>;
 }
@@ -831,21 +838,21 @@ function markdown(options: Options, busyBefore: number | undefined, database: Da
     const missed = checks.filter((c) => !c.pass).length;
     out.push("", missed === 0 ? "All budgets met." : `**MISSED ${missed} of ${checks.length} budgets.**`);
   }
-  if (rows.some((r) => r.before)) {
+  if (options.compare.length > 0) {
     out.push(
       "",
-      `### Against the server at \`${options.compare}\` ("before"), in the same run`,
+      `### Against the server at ${options.compare.map((ref) => `\`${ref}\``).join(", ")}, in the same run`,
       "",
-      "| Watchers | ours median (ms) | before median (ms) | ours / before (median) | ours p95 / before p95 | ours CPU / change (ms) | before CPU / change (ms) | ours KB / idle watcher | before KB / idle watcher |",
-      "|--:|--:|--:|--:|--:|--:|--:|--:|--:|",
+      "| Watchers | server | last delivery median (ms) | p95 (ms) | ours / it (median) | CPU / change (ms) | KB / idle watcher (RSS) | heap KB / watcher | connect N (s) |",
+      "|--:|---|--:|--:|--:|--:|--:|--:|--:|",
     );
     for (const r of rows) {
-      if (!r.before) continue;
-      const b = r.before;
-      out.push(
-        `| ${fmtInt(r.watchers)} | ${fmtMs(r.ours.last.median)} | ${fmtMs(b.last.median)} | ${r.ratioBefore!.toFixed(2)}× | ${(r.ours.last.p95 / b.last.p95).toFixed(2)}× | ` +
-          `${r.ours.cpuMsPerChange ?? "n/a"} | ${b.cpuMsPerChange ?? "n/a"} | ${r.ours.memory.kbPerWatcherRss.toFixed(1)} | ${b.memory.kbPerWatcherRss.toFixed(1)} |`,
-      );
+      for (const { result: t, ratio } of [{ result: r.ours, ratio: 1 }, ...r.others]) {
+        out.push(
+          `| ${fmtInt(r.watchers)} | ${t.target} | ${fmtMs(t.last.median)} | ${fmtMs(t.last.p95)} | ${ratio.toFixed(2)}× | ${t.cpuMsPerChange ?? "n/a"} | ` +
+            `${t.memory.kbPerWatcherRss.toFixed(1)} | ${t.memory.kbPerWatcherHeap.toFixed(1)} | ${(t.connectMs / 1000).toFixed(1)} |`,
+        );
+      }
     }
   }
   const profiled = rows.filter((r) => r.profiles && r.profiles.length > 0);
@@ -863,14 +870,14 @@ function markdown(options: Options, busyBefore: number | undefined, database: Da
 }
 
 /** The tree of `ref` (its server and everything it imports), extracted into `dir`, sharing this checkout's node_modules. */
-function extractCommit(ref: string, dir: string): string {
-  const root = join(dir, "before");
+function extractCommit(ref: string, dir: string): Checkout {
+  const root = join(dir, `at-${ref.replace(/[^\w.-]/g, "_")}`);
   mkdirSync(root, { recursive: true });
   const archive = spawnSync("bash", ["-c", 'git -C "$1" archive --format=tar "$2" | tar -x -C "$3"', "bash", ROOT, ref, root], { stdio: ["ignore", "inherit", "inherit"] });
   if (archive.status !== 0) throw new UsageError(`--compare: cannot extract ${JSON.stringify(ref)} from git`);
   symlinkSync(join(ROOT, "node_modules"), join(root, "node_modules"));
-  log(`before: ${ref} extracted to ${root}`);
-  return root;
+  log(`${ref}: extracted to ${root}`);
+  return { dir: root, ref };
 }
 
 /** The main thread's profile of a server run: CPU.<date>.<time>.<pid>.<thread id>.<seq>.cpuprofile, thread 0. */
@@ -898,29 +905,33 @@ async function run(options: Options): Promise<void> {
   const database = await db?.info();
   if (database) log(`PostgreSQL ${database.version} at ${database.url}; ${options.replicas} server process${options.replicas > 1 ? "es" : ""}`);
 
-  const beforeRoot = options.compare ? extractCommit(options.compare, dir) : undefined;
+  const checkouts = options.compare.map((ref) => extractCommit(ref, dir));
   const rows: Row[] = [];
   const profileFiles: string[] = [];
   for (const n of options.watchers) {
     log(`— ${n} watchers —`);
     const ours = await startOurs(dir, n, options, db);
     const oursPrepared = await prepareTarget(ours, clients, n, options);
-    const before = beforeRoot ? await startOurs(dir, n, options, db, beforeRoot) : undefined;
-    const beforePrepared = before && (await prepareTarget(before, clients, n, options));
+    const others: OursServer[] = [];
+    const othersPrepared: Prepared[] = [];
+    for (const checkout of checkouts) {
+      others.push(await startOurs(dir, n, options, db, checkout));
+      othersPrepared.push(await prepareTarget(others.at(-1)!, clients, n, options));
+    }
     const ws = await startWs(dir, n, () => {
       if (!template) throw new Error("no item_changed message was captured for the ws baseline");
       return template;
     });
     const wsPrepared = await prepareTarget(ws, clients, n, options);
     log(`timing ${options.changes} changes on each, alternating`);
-    const targets: Target[] = before ? [ours, before, ws] : [ours, ws];
+    const targets: Target[] = [ours, ...others, ws];
     const measured = await measureAll(targets, clients, n, options.changes);
     for (const target of targets) await closeWatchers(target, clients);
-    await Promise.all([...ours.replicas, ...(before?.replicas ?? [])].map((r) => stopChild(r.child)).concat(stopChild(ws.child)));
-    const results = targets.map((target, k) => summarize(target, n, k === 0 ? oursPrepared : target === before ? beforePrepared! : wsPrepared, measured.rounds[k]!, measured.cpuMs[k], measured.window));
+    await Promise.all([ours, ...others].flatMap((server) => server.replicas.map((r) => stopChild(r.child))).concat(stopChild(ws.child)));
+    const prepared = [oursPrepared, ...othersPrepared, wsPrepared];
+    const results = targets.map((target, k) => summarize(target, n, prepared[k]!, measured.rounds[k]!, measured.cpuMs[k], measured.window));
     const oursResult = results[0]!;
     const wsResult = results.at(-1)!;
-    const beforeResult = before ? results[1] : undefined;
     const profiles: Array<{ replica: string; summary: ProfileSummary }> = [];
     if (options.cpuProf) {
       for (const replica of ours.replicas) {
@@ -942,7 +953,7 @@ async function run(options: Options): Promise<void> {
       ws: wsResult,
       ratio: round2(oursResult.last.median / wsResult.last.median),
       ratioMax: round2(oursResult.last.max / wsResult.last.max),
-      ...(beforeResult ? { before: beforeResult, ratioBefore: round2(oursResult.last.median / beforeResult.last.median) } : {}),
+      others: results.slice(1, -1).map((result) => ({ result, ratio: round2(oursResult.last.median / result.last.median) })),
       ...(profiles.length > 0 ? { profiles } : {}),
     });
   }
