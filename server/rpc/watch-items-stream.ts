@@ -105,9 +105,14 @@ class WatchStreamSink implements WatchSink {
     while (this.head < this.queue.length) this.transport!.write(this.frameOf(this.dequeue()));
   }
 
+  /**
+   * The frame for an event. Only snapshots are compressed: they are big and sent once per stream,
+   * while live changes are small and go to every watcher, whose clients would each inflate them
+   * (the per-message flag tells a client which frames are compressed).
+   */
   private frameOf(event: WatchEvent): Uint8Array {
     const compression = this.compression;
-    if (!compression) return event.frame(this.format);
+    if (!compression || event.message.event.case !== "snapshot") return event.frame(this.format);
     return event.compressedFrame(this.format, compression, COMPRESS_MIN_BYTES, (payload) => compressSync(compression, payload));
   }
 

@@ -71,7 +71,7 @@ describe.each<ProtocolName>(["connect", "grpc", "grpc-web"])("%s", (protocol) =>
     expect(seen.at(-1)?.get(encodingHeader(protocol, false))).toBe(compression.name);
   });
 
-  it.each([compressionGzip, compressionBrotli])("WatchItems: a $name request, and the snapshot and changes come back $name", async (compression) => {
+  it.each([compressionGzip, compressionBrotli])("WatchItems: a $name request, and the stream comes back $name", async (compression) => {
     const seen: Headers[] = [];
     const items = createClient(ItemsService, compressingTransport(protocol, compression, seen));
     const added = await items.addItem({ name: `watched ${protocol} ${compression.name}`, description: longText("before") });
@@ -80,7 +80,7 @@ describe.each<ProtocolName>(["connect", "grpc", "grpc-web"])("%s", (protocol) =>
     const snapshot = await stream.next();
     expect(snapshot.value?.event.case).toBe("snapshot");
     expect(seen.at(-1)?.get(encodingHeader(protocol, true))).toBe(compression.name);
-    // A change bigger than the threshold: written as a compressed frame shared by every watcher.
+    // A change bigger than the threshold arrives whole (live changes go uncompressed).
     const description = longText("after");
     await items.updateItem({ itemId: added.item!.id, description });
     let changed: string | undefined;
@@ -142,7 +142,7 @@ describe("raw requests, as curl sends them", () => {
     expect(JSON.parse(res.body.toString("utf8"))).toHaveProperty("statuses");
   });
 
-  it("Connect streaming: connect-content-encoding gzip in and out; frames over 1 KiB carry the compressed flag", async () => {
+  it("Connect streaming: connect-content-encoding gzip in and out; a snapshot over 1 KiB carries the compressed flag", async () => {
     await createClient(ItemsService, compressingTransport("connect", compressionGzip, [])).addItem({ name: "for the raw stream", description: longText("raw stream") });
     const request = envelope(0x01, gzipSync(JSON.stringify({ extended: true })));
     const res = await rawPost(
