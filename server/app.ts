@@ -23,6 +23,8 @@ import { AllowedHosts } from "./auth/allowed-hosts.js";
 import { createAuthInterceptor } from "./rpc/auth-interceptor.js";
 import { createRevocationInterceptor } from "./rpc/revocation-interceptor.js";
 import { createRpcAdapter } from "./rpc/node-adapter.js";
+import { ACCEPT_COMPRESSION, COMPRESS_MIN_BYTES } from "./rpc/compression.js";
+import { createWatchItemsHandler, WATCH_ITEMS_PATH } from "./rpc/watch-items-handler.js";
 import { ReadCache } from "./rpc/read-cache.js";
 import { PUBLIC_READS } from "./auth/access-policy.js";
 import { setMaxListeners } from "node:events";
@@ -31,7 +33,6 @@ import { createUsersRpc } from "./rpc/users-rpc.js";
 import { AuthService, type AuthOptions } from "./service/auth.js";
 import { UsersService } from "./service/users.js";
 import { ChangeHub, type ChangeHubSettings } from "./live/change-hub.js";
-import { handleWatchItems, WATCH_ITEMS_PATH } from "./live/watch-http.js";
 import { createWsFeed } from "./live/ws-feed.js";
 import { DEFAULT_MAX_WATCHERS_PER_CLIENT, WatcherQuota } from "./live/watcher-quota.js";
 import { createWebHandler, type WebOptions } from "./http/web.js";
@@ -154,8 +155,11 @@ export async function createApp(options: AppOptions): Promise<App> {
   const shutdown = new AbortController();
   // Connect adds one abort listener per call in flight: many are normal, not a leak.
   setMaxListeners(0, shutdown.signal);
+  const itemsRpc = createItemsRpc(items, { hub, guard, quota });
+  // The error interceptor is outermost, so the guard's refusals get their codes too.
+  const interceptors = [createErrorInterceptor(logger), createAuthInterceptor(guard), createRevocationInterceptor(() => void hub.recheckAccess())];
   const routes = (router: ConnectRouter) => {
-    router.service(ItemsApi, createItemsRpc(items));
+    router.service(ItemsApi, itemsRpc);
     router.service(StatusApi, createStatusesRpc(statuses));
     router.service(NotesApi, createNotesRpc(notes));
     router.service(AuthApi, createAuthRpc(auth));
@@ -167,8 +171,13 @@ export async function createApp(options: AppOptions): Promise<App> {
     cache: options.private ? undefined : readCache,
     routes,
     readMaxBytes: REQUEST_BODY_MAX_BYTES,
-    // The error interceptor is outermost, so the guard's refusals get their codes too.
-    interceptors: [createErrorInterceptor(logger), createAuthInterceptor(guard), createRevocationInterceptor(() => void hub.recheckAccess())],
+    acceptCompression: ACCEPT_COMPRESSION,
+    compressMinBytes: COMPRESS_MIN_BYTES,
+    interceptors,
+    // WatchItems: ItemsService's own implementation, behind the same interceptors; see items-rpc.ts.
+    ownPaths: new Map([
+      [WATCH_ITEMS_PATH, createWatchItemsHandler(itemsRpc.watchItems!, { interceptors, acceptCompression: ACCEPT_COMPRESSION, readMaxBytes: REQUEST_BODY_MAX_BYTES, shutdownSignal: shutdown.signal })],
+    ]),
     shutdownSignal: shutdown.signal,
     contextValues: (req, record) => attachCallRecord(createContextValues(), record).set(requestFactsKey, requestFacts(req)),
     fallback: (req, res) => {
@@ -184,10 +193,6 @@ export async function createApp(options: AppOptions): Promise<App> {
       const record: CallRecord = {};
       logRequest(logger, req, res, record);
       const path = (req.url ?? "").split("?", 1)[0]!;
-      if (path === WATCH_ITEMS_PATH) {
-        handleWatchItems(req, res, hub, record, guard, quota);
-        return;
-      }
       if (readEndpoints.handle(req, res, record, path)) return;
       if (path === "/healthz" && (req.method === "GET" || req.method === "HEAD")) {
         void healthAnswer(req, hub, guard, store.unavailableReason?.()).then(({ httpStatus, body }) => sendJson(res, httpStatus, body));

@@ -3,7 +3,7 @@ import { Code } from "@connectrpc/connect";
 /**
  * The catalog of domain errors. Services, stores, auth and the live feeds throw these; the RPC
  * layer turns them into Connect errors with machine-readable details in one place
- * (`rpc/error-interceptor.ts`), and `/ws` reuses it. Anything else that is thrown is a bug and
+ * (`wire/client-error.ts`, applied by `rpc/error-interceptor.ts`), and `/ws` reuses it. Anything else that is thrown is a bug and
  * reaches clients only as a generic `internal` error.
  *
  * Each entry has a stable reason (clients branch on it, never on the message), a kind (its

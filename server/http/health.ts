@@ -1,6 +1,6 @@
 import type { AccessGuard } from "../auth/guard.js";
 import type { ChangeHub } from "../live/change-hub.js";
-import { WATCH_ITEMS_PATH } from "../live/watch-http.js";
+import { WATCH_ITEMS_PATH } from "../rpc/watch-items-handler.js";
 import { requestFacts } from "../auth/request-facts.js";
 import type { NodeRequest } from "../node-request.js";
 

@@ -3,7 +3,7 @@ import { WatchHeartbeatSchema, WatchSnapshotSchema } from "../../shared/gen/stat
 import type { ChangeRecord, ItemView, StatusRecord } from "../domain.js";
 import { shuttingDown } from "../errors.js";
 import type { Logger } from "../logger.js";
-import { toItemMessage, toStatusMessage } from "../rpc/convert.js";
+import { toItemMessage, toStatusMessage } from "../wire/convert.js";
 import type { StreamGrant } from "../auth/stream-grant.js";
 import type { Store } from "../store/store.js";
 import { WatchEvent } from "./watch-event.js";

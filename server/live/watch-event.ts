@@ -1,17 +1,9 @@
 import { create, toBinary, toJsonString } from "@bufbuild/protobuf";
+import { compressedFlag, encodeEnvelope } from "@connectrpc/connect/protocol";
 import { WatchItemsResponseSchema, type WatchItemsResponse } from "../../shared/gen/statusthing/v1/services_pb.js";
 
 /** The two encodings a watcher may ask for. */
 export type WireFormat = "json" | "binary";
-
-/** Prefixes a message with the 5-byte envelope shared by Connect streaming, gRPC and gRPC-Web. */
-export function envelope(flags: number, payload: Uint8Array): Uint8Array {
-  const framed = new Uint8Array(5 + payload.length);
-  framed[0] = flags;
-  new DataView(framed.buffer).setUint32(1, payload.length);
-  framed.set(payload, 5);
-  return framed;
-}
 
 /**
  * One message of the WatchItems stream, encoded lazily and at most once per form, however many
@@ -21,6 +13,7 @@ export function envelope(flags: number, payload: Uint8Array): Uint8Array {
 export class WatchEvent {
   private jsonBytes?: Uint8Array;
   private readonly framed: Partial<Record<WireFormat, Uint8Array>> = {};
+  private compressed?: Map<string, Uint8Array>;
 
   constructor(
     readonly revision: number,
@@ -37,11 +30,28 @@ export class WatchEvent {
     return this.jsonBytes;
   }
 
+  /**
+   * The message in an envelope, compressed by `compress` (and flagged so) when it is at least
+   * `minBytes` long; encoded and compressed once per format and compression, however many
+   * streams it goes to.
+   */
+  compressedFrame(format: WireFormat, name: string, minBytes: number, compress: (payload: Uint8Array) => Uint8Array): Uint8Array {
+    const key = `${format}/${name}`;
+    let framed = this.compressed?.get(key);
+    if (!framed) {
+      const plain = this.frame(format);
+      const payload = plain.subarray(5);
+      framed = payload.byteLength < minBytes ? plain : encodeEnvelope(compressedFlag, compress(payload));
+      (this.compressed ??= new Map()).set(key, framed);
+    }
+    return framed;
+  }
+
   /** The message in an envelope, in the given format. */
   frame(format: WireFormat): Uint8Array {
     let framed = this.framed[format];
     if (!framed) {
-      framed = envelope(0, format === "json" ? this.json() : toBinary(WatchItemsResponseSchema, this.message));
+      framed = encodeEnvelope(0, format === "json" ? this.json() : toBinary(WatchItemsResponseSchema, this.message));
       this.framed[format] = framed;
     }
     return framed;

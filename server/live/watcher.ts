@@ -14,7 +14,7 @@ export interface WatchSink {
   /**
    * Ends the stream, normally when `error` is undefined. Called at most once. The error is a
    * DomainError, or a ConnectError from the transport itself; anything else (already logged) is
-   * sent as `internal`. The sink translates it (rpc/error-interceptor's toConnectError).
+   * sent as `internal`. The sink translates it (wire/client-error.ts toConnectError).
    */
   end(error?: Error): void;
 }

@@ -4,7 +4,7 @@ import type { Duplex } from "node:stream";
 import { WebSocketServer, type WebSocket } from "ws";
 import { parseKind } from "../../shared/status-kinds.js";
 import type { Logger } from "../logger.js";
-import { codeName, errorToJsonObject, toClientError, toConnectError } from "../rpc/error-interceptor.js";
+import { codeName, errorToJsonObject, toClientError, toConnectError } from "../wire/client-error.js";
 import type { AccessGuard } from "../auth/guard.js";
 import type { StreamGrant } from "../auth/stream-grant.js";
 import { DomainError, invalidArgument } from "../errors.js";

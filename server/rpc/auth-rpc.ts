@@ -7,7 +7,7 @@ import { clearedSessionCookie, sessionCookie } from "../auth/session-cookie.js";
 import type { ApiTokenRecord, UserRecord } from "../domain.js";
 import { loginRequired } from "../errors.js";
 import type { AuthService } from "../service/auth.js";
-import { toUserMessage } from "./convert.js";
+import { toUserMessage } from "../wire/convert.js";
 
 function toApiTokenMessage(token: ApiTokenRecord, owner: Pick<UserRecord, "id" | "username">): ApiToken {
   return create(ApiTokenSchema, {

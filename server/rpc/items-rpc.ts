@@ -1,11 +1,18 @@
 import type { ServiceImpl } from "@connectrpc/connect";
 import type { ItemsService as ItemsApi } from "../../shared/gen/statusthing/v1/services_pb.js";
 import type { ItemsService } from "../service/items.js";
-import { toItemMessage } from "./convert.js";
+import { toItemMessage } from "../wire/convert.js";
+import { watchItems, type WatchItemsDeps } from "./watch-items-stream.js";
 
-/** `statusthing.v1.ItemsService`: maps requests to the items service and results back. */
-export function createItemsRpc(items: ItemsService): Partial<ServiceImpl<typeof ItemsApi>> {
+/**
+ * `statusthing.v1.ItemsService`: maps requests to the items service and results back.
+ * `WatchItems` is a Connect server stream like any other; see `watch-items-stream.ts`.
+ */
+export function createItemsRpc(items: ItemsService, live: WatchItemsDeps): Partial<ServiceImpl<typeof ItemsApi>> {
   return {
+    watchItems(req, ctx) {
+      return watchItems(req, ctx, live);
+    },
     async getItem(req) {
       return { item: toItemMessage(await items.get(req.itemId)) };
     },

@@ -6,17 +6,24 @@ import { REQUEST_BODY_MAX_BYTES } from "../../shared/limits.js";
 import type { Logger } from "../logger.js";
 import type { NodeRequest, NodeResponse } from "../node-request.js";
 import { refuseBadProtobuf } from "./bad-protobuf.js";
+import { readBody } from "./body-reader.js";
 import type { CallRecord } from "./call-record.js";
-import { invalidArgument, requestTooLarge, type DomainError } from "../errors.js";
-import { codeName, toConnectError } from "./error-interceptor.js";
+import { headerInvalid, invalidArgument, requestTooLarge, type DomainError } from "../errors.js";
+import { codeName, toConnectError } from "../wire/client-error.js";
 import { findUnknownEnumName } from "./json-enums.js";
 import type { ReadCache } from "./read-cache.js";
+import { nodeStreamTransport, streamTransportKey } from "./stream-transport.js";
 
 export interface RpcAdapterOptions extends ConnectRouterOptions {
   routes: (router: ConnectRouter) => void;
   /** A call's context values, from its request and the record the request log reads. */
   contextValues: (req: NodeRequest, record: CallRecord) => ContextValues;
   fallback: (req: NodeRequest, res: NodeResponse) => void;
+  /**
+   * RPCs served by a handler of their own (path → handler) instead of the router's, with the
+   * same context values; each must apply the router's interceptors itself.
+   */
+  ownPaths?: ReadonlyMap<string, (req: NodeRequest, res: NodeResponse, values: ContextValues) => void>;
   /** Answers repeated public reads from memory; see ReadCache. */
   cache?: ReadCache;
   log: Logger;
@@ -32,28 +39,6 @@ function isJson(req: NodeRequest): boolean {
 /** Whether a request is a Connect unary call with a JSON body (what scripts and curl send). */
 function isConnectUnaryJson(req: NodeRequest): boolean {
   return req.method === "POST" && isJson(req) && req.headers["connect-content-encoding"] === undefined;
-}
-
-/** Reads the whole body, or undefined once it passes `max` bytes (reading stops there). */
-function readBody(req: NodeRequest, max: number): Promise<Buffer | undefined> {
-  return new Promise((resolve, reject) => {
-    if (Number(req.headers["content-length"] ?? 0) > max) return resolve(undefined);
-    const chunks: Buffer[] = [];
-    let size = 0;
-    const onData = (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > max) {
-        req.off("data", onData);
-        resolve(undefined);
-        return;
-      }
-      chunks.push(chunk);
-    };
-    req.on("data", onData);
-    req.once("end", () => resolve(Buffer.concat(chunks)));
-    // The client went away, or was cut off for sending too slowly: not a server failure.
-    req.once("error", (error) => reject(new ConnectError("the client went away before sending its whole request", Code.Aborted, undefined, undefined, error)));
-  });
 }
 
 async function collect(body: AsyncIterable<Uint8Array> | undefined): Promise<Buffer> {
@@ -89,11 +74,29 @@ export function createRpcAdapter(options: RpcAdapterOptions): (req: NodeRequest,
     if (ConnectError.from(reason).code !== Code.Aborted) log.error({ err: reason, rpc: name }, "writing the response failed");
   };
 
+  /** A compressed unary body inflated, to at most REQUEST_BODY_MAX_BYTES (Connect's compressions stop there); as it is without a known Content-Encoding. */
+  async function inflated(req: NodeRequest, body: Buffer): Promise<{ body: Buffer; inflated: boolean }> {
+    const encoding = req.headers["content-encoding"];
+    const compression = encoding && encoding !== "identity" ? options.acceptCompression?.find((c) => c.name === encoding) : undefined;
+    if (!compression) return { body, inflated: false };
+    return { body: Buffer.from(await compression.decompress(body, REQUEST_BODY_MAX_BYTES)), inflated: true };
+  }
+
   async function serveOwnedBody(handler: UniversalHandler, path: string, cacheable: boolean, req: NodeRequest, res: NodeResponse, record: CallRecord): Promise<void> {
-    const body = await readBody(req, REQUEST_BODY_MAX_BYTES);
-    if (!body) {
+    const wire = await readBody(req, REQUEST_BODY_MAX_BYTES);
+    if (!wire) {
       // The rest of the body stays unread: this connection cannot carry another request.
       return sendError(res, record, requestTooLarge(REQUEST_BODY_MAX_BYTES), true);
+    }
+    let body: Buffer;
+    let wasCompressed: boolean;
+    try {
+      ({ body, inflated: wasCompressed } = await inflated(req, wire));
+    } catch (error) {
+      // Too big once inflated (the limit stops inflating there), or not the compression it says.
+      const refusal = ConnectError.from(error);
+      if (refusal.code === Code.ResourceExhausted) return sendError(res, record, requestTooLarge(REQUEST_BODY_MAX_BYTES));
+      return sendError(res, record, headerInvalid("content-encoding", `the request body is not valid ${String(req.headers["content-encoding"])}`));
     }
     // A cached answer first: the same bytes were checked and answered before, at this version.
     const key = cacheable ? cache!.key(path, req, body) : "";
@@ -116,6 +119,11 @@ export function createRpcAdapter(options: RpcAdapterOptions): (req: NodeRequest,
     }
     const version = cache?.currentVersion ?? 0;
     const base = universalRequestFromNodeRequest(req, res, undefined, options.contextValues(req, record));
+    // Connect gets the body inflated already.
+    if (wasCompressed) {
+      base.header.delete("content-encoding");
+      base.header.set("content-length", String(body.byteLength));
+    }
     const uReq: UniversalServerRequest = {
       ...base,
       body: (async function* () {
@@ -134,6 +142,8 @@ export function createRpcAdapter(options: RpcAdapterOptions): (req: NodeRequest,
 
   return (req, res, record) => {
     const path = (req.url ?? "").split("?", 1)[0]!;
+    const own = options.ownPaths?.get(path);
+    if (own) return own(req, res, options.contextValues(req, record));
     const handler = handlers.get(path);
     if (!handler) return options.fallback(req, res);
     const cacheable = cache?.accepts(path, req) ?? false;
@@ -145,7 +155,8 @@ export function createRpcAdapter(options: RpcAdapterOptions): (req: NodeRequest,
       });
       return;
     }
-    const uReq = universalRequestFromNodeRequest(req, res, undefined, options.contextValues(req, record));
+    const values = options.contextValues(req, record).set(streamTransportKey, nodeStreamTransport(req, res));
+    const uReq = universalRequestFromNodeRequest(req, res, undefined, values);
     handler(uReq)
       .then((uRes) => refuseBadProtobuf(uRes, handler.method.input.typeName, record))
       .then((uRes) => universalResponseToNodeResponse(uRes, res))

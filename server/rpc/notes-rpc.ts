@@ -1,7 +1,7 @@
 import type { ServiceImpl } from "@connectrpc/connect";
 import type { NotesService as NotesApi } from "../../shared/gen/statusthing/v1/services_pb.js";
 import type { NotesService } from "../service/notes.js";
-import { toNoteMessage } from "./convert.js";
+import { toNoteMessage } from "../wire/convert.js";
 
 /** `statusthing.v1.NotesService`: maps requests to the notes service and results back. */
 export function createNotesRpc(notes: NotesService): ServiceImpl<typeof NotesApi> {

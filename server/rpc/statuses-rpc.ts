@@ -1,7 +1,7 @@
 import type { ServiceImpl } from "@connectrpc/connect";
 import type { StatusService as StatusApi } from "../../shared/gen/statusthing/v1/services_pb.js";
 import type { StatusesService } from "../service/statuses.js";
-import { toStatusMessage } from "./convert.js";
+import { toStatusMessage } from "../wire/convert.js";
 
 /** `statusthing.v1.StatusService`: maps requests to the statuses service and results back. */
 export function createStatusesRpc(statuses: StatusesService): ServiceImpl<typeof StatusApi> {

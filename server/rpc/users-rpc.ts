@@ -3,7 +3,7 @@ import type { UsersService as UsersApi } from "../../shared/gen/statusthing/v1/a
 import { requestAuthKey } from "../auth/principal.js";
 import { invalidArgument } from "../errors.js";
 import type { UsersService } from "../service/users.js";
-import { toUserMessage } from "./convert.js";
+import { toUserMessage } from "../wire/convert.js";
 
 /** `statusthing.v1.UsersService`: accounts; passwords go in, never out. */
 export function createUsersRpc(users: UsersService): ServiceImpl<typeof UsersApi> {

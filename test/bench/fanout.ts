@@ -3,7 +3,7 @@
  * costs the server.
  *
  *   npm run bench:fanout -- [--watchers 1000,5000,10000] [--changes 20] [--workers 4] [--cpu-prof]
- *                           [--database-url postgres://… [--replicas 2]]
+ *                           [--database-url postgres://… [--replicas 2]] [--compare <git-ref>[,<git-ref>…]]
  *
  * For each N it starts a fresh server (child process, temp database, 20 seeded items) and opens N
  * watchers: `WatchItems` over Connect streaming (application/connect+json) on HTTP/1.1, each its
@@ -24,15 +24,20 @@
  * Both keep their N watchers open while the changes are timed, alternating between the two, so
  * other load on the machine weighs on both alike.
  *
+ * With `--compare <git-ref>[,…]`, the server as it was at each of those commits (`git archive`d
+ * into a temp folder, sharing this checkout's node_modules) runs too, as one more target each
+ * (named by its ref) with its own N watchers, timed in the same alternation: the report adds
+ * ours / that server.
+ *
  * Every child runs under `ulimit -n` raised as far as the hard limit allows. Prints a Markdown
  * table and the budget verdicts (at 10,000 watchers) on stdout, progress on stderr, and writes
  * .bench/fanout.json. A missed budget is reported as MISSED but does not fail the run; the exit
  * code is non-zero only when the bench itself failed. `--cpu-prof` runs the server under
  * `--cpu-prof` and reports where its time went while the changes were fanned out.
  */
-import { spawn, type ChildProcess, type StdioOptions } from "node:child_process";
+import { spawn, spawnSync, type ChildProcess, type StdioOptions } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { closeSync, copyFileSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync } from "node:fs";
+import { closeSync, copyFileSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, symlinkSync } from "node:fs";
 import os from "node:os";
 import { join, resolve } from "node:path";
 import { createInterface } from "node:readline";
@@ -85,6 +90,8 @@ interface Options {
   databaseUrl: string | undefined;
   /** Server processes sharing the database (more than 1 needs PostgreSQL). */
   replicas: number;
+  /** Git commits whose servers run beside ours, each a target of its own. */
+  compare: string[];
 }
 
 const USAGE = `usage: npm run bench:fanout -- [flags]
@@ -98,6 +105,8 @@ const USAGE = `usage: npm run bench:fanout -- [flags]
                          schema per watcher count, dropped at the end (default: SQLite in a temp folder)
   --replicas <n>         server processes on that one database (default 1; more needs --database-url):
                          watchers spread evenly over them, changes written to the first
+  --compare <ref[,ref]>  also run the server as it was at each of those git commits, timed in the same
+                         alternation: the report adds ours / each
   --help                 print this help
 
   e.g. npm run bench:fanout -- --replicas 2 --database-url postgres://postgres@127.0.0.1:5432/test
@@ -119,6 +128,7 @@ function parseOptions(argv: string[]): Options | undefined {
     "cpu-prof": { type: "boolean" },
     "database-url": { type: "string" },
     replicas: { type: "string" },
+    compare: { type: "string" },
     help: { type: "boolean", short: "h" },
   });
   if (values.help) return undefined;
@@ -140,6 +150,7 @@ function parseOptions(argv: string[]): Options | undefined {
     cpuProf: values["cpu-prof"] ?? false,
     databaseUrl,
     replicas,
+    compare: (values.compare ?? "").split(",").map((s) => s.trim()).filter((s) => s !== ""),
   };
 }
 
@@ -153,11 +164,11 @@ function parseOptions(argv: string[]): Options | undefined {
  * raise its own from Node): to WANT_NOFILE, else as far as the hard limit goes. `exec` keeps
  * the pid, so the child's pid is node's.
  */
-function spawnNode(args: readonly string[], stdio: StdioOptions): ChildProcess {
+function spawnNode(args: readonly string[], stdio: StdioOptions, cwd = ROOT): ChildProcess {
   const script = `ulimit -n ${WANT_NOFILE} 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null; exec "$@"`;
   // Only the flags configure the server: no STATUSTHING_* variable of this shell (e.g. --private).
   const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("STATUSTHING_")));
-  const child = spawn("bash", ["-c", script, "bash", process.execPath, ...args], { cwd: ROOT, stdio, env });
+  const child = spawn("bash", ["-c", script, "bash", process.execPath, ...args], { cwd, stdio, env });
   trackChild(child);
   return child;
 }
@@ -267,7 +278,8 @@ interface Memory {
 }
 
 interface Target {
-  name: "ours" | "ws";
+  /** "ours", "ws", or the git ref of a --compare server. */
+  name: string;
   mode: WorkerMode;
   /** One process and port per replica (the ws baseline: one). Changes are written to the first. */
   pids: number[];
@@ -336,15 +348,15 @@ interface OursServer extends Target {
 }
 
 /** Where the server processes for N watchers keep their data: a fresh SQLite file, or a fresh PostgreSQL schema. */
-async function storeArgs(dir: string, n: number, db: BenchDatabase | undefined): Promise<string[]> {
-  if (!db) return ["--db", join(dir, `fanout-${n}.db`)];
+async function storeArgs(dir: string, n: number, db: BenchDatabase | undefined, name: string): Promise<string[]> {
+  if (!db) return ["--db", join(dir, `fanout-${n}-${name}.db`)];
   const { url } = await db.freshSchema();
   return ["--database-url", url];
 }
 
-async function startReplica(dir: string, n: number, name: string, store: readonly string[], options: Options): Promise<Replica> {
+async function startReplica(dir: string, n: number, name: string, store: readonly string[], options: Options, root: Checkout): Promise<Replica> {
   const port = await freePort();
-  const suffix = options.replicas > 1 ? `-${name}` : "";
+  const suffix = (options.replicas > 1 ? `-${name}` : "") + (root.ref ? `-${root.ref}` : "");
   const logFile = join(dir, `server-${n}${suffix}.log`);
   const profileDir = options.cpuProf ? join(dir, `profile-${n}${suffix}`) : undefined;
   const args = [
@@ -364,7 +376,7 @@ async function startReplica(dir: string, n: number, name: string, store: readonl
     "1000000",
   ];
   const fd = openSync(logFile, "w");
-  const child = spawnNode(args, ["ignore", fd, fd, "ipc"]);
+  const child = spawnNode(args, ["ignore", fd, fd, "ipc"], root.dir);
   closeSync(fd);
   const url = `http://${HOST}:${port}`;
   const died = exitAsError(child, options.replicas > 1 ? `server ${name}` : "server", logFile);
@@ -401,11 +413,18 @@ async function startReplica(dir: string, n: number, name: string, store: readonl
   return { name, child, port, url, logFile, profileDir, died, probe };
 }
 
-async function startOurs(dir: string, n: number, options: Options, db: BenchDatabase | undefined): Promise<OursServer> {
-  const store = await storeArgs(dir, n, db);
+/** Where a server's code is: this checkout (no ref), or a --compare commit extracted to `dir`. */
+interface Checkout {
+  dir: string;
+  ref?: string;
+}
+
+/** Our server for N watchers: this checkout's, or that of a `--compare` commit. */
+async function startOurs(dir: string, n: number, options: Options, db: BenchDatabase | undefined, root: Checkout = { dir: ROOT }): Promise<OursServer> {
+  const store = await storeArgs(dir, n, db, root.ref ?? "ours");
   // Replicas start at once, as an operator may start them: one migrates, one admin is made.
   const names = Array.from({ length: options.replicas }, (_, i) => String.fromCharCode(65 + i));
-  const replicas = await Promise.all(names.map((name) => startReplica(dir, n, name, store, options)));
+  const replicas = await Promise.all(names.map((name) => startReplica(dir, n, name, store, options, root)));
   const writer = replicas[0]!;
   const url = writer.url;
 
@@ -427,7 +446,7 @@ async function startOurs(dir: string, n: number, options: Options, db: BenchData
   died.catch(() => {});
 
   return {
-    name: "ours",
+    name: root.ref ?? "ours",
     mode: "connect",
     replicas,
     pids: replicas.map((r) => r.child.pid!),
@@ -584,7 +603,7 @@ async function closeWatchers(target: Target, clients: ClientProcess[]): Promise<
 }
 
 interface TargetResult {
-  target: "ours" | "ws";
+  target: Target["name"];
   watchers: number;
   connectMs: number;
   /** Every measured change, ms from the trigger to the last watcher receiving it. */
@@ -682,34 +701,40 @@ function summarize(target: Target, n: number, prepared: Prepared, rounds: Round[
 }
 
 /**
- * Times the changes on both targets, N watchers open on each, one change at a time and
- * alternating between them (ours first on even rounds, ws first on odd), so that whatever else
- * the machine is doing weighs on both alike.
+ * Times the changes on every target, N watchers open on each, one change at a time and
+ * alternating between them (in order on even rounds, reversed on odd), so that whatever else
+ * the machine is doing weighs on all alike.
  */
-async function measurePair(ours: Target, ws: Target, clients: ClientProcess[], n: number, changes: number): Promise<{ ours: Round[]; ws: Round[]; cpuMs: [number | undefined, number | undefined]; window: { startUs: number; endUs: number } }> {
+async function measureAll(
+  targets: Target[],
+  clients: ClientProcess[],
+  n: number,
+  changes: number,
+): Promise<{ rounds: Round[][]; cpuMs: Array<number | undefined>; window: { startUs: number; endUs: number } }> {
   for (let i = 0; i < WARMUP_CHANGES; i++) {
-    for (const target of [ours, ws]) {
+    for (const target of targets) {
       await runRound(target, clients, n, false);
       await sleep(PAUSE_MS);
     }
   }
-  const rounds = { ours: [] as Round[], ws: [] as Round[] };
+  const rounds = targets.map(() => [] as Round[]);
   const cpuOf = (target: Target) => {
     const each = target.pids.map((pid) => cpuMsOf(pid));
     return each.some((ms) => ms === undefined) ? undefined : each.reduce((sum, ms) => sum! + ms!, 0);
   };
-  const cpu0 = [cpuOf(ours), cpuOf(ws)];
+  const cpu0 = targets.map(cpuOf);
   const startUs = nowMs() * 1000;
+  const order = targets.map((_, k) => k);
   for (let i = 0; i < changes; i++) {
-    for (const target of i % 2 === 0 ? [ours, ws] : [ws, ours]) {
-      rounds[target.name].push(await runRound(target, clients, n, false));
+    for (const k of i % 2 === 0 ? order : [...order].reverse()) {
+      rounds[k]!.push(await runRound(targets[k]!, clients, n, false));
       await sleep(PAUSE_MS);
     }
   }
   const endUs = nowMs() * 1000;
-  const cpu1 = [cpuOf(ours), cpuOf(ws)];
-  const diff = (i: number) => (cpu0[i] !== undefined && cpu1[i] !== undefined ? cpu1[i]! - cpu0[i]! : undefined);
-  return { ...rounds, cpuMs: [diff(0), diff(1)], window: { startUs, endUs } };
+  const cpu1 = targets.map(cpuOf);
+  const cpuMs = targets.map((_, k) => (cpu0[k] !== undefined && cpu1[k] !== undefined ? cpu1[k]! - cpu0[k]! : undefined));
+  return { rounds, cpuMs, window: { startUs, endUs } };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -722,6 +747,8 @@ interface Row {
   /** ours median / ws median */
   ratio: number;
   ratioMax: number;
+  /** With `--compare`: the server at each of those commits, and ours median / its median. */
+  others: Array<{ result: TargetResult; ratio: number }>;
   /** The server's CPU profile, per replica ("A", …). */
   profiles?: Array<{ replica: string; summary: ProfileSummary }>;
 }
@@ -811,6 +838,23 @@ function markdown(options: Options, busyBefore: number | undefined, database: Da
     const missed = checks.filter((c) => !c.pass).length;
     out.push("", missed === 0 ? "All budgets met." : `**MISSED ${missed} of ${checks.length} budgets.**`);
   }
+  if (options.compare.length > 0) {
+    out.push(
+      "",
+      `### Against the server at ${options.compare.map((ref) => `\`${ref}\``).join(", ")}, in the same run`,
+      "",
+      "| Watchers | server | last delivery median (ms) | p95 (ms) | ours / it (median) | CPU / change (ms) | KB / idle watcher (RSS) | heap KB / watcher | connect N (s) |",
+      "|--:|---|--:|--:|--:|--:|--:|--:|--:|",
+    );
+    for (const r of rows) {
+      for (const { result: t, ratio } of [{ result: r.ours, ratio: 1 }, ...r.others]) {
+        out.push(
+          `| ${fmtInt(r.watchers)} | ${t.target} | ${fmtMs(t.last.median)} | ${fmtMs(t.last.p95)} | ${ratio.toFixed(2)}× | ${t.cpuMsPerChange ?? "n/a"} | ` +
+            `${t.memory.kbPerWatcherRss.toFixed(1)} | ${t.memory.kbPerWatcherHeap.toFixed(1)} | ${(t.connectMs / 1000).toFixed(1)} |`,
+        );
+      }
+    }
+  }
   const profiled = rows.filter((r) => r.profiles && r.profiles.length > 0);
   if (profiled.length > 0) {
     out.push("", "### Server CPU profile while the changes were timed (self time; the window includes the ws rounds, when our server idles)", "");
@@ -823,6 +867,17 @@ function markdown(options: Options, busyBefore: number | undefined, database: Da
     }
   }
   return out.join("\n");
+}
+
+/** The tree of `ref` (its server and everything it imports), extracted into `dir`, sharing this checkout's node_modules. */
+function extractCommit(ref: string, dir: string): Checkout {
+  const root = join(dir, `at-${ref.replace(/[^\w.-]/g, "_")}`);
+  mkdirSync(root, { recursive: true });
+  const archive = spawnSync("bash", ["-c", 'git -C "$1" archive --format=tar "$2" | tar -x -C "$3"', "bash", ROOT, ref, root], { stdio: ["ignore", "inherit", "inherit"] });
+  if (archive.status !== 0) throw new UsageError(`--compare: cannot extract ${JSON.stringify(ref)} from git`);
+  symlinkSync(join(ROOT, "node_modules"), join(root, "node_modules"));
+  log(`${ref}: extracted to ${root}`);
+  return { dir: root, ref };
 }
 
 /** The main thread's profile of a server run: CPU.<date>.<time>.<pid>.<thread id>.<seq>.cpuprofile, thread 0. */
@@ -850,24 +905,33 @@ async function run(options: Options): Promise<void> {
   const database = await db?.info();
   if (database) log(`PostgreSQL ${database.version} at ${database.url}; ${options.replicas} server process${options.replicas > 1 ? "es" : ""}`);
 
+  const checkouts = options.compare.map((ref) => extractCommit(ref, dir));
   const rows: Row[] = [];
   const profileFiles: string[] = [];
   for (const n of options.watchers) {
     log(`— ${n} watchers —`);
     const ours = await startOurs(dir, n, options, db);
     const oursPrepared = await prepareTarget(ours, clients, n, options);
+    const others: OursServer[] = [];
+    const othersPrepared: Prepared[] = [];
+    for (const checkout of checkouts) {
+      others.push(await startOurs(dir, n, options, db, checkout));
+      othersPrepared.push(await prepareTarget(others.at(-1)!, clients, n, options));
+    }
     const ws = await startWs(dir, n, () => {
       if (!template) throw new Error("no item_changed message was captured for the ws baseline");
       return template;
     });
     const wsPrepared = await prepareTarget(ws, clients, n, options);
     log(`timing ${options.changes} changes on each, alternating`);
-    const measured = await measurePair(ours, ws, clients, n, options.changes);
-    await closeWatchers(ours, clients);
-    await closeWatchers(ws, clients);
-    await Promise.all([...ours.replicas.map((r) => stopChild(r.child)), stopChild(ws.child)]);
-    const oursResult = summarize(ours, n, oursPrepared, measured.ours, measured.cpuMs[0], measured.window);
-    const wsResult = summarize(ws, n, wsPrepared, measured.ws, measured.cpuMs[1], measured.window);
+    const targets: Target[] = [ours, ...others, ws];
+    const measured = await measureAll(targets, clients, n, options.changes);
+    for (const target of targets) await closeWatchers(target, clients);
+    await Promise.all([ours, ...others].flatMap((server) => server.replicas.map((r) => stopChild(r.child))).concat(stopChild(ws.child)));
+    const prepared = [oursPrepared, ...othersPrepared, wsPrepared];
+    const results = targets.map((target, k) => summarize(target, n, prepared[k]!, measured.rounds[k]!, measured.cpuMs[k], measured.window));
+    const oursResult = results[0]!;
+    const wsResult = results.at(-1)!;
     const profiles: Array<{ replica: string; summary: ProfileSummary }> = [];
     if (options.cpuProf) {
       for (const replica of ours.replicas) {
@@ -889,6 +953,7 @@ async function run(options: Options): Promise<void> {
       ws: wsResult,
       ratio: round2(oursResult.last.median / wsResult.last.median),
       ratioMax: round2(oursResult.last.max / wsResult.last.max),
+      others: results.slice(1, -1).map((result) => ({ result, ratio: round2(oursResult.last.median / result.last.median) })),
       ...(profiles.length > 0 ? { profiles } : {}),
     });
   }

@@ -11,7 +11,7 @@ import { checkUsername as serverCheckUsername } from "../../server/service/users
 import { checkDescription as serverCheckDescription, requireColor, requireName, requireNoteText } from "../../server/service/validate.js";
 import { BadRequestSchema } from "../../shared/gen/google/rpc/bad_request_pb.js";
 import { loginRequired, loginThrottled, passwordChangeRequired, statusInUse, wrongCredentials } from "../../server/errors.js";
-import { toConnectError } from "../../server/rpc/error-interceptor.js";
+import { toConnectError } from "../../server/wire/client-error.js";
 import { Draft } from "../../web/src/lib/admin/draft.svelte.js";
 import { explainError } from "../../web/src/lib/admin/errors.js";
 import { checkColor, checkDescription, checkName, checkNewPassword, checkNoteText, checkUsername } from "../../web/src/lib/admin/validate.js";

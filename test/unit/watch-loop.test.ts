@@ -11,7 +11,7 @@ import {
 } from "../../shared/gen/statusthing/v1/services_pb.js";
 import { ItemSchema } from "../../shared/gen/statusthing/v1/types_pb.js";
 import { watcherLimitReached } from "../../server/errors.js";
-import { toConnectError } from "../../server/rpc/error-interceptor.js";
+import { toConnectError } from "../../server/wire/client-error.js";
 import { ItemsState } from "../../web/src/lib/live/items-state.js";
 import { startWatchLoop, type ConnectionState, type WatchLoop, type WatchLoopOptions } from "../../web/src/lib/live/watch-loop.js";
 

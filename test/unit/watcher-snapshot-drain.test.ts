@@ -10,7 +10,7 @@ import { WatchHeartbeatSchema, WatchSnapshotSchema } from "../../shared/gen/stat
 import { WatchEvent } from "../../server/live/watch-event.js";
 import { createWatchFilter } from "../../server/live/watch-filter.js";
 import { Watcher, type WatchSink } from "../../server/live/watcher.js";
-import { toConnectError } from "../../server/rpc/error-interceptor.js";
+import { toConnectError } from "../../server/wire/client-error.js";
 
 const MiB = 1024 * 1024;
 const limits = { maxPendingBytes: 4 * MiB, lagGraceMs: 10_000, hardMaxPendingBytes: 16 * MiB, maxBacklog: 100 };

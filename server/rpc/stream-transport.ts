@@ -1,0 +1,71 @@
+import { createContextKey } from "@connectrpc/connect";
+import type { NodeRequest, NodeResponse } from "../node-request.js";
+
+/**
+ * What a long-lived server stream needs from the HTTP response under it, which Connect's handler
+ * context does not show: how many bytes the client has not taken yet, and a way to cut off a
+ * client that was dropped for being too slow.
+ */
+export interface StreamTransport {
+  /** Whether the response has begun (status and headers sent): from then on, `write` may add to it. */
+  begun(): boolean;
+  /** Bytes handed to the response but not yet taken by the network. */
+  pendingBytes(): number;
+  /**
+   * Writes bytes to the response body as they are, after whatever Connect wrote before; never
+   * waits (backpressure is the caller's, through pendingBytes). Only once the response has begun.
+   */
+  write(bytes: Uint8Array): void;
+  /** Lifts the idle timeout: a watch stream is quiet between heartbeats. */
+  keepOpen(): void;
+  /**
+   * Closes the connection (HTTP/1.1) or the stream (HTTP/2) once the client has taken what it was
+   * sent, or stops taking bytes, or after 30 s: a dropped client's keep-alive connection would
+   * otherwise stay open, and one that stopped reading would never take the end of its stream.
+   */
+  cutOffWhenDrainedOrStalled(): void;
+}
+
+/** The stream transport of the current call; undefined outside the Node adapter (e.g. in tests of a ServiceImpl). */
+export const streamTransportKey = createContextKey<StreamTransport | undefined>(undefined, { description: "stream transport" });
+
+/** How often a dropped client's progress is looked at, and how long it may take at most. */
+const DROP_CHECK_MS = 1_000;
+const DROP_MAX_MS = 30_000;
+
+/** The StreamTransport over a Node HTTP/1.1 or HTTP/2 response. */
+export function nodeStreamTransport(req: NodeRequest, res: NodeResponse): StreamTransport {
+  const raw = res as unknown as { writableLength?: number; writableFinished?: boolean; stream?: { writableLength?: number } };
+  const pendingBytes = () => raw.stream?.writableLength ?? raw.writableLength ?? 0;
+  return {
+    begun: () => res.headersSent,
+    pendingBytes,
+    write(bytes) {
+      if (!res.destroyed && !res.writableEnded) (res as unknown as { write(b: Uint8Array): boolean }).write(bytes);
+    },
+    keepOpen() {
+      req.socket.setTimeout(0);
+    },
+    cutOffWhenDrainedOrStalled() {
+      // Captured now: once the response has finished, `res` no longer holds its socket. For HTTP/2
+      // the stream, never the session's socket, which other calls share.
+      const connection = "stream" in res ? (res as { stream: { destroy(): void } }).stream : (res as { socket: { destroy(): void } | null }).socket;
+      if (!connection) return;
+      const started = Date.now();
+      let before = pendingBytes();
+      let drained = false;
+      const timer = setInterval(() => {
+        const now = pendingBytes();
+        const stalled = now > 0 && now >= before;
+        if (drained || stalled || Date.now() - started >= DROP_MAX_MS) {
+          clearInterval(timer);
+          connection.destroy();
+          return;
+        }
+        drained = now === 0 || raw.writableFinished === true;
+        before = now;
+      }, DROP_CHECK_MS);
+      timer.unref();
+    },
+  };
+}
