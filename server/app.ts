@@ -39,6 +39,9 @@ import { createReadEndpoints } from "./read/read-endpoints.js";
 import { healthAnswer } from "./http/health.js";
 import type { IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
+import { Metrics } from "./ops/metrics.js";
+import { createOpsEndpoints } from "./ops/ops-endpoints.js";
+import type { Lifecycle } from "./ops/readiness.js";
 
 /** What an app is built from. */
 export interface AppOptions {
@@ -72,6 +75,8 @@ export interface AppOptions {
   web?: WebOptions;
   /** Watch streams (WatchItems and `/ws` together) one client address may hold at once. */
   maxWatchersPerClient?: number;
+  /** Lets clients other than loopback read `/metrics` with this Bearer token (`--metrics-token`). */
+  metricsToken?: string;
 }
 
 /** A built StatusThing: a request handler for HTTP/1.1 and HTTP/2, and how to stop it. */
@@ -84,6 +89,8 @@ export interface App {
   readonly services: readonly DescService[];
   /** The live-update hub: revision and watchers, for health and metrics. */
   readonly hub: ChangeHub;
+  /** The Prometheus metrics `/metrics` serves. */
+  readonly metrics: Metrics;
   /** Tells open streams to end, so clients reconnect elsewhere; in-flight unary calls go on. */
   beginShutdown(): void;
   /** Finishes pending writes and releases the store. Call once no request is in flight. */
@@ -147,6 +154,14 @@ export async function createApp(options: AppOptions): Promise<App> {
   const wsFeed = createWsFeed(hub, logger, { guard, quota });
   const web = options.web && (await createWebHandler(options.web, { heartbeatMs: hub.options.heartbeatMs }, logger));
 
+  let lifecycle: Lifecycle = "running";
+  const metrics = new Metrics({
+    hub,
+    store,
+    procedures: new Set(API_SERVICES.flatMap((service) => service.methods.map((method) => `/${service.typeName}/${method.name}`))),
+  });
+  const opsEndpoints = createOpsEndpoints({ store, metrics, lifecycle: () => lifecycle, trustProxy, metricsToken: options.metricsToken });
+
   const shutdown = new AbortController();
   // Connect adds one abort listener per call in flight: many are normal, not a leak.
   setMaxListeners(0, shutdown.signal);
@@ -179,16 +194,18 @@ export async function createApp(options: AppOptions): Promise<App> {
   return {
     services: API_SERVICES,
     hub,
+    metrics,
     handle(req, res) {
       const record: CallRecord = {};
       callRecords.set(req, record);
-      logRequest(logger, req, res, record);
+      logRequest(logger, req, res, record, (path, code, seconds) => metrics.observeRequest(path, code, seconds));
       const path = (req.url ?? "").split("?", 1)[0]!;
       if (path === WATCH_ITEMS_PATH) {
         handleWatchItems(req, res, hub, record, guard, quota);
         return;
       }
       if (readEndpoints.handle(req, res, record, path)) return;
+      if (opsEndpoints(req, res, record, path)) return;
       if (path === "/healthz" && (req.method === "GET" || req.method === "HEAD")) {
         void healthAnswer(req, hub, guard, store.unavailableReason?.()).then(({ httpStatus, body }) => sendJson(res, httpStatus, body));
         return;
@@ -200,12 +217,14 @@ export async function createApp(options: AppOptions): Promise<App> {
       wsFeed.handleUpgrade(req, socket, head);
     },
     beginShutdown() {
+      lifecycle = "stopping";
       shutdown.abort();
       logger.info({ revision: hub.currentRevision, watchers: hub.watchersByProtocol() }, "ending watch streams");
       hub.close();
       wsFeed.close();
     },
     async close() {
+      lifecycle = "stopping";
       shutdown.abort();
       unsubscribeChanges?.();
       unsubscribeRevocations?.();

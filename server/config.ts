@@ -33,6 +33,8 @@ export interface Config {
   publicUrl: string | undefined;
   /** More host names allowed in `Host` (`.example.com` for a domain and its subdomains, `*` for any). */
   allowedHosts: string[];
+  /** The Bearer token that lets clients other than loopback read `/metrics`; undefined: loopback only. */
+  metricsToken: string | undefined;
 }
 
 const seconds = (ms: number) => `${ms / 1_000}s`;
@@ -50,6 +52,7 @@ const FLAGS = {
   "embed-origins": { env: "STATUSTHING_EMBED_ORIGINS", default: "(none: no site may frame the pages)", help: "comma-separated origins (https://example.com) whose pages may show /embed in an <iframe>" },
   "public-url": { env: "STATUSTHING_PUBLIC_URL", default: "(none)", help: "the URL people reach the server at, e.g. https://status.example.com: its host name may sign in" },
   "allowed-hosts": { env: "STATUSTHING_ALLOWED_HOSTS", default: "(none: IPs, localhost, the --api-addr host)", help: "more host names that may sign in, comma-separated (.example.com: with subdomains; *: any)" },
+  "metrics-token": { env: "STATUSTHING_METRICS_TOKEN", default: "(none: /metrics for loopback clients only)", help: "clients other than loopback may read /metrics with 'Authorization: Bearer <this>' (prefer the variable)" },
   "heartbeat-interval": { env: "STATUSTHING_HEARTBEAT_INTERVAL", default: "15s", help: "time between heartbeats on watch streams (e.g. 15s, 500ms, 1m)" },
   "header-timeout": {
     env: "STATUSTHING_HEADER_TIMEOUT",
@@ -214,6 +217,7 @@ export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv
         "embed-origins": { type: "string" },
         "public-url": { type: "string" },
         "allowed-hosts": { type: "string" },
+        "metrics-token": { type: "string" },
         help: { type: "boolean", short: "h" },
         version: { type: "boolean" },
       },
@@ -252,6 +256,8 @@ export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv
   }
   const publicUrl = parsePublicUrl(values["public-url"] ?? env[FLAGS["public-url"].env]);
   const allowedHosts = parseAllowedHosts(values["allowed-hosts"] ?? env[FLAGS["allowed-hosts"].env] ?? "");
+  const metricsToken = (values["metrics-token"] ?? env[FLAGS["metrics-token"].env] ?? "").trim();
+  if (/\s/.test(metricsToken)) throw new ConfigError("--metrics-token: must not contain spaces (it is sent as 'Bearer <token>')");
   return {
     kind: "run",
     config: {
@@ -271,6 +277,7 @@ export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv
       maxWatchersPerClient: parseCount("--max-watchers-per-client", values["max-watchers-per-client"] ?? env[FLAGS["max-watchers-per-client"].env]),
       publicUrl,
       allowedHosts,
+      metricsToken: metricsToken === "" ? undefined : metricsToken,
     },
   };
 }

@@ -1,4 +1,5 @@
 import type { AuthStore } from "./auth-store.js";
+import type { WriteBatchObserver } from "./write-observer.js";
 import type { ChangeRecord, ItemFilter, ItemView, NoteRecord, StatusRecord, StatusTransition, StoreSnapshot } from "../domain.js";
 
 /** A new status, complete: the service has validated it and given it an id and time. */
@@ -122,6 +123,21 @@ export interface Store extends AuthStore {
    * SQLite file was deleted underneath it); undefined while all is well. `/healthz` reports it.
    */
   unavailableReason?(): string | undefined;
+
+  /**
+   * Optional: why the store cannot serve right now (the database does not answer; a shared store
+   * is not yet listening for other replicas' changes), or undefined when it can. `/readyz` asks it.
+   */
+  readiness?(): Promise<string | undefined>;
+
+  /**
+   * Optional, with `subscribeChanges`: whether the subscription is connected at this moment
+   * (for `/metrics`); undefined when nothing has subscribed.
+   */
+  changeFeedConnected?(): boolean | undefined;
+
+  /** Optional: calls `observer` after each group commit with its size and duration (for `/metrics`). */
+  observeWrites?(observer: WriteBatchObserver): void;
 
   /** Finishes pending writes and releases the store. */
   close(): Promise<void>;

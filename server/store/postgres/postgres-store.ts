@@ -15,6 +15,7 @@ import { assembleChanges, itemsNeedingNotes } from "../change-assembly.js";
 import { decodeLogEntry, type LoggedNote } from "../change-codec.js";
 import { toTransition, transitionValues, TRANSITION_COLUMNS, type TransitionRow } from "../status-history.js";
 import { AuthDelegatingStore } from "../auth-delegate.js";
+import type { WriteBatchObserver } from "../write-observer.js";
 import type { ItemPatch, NewItem, NewStatus, StatusPatch, Store } from "../store.js";
 import { reportConnectionLossAsUnavailable, surviveConnectionLoss } from "./connection-loss.js";
 import { ChangeListener, type LivenessCheck, type ReconnectBackoff } from "./change-listener.js";
@@ -491,6 +492,31 @@ export class PostgresStore extends AuthDelegatingStore implements Store {
     return this.listener.subscribe((payload) => {
       if (payload === undefined || payload === REVOCATION_PAYLOAD) onRevoked();
     });
+  }
+
+  /**
+   * Ready when a pooled connection answers `SELECT 1` within 2 s and, once something subscribed
+   * to changes, the listening connection is up: without it this replica would miss other
+   * replicas' changes until the next heartbeat.
+   */
+  async readiness(): Promise<string | undefined> {
+    if (this.closed) return "the store is closed";
+    try {
+      await this.pool.query({ text: "SELECT 1", query_timeout: 2_000 } as pg.QueryConfig);
+    } catch {
+      // A fixed phrase: the driver's message may name hosts and paths, and /readyz is public.
+      return "the database does not answer";
+    }
+    if (this.listener.connected === false) return "not yet listening for changes from other replicas";
+    return undefined;
+  }
+
+  changeFeedConnected(): boolean | undefined {
+    return this.listener.connected;
+  }
+
+  observeWrites(observer: WriteBatchObserver): void {
+    this.writes.onBatch = observer;
   }
 
   /** The server process id of the connection that listens for changes, while it is up (for tests). */

@@ -1,6 +1,7 @@
 import type { Pool, PoolClient } from "pg";
 import { unavailable } from "../../errors.js";
 import { encodeChangePayload, type LoggedChange } from "../change-codec.js";
+import type { WriteBatchObserver } from "../write-observer.js";
 
 /**
  * The channel on which every commit that logged changes rings the doorbell (payload: its last
@@ -61,6 +62,8 @@ type Outcome = { ok: true; value: unknown; changes: QueuedChange[] } | { ok: fal
 export class PgWriteQueue {
   private pending: PendingWrite[] = [];
   private readonly channel: string;
+  /** Told about each batch run (size, seconds from taking a connection to COMMIT). */
+  onBatch: WriteBatchObserver | undefined;
   private draining: Promise<void> | undefined;
   private closed = false;
 
@@ -124,8 +127,9 @@ export class PgWriteQueue {
     // Writes nearly always succeed (the services validate first), and every round trip to the
     // server counts while the log's lock is held: so a batch first runs without savepoints, and
     // only if one of its writes fails is it rolled back and run again, each write in its own.
-    if (batch.length > 1 && (await this.runOptimistically(client, batch))) return;
-    await this.runWithSavepoints(client, batch);
+    const started = process.hrtime.bigint();
+    if (!(batch.length > 1 && (await this.runOptimistically(client, batch)))) await this.runWithSavepoints(client, batch);
+    this.onBatch?.(batch.length, Number(process.hrtime.bigint() - started) / 1e9);
   }
 
   /**

@@ -15,6 +15,7 @@ import { isTransition, toTransition, transitionValues, TRANSITION_COLUMNS, type 
 import { DomainError, nameTaken, notFound, unavailable } from "../../errors.js";
 import type { Logger } from "../../logger.js";
 import { AuthDelegatingStore } from "../auth-delegate.js";
+import type { WriteBatchObserver } from "../write-observer.js";
 import type { ItemPatch, NewItem, NewStatus, StatusPatch, Store } from "../store.js";
 import { DatabaseFileWatch, inspectBeforeOpen } from "./database-file.js";
 import { migrate, refuseNewerSchema } from "./migrations.js";
@@ -457,6 +458,23 @@ export class SqliteStore extends AuthDelegatingStore implements Store {
   /** Why writes are refused, when the database file was deleted or replaced; checked now. */
   unavailableReason(): string | undefined {
     return this.file.check() && "the database file was deleted or replaced while the server was running";
+  }
+
+  /** Ready while the file is still ours and answers a query. */
+  async readiness(): Promise<string | undefined> {
+    const lost = this.unavailableReason();
+    if (lost) return lost;
+    try {
+      this.db.prepare("SELECT 1").get();
+      return undefined;
+    } catch {
+      // A fixed phrase: the driver's message may name hosts and paths, and /readyz is public.
+      return "the database does not answer";
+    }
+  }
+
+  observeWrites(observer: WriteBatchObserver): void {
+    this.writes.onBatch = observer;
   }
 
   async close(): Promise<void> {

@@ -1,4 +1,5 @@
 import type { Database } from "better-sqlite3";
+import type { WriteBatchObserver } from "../write-observer.js";
 
 interface PendingWrite {
   run: () => unknown;
@@ -14,6 +15,8 @@ interface PendingWrite {
  */
 export class WriteQueue {
   private pending: PendingWrite[] = [];
+  /** Told about each committed batch (size, seconds). */
+  onBatch: WriteBatchObserver | undefined;
   private scheduled = false;
   private readonly begin;
   private readonly commit;
@@ -58,6 +61,7 @@ export class WriteQueue {
       return;
     }
     const outcomes: Array<{ ok: true; value: unknown } | { ok: false; error: unknown }> = [];
+    const started = process.hrtime.bigint();
     try {
       this.begin.run();
       for (const write of batch) {
@@ -72,6 +76,7 @@ export class WriteQueue {
         }
       }
       this.commit.run();
+      this.onBatch?.(batch.length, Number(process.hrtime.bigint() - started) / 1e9);
     } catch (error) {
       // BEGIN or COMMIT failed (disk full, I/O error): nothing in the batch is durable.
       if (this.db.inTransaction) this.rollback.run();
