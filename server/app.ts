@@ -9,7 +9,7 @@ import { connectionFacts } from "./http/node-headers.js";
 import { createErrorInterceptor } from "./rpc/error-interceptor.js";
 import { createItemsRpc } from "./rpc/items-rpc.js";
 import { createNotesRpc } from "./rpc/notes-rpc.js";
-import { registerReflection } from "./rpc/reflection-rpc.js";
+import { registerReflection, REFLECTION_SERVICES } from "./rpc/reflection-rpc.js";
 import { createStatusesRpc } from "./rpc/statuses-rpc.js";
 import type { ServiceDeps } from "./service/deps.js";
 import { ItemsService } from "./service/items.js";
@@ -24,6 +24,7 @@ import { createRevocationInterceptor } from "./rpc/revocation-interceptor.js";
 import { createRpcAdapter } from "./rpc/node-adapter.js";
 import { ReadCache } from "./rpc/read-cache.js";
 import { PUBLIC_READS } from "./auth/access-policy.js";
+import { requireRules } from "./auth/require-rules.js";
 import { setMaxListeners } from "node:events";
 import { createAuthRpc } from "./rpc/auth-rpc.js";
 import { createUsersRpc } from "./rpc/users-rpc.js";
@@ -106,6 +107,7 @@ export const API_SERVICES: readonly DescService[] = [ItemsApi, StatusApi, NotesA
  */
 export async function createApp(options: AppOptions): Promise<App> {
   const { store, logger } = options;
+  requireRules([...API_SERVICES, ...(options.devmode ? REFLECTION_SERVICES : [])]);
   const hub = new ChangeHub(store, logger, options.hub);
   // Public reads that may be answered from memory while nothing has changed.
   const readCache = new ReadCache(new Set([...PUBLIC_READS].filter((p) => !p.endsWith("/WatchItems")).map((p) => `/${p}`)));

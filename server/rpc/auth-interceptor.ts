@@ -12,7 +12,9 @@ import { connectionFactsKey } from "./call-record.js";
 export function createAuthInterceptor(guard: AccessGuard): Interceptor {
   return (next) => async (req) => {
     // Connect's request has no socket: the app put the address and host into context values.
-    const auth = await guard.check(`${req.service.typeName}/${req.method.name}`, { headers: req.header, ...req.contextValues.get(connectionFactsKey) });
+    // A unary call's request is known here, for the rules that look at it (which fields, which item).
+    const message = req.stream ? undefined : req.message;
+    const auth = await guard.check(`${req.service.typeName}/${req.method.name}`, { headers: req.header, ...req.contextValues.get(connectionFactsKey) }, message);
     req.contextValues.set(requestAuthKey, auth);
     const res = await next(req);
     const renewed = auth.principal?.renewed;

@@ -88,7 +88,7 @@ export class AuthService {
       if (!found.token.lastUsed || at.getTime() - found.token.lastUsed.getTime() > TOUCH_EVERY_MS) {
         await store.touchApiToken(found.token.id, at);
       }
-      return { user: found.user, via: "token" };
+      return { user: found.user, via: "token", token: found.token };
     }
     if (credentials.sessionToken !== undefined) {
       const sessionId = hashSecret(credentials.sessionToken);
@@ -120,7 +120,7 @@ export class AuthService {
     if (credentials.bearer !== undefined) {
       const found = await store.findApiToken(hashSecret(credentials.bearer));
       if (!found || (found.token.expiresAt && found.token.expiresAt <= now())) return undefined;
-      return { user: found.user, via: "token" };
+      return { user: found.user, via: "token", token: found.token };
     }
     if (credentials.sessionToken !== undefined) {
       const sessionId = hashSecret(credentials.sessionToken);
