@@ -35,6 +35,8 @@ export interface Config {
   allowedHosts: string[];
   /** The Bearer token that lets clients other than loopback read `/metrics`; undefined: loopback only. */
   metricsToken: string | undefined;
+  /** Days the audit log keeps each event; undefined: the app's default (365). */
+  auditDays: number | undefined;
 }
 
 const seconds = (ms: number) => `${ms / 1_000}s`;
@@ -53,6 +55,7 @@ const FLAGS = {
   "public-url": { env: "STATUSTHING_PUBLIC_URL", default: "(none)", help: "the URL people reach the server at, e.g. https://status.example.com: its host name may sign in" },
   "allowed-hosts": { env: "STATUSTHING_ALLOWED_HOSTS", default: "(none: IPs, localhost, the --api-addr host)", help: "more host names that may sign in, comma-separated (.example.com: with subdomains; *: any)" },
   "metrics-token": { env: "STATUSTHING_METRICS_TOKEN", default: "(none: /metrics for loopback clients only)", help: "clients other than loopback may read /metrics with 'Authorization: Bearer <this>' (prefer the variable)" },
+  "audit-days": { env: "STATUSTHING_AUDIT_DAYS", default: "365", help: "days the audit log keeps each write (1-36500)" },
   "heartbeat-interval": { env: "STATUSTHING_HEARTBEAT_INTERVAL", default: "15s", help: "time between heartbeats on watch streams (e.g. 15s, 500ms, 1m)" },
   "header-timeout": {
     env: "STATUSTHING_HEADER_TIMEOUT",
@@ -218,6 +221,7 @@ export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv
         "public-url": { type: "string" },
         "allowed-hosts": { type: "string" },
         "metrics-token": { type: "string" },
+        "audit-days": { type: "string" },
         help: { type: "boolean", short: "h" },
         version: { type: "boolean" },
       },
@@ -258,6 +262,11 @@ export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv
   const allowedHosts = parseAllowedHosts(values["allowed-hosts"] ?? env[FLAGS["allowed-hosts"].env] ?? "");
   const metricsToken = (values["metrics-token"] ?? env[FLAGS["metrics-token"].env] ?? "").trim();
   if (/\s/.test(metricsToken)) throw new ConfigError("--metrics-token: must not contain spaces (it is sent as 'Bearer <token>')");
+  const auditDaysText = values["audit-days"] ?? env[FLAGS["audit-days"].env];
+  const auditDays = auditDaysText === undefined || auditDaysText === "" ? undefined : /^\d{1,5}$/.test(auditDaysText) ? Number(auditDaysText) : NaN;
+  if (auditDays !== undefined && !(auditDays >= 1 && auditDays <= 36_500)) {
+    throw new ConfigError(`--audit-days: want a whole number of days from 1 to 36500, got ${JSON.stringify(auditDaysText)}`);
+  }
   return {
     kind: "run",
     config: {
@@ -278,6 +287,7 @@ export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv
       publicUrl,
       allowedHosts,
       metricsToken: metricsToken === "" ? undefined : metricsToken,
+      auditDays,
     },
   };
 }
