@@ -138,12 +138,11 @@ export const PERMISSIONS: Readonly<Record<string, Rule>> = {
  */
 export const HTTP_ENDPOINTS: Readonly<Record<string, string>> = {
   "GET /ws": "statusthing.v1.ItemsService/WatchItems",
-  "POST /statusthing.v1.ItemsService/WatchItems (hand-written stream)": "statusthing.v1.ItemsService/WatchItems",
   "GET /api/v2/*.json, /feed.*, /items/<id>/feed.atom, /badge*.svg": "statusthing.v1.ItemsService/ListItems",
-  "GET /healthz": "open (its details as WatchItems)",
-  "GET /readyz": "open",
-  "GET /metrics": "operator",
-  "GET /* (the web app)": "open",
+  "GET /healthz": "open: anyone, always (revision and watchers only for who may WatchItems)",
+  "GET /readyz": "open: anyone, always",
+  "GET /metrics": "operator: loopback clients, or others with `Authorization: Bearer <--metrics-token>`",
+  "GET /* (the web app)": "open: anyone, always (its data comes through the RPCs above)",
 };
 
 /** The rule for `procedure`, or undefined when the table has none (then nobody may call it). */
