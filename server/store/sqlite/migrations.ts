@@ -125,6 +125,14 @@ export const migrations: readonly string[] = [
     SELECT i.id, i.name, i.created_at, 0, s.id, s.name, s.color, s.kind, 1
     FROM items i LEFT JOIN statuses s ON s.id = i.status_id ORDER BY i.seq;
   `,
+  // 6: roles and token scopes (#19). Users from before roles could do everything: they are
+  // admins. A token's scope stays NULL (it acts with its owner's role); item_ids is a
+  // comma-separated list of item ids (KSUIDs hold no comma), empty for no limit.
+  `
+  ALTER TABLE users ADD COLUMN role TEXT NOT NULL DEFAULT 'admin';
+  ALTER TABLE api_tokens ADD COLUMN scope TEXT;
+  ALTER TABLE api_tokens ADD COLUMN item_ids TEXT NOT NULL DEFAULT '';
+  `,
 ];
 
 /** Thrown when the database was written by a newer StatusThing than this one. */
