@@ -41,6 +41,10 @@ import { healthAnswer } from "./http/health.js";
 import type { IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
 import { Metrics } from "./ops/metrics.js";
+import { AuditService as AuditApi } from "../shared/gen/statusthing/v1/audit_pb.js";
+import { AuditService, DEFAULT_AUDIT_DAYS } from "./service/audit.js";
+import { createAuditRpc } from "./rpc/audit-rpc.js";
+import { createAuditInterceptor } from "./rpc/audit-interceptor.js";
 import { createOpsEndpoints } from "./ops/ops-endpoints.js";
 import type { Lifecycle } from "./ops/readiness.js";
 
@@ -78,6 +82,8 @@ export interface AppOptions {
   maxWatchersPerClient?: number;
   /** Lets clients other than loopback read `/metrics` with this Bearer token (`--metrics-token`). */
   metricsToken?: string;
+  /** Days the audit log keeps each event (`--audit-days`, default 365). */
+  auditDays?: number;
 }
 
 /** A built StatusThing: a request handler for HTTP/1.1 and HTTP/2, and how to stop it. */
@@ -99,7 +105,7 @@ export interface App {
 }
 
 /** The statusthing.v1 services this app serves. */
-export const API_SERVICES: readonly DescService[] = [ItemsApi, StatusApi, NotesApi, AuthApi, UsersApi];
+export const API_SERVICES: readonly DescService[] = [ItemsApi, StatusApi, NotesApi, AuthApi, UsersApi, AuditApi];
 
 /**
  * Builds the app around a store: services, RPC routes, health check. It never listens by itself
@@ -128,6 +134,10 @@ export async function createApp(options: AppOptions): Promise<App> {
   await statuses.seedDefaults();
   const auth = new AuthService({ store, now: deps.now, log: logger }, options.auth);
   const users = new UsersService({ store, now: deps.now });
+  const audit = new AuditService({ audit: store.audit, now: deps.now, retentionDays: options.auditDays ?? DEFAULT_AUDIT_DAYS });
+  // Old audit events go daily (and once now, in the background).
+  const auditPruning = setInterval(() => void audit.prune().catch((err: unknown) => logger.warn({ err }, "pruning the audit log failed")), 86_400_000).unref();
+  void audit.prune().catch((err: unknown) => logger.warn({ err }, "pruning the audit log failed"));
   await auth.ensureInitialAdmin(options.adminPassword);
   if (await auth.defaultPasswordInUse()) {
     logger.warn("the admin account still has the default password \"password\": sign in at /admin (admin / password) and choose a new one, or see README, Auth");
@@ -178,6 +188,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     router.service(NotesApi, createNotesRpc(notes));
     router.service(AuthApi, createAuthRpc(auth));
     router.service(UsersApi, createUsersRpc(users));
+    router.service(AuditApi, createAuditRpc(audit));
     if (options.devmode) registerReflection(router, API_SERVICES);
   };
   const rpcHandler = createRpcAdapter({
@@ -186,7 +197,12 @@ export async function createApp(options: AppOptions): Promise<App> {
     routes,
     readMaxBytes: REQUEST_BODY_MAX_BYTES,
     // The error interceptor is outermost, so the guard's refusals get their codes too.
-    interceptors: [createErrorInterceptor(logger), createAuthInterceptor(guard), createRevocationInterceptor(() => void hub.recheckAccess())],
+    interceptors: [
+      createErrorInterceptor(logger),
+      createAuthInterceptor(guard),
+      createAuditInterceptor(),
+      createRevocationInterceptor(() => void hub.recheckAccess()),
+    ],
     shutdownSignal: shutdown.signal,
     contextValues: (req) =>
       attachCallRecord(createContextValues(), callRecords.get(req)).set(connectionFactsKey, connectionFacts(req)),
@@ -233,6 +249,7 @@ export async function createApp(options: AppOptions): Promise<App> {
       shutdown.abort();
       stopPublishing();
       unsubscribeChanges?.();
+      clearInterval(auditPruning);
       unsubscribeRevocations?.();
       await web?.close();
       await store.close();

@@ -30,6 +30,8 @@ export function objectTypeOf(procedure: string): string {
 /** The id of the object a request names (item_id, status_id, note_id, user_id, token_id), or "" (an add). */
 export function objectIdOf(procedure: string, message: unknown, principal: Principal): string {
   if (procedure.endsWith("AuthService/ChangePassword")) return principal.user.id;
+  // An add names its parent (AddNote's item_id), not what it makes: the store takes the new id from what it wrote.
+  if (/\/(Add|Create)[A-Z]/.test(procedure)) return "";
   const fields = message as Record<string, unknown> | undefined;
   for (const name of ["tokenId", "noteId", "itemId", "statusId", "userId"]) {
     const value = fields?.[name];

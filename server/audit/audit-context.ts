@@ -20,6 +20,8 @@ export interface AuditActor {
   clientAddress: string;
   /** The request in a few words, secrets removed (see summarizeRequest). */
   summary: string;
+  /** Set once the call's audit row is committed: a call that writes several times is recorded once, with its first write. */
+  recorded?: boolean;
 }
 
 const storage = new AsyncLocalStorage<AuditActor>();
@@ -32,4 +34,10 @@ export function withAuditActor<T>(actor: AuditActor, work: () => T): T {
 /** The audit context of the current request or job; undefined outside one (start-up seeding). */
 export function currentAuditActor(): AuditActor | undefined {
   return storage.getStore();
+}
+
+/** Names the object the current call writes, when the store cannot tell it from what it wrote (a new token). */
+export function noteAuditObject(id: string): void {
+  const actor = storage.getStore();
+  if (actor && actor.objectId === "") actor.objectId = id;
 }

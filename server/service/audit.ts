@@ -1,4 +1,4 @@
-import { invalidArgument } from "../errors.js";
+import { DomainError, invalidArgument } from "../errors.js";
 import type { AuditRecord, AuditStore } from "../store/audit-store.js";
 
 /** What ListAuditEvents asks for, as the RPC layer parsed it. */
@@ -12,11 +12,19 @@ export interface AuditQuery {
 }
 
 export const DEFAULT_AUDIT_PAGE = 100;
+/** How long audit events are kept unless `--audit-days` says otherwise. */
+export const DEFAULT_AUDIT_DAYS = 365;
 export const MAX_AUDIT_PAGE = 500;
 
 /** Reads and prunes the audit log; the writes to it are the store's (one per audited write, same transaction). */
 export class AuditService {
-  constructor(private readonly deps: { audit: AuditStore; now: () => Date; retentionDays: number }) {}
+  constructor(private readonly deps: { audit: AuditStore | undefined; now: () => Date; retentionDays: number }) {}
+
+  /** The store's audit log; a store of one's own may keep none. */
+  private get log(): AuditStore {
+    if (!this.deps.audit) throw new DomainError("failed_precondition", "this server's store keeps no audit log");
+    return this.deps.audit;
+  }
 
   /** One page of events, newest first, and the token of the next page ("" on the last). */
   async list(query: AuditQuery): Promise<{ events: AuditRecord[]; nextPageToken: string }> {
@@ -24,7 +32,7 @@ export class AuditService {
     if (query.since && query.until && query.since >= query.until) throw invalidArgument("until", "must be after since");
     const limit = query.pageSize || DEFAULT_AUDIT_PAGE;
     const beforeId = query.pageToken === "" ? undefined : decodePageToken(query.pageToken);
-    const rows = await this.deps.audit.listAuditEvents({
+    const rows = await this.log.listAuditEvents({
       actorId: query.actorId.trim() || undefined,
       objectId: query.objectId.trim() || undefined,
       since: query.since,
@@ -37,7 +45,8 @@ export class AuditService {
   }
 
   /** Deletes events older than the retention (`--audit-days`). */
-  prune(): Promise<number> {
+  async prune(): Promise<number> {
+    if (!this.deps.audit) return 0;
     return this.deps.audit.pruneAuditEvents(new Date(this.deps.now().getTime() - this.deps.retentionDays * 86_400_000));
   }
 }

@@ -5,6 +5,7 @@ import type { Principal } from "../auth/principal.js";
 import { generateApiTokenSecret, generateSessionToken, hashSecret, API_TOKEN_PREFIX } from "../auth/secrets.js";
 import type { ApiTokenRecord, TokenScope, UserRecord } from "../domain.js";
 import { roleOf } from "../auth/access-policy.js";
+import { noteAuditObject } from "../audit/audit-context.js";
 import { scopeRank, widestScopeFor } from "../auth/permissions.js";
 import { DomainError, invalidArgument } from "../errors.js";
 import { newId } from "../ids.js";
@@ -180,6 +181,7 @@ export class AuthService {
       scope,
       itemIds,
     };
+    noteAuditObject(token.id);
     await this.deps.store.accounts.addApiToken(token);
     return { token, secret };
   }

@@ -1,5 +1,6 @@
 import type { AuthStore } from "./auth-store.js";
 import type { WriteBatchObserver } from "./write-observer.js";
+import type { AuditStore } from "./audit-store.js";
 import type { ChangeRecord, ItemFilter, ItemView, NoteRecord, StatusRecord, StatusTransition, StoreSnapshot } from "../domain.js";
 
 /** A new status, complete: the service has validated it and given it an id and time. */
@@ -46,6 +47,11 @@ export interface ItemPatch {
 export interface Store {
   /** The accounts: users, sessions, API tokens and failed logins, in the same database. */
   readonly accounts: AuthStore;
+  /**
+   * Optional: the audit log. A store that keeps one writes a row with the first write of each
+   * call made inside an audit context (audit/audit-context.ts), in that write's transaction.
+   */
+  readonly audit?: AuditStore;
 
   /**
    * Calls `listener` after each commit, in this process, that logged changes (once per commit,

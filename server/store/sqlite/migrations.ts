@@ -133,6 +133,24 @@ export const migrations: readonly string[] = [
   ALTER TABLE api_tokens ADD COLUMN scope TEXT;
   ALTER TABLE api_tokens ADD COLUMN item_ids TEXT NOT NULL DEFAULT '';
   `,
+  // 7: the audit log (#19): one row per audited call, written with its first write. Ids are
+  // KSUIDs, so "newest first" is by id; kept --audit-days.
+  `
+  CREATE TABLE audit_events (
+    id             TEXT    PRIMARY KEY,
+    at             INTEGER NOT NULL,
+    actor          TEXT    NOT NULL,
+    actor_id       TEXT    NOT NULL,
+    procedure      TEXT    NOT NULL,
+    object_type    TEXT    NOT NULL,
+    object_id      TEXT    NOT NULL,
+    client_address TEXT    NOT NULL,
+    summary        TEXT    NOT NULL
+  );
+  CREATE INDEX audit_events_by_actor ON audit_events(actor_id, id);
+  CREATE INDEX audit_events_by_object ON audit_events(object_id, id);
+  CREATE INDEX audit_events_by_time ON audit_events(at);
+  `,
 ];
 
 /** Thrown when the database was written by a newer StatusThing than this one. */

@@ -10,6 +10,7 @@ import { notesByItem, toItem, toLoggedNote, toLogEntry, toNote, toStatus } from 
 import { itemPatchValues, itemValues, noteValues, statusPatchValues, statusValues } from "../sql/values.js";
 import { isTransition, toTransition, transitionValues } from "../sql/status-history.js";
 import type { WriteBatchObserver } from "../write-observer.js";
+import { SqliteAuditStore } from "./sqlite-audit-store.js";
 import type { ItemPatch, NewItem, NewStatus, StatusPatch, Store } from "../store.js";
 import { DatabaseFileWatch, inspectBeforeOpen } from "./database-file.js";
 import { SQLITE_VALUES, violatedConstraint } from "./dialect.js";
@@ -49,6 +50,8 @@ export class SqliteStore implements Store {
   /** Whether opening made a new, empty database (there was no file, or an empty one). */
   readonly created: boolean;
   readonly accounts: SqliteAuthStore;
+  /** The audit log, written with each audited write. */
+  readonly audit: SqliteAuditStore;
   private readonly writes: WriteQueue;
   private readonly sql: ReturnType<typeof prepareStatements>;
   private readonly hooks: CommitHooks;
@@ -89,7 +92,13 @@ export class SqliteStore implements Store {
     this.fileTimer = setInterval(refusal, options.fileCheckMs ?? 10_000).unref();
     this.sql = prepareStatements(this.db);
     this.hooks = new CommitHooks((error) => log?.error({ err: error }, "a commit listener failed"));
-    this.writes = new WriteQueue(this.db, { appendChange: (change) => this.appendChange(change), hooks: this.hooks, refusal });
+    this.audit = new SqliteAuditStore(this.db, () => this.writes);
+    this.writes = new WriteQueue(this.db, {
+      appendChange: (change) => this.appendChange(change),
+      hooks: this.hooks,
+      refusal,
+      recordAudit: (actor, written) => this.audit.record(actor, written),
+    });
     this.accounts = new SqliteAuthStore(this.db, this.writes);
   }
 
