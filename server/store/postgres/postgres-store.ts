@@ -22,6 +22,7 @@ import {
 import { itemPatchValues, itemValues, noteValues, statusPatchValues, statusValues } from "../sql/values.js";
 import { toTransition, transitionValues, type TransitionRow } from "../sql/status-history.js";
 import type { WriteBatchObserver } from "../write-observer.js";
+import { PostgresAuditStore } from "./postgres-audit.js";
 import type { ItemPatch, NewItem, NewStatus, StatusPatch, Store } from "../store.js";
 import { ChangeListener, type LivenessCheck, type ReconnectBackoff } from "./change-listener.js";
 import { reportConnectionLossAsUnavailable, surviveConnectionLoss } from "./connection-loss.js";
@@ -97,6 +98,8 @@ async function mustLoadItem(q: Queryable, id: string, withNotes: boolean): Promi
  */
 export class PostgresStore implements Store {
   readonly accounts: PostgresAuthStore;
+  /** The audit log, written with each audited write. */
+  readonly audit: PostgresAuditStore;
   private readonly hooks = new CommitHooks();
   private readonly writes: PgWriteQueue;
   private readonly listener: ChangeListener;
@@ -116,6 +119,7 @@ export class PostgresStore implements Store {
     this.writes = new PgWriteQueue(pool, logLockKey, this.hooks);
     // Wrapped like the store itself (see open): a lost connection is `unavailable` here too.
     this.accounts = reportConnectionLossAsUnavailable(new PostgresAuthStore(pool, `statusthing:${schema}:`, changesChannel(logLockKey)));
+    this.audit = reportConnectionLossAsUnavailable(new PostgresAuditStore(pool));
     this.listener = new ChangeListener(listenConfig, changesChannel(logLockKey), logger, backoff, liveness);
   }
 
