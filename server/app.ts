@@ -10,7 +10,7 @@ import { requestFacts, requestFactsKey } from "./auth/request-facts.js";
 import { createErrorInterceptor } from "./rpc/error-interceptor.js";
 import { createItemsRpc } from "./rpc/items-rpc.js";
 import { createNotesRpc } from "./rpc/notes-rpc.js";
-import { registerReflection } from "./rpc/reflection-rpc.js";
+import { registerReflection, REFLECTION_SERVICES } from "./rpc/reflection-rpc.js";
 import { createStatusesRpc } from "./rpc/statuses-rpc.js";
 import type { ServiceDeps } from "./service/deps.js";
 import { ItemsService } from "./service/items.js";
@@ -27,6 +27,7 @@ import { ACCEPT_COMPRESSION, COMPRESS_MIN_BYTES } from "./rpc/compression.js";
 import { createWatchItemsHandler, WATCH_ITEMS_PATH } from "./rpc/watch-items-handler.js";
 import { ReadCache } from "./rpc/read-cache.js";
 import { PUBLIC_READS } from "./auth/access-policy.js";
+import { requireRules } from "./auth/require-rules.js";
 import { setMaxListeners } from "node:events";
 import { createAuthRpc } from "./rpc/auth-rpc.js";
 import { createUsersRpc } from "./rpc/users-rpc.js";
@@ -41,6 +42,13 @@ import { createReadEndpoints } from "./read/read-endpoints.js";
 import { healthAnswer } from "./http/health.js";
 import type { IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
+import { Metrics } from "./ops/metrics.js";
+import { AuditService as AuditApi } from "../shared/gen/statusthing/v1/audit_pb.js";
+import { AuditService, DEFAULT_AUDIT_DAYS } from "./service/audit.js";
+import { createAuditRpc } from "./rpc/audit-rpc.js";
+import { createAuditInterceptor } from "./rpc/audit-interceptor.js";
+import { createOpsEndpoints } from "./ops/ops-endpoints.js";
+import type { Lifecycle } from "./ops/readiness.js";
 
 /** What an app is built from. */
 export interface AppOptions {
@@ -74,6 +82,10 @@ export interface AppOptions {
   web?: WebOptions;
   /** Watch streams (WatchItems and `/ws` together) one client address may hold at once. */
   maxWatchersPerClient?: number;
+  /** Lets clients other than loopback read `/metrics` with this Bearer token (`--metrics-token`). */
+  metricsToken?: string;
+  /** Days the audit log keeps each event (`--audit-days`, default 365). */
+  auditDays?: number;
 }
 
 /** A built StatusThing: a request handler for HTTP/1.1 and HTTP/2, and how to stop it. */
@@ -86,6 +98,8 @@ export interface App {
   readonly services: readonly DescService[];
   /** The live-update hub: revision and watchers, for health and metrics. */
   readonly hub: ChangeHub;
+  /** The Prometheus metrics `/metrics` serves. */
+  readonly metrics: Metrics;
   /** Tells open streams to end, so clients reconnect elsewhere; in-flight unary calls go on. */
   beginShutdown(): void;
   /** Finishes pending writes and releases the store. Call once no request is in flight. */
@@ -93,7 +107,7 @@ export interface App {
 }
 
 /** The statusthing.v1 services this app serves. */
-export const API_SERVICES: readonly DescService[] = [ItemsApi, StatusApi, NotesApi, AuthApi, UsersApi];
+export const API_SERVICES: readonly DescService[] = [ItemsApi, StatusApi, NotesApi, AuthApi, UsersApi, AuditApi];
 
 /**
  * Builds the app around a store: services, RPC routes, health check. It never listens by itself
@@ -101,6 +115,7 @@ export const API_SERVICES: readonly DescService[] = [ItemsApi, StatusApi, NotesA
  */
 export async function createApp(options: AppOptions): Promise<App> {
   const { store, logger } = options;
+  requireRules([...API_SERVICES, ...(options.devmode ? REFLECTION_SERVICES : [])]);
   const hub = new ChangeHub(store, logger, options.hub);
   // Public reads that may be answered from memory while nothing has changed.
   const readCache = new ReadCache(new Set([...PUBLIC_READS].filter((p) => !p.endsWith("/WatchItems")).map((p) => `/${p}`)));
@@ -121,6 +136,10 @@ export async function createApp(options: AppOptions): Promise<App> {
   await statuses.seedDefaults();
   const auth = new AuthService({ store, now: deps.now, log: logger }, options.auth);
   const users = new UsersService({ store, now: deps.now });
+  const audit = new AuditService({ audit: store.audit, now: deps.now, retentionDays: options.auditDays ?? DEFAULT_AUDIT_DAYS });
+  // Old audit events go daily (and once now, in the background).
+  const auditPruning = setInterval(() => void audit.prune().catch((err: unknown) => logger.warn({ err }, "pruning the audit log failed")), 86_400_000).unref();
+  void audit.prune().catch((err: unknown) => logger.warn({ err }, "pruning the audit log failed"));
   await auth.ensureInitialAdmin(options.adminPassword);
   if (await auth.defaultPasswordInUse()) {
     logger.warn("the admin account still has the default password \"password\": sign in at /admin (admin / password) and choose a new one, or see README, Auth");
@@ -152,18 +171,27 @@ export async function createApp(options: AppOptions): Promise<App> {
   const wsFeed = createWsFeed(hub, logger, { guard, quota });
   const web = options.web && (await createWebHandler(options.web, { heartbeatMs: hub.options.heartbeatMs }, logger));
 
+  let lifecycle: Lifecycle = "running";
+  const metrics = new Metrics({
+    hub,
+    store,
+    procedures: new Set(API_SERVICES.flatMap((service) => service.methods.map((method) => `/${service.typeName}/${method.name}`))),
+  });
+  const opsEndpoints = createOpsEndpoints({ store, metrics, lifecycle: () => lifecycle, trustProxy, metricsToken: options.metricsToken });
+
   const shutdown = new AbortController();
   // Connect adds one abort listener per call in flight: many are normal, not a leak.
   setMaxListeners(0, shutdown.signal);
   const itemsRpc = createItemsRpc(items, { hub, guard, quota });
   // The error interceptor is outermost, so the guard's refusals get their codes too.
-  const interceptors = [createErrorInterceptor(logger), createAuthInterceptor(guard), createRevocationInterceptor(() => void hub.recheckAccess())];
+  const interceptors = [createErrorInterceptor(logger), createAuthInterceptor(guard), createAuditInterceptor(), createRevocationInterceptor(() => void hub.recheckAccess())];
   const routes = (router: ConnectRouter) => {
     router.service(ItemsApi, itemsRpc);
     router.service(StatusApi, createStatusesRpc(statuses));
     router.service(NotesApi, createNotesRpc(notes));
     router.service(AuthApi, createAuthRpc(auth));
     router.service(UsersApi, createUsersRpc(users));
+    router.service(AuditApi, createAuditRpc(audit));
     if (options.devmode) registerReflection(router, API_SERVICES);
   };
   const rpcHandler = createRpcAdapter({
@@ -189,11 +217,13 @@ export async function createApp(options: AppOptions): Promise<App> {
   return {
     services: API_SERVICES,
     hub,
+    metrics,
     handle(req, res) {
       const record: CallRecord = {};
-      logRequest(logger, req, res, record);
+      logRequest(logger, req, res, record, (path, code, seconds) => metrics.observeRequest(path, code, seconds));
       const path = (req.url ?? "").split("?", 1)[0]!;
       if (readEndpoints.handle(req, res, record, path)) return;
+      if (opsEndpoints(req, res, record, path)) return;
       if (path === "/healthz" && (req.method === "GET" || req.method === "HEAD")) {
         void healthAnswer(req, hub, guard, store.unavailableReason?.()).then(({ httpStatus, body }) => sendJson(res, httpStatus, body));
         return;
@@ -205,15 +235,18 @@ export async function createApp(options: AppOptions): Promise<App> {
       wsFeed.handleUpgrade(req, socket, head);
     },
     beginShutdown() {
+      lifecycle = "stopping";
       shutdown.abort();
       logger.info({ revision: hub.currentRevision, watchers: hub.watchersByProtocol() }, "ending watch streams");
       hub.close();
       wsFeed.close();
     },
     async close() {
+      lifecycle = "stopping";
       shutdown.abort();
       stopPublishing();
       unsubscribeChanges?.();
+      clearInterval(auditPruning);
       unsubscribeRevocations?.();
       await web?.close();
       await store.close();

@@ -33,6 +33,10 @@ export interface Config {
   publicUrl: string | undefined;
   /** More host names allowed in `Host` (`.example.com` for a domain and its subdomains, `*` for any). */
   allowedHosts: string[];
+  /** The Bearer token that lets clients other than loopback read `/metrics`; undefined: loopback only. */
+  metricsToken: string | undefined;
+  /** Days the audit log keeps each event; undefined: the app's default (365). */
+  auditDays: number | undefined;
 }
 
 const seconds = (ms: number) => `${ms / 1_000}s`;
@@ -50,6 +54,8 @@ const FLAGS = {
   "embed-origins": { env: "STATUSTHING_EMBED_ORIGINS", default: "(none: no site may frame the pages)", help: "comma-separated origins (https://example.com) whose pages may show /embed in an <iframe>" },
   "public-url": { env: "STATUSTHING_PUBLIC_URL", default: "(none)", help: "the URL people reach the server at, e.g. https://status.example.com: its host name may sign in" },
   "allowed-hosts": { env: "STATUSTHING_ALLOWED_HOSTS", default: "(none: IPs, localhost, the --api-addr host)", help: "more host names that may sign in, comma-separated (.example.com: with subdomains; *: any)" },
+  "metrics-token": { env: "STATUSTHING_METRICS_TOKEN", default: "(none: /metrics for loopback clients only)", help: "clients other than loopback may read /metrics with 'Authorization: Bearer <this>' (prefer the variable)" },
+  "audit-days": { env: "STATUSTHING_AUDIT_DAYS", default: "365", help: "days the audit log keeps each write (1-36500)" },
   "heartbeat-interval": { env: "STATUSTHING_HEARTBEAT_INTERVAL", default: "15s", help: "time between heartbeats on watch streams (e.g. 15s, 500ms, 1m)" },
   "header-timeout": {
     env: "STATUSTHING_HEADER_TIMEOUT",
@@ -207,6 +213,8 @@ export const FLAG_OPTIONS = {
   "embed-origins": { type: "string" },
   "public-url": { type: "string" },
   "allowed-hosts": { type: "string" },
+  "metrics-token": { type: "string" },
+  "audit-days": { type: "string" },
   help: { type: "boolean", short: "h" },
   version: { type: "boolean" },
 } as const;
@@ -258,6 +266,13 @@ export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv
   }
   const publicUrl = parsePublicUrl(values["public-url"] ?? env[FLAGS["public-url"].env]);
   const allowedHosts = parseAllowedHosts(values["allowed-hosts"] ?? env[FLAGS["allowed-hosts"].env] ?? "");
+  const metricsToken = (values["metrics-token"] ?? env[FLAGS["metrics-token"].env] ?? "").trim();
+  if (/\s/.test(metricsToken)) throw new ConfigError("--metrics-token: must not contain spaces (it is sent as 'Bearer <token>')");
+  const auditDaysText = values["audit-days"] ?? env[FLAGS["audit-days"].env];
+  const auditDays = auditDaysText === undefined || auditDaysText === "" ? undefined : /^\d{1,5}$/.test(auditDaysText) ? Number(auditDaysText) : NaN;
+  if (auditDays !== undefined && !(auditDays >= 1 && auditDays <= 36_500)) {
+    throw new ConfigError(`--audit-days: want a whole number of days from 1 to 36500, got ${JSON.stringify(auditDaysText)}`);
+  }
   return {
     kind: "run",
     config: {
@@ -277,6 +292,8 @@ export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv
       maxWatchersPerClient: parseCount("--max-watchers-per-client", values["max-watchers-per-client"] ?? env[FLAGS["max-watchers-per-client"].env]),
       publicUrl,
       allowedHosts,
+      metricsToken: metricsToken === "" ? undefined : metricsToken,
+      auditDays,
     },
   };
 }

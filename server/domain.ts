@@ -114,6 +114,8 @@ export interface UserRecord {
   passwordHash: string;
   /** Set for the initial admin and after an admin resets someone's password. */
   mustChangePassword: boolean;
+  /** What the user may do (see auth/permissions.ts); undefined for users from before roles, who are admins. */
+  role?: Role;
   lastLogin: Date | undefined;
   created: Date;
   updated: Date;
@@ -136,7 +138,17 @@ export interface ApiTokenRecord {
   created: Date;
   expiresAt: Date | undefined;
   lastUsed: Date | undefined;
+  /** What the token may do; undefined for tokens from before scopes, which act with their owner's role. */
+  scope?: TokenScope;
+  /** When not empty, the only items the token may change. */
+  itemIds?: string[];
 }
+
+/** A user's role: admin > editor > viewer (what each may do: auth/permissions.ts). */
+export type Role = "admin" | "editor" | "viewer";
+
+/** An API token's scope: admin > write > status > read. */
+export type TokenScope = "read" | "status" | "write" | "admin";
 
 /** The case-folded username under which usernames are unique. */
 export function usernameKey(username: string): string {

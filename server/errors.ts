@@ -166,7 +166,23 @@ export const lastUser = defineError("LAST_USER", "failed_precondition", "DeleteU
   message: "cannot delete the last user",
 }));
 
+/** Demoting or deleting the only admin: nobody could manage users again but the CLI. */
+export const lastAdmin = defineError("LAST_ADMIN", "failed_precondition", "UpdateUser or DeleteUser that would leave no admin", (username: string, action: "demote" | "delete") => ({
+  message: `cannot ${action} ${username}: the last admin; make another user admin first`,
+  metadata: { username },
+}));
+
+/** ListAuditEvents on a store that keeps no audit log (a store of one's own may not). */
+export const auditNotKept = defineError("AUDIT_NOT_KEPT", "failed_precondition", "ListAuditEvents on a store that keeps no audit log", () => ({
+  message: "this server's store keeps no audit log",
+}));
+
 // --- unauthenticated
+
+/** /metrics from another client without the right --metrics-token. */
+export const metricsTokenRequired = defineError("METRICS_TOKEN_REQUIRED", "unauthenticated", "/metrics from a non-loopback client without the --metrics-token bearer", () => ({
+  message: "/metrics needs 'Authorization: Bearer <the --metrics-token>' from clients other than loopback",
+}));
 
 /** The call needs a login or an API token and has neither. */
 export const loginRequired = defineError("LOGIN_REQUIRED", "unauthenticated", "a write (or, with --private, a read) without a session or token", () => ({
@@ -199,6 +215,46 @@ export const credentialsRevoked = defineError("CREDENTIALS_REVOKED", "unauthenti
 }));
 
 // --- permission_denied
+
+/** An RPC missing from the permission table: nobody may call it (createApp refuses to start first). */
+export const noPermissionRule = defineError("NO_PERMISSION_RULE", "permission_denied", "an RPC without an entry in the permission table", (procedure: string) => ({
+  message: `${procedure} has no entry in the permission table, so nobody may call it`,
+  metadata: { procedure },
+}));
+
+/** The caller's role is below what the RPC needs. */
+export const roleInsufficient = defineError("ROLE_INSUFFICIENT", "permission_denied", "a call that needs a higher role than the caller's", (role: string, mayDo: string, procedure: string, needed: string) => ({
+  message: `your role is ${role}: you may ${mayDo}; ${procedure} needs the ${needed} role`,
+  metadata: { role, needed },
+}));
+
+/** The API token's scope is below what the RPC needs. */
+export const scopeInsufficient = defineError("TOKEN_SCOPE_INSUFFICIENT", "permission_denied", "a call that needs a wider token scope than the token's", (scope: string, mayDo: string, procedure: string, needed: string) => ({
+  message: `this token's scope is ${scope}: it may ${mayDo}; ${procedure} needs scope ${needed}`,
+  metadata: { scope, needed },
+}));
+
+/** The request asks for something the caller's role or token may not do (a field, another user's token). */
+export const requestNotPermitted = defineError("REQUEST_NOT_PERMITTED", "permission_denied", "a request whose fields ask for more than the caller may do (e.g. a status token setting a name)", (message: string) => ({
+  message,
+}));
+
+/** An item-limited token used on another item. */
+export const tokenItemLimit = defineError("TOKEN_ITEM_LIMIT", "permission_denied", "an item-limited token used on another item", (message: string) => ({
+  message,
+}));
+
+/** A token asked for with a scope wider than its creator's role allows. */
+export const scopeTooWide = defineError("TOKEN_SCOPE_TOO_WIDE", "permission_denied", "CreateApiToken with a scope wider than the creator's role allows", (role: string, widest: string, scope: string) => ({
+  message: `your role is ${role}: a token you make may have scope ${widest} at most, not ${scope}`,
+  metadata: { role, widest },
+}));
+
+/** /metrics from a client that is not loopback, without --metrics-token set. */
+export const metricsLoopbackOnly = defineError("METRICS_LOOPBACK_ONLY", "permission_denied", "/metrics from a non-loopback client when no --metrics-token is set", () => ({
+  message: "/metrics is served to loopback clients only; start the server with --metrics-token to allow others",
+}));
+
 
 /** Until the first (or reset) password is changed, only ChangePassword and reads are allowed. */
 export const passwordChangeRequired = defineError("PASSWORD_CHANGE_REQUIRED", "permission_denied", "any write but ChangePassword by a user who must change their password", () => ({

@@ -93,6 +93,8 @@ export async function main(argv: readonly string[]): Promise<void> {
       allowedHosts: allowedHostNames({ listenHost: parseAddress(config.apiAddr).host, publicUrl: config.publicUrl, allowedHosts: config.allowedHosts }),
       web: { ...packageWebOptions(config.devmode), embedOrigins: config.embedOrigins },
       ...(config.maxWatchersPerClient !== undefined && { maxWatchersPerClient: config.maxWatchersPerClient }),
+      ...(config.metricsToken !== undefined && { metricsToken: config.metricsToken }),
+      ...(config.auditDays !== undefined && { auditDays: config.auditDays }),
     });
   } catch (error) {
     // A bad --admin-password, or a store that cannot start: say why, without a stack.

@@ -50,7 +50,8 @@ export class AccessGuard {
     private readonly options: GuardOptions,
   ) {}
 
-  async check(procedure: string, facts: RequestFacts): Promise<RequestAuth> {
+  /** Authenticates the request and checks the permission table for `procedure`; `message` is a unary call's request. */
+  async check(procedure: string, facts: RequestFacts, message?: unknown): Promise<RequestAuth> {
     const { clientAddress, secure, host } = requestOrigin(facts, this.options.trustProxy);
     const authorization = facts.headers.get("authorization");
     let bearer: string | undefined;
@@ -66,7 +67,7 @@ export class AccessGuard {
       refuseCrossSite(facts.headers, host);
     }
     const principal = await this.auth.authenticate({ sessionToken, bearer });
-    authorize(procedure, principal, this.options);
+    authorize(procedure, principal, this.options, message);
     return { principal, clientAddress, secure };
   }
 

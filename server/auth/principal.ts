@@ -1,10 +1,12 @@
 import { createContextKey } from "@connectrpc/connect";
-import type { UserRecord } from "../domain.js";
+import type { ApiTokenRecord, UserRecord } from "../domain.js";
 
 /** Who is calling, and how they proved it. */
 export interface Principal {
   user: UserRecord;
   via: "session" | "token";
+  /** The token, when authenticated by one: its scope and item limits narrow what the user may do. */
+  token?: ApiTokenRecord;
   /** The session's id (hash), when authenticated by cookie. */
   sessionId?: string;
   /** Set when a session was extended: the cookie must be sent again with the new expiry. */

@@ -4,6 +4,7 @@ import type { UserRecord } from "../domain.js";
 import { commandInvalid, DomainError } from "../errors.js";
 import { AuthService } from "../service/auth.js";
 import { UsersService } from "../service/users.js";
+import { ROLES, type Role } from "../auth/permissions.js";
 import { createLogger } from "../logger.js";
 import { openStore } from "../store/open-store.js";
 import { SqliteStore } from "../store/sqlite/sqlite-store.js";
@@ -12,7 +13,7 @@ import { readPassword } from "./read-password.js";
 
 export const ADMIN_USAGE = `Bootstrap and recovery, working on the database directly (the server may be running):
 
-  statusthing users add <username> [--first-name F] [--last-name L] [--email E]
+  statusthing users add <username> [--first-name F] [--last-name L] [--email E] [--role admin|editor|viewer (default admin)]
   statusthing users reset-password <username> [--must-change]
   statusthing users list
   statusthing tokens create <username> --name <name> [--expires-in-days N]
@@ -47,6 +48,7 @@ export async function runAdminCommand(argv: readonly string[], env: NodeJS.Proce
       "last-name": { type: "string" },
       email: { type: "string" },
       "must-change": { type: "boolean" },
+      role: { type: "string" },
       name: { type: "string" },
       "expires-in-days": { type: "string" },
       help: { type: "boolean", short: "h" },
@@ -88,8 +90,11 @@ export async function runAdminCommand(argv: readonly string[], env: NodeJS.Proce
     switch (`${group} ${action}`) {
       case "users add": {
         const username = rest[0] ?? fail("name the user: users add <username>");
+        const role = values.role ?? "admin";
+        if (!(ROLES as readonly string[]).includes(role)) fail("--role: want admin, editor or viewer");
         const password = await readPassword(`Password for ${username}`);
         const user = await users.add({
+          role: role as Role,
           username,
           password,
           firstName: values["first-name"] ?? "",
@@ -97,7 +102,7 @@ export async function runAdminCommand(argv: readonly string[], env: NodeJS.Proce
           email: values.email ?? "",
           avatarUrl: "",
         });
-        process.stderr.write(`added user ${user.username} (${user.id})\n`);
+        process.stderr.write(`added user ${user.username} (${user.id}), role ${role}\n`);
         return 0;
       }
       case "users reset-password": {

@@ -25,7 +25,7 @@ const codeOfHttpStatus: Record<number, string> = {
  * may hold a token), HTTP status, RPC code, duration. The code comes from the call record when
  * a handler ran, else from gRPC trailers, else from the HTTP status.
  */
-export function logRequest(log: Logger, req: NodeRequest, res: NodeResponse, record: CallRecord): void {
+export function logRequest(log: Logger, req: NodeRequest, res: NodeResponse, record: CallRecord, observe?: (path: string, code: string, seconds: number) => void): void {
   const started = process.hrtime.bigint();
   let trailerCode: string | undefined;
   const addTrailers = res.addTrailers.bind(res) as (headers: Record<string, string>) => void;
@@ -38,14 +38,17 @@ export function logRequest(log: Logger, req: NodeRequest, res: NodeResponse, rec
     res.off("close", done);
     const status = res.statusCode;
     const code = record.code ?? trailerCode ?? (status < 400 ? "ok" : (codeOfHttpStatus[status] ?? (status >= 500 ? "internal" : "unknown")));
+    const path = (req.url ?? "").split("?", 1)[0]!;
+    const ms = Number(process.hrtime.bigint() - started) / 1e6;
+    observe?.(path, code, ms / 1e3);
     log.info(
       {
         method: req.method,
-        path: (req.url ?? "").split("?", 1)[0],
+        path,
         httpVersion: req.httpVersion,
         status,
         code,
-        ms: Number(process.hrtime.bigint() - started) / 1e6,
+        ms,
         aborted: !res.writableFinished,
       },
       "request",

@@ -141,6 +141,8 @@ export class ChangeHub {
   private closed = false;
   private readonly revocation: StreamRevocation;
   readonly options: ChangeHubOptions;
+  /** Running totals for /metrics. */
+  readonly stats = { eventsFannedOut: 0, watchersDroppedSlow: 0 };
 
   constructor(
     private readonly store: Store,
@@ -170,6 +172,11 @@ export class ChangeHub {
   /** Open watchers by protocol. */
   watchersByProtocol(): Record<string, number> {
     return Object.fromEntries(this.watcherCount);
+  }
+
+  /** Every item as of `currentRevision` (for /metrics). */
+  currentItems(): Iterable<ItemView> {
+    return this.items.values();
   }
 
   /** Says new changes were committed; the hub reads them from the log and feeds watchers. */
@@ -210,6 +217,7 @@ export class ChangeHub {
     let stopChecking: (() => void) | undefined;
     const watcher = new Watcher(filter, sink, this.options.limits, (w) => {
       stopChecking?.();
+      if (w.droppedAsSlow) this.stats.watchersDroppedSlow++;
       this.forget(w, key);
     });
     if (grant) stopChecking = this.revocation.add(grant, (error) => watcher.close(error));
@@ -327,7 +335,9 @@ export class ChangeHub {
     const events = new ChangeEvents(change);
     for (const group of this.groups.values()) {
       const event = group.eventFor(change, events);
-      if (event) for (const watcher of group.watchers) watcher.deliver(event);
+      if (!event) continue;
+      for (const watcher of group.watchers) watcher.deliver(event);
+      this.stats.eventsFannedOut += group.watchers.size;
     }
   }
 

@@ -45,6 +45,8 @@ export class Watcher {
   private backlog: WatchEvent[] = [];
   /** Revision the client is known to have; events at or below it are not sent. */
   minRevision = 0;
+  /** Set when the watcher was ended for falling too far behind (counted by /metrics). */
+  droppedAsSlow = false;
   /** When the client went over maxPendingBytes, while it still is. */
   private laggingSince: number | undefined;
   /**
@@ -168,6 +170,7 @@ export class Watcher {
   }
 
   private tooSlow(): void {
+    this.droppedAsSlow = true;
     this.close(watcherTooSlow());
   }
 }

@@ -11,7 +11,9 @@ import { sessionCookie } from "../auth/session-cookie.js";
 export function createAuthInterceptor(guard: AccessGuard): Interceptor {
   return (next) => async (req) => {
     // Connect's request has no socket: the app put the request's facts into context values.
-    const auth = await guard.check(`${req.service.typeName}/${req.method.name}`, req.contextValues.get(requestFactsKey));
+    // A unary call's request is known here, for the rules that look at it (which fields, which item).
+    const message = req.stream ? undefined : req.message;
+    const auth = await guard.check(`${req.service.typeName}/${req.method.name}`, req.contextValues.get(requestFactsKey), message);
     req.contextValues.set(requestAuthKey, auth);
     const res = await next(req);
     const renewed = auth.principal?.renewed;

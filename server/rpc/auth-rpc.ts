@@ -8,8 +8,10 @@ import type { ApiTokenRecord, UserRecord } from "../domain.js";
 import { loginRequired } from "../errors.js";
 import type { AuthService } from "../service/auth.js";
 import { toUserMessage } from "../wire/convert.js";
+import { scopeFromWire, scopeToWire } from "../wire/access-enums.js";
+import { widestScopeFor } from "../auth/permissions.js";
 
-function toApiTokenMessage(token: ApiTokenRecord, owner: Pick<UserRecord, "id" | "username">): ApiToken {
+function toApiTokenMessage(token: ApiTokenRecord, owner: Pick<UserRecord, "id" | "username" | "role">): ApiToken {
   return create(ApiTokenSchema, {
     id: token.id,
     name: token.name,
@@ -18,6 +20,8 @@ function toApiTokenMessage(token: ApiTokenRecord, owner: Pick<UserRecord, "id" |
     created: timestampFromDate(token.created),
     expiresAt: token.expiresAt && timestampFromDate(token.expiresAt),
     lastUsed: token.lastUsed && timestampFromDate(token.lastUsed),
+    scope: scopeToWire(token.scope ?? widestScopeFor(owner.role ?? "admin")),
+    itemIds: token.itemIds ?? [],
   });
 }
 
@@ -66,7 +70,10 @@ export function createAuthRpc(auth: AuthService): ServiceImpl<typeof AuthApi> {
       return {};
     },
     async createApiToken(req, ctx) {
-      const { token, secret } = await auth.createApiToken(caller(ctx), req.name, req.expiresAt && timestampDate(req.expiresAt));
+      const { token, secret } = await auth.createApiToken(caller(ctx), req.name, req.expiresAt && timestampDate(req.expiresAt), {
+        scope: scopeFromWire("scope", req.scope),
+        itemIds: req.itemIds,
+      });
       return { token: toApiTokenMessage(token, caller(ctx).user), secret };
     },
     async listApiTokens(req, ctx) {

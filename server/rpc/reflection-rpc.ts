@@ -95,6 +95,9 @@ class DescriptorIndex {
   }
 }
 
+/** The reflection services `registerReflection` adds (with --devmode). */
+export const REFLECTION_SERVICES: readonly DescService[] = [v1.ServerReflection, v1alpha.ServerReflection];
+
 /**
  * Registers gRPC server reflection, v1 and v1alpha, describing `services` (and itself), so that
  * `buf curl --reflect`, grpcurl and Postman discover the API. Only served with `--devmode`.

@@ -4,6 +4,7 @@ import { requestAuthKey } from "../auth/principal.js";
 import { invalidArgument } from "../errors.js";
 import type { UsersService } from "../service/users.js";
 import { toUserMessage } from "../wire/convert.js";
+import { roleFromWire } from "../wire/access-enums.js";
 
 /** `statusthing.v1.UsersService`: accounts; passwords go in, never out. */
 export function createUsersRpc(users: UsersService): ServiceImpl<typeof UsersApi> {
@@ -26,6 +27,7 @@ export function createUsersRpc(users: UsersService): ServiceImpl<typeof UsersApi
           lastName: u.lastName,
           email: u.emailAddress,
           avatarUrl: u.avatarUrl,
+          role: roleFromWire("user.role", u.role),
         },
         { mustChangePassword: true },
       );
@@ -38,6 +40,7 @@ export function createUsersRpc(users: UsersService): ServiceImpl<typeof UsersApi
         lastName: req.lastName,
         email: req.emailAddress,
         avatarUrl: req.avatarUrl,
+        role: roleFromWire("role", req.role),
       });
       return { user: toUserMessage(user) };
     },

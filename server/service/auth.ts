@@ -3,8 +3,11 @@ import { DEFAULT_PASSWORD, DefaultPasswordCheck } from "../auth/default-password
 import { checkNewPassword, hashPassword, verifyAgainstNothing, verifyPassword } from "../auth/passwords.js";
 import type { Principal } from "../auth/principal.js";
 import { generateApiTokenSecret, generateSessionToken, hashSecret, API_TOKEN_PREFIX } from "../auth/secrets.js";
-import type { ApiTokenRecord, UserRecord } from "../domain.js";
-import { apiTokenExpired, apiTokenInvalid, invalidArgument, wrongCredentials, wrongCurrentPassword } from "../errors.js";
+import type { ApiTokenRecord, TokenScope, UserRecord } from "../domain.js";
+import { roleOf } from "../auth/access-policy.js";
+import { noteAuditObject } from "../store/audit-context.js";
+import { scopeRank, widestScopeFor } from "../auth/permissions.js";
+import { apiTokenExpired, apiTokenInvalid, DomainError, invalidArgument, scopeTooWide, wrongCredentials, wrongCurrentPassword } from "../errors.js";
 import { newId } from "../ids.js";
 import type { Logger } from "../logger.js";
 import type { Store } from "../store/store.js";
@@ -25,6 +28,9 @@ export const DEFAULT_AUTH_OPTIONS: AuthOptions = {
 /** The initial admin's username and the original's default password. */
 export const INITIAL_ADMIN = "admin";
 export { DEFAULT_PASSWORD };
+
+/** The most items one API token may be limited to. */
+const MAX_TOKEN_ITEMS = 100;
 
 /** API tokens' last use is recorded to the minute, not on every request. */
 const TOUCH_EVERY_MS = 60_000;
@@ -88,7 +94,7 @@ export class AuthService {
       if (!found.token.lastUsed || at.getTime() - found.token.lastUsed.getTime() > TOUCH_EVERY_MS) {
         await store.accounts.touchApiToken(found.token.id, at);
       }
-      return { user: found.user, via: "token" };
+      return { user: found.user, via: "token", token: found.token };
     }
     if (credentials.sessionToken !== undefined) {
       const sessionId = hashSecret(credentials.sessionToken);
@@ -120,7 +126,7 @@ export class AuthService {
     if (credentials.bearer !== undefined) {
       const found = await store.accounts.findApiToken(hashSecret(credentials.bearer));
       if (!found || (found.token.expiresAt && found.token.expiresAt <= now())) return undefined;
-      return { user: found.user, via: "token" };
+      return { user: found.user, via: "token", token: found.token };
     }
     if (credentials.sessionToken !== undefined) {
       const sessionId = hashSecret(credentials.sessionToken);
@@ -144,9 +150,25 @@ export class AuthService {
     await store.accounts.deleteUserSessions(user.id, principal.sessionId);
   }
 
-  async createApiToken(principal: Principal, name: string, expiresAt: Date | undefined): Promise<{ token: ApiTokenRecord; secret: string }> {
+  /**
+   * Makes an API token for the caller. Its scope is at most what the caller's role allows (by
+   * default exactly that); `itemIds` limits its writes to those items, which must exist.
+   */
+  async createApiToken(
+    principal: Principal,
+    name: string,
+    expiresAt: Date | undefined,
+    limits: { scope?: TokenScope | undefined; itemIds?: readonly string[] } = {},
+  ): Promise<{ token: ApiTokenRecord; secret: string }> {
     const at = this.deps.now();
     if (expiresAt && expiresAt <= at) throw invalidArgument("expires_at", "must be in the future");
+    const role = roleOf(principal);
+    const widest = widestScopeFor(role);
+    const scope = limits.scope ?? widest;
+    if (scopeRank(scope) > scopeRank(widest)) {
+      throw scopeTooWide(role, widest, scope);
+    }
+    const itemIds = await this.existingItems(limits.itemIds ?? []);
     const secret = generateApiTokenSecret();
     const token: ApiTokenRecord = {
       id: newId(),
@@ -156,15 +178,25 @@ export class AuthService {
       created: at,
       expiresAt,
       lastUsed: undefined,
+      scope,
+      itemIds,
     };
+    noteAuditObject(token.id);
     await this.deps.store.accounts.addApiToken(token);
     return { token, secret };
   }
 
-  /**
-   * The caller's tokens, or every user's with their owner: any signed-in user may manage every
-   * user (UsersService), so they may see and revoke every user's tokens too, until roles exist.
-   */
+  /** The item ids, trimmed and without repeats; each must name an item. */
+  private async existingItems(ids: readonly string[]): Promise<string[]> {
+    const unique = [...new Set(ids.map((id) => id.trim()))];
+    if (unique.length > MAX_TOKEN_ITEMS) throw invalidArgument("item_ids", `at most ${MAX_TOKEN_ITEMS} items`);
+    for (const id of unique) {
+      if (id === "" || !(await this.deps.store.getItem(id, false))) throw invalidArgument("item_ids", `no item ${JSON.stringify(id)}`);
+    }
+    return unique;
+  }
+
+  /** The caller's tokens, or every user's with their owner (admins only: see the permission table). */
   async listApiTokens(principal: Principal, allUsers = false): Promise<Array<{ token: ApiTokenRecord; owner: UserRecord }>> {
     const owners = allUsers ? await this.deps.store.accounts.listUsers() : [principal.user];
     const lists = await Promise.all(owners.map(async (owner) => (await this.deps.store.accounts.listApiTokens(owner.id)).map((token) => ({ token, owner }))));
@@ -193,6 +225,7 @@ export class AuthService {
       avatarUrl: "",
       passwordHash: await hashPassword(password ?? DEFAULT_PASSWORD),
       mustChangePassword: password === undefined,
+      role: "admin",
       lastLogin: undefined,
       created: at,
       updated: at,

@@ -1,8 +1,8 @@
 import { clearLoginThrottle } from "../auth/login-throttle.js";
 import { checkNewPassword, hashPassword } from "../auth/passwords.js";
 import type { Principal } from "../auth/principal.js";
-import type { UserRecord } from "../domain.js";
-import { cannotDeleteSelf, DomainError, invalidArgument, lastUser, notFound } from "../errors.js";
+import type { Role, UserRecord } from "../domain.js";
+import { cannotDeleteSelf, DomainError, invalidArgument, lastAdmin, lastUser, notFound } from "../errors.js";
 import { newId } from "../ids.js";
 import type { UserPatch } from "../store/auth-store.js";
 import type { Store } from "../store/store.js";
@@ -16,6 +16,8 @@ export interface UserInput {
   lastName: string;
   email: string;
   avatarUrl: string;
+  /** Unset: editor when adding, unchanged when updating. */
+  role?: Role | undefined;
 }
 
 /** Letters, digits and . _ @ -, 1-64 characters, starting with a letter or digit. */
@@ -51,7 +53,7 @@ function checkAvatarUrl(field: string, value: string): string {
   return parsed.href;
 }
 
-/** Accounts: who may change the status page. Every user may manage every user. */
+/** Accounts and their roles. Who may call what is the permission table's business; the last admin stays. */
 export class UsersService {
   constructor(private readonly deps: { store: Store; now: () => Date }) {}
 
@@ -84,6 +86,7 @@ export class UsersService {
       avatarUrl: checkAvatarUrl("user.avatar_url", input.avatarUrl),
       passwordHash: await hashPassword(checkNewPassword("user.password", input.password, username)),
       mustChangePassword: options.mustChangePassword ?? false,
+      role: input.role ?? "editor",
       lastLogin: undefined,
       created: at,
       updated: at,
@@ -106,6 +109,10 @@ export class UsersService {
     if (input.lastName !== "") patch.lastName = checkText("last_name", input.lastName, PERSON_NAME_MAX);
     if (input.email !== "") patch.email = checkEmail("email_address", input.email);
     if (input.avatarUrl !== "") patch.avatarUrl = checkAvatarUrl("avatar_url", input.avatarUrl);
+    if (input.role !== undefined && input.role !== (user.role ?? "admin")) {
+      if ((user.role ?? "admin") === "admin") await this.keepAnAdmin(user, "demote");
+      patch.role = input.role;
+    }
     if (input.password !== "") {
       patch.passwordHash = await hashPassword(checkNewPassword("password", input.password, user.username));
       patch.mustChangePassword = true;
@@ -148,6 +155,15 @@ export class UsersService {
       throw cannotDeleteSelf();
     }
     if ((await this.deps.store.accounts.listUsers()).length <= 1) throw lastUser();
+    if ((user.role ?? "admin") === "admin") await this.keepAnAdmin(user, "delete");
     await this.deps.store.accounts.deleteUser(user.id);
+  }
+
+  /** Refuses to take away the last admin: then nobody could manage users again but the CLI. */
+  private async keepAnAdmin(user: UserRecord, action: "demote" | "delete"): Promise<void> {
+    const admins = (await this.deps.store.accounts.listUsers()).filter((u) => (u.role ?? "admin") === "admin");
+    if (admins.length <= 1 && admins[0]?.id === user.id) {
+      throw lastAdmin(user.username, action);
+    }
   }
 }

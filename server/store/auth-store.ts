@@ -1,4 +1,4 @@
-import type { ApiTokenRecord, SessionRecord, UserRecord } from "../domain.js";
+import type { ApiTokenRecord, Role, SessionRecord, UserRecord } from "../domain.js";
 
 /** Changes to a user; undefined fields stay as they are. */
 export interface UserPatch {
@@ -8,6 +8,7 @@ export interface UserPatch {
   avatarUrl?: string;
   passwordHash?: string;
   mustChangePassword?: boolean;
+  role?: Role;
   lastLogin?: Date;
   updated: Date;
 }

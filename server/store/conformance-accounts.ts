@@ -19,6 +19,7 @@ function newUser(username: string, fields: Partial<UserRecord> = {}): UserRecord
     avatarUrl: "",
     passwordHash: `hash of ${username}`,
     mustChangePassword: false,
+    role: "editor",
     lastLogin: undefined,
     created: T0,
     updated: T0,
@@ -27,7 +28,7 @@ function newUser(username: string, fields: Partial<UserRecord> = {}): UserRecord
 }
 
 function newToken(userId: string, fields: Partial<ApiTokenRecord> = {}): ApiTokenRecord {
-  return { id: newId(), userId, name: "ci", secretHash: newId(), created: T0, expiresAt: undefined, lastUsed: undefined, ...fields };
+  return { id: newId(), userId, name: "ci", secretHash: newId(), created: T0, expiresAt: undefined, lastUsed: undefined, scope: "status", itemIds: ["item-a", "item-b"], ...fields };
 }
 
 /** Checks `store.accounts` against the `AuthStore` contract. `current` gives the store under test. */
@@ -59,8 +60,8 @@ export function describeAccountsContract(current: () => Store, test: TestFunctio
     it("updates the fields given and leaves the others; an unknown user is not_found", async () => {
       const ann = newUser("ann", { firstName: "Ann", mustChangePassword: true });
       await accounts().addUser(ann);
-      const updated = await accounts().updateUser(ann.id, { email: "ann@example.com", mustChangePassword: false, lastLogin: T1, updated: T1 });
-      expect(updated).toEqual({ ...ann, email: "ann@example.com", mustChangePassword: false, lastLogin: T1, updated: T1 });
+      const updated = await accounts().updateUser(ann.id, { email: "ann@example.com", mustChangePassword: false, lastLogin: T1, role: "viewer", updated: T1 });
+      expect(updated).toEqual({ ...ann, email: "ann@example.com", mustChangePassword: false, lastLogin: T1, role: "viewer", updated: T1 });
       expect(await accounts().getUser(ann.id)).toEqual(updated);
       await expectDomainError(() => accounts().updateUser("no-such-user", { updated: T1 }), "not_found");
     });

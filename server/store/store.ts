@@ -1,4 +1,6 @@
 import type { AuthStore } from "./auth-store.js";
+import type { WriteBatchObserver } from "./write-observer.js";
+import type { AuditStore } from "./audit-store.js";
 import type { ChangeRecord, ItemFilter, ItemView, NoteRecord, StatusRecord, StatusTransition, StoreSnapshot } from "../domain.js";
 
 /** A new status, complete: the service has validated it and given it an id and time. */
@@ -45,6 +47,11 @@ export interface ItemPatch {
 export interface Store {
   /** The accounts: users, sessions, API tokens and failed logins, in the same database. */
   readonly accounts: AuthStore;
+  /**
+   * Optional: the audit log. A store that keeps one writes a row with the first write of each
+   * call made inside an audit context (audit/audit-context.ts), in that write's transaction.
+   */
+  readonly audit?: AuditStore;
 
   /**
    * Calls `listener` after each commit, in this process, that logged changes (once per commit,
@@ -134,6 +141,21 @@ export interface Store {
    * SQLite file was deleted underneath it); undefined while all is well. `/healthz` reports it.
    */
   unavailableReason?(): string | undefined;
+
+  /**
+   * Optional: why the store cannot serve right now (the database does not answer; a shared store
+   * is not yet listening for other replicas' changes), or undefined when it can. `/readyz` asks it.
+   */
+  readiness?(): Promise<string | undefined>;
+
+  /**
+   * Optional, with `subscribeChanges`: whether the subscription is connected at this moment
+   * (for `/metrics`); undefined when nothing has subscribed.
+   */
+  changeFeedConnected?(): boolean | undefined;
+
+  /** Optional: calls `observer` after each group commit with its size and duration (for `/metrics`). */
+  observeWrites?(observer: WriteBatchObserver): void;
 
   /** Finishes pending writes and releases the store. */
   close(): Promise<void>;

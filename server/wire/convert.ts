@@ -14,6 +14,8 @@ import {
 } from "../../shared/gen/statusthing/v1/types_pb.js";
 import type { ItemView, NoteRecord, StatusRecord, UserRecord } from "../domain.js";
 
+import { roleToWire } from "./access-enums.js";
+
 /** Domain → protobuf conversions; the only place that knows both shapes. */
 
 function toTimestamps(created: Date, updated: Date): Timestamps {
@@ -55,6 +57,7 @@ export function toUserMessage(user: UserRecord): User {
     lastName: user.lastName,
     emailAddress: user.email,
     avatarUrl: user.avatarUrl,
+    role: roleToWire(user.role),
     lastLogin: user.lastLogin && timestampFromDate(user.lastLogin),
     timestamps: toTimestamps(user.created, user.updated),
   });

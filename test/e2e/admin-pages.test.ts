@@ -51,6 +51,7 @@ describe.skipIf(!browserTestsEnabled())("admin pages, phone and TV, light and da
     { name: "statuses", path: () => "/admin/statuses", ready: "[data-testid=admin-status]" },
     { name: "users", path: () => "/admin/users", ready: "[data-testid=admin-user]" },
     { name: "tokens", path: () => "/admin/tokens", ready: "[data-testid=admin-token]" },
+    { name: "audit", path: () => "/admin/audit", ready: "[data-testid=audit-event]" },
     { name: "account", path: () => "/admin/account", ready: "#password-current" },
   ];
 

@@ -11,6 +11,7 @@ import { ALLOWED_BEFORE_PASSWORD_CHANGE, CREDENTIAL_PROCEDURES, PUBLIC_READS } f
 import * as reflectionV1 from "../../shared/gen/grpc/reflection/v1/reflection_pb.js";
 import * as reflectionV1alpha from "../../shared/gen/grpc/reflection/v1alpha/reflection_pb.js";
 import { AuthService, LoginRequestSchema, UsersService } from "../../shared/gen/statusthing/v1/auth_pb.js";
+import { AuditService } from "../../shared/gen/statusthing/v1/audit_pb.js";
 import { ItemsService, NotesService, StatusService } from "../../shared/gen/statusthing/v1/services_pb.js";
 import { invokeEmpty, methodsOf, procedureOf, rpc, transportAs } from "../helpers/auth.js";
 import { createTransport, PROTOCOLS, type Protocol } from "../helpers/clients.js";
@@ -88,7 +89,7 @@ describe("the allow-list", () => {
 
   it("serves every API service the descriptors declare (API_SERVICES is the whole statusthing.v1 API)", () => {
     expect(API_SERVICES.map((s) => s.typeName).sort()).toEqual(
-      [ItemsService, StatusService, NotesService, AuthService, UsersService].map((s) => s.typeName).sort(),
+      [ItemsService, StatusService, NotesService, AuthService, UsersService, AuditService].map((s) => s.typeName).sort(),
     );
     // 28 RPCs today; a new one lands in the walk below automatically.
     expect(methodsOf(API_SERVICES).length).toBeGreaterThanOrEqual(28);

@@ -22,6 +22,8 @@ interface UserJson {
   emailAddress?: string;
   avatarUrl?: string;
   lastLogin?: string;
+  /** Since roles (#19): who may manage users is an admin; AddUser without one makes an editor. */
+  role?: string;
   timestamps?: { created?: string; updated?: string };
 }
 
@@ -228,7 +230,7 @@ describe("UpdateUser", () => {
   });
 
   it("refuses to set your own password without the current one, pointing to ChangePassword (#10.11)", async () => {
-    const gina = await addOk("gina", "gina-password-1");
+    const gina = await addOk("gina", "gina-password-1", { role: "ROLE_ADMIN" });
     const cookie = await mustLogin(server.url, "gina", "gina-password-1");
     const token = await rpc(server.url, `${AUTH}CreateApiToken`, { name: "gina's script" }, { cookie });
     passwords.add(token.body.secret as string);
@@ -277,8 +279,8 @@ describe("DeleteUser", () => {
     expect((await users("GetUser", { userId: admin.id })).code).toBe("ok");
   });
 
-  it("lets one user delete another (every user may manage every user)", async () => {
-    const judy = await addOk("judy", "judy-password-1");
+  it("lets one user delete another (every admin may manage every user)", async () => {
+    const judy = await addOk("judy", "judy-password-1", { role: "ROLE_ADMIN" });
     const kim = await addOk("kim", "kim-password-1");
     const cookie = await mustLogin(server.url, "judy", "judy-password-1");
     expect((await users("DeleteUser", { userId: kim.id }, { cookie })).code).toBe("ok");

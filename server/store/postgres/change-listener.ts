@@ -72,6 +72,11 @@ export class ChangeListener {
     };
   }
 
+  /** Whether the LISTEN is in effect now; undefined while nobody subscribes (nothing to listen for). */
+  get connected(): boolean | undefined {
+    return this.running ? this.client !== undefined : undefined;
+  }
+
   /** The server process id of the listening connection, while there is one (for tests and diagnostics). */
   get backendPid(): number | undefined {
     return this.client ? this.pid : undefined;

@@ -139,6 +139,30 @@ export const migrations: readonly string[] = [
     SELECT i.id, i.name, i.created_at, 0, s.id, s.name, s.color, s.kind, true
     FROM items i LEFT JOIN statuses s ON s.id = i.status_id ORDER BY i.seq;
   `,
+  // 6: roles and token scopes (#19), as in SQLite's migration 6: existing users are admins, a
+  // NULL scope acts with its owner's role, item_ids is comma-separated.
+  `
+  ALTER TABLE users ADD COLUMN role text NOT NULL DEFAULT 'admin';
+  ALTER TABLE api_tokens ADD COLUMN scope text;
+  ALTER TABLE api_tokens ADD COLUMN item_ids text NOT NULL DEFAULT '';
+  `,
+  // 7: the audit log (#19), as in SQLite's migration 7.
+  `
+  CREATE TABLE audit_events (
+    id             text        PRIMARY KEY,
+    at             timestamptz NOT NULL,
+    actor          text        NOT NULL,
+    actor_id       text        NOT NULL,
+    procedure      text        NOT NULL,
+    object_type    text        NOT NULL,
+    object_id      text        NOT NULL,
+    client_address text        NOT NULL,
+    summary        text        NOT NULL
+  );
+  CREATE INDEX audit_events_by_actor ON audit_events (actor_id, id);
+  CREATE INDEX audit_events_by_object ON audit_events (object_id, id);
+  CREATE INDEX audit_events_by_time ON audit_events (at);
+  `,
 ];
 
 /** The advisory lock key (an int8, as text) for `name` in the schema `schema`, computed by the server. */

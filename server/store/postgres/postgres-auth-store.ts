@@ -8,6 +8,9 @@ import { sessionValues, tokenValues, userPatchValues, userValues } from "../sql/
 import { PG_VALUES, violatedConstraint } from "./dialect.js";
 import { Q } from "./statements.js";
 import { transaction } from "./transaction.js";
+import { insertAuditRow, withAuditRow } from "./postgres-audit.js";
+import { currentAuditActor } from "../audit-context.js";
+import { needsAuditRow } from "../sql/audit.js";
 import { REVOCATION_PAYLOAD } from "./write-queue.js";
 
 /**
@@ -38,12 +41,15 @@ export class PostgresAuthStore implements AuthStore {
     return row && toUser(row);
   }
 
-  addUser(user: UserRecord): Promise<UserRecord> {
-    return transaction(this.pool, async (client) => {
+  async addUser(user: UserRecord): Promise<UserRecord> {
+    const actor = currentAuditActor();
+    await transaction(this.pool, async (client) => {
       await this.lock(client, "users");
       await insertUser(client, user);
-      return user;
+      if (needsAuditRow(actor)) await insertAuditRow(client, actor, user);
     });
+    if (actor) actor.recorded = true;
+    return user;
   }
 
   addFirstUser(user: UserRecord): Promise<boolean> {
@@ -56,16 +62,20 @@ export class PostgresAuthStore implements AuthStore {
     });
   }
 
-  async updateUser(id: string, patch: UserPatch): Promise<UserRecord> {
-    const [row] = (await this.pool.query<UserRow>(Q.updateUser, userPatchValues(id, patch, PG_VALUES))).rows;
-    if (!row) throw notFound("user", id);
-    return toUser(row);
+  updateUser(id: string, patch: UserPatch): Promise<UserRecord> {
+    return withAuditRow(this.pool, async (on) => {
+      const [row] = (await on.query<UserRow>(Q.updateUser, userPatchValues(id, patch, PG_VALUES))).rows;
+      if (!row) throw notFound("user", id);
+      return toUser(row);
+    });
   }
 
   async deleteUser(id: string): Promise<void> {
     // Sessions and tokens go with it (ON DELETE CASCADE), in the same statement.
-    const { rowCount } = await this.pool.query(Q.deleteUser, [id]);
-    if (rowCount === 0) throw notFound("user", id);
+    await withAuditRow(this.pool, async (on) => {
+      const { rowCount } = await on.query(Q.deleteUser, [id]);
+      if (rowCount === 0) throw notFound("user", id);
+    });
     await this.announceRevocation();
   }
 
@@ -93,7 +103,7 @@ export class PostgresAuthStore implements AuthStore {
   }
 
   async addApiToken(token: ApiTokenRecord): Promise<void> {
-    await this.pool.query(Q.insertToken, tokenValues(token, PG_VALUES));
+    await withAuditRow(this.pool, (on) => on.query(Q.insertToken, tokenValues(token, PG_VALUES)));
   }
 
   async findApiToken(secretHash: string): Promise<{ token: ApiTokenRecord; user: UserRecord } | undefined> {
@@ -106,8 +116,10 @@ export class PostgresAuthStore implements AuthStore {
   }
 
   async deleteApiToken(userId: string, tokenId: string): Promise<void> {
-    const { rowCount } = await this.pool.query(Q.deleteToken, [tokenId, userId]);
-    if (rowCount === 0) throw notFound("API token", tokenId);
+    await withAuditRow(this.pool, async (on) => {
+      const { rowCount } = await on.query(Q.deleteToken, [tokenId, userId]);
+      if (rowCount === 0) throw notFound("API token", tokenId);
+    });
     await this.announceRevocation();
   }
 

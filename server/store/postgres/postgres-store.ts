@@ -21,6 +21,8 @@ import {
 } from "../sql/rows.js";
 import { itemPatchValues, itemValues, noteValues, statusPatchValues, statusValues } from "../sql/values.js";
 import { toTransition, transitionValues, type TransitionRow } from "../sql/status-history.js";
+import type { WriteBatchObserver } from "../write-observer.js";
+import { PostgresAuditStore } from "./postgres-audit.js";
 import type { ItemPatch, NewItem, NewStatus, StatusPatch, Store } from "../store.js";
 import { ChangeListener, type LivenessCheck, type ReconnectBackoff } from "./change-listener.js";
 import { reportConnectionLossAsUnavailable, surviveConnectionLoss } from "./connection-loss.js";
@@ -96,6 +98,8 @@ async function mustLoadItem(q: Queryable, id: string, withNotes: boolean): Promi
  */
 export class PostgresStore implements Store {
   readonly accounts: PostgresAuthStore;
+  /** The audit log, written with each audited write. */
+  readonly audit: PostgresAuditStore;
   private readonly hooks = new CommitHooks();
   private readonly writes: PgWriteQueue;
   private readonly listener: ChangeListener;
@@ -115,6 +119,7 @@ export class PostgresStore implements Store {
     this.writes = new PgWriteQueue(pool, logLockKey, this.hooks);
     // Wrapped like the store itself (see open): a lost connection is `unavailable` here too.
     this.accounts = reportConnectionLossAsUnavailable(new PostgresAuthStore(pool, `statusthing:${schema}:`, changesChannel(logLockKey)));
+    this.audit = reportConnectionLossAsUnavailable(new PostgresAuditStore(pool));
     this.listener = new ChangeListener(listenConfig, changesChannel(logLockKey), logger, backoff, liveness);
   }
 
@@ -358,6 +363,31 @@ export class PostgresStore implements Store {
     return this.listener.subscribe((payload) => {
       if (payload === undefined || payload === REVOCATION_PAYLOAD) onRevoked();
     });
+  }
+
+  /**
+   * Ready when a pooled connection answers `SELECT 1` within 2 s and, once something subscribed
+   * to changes, the listening connection is up: without it this replica would miss other
+   * replicas' changes until the next heartbeat.
+   */
+  async readiness(): Promise<string | undefined> {
+    if (this.closed) return "the store is closed";
+    try {
+      await this.pool.query({ text: "SELECT 1", query_timeout: 2_000 } as pg.QueryConfig);
+    } catch {
+      // A fixed phrase: the driver's message may name hosts and paths, and /readyz is public.
+      return "the database does not answer";
+    }
+    if (this.listener.connected === false) return "not yet listening for changes from other replicas";
+    return undefined;
+  }
+
+  changeFeedConnected(): boolean | undefined {
+    return this.listener.connected;
+  }
+
+  observeWrites(observer: WriteBatchObserver): void {
+    this.writes.onBatch = observer;
   }
 
   /** The server process id of the connection that listens for changes, while it is up (for tests). */

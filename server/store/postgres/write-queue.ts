@@ -2,6 +2,10 @@ import type { Pool, PoolClient } from "pg";
 import { unavailable } from "../../errors.js";
 import { encodeChangePayload, type LoggedChange } from "../change-codec.js";
 import { CommitHooks } from "../commit-hooks.js";
+import type { WriteBatchObserver } from "../write-observer.js";
+import { currentAuditActor, type AuditActor } from "../audit-context.js";
+import { needsAuditRow } from "../sql/audit.js";
+import { insertAuditRow } from "./postgres-audit.js";
 
 /**
  * The channel on which every commit that logged changes rings the doorbell (payload: its last
@@ -34,6 +38,8 @@ interface QueuedChange {
 
 interface PendingWrite {
   run: (tx: WriteTx) => Promise<unknown>;
+  /** The audited call this write belongs to, if any (captured when it was queued). */
+  audit: AuditActor | undefined;
   resolve: (value: unknown) => void;
   reject: (reason: unknown) => void;
 }
@@ -65,6 +71,8 @@ type Outcome = { ok: true; value: unknown; changes: QueuedChange[] } | { ok: fal
 export class PgWriteQueue {
   private pending: PendingWrite[] = [];
   private readonly channel: string;
+  /** Told about each batch run (size, seconds from taking a connection to COMMIT). */
+  onBatch: WriteBatchObserver | undefined;
   private draining: Promise<void> | undefined;
   private closed = false;
 
@@ -84,7 +92,7 @@ export class PgWriteQueue {
   run<T>(write: (tx: WriteTx) => Promise<T>): Promise<T> {
     if (this.closed) return Promise.reject(unavailable("the store is closed"));
     return new Promise<T>((resolve, reject) => {
-      this.pending.push({ run: write, resolve: resolve as (value: unknown) => void, reject });
+      this.pending.push({ run: write, audit: currentAuditActor(), resolve: resolve as (value: unknown) => void, reject });
       this.schedule();
     });
   }
@@ -130,8 +138,9 @@ export class PgWriteQueue {
     // Writes nearly always succeed (the services validate first), and every round trip to the
     // server counts while the log's lock is held: so a batch first runs without savepoints, and
     // only if one of its writes fails is it rolled back and run again, each write in its own.
-    if (batch.length > 1 && (await this.runOptimistically(client, batch))) return;
-    await this.runWithSavepoints(client, batch);
+    const started = process.hrtime.bigint();
+    if (!(batch.length > 1 && (await this.runOptimistically(client, batch)))) await this.runWithSavepoints(client, batch);
+    this.onBatch?.(batch.length, Number(process.hrtime.bigint() - started) / 1e9);
   }
 
   /**
@@ -144,7 +153,7 @@ export class PgWriteQueue {
     const changes: QueuedChange[] = [];
     try {
       await client.query(`BEGIN; SELECT pg_advisory_xact_lock(${this.logLockKey}::int8)`);
-      for (const write of batch) values.push(await write.run({ client, log: (change) => this.logTo(changes, change) }));
+      for (const write of batch) values.push(await this.runAudited(client, write, changes));
       if (changes.length > 0) await appendChanges(client, changes, this.channel);
     } catch {
       // Nothing is committed: whatever failed (a write, or the connection) shows again in the careful run.
@@ -162,8 +171,18 @@ export class PgWriteQueue {
     }
     client.release();
     if (changes.length > 0) this.hooks.run();
-    batch.forEach((write, i) => write.resolve(values[i]));
+    batch.forEach((write, i) => {
+      if (write.audit) write.audit.recorded = true;
+      write.resolve(values[i]);
+    });
     return true;
+  }
+
+  /** Runs one write and, if it is its call's first, the call's audit row after it, on the same connection and transaction. */
+  private async runAudited(client: PoolClient, write: PendingWrite, changes: QueuedChange[]): Promise<unknown> {
+    const value = await write.run({ client, log: (change) => this.logTo(changes, change) });
+    if (needsAuditRow(write.audit)) await insertAuditRow(client, write.audit, value);
+    return value;
   }
 
   private async runWithSavepoints(client: PoolClient, batch: PendingWrite[]): Promise<void> {
@@ -178,7 +197,7 @@ export class PgWriteQueue {
         const changes: QueuedChange[] = [];
         if (!alone) await client.query("SAVEPOINT write");
         try {
-          const value = await write.run({ client, log: (change) => this.logTo(changes, change) });
+          const value = await this.runAudited(client, write, changes);
           if (!alone) await client.query("RELEASE SAVEPOINT write");
           outcomes.push({ ok: true, value, changes });
         } catch (error) {
@@ -209,6 +228,7 @@ export class PgWriteQueue {
     if (logged) this.hooks.run();
     batch.forEach((write, i) => {
       const outcome = outcomes[i]!;
+      if (outcome.ok && write.audit) write.audit.recorded = true;
       if (outcome.ok) write.resolve(outcome.value);
       else write.reject(outcome.error);
     });

@@ -4,7 +4,7 @@
  * times as epoch ms, booleans as 0/1; PostgreSQL: Date, boolean, bigint as text), so each row
  * type admits both and the mappers normalize.
  */
-import type { ApiTokenRecord, ItemView, NoteRecord, SessionRecord, StatusRecord, UserRecord } from "../../domain.js";
+import type { ApiTokenRecord, ItemView, NoteRecord, Role, SessionRecord, StatusRecord, TokenScope, UserRecord } from "../../domain.js";
 import { decodeLogEntry, type LoggedNote, type LogEntry } from "../change-codec.js";
 
 /** A timestamp column: epoch milliseconds (SQLite) or a Date (PostgreSQL). */
@@ -71,6 +71,7 @@ export interface UserRow {
   last_login_at: SqlTime | null;
   created_at: SqlTime;
   updated_at: SqlTime;
+  role: string;
 }
 export interface SessionRow {
   id: string;
@@ -86,6 +87,9 @@ export interface TokenRow {
   created_at: SqlTime;
   expires_at: SqlTime | null;
   last_used_at: SqlTime | null;
+  scope: string | null;
+  /** Comma-separated item ids; "" for no limit. */
+  item_ids: string;
 }
 /** A session or token row joined to its user, whose columns come prefixed `u_` (see USER_COLUMNS_PREFIXED). */
 export type WithUser<T> = T & { [column: `u_${string}`]: unknown };
@@ -160,6 +164,7 @@ export function toUser(row: UserRow): UserRecord {
     lastLogin: optionalDate(row.last_login_at),
     created: toDate(row.created_at),
     updated: toDate(row.updated_at),
+    role: row.role as Role,
   };
 }
 
@@ -176,6 +181,8 @@ export function toToken(row: TokenRow): ApiTokenRecord {
     created: toDate(row.created_at),
     expiresAt: optionalDate(row.expires_at),
     lastUsed: optionalDate(row.last_used_at),
+    ...(row.scope !== null && { scope: row.scope as TokenScope }),
+    itemIds: row.item_ids === "" ? [] : row.item_ids.split(","),
   };
 }
 

@@ -10,8 +10,8 @@ export const NOTE_COLUMNS = "id, item_id, text, created_at, updated_at";
 export const LOGGED_NOTE_COLUMNS = `${NOTE_COLUMNS}, seq`;
 export const CHANGE_COLUMNS = "revision, kind, entity_id, payload";
 export const USER_COLUMNS =
-  "id, username, first_name, last_name, email, avatar_url, password_hash, must_change_password, last_login_at, created_at, updated_at";
-export const TOKEN_COLUMNS = "id, user_id, name, secret_hash, created_at, expires_at, last_used_at";
+  "id, username, first_name, last_name, email, avatar_url, password_hash, must_change_password, last_login_at, created_at, updated_at, role";
+export const TOKEN_COLUMNS = "id, user_id, name, secret_hash, created_at, expires_at, last_used_at, scope, item_ids";
 /** The columns a transition row is read with (see status-history.ts). */
 export const TRANSITION_COLUMNS = "item_id, item_name, at, revision, status_id, status_name, status_color, status_kind, deleted, reconstructed";
 /** A joined user's columns (`u`), prefixed `u_` so they cannot clash with the other table's: see `joinedUser`. */
@@ -67,11 +67,12 @@ export const SQL = {
   anyUser: "SELECT 1 AS found FROM users LIMIT 1",
   /** Values: userValues. */
   insertUser: `INSERT INTO users (id, username, username_key, first_name, last_name, email, avatar_url, password_hash,
-    must_change_password, last_login_at, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    must_change_password, last_login_at, created_at, updated_at, role) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   /** Values: userPatchValues. */
   updateUser: `UPDATE users SET first_name = coalesce(?, first_name), last_name = coalesce(?, last_name), email = coalesce(?, email),
     avatar_url = coalesce(?, avatar_url), password_hash = coalesce(?, password_hash),
-    must_change_password = coalesce(?, must_change_password), last_login_at = coalesce(?, last_login_at), updated_at = ?
+    must_change_password = coalesce(?, must_change_password), last_login_at = coalesce(?, last_login_at),
+    role = coalesce(?, role), updated_at = ?
     WHERE id = ? RETURNING ${USER_COLUMNS}`,
   deleteUser: "DELETE FROM users WHERE id = ?",
 
@@ -83,7 +84,7 @@ export const SQL = {
   deleteUserSessions: "DELETE FROM sessions WHERE user_id = ? AND id <> ?",
 
   /** Values: tokenValues. */
-  insertToken: "INSERT INTO api_tokens (id, user_id, name, secret_hash, created_at, expires_at, last_used_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+  insertToken: "INSERT INTO api_tokens (id, user_id, name, secret_hash, created_at, expires_at, last_used_at, scope, item_ids) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
   findToken: `SELECT ${TOKEN_COLUMNS.replace(/(\w+)/g, "t.$1")}, ${USER_COLUMNS_PREFIXED}
     FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.secret_hash = ?`,
   listTokens: `SELECT ${TOKEN_COLUMNS} FROM api_tokens WHERE user_id = ? ORDER BY seq`,

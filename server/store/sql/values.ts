@@ -53,6 +53,7 @@ export function userValues(user: UserRecord, to: ValueEncoding): Value[] {
     user.lastLogin === undefined ? null : to.time(user.lastLogin),
     to.time(user.created),
     to.time(user.updated),
+    user.role ?? "admin",
   ];
 }
 
@@ -65,6 +66,7 @@ export function userPatchValues(id: string, patch: UserPatch, to: ValueEncoding)
     patch.passwordHash ?? null,
     patch.mustChangePassword === undefined ? null : to.bool(patch.mustChangePassword),
     patch.lastLogin === undefined ? null : to.time(patch.lastLogin),
+    patch.role ?? null,
     to.time(patch.updated),
     id,
   ];
@@ -76,5 +78,15 @@ export function sessionValues(session: SessionRecord, to: ValueEncoding): Value[
 
 export function tokenValues(token: ApiTokenRecord, to: ValueEncoding): Value[] {
   const { id, userId, name, secretHash, expiresAt, lastUsed } = token;
-  return [id, userId, name, secretHash, to.time(token.created), expiresAt === undefined ? null : to.time(expiresAt), lastUsed === undefined ? null : to.time(lastUsed)];
+  return [
+    id,
+    userId,
+    name,
+    secretHash,
+    to.time(token.created),
+    expiresAt === undefined ? null : to.time(expiresAt),
+    lastUsed === undefined ? null : to.time(lastUsed),
+    token.scope ?? null,
+    (token.itemIds ?? []).join(","),
+  ];
 }

@@ -125,6 +125,32 @@ export const migrations: readonly string[] = [
     SELECT i.id, i.name, i.created_at, 0, s.id, s.name, s.color, s.kind, 1
     FROM items i LEFT JOIN statuses s ON s.id = i.status_id ORDER BY i.seq;
   `,
+  // 6: roles and token scopes (#19). Users from before roles could do everything: they are
+  // admins. A token's scope stays NULL (it acts with its owner's role); item_ids is a
+  // comma-separated list of item ids (KSUIDs hold no comma), empty for no limit.
+  `
+  ALTER TABLE users ADD COLUMN role TEXT NOT NULL DEFAULT 'admin';
+  ALTER TABLE api_tokens ADD COLUMN scope TEXT;
+  ALTER TABLE api_tokens ADD COLUMN item_ids TEXT NOT NULL DEFAULT '';
+  `,
+  // 7: the audit log (#19): one row per audited call, written with its first write. Ids are
+  // KSUIDs, so "newest first" is by id; kept --audit-days.
+  `
+  CREATE TABLE audit_events (
+    id             TEXT    PRIMARY KEY,
+    at             INTEGER NOT NULL,
+    actor          TEXT    NOT NULL,
+    actor_id       TEXT    NOT NULL,
+    procedure      TEXT    NOT NULL,
+    object_type    TEXT    NOT NULL,
+    object_id      TEXT    NOT NULL,
+    client_address TEXT    NOT NULL,
+    summary        TEXT    NOT NULL
+  );
+  CREATE INDEX audit_events_by_actor ON audit_events(actor_id, id);
+  CREATE INDEX audit_events_by_object ON audit_events(object_id, id);
+  CREATE INDEX audit_events_by_time ON audit_events(at);
+  `,
 ];
 
 /** Thrown when the database was written by a newer StatusThing than this one. */

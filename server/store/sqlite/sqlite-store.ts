@@ -9,6 +9,8 @@ import { rethrowConflict, type ConflictSubject } from "../sql/conflicts.js";
 import { notesByItem, toItem, toLoggedNote, toLogEntry, toNote, toStatus } from "../sql/rows.js";
 import { itemPatchValues, itemValues, noteValues, statusPatchValues, statusValues } from "../sql/values.js";
 import { isTransition, toTransition, transitionValues } from "../sql/status-history.js";
+import type { WriteBatchObserver } from "../write-observer.js";
+import { SqliteAuditStore } from "./sqlite-audit-store.js";
 import type { ItemPatch, NewItem, NewStatus, StatusPatch, Store } from "../store.js";
 import { DatabaseFileWatch, inspectBeforeOpen } from "./database-file.js";
 import { SQLITE_VALUES, violatedConstraint } from "./dialect.js";
@@ -48,6 +50,8 @@ export class SqliteStore implements Store {
   /** Whether opening made a new, empty database (there was no file, or an empty one). */
   readonly created: boolean;
   readonly accounts: SqliteAuthStore;
+  /** The audit log, written with each audited write. */
+  readonly audit: SqliteAuditStore;
   private readonly writes: WriteQueue;
   private readonly sql: ReturnType<typeof prepareStatements>;
   private readonly hooks: CommitHooks;
@@ -88,7 +92,13 @@ export class SqliteStore implements Store {
     this.fileTimer = setInterval(refusal, options.fileCheckMs ?? 10_000).unref();
     this.sql = prepareStatements(this.db);
     this.hooks = new CommitHooks((error) => log?.error({ err: error }, "a commit listener failed"));
-    this.writes = new WriteQueue(this.db, { appendChange: (change) => this.appendChange(change), hooks: this.hooks, refusal });
+    this.audit = new SqliteAuditStore(this.db, () => this.writes);
+    this.writes = new WriteQueue(this.db, {
+      appendChange: (change) => this.appendChange(change),
+      hooks: this.hooks,
+      refusal,
+      recordAudit: (actor, written) => this.audit.record(actor, written),
+    });
     this.accounts = new SqliteAuthStore(this.db, this.writes);
   }
 
@@ -281,6 +291,23 @@ export class SqliteStore implements Store {
   /** Why writes are refused, when the database file was deleted or replaced; checked now. */
   unavailableReason(): string | undefined {
     return this.file.check() && "the database file was deleted or replaced while the server was running";
+  }
+
+  /** Ready while the file is still ours and answers a query. */
+  async readiness(): Promise<string | undefined> {
+    const lost = this.unavailableReason();
+    if (lost) return lost;
+    try {
+      this.db.prepare("SELECT 1").get();
+      return undefined;
+    } catch {
+      // A fixed phrase: the driver's message may name hosts and paths, and /readyz is public.
+      return "the database does not answer";
+    }
+  }
+
+  observeWrites(observer: WriteBatchObserver): void {
+    this.writes.onBatch = observer;
   }
 
   async close(): Promise<void> {

@@ -7,9 +7,14 @@ export interface SqliteWriteTx {
   /** Appends a change to the log, in this write's savepoint; returns its revision. */
   log(change: LoggedChange): number;
 }
+import type { WriteBatchObserver } from "../write-observer.js";
+import { currentAuditActor, type AuditActor } from "../audit-context.js";
+import { needsAuditRow } from "../sql/audit.js";
 
 interface PendingWrite {
   run: (tx: SqliteWriteTx) => unknown;
+  /** The audited call this write belongs to, if any (captured when it was queued). */
+  audit: AuditActor | undefined;
   resolve: (value: unknown) => void;
   reject: (reason: unknown) => void;
 }
@@ -22,7 +27,10 @@ interface PendingWrite {
  */
 export class WriteQueue {
   private pending: PendingWrite[] = [];
+  /** Told about each committed batch (size, seconds). */
+  onBatch: WriteBatchObserver | undefined;
   private scheduled = false;
+  private readonly recordAudit: ((actor: AuditActor, written: unknown) => void) | undefined;
   private readonly begin;
   private readonly commit;
   private readonly rollback;
@@ -43,6 +51,8 @@ export class WriteQueue {
       hooks?: CommitHooks;
       /** Why writes cannot be acknowledged now, if they cannot (checked before and after each batch). */
       refusal?: () => Error | undefined;
+      /** Writes a call's audit row, in the write's savepoint (see audit/audit-context.ts). */
+      recordAudit?: (actor: AuditActor, written: unknown) => void;
     } = {},
   ) {
     this.appendChange =
@@ -52,6 +62,7 @@ export class WriteQueue {
       });
     this.hooks = options.hooks ?? new CommitHooks();
     this.refusal = options.refusal ?? (() => undefined);
+    this.recordAudit = options.recordAudit;
     this.begin = db.prepare("BEGIN IMMEDIATE");
     this.commit = db.prepare("COMMIT");
     this.rollback = db.prepare("ROLLBACK");
@@ -63,7 +74,7 @@ export class WriteQueue {
   /** Runs `write` (synchronous SQL) in the next group commit; resolves once it is durable. */
   run<T>(write: (tx: SqliteWriteTx) => T): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      this.pending.push({ run: write, resolve: resolve as (value: unknown) => void, reject });
+      this.pending.push({ run: write, audit: currentAuditActor(), resolve: resolve as (value: unknown) => void, reject });
       if (!this.scheduled) {
         this.scheduled = true;
         setImmediate(() => this.flush());
@@ -83,6 +94,7 @@ export class WriteQueue {
       return;
     }
     const outcomes: Array<{ ok: true; value: unknown } | { ok: false; error: unknown }> = [];
+    const started = process.hrtime.bigint();
     let logged = false;
     try {
       this.begin.run();
@@ -96,7 +108,10 @@ export class WriteQueue {
           },
         };
         try {
-          outcomes.push({ ok: true, value: write.run(tx) });
+          const value = write.run(tx);
+          // The call's first write carries its audit row, in the same savepoint: both or neither.
+          if (this.recordAudit && needsAuditRow(write.audit)) this.recordAudit(write.audit, value);
+          outcomes.push({ ok: true, value });
           logged ||= loggedHere;
           this.release.run();
         } catch (error) {
@@ -106,6 +121,7 @@ export class WriteQueue {
         }
       }
       this.commit.run();
+      this.onBatch?.(batch.length, Number(process.hrtime.bigint() - started) / 1e9);
     } catch (error) {
       // BEGIN or COMMIT failed (disk full, I/O error): nothing in the batch is durable.
       if (this.db.inTransaction) this.rollback.run();
@@ -121,6 +137,7 @@ export class WriteQueue {
     if (logged) this.hooks.run();
     batch.forEach((write, i) => {
       const outcome = outcomes[i]!;
+      if (outcome.ok && write.audit) write.audit.recorded = true;
       if (outcome.ok) write.resolve(outcome.value);
       else write.reject(outcome.error);
     });

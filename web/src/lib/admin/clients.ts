@@ -1,5 +1,6 @@
 import { createClient, type Client, type Transport } from "@connectrpc/connect";
 import { AuthService, UsersService } from "$shared/gen/statusthing/v1/auth_pb.js";
+import { AuditService } from "$shared/gen/statusthing/v1/audit_pb.js";
 import { ItemsService, NotesService, StatusService } from "$shared/gen/statusthing/v1/services_pb.js";
 
 /** The admin console's RPC clients, all on the app's one transport (the session cookie rides along). */
@@ -9,6 +10,7 @@ export interface AdminClients {
   readonly items: Client<typeof ItemsService>;
   readonly statuses: Client<typeof StatusService>;
   readonly notes: Client<typeof NotesService>;
+  readonly audit: Client<typeof AuditService>;
 }
 
 export function createAdminClients(transport: Transport): AdminClients {
@@ -18,5 +20,6 @@ export function createAdminClients(transport: Transport): AdminClients {
     items: createClient(ItemsService, transport),
     statuses: createClient(StatusService, transport),
     notes: createClient(NotesService, transport),
+    audit: createClient(AuditService, transport),
   };
 }
