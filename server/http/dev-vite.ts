@@ -1,7 +1,6 @@
 import http from "node:http";
 import { join } from "node:path";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import type { Duplex } from "node:stream";
 import type { Logger } from "../logger.js";
 import type { NodeRequest, NodeResponse } from "../node-request.js";
 import { handleWebConfig, type WebHandler, type WebRuntimeConfig } from "./web.js";

@@ -7,7 +7,7 @@ import type { ApiTokenRecord, TokenScope, UserRecord } from "../domain.js";
 import { roleOf } from "../auth/access-policy.js";
 import { noteAuditObject } from "../store/audit-context.js";
 import { scopeRank, widestScopeFor } from "../auth/permissions.js";
-import { apiTokenExpired, apiTokenInvalid, DomainError, invalidArgument, scopeTooWide, wrongCredentials, wrongCurrentPassword } from "../errors.js";
+import { apiTokenExpired, apiTokenInvalid, invalidArgument, scopeTooWide, wrongCredentials, wrongCurrentPassword } from "../errors.js";
 import { newId } from "../ids.js";
 import type { Logger } from "../logger.js";
 import type { Store } from "../store/store.js";

@@ -6,7 +6,7 @@
  *     import * as vitest from "vitest";
  *     describeStoreContract("MyStore", async () => ({ store, reopen, cleanup }), vitest);
  */
-import type { ChangeRecord, ItemView, NoteRecord, StatusRecord } from "../domain.js";
+import type { ChangeRecord, ItemView, StatusRecord } from "../domain.js";
 import { DomainError } from "../errors.js";
 import { newId } from "../ids.js";
 import { describeAccountsContract } from "./conformance-accounts.js";

@@ -39,7 +39,7 @@ import { spawn, spawnSync, type ChildProcess, type StdioOptions } from "node:chi
 import { randomBytes } from "node:crypto";
 import { closeSync, copyFileSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, symlinkSync } from "node:fs";
 import os from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { summarizeProfile, type CpuProfile, type ProfileSummary } from "./cpu-profile.js";

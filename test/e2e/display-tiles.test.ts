@@ -6,7 +6,7 @@ import { adminClients, defaultStatuses, seedMany } from "./seed.js";
 import { prepareWebBuild, removeDatabase, startWebServer, type WebServer } from "./web-server.js";
 
 // Code inside page.evaluate() runs in the browser; this project compiles without DOM types.
-declare const window: any, document: any, getComputedStyle: any;
+declare const document: any, getComputedStyle: any;
 
 /** Each tile on the current page: its box, and the text its heading shows. */
 function tileBoxes(page: Page) {

@@ -8,7 +8,7 @@ import { API_SERVICES } from "../../server/app.js";
 import { ALLOWED_BEFORE_PASSWORD_CHANGE, CREDENTIAL_PROCEDURES, PUBLIC_READS } from "../../server/auth/access-policy.js";
 import { hashSecret } from "../../server/auth/secrets.js";
 import { ItemsService } from "../../shared/gen/statusthing/v1/services_pb.js";
-import { chooseOwnPassword, invokeEmpty, login, methodsOf, mustLogin, procedureOf, rpc, sleep, transportAs, wsAnswer, type Caller, type LoginResult, type RpcResult } from "../helpers/auth.js";
+import { chooseOwnPassword, invokeEmpty, login, methodsOf, procedureOf, rpc, sleep, transportAs, wsAnswer, type Caller, type LoginResult, type RpcResult } from "../helpers/auth.js";
 import { createTransport, PROTOCOLS } from "../helpers/clients.js";
 import { TEST_ADMIN_PASSWORD } from "../helpers/credentials.js";
 import { startTestServer, type TestServer } from "../helpers/server.js";

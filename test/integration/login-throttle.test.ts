@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { login, rpc, sleep } from "../helpers/auth.js";
+import { login, rpc } from "../helpers/auth.js";
 import { TEST_ADMIN_PASSWORD } from "../helpers/credentials.js";
 import { killLeftoverServers, REPO_ROOT, startServerProcess, stopServerProcess } from "../helpers/server-process.js";
 import { startTestServer, type TestServer } from "../helpers/server.js";

@@ -14,7 +14,7 @@ import { postJson } from "../helpers/clients.js";
 import { startTestServer, type TestServer } from "../helpers/server.js";
 import { statuspageErrors, STATUSPAGE_SCHEMAS } from "../helpers/statuspage-schema.js";
 
-type Json = Record<string, any>;
+type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- parsed JSON documents, read field by field.
 
 let server: TestServer;
 let counter = 0;

@@ -6,7 +6,7 @@
  * watcher gets every write made on B meanwhile and after. A replica SIGKILLed under load
  * restarts and its watchers resume with nothing lost.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, expect, it } from "vitest";
 import { createClients, createTransport, type ApiClients } from "../helpers/clients.js";
 import { describeWithPostgres } from "../helpers/describe-postgres.js";
 import { TestSchemas, type TestRole } from "../helpers/postgres.js";

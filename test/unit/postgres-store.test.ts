@@ -1,5 +1,5 @@
 import * as vitest from "vitest";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createApp, type App } from "../../server/app.js";
 import type { ChangeRecord, ItemView, StatusRecord, UserRecord } from "../../server/domain.js";
 import { DomainError } from "../../server/errors.js";

@@ -1,6 +1,6 @@
 import type { Database } from "better-sqlite3";
 import { usernameKey, type ApiTokenRecord, type SessionRecord, type UserRecord } from "../../domain.js";
-import { notFound, usernameTaken } from "../../errors.js";
+import { notFound } from "../../errors.js";
 import type { AuthStore, UserPatch } from "../auth-store.js";
 import { rethrowConflict } from "../sql/conflicts.js";
 import { joinedUser, toSession, toToken, toUser } from "../sql/rows.js";
