@@ -4,6 +4,7 @@ import { LOG_LEVELS } from "./logger.js";
 import { parseAddress } from "./http/serve.js";
 import { DEFAULT_CONNECTION_LIMITS } from "./http/connection-limits.js";
 import { DEFAULT_MAX_WATCHERS_PER_CLIENT } from "./live/watcher-quota.js";
+import { isTimeZone } from "../shared/history/zoned-days.js";
 
 /** The server's settings, validated, with defaults applied. */
 export interface Config {
@@ -33,6 +34,8 @@ export interface Config {
   publicUrl: string | undefined;
   /** More host names allowed in `Host` (`.example.com` for a domain and its subdomains, `*` for any). */
   allowedHosts: string[];
+  /** The IANA time zone whose calendar days the uptime history counts in; undefined: UTC. */
+  timeZone: string | undefined;
 }
 
 const seconds = (ms: number) => `${ms / 1_000}s`;
@@ -50,6 +53,7 @@ const FLAGS = {
   "embed-origins": { env: "STATUSTHING_EMBED_ORIGINS", default: "(none: no site may frame the pages)", help: "comma-separated origins (https://example.com) whose pages may show /embed in an <iframe>" },
   "public-url": { env: "STATUSTHING_PUBLIC_URL", default: "(none)", help: "the URL people reach the server at, e.g. https://status.example.com: its host name may sign in" },
   "allowed-hosts": { env: "STATUSTHING_ALLOWED_HOSTS", default: "(none: IPs, localhost, the --api-addr host)", help: "more host names that may sign in, comma-separated (.example.com: with subdomains; *: any)" },
+  "time-zone": { env: "STATUSTHING_TIME_ZONE", default: "UTC", help: "IANA time zone (e.g. Europe/Berlin) whose calendar days the uptime bars count" },
   "heartbeat-interval": { env: "STATUSTHING_HEARTBEAT_INTERVAL", default: "15s", help: "time between heartbeats on watch streams (e.g. 15s, 500ms, 1m)" },
   "header-timeout": {
     env: "STATUSTHING_HEADER_TIMEOUT",
@@ -156,6 +160,13 @@ export function parsePublicUrl(value: string | undefined): string | undefined {
   return url.href;
 }
 
+/** Checks --time-zone: an IANA name this runtime knows, e.g. "Europe/Berlin"; empty means UTC (undefined). */
+export function parseTimeZone(value: string | undefined): string | undefined {
+  if (value === undefined || value.trim() === "") return undefined;
+  if (!isTimeZone(value.trim())) throw new ConfigError(`--time-zone: want an IANA time zone such as UTC or Europe/Berlin, got ${JSON.stringify(value)}`);
+  return value.trim();
+}
+
 /** Splits --allowed-hosts at commas; each entry a host name, `.domain` or `*`. */
 export function parseAllowedHosts(value: string): string[] {
   const names = value.split(",").map((n) => n.trim().toLowerCase()).filter((n) => n !== "");
@@ -214,6 +225,7 @@ export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv
         "embed-origins": { type: "string" },
         "public-url": { type: "string" },
         "allowed-hosts": { type: "string" },
+        "time-zone": { type: "string" },
         help: { type: "boolean", short: "h" },
         version: { type: "boolean" },
       },
@@ -271,6 +283,7 @@ export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv
       maxWatchersPerClient: parseCount("--max-watchers-per-client", values["max-watchers-per-client"] ?? env[FLAGS["max-watchers-per-client"].env]),
       publicUrl,
       allowedHosts,
+      timeZone: parseTimeZone(values["time-zone"] ?? env[FLAGS["time-zone"].env]),
     },
   };
 }
