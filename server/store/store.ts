@@ -1,6 +1,13 @@
 import type { AuthStore } from "./auth-store.js";
 import type { ChangeRecord, ItemFilter, ItemView, NoteRecord, StatusRecord, StatusTransition, StoreSnapshot } from "../domain.js";
 
+/** A change's place in time: see `Store.changeAt`. */
+export interface ChangeMoment {
+  revision: number;
+  at: Date | undefined;
+  nextAt: Date | undefined;
+}
+
 /** A new status, complete: the service has validated it and given it an id and time. */
 export type NewStatus = StatusRecord;
 
@@ -83,6 +90,17 @@ export interface Store extends AuthStore {
    * changing its status's kind, deleting it) records one in the same transaction.
    */
   recentTransitions(itemId: string | undefined, limit: number): Promise<StatusTransition[]>;
+  /**
+   * Every transition recorded at a revision above `afterRevision`, in revision order (ties, as
+   * for the reconstructed transitions at revision 0, in recording order). Pass -1 for all: the
+   * history service reads the whole history once, then only what is new.
+   */
+  transitionsAfter(afterRevision: number): Promise<StatusTransition[]>;
+  /**
+   * Where an instant falls in the change log: the newest change at or before it (revision 0 and
+   * no time when none was), and when the next change came (none when nothing came since).
+   */
+  changeAt(instant: Date): Promise<ChangeMoment>;
 
   /** Changes with revision > `afterRevision`, oldest first, at most `limit`. */
   readChanges(afterRevision: number, limit: number): Promise<ChangeRecord[]>;

@@ -780,6 +780,41 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
         expect(all.map((t) => t.itemName)).toEqual(["concurrent", "Taken", "kept"]);
         expect(all.every((t) => t.revision > 0)).toBe(true);
       });
+
+      it("gives the transitions after a revision, oldest first, for a reader that keeps up", async () => {
+        const up = await addStatus("Up", { kind: 1 });
+        const down = await addStatus("Down", { kind: 2 });
+        const item = await store.addItem(newItem("api", { statusId: up.id, created: T0 }));
+        const first = await store.transitionsAfter(-1);
+        expect(first.map((t) => t.status?.name)).toEqual(["Up"]);
+        await store.updateItem(item.id, { statusId: down.id, updated: T1 });
+        await store.deleteItem(item.id);
+        const next = await store.transitionsAfter(first[0]!.revision);
+        expect(next.map((t) => [t.status?.name, t.deleted])).toEqual([
+          ["Down", false],
+          [undefined, true],
+        ]);
+        expect(next[0]!.revision).toBeLessThan(next[1]!.revision);
+        expect(await store.transitionsAfter(next[1]!.revision)).toEqual([]);
+      });
+
+      it("places an instant in the change log: the newest change at or before it and when the next came", async () => {
+        expect(await store.changeAt(new Date())).toEqual({ revision: 0, at: undefined, nextAt: undefined });
+        await addStatus("Up", { kind: 1 });
+        const { latest: first } = await store.changeLogBounds();
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        const between = new Date();
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        await addStatus("Down", { kind: 2 });
+        const atFirst = await store.changeAt(between);
+        expect(atFirst.revision).toBe(first);
+        expect(atFirst.at!.getTime()).toBeLessThanOrEqual(between.getTime());
+        expect(atFirst.nextAt!.getTime()).toBeGreaterThan(between.getTime());
+        const now = await store.changeAt(new Date(Date.now() + 1_000));
+        expect(now.revision).toBe(first + 1);
+        expect(now.nextAt).toBeUndefined();
+        expect((await store.changeAt(new Date(0))).revision).toBe(0);
+      });
     });
 
     describe("persistence", () => {

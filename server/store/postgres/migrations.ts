@@ -139,6 +139,10 @@ export const migrations: readonly string[] = [
     SELECT i.id, i.name, i.created_at, 0, s.id, s.name, s.color, s.kind, true
     FROM items i LEFT JOIN statuses s ON s.id = i.status_id ORDER BY i.seq;
   `,
+  // 4: history reads new transitions by revision.
+  `
+  CREATE INDEX status_transitions_by_revision ON status_transitions (revision);
+  `,
 ];
 
 /** The advisory lock key (an int8, as text) for `name` in the schema `schema`, computed by the server. */

@@ -15,7 +15,7 @@ import { assembleChanges, itemsNeedingNotes } from "../change-assembly.js";
 import { decodeLogEntry, type LoggedNote } from "../change-codec.js";
 import { toTransition, transitionValues, TRANSITION_COLUMNS, type TransitionRow } from "../status-history.js";
 import { AuthDelegatingStore } from "../auth-delegate.js";
-import type { ItemPatch, NewItem, NewStatus, StatusPatch, Store } from "../store.js";
+import type { ChangeMoment, ItemPatch, NewItem, NewStatus, StatusPatch, Store } from "../store.js";
 import { reportConnectionLossAsUnavailable, surviveConnectionLoss } from "./connection-loss.js";
 import { ChangeListener, type LivenessCheck, type ReconnectBackoff } from "./change-listener.js";
 import { currentSchema, lockKey, migrate } from "./migrations.js";
@@ -423,6 +423,27 @@ export class PostgresStore extends AuthDelegatingStore implements Store {
       itemId === undefined ? [limit] : [limit, itemId],
     );
     return rows.map(toTransition);
+  }
+
+  async transitionsAfter(afterRevision: number): Promise<StatusTransition[]> {
+    // Numbered rows only: a transition gets its revision when its change commits (write-queue.ts).
+    const { rows } = await this.pool.query<TransitionRow>(
+      `SELECT ${TRANSITION_COLUMNS} FROM status_transitions WHERE revision > $1 AND pending_change IS NULL ORDER BY revision, seq`,
+      [afterRevision],
+    );
+    return rows.map(toTransition);
+  }
+
+  async changeAt(instant: Date): Promise<ChangeMoment> {
+    return this.readOnly(async (client) => {
+      const before = await client.query<{ revision: string; at: Date }>(
+        "SELECT revision, at FROM changes WHERE at <= $1 ORDER BY at DESC, revision DESC LIMIT 1",
+        [instant],
+      );
+      const after = await client.query<{ at: Date }>("SELECT at FROM changes WHERE at > $1 ORDER BY at, revision LIMIT 1", [instant]);
+      const row = before.rows[0];
+      return { revision: row ? Number(row.revision) : 0, at: row?.at, nextAt: after.rows[0]?.at };
+    });
   }
 
   async readChanges(afterRevision: number, limit: number): Promise<ChangeRecord[]> {

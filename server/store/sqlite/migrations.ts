@@ -125,6 +125,10 @@ export const migrations: readonly string[] = [
     SELECT i.id, i.name, i.created_at, 0, s.id, s.name, s.color, s.kind, 1
     FROM items i LEFT JOIN statuses s ON s.id = i.status_id ORDER BY i.seq;
   `,
+  // 6: history reads new transitions by revision.
+  `
+  CREATE INDEX status_transitions_by_revision ON status_transitions(revision);
+  `,
 ];
 
 /** Thrown when the database was written by a newer StatusThing than this one. */

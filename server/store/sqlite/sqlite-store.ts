@@ -15,7 +15,7 @@ import { isTransition, toTransition, transitionValues, TRANSITION_COLUMNS, type 
 import { DomainError, nameTaken, notFound, unavailable } from "../../errors.js";
 import type { Logger } from "../../logger.js";
 import { AuthDelegatingStore } from "../auth-delegate.js";
-import type { ItemPatch, NewItem, NewStatus, StatusPatch, Store } from "../store.js";
+import type { ChangeMoment, ItemPatch, NewItem, NewStatus, StatusPatch, Store } from "../store.js";
 import { DatabaseFileWatch, inspectBeforeOpen } from "./database-file.js";
 import { migrate, refuseNewerSchema } from "./migrations.js";
 import { SqliteAuthStore } from "./sqlite-auth-store.js";
@@ -230,6 +230,9 @@ export class SqliteStore extends AuthDelegatingStore implements Store {
       ),
       recentTransitions: db.prepare(`SELECT ${TRANSITION_COLUMNS} FROM status_transitions ORDER BY seq DESC LIMIT ?`),
       recentTransitionsOfItem: db.prepare(`SELECT ${TRANSITION_COLUMNS} FROM status_transitions WHERE item_id = ? ORDER BY seq DESC LIMIT ?`),
+      transitionsAfter: db.prepare(`SELECT ${TRANSITION_COLUMNS} FROM status_transitions WHERE revision > ? ORDER BY revision, seq`),
+      changeAtOrBefore: db.prepare("SELECT revision, at FROM changes WHERE at <= ? ORDER BY at DESC, revision DESC LIMIT 1"),
+      changeAfter: db.prepare("SELECT at FROM changes WHERE at > ? ORDER BY at, revision LIMIT 1").pluck(),
       getMeta: db.prepare("SELECT value FROM meta WHERE key = ?").pluck(),
       setMeta: db.prepare("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value"),
     };
@@ -421,6 +424,17 @@ export class SqliteStore extends AuthDelegatingStore implements Store {
   async recentTransitions(itemId: string | undefined, limit: number): Promise<StatusTransition[]> {
     const rows = (itemId === undefined ? this.sql.recentTransitions!.all(limit) : this.sql.recentTransitionsOfItem!.all(itemId, limit)) as TransitionRow[];
     return rows.map(toTransition);
+  }
+
+  async transitionsAfter(afterRevision: number): Promise<StatusTransition[]> {
+    return (this.sql.transitionsAfter!.all(afterRevision) as TransitionRow[]).map(toTransition);
+  }
+
+  async changeAt(instant: Date): Promise<ChangeMoment> {
+    const time = instant.getTime();
+    const row = this.sql.changeAtOrBefore!.get(time) as { revision: number; at: number } | undefined;
+    const next = this.sql.changeAfter!.get(time) as number | undefined;
+    return { revision: row?.revision ?? 0, at: row && new Date(row.at), nextAt: next === undefined ? undefined : new Date(next) };
   }
 
   async readChanges(afterRevision: number, limit: number): Promise<ChangeRecord[]> {
