@@ -15,6 +15,9 @@ export const PUBLIC_READS: ReadonlySet<string> = new Set([
   "statusthing.v1.StatusService/ListStatus",
   "statusthing.v1.NotesService/GetNote",
   "statusthing.v1.NotesService/ListNotes",
+  "statusthing.v1.HistoryService/GetItemHistory",
+  "statusthing.v1.HistoryService/GetUptime",
+  "statusthing.v1.HistoryService/GetPageAt",
   // Reflection (served only with --devmode) describes the API, never data.
   "grpc.reflection.v1.ServerReflection/ServerReflectionInfo",
   "grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo",

@@ -1,4 +1,5 @@
 import type { AuthStore } from "./auth-store.js";
+import type { LogEntry } from "./change-codec.js";
 import type { ChangeRecord, ItemFilter, ItemView, NoteRecord, StatusRecord, StatusTransition, StoreSnapshot } from "../domain.js";
 
 /** A change's place in time: see `Store.changeAt`. */
@@ -65,8 +66,8 @@ export interface Store extends AuthStore {
   addItem(item: NewItem): Promise<ItemView>;
   /** Throws not_found (item or status) or already_exists. */
   updateItem(id: string, patch: ItemPatch): Promise<ItemView>;
-  /** Deletes the item and its notes together. Throws not_found. */
-  deleteItem(id: string): Promise<void>;
+  /** Deletes the item and its notes together; `at` (default now) is when, for its history. Throws not_found. */
+  deleteItem(id: string, at?: Date): Promise<void>;
 
   getNote(id: string): Promise<NoteRecord | undefined>;
   /** Throws not_found when the item does not exist. */
@@ -101,6 +102,12 @@ export interface Store extends AuthStore {
    * no time when none was), and when the next change came (none when nothing came since).
    */
   changeAt(instant: Date): Promise<ChangeMoment>;
+  /**
+   * The change log as stored, revision > `afterRevision`, oldest first, at most `limit`: each
+   * entry only what changed (a note event its one note), for replaying the page to any revision
+   * without reassembling whole items.
+   */
+  readLogEntries(afterRevision: number, limit: number): Promise<LogEntry[]>;
 
   /** Changes with revision > `afterRevision`, oldest first, at most `limit`. */
   readChanges(afterRevision: number, limit: number): Promise<ChangeRecord[]>;

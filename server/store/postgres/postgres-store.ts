@@ -12,7 +12,7 @@ import {
 import { DomainError, nameTaken, notFound } from "../../errors.js";
 import type { Logger } from "../../logger.js";
 import { assembleChanges, itemsNeedingNotes } from "../change-assembly.js";
-import { decodeLogEntry, type LoggedNote } from "../change-codec.js";
+import { decodeLogEntry, type LogEntry, type LoggedNote } from "../change-codec.js";
 import { toTransition, transitionValues, TRANSITION_COLUMNS, type TransitionRow } from "../status-history.js";
 import { AuthDelegatingStore } from "../auth-delegate.js";
 import type { ChangeMoment, ItemPatch, NewItem, NewStatus, StatusPatch, Store } from "../store.js";
@@ -306,7 +306,7 @@ export class PostgresStore extends AuthDelegatingStore implements Store {
         rethrowNameConflict(error, item.name);
       }
       if (item.initialNote) await insertNote(tx.client, item.initialNote);
-      return logItem(tx, item.id);
+      return logItem(tx, item.id, true);
     });
   }
 
@@ -330,7 +330,7 @@ export class PostgresStore extends AuthDelegatingStore implements Store {
     });
   }
 
-  deleteItem(id: string): Promise<void> {
+  deleteItem(id: string, at?: Date): Promise<void> {
     return this.writes.run(async (tx) => {
       // Kept in the log, so the item's earlier revisions can still be read with their notes.
       const notes = await tx.client.query<LoggedNoteRow>(`SELECT ${NOTE_FIELDS}, seq FROM notes WHERE item_id = $1 ORDER BY seq`, [id]);
@@ -338,7 +338,7 @@ export class PostgresStore extends AuthDelegatingStore implements Store {
       const { rows } = await tx.client.query<{ name: string }>("DELETE FROM items WHERE id = $1 RETURNING name", [id]);
       if (rows.length === 0) throw notFound("item", id);
       const pending = tx.log({ kind: "item_delete", id, notes: notes.rows.map(toLoggedNote) });
-      await recordTransition(tx, { id, name: rows[0]!.name, status: undefined }, true, new Date(), pending);
+      await recordTransition(tx, { id, name: rows[0]!.name, status: undefined }, true, at ?? new Date(), pending);
     });
   }
 
@@ -444,6 +444,14 @@ export class PostgresStore extends AuthDelegatingStore implements Store {
       const row = before.rows[0];
       return { revision: row ? Number(row.revision) : 0, at: row?.at, nextAt: after.rows[0]?.at };
     });
+  }
+
+  async readLogEntries(afterRevision: number, limit: number): Promise<LogEntry[]> {
+    const { rows } = await this.pool.query<ChangeRow>(
+      "SELECT revision, kind, entity_id, payload FROM changes WHERE revision > $1 ORDER BY revision LIMIT $2",
+      [afterRevision, limit],
+    );
+    return rows.map(decodeRow);
   }
 
   async readChanges(afterRevision: number, limit: number): Promise<ChangeRecord[]> {
@@ -594,10 +602,10 @@ async function touchItem(client: PoolClient, id: string, at: Date): Promise<void
   await client.query("UPDATE items SET updated_at = $1 WHERE id = $2", [at, id]);
 }
 
-/** Logs an item's current state as changed (the log keeps no notes with it), and its status history if that moved; returns it with its notes. */
-async function logItem(tx: WriteTx, id: string): Promise<ItemView> {
+/** Logs an item's current state as changed (the log keeps no notes with it but on its first change), and its status history if that moved; returns it with its notes. */
+async function logItem(tx: WriteTx, id: string, first = false): Promise<ItemView> {
   const [item] = await loadItems(tx.client, "WHERE i.id = $1", [id], true);
-  const pending = tx.log({ kind: "item_upsert", item: item! });
+  const pending = tx.log({ kind: "item_upsert", item: item!, withNotes: first });
   await recordTransition(tx, item!, false, item!.updated, pending);
   return item!;
 }

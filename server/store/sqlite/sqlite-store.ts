@@ -10,7 +10,7 @@ import {
   type StoreSnapshot,
 } from "../../domain.js";
 import { assembleChanges, itemsNeedingNotes } from "../change-assembly.js";
-import { decodeLogEntry, encodeChangePayload, type LoggedChange, type LoggedNote } from "../change-codec.js";
+import { decodeLogEntry, encodeChangePayload, type LogEntry, type LoggedChange, type LoggedNote } from "../change-codec.js";
 import { isTransition, toTransition, transitionValues, TRANSITION_COLUMNS, type LastTransition, type TransitionRow } from "../status-history.js";
 import { DomainError, nameTaken, notFound, unavailable } from "../../errors.js";
 import type { Logger } from "../../logger.js";
@@ -326,7 +326,7 @@ export class SqliteStore extends AuthDelegatingStore implements Store {
         rethrowNameConflict(error, item.name);
       }
       if (item.initialNote) this.insertNote(item.initialNote);
-      return this.logItem(item.id);
+      return this.logItem(item.id, true, undefined, true);
     });
   }
 
@@ -350,7 +350,7 @@ export class SqliteStore extends AuthDelegatingStore implements Store {
     });
   }
 
-  deleteItem(id: string): Promise<void> {
+  deleteItem(id: string, at?: Date): Promise<void> {
     return this.writes.run(() => {
       // Kept in the log, so the item's earlier revisions can still be read with their notes.
       const notes = (this.sql.notesOfItem!.all(id) as NoteRow[]).map(toLoggedNote);
@@ -359,7 +359,7 @@ export class SqliteStore extends AuthDelegatingStore implements Store {
       // Notes go with the item through ON DELETE CASCADE, in this same transaction.
       this.sql.deleteItem!.run(id);
       const revision = this.logChange({ kind: "item_delete", id, notes });
-      this.sql.insertTransition!.run(...transitionValues({ ...item, status: undefined }), 1, Date.now(), revision);
+      this.sql.insertTransition!.run(...transitionValues({ ...item, status: undefined }), 1, (at ?? new Date()).getTime(), revision);
     });
   }
 
@@ -437,6 +437,10 @@ export class SqliteStore extends AuthDelegatingStore implements Store {
     return { revision: row?.revision ?? 0, at: row && new Date(row.at), nextAt: next === undefined ? undefined : new Date(next) };
   }
 
+  async readLogEntries(afterRevision: number, limit: number): Promise<LogEntry[]> {
+    return (this.sql.readChanges!.all(afterRevision, limit) as ChangeRow[]).map((r) => decodeLogEntry(r.revision, r.kind, r.entity_id, r.payload));
+  }
+
   async readChanges(afterRevision: number, limit: number): Promise<ChangeRecord[]> {
     // Synchronous reads on the one connection: no write can come between them.
     const decode = (r: ChangeRow) => decodeLogEntry(r.revision, r.kind, r.entity_id, r.payload);
@@ -495,9 +499,9 @@ export class SqliteStore extends AuthDelegatingStore implements Store {
    * Logs an item's current state (never its notes) as changed, and its status history if that
    * moved (as of `at`, else the item's own update time); returns it, with notes if asked.
    */
-  private logItem(id: string, withNotes = true, at?: Date): ItemView {
+  private logItem(id: string, withNotes = true, at?: Date, first = false): ItemView {
     const item = this.readItem(id, withNotes)!;
-    const revision = this.logChange({ kind: "item_upsert", item });
+    const revision = this.logChange({ kind: "item_upsert", item, withNotes: first });
     if (isTransition(this.sql.lastTransition!.get(id) as LastTransition | undefined, item)) {
       this.sql.insertTransition!.run(...transitionValues(item), 0, (at ?? item.updated).getTime(), revision);
     }
