@@ -10,7 +10,7 @@ export interface PageState {
   statuses: StatusRecord[];
 }
 
-/** How many revisions apart checkpoints are kept: a page is at most this many changes from one. */
+/** How many revisions apart checkpoints are kept by default: a page is at most this many changes from one. */
 export const CHECKPOINT_EVERY = 500;
 const READ_BATCH = 1_000;
 
@@ -42,12 +42,15 @@ function copy(state: Replayed): Replayed {
 export class PageReplay {
   private readonly checkpoints = new Map<number, Replayed>([[0, { revision: 0, items: new Map(), notes: new Map(), statuses: new Map() }]]);
 
-  constructor(private readonly store: Store) {}
+  constructor(
+    private readonly store: Store,
+    private readonly every = CHECKPOINT_EVERY,
+  ) {}
 
   /** The page right after `revision` was committed. */
   async stateAt(revision: number): Promise<PageState> {
-    let start = Math.floor(revision / CHECKPOINT_EVERY) * CHECKPOINT_EVERY;
-    while (!this.checkpoints.has(start)) start -= CHECKPOINT_EVERY;
+    let start = Math.floor(revision / this.every) * this.every;
+    while (!this.checkpoints.has(start)) start -= this.every;
     const from = this.checkpoints.get(start)!;
     if (from.revision < revision) {
       const { oldest } = await this.store.changeLogBounds();
@@ -62,7 +65,7 @@ export class PageReplay {
       for (const entry of entries) {
         apply(entry, state);
         state.revision = entry.revision;
-        if (entry.revision % CHECKPOINT_EVERY === 0 && !this.checkpoints.has(entry.revision)) this.checkpoints.set(entry.revision, copy(state));
+        if (entry.revision % this.every === 0 && !this.checkpoints.has(entry.revision)) this.checkpoints.set(entry.revision, copy(state));
       }
     }
     return {
