@@ -113,12 +113,15 @@ export async function createApp(options: AppOptions): Promise<App> {
   const readCache = new ReadCache(new Set(cacheable.map((p) => `/${p}`)));
   // Statuspage JSON, feeds and badges, built once per data version.
   const documents = new DocumentCache();
-  const afterCommit = () => {
+  // After every commit: drop cached answers and wake the change feed. The store runs it after
+  // each of its own commits (onCommit) and, when shared, when another replica commits.
+  const publish = () => {
     readCache.bump();
     documents.bump();
     void hub.poke();
   };
-  const deps: ServiceDeps = { store, now: options.now ?? (() => new Date()), afterCommit };
+  const stopPublishing = store.onCommit(publish);
+  const deps: ServiceDeps = { store, now: options.now ?? (() => new Date()) };
   const statuses = new StatusesService(deps);
   const items = new ItemsService(deps, statuses);
   const notes = new NotesService(deps);
@@ -150,7 +153,7 @@ export async function createApp(options: AppOptions): Promise<App> {
   // A store shared by several replicas rings when any of them commits (and once listening, so
   // nothing since the snapshot above is missed): read the log and drop cached answers, as after
   // a commit here.
-  const unsubscribeChanges = store.subscribeChanges?.(afterCommit);
+  const unsubscribeChanges = store.subscribeChanges?.(publish);
   // Credentials deleted on another replica (or by the CLI) end their streams here at once too.
   const unsubscribeRevocations = store.subscribeRevocations?.(() => void hub.recheckAccess());
   const quota = new WatcherQuota(options.maxWatchersPerClient ?? DEFAULT_MAX_WATCHERS_PER_CLIENT);
@@ -218,6 +221,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     },
     async close() {
       shutdown.abort();
+      stopPublishing();
       unsubscribeChanges?.();
       unsubscribeRevocations?.();
       await web?.close();

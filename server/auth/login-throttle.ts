@@ -44,7 +44,7 @@ export class LoginThrottle {
   readonly options: ThrottleOptions;
 
   constructor(
-    private readonly deps: { store: AuthStore; now: () => Date },
+    private readonly deps: { accounts: AuthStore; now: () => Date },
     options: Partial<ThrottleOptions> = {},
   ) {
     this.options = { ...DEFAULT_THROTTLE, ...options };
@@ -61,7 +61,7 @@ export class LoginThrottle {
     const { perAddressAndUsername, perAddress } = this.options;
     for (let step = this.options.steps; step >= 0; step--) {
       const windowMs = this.windowOf(step);
-      const taken = await this.deps.store.takeLoginAttempt(
+      const taken = await this.deps.accounts.takeLoginAttempt(
         [
           { key: userKey(attempt, step), limit: perAddressAndUsername * 2 ** step },
           { key: addressKey(attempt, step), limit: perAddress * 2 ** step },
@@ -82,13 +82,13 @@ export class LoginThrottle {
 
   /** A failed attempt stays counted; failures older than the longest window are dropped. */
   async failed(): Promise<void> {
-    await this.deps.store.pruneLoginFailures(new Date(this.deps.now().getTime() - this.windowOf(this.options.steps)));
+    await this.deps.accounts.pruneLoginFailures(new Date(this.deps.now().getTime() - this.windowOf(this.options.steps)));
   }
 
   /** The right password: the username's count from this address starts over; the address keeps the others. */
   async succeeded(attempt: LoginAttempt): Promise<void> {
     const steps = this.stepsAbove(-1);
-    await this.deps.store.clearLoginFailures(steps.map((step) => userKey(attempt, step)));
+    await this.deps.accounts.clearLoginFailures(steps.map((step) => userKey(attempt, step)));
     await this.forget(attempt, steps, { user: false });
   }
 
@@ -104,13 +104,13 @@ export class LoginThrottle {
   /** Takes back the attempt from these steps. */
   private async forget(attempt: LoginAttempt, steps: readonly number[], which: { user: boolean }): Promise<void> {
     for (const step of steps) {
-      if (which.user) await this.deps.store.forgetLoginAttempt(userKey(attempt, step), attempt.at);
-      await this.deps.store.forgetLoginAttempt(addressKey(attempt, step), attempt.at);
+      if (which.user) await this.deps.accounts.forgetLoginAttempt(userKey(attempt, step), attempt.at);
+      await this.deps.accounts.forgetLoginAttempt(addressKey(attempt, step), attempt.at);
     }
   }
 }
 
 /** Forgets every failed login for a username, from every address: after a password reset. */
-export function clearLoginThrottle(store: AuthStore, username: string): Promise<void> {
-  return store.clearLoginFailuresByPrefix([userPrefix(username)]);
+export function clearLoginThrottle(accounts: AuthStore, username: string): Promise<void> {
+  return accounts.clearLoginFailuresByPrefix([userPrefix(username)]);
 }

@@ -82,7 +82,7 @@ export async function runAdminCommand(argv: readonly string[], env: NodeJS.Proce
   const auth = new AuthService({ store, now, log: createLogger("silent") });
   const userNamed = async (username: string | undefined) => {
     if (!username) fail("name the user");
-    const user = await store.findUserByUsername(username);
+    const user = await store.accounts.findUserByUsername(username);
     if (!user) throw new DomainError("not_found", `no user named ${JSON.stringify(username)}`);
     return user;
   };
@@ -133,7 +133,7 @@ export async function runAdminCommand(argv: readonly string[], env: NodeJS.Proce
       }
       case "tokens list": {
         const user = await userNamed(rest[0]);
-        for (const t of await store.listApiTokens(user.id)) {
+        for (const t of await store.accounts.listApiTokens(user.id)) {
           process.stdout.write(
             [t.id, t.name, `created ${t.created.toISOString()}`, t.expiresAt ? `expires ${t.expiresAt.toISOString()}` : "never expires", t.lastUsed ? `last used ${t.lastUsed.toISOString()}` : "never used"].join("\t") + "\n",
           );
@@ -142,7 +142,7 @@ export async function runAdminCommand(argv: readonly string[], env: NodeJS.Proce
       }
       case "tokens revoke": {
         const user = await userNamed(rest[0]);
-        await store.deleteApiToken(user.id, rest[1] ?? fail("name the token: tokens revoke <username> <token-id>"));
+        await store.accounts.deleteApiToken(user.id, rest[1] ?? fail("name the token: tokens revoke <username> <token-id>"));
         process.stderr.write(`revoked\n`);
         return 0;
       }

@@ -42,7 +42,7 @@ export class AuthService {
     options: Partial<AuthOptions> = {},
   ) {
     this.options = { ...DEFAULT_AUTH_OPTIONS, ...options };
-    this.throttle = new LoginThrottle(deps, this.options.throttle);
+    this.throttle = new LoginThrottle({ accounts: deps.store.accounts, now: deps.now }, this.options.throttle);
   }
 
   /**
@@ -53,7 +53,7 @@ export class AuthService {
     const { store, now } = this.deps;
     // The attempt counts before the password is checked, so simultaneous guesses count too.
     const attempt = await this.throttle.take(username, clientAddress);
-    const user = username.trim() === "" ? undefined : await store.findUserByUsername(username);
+    const user = username.trim() === "" ? undefined : await store.accounts.findUserByUsername(username);
     const ok = user ? await verifyPassword(user.passwordHash, password) : await verifyAgainstNothing(password);
     if (!user || !ok) {
       await this.throttle.failed();
@@ -63,14 +63,14 @@ export class AuthService {
     const token = generateSessionToken();
     const at = now();
     const expiresAt = new Date(at.getTime() + this.options.sessionMs);
-    await store.createSession({ id: hashSecret(token), userId: user.id, expiresAt, created: at });
-    const updated = await store.updateUser(user.id, { lastLogin: at, updated: user.updated });
+    await store.accounts.createSession({ id: hashSecret(token), userId: user.id, expiresAt, created: at });
+    const updated = await store.accounts.updateUser(user.id, { lastLogin: at, updated: user.updated });
     return { user: updated, token, expiresAt };
   }
 
   /** Ends a session. */
   async logout(sessionId: string): Promise<void> {
-    await this.deps.store.deleteSession(sessionId);
+    await this.deps.store.accounts.deleteSession(sessionId);
   }
 
   /**
@@ -81,28 +81,28 @@ export class AuthService {
     const { store, now } = this.deps;
     if (credentials.bearer !== undefined) {
       if (!credentials.bearer.startsWith(API_TOKEN_PREFIX)) throw new DomainError("unauthenticated", "invalid API token");
-      const found = await store.findApiToken(hashSecret(credentials.bearer));
+      const found = await store.accounts.findApiToken(hashSecret(credentials.bearer));
       if (!found) throw new DomainError("unauthenticated", "invalid API token");
       const at = now();
       if (found.token.expiresAt && found.token.expiresAt <= at) throw new DomainError("unauthenticated", "API token expired");
       if (!found.token.lastUsed || at.getTime() - found.token.lastUsed.getTime() > TOUCH_EVERY_MS) {
-        await store.touchApiToken(found.token.id, at);
+        await store.accounts.touchApiToken(found.token.id, at);
       }
       return { user: found.user, via: "token" };
     }
     if (credentials.sessionToken !== undefined) {
       const sessionId = hashSecret(credentials.sessionToken);
-      const found = await store.getSession(sessionId);
+      const found = await store.accounts.getSession(sessionId);
       if (!found) return undefined;
       const at = now().getTime();
       if (found.session.expiresAt.getTime() <= at) {
-        await store.deleteSession(sessionId);
+        await store.accounts.deleteSession(sessionId);
         return undefined;
       }
       const principal: Principal = { user: found.user, via: "session", sessionId };
       if (found.session.expiresAt.getTime() - at < this.options.sessionMs / 2) {
         const expiresAt = new Date(at + this.options.sessionMs);
-        await store.extendSession(sessionId, expiresAt);
+        await store.accounts.extendSession(sessionId, expiresAt);
         principal.renewed = { token: credentials.sessionToken, expiresAt };
       }
       return principal;
@@ -118,13 +118,13 @@ export class AuthService {
   async currentPrincipal(credentials: { sessionToken?: string; bearer?: string }): Promise<Principal | undefined> {
     const { store, now } = this.deps;
     if (credentials.bearer !== undefined) {
-      const found = await store.findApiToken(hashSecret(credentials.bearer));
+      const found = await store.accounts.findApiToken(hashSecret(credentials.bearer));
       if (!found || (found.token.expiresAt && found.token.expiresAt <= now())) return undefined;
       return { user: found.user, via: "token" };
     }
     if (credentials.sessionToken !== undefined) {
       const sessionId = hashSecret(credentials.sessionToken);
-      const found = await store.getSession(sessionId);
+      const found = await store.accounts.getSession(sessionId);
       if (!found || found.session.expiresAt <= now()) return undefined;
       return { user: found.user, via: "session", sessionId };
     }
@@ -134,14 +134,14 @@ export class AuthService {
   /** Changes the caller's password and ends its other sessions. */
   async changePassword(principal: Principal, current: string, next: string): Promise<void> {
     const { store, now } = this.deps;
-    const user = await store.getUser(principal.user.id);
+    const user = await store.accounts.getUser(principal.user.id);
     if (!user || !(await verifyPassword(user.passwordHash, current))) {
       throw new DomainError("invalid_argument", "current_password: is wrong", "current_password");
     }
     checkNewPassword("new_password", next, user.username);
     if (next === current) throw invalidArgument("new_password", "must differ from the current password");
-    await store.updateUser(user.id, { passwordHash: await hashPassword(next), mustChangePassword: false, updated: now() });
-    await store.deleteUserSessions(user.id, principal.sessionId);
+    await store.accounts.updateUser(user.id, { passwordHash: await hashPassword(next), mustChangePassword: false, updated: now() });
+    await store.accounts.deleteUserSessions(user.id, principal.sessionId);
   }
 
   async createApiToken(principal: Principal, name: string, expiresAt: Date | undefined): Promise<{ token: ApiTokenRecord; secret: string }> {
@@ -157,7 +157,7 @@ export class AuthService {
       expiresAt,
       lastUsed: undefined,
     };
-    await this.deps.store.addApiToken(token);
+    await this.deps.store.accounts.addApiToken(token);
     return { token, secret };
   }
 
@@ -166,15 +166,15 @@ export class AuthService {
    * user (UsersService), so they may see and revoke every user's tokens too, until roles exist.
    */
   async listApiTokens(principal: Principal, allUsers = false): Promise<Array<{ token: ApiTokenRecord; owner: UserRecord }>> {
-    const owners = allUsers ? await this.deps.store.listUsers() : [principal.user];
-    const lists = await Promise.all(owners.map(async (owner) => (await this.deps.store.listApiTokens(owner.id)).map((token) => ({ token, owner }))));
+    const owners = allUsers ? await this.deps.store.accounts.listUsers() : [principal.user];
+    const lists = await Promise.all(owners.map(async (owner) => (await this.deps.store.accounts.listApiTokens(owner.id)).map((token) => ({ token, owner }))));
     return lists.flat();
   }
 
   /** Revokes one of the caller's tokens, or of the user `ownerId` names. */
   async revokeApiToken(principal: Principal, tokenId: string, ownerId = ""): Promise<void> {
     if (tokenId.trim() === "") throw invalidArgument("token_id", "is required");
-    await this.deps.store.deleteApiToken(ownerId.trim() === "" ? principal.user.id : ownerId.trim(), tokenId.trim());
+    await this.deps.store.accounts.deleteApiToken(ownerId.trim() === "" ? principal.user.id : ownerId.trim(), tokenId.trim());
   }
 
   /**
@@ -184,7 +184,7 @@ export class AuthService {
   async ensureInitialAdmin(password: string | undefined): Promise<boolean> {
     const at = this.deps.now();
     if (password !== undefined) checkNewPassword("--admin-password", password, INITIAL_ADMIN);
-    return this.deps.store.addFirstUser({
+    return this.deps.store.accounts.addFirstUser({
       id: newId(),
       username: INITIAL_ADMIN,
       firstName: "",
@@ -204,7 +204,7 @@ export class AuthService {
    * sign-in page's hint. Cheap after the first call for a given hash.
    */
   async defaultPasswordInUse(): Promise<boolean> {
-    const admin = await this.deps.store.findUserByUsername(INITIAL_ADMIN);
+    const admin = await this.deps.store.accounts.findUserByUsername(INITIAL_ADMIN);
     return admin !== undefined && admin.mustChangePassword && (await this.defaultPassword.matches(admin.passwordHash));
   }
 

@@ -3,7 +3,7 @@ import { invalidArgument, notFound } from "../errors.js";
 import type { Store } from "../store/store.js";
 import { foldWindow, sumWindows, type DayUptime, type WindowUptime } from "../../shared/history/uptime-fold.js";
 import { addDays, daysBetween, localDay } from "../../shared/history/zoned-days.js";
-import { PageReplay } from "./history/page-replay.js";
+import { PageReplay } from "../store/page-replay.js";
 import { TransitionIndex } from "./history/transition-index.js";
 import { UptimeRollups } from "./history/uptime-rollups.js";
 import { checkKinds, requireId } from "./validate.js";

@@ -71,7 +71,6 @@ export class ItemsService {
       };
     }
     const created = await this.deps.store.addItem(item);
-    this.deps.afterCommit();
     return created;
   }
 
@@ -85,12 +84,10 @@ export class ItemsService {
     if (changes.statusId.trim() !== "") patch.statusId = changes.statusId.trim();
     if (Object.keys(patch).length === 1) throw invalidArgument("item", "nothing to change: give name, description or status_id");
     const item = await this.deps.store.updateItem(itemId, patch);
-    this.deps.afterCommit();
     return item;
   }
 
   async delete(id: string): Promise<void> {
     await this.deps.store.deleteItem(requireId("item_id", id), this.deps.now());
-    this.deps.afterCommit();
   }
 }

@@ -28,19 +28,16 @@ export class NotesService {
       created: now,
       updated: now,
     });
-    this.deps.afterCommit();
     return note;
   }
 
   async update(id: string, text: string): Promise<NoteRecord> {
     const noteId = requireId("note_id", id);
     const note = await this.deps.store.updateNote(noteId, requireNoteText("note_text", text), this.deps.now());
-    this.deps.afterCommit();
     return note;
   }
 
   async delete(id: string): Promise<void> {
     await this.deps.store.deleteNote(requireId("note_id", id), this.deps.now());
-    this.deps.afterCommit();
   }
 }

@@ -54,7 +54,6 @@ export class StatusesService {
 
   async add(input: StatusInput): Promise<StatusRecord> {
     const status = await this.deps.store.addStatus(this.prepare(input));
-    this.deps.afterCommit();
     return status;
   }
 
@@ -70,13 +69,11 @@ export class StatusesService {
     if (input.kind !== 0) patch.kind = requireKind("kind", input.kind);
     if (Object.keys(patch).length === 1) throw invalidArgument("status", "nothing to change: give name, description, color or kind");
     const status = await this.deps.store.updateStatus(statusId, patch);
-    this.deps.afterCommit();
     return status;
   }
 
   async delete(id: string): Promise<void> {
     await this.deps.store.deleteStatus(requireId("status_id", id));
-    this.deps.afterCommit();
   }
 
   /** Creates UP, DOWN and WARNING the first time a store is used. */

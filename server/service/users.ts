@@ -56,11 +56,11 @@ export class UsersService {
   constructor(private readonly deps: { store: Store; now: () => Date }) {}
 
   list(): Promise<UserRecord[]> {
-    return this.deps.store.listUsers();
+    return this.deps.store.accounts.listUsers();
   }
 
   async get(id: string): Promise<UserRecord> {
-    const user = id.trim() === "" ? undefined : await this.deps.store.getUser(id.trim());
+    const user = id.trim() === "" ? undefined : await this.deps.store.accounts.getUser(id.trim());
     if (!user) throw new DomainError("not_found", `user ${JSON.stringify(id)} not found`);
     return user;
   }
@@ -81,7 +81,7 @@ export class UsersService {
       created: at,
       updated: at,
     };
-    return this.deps.store.addUser(user);
+    return this.deps.store.accounts.addUser(user);
   }
 
   /**
@@ -104,7 +104,7 @@ export class UsersService {
       patch.mustChangePassword = true;
     }
     if (Object.keys(patch).length === 1) throw invalidArgument("user", "nothing to change");
-    const updated = await this.deps.store.updateUser(user.id, patch);
+    const updated = await this.deps.store.accounts.updateUser(user.id, patch);
     if (patch.passwordHash) await this.endAccessAfterReset(user);
     return updated;
   }
@@ -115,23 +115,23 @@ export class UsersService {
    */
   async resetPassword(user: UserRecord, password: string, options: { mustChangePassword: boolean }): Promise<void> {
     const passwordHash = await hashPassword(checkNewPassword("password", password, user.username));
-    await this.deps.store.updateUser(user.id, { passwordHash, mustChangePassword: options.mustChangePassword, updated: this.deps.now() });
+    await this.deps.store.accounts.updateUser(user.id, { passwordHash, mustChangePassword: options.mustChangePassword, updated: this.deps.now() });
     await this.endAccessAfterReset(user);
   }
 
   /** After a reset: sessions and tokens end (the reset may be because they leaked); throttling is lifted. */
   private async endAccessAfterReset(user: UserRecord): Promise<void> {
     const { store } = this.deps;
-    await store.deleteUserSessions(user.id);
-    for (const token of await store.listApiTokens(user.id)) {
+    await store.accounts.deleteUserSessions(user.id);
+    for (const token of await store.accounts.listApiTokens(user.id)) {
       try {
-        await store.deleteApiToken(user.id, token.id);
+        await store.accounts.deleteApiToken(user.id, token.id);
       } catch (error) {
         // Revoked at the same moment by someone else: gone either way.
         if (!(error instanceof DomainError && error.kind === "not_found")) throw error;
       }
     }
-    await clearLoginThrottle(store, user.username);
+    await clearLoginThrottle(store.accounts, user.username);
   }
 
   /** Deletes a user with its sessions and tokens; never the caller's own account (so never the last). */
@@ -140,7 +140,7 @@ export class UsersService {
     if (caller && caller.user.id === user.id) {
       throw new DomainError("failed_precondition", "you cannot delete your own account; ask another user to");
     }
-    if ((await this.deps.store.listUsers()).length <= 1) throw new DomainError("failed_precondition", "cannot delete the last user");
-    await this.deps.store.deleteUser(user.id);
+    if ((await this.deps.store.accounts.listUsers()).length <= 1) throw new DomainError("failed_precondition", "cannot delete the last user");
+    await this.deps.store.accounts.deleteUser(user.id);
   }
 }

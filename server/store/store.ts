@@ -50,7 +50,19 @@ export interface ItemPatch {
  * Every write also appends its changes to the change log, in the same transaction, numbered by
  * a revision that increases in commit order (see `ChangeRecord` for what each write logs).
  */
-export interface Store extends AuthStore {
+export interface Store {
+  /** The accounts: users, sessions, API tokens and failed logins, in the same database. */
+  readonly accounts: AuthStore;
+
+  /**
+   * Calls `listener` after each commit, in this process, that logged changes (once per commit,
+   * however many writes it grouped; never for a write that failed, a read, or an account
+   * write), before those writes' promises settle: so whoever awaits a write finds what the
+   * listener did (e.g. caches dropped) already done. Returns how to stop. The app registers its
+   * publishing here once; commits of other processes arrive through `subscribeChanges`.
+   */
+  onCommit(listener: () => void): () => void;
+
   listStatuses(kinds: readonly number[]): Promise<StatusRecord[]>;
   getStatus(id: string): Promise<StatusRecord | undefined>;
   /** Throws already_exists when the name is taken. */
@@ -131,7 +143,7 @@ export interface Store extends AuthStore {
    * It is only a doorbell: the caller reads the log (`readChanges`) to learn what changed, so a
    * lost or extra call costs latency or a read, never a change. It may be called on a replica's
    * own writes too. Returns a function that ends the subscription. A store that only one process
-   * uses (SqliteStore) leaves it out: the services announce in-process commits themselves.
+   * uses (SqliteStore) leaves it out: its own commits are announced by `onCommit`.
    */
   subscribeChanges?(onChange: () => void): () => void;
 

@@ -369,7 +369,7 @@ describe("sessions end", () => {
     const token = await createToken(main, cookie);
     expect(token.code).toBe("ok");
     expect((await addItem(main, { token: token.secret })).code).toBe("ok");
-    const stored = await main.store.findUserByUsername("leaving");
+    const stored = await main.store.accounts.findUserByUsername("leaving");
     remember(stored?.passwordHash);
 
     expect((await rpc(main.url, `${USERS}DeleteUser`, { userId: id })).code).toBe("ok");
@@ -558,8 +558,8 @@ describe("--private", () => {
 describe("the logs", () => {
   it("never contain a password, token secret, cookie value or hash", async () => {
     for (const server of servers) {
-      for (const user of await server.store.listUsers()) remember(user.passwordHash);
-      for (const user of await server.store.listUsers()) for (const t of await server.store.listApiTokens(user.id)) remember(t.secretHash);
+      for (const user of await server.store.accounts.listUsers()) remember(user.passwordHash);
+      for (const user of await server.store.accounts.listUsers()) for (const t of await server.store.accounts.listApiTokens(user.id)) remember(t.secretHash);
     }
     expect(secrets.size).toBeGreaterThanOrEqual(5);
     for (const server of servers) {

@@ -8,7 +8,7 @@
 import net from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { PostgresStore } from "../../server/store/postgres/postgres-store.js";
-import { newStatus } from "../store-contract/store-contract.js";
+import { newStatus } from "../../server/store/conformance.js";
 import { postgresUnavailable, TEST_DATABASE_URL, TestSchemas } from "../helpers/postgres.js";
 import { waitUntil } from "../helpers/server-process.js";
 

@@ -141,7 +141,7 @@ describe("a --private server, revocation made elsewhere (another replica, the CL
     const revoked = await watchAll(server, { authorization: `Bearer ${fay.tokens[0]!.secret}` }, opened);
     const kept = await watchAll(server, { authorization: `Bearer ${fay.tokens[1]!.secret}` }, opened);
     // As `statusthing tokens revoke` or another replica would: in the database, not through this server.
-    await server.store.deleteApiToken(fay.id, fay.tokens[0]!.id);
+    await server.store.accounts.deleteApiToken(fay.id, fay.tokens[0]!.id);
     await expectRevoked(revoked, "the token deleted in the database");
     await expectStillFed(server, kept);
   });
@@ -150,7 +150,7 @@ describe("a --private server, revocation made elsewhere (another replica, the CL
     const gus = await addUser(server, "gus");
     const ended = await watchAll(server, { cookie: gus.cookie }, opened);
     const kept = await watchAll(server, { authorization: `Bearer ${gus.tokens[0]!.secret}` }, opened);
-    await server.store.deleteUserSessions(gus.id);
+    await server.store.accounts.deleteUserSessions(gus.id);
     await expectRevoked(ended, "the session deleted in the database");
     await expectStillFed(server, kept);
   });

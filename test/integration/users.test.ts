@@ -305,7 +305,7 @@ describe("the logs", () => {
     const text = JSON.stringify(server.logs);
     expect(server.logs.length).toBeGreaterThan(10);
     for (const p of passwords) expect(text.includes(p), `the log holds a password of ${p.length} characters`).toBe(false);
-    for (const u of await server.store.listUsers()) expect(text.includes(u.passwordHash)).toBe(false);
+    for (const u of await server.store.accounts.listUsers()) expect(text.includes(u.passwordHash)).toBe(false);
     expect(text).not.toContain("$argon2");
   });
 });

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { DatabaseFileWatch, inspectBeforeOpen } from "../../server/store/sqlite/database-file.js";
 import { SqliteStore } from "../../server/store/sqlite/sqlite-store.js";
-import { newStatus } from "../store-contract/store-contract.js";
+import { newStatus } from "../../server/store/conformance.js";
 
 let dir: string;
 beforeEach(() => {

@@ -1,3 +1,4 @@
+import * as vitest from "vitest";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createApp, type App } from "../../server/app.js";
 import type { ChangeRecord, ItemView, StatusRecord, UserRecord } from "../../server/domain.js";
@@ -9,7 +10,7 @@ import type { PostgresStore } from "../../server/store/postgres/postgres-store.j
 import { PgWriteQueue } from "../../server/store/postgres/write-queue.js";
 import { postgresUnavailable, redact, TEST_DATABASE_URL, TestSchemas } from "../helpers/postgres.js";
 import { waitUntil } from "../helpers/server-process.js";
-import { caught, describeStoreContract, newItem, newNote, newStatus, type StoreUnderTest } from "../store-contract/store-contract.js";
+import { caught, describeStoreContract, newItem, newNote, newStatus, type StoreUnderTest } from "../../server/store/conformance.js";
 
 // In CI PostgreSQL must be there: the tests fail without it. Elsewhere they skip, and say why.
 const unavailable = await postgresUnavailable();
@@ -51,7 +52,7 @@ if (unavailable === undefined) {
         await schemas.drop(schema);
       },
     };
-  });
+  }, vitest);
 }
 
 /** Every store a test opened, closed after it. */
@@ -208,9 +209,9 @@ describePg("PostgresStore: two replicas starting at once", () => {
   it("makes exactly one first user when both try at once", async () => {
     const schema = await schemas.create();
     const [a, b] = await Promise.all([open(schema), open(schema)]);
-    const made = await Promise.all([a!.addFirstUser(user("admin")), b!.addFirstUser(user("admin2")), b!.addFirstUser(user("admin3"))]);
+    const made = await Promise.all([a!.accounts.addFirstUser(user("admin")), b!.accounts.addFirstUser(user("admin2")), b!.accounts.addFirstUser(user("admin3"))]);
     expect(made.filter(Boolean)).toHaveLength(1);
-    expect(await a!.listUsers()).toHaveLength(1);
+    expect(await a!.accounts.listUsers()).toHaveLength(1);
   });
 
   it("gives a name to only one of two replicas that take it at once", async () => {
@@ -227,7 +228,7 @@ describePg("PostgresStore: two replicas starting at once", () => {
     const [a, b] = await Promise.all([open(schema), open(schema)]);
     const since = new Date(Date.now() - 60_000);
     const attempts = Array.from({ length: 24 }, (_, i) =>
-      (i % 2 ? a! : b!).takeLoginAttempt(
+      (i % 2 ? a! : b!).accounts.takeLoginAttempt(
         [
           { key: "user:alice", limit: 5 },
           { key: `addr:10.0.0.${i % 3}`, limit: 100 },
@@ -246,21 +247,21 @@ describePg("PostgresStore: two replicas starting at once", () => {
     const [a] = await Promise.all([open(schema)]);
     const since = new Date(Date.now() - 60_000);
     for (const key of ["ua:alice|10.0.0.1|0", "ua:alice|10.0.0.2|1", "ua:alicex|10.0.0.1|0"]) {
-      expect((await a!.takeLoginAttempt([{ key, limit: 1 }], new Date(), since)).refused).toBeUndefined();
+      expect((await a!.accounts.takeLoginAttempt([{ key, limit: 1 }], new Date(), since)).refused).toBeUndefined();
     }
-    await a!.clearLoginFailuresByPrefix(["ua:alice|"]);
-    expect((await a!.takeLoginAttempt([{ key: "ua:alice|10.0.0.1|0", limit: 1 }], new Date(), since)).refused).toBeUndefined();
-    expect((await a!.takeLoginAttempt([{ key: "ua:alice|10.0.0.2|1", limit: 1 }], new Date(), since)).refused).toBeUndefined();
-    expect((await a!.takeLoginAttempt([{ key: "ua:alicex|10.0.0.1|0", limit: 1 }], new Date(), since)).refused).toBe("ua:alicex|10.0.0.1|0");
+    await a!.accounts.clearLoginFailuresByPrefix(["ua:alice|"]);
+    expect((await a!.accounts.takeLoginAttempt([{ key: "ua:alice|10.0.0.1|0", limit: 1 }], new Date(), since)).refused).toBeUndefined();
+    expect((await a!.accounts.takeLoginAttempt([{ key: "ua:alice|10.0.0.2|1", limit: 1 }], new Date(), since)).refused).toBeUndefined();
+    expect((await a!.accounts.takeLoginAttempt([{ key: "ua:alicex|10.0.0.1|0", limit: 1 }], new Date(), since)).refused).toBe("ua:alicex|10.0.0.1|0");
   });
 
   it("shares sessions: one replica sees a session another created", async () => {
     const schema = await schemas.create();
     const [a, b] = await Promise.all([open(schema), open(schema)]);
     const admin = user("admin");
-    await a!.addUser(admin);
-    await a!.createSession({ id: "s1", userId: admin.id, expiresAt: new Date(Date.now() + 60_000), created: T0 });
-    expect(await b!.getSession("s1")).toMatchObject({ session: { id: "s1", userId: admin.id }, user: { username: "admin" } });
+    await a!.accounts.addUser(admin);
+    await a!.accounts.createSession({ id: "s1", userId: admin.id, expiresAt: new Date(Date.now() + 60_000), created: T0 });
+    expect(await b!.accounts.getSession("s1")).toMatchObject({ session: { id: "s1", userId: admin.id }, user: { username: "admin" } });
   });
 });
 
@@ -408,7 +409,7 @@ describePg("PostgresStore: an app on each replica", () => {
     const appB = await createApp({ store: b, logger, adminPassword: "correct horse battery" });
     apps.push(appA, appB);
     // Both started on one database: one admin, the defaults seeded once.
-    expect(await b.listUsers()).toHaveLength(1);
+    expect(await b.accounts.listUsers()).toHaveLength(1);
     expect((await b.listStatuses([])).length).toBe(3);
     const before = appB.hub.currentRevision;
     const started = Date.now();

@@ -11,7 +11,7 @@ import { ItemsService, type ItemChanges, type ItemInput } from "../../server/ser
 import { NotesService } from "../../server/service/notes.js";
 import { StatusesService, type StatusInput } from "../../server/service/statuses.js";
 import { SqliteStore } from "../../server/store/sqlite/sqlite-store.js";
-import { caught, expectDomainError } from "../store-contract/store-contract.js";
+import { caught, expectDomainError } from "../../server/store/conformance.js";
 
 const T0 = new Date("2024-05-01T09:00:00.000Z");
 const T1 = new Date("2024-05-01T09:05:00.000Z");
@@ -23,7 +23,7 @@ let dbPath: string;
 let store: SqliteStore;
 let clock: Date;
 let commits: number;
-/** Runs inside afterCommit; lets a test look at the database at that moment. */
+/** Runs inside the store's commit hook; lets a test look at the database at that moment. */
 let onCommit: (() => void) | undefined;
 let statuses: StatusesService;
 let items: ItemsService;
@@ -36,14 +36,11 @@ beforeEach(() => {
   clock = T0;
   commits = 0;
   onCommit = undefined;
-  const deps: ServiceDeps = {
-    store,
-    now: () => clock,
-    afterCommit: () => {
-      commits++;
-      onCommit?.();
-    },
-  };
+  store.onCommit(() => {
+    commits++;
+    onCommit?.();
+  });
+  const deps: ServiceDeps = { store, now: () => clock };
   statuses = new StatusesService(deps);
   items = new ItemsService(deps, statuses);
   notes = new NotesService(deps);
@@ -400,7 +397,7 @@ describe("validation: invalid_argument naming the field", () => {
   });
 });
 
-describe("afterCommit", () => {
+describe("the store's commit hook (onCommit)", () => {
   it("is called once after each successful write, with the change already committed", async () => {
     const reader = new BetterSqlite3(dbPath, { readonly: true });
     try {

@@ -2,12 +2,13 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import BetterSqlite3, { type Database } from "better-sqlite3";
+import * as vitest from "vitest";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { DomainError } from "../../server/errors.js";
 import { DatabaseTooNewError, migrations } from "../../server/store/sqlite/migrations.js";
 import { SqliteStore } from "../../server/store/sqlite/sqlite-store.js";
 import { WriteQueue } from "../../server/store/sqlite/write-queue.js";
-import { caught, describeStoreContract, newItem, newNote, newStatus, type StoreUnderTest } from "../store-contract/store-contract.js";
+import { caught, describeStoreContract, newItem, newNote, newStatus, type StoreUnderTest } from "../../server/store/conformance.js";
 
 /** A fresh temp folder per test; everything opened in it is closed before it is deleted. */
 let dir: string;
@@ -50,7 +51,7 @@ describeStoreContract("SqliteStore (temp file)", async (): Promise<StoreUnderTes
       rmSync(folder, { recursive: true, force: true });
     },
   };
-});
+}, vitest);
 
 describe("SqliteStore: migrations", () => {
   it("starts each existing item's status history with its current status at its creation, marked reconstructed", async () => {

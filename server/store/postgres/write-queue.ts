@@ -1,6 +1,7 @@
 import type { Pool, PoolClient } from "pg";
 import { unavailable } from "../../errors.js";
 import { encodeChangePayload, type LoggedChange } from "../change-codec.js";
+import { CommitHooks } from "../commit-hooks.js";
 
 /**
  * The channel on which every commit that logged changes rings the doorbell (payload: its last
@@ -10,6 +11,9 @@ import { encodeChangePayload, type LoggedChange } from "../change-codec.js";
 export function changesChannel(logLockKey: string): string {
   return `statusthing_changes_${logLockKey}`;
 }
+
+/** The notification payload that announces deleted credentials (a change announcement carries a revision number instead). */
+export const REVOCATION_PAYLOAD = "revoked";
 
 /** What a write gets: the connection, inside its transaction, and the change log. */
 export interface WriteTx {
@@ -56,7 +60,7 @@ type Outcome = { ok: true; value: unknown; changes: QueuedChange[] } | { ok: fal
  * while a transaction runs are grouped into the next one (group commit), each in its own
  * savepoint: one that throws is rolled back alone and the others still commit. Only one
  * connection per process waits for the lock; reads never wait for it. Every promise settles
- * after COMMIT has returned.
+ * after COMMIT has returned; when the batch logged changes, the commit hooks run just before.
  */
 export class PgWriteQueue {
   private pending: PendingWrite[] = [];
@@ -68,6 +72,8 @@ export class PgWriteQueue {
     private readonly pool: Pool,
     /** The advisory lock key of the log, an int8 as text. */
     private readonly logLockKey: string,
+    /** Run after each commit that logged changes. */
+    private readonly hooks: CommitHooks = new CommitHooks(),
     private readonly maxBatch = 200,
   ) {
     if (!/^-?\d+$/.test(logLockKey)) throw new Error(`bad lock key ${JSON.stringify(logLockKey)}`);
@@ -155,6 +161,7 @@ export class PgWriteQueue {
       return true;
     }
     client.release();
+    if (changes.length > 0) this.hooks.run();
     batch.forEach((write, i) => write.resolve(values[i]));
     return true;
   }
@@ -163,6 +170,7 @@ export class PgWriteQueue {
     // One write alone needs no savepoint: if it fails, the whole transaction rolls back.
     const alone = batch.length === 1;
     const outcomes: Outcome[] = [];
+    let logged = false;
     let broken: Error | undefined;
     try {
       await client.query(`BEGIN; SELECT pg_advisory_xact_lock(${this.logLockKey}::int8)`);
@@ -185,6 +193,7 @@ export class PgWriteQueue {
         const changes = outcomes.flatMap((o) => (o.ok ? o.changes : []));
         if (changes.length > 0) await appendChanges(client, changes, this.channel);
         await client.query("COMMIT");
+        logged = changes.length > 0;
       }
     } catch (error) {
       // BEGIN, the lock, a savepoint or COMMIT failed (lost connection, timeout): nothing in the
@@ -197,6 +206,7 @@ export class PgWriteQueue {
       // A connection that failed is destroyed, not returned to the pool.
       client.release(broken);
     }
+    if (logged) this.hooks.run();
     batch.forEach((write, i) => {
       const outcome = outcomes[i]!;
       if (outcome.ok) write.resolve(outcome.value);

@@ -1,7 +1,15 @@
 import type { Database } from "better-sqlite3";
+import type { LoggedChange } from "../change-codec.js";
+import { CommitHooks } from "../commit-hooks.js";
+
+/** What a write gets: the change log, written in the write's own transaction. */
+export interface SqliteWriteTx {
+  /** Appends a change to the log, in this write's savepoint; returns its revision. */
+  log(change: LoggedChange): number;
+}
 
 interface PendingWrite {
-  run: () => unknown;
+  run: (tx: SqliteWriteTx) => unknown;
   resolve: (value: unknown) => void;
   reject: (reason: unknown) => void;
 }
@@ -10,7 +18,7 @@ interface PendingWrite {
  * Group commit for SQLite. Writes that arrive while the event loop is busy are run together in
  * one transaction, each inside its own savepoint, and made durable by a single fsync. A write
  * that throws rolls back only its own savepoint; the others still commit. Every promise settles
- * after COMMIT has returned, so callers publish changes only once they are durable.
+ * after COMMIT has returned; when the batch logged changes, the commit hooks run just before.
  */
 export class WriteQueue {
   private pending: PendingWrite[] = [];
@@ -22,11 +30,28 @@ export class WriteQueue {
   private readonly release;
   private readonly rollbackToSavepoint;
 
+  private readonly appendChange: (change: LoggedChange) => number;
+  private readonly hooks: CommitHooks;
+  private readonly refusal: () => Error | undefined;
+
   constructor(
     private readonly db: Database,
-    /** Why writes cannot be acknowledged now, if they cannot (checked before and after each batch). */
-    private readonly refusal: () => Error | undefined = () => undefined,
+    options: {
+      /** Appends a change to the log; returns its revision. Without it, writes cannot log changes. */
+      appendChange?: (change: LoggedChange) => number;
+      /** Run after each commit that logged changes. */
+      hooks?: CommitHooks;
+      /** Why writes cannot be acknowledged now, if they cannot (checked before and after each batch). */
+      refusal?: () => Error | undefined;
+    } = {},
   ) {
+    this.appendChange =
+      options.appendChange ??
+      (() => {
+        throw new Error("this write queue keeps no change log");
+      });
+    this.hooks = options.hooks ?? new CommitHooks();
+    this.refusal = options.refusal ?? (() => undefined);
     this.begin = db.prepare("BEGIN IMMEDIATE");
     this.commit = db.prepare("COMMIT");
     this.rollback = db.prepare("ROLLBACK");
@@ -36,7 +61,7 @@ export class WriteQueue {
   }
 
   /** Runs `write` (synchronous SQL) in the next group commit; resolves once it is durable. */
-  run<T>(write: () => T): Promise<T> {
+  run<T>(write: (tx: SqliteWriteTx) => T): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       this.pending.push({ run: write, resolve: resolve as (value: unknown) => void, reject });
       if (!this.scheduled) {
@@ -58,12 +83,21 @@ export class WriteQueue {
       return;
     }
     const outcomes: Array<{ ok: true; value: unknown } | { ok: false; error: unknown }> = [];
+    let logged = false;
     try {
       this.begin.run();
       for (const write of batch) {
         this.savepoint.run();
+        let loggedHere = false;
+        const tx: SqliteWriteTx = {
+          log: (change) => {
+            loggedHere = true;
+            return this.appendChange(change);
+          },
+        };
         try {
-          outcomes.push({ ok: true, value: write.run() });
+          outcomes.push({ ok: true, value: write.run(tx) });
+          logged ||= loggedHere;
           this.release.run();
         } catch (error) {
           this.rollbackToSavepoint.run();
@@ -84,6 +118,7 @@ export class WriteQueue {
       for (const write of batch) write.reject(lost);
       return;
     }
+    if (logged) this.hooks.run();
     batch.forEach((write, i) => {
       const outcome = outcomes[i]!;
       if (outcome.ok) write.resolve(outcome.value);

@@ -1,7 +1,7 @@
-import type { ItemView, StatusRecord } from "../../domain.js";
-import { DomainError } from "../../errors.js";
-import type { LogEntry, LoggedNote } from "../../store/change-codec.js";
-import type { Store } from "../../store/store.js";
+import type { ItemView, StatusRecord } from "../domain.js";
+import { DomainError } from "../errors.js";
+import type { LogEntry, LoggedNote } from "./change-codec.js";
+import type { Store } from "./store.js";
 
 /** Everything a page showed at one revision: items (notes as they were) and statuses, in creation order. */
 export interface PageState {

@@ -1,59 +1,25 @@
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { PageReplay } from "../../server/service/history/page-replay.js";
-import type { ChangeRecord, ItemView, NoteRecord, StatusRecord, StoreSnapshot } from "../../server/domain.js";
-import { DomainError, type DomainErrorKind } from "../../server/errors.js";
-import { newId } from "../../server/ids.js";
-import type { NewItem, NewStatus, Store } from "../../server/store/store.js";
-
 /**
- * A store under test, as a conformance suite needs it: a fresh, empty store, a way to restart it
- * on the same data, and a way to throw the data away.
+ * The store conformance suite: what every implementation of the `Store` contract must do, to
+ * run against a store of one's own (see the README, "Your own store"). It runs under vitest,
+ * whose test functions the caller passes in, so this module needs vitest only as a type:
+ *
+ *     import * as vitest from "vitest";
+ *     describeStoreContract("MyStore", async () => ({ store, reopen, cleanup }), vitest);
  */
-export interface StoreUnderTest {
-  /** A store on fresh, empty data (no statuses, items or notes). */
-  store: Store;
-  /** Closes the current store and opens a new one on the same data, as a server restart would. */
-  reopen(): Promise<Store>;
-  /** Closes whatever store is open and deletes the data. */
-  cleanup(): Promise<void>;
-}
+import type { ChangeRecord, ItemView, NoteRecord, StatusRecord, StoreSnapshot } from "../domain.js";
+import { PageReplay } from "./page-replay.js";
+import { DomainError } from "../errors.js";
+import { newId } from "../ids.js";
+import { describeAccountsContract } from "./conformance-accounts.js";
+import { describeCommitHookContract } from "./conformance-commits.js";
+import { caught, expectDomainError, newItem, newNote, newStatus, type StoreUnderTest, type TestFunctions } from "./conformance-fixtures.js";
+import type { NewStatus, Store } from "./store.js";
 
-/** Awaits `action` and returns what it threw (synchronously or as a rejection), or undefined. */
-export async function caught(action: () => unknown): Promise<unknown> {
-  try {
-    await action();
-  } catch (error) {
-    return error;
-  }
-  return undefined;
-}
-
-/** Asserts that `action` fails with a DomainError of `kind`, and returns the error. */
-export async function expectDomainError(action: () => unknown, kind: DomainErrorKind): Promise<DomainError> {
-  const error = await caught(action);
-  expect(error, `expected a DomainError "${kind}", got ${String(error)}`).toBeInstanceOf(DomainError);
-  expect((error as DomainError).kind, (error as Error).message).toBe(kind);
-  return error as DomainError;
-}
+export { caught, expectDomainError, newItem, newNote, newStatus, type StoreUnderTest, type TestFunctions };
 
 const T0 = new Date("2024-03-01T10:00:00.000Z");
 const T1 = new Date("2024-03-01T11:30:00.000Z");
 const T2 = new Date("2024-03-02T08:15:00.000Z");
-
-/** A valid new status, as a service would hand it to the store. */
-export function newStatus(name: string, fields: Partial<StatusRecord> = {}): NewStatus {
-  return { id: newId(), name, description: "", color: "#00FF00", kind: 1, created: T0, updated: T0, ...fields };
-}
-
-/** A valid new item, as a service would hand it to the store. */
-export function newItem(name: string, fields: Partial<NewItem> = {}): NewItem {
-  return { id: newId(), name, description: "", created: T0, ...fields };
-}
-
-/** A valid new note, as a service would hand it to the store. */
-export function newNote(itemId: string, text: string, at: Date = T0): NoteRecord {
-  return { id: newId(), itemId, text, created: at, updated: at };
-}
 
 /** `count` fresh ids in descending order, so that ordering by id is the reverse of creation order. */
 function descendingIds(count: number): string[] {
@@ -71,9 +37,10 @@ const time = (d: Date | undefined) => d?.getTime();
 /**
  * The store conformance suite: what every implementation of the `Store` contract must do,
  * checked only through the interface and the DomainError kinds. Run it for each store, e.g.
- * `describeStoreContract("SqliteStore", async () => ({ store, reopen, cleanup }))`.
+ * `describeStoreContract("SqliteStore", async () => ({ store, reopen, cleanup }), vitest)`.
  */
-export function describeStoreContract(name: string, makeStore: () => Promise<StoreUnderTest>): void {
+export function describeStoreContract(name: string, makeStore: () => Promise<StoreUnderTest>, test: TestFunctions): void {
+  const { describe, it, expect, beforeEach, afterEach } = test;
   describe(`Store contract: ${name}`, () => {
     let subject: StoreUnderTest;
     let store: Store;
@@ -920,5 +887,8 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
         expect((await store.listStatuses([])).map((s) => s.name)).toEqual(["fourth"]);
       });
     });
+
+    describeCommitHookContract(() => store, test);
+    describeAccountsContract(() => store, test);
   });
 }

@@ -2,7 +2,7 @@
  * Status history as both stores keep it: when an item's change is a transition, and how a row of
  * the `status_transitions` table maps to a StatusTransition. The SQL around it is each store's.
  */
-import type { ItemView, StatusTransition } from "../domain.js";
+import type { ItemView, StatusTransition } from "../../domain.js";
 
 /** What the newest transition of an item says, as far as deciding the next one needs. */
 export interface LastTransition {
@@ -33,9 +33,6 @@ export interface TransitionRow {
   deleted: boolean | number;
   reconstructed: boolean | number;
 }
-
-/** The columns a transition row is read with, in both stores. */
-export const TRANSITION_COLUMNS = "item_id, item_name, at, revision, status_id, status_name, status_color, status_kind, deleted, reconstructed";
 
 export function toTransition(row: TransitionRow): StatusTransition {
   return {
