@@ -1,11 +1,10 @@
 import type { ItemFilter, ItemView, NoteRecord, StatusRecord, StatusTransition } from "../domain.js";
 import { invalidArgument, notFound } from "../errors.js";
 import type { Store } from "../store/store.js";
-import { foldWindow, sumWindows, type DayUptime, type WindowUptime } from "../../shared/history/uptime-fold.js";
-import { addDays, daysBetween, localDay } from "../../shared/history/zoned-days.js";
+import { foldWindow, type DayUptime, type WindowUptime } from "../../shared/history/uptime-fold.js";
 import { PageReplay } from "../store/page-replay.js";
 import { TransitionIndex } from "./history/transition-index.js";
-import { UptimeRollups } from "./history/uptime-rollups.js";
+import { lastDays, UptimeRollups } from "./history/uptime-rollups.js";
 import { checkKinds, requireId } from "./validate.js";
 
 /** What the history service needs: the store, the clock, and the page's time zone. */
@@ -124,19 +123,16 @@ export class HistoryService {
         if (this.index.transitionsOf(id).length === 0 && !(await this.deps.store.getItem(id, false))) throw notFound("item", id);
       }
     }
-    const today = localDay(now.getTime(), this.deps.timeZone);
-    const span = Math.max(count, 90);
-    const calendar = daysBetween(addDays(today, 1 - span), today);
+    const calendar = this.rollups.calendar(Math.max(count, 90), now.getTime());
     const items = ids.map((itemId) => {
       const all = this.rollups.daysOf(itemId, () => this.index.stepsOf(itemId), calendar, now.getTime());
-      const last = (n: number) => sumWindows(all.slice(all.length - n));
       return {
         itemId,
         days: all.slice(all.length - count),
         last24Hours: foldWindow(this.index.stepsOf(itemId), now.getTime() - DAY_MS, now.getTime()),
-        last7Days: last(7),
-        last30Days: last(30),
-        last90Days: last(90),
+        last7Days: lastDays(all, 7),
+        last30Days: lastDays(all, 30),
+        last90Days: lastDays(all, 90),
       };
     });
     return { items, timeZone: this.deps.timeZone, now };
