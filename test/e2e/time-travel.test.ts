@@ -15,6 +15,7 @@ describe.skipIf(!browserTestsEnabled())("time travel: /?at= and /display?at= sho
   let browser: Browser;
   let api: ApiClients;
   let then: string;
+  let paymentsId: string;
 
   beforeAll(async () => {
     prepareWebBuild();
@@ -22,10 +23,12 @@ describe.skipIf(!browserTestsEnabled())("time travel: /?at= and /display?at= sho
     api = adminClients(server.url);
     const statuses = await defaultStatuses(api);
     const payments = (await api.items.addItem({ name: "Payments", initialStatusId: statuses.DOWN.id, initialNoteText: "Card payments fail; we are on it." })).item!;
+    paymentsId = payments.id;
     const legacy = (await api.items.addItem({ name: "Legacy billing", initialStatusId: statuses.UP.id })).item!;
-    await pause(50);
+    // Apart by more than the quarter second the item page's links add after a change.
+    await pause(400);
     then = new Date().toISOString();
-    await pause(50);
+    await pause(400);
     await api.items.updateItem({ itemId: payments.id, name: "Payments API" });
     await api.items.updateItem({ itemId: payments.id, statusId: statuses.UP.id });
     await api.notes.updateNote({ noteId: payments.notes[0]!.id, noteText: "Fixed." });
@@ -61,6 +64,24 @@ describe.skipIf(!browserTestsEnabled())("time travel: /?at= and /display?at= sho
     await page.waitForURL((url) => !url.searchParams.has("at"));
     await expect.poll(() => page.locator("[data-testid=items] h3").allInnerTexts()).toEqual(["Payments API"]);
     expect(await page.getByTestId("time-travel").count()).toBe(0);
+    problems.assertNone();
+    await page.context().close();
+  });
+
+  it("gives the item page its uptime and one timeline of changes and notes, each linking to the page then", async () => {
+    const page = await (await browser.newContext(contextOptions("phone", "light"))).newPage();
+    const problems = watchPageProblems(page);
+    await page.goto(`${server.url}/items/${paymentsId}`);
+    await page.getByTestId("item-history").waitFor();
+    expect(await page.locator("[data-testid=item-uptime] dt").allInnerTexts()).toEqual(["24 hours", "7 days", "30 days", "90 days"]);
+    const entries = await page.locator("[data-testid=item-history] li").allInnerTexts();
+    expect(entries.join("\n")).toMatch(/DOWN → UP, after (< 1 min|\d+ min)/);
+    expect(entries.join("\n")).toContain("Added as DOWN");
+    expect(entries.join("\n")).toContain("Fixed.");
+    await page.screenshot({ path: join(OUT, "item-history-phone-light.png"), fullPage: true });
+    await page.locator("[data-testid=item-history] li", { hasText: "Added as DOWN" }).locator("a").click();
+    await page.getByTestId("time-travel").waitFor();
+    await expect.poll(() => page.locator("[data-testid=items] h3").allInnerTexts()).toContain("Payments");
     problems.assertNone();
     await page.context().close();
   });
