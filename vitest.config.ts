@@ -8,7 +8,7 @@ export default defineConfig({
   plugins: [svelte({ compilerOptions: { runes: true } })],
   resolve: { alias: { $shared: fileURLToPath(new URL("./shared", import.meta.url)) } },
   test: {
-    include: ["test/**/*.test.ts"],
+    include: ["test/**/*.test.ts", "examples/**/*.test.ts"],
     testTimeout: 30_000,
     hookTimeout: 30_000,
     // Integration tests start real servers and write real files; two cores here.

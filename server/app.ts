@@ -2,10 +2,11 @@ import type { DescService } from "@bufbuild/protobuf";
 import { createContextValues, type ConnectRouter } from "@connectrpc/connect";
 import { REQUEST_BODY_MAX_BYTES } from "../shared/limits.js";
 import { ItemsService as ItemsApi, NotesService as NotesApi, StatusService as StatusApi } from "../shared/gen/statusthing/v1/services_pb.js";
-import { logRequest, type NodeRequest, type NodeResponse } from "./http/request-log.js";
+import { logRequest } from "./http/request-log.js";
+import type { NodeRequest, NodeResponse } from "./node-request.js";
 import type { Logger } from "./logger.js";
-import { attachCallRecord, connectionFactsKey, type CallRecord } from "./rpc/call-record.js";
-import { connectionFacts } from "./http/node-headers.js";
+import { attachCallRecord, type CallRecord } from "./rpc/call-record.js";
+import { requestFacts, requestFactsKey } from "./auth/request-facts.js";
 import { createErrorInterceptor } from "./rpc/error-interceptor.js";
 import { createItemsRpc } from "./rpc/items-rpc.js";
 import { createNotesRpc } from "./rpc/notes-rpc.js";
@@ -163,8 +164,6 @@ export async function createApp(options: AppOptions): Promise<App> {
   const shutdown = new AbortController();
   // Connect adds one abort listener per call in flight: many are normal, not a leak.
   setMaxListeners(0, shutdown.signal);
-  // Links each HTTP request to what its RPC reports, for the request log.
-  const callRecords = new WeakMap<NodeRequest, CallRecord>();
   const routes = (router: ConnectRouter) => {
     router.service(ItemsApi, createItemsRpc(items));
     router.service(StatusApi, createStatusesRpc(statuses));
@@ -182,8 +181,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     // The error interceptor is outermost, so the guard's refusals get their codes too.
     interceptors: [createErrorInterceptor(logger), createAuthInterceptor(guard), createRevocationInterceptor(() => void hub.recheckAccess())],
     shutdownSignal: shutdown.signal,
-    contextValues: (req) =>
-      attachCallRecord(createContextValues(), callRecords.get(req)).set(connectionFactsKey, connectionFacts(req)),
+    contextValues: (req, record) => attachCallRecord(createContextValues(), record).set(requestFactsKey, requestFacts(req)),
     fallback: (req, res) => {
       if (web && (req.method === "GET" || req.method === "HEAD")) web.handle(req, res);
       else sendJson(res, 404, { code: "not_found", message: "no such path" });
@@ -195,7 +193,6 @@ export async function createApp(options: AppOptions): Promise<App> {
     hub,
     handle(req, res) {
       const record: CallRecord = {};
-      callRecords.set(req, record);
       logRequest(logger, req, res, record);
       const path = (req.url ?? "").split("?", 1)[0]!;
       if (path === WATCH_ITEMS_PATH) {

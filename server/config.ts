@@ -197,6 +197,32 @@ function parseBoolean(name: string, value: string): boolean {
   throw new ConfigError(`${name}: want true or false, got ${JSON.stringify(value)}`);
 }
 
+/**
+ * Every flag the server takes, as `parseArgs` reads them. Each but --help and --version has its
+ * line in FLAGS (what --help prints); the config test checks that none is left out.
+ */
+export const FLAG_OPTIONS = {
+  "api-addr": { type: "string" },
+  db: { type: "string" },
+  "database-url": { type: "string" },
+  devmode: { type: "boolean" },
+  "log-level": { type: "string" },
+  "heartbeat-interval": { type: "string" },
+  "header-timeout": { type: "string" },
+  "request-timeout": { type: "string" },
+  "idle-timeout": { type: "string" },
+  "max-watchers-per-client": { type: "string" },
+  private: { type: "boolean" },
+  "trust-proxy": { type: "string" },
+  "admin-password": { type: "string" },
+  "embed-origins": { type: "string" },
+  "public-url": { type: "string" },
+  "allowed-hosts": { type: "string" },
+  "time-zone": { type: "string" },
+  help: { type: "boolean", short: "h" },
+  version: { type: "boolean" },
+} as const;
+
 /** What the command line asked for: run with a config, or print help or the version. */
 export type Command = { kind: "run"; config: Config } | { kind: "help" } | { kind: "version" };
 
@@ -208,27 +234,7 @@ export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv
       args: withTrustProxyValue(argv),
       strict: true,
       allowPositionals: false,
-      options: {
-        "api-addr": { type: "string" },
-        db: { type: "string" },
-        "database-url": { type: "string" },
-        devmode: { type: "boolean" },
-        "log-level": { type: "string" },
-        "heartbeat-interval": { type: "string" },
-        "header-timeout": { type: "string" },
-        "request-timeout": { type: "string" },
-        "idle-timeout": { type: "string" },
-        "max-watchers-per-client": { type: "string" },
-        private: { type: "boolean" },
-        "trust-proxy": { type: "string" },
-        "admin-password": { type: "string" },
-        "embed-origins": { type: "string" },
-        "public-url": { type: "string" },
-        "allowed-hosts": { type: "string" },
-        "time-zone": { type: "string" },
-        help: { type: "boolean", short: "h" },
-        version: { type: "boolean" },
-      },
+      options: FLAG_OPTIONS,
     });
   } catch (error) {
     throw new ConfigError((error as Error).message);

@@ -1,9 +1,13 @@
 import { Code } from "@connectrpc/connect";
 
 /**
- * The catalog of domain errors. Services and stores throw these; the RPC layer turns them into
- * Connect codes in one place (`rpc/error-interceptor.ts`). Anything else that is thrown is a bug
- * and reaches clients only as a generic `internal` error.
+ * The catalog of domain errors. Services, stores, auth and the live feeds throw these; the RPC
+ * layer turns them into Connect errors with machine-readable details in one place
+ * (`rpc/error-interceptor.ts`), and `/ws` reuses it. Anything else that is thrown is a bug and
+ * reaches clients only as a generic `internal` error.
+ *
+ * Each entry has a stable reason (clients branch on it, never on the message), a kind (its
+ * Connect code) and a message template; its factory below is the only way to make one.
  */
 export type DomainErrorKind =
   | "invalid_argument"
@@ -14,19 +18,6 @@ export type DomainErrorKind =
   | "permission_denied"
   | "resource_exhausted"
   | "unavailable";
-
-/** A failure the caller can act on; its message is safe to show to clients. */
-export class DomainError extends Error {
-  constructor(
-    readonly kind: DomainErrorKind,
-    message: string,
-    /** The request field at fault, when one is. */
-    readonly field?: string,
-  ) {
-    super(message);
-    this.name = "DomainError";
-  }
-}
 
 /** Maps each domain error kind to its Connect code. */
 export const codeOfKind: Record<DomainErrorKind, Code> = {
@@ -40,22 +31,239 @@ export const codeOfKind: Record<DomainErrorKind, Code> = {
   unavailable: Code.Unavailable,
 };
 
+/** One entry of the catalog: what a client may branch on, and when it happens (for the README). */
+export interface ErrorEntry {
+  /** Stable, UPPER_SNAKE_CASE; sent as google.rpc.ErrorInfo.reason. */
+  readonly reason: string;
+  readonly kind: DomainErrorKind;
+  /** When the error happens, in a few words. */
+  readonly when: string;
+}
+
+/** What a template fills in beside the message. */
+interface ErrorFacts {
+  readonly message: string;
+  /** The request field at fault, when one is: sent as a google.rpc.BadRequest field violation. */
+  readonly field?: string;
+  /** Values a client may use (an id, a count): sent as google.rpc.ErrorInfo.metadata. */
+  readonly metadata?: Readonly<Record<string, string>>;
+  /** When a retry may succeed: sent as google.rpc.RetryInfo and a `retry-after` header. */
+  readonly retryAfterSeconds?: number;
+}
+
+/** A failure the caller can act on; its message is safe to show to clients. */
+export class DomainError extends Error {
+  readonly reason: string;
+  readonly kind: DomainErrorKind;
+  readonly field: string | undefined;
+  readonly metadata: Readonly<Record<string, string>>;
+  readonly retryAfterSeconds: number | undefined;
+
+  /** Use the catalog's factories: an entry is only made there. */
+  constructor(entry: ErrorEntry, facts: ErrorFacts) {
+    super(facts.message);
+    this.name = "DomainError";
+    this.reason = entry.reason;
+    this.kind = entry.kind;
+    this.field = facts.field;
+    this.metadata = facts.metadata ?? {};
+    this.retryAfterSeconds = facts.retryAfterSeconds;
+  }
+}
+
+const entries: ErrorEntry[] = [];
+
+/** Every entry of the catalog, in the order defined. */
+export const errorCatalog: readonly ErrorEntry[] = entries;
+
+/** Adds an entry to the catalog and returns its factory. */
+function defineError<A extends unknown[]>(reason: string, kind: DomainErrorKind, when: string, template: (...args: A) => ErrorFacts): (...args: A) => DomainError {
+  const entry: ErrorEntry = { reason, kind, when };
+  entries.push(entry);
+  return (...args) => new DomainError(entry, template(...args));
+}
+
+// --- invalid_argument
+
 /** A request field is missing or malformed. The message names the field. */
-export function invalidArgument(field: string, problem: string): DomainError {
-  return new DomainError("invalid_argument", `${field}: ${problem}`, field);
+export const invalidArgument = defineError("FIELD_INVALID", "invalid_argument", "a request field is missing or malformed", (field: string, problem: string) => ({
+  message: `${field}: ${problem}`,
+  field,
+}));
+
+/** ChangePassword with a current password that is not the user's. */
+export const wrongCurrentPassword = defineError("WRONG_CURRENT_PASSWORD", "invalid_argument", "ChangePassword's current_password is wrong", () => ({
+  message: "current_password: is wrong",
+  field: "current_password",
+}));
+
+/** A request header (not a message field) is malformed. */
+export const headerInvalid = defineError("HEADER_INVALID", "invalid_argument", "a request header is malformed", (header: string, problem: string) => ({
+  message: `the ${header} header ${problem}`,
+  metadata: { header },
+}));
+
+/** A command line the admin CLI cannot run. */
+export const commandInvalid = defineError("COMMAND_INVALID", "invalid_argument", "the admin CLI was given a command it cannot run", (problem: string) => ({
+  message: problem,
+}));
+
+// --- not_found
+
+/** What `notFound` can name. */
+export type RecordKind = "item" | "status" | "note" | "user" | "API token";
+
+const notFoundOf = (what: RecordKind, reason: string) =>
+  defineError(reason, "not_found", what === "user" ? "no user has the id (in the CLI, the username) given" : `no ${what} has the id given`, (id: string) => ({
+    message: `${what} ${JSON.stringify(id)} not found`,
+    metadata: { id },
+  }));
+
+const notFoundFactories: Record<RecordKind, (id: string) => DomainError> = {
+  item: notFoundOf("item", "ITEM_NOT_FOUND"),
+  status: notFoundOf("status", "STATUS_NOT_FOUND"),
+  note: notFoundOf("note", "NOTE_NOT_FOUND"),
+  user: notFoundOf("user", "USER_NOT_FOUND"),
+  "API token": notFoundOf("API token", "API_TOKEN_NOT_FOUND"),
+};
+
+/** The record named by `id` does not exist (reason `ITEM_NOT_FOUND`, `STATUS_NOT_FOUND`, …). */
+export function notFound(what: RecordKind, id: string): DomainError {
+  return notFoundFactories[what](id);
 }
 
-/** The record named by `id` does not exist. */
-export function notFound(what: "item" | "status" | "note", id: string): DomainError {
-  return new DomainError("not_found", `${what} ${JSON.stringify(id)} not found`);
-}
+// --- already_exists
 
-/** Another record already has this name. */
-export function nameTaken(what: "item" | "status", name: string): DomainError {
-  return new DomainError("already_exists", `${what === "item" ? "an item" : "a status"} named ${JSON.stringify(name)} already exists`, "name");
-}
+/** Another item or status already has this name. */
+export const nameTaken = defineError("NAME_TAKEN", "already_exists", "another item (or status) has this name, after trimming and ignoring case", (what: "item" | "status", name: string) => ({
+  message: `${what === "item" ? "an item" : "a status"} named ${JSON.stringify(name)} already exists`,
+  field: "name",
+  metadata: { name },
+}));
+
+/** Another user already has this username. */
+export const usernameTaken = defineError("USERNAME_TAKEN", "already_exists", "another user has this username", (username: string) => ({
+  message: `a user named ${JSON.stringify(username)} already exists`,
+  field: "username",
+  metadata: { username },
+}));
+
+// --- failed_precondition
+
+/** A status cannot be deleted while items use it. */
+export const statusInUse = defineError("STATUS_IN_USE", "failed_precondition", "DeleteStatus on a status that items still use", (items: number) => ({
+  message: `status is used by ${items} ${items === 1 ? "item" : "items"}`,
+  metadata: { items: String(items) },
+}));
+
+/** GetPageAt before the oldest change the log still keeps (pruned by an older version). */
+export const historyNotKept = defineError("HISTORY_NOT_KEPT", "failed_precondition", "GetPageAt before the change log's oldest kept change", (oldest: number) => ({
+  message: `the change log before revision ${oldest} is not kept, so the page cannot be shown from before then`,
+  metadata: { oldest_revision: String(oldest) },
+}));
+
+/** A user cannot delete their own account. */
+export const cannotDeleteSelf = defineError("CANNOT_DELETE_SELF", "failed_precondition", "DeleteUser on the caller's own account", () => ({
+  message: "you cannot delete your own account; ask another user to",
+}));
+
+/** The last user cannot be deleted: nobody could log in after. */
+export const lastUser = defineError("LAST_USER", "failed_precondition", "DeleteUser on the only user", () => ({
+  message: "cannot delete the last user",
+}));
+
+// --- unauthenticated
+
+/** The call needs a login or an API token and has neither. */
+export const loginRequired = defineError("LOGIN_REQUIRED", "unauthenticated", "a write (or, with --private, a read) without a session or token", () => ({
+  message: "log in, or send an API token as 'Authorization: Bearer <token>'",
+}));
+
+/** The Authorization header is there but not a bearer token. */
+export const authorizationHeaderInvalid = defineError("AUTHORIZATION_HEADER_INVALID", "unauthenticated", "an Authorization header that is not 'Bearer <token>'", () => ({
+  message: "the Authorization header must be 'Bearer <token>'",
+}));
+
+/** Login with a username or password that does not match; which of them is never said. */
+export const wrongCredentials = defineError("WRONG_CREDENTIALS", "unauthenticated", "Login with a wrong username or password", () => ({
+  message: "wrong username or password",
+}));
+
+/** A bearer token that is not one of ours, or was revoked. */
+export const apiTokenInvalid = defineError("API_TOKEN_INVALID", "unauthenticated", "a bearer token that is unknown or revoked", () => ({
+  message: "invalid API token",
+}));
+
+/** A bearer token past its expiry. */
+export const apiTokenExpired = defineError("API_TOKEN_EXPIRED", "unauthenticated", "a bearer token past its expiry", () => ({
+  message: "API token expired",
+}));
+
+/** An open stream's credentials were revoked; it ends with this. */
+export const credentialsRevoked = defineError("CREDENTIALS_REVOKED", "unauthenticated", "a stream that needed a login, after its token was revoked, its session ended or its user was deleted", () => ({
+  message: "the credentials of this stream were revoked (token revoked, session ended or user deleted); log in again",
+}));
+
+// --- permission_denied
+
+/** Until the first (or reset) password is changed, only ChangePassword and reads are allowed. */
+export const passwordChangeRequired = defineError("PASSWORD_CHANGE_REQUIRED", "permission_denied", "any write but ChangePassword by a user who must change their password", () => ({
+  message: "change your password first (AuthService/ChangePassword)",
+}));
+
+/** A cookie-authenticated write from another Origin. */
+export const crossSiteRefused = defineError("CROSS_SITE_REFUSED", "permission_denied", "a cookie-authenticated write whose Origin is not this server", () => ({
+  message: "cross-site request refused: the Origin is not this server",
+}));
+
+/** The Host header names a host this server does not answer to (DNS rebinding guard). */
+export const hostNotAllowed = defineError("HOST_NOT_ALLOWED", "permission_denied", "a Host that is not loopback, the listen address, --public-url or --allowed-hosts", (host: string) => ({
+  message:
+    `this server does not answer to the host name ${JSON.stringify(host)} (a guard against DNS rebinding); ` +
+    "if that is its name, start it with --public-url or --allowed-hosts",
+  metadata: { host },
+}));
+
+// --- resource_exhausted
+
+/** Too many failed logins from this address (or for this username from it). */
+export const loginThrottled = defineError("LOGIN_THROTTLED", "resource_exhausted", "Login after too many failures from the address; RetryInfo says when to try again", (retryAfterSeconds: number) => ({
+  message: `too many failed logins; try again in ${retryAfterSeconds} s`,
+  retryAfterSeconds,
+}));
+
+/** A request body over the size limit: smaller requests only (not a wait) will do. */
+export const requestTooLarge = defineError("REQUEST_TOO_LARGE", "resource_exhausted", "a request body over the size limit (1 MiB)", (maxBytes: number) => ({
+  message: `request body over ${maxBytes} bytes`,
+  metadata: { max_bytes: String(maxBytes) },
+}));
+
+/** Seconds a client refused a watch stream waits before asking again. */
+const WATCHER_RETRY_SECONDS = 10;
+
+/** Too many open watch streams (WatchItems and /ws together) from one address. */
+export const watcherLimitReached = defineError("WATCHER_LIMIT_REACHED", "resource_exhausted", "a watch stream over the per-address limit; RetryInfo says when to try again", (maxPerClient: number) => ({
+  message: `too many watch streams from this address (at most ${maxPerClient}); close some or retry later`,
+  metadata: { max_per_client: String(maxPerClient) },
+  retryAfterSeconds: WATCHER_RETRY_SECONDS,
+}));
+
+/** A watcher that stopped reading is dropped; it may resume at once from its last revision. */
+export const watcherTooSlow = defineError("WATCHER_TOO_SLOW", "resource_exhausted", "a watch stream whose client fell too far behind; resume with since_revision", () => ({
+  message: "watcher fell too far behind; reconnect with since_revision to resume",
+  retryAfterSeconds: 0,
+}));
+
+// --- unavailable
+
+/** The server is stopping; a client should reconnect (to another replica, or after the restart). */
+export const shuttingDown = defineError("SHUTTING_DOWN", "unavailable", "a stream started or ended while the server stops; reconnect", () => ({
+  message: "server is shutting down; reconnect",
+  retryAfterSeconds: 1,
+}));
 
 /** The database cannot be reached or stopped taking writes: nothing was done, the caller may retry. */
-export function unavailable(message: string): DomainError {
-  return new DomainError("unavailable", message);
-}
+export const unavailable = defineError("DATABASE_UNAVAILABLE", "unavailable", "the database cannot be reached or refuses writes; nothing was done", (message: string) => ({
+  message,
+  retryAfterSeconds: 1,
+}));

@@ -104,7 +104,16 @@ export function overallStatus(kinds: Iterable<StatusKind | undefined>): Overall 
   return { worst, banner: worst.banner, problems, total };
 }
 
-/** Short names a person types in a URL or a query: "down", "DOWN", "status_kind_down", "2". */
+/** Whether a number is a StatusKind this code knows (UNKNOWN, 0, included; a future kind is not). */
+export function isKnownKind(value: number): value is StatusKind {
+  return BY_KIND.has(value);
+}
+
+/**
+ * The one parser of kinds as text, on the server (`/ws` query) and in the web app (display URL):
+ * "down", "DOWN", "status_kind_down", "2". Undefined for an unknown word or number and for
+ * UNKNOWN, which is no kind to ask for.
+ */
 export function parseKind(text: string): StatusKind | undefined {
   const word = text.trim().toUpperCase().replace(/^STATUS_KIND_/, "");
   if (word === "") return undefined;

@@ -1,5 +1,5 @@
 import type { Principal } from "./principal.js";
-import { DomainError } from "../errors.js";
+import { loginRequired, passwordChangeRequired } from "../errors.js";
 
 /**
  * Who may call what. Public procedures are an explicit allow-list: a new RPC needs a logged-in
@@ -46,9 +46,9 @@ export function authorize(procedure: string, principal: Principal | undefined, o
   const publicRead = PUBLIC_READS.has(procedure) && !options.private;
   if (!principal) {
     if (publicRead) return;
-    throw new DomainError("unauthenticated", "log in, or send an API token as 'Authorization: Bearer <token>'");
+    throw loginRequired();
   }
   if (principal.user.mustChangePassword && !publicRead && !ALLOWED_BEFORE_PASSWORD_CHANGE.has(procedure)) {
-    throw new DomainError("permission_denied", "change your password first (AuthService/ChangePassword)");
+    throw passwordChangeRequired();
   }
 }

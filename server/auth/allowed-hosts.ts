@@ -1,5 +1,5 @@
 import { isIP } from "node:net";
-import { DomainError } from "../errors.js";
+import { hostNotAllowed } from "../errors.js";
 
 /**
  * Which `Host` names may reach the login and cookie-authenticated calls. A DNS-rebinding page
@@ -43,11 +43,7 @@ export class AllowedHosts {
   /** Throws permission_denied, naming the flags, unless `host` is allowed. */
   check(host: string): void {
     if (this.allows(host)) return;
-    throw new DomainError(
-      "permission_denied",
-      `this server does not answer to the host name ${JSON.stringify(hostName(host.trim().toLowerCase()))} (a guard against DNS rebinding); ` +
-        "if that is its name, start it with --public-url or --allowed-hosts",
-    );
+    throw hostNotAllowed(hostName(host.trim().toLowerCase()));
   }
 }
 

@@ -1,8 +1,8 @@
-import { DomainError } from "../errors.js";
-import type { AuthService } from "../service/auth.js";
+import { authorizationHeaderInvalid, crossSiteRefused } from "../errors.js";
 import { authorize } from "./access-policy.js";
 import type { AllowedHosts } from "./allowed-hosts.js";
-import type { RequestAuth } from "./principal.js";
+import type { PrincipalResolver, RequestAuth } from "./principal.js";
+import type { RequestFacts } from "./request-facts.js";
 import { readSessionCookie } from "./session-cookie.js";
 import { createStreamGrant, type StreamGrant } from "./stream-grant.js";
 
@@ -13,14 +13,6 @@ export interface GuardOptions {
   trustProxy: number;
   /** Host names the login and cookie-authenticated calls may arrive under. */
   allowedHosts: AllowedHosts;
-}
-
-/** The parts of an HTTP request the guard looks at, from any transport. */
-export interface RequestFacts {
-  headers: Headers;
-  remoteAddress: string;
-  /** Host header (HTTP/1.1) or :authority (HTTP/2). */
-  host: string;
 }
 
 /**
@@ -54,7 +46,7 @@ function listOf(value: string | null): string[] {
  */
 export class AccessGuard {
   constructor(
-    private readonly auth: AuthService,
+    private readonly auth: PrincipalResolver,
     private readonly options: GuardOptions,
   ) {}
 
@@ -64,7 +56,7 @@ export class AccessGuard {
     let bearer: string | undefined;
     if (authorization !== null) {
       const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
-      if (!match) throw new DomainError("unauthenticated", "the Authorization header must be 'Bearer <token>'");
+      if (!match) throw authorizationHeaderInvalid();
       bearer = match[1];
     }
     const sessionToken = bearer === undefined ? readSessionCookie(facts.headers.get("cookie")) : undefined;
@@ -101,4 +93,4 @@ function refuseCrossSite(headers: Headers, host: string): void {
   if (originHost.toLowerCase() !== host.toLowerCase()) throw crossSite();
 }
 
-const crossSite = () => new DomainError("permission_denied", "cross-site request refused: the Origin is not this server");
+const crossSite = crossSiteRefused;

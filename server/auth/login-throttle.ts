@@ -1,4 +1,4 @@
-import { Code, ConnectError } from "@connectrpc/connect";
+import { loginThrottled } from "../errors.js";
 import type { AuthStore } from "../store/auth-store.js";
 
 /**
@@ -51,9 +51,9 @@ export class LoginThrottle {
   }
 
   /**
-   * Counts an attempt at every step, or throws resource_exhausted ("try again in N s", with a
-   * retry-after header) when a step is full. It counts before the password is checked, so guesses
-   * sent at once count too; a refused attempt is taken back from the steps it had passed. The
+   * Counts an attempt at every step, or throws LOGIN_THROTTLED (resource_exhausted; the wait goes
+   * in RetryInfo and a retry-after header) when a step is full. It counts before the password is
+   * checked, so guesses sent at once count too; a refused attempt is taken back from the steps it had passed. The
    * longest step goes first, so the wait told is the one that binds.
    */
   async take(username: string, address: string): Promise<LoginAttempt> {
@@ -72,9 +72,7 @@ export class LoginThrottle {
       if (taken.refused !== undefined) {
         await this.forget(attempt, this.stepsAbove(step), { user: true });
         const retrySeconds = Math.max(1, Math.ceil((taken.oldest.getTime() + windowMs - attempt.at.getTime()) / 1000));
-        throw new ConnectError(`too many failed logins; try again in ${retrySeconds} s`, Code.ResourceExhausted, {
-          "retry-after": String(retrySeconds),
-        });
+        throw loginThrottled(retrySeconds);
       }
     }
     return attempt;

@@ -1,6 +1,7 @@
 import { parseArgs } from "node:util";
 import type { Principal } from "../auth/principal.js";
-import { DomainError } from "../errors.js";
+import type { UserRecord } from "../domain.js";
+import { commandInvalid, DomainError } from "../errors.js";
 import { AuthService } from "../service/auth.js";
 import { UsersService } from "../service/users.js";
 import { createLogger } from "../logger.js";
@@ -8,7 +9,6 @@ import { openStore } from "../store/open-store.js";
 import { SqliteStore } from "../store/sqlite/sqlite-store.js";
 import { parseDatabaseUrl } from "../config.js";
 import { readPassword } from "./read-password.js";
-import { checkNewPassword } from "../auth/passwords.js";
 
 export const ADMIN_USAGE = `Bootstrap and recovery, working on the database directly (the server may be running):
 
@@ -31,7 +31,7 @@ export function isAdminCommand(argv: readonly string[]): boolean {
 }
 
 function fail(message: string): never {
-  throw new DomainError("invalid_argument", message);
+  throw commandInvalid(message);
 }
 
 /** Runs `users …` or `tokens …`; returns the process exit code. */
@@ -80,12 +80,10 @@ export async function runAdminCommand(argv: readonly string[], env: NodeJS.Proce
   const now = () => new Date();
   const users = new UsersService({ store, now });
   const auth = new AuthService({ store, now, log: createLogger("silent") });
-  const userNamed = async (username: string | undefined) => {
-    if (!username) fail("name the user");
-    const user = await store.accounts.findUserByUsername(username);
-    if (!user) throw new DomainError("not_found", `no user named ${JSON.stringify(username)}`);
-    return user;
-  };
+  // The CLI works through the services, as the RPCs do, so it keeps their rules; it acts as the
+  // user it names (whoever can run it can read the database anyway).
+  const userNamed = (username: string | undefined) => users.getByUsername(username ?? fail("name the user"));
+  const actingAs = (user: UserRecord): Principal => ({ user, via: "token" });
   try {
     switch (`${group} ${action}`) {
       case "users add": {
@@ -104,7 +102,7 @@ export async function runAdminCommand(argv: readonly string[], env: NodeJS.Proce
       }
       case "users reset-password": {
         const user = await userNamed(rest[0]);
-        const password = checkNewPassword("password", await readPassword(`New password for ${user.username}`), user.username);
+        const password = await readPassword(`New password for ${user.username}`);
         // A reset is for recovery: whoever had the old password is logged out everywhere, and the
         // owner may sign in at once, however many wrong guesses came before.
         await users.resetPassword(user, password, { mustChangePassword: values["must-change"] ?? false });
@@ -125,15 +123,14 @@ export async function runAdminCommand(argv: readonly string[], env: NodeJS.Proce
         const days = values["expires-in-days"];
         if (days !== undefined && !/^\d{1,5}$/.test(days)) fail("--expires-in-days: want a whole number of days");
         const expiresAt = days === undefined ? undefined : new Date(Date.now() + Number(days) * 86_400_000);
-        const principal: Principal = { user, via: "token" };
-        const { token, secret } = await auth.createApiToken(principal, values.name ?? fail("--name: name the token"), expiresAt);
+        const { token, secret } = await auth.createApiToken(actingAs(user), values.name ?? fail("--name: name the token"), expiresAt);
         process.stderr.write(`created token ${token.id} "${token.name}" for ${user.username}${expiresAt ? `, expires ${expiresAt.toISOString()}` : ""}; the secret is shown once:\n`);
         process.stdout.write(`${secret}\n`);
         return 0;
       }
       case "tokens list": {
         const user = await userNamed(rest[0]);
-        for (const t of await store.accounts.listApiTokens(user.id)) {
+        for (const { token: t } of await auth.listApiTokens(actingAs(user))) {
           process.stdout.write(
             [t.id, t.name, `created ${t.created.toISOString()}`, t.expiresAt ? `expires ${t.expiresAt.toISOString()}` : "never expires", t.lastUsed ? `last used ${t.lastUsed.toISOString()}` : "never used"].join("\t") + "\n",
           );
@@ -142,7 +139,7 @@ export async function runAdminCommand(argv: readonly string[], env: NodeJS.Proce
       }
       case "tokens revoke": {
         const user = await userNamed(rest[0]);
-        await store.accounts.deleteApiToken(user.id, rest[1] ?? fail("name the token: tokens revoke <username> <token-id>"));
+        await auth.revokeApiToken(actingAs(user), rest[1] ?? fail("name the token: tokens revoke <username> <token-id>"));
         process.stderr.write(`revoked\n`);
         return 0;
       }

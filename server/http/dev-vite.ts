@@ -3,7 +3,7 @@ import { join } from "node:path";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Duplex } from "node:stream";
 import type { Logger } from "../logger.js";
-import type { NodeRequest, NodeResponse } from "./request-log.js";
+import type { NodeRequest, NodeResponse } from "../node-request.js";
 import { handleWebConfig, type WebHandler, type WebRuntimeConfig } from "./web.js";
 
 /** Vite's WebSocket subprotocols: hot-reload updates, and the client's "is the server back" ping. */

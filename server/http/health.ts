@@ -1,8 +1,8 @@
 import type { AccessGuard } from "../auth/guard.js";
 import type { ChangeHub } from "../live/change-hub.js";
 import { WATCH_ITEMS_PATH } from "../live/watch-http.js";
-import { connectionFacts, toHeaders } from "./node-headers.js";
-import type { NodeRequest } from "./request-log.js";
+import { requestFacts } from "../auth/request-facts.js";
+import type { NodeRequest } from "../node-request.js";
 
 /**
  * The answer to `GET /healthz`: liveness (503 while the store refuses writes, e.g. its file was
@@ -20,7 +20,7 @@ export async function healthAnswer(
   const httpStatus = problem ? 503 : 200;
   const status = problem ? "unavailable" : "ok";
   try {
-    await guard.check(WATCH_ITEMS_PATH.slice(1), { headers: toHeaders(req.headers), ...connectionFacts(req) });
+    await guard.check(WATCH_ITEMS_PATH.slice(1), requestFacts(req));
   } catch {
     return { httpStatus, body: { status } };
   }

@@ -1,12 +1,6 @@
-import type { connectNodeAdapter } from "@connectrpc/connect-node";
 import type { Logger } from "../logger.js";
+import type { NodeRequest, NodeResponse } from "../node-request.js";
 import type { CallRecord } from "../rpc/call-record.js";
-
-type NodeHandler = ReturnType<typeof connectNodeAdapter>;
-/** A request from `http` or `http2`, as Connect's Node adapter takes it. */
-export type NodeRequest = Parameters<NodeHandler>[0];
-/** A response of `http` or `http2`, as Connect's Node adapter takes it. */
-export type NodeResponse = Parameters<NodeHandler>[1];
 
 /** Connect's mapping of HTTP status to code, for errors raised before any handler ran. */
 const codeOfHttpStatus: Record<number, string> = {

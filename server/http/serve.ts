@@ -1,8 +1,20 @@
 import http from "node:http";
 import http2 from "node:http2";
 import net from "node:net";
-import type { App } from "../app.js";
+import type { Duplex } from "node:stream";
+import type { NodeRequest, NodeResponse } from "../node-request.js";
 import { DEFAULT_CONNECTION_LIMITS, limitFirstBytes, limitHttp2Session, type ConnectionLimits } from "./connection-limits.js";
+
+/**
+ * What `serve` needs of an app: the part of `App` (see `createApp` in `server/app.ts`) it uses,
+ * named here because `http/` sits below the composition root and does not import it.
+ */
+export interface ServedApp {
+  handle(req: NodeRequest, res: NodeResponse): void;
+  handleUpgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer): void;
+  beginShutdown(): void;
+  close(): Promise<void>;
+}
 
 /** A listening server: where it is, and how to stop it gracefully. */
 export interface RunningServer {
@@ -36,7 +48,7 @@ export interface ServeOptions {
  * Serves the app on one port: HTTP/1.1, and cleartext HTTP/2 with prior knowledge (h2c), told
  * apart by the first bytes of each connection. So Connect, gRPC and gRPC-Web all share the port.
  */
-export function serve(app: App, address: string, options: ServeOptions = {}): Promise<RunningServer> {
+export function serve(app: ServedApp, address: string, options: ServeOptions = {}): Promise<RunningServer> {
   const { host, port } = parseAddress(address);
   const limits: ConnectionLimits = { ...DEFAULT_CONNECTION_LIMITS, ...options.limits };
   const h1 = http.createServer(

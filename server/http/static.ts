@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { extname, join } from "node:path";
-import type { NodeResponse } from "./request-log.js";
+import type { NodeResponse } from "../node-request.js";
 import { handleWebConfig, type WebHandler, type WebRuntimeConfig } from "./web.js";
 import { isAppPage } from "./app-pages.js";
 

@@ -4,7 +4,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Duplex } from "node:stream";
 import type { Logger } from "../logger.js";
-import type { NodeRequest, NodeResponse } from "./request-log.js";
+import type { NodeRequest, NodeResponse } from "../node-request.js";
 
 /** The web app as the app's front sees it: the built files, or Vite's dev server. */
 export interface WebHandler {

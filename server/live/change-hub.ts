@@ -1,7 +1,7 @@
 import { create } from "@bufbuild/protobuf";
-import { Code, ConnectError } from "@connectrpc/connect";
 import { WatchHeartbeatSchema, WatchSnapshotSchema } from "../../shared/gen/statusthing/v1/services_pb.js";
 import type { ChangeRecord, ItemView, StatusRecord } from "../domain.js";
+import { shuttingDown } from "../errors.js";
 import type { Logger } from "../logger.js";
 import { toItemMessage, toStatusMessage } from "../rpc/convert.js";
 import type { StreamGrant } from "../auth/stream-grant.js";
@@ -198,7 +198,7 @@ export class ChangeHub {
   watch(filter: WatchFilter, sinceRevision: number, sink: WatchSink, grant?: StreamGrant): Watcher {
     if (this.closed) {
       const refused = new Watcher(filter, sink, this.options.limits, () => {});
-      refused.close(new ConnectError("server is shutting down; reconnect", Code.Unavailable));
+      refused.close(shuttingDown());
       return refused;
     }
     const key = filterKey(filter);
@@ -281,7 +281,8 @@ export class ChangeHub {
       watcher.goLive();
     } catch (error) {
       this.log.error({ err: error }, "watch replay failed");
-      watcher.close(new ConnectError("internal error", Code.Internal));
+      // Logged here, with its context; the client is told only `internal`.
+      watcher.close(error instanceof Error ? error : new Error(String(error)));
     }
   }
 

@@ -1,4 +1,4 @@
-import { Code, ConnectError } from "@connectrpc/connect";
+import { credentialsRevoked, type DomainError } from "../errors.js";
 import type { StreamGrant } from "../auth/stream-grant.js";
 import type { Logger } from "../logger.js";
 
@@ -10,14 +10,14 @@ import type { Logger } from "../logger.js";
  * the app right after a call here that may have revoked something.
  */
 export class StreamRevocation {
-  private readonly byKey = new Map<string, { grant: StreamGrant; ends: Set<(error: ConnectError) => void> }>();
+  private readonly byKey = new Map<string, { grant: StreamGrant; ends: Set<(error: DomainError) => void> }>();
   private checking: Promise<void> | undefined;
   private askedAgain = false;
 
   constructor(private readonly log: Logger) {}
 
   /** Calls `end` once `grant` is no longer allowed. Returns how to stop watching (the stream ended by itself). */
-  add(grant: StreamGrant, end: (error: ConnectError) => void): () => void {
+  add(grant: StreamGrant, end: (error: DomainError) => void): () => void {
     let entry = this.byKey.get(grant.key);
     if (!entry) {
       entry = { grant, ends: new Set() };
@@ -25,7 +25,7 @@ export class StreamRevocation {
     }
     const ends = entry.ends;
     // A fresh function per stream, so two streams never share a Set entry.
-    const own = (error: ConnectError) => end(error);
+    const own = (error: DomainError) => end(error);
     ends.add(own);
     return () => {
       ends.delete(own);
@@ -59,7 +59,7 @@ export class StreamRevocation {
         }
         if (allowed || this.byKey.get(key) !== entry) continue;
         this.byKey.delete(key);
-        const revoked = new ConnectError("the credentials of this stream were revoked (token revoked, session ended or user deleted); log in again", Code.Unauthenticated);
+        const revoked = credentialsRevoked();
         for (const end of entry.ends) end(revoked);
       }
     } while (this.askedAgain);

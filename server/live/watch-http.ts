@@ -1,16 +1,17 @@
 import { fromBinary, fromJsonString } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
+import { setTrailerStatus } from "@connectrpc/connect/protocol-grpc";
+import { trailerSerialize } from "@connectrpc/connect/protocol-grpc-web";
 import { gunzipSync } from "node:zlib";
 import { WatchItemsRequestSchema, type WatchItemsRequest } from "../../shared/gen/statusthing/v1/services_pb.js";
 import { REQUEST_BODY_MAX_BYTES } from "../../shared/limits.js";
-import type { NodeRequest, NodeResponse } from "../http/request-log.js";
+import type { NodeRequest, NodeResponse } from "../node-request.js";
 import type { CallRecord } from "../rpc/call-record.js";
 import { badProtobufMessage } from "../rpc/bad-protobuf.js";
-import { codeName } from "../rpc/error-interceptor.js";
+import { codeName, errorToJsonObject, toConnectError } from "../rpc/error-interceptor.js";
 import { checkKinds } from "../service/validate.js";
-import { codeOfKind, DomainError } from "../errors.js";
 import type { AccessGuard } from "../auth/guard.js";
-import { connectionFacts, toHeaders } from "../http/node-headers.js";
+import { requestFacts } from "../auth/request-facts.js";
 import type { ChangeHub } from "./change-hub.js";
 import { envelope, type WatchEvent, type WireFormat } from "./watch-event.js";
 import { createWatchFilter } from "./watch-filter.js";
@@ -116,10 +117,6 @@ function parseTimeoutMs(req: NodeRequest, protocol: Protocol): number | undefine
   return Number(match[1]) * unitMs[match[2]!]!;
 }
 
-function grpcMessage(message: string): string {
-  return encodeURIComponent(message);
-}
-
 /** Settles once the response's stream is over: finished, reset by the client, or its connection gone. */
 function whenStreamEnds(res: NodeResponse): Promise<void> {
   const stream = "stream" in res ? (res as { stream: { destroyed: boolean; closed: boolean } }).stream : undefined;
@@ -142,24 +139,24 @@ function createHttpSink(res: NodeResponse, protocol: Protocol, format: WireForma
     pendingBytes() {
       return raw.stream?.writableLength ?? raw.writableLength ?? 0;
     },
-    end(error?: ConnectError) {
+    end(cause?: Error) {
       if (ended) return;
       ended = true;
+      const error = cause && toConnectError(cause);
       record.code = error ? codeName(error.code) : "ok";
       if (res.destroyed) return;
       // Captured now: once the response has finished, `res` no longer holds its socket. For HTTP/2
       // the stream, never the session's socket, which other calls share.
       const connection = "stream" in res ? (res as { stream: { destroy(): void } }).stream : (res as { socket: { destroy(): void } | null }).socket;
       if (protocol === "connect") {
-        const end = error ? { error: { code: codeName(error.code), message: error.rawMessage } } : {};
+        const end = error ? { error: errorToJsonObject(error) } : {};
         write(envelope(0x02, Buffer.from(JSON.stringify(end))));
         res.end();
       } else if (protocol === "grpc-web") {
-        const trailer = `grpc-status: ${error?.code ?? 0}\r\n` + (error ? `grpc-message: ${grpcMessage(error.rawMessage)}\r\n` : "");
-        write(envelope(0x80, Buffer.from(trailer)));
+        write(envelope(0x80, trailerSerialize(setTrailerStatus(new Headers(), error))));
         res.end();
       } else {
-        res.addTrailers(error ? { "grpc-status": String(error.code), "grpc-message": grpcMessage(error.rawMessage) } : { "grpc-status": "0" });
+        res.addTrailers(Object.fromEntries(setTrailerStatus(new Headers(), error)));
         res.end();
       }
       // A dropped client's connection is closed (an HTTP/1.1 keep-alive connection would otherwise
@@ -228,7 +225,7 @@ export function handleWatchItems(req: NodeRequest, res: NodeResponse, hub: Chang
     watcher?.detach();
   });
 
-  const facts = { headers: toHeaders(req.headers), ...connectionFacts(req) };
+  const facts = requestFacts(req);
   let clientAddress = "";
   guard
     .check(WATCH_ITEMS_PROCEDURE, facts)
@@ -241,7 +238,7 @@ export function handleWatchItems(req: NodeRequest, res: NodeResponse, hub: Chang
       const request = decodeRequest(body, format, req.headers[encodingHeader] as string | undefined);
       const kinds = checkKinds("kinds", request.kinds);
       const release = quota.acquire(clientAddress);
-      if (!release) throw new ConnectError(quota.refusal(), Code.ResourceExhausted);
+      if (!release) throw quota.refusal();
       void ended.then(release);
       res.writeHead(200, { "content-type": contentType, "cache-control": "no-store", "x-accel-buffering": "no" });
       (res as { flushHeaders?: () => void }).flushHeaders?.();
@@ -255,13 +252,7 @@ export function handleWatchItems(req: NodeRequest, res: NodeResponse, hub: Chang
       }
     })
     .catch((error: unknown) => {
-      const connectError =
-        error instanceof ConnectError
-          ? error
-          : error instanceof DomainError
-            ? new ConnectError(error.message, codeOfKind[error.kind])
-            : new ConnectError("internal error", Code.Internal);
       if (!res.headersSent) res.writeHead(200, { "content-type": contentType, "cache-control": "no-store" });
-      sink.end(connectError);
+      sink.end(error instanceof Error ? error : new Error(String(error)));
     });
 }

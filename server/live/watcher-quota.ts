@@ -1,3 +1,5 @@
+import { watcherLimitReached, type DomainError } from "../errors.js";
+
 /**
  * Open watch streams per client address (WatchItems over every protocol and `/ws` together), so
  * one client cannot hold thousands of them. The default leaves room for a wall of displays
@@ -23,9 +25,9 @@ export class WatcherQuota {
     };
   }
 
-  /** The refusal's message, the same on every protocol. */
-  refusal(): string {
-    return `too many watch streams from this address (at most ${this.maxPerClient}); close some or retry later`;
+  /** The refusal, the same on every protocol (WATCHER_LIMIT_REACHED, with RetryInfo). */
+  refusal(): DomainError {
+    return watcherLimitReached(this.maxPerClient);
   }
 }
 

@@ -1,4 +1,4 @@
-import { Code, ConnectError } from "@connectrpc/connect";
+import { watcherTooSlow } from "../errors.js";
 import type { WatchEvent, WireFormat } from "./watch-event.js";
 import type { WatchFilter } from "./watch-filter.js";
 
@@ -11,8 +11,12 @@ export interface WatchSink {
   send(event: WatchEvent): void;
   /** Bytes written to the client but not yet taken by it. */
   pendingBytes(): number;
-  /** Ends the stream, normally when `error` is undefined. Called at most once. */
-  end(error?: ConnectError): void;
+  /**
+   * Ends the stream, normally when `error` is undefined. Called at most once. The error is a
+   * DomainError, or a ConnectError from the transport itself; anything else (already logged) is
+   * sent as `internal`. The sink translates it (rpc/error-interceptor's toConnectError).
+   */
+  end(error?: Error): void;
 }
 
 /** Limits that keep one slow client from costing the server without bound. */
@@ -110,7 +114,7 @@ export class Watcher {
   }
 
   /** Ends the stream (normally, or with an error) and detaches it. */
-  close(error?: ConnectError): void {
+  close(error?: Error): void {
     if (this.state === "closed") return;
     this.state = "closed";
     this.backlog = [];
@@ -164,6 +168,6 @@ export class Watcher {
   }
 
   private tooSlow(): void {
-    this.close(new ConnectError("watcher fell too far behind; reconnect with since_revision to resume", Code.ResourceExhausted));
+    this.close(watcherTooSlow());
   }
 }

@@ -1,14 +1,14 @@
-import { Code, ConnectError } from "@connectrpc/connect";
+import { Code, type ConnectError } from "@connectrpc/connect";
 import type { IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
 import { WebSocketServer, type WebSocket } from "ws";
-import { StatusKindSchema } from "../../shared/gen/statusthing/v1/types_pb.js";
+import { parseKind } from "../../shared/status-kinds.js";
 import type { Logger } from "../logger.js";
-import { codeName } from "../rpc/error-interceptor.js";
+import { codeName, errorToJsonObject, toClientError, toConnectError } from "../rpc/error-interceptor.js";
 import type { AccessGuard } from "../auth/guard.js";
 import type { StreamGrant } from "../auth/stream-grant.js";
-import { DomainError } from "../errors.js";
-import { connectionFacts, toHeaders } from "../http/node-headers.js";
+import { DomainError, invalidArgument } from "../errors.js";
+import { requestFacts } from "../auth/request-facts.js";
 import type { ChangeHub } from "./change-hub.js";
 import type { WatchEvent } from "./watch-event.js";
 import { createWatchFilter, type WatchFilter } from "./watch-filter.js";
@@ -24,36 +24,46 @@ const CLOSE_GOING_AWAY = 1001;
 const CLOSE_POLICY = 1008;
 const CLOSE_TRY_AGAIN = 1013;
 
-/** A kind from a query string: "STATUS_KIND_DOWN", "down" or "2". */
-function parseKind(raw: string): number {
-  const trimmed = raw.trim();
-  if (/^\d+$/.test(trimmed)) return Number(trimmed);
-  const upper = trimmed.toUpperCase();
-  const value = StatusKindSchema.values.find((v) => v.name === upper || v.name === `STATUS_KIND_${upper}`);
-  if (!value || value.number === 0) throw new ConnectError(`kinds: ${JSON.stringify(raw)} is not a StatusKind`, Code.InvalidArgument);
-  return value.number;
+/** A kind from a query string: "STATUS_KIND_DOWN", "down" or "2" (see shared parseKind). */
+function queryKind(raw: string): number {
+  const kind = parseKind(raw);
+  if (kind === undefined) throw invalidArgument("kinds", `${JSON.stringify(raw.trim())} is not a defined StatusKind`);
+  return kind;
 }
 
 /** Query parameters as WatchItemsRequest has them; lists repeat or are comma-separated. */
 export function parseWatchQuery(search: URLSearchParams): { filter: WatchFilter; sinceRevision: number } {
   const list = (names: string[]) => names.flatMap((n) => search.getAll(n)).flatMap((v) => v.split(",")).filter((v) => v.trim() !== "");
-  const kinds = list(["kinds", "kind"]).map(parseKind);
-  for (const kind of kinds) {
-    if (kind < 1 || kind > 11) throw new ConnectError(`kinds: ${kind} is not a defined StatusKind`, Code.InvalidArgument);
-  }
+  const kinds = list(["kinds", "kind"]).map(queryKind);
   const statusIds = list(["status_ids", "statusIds"]).map((s) => s.trim());
   const extendedRaw = search.get("extended") ?? "false";
-  if (!/^(true|false|1|0|)$/i.test(extendedRaw)) throw new ConnectError("extended: want true or false", Code.InvalidArgument);
+  if (!/^(true|false|1|0|)$/i.test(extendedRaw)) throw invalidArgument("extended", "want true or false");
   const sinceRaw = search.get("since_revision") ?? search.get("sinceRevision") ?? "0";
-  if (!/^\d{1,15}$/.test(sinceRaw)) throw new ConnectError("since_revision: want a revision number", Code.InvalidArgument);
+  if (!/^\d{1,15}$/.test(sinceRaw)) throw invalidArgument("since_revision", "want a revision number");
   return {
     filter: createWatchFilter(statusIds, kinds, /^(true|1)$/i.test(extendedRaw)),
     sinceRevision: Number(sinceRaw),
   };
 }
 
+/**
+ * The last frame before an error close: `{"error": {code, message, reason, details}}`, the JSON
+ * the Connect protocol writes for an error (details with `type`, base64 `value` and a readable
+ * `debug`) plus its ErrorInfo reason. Old clients read `code` and `message` as before.
+ */
 function errorFrame(error: ConnectError): string {
-  return JSON.stringify({ error: { code: codeName(error.code), message: error.rawMessage } });
+  return JSON.stringify({ error: errorToJsonObject(error) });
+}
+
+/** An HTTP answer that refuses the upgrade, with the same JSON error as the frame's. */
+function refusal(status: string, error: ConnectError): string {
+  const body = JSON.stringify(errorToJsonObject(error));
+  const retry = error.metadata.get("retry-after");
+  return (
+    `HTTP/1.1 ${status}\r\nconnection: close\r\ncontent-type: application/json\r\n` +
+    (retry ? `retry-after: ${retry}\r\n` : "") +
+    `content-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`
+  );
 }
 
 function createWsSink(socket: WebSocket): WatchSink {
@@ -67,9 +77,10 @@ function createWsSink(socket: WebSocket): WatchSink {
     pendingBytes() {
       return socket.bufferedAmount;
     },
-    end(error?: ConnectError) {
+    end(cause?: Error) {
       if (ended) return;
       ended = true;
+      const error = cause && toConnectError(cause);
       if (socket.readyState !== socket.OPEN) return;
       if (!error) return socket.close(CLOSE_GOING_AWAY, "server shutting down; reconnect");
       socket.send(errorFrame(error));
@@ -108,13 +119,12 @@ export function createWsFeed(hub: ChangeHub, log: Logger, options: { guard: Acce
         return;
       }
       // The same access rules as WatchItems: public unless --private. Refused before upgrading.
-      const facts = { headers: toHeaders(req.headers), ...connectionFacts(req) };
+      const facts = requestFacts(req);
       options.guard.check(WATCH_PROCEDURE, facts).then(
         (auth) => {
           const release = options.quota.acquire(auth.clientAddress);
           if (!release) {
-            const body = JSON.stringify({ code: "resource_exhausted", message: options.quota.refusal() });
-            socket.end(`HTTP/1.1 429 Too Many Requests\r\nconnection: close\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+            socket.end(refusal("429 Too Many Requests", toConnectError(options.quota.refusal())));
             return;
           }
           // The socket's end is the stream's end, whether or not the upgrade completed.
@@ -126,8 +136,7 @@ export function createWsFeed(hub: ChangeHub, log: Logger, options: { guard: Acce
           const kind = error instanceof DomainError ? error.kind : undefined;
           // The database being away is no reason to log in again.
           const status = kind === "permission_denied" ? "403 Forbidden" : kind === "unavailable" ? "503 Service Unavailable" : "401 Unauthorized";
-          if (!(error instanceof DomainError)) log.error({ err: error }, "websocket auth failed");
-          socket.end(`HTTP/1.1 ${status}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
+          socket.end(refusal(status, toClientError(error, log, WATCH_PROCEDURE)));
         },
       );
     },
@@ -146,7 +155,7 @@ export function createWsFeed(hub: ChangeHub, log: Logger, options: { guard: Acce
         try {
           parsed = parseWatchQuery(url.searchParams);
         } catch (error) {
-          const connectError = ConnectError.from(error);
+          const connectError = toClientError(error, log, WATCH_PROCEDURE);
           ws.send(errorFrame(connectError));
           ws.close(CLOSE_POLICY, codeName(connectError.code));
           return;

@@ -5,7 +5,7 @@
 import { makeBadge } from "badge-maker";
 import { kindMeta } from "../../shared/status-kinds.js";
 import type { ItemView } from "../domain.js";
-import { DomainError } from "../errors.js";
+import { invalidArgument } from "../errors.js";
 
 /** The styles a badge may be asked for with `?style=`. */
 export const BADGE_STYLES = ["flat", "flat-square", "for-the-badge"] as const;
@@ -25,11 +25,11 @@ export interface BadgeOptions {
 export function parseBadgeOptions(query: URLSearchParams): BadgeOptions {
   const style = query.get("style") ?? "flat";
   if (!(BADGE_STYLES as readonly string[]).includes(style)) {
-    throw new DomainError("invalid_argument", `style: must be one of ${BADGE_STYLES.join(", ")}`);
+    throw invalidArgument("style", `must be one of ${BADGE_STYLES.join(", ")}`);
   }
   const label = query.get("label") ?? undefined;
   if (label !== undefined && [...label].length > BADGE_LABEL_MAX) {
-    throw new DomainError("invalid_argument", `label: at most ${BADGE_LABEL_MAX} characters`);
+    throw invalidArgument("label", `at most ${BADGE_LABEL_MAX} characters`);
   }
   return { style: style as BadgeStyle, label };
 }

@@ -7,9 +7,9 @@
 import { overallStatus } from "../../shared/status-kinds.js";
 import type { AccessGuard } from "../auth/guard.js";
 import { requestOrigin } from "../auth/guard.js";
-import { DomainError } from "../errors.js";
-import { connectionFacts, toHeaders } from "../http/node-headers.js";
-import type { NodeRequest, NodeResponse } from "../http/request-log.js";
+import { DomainError, headerInvalid, notFound } from "../errors.js";
+import { requestFacts } from "../auth/request-facts.js";
+import type { NodeRequest, NodeResponse } from "../node-request.js";
 import type { Logger } from "../logger.js";
 import type { CallRecord } from "../rpc/call-record.js";
 import type { Store } from "../store/store.js";
@@ -140,7 +140,7 @@ export function createReadEndpoints(options: ReadEndpointsOptions): ReadEndpoint
         });
       case "item-feed":
         return getItem(r.id, true).then(async (item) => {
-          if (!item) throw new DomainError("not_found", `item ${JSON.stringify(r.id ?? "")} not found`);
+          if (!item) throw notFound("item", r.id ?? "");
           const { feed, updated } = buildFeed(identity, [], await store.recentTransitions(item.id, TRANSITIONS_READ), { item });
           return document(200, ATOM_TYPE, feed.atom1(), updated);
         });
@@ -177,7 +177,7 @@ export function createReadEndpoints(options: ReadEndpointsOptions): ReadEndpoint
     const code = known ? error.kind : "internal";
     record.code = code;
     if (res.headersSent) return void res.end();
-    const body = JSON.stringify({ code, message: known ? error.message : "internal error" });
+    const body = JSON.stringify({ code, message: known ? error.message : "internal error", reason: known ? error.reason : "INTERNAL" });
     res.writeHead(HTTP_STATUS[code] ?? 500, { "content-type": JSON_TYPE, "content-length": String(Buffer.byteLength(body)), "cache-control": "no-store" });
     res.end(body);
   }
@@ -186,12 +186,12 @@ export function createReadEndpoints(options: ReadEndpointsOptions): ReadEndpoint
   function requestedOrigin(facts: Parameters<typeof requestOrigin>[0]): string {
     const { host, secure } = requestOrigin(facts, options.trustProxy);
     // The host goes into links in the documents: a name or an address and a port, nothing else.
-    if (!HOST.test(host)) throw new DomainError("invalid_argument", "the Host header is not a host name");
+    if (!HOST.test(host)) throw headerInvalid("Host", "is not a host name");
     return `${secure ? "https" : "http"}://${host}`;
   }
 
   async function serveRoute(r: Route, url: URL, req: NodeRequest, res: NodeResponse, record: CallRecord): Promise<void> {
-    const facts = { headers: toHeaders(req.headers), ...connectionFacts(req) };
+    const facts = requestFacts(req);
     if (options.private) await guard.check(ACCESS_AS, facts);
     const origin = options.publicUrl === undefined ? requestedOrigin(facts) : new URL(options.publicUrl).href.replace(/\/$/, "");
     const badge = r.kind === "page-badge" || r.kind === "item-badge" ? parseBadgeOptions(url.searchParams) : undefined;

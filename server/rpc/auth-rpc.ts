@@ -5,7 +5,7 @@ import { ApiTokenSchema, PasswordChangeReason, type ApiToken, type AuthService a
 import { requestAuthKey, type Principal } from "../auth/principal.js";
 import { clearedSessionCookie, sessionCookie } from "../auth/session-cookie.js";
 import type { ApiTokenRecord, UserRecord } from "../domain.js";
-import { DomainError } from "../errors.js";
+import { loginRequired } from "../errors.js";
 import type { AuthService } from "../service/auth.js";
 import { toUserMessage } from "./convert.js";
 
@@ -35,7 +35,7 @@ async function mustChange(auth: AuthService, user: UserRecord): Promise<{ mustCh
 /** The authenticated caller; the guard has already refused anonymous calls where it must. */
 function caller(ctx: HandlerContext): Principal {
   const principal = ctx.values.get(requestAuthKey).principal;
-  if (!principal) throw new DomainError("unauthenticated", "log in first");
+  if (!principal) throw loginRequired();
   return principal;
 }
 

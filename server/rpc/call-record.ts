@@ -15,11 +15,3 @@ export const callRecordKey = createContextKey<CallRecord | undefined>(undefined,
 export function attachCallRecord(values: ContextValues, record: CallRecord | undefined): ContextValues {
   return values.set(callRecordKey, record);
 }
-
-/** What the socket says about a request: the peer's address and the Host (or HTTP/2 :authority). */
-export interface ConnectionFacts {
-  remoteAddress: string;
-  host: string;
-}
-
-export const connectionFactsKey = createContextKey<ConnectionFacts>({ remoteAddress: "", host: "" }, { description: "connection facts" });

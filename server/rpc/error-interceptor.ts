@@ -1,6 +1,9 @@
 import { create } from "@bufbuild/protobuf";
 import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
+import { errorToJson } from "@connectrpc/connect/protocol-connect";
 import { BadRequestSchema } from "../../shared/gen/google/rpc/bad_request_pb.js";
+import { ErrorInfoSchema } from "../../shared/gen/google/rpc/error_info_pb.js";
+import { RetryInfoSchema } from "../../shared/gen/google/rpc/retry_info_pb.js";
 import { codeOfKind, DomainError } from "../errors.js";
 import type { Logger } from "../logger.js";
 import { callRecordKey } from "./call-record.js";
@@ -12,29 +15,77 @@ export function codeName(code: Code): string {
   return (codeNames[code] as string).replace(/[A-Z]/g, (c, i: number) => (i === 0 ? c.toLowerCase() : `_${c.toLowerCase()}`));
 }
 
-/**
- * Turns whatever a handler throws into what a client may see: a DomainError becomes its Connect
- * code and message; a ConnectError passes; anything else is a bug, logged with its cause and
- * sent as a generic `internal` error, so SQL and stack traces never leak.
- */
-export function toClientError(error: unknown, log: Logger, procedure: string): ConnectError {
-  if (error instanceof DomainError) return domainToConnectError(error);
-  if (error instanceof ConnectError) return error;
-  log.error({ err: error, procedure }, "unexpected error in handler");
-  return new ConnectError("internal error", Code.Internal);
+/** The domain of every google.rpc.ErrorInfo this server sends: its reasons are unique within it. */
+export const ERROR_DOMAIN = "statusthing.dev";
+
+/** The reason of an error that is not in the catalog: the code's name ("INTERNAL", "UNIMPLEMENTED"). */
+function codeReason(code: Code): string {
+  return codeName(code).toUpperCase();
 }
 
 /**
- * A DomainError as a ConnectError. When it names the request field at fault, that field also goes
- * in a standard google.rpc.BadRequest detail, so a form can show the error beside its field
- * without parsing the message.
+ * Turns whatever a handler (or a feed) throws into what a client may see: a DomainError becomes
+ * its Connect code and message with machine-readable details; a ConnectError (from the transport)
+ * passes, given an ErrorInfo if it has none; anything else is a bug, logged with its cause and
+ * sent as a generic `internal` error, so SQL and stack traces never leak.
+ */
+export function toClientError(error: unknown, log: Logger, procedure: string): ConnectError {
+  if (!(error instanceof DomainError) && !(error instanceof ConnectError)) log.error({ err: error, procedure }, "unexpected error in handler");
+  return toConnectError(error);
+}
+
+/** `toClientError` without the log: for a feed whose unexpected errors were logged where they happened. */
+export function toConnectError(error: unknown): ConnectError {
+  if (error instanceof DomainError) return domainToConnectError(error);
+  if (error instanceof ConnectError) return withErrorInfo(error);
+  return withErrorInfo(new ConnectError("internal error", Code.Internal));
+}
+
+/** The stable reason a client error carries (its ErrorInfo reason), or the code's name when it has none. */
+export function reasonOf(error: ConnectError): string {
+  return error.findDetails(ErrorInfoSchema)[0]?.reason ?? codeReason(error.code);
+}
+
+/**
+ * A client error as the JSON object the Connect protocol writes (`code`, `message`, `details`
+ * with each detail's `type`, base64 `value` and readable `debug`), plus the ErrorInfo `reason`
+ * on top for clients that read JSON but not protobuf. The /ws error frame and the plain-HTTP
+ * refusals use it, so every transport says the same.
+ */
+export function errorToJsonObject(error: ConnectError): { code: string; message: string; reason: string; details?: unknown[] } {
+  const json = errorToJson(error, undefined) as { code: string; message?: string; details?: unknown[] };
+  return { code: json.code, message: error.rawMessage, reason: reasonOf(error), ...(json.details ? { details: json.details } : {}) };
+}
+
+/** Adds an ErrorInfo named after the code to a transport error that has none. */
+function withErrorInfo(error: ConnectError): ConnectError {
+  if (error.findDetails(ErrorInfoSchema).length > 0) return error;
+  error.details.push({ desc: ErrorInfoSchema, value: create(ErrorInfoSchema, { reason: codeReason(error.code), domain: ERROR_DOMAIN }) });
+  return error;
+}
+
+/**
+ * A DomainError as a ConnectError with its details: always a google.rpc.ErrorInfo (reason and
+ * metadata); a google.rpc.RetryInfo (and a `retry-after` header) when a retry may succeed; and,
+ * when it names the request field at fault, a google.rpc.BadRequest, so a form can show the error
+ * beside its field without parsing the message.
  */
 function domainToConnectError(error: DomainError): ConnectError {
+  const details: NonNullable<ConstructorParameters<typeof ConnectError>[3]> = [
+    { desc: ErrorInfoSchema, value: create(ErrorInfoSchema, { reason: error.reason, domain: ERROR_DOMAIN, metadata: { ...error.metadata } }) },
+  ];
+  const headers: Record<string, string> = {};
+  if (error.retryAfterSeconds !== undefined) {
+    details.push({ desc: RetryInfoSchema, value: create(RetryInfoSchema, { retryDelay: { seconds: BigInt(error.retryAfterSeconds) } }) });
+    if (error.retryAfterSeconds > 0) headers["retry-after"] = String(error.retryAfterSeconds);
+  }
   const field = error.field;
-  // The detail says which field; its description is the problem alone ("is required").
-  const description = field && error.message.startsWith(`${field}: `) ? error.message.slice(field.length + 2) : error.message;
-  const details = field ? [{ desc: BadRequestSchema, value: create(BadRequestSchema, { fieldViolations: [{ field, description }] }) }] : [];
-  return new ConnectError(error.message, codeOfKind[error.kind], undefined, details);
+  if (field) {
+    // The detail says which field; its description is the problem alone ("is required").
+    const description = error.message.startsWith(`${field}: `) ? error.message.slice(field.length + 2) : error.message;
+    details.push({ desc: BadRequestSchema, value: create(BadRequestSchema, { fieldViolations: [{ field, description }] }) });
+  }
+  return new ConnectError(error.message, codeOfKind[error.kind], headers, details);
 }
 
 /** The interceptor that applies `toClientError` to unary and streaming calls, and records the code. */

@@ -5,9 +5,9 @@ import type { DescEnum, DescMessage } from "@bufbuild/protobuf";
  * fields are ignored (as the original server did, for compatibility), and protobuf's JSON
  * reader then drops unknown enum names silently too: `{"kinds": ["STATUS_KIND_DWON"]}` would
  * mean "no filter". A misspelt value is a client's mistake worth telling it about.
- * Returns "field: problem" for the first one found.
+ * Returns the field and its problem for the first one found.
  */
-export function findUnknownEnumName(desc: DescMessage, json: unknown, path = ""): string | undefined {
+export function findUnknownEnumName(desc: DescMessage, json: unknown, path = ""): EnumProblem | undefined {
   if (json === null || typeof json !== "object" || Array.isArray(json)) return undefined;
   const object = json as Record<string, unknown>;
   for (const field of desc.fields) {
@@ -58,10 +58,16 @@ export function findUnknownEnumName(desc: DescMessage, json: unknown, path = "")
   return undefined;
 }
 
-function checkEnum(desc: DescEnum, value: unknown, name: string): string | undefined {
+/** A request field ("kinds", "status.kind") and what is wrong with its value. */
+export interface EnumProblem {
+  field: string;
+  problem: string;
+}
+
+function checkEnum(desc: DescEnum, value: unknown, name: string): EnumProblem | undefined {
   if (typeof value !== "string") return undefined;
   if (desc.values.some((v) => v.name === value)) return undefined;
-  return `${name}: ${JSON.stringify(value)} is not a ${desc.name} (one of ${desc.values.map((v) => v.name).join(", ")})`;
+  return { field: name, problem: `${JSON.stringify(value)} is not a ${desc.name} (one of ${desc.values.map((v) => v.name).join(", ")})` };
 }
 
 function isWellKnown(desc: DescMessage): boolean {

@@ -1,18 +1,21 @@
 import { Code, ConnectError, createConnectRouter, type ConnectRouter, type ConnectRouterOptions, type ContextValues } from "@connectrpc/connect";
 import { universalRequestFromNodeRequest, universalResponseToNodeResponse } from "@connectrpc/connect-node";
+import { errorToJson } from "@connectrpc/connect/protocol-connect";
 import type { UniversalHandler, UniversalServerRequest } from "@connectrpc/connect/protocol";
 import { REQUEST_BODY_MAX_BYTES } from "../../shared/limits.js";
 import type { Logger } from "../logger.js";
-import type { NodeRequest, NodeResponse } from "../http/request-log.js";
+import type { NodeRequest, NodeResponse } from "../node-request.js";
 import { refuseBadProtobuf } from "./bad-protobuf.js";
 import type { CallRecord } from "./call-record.js";
-import { codeName } from "./error-interceptor.js";
+import { invalidArgument, requestTooLarge, type DomainError } from "../errors.js";
+import { codeName, toConnectError } from "./error-interceptor.js";
 import { findUnknownEnumName } from "./json-enums.js";
 import type { ReadCache } from "./read-cache.js";
 
 export interface RpcAdapterOptions extends ConnectRouterOptions {
   routes: (router: ConnectRouter) => void;
-  contextValues: (req: NodeRequest) => ContextValues;
+  /** A call's context values, from its request and the record the request log reads. */
+  contextValues: (req: NodeRequest, record: CallRecord) => ContextValues;
   fallback: (req: NodeRequest, res: NodeResponse) => void;
   /** Answers repeated public reads from memory; see ReadCache. */
   cache?: ReadCache;
@@ -59,13 +62,14 @@ async function collect(body: AsyncIterable<Uint8Array> | undefined): Promise<Buf
   return Buffer.concat(chunks);
 }
 
-/** Answers a Connect unary call with an error, as Connect would. */
-function sendError(res: NodeResponse, record: CallRecord, code: Code, message: string, closeConnection = false): void {
-  record.code = codeName(code);
+/** Answers a Connect unary call with an error, as Connect would: with its details (see toConnectError). */
+function sendError(res: NodeResponse, record: CallRecord, cause: DomainError | ConnectError, closeConnection = false): void {
+  const error = toConnectError(cause);
+  record.code = codeName(error.code);
   const headers: Record<string, string> = { "content-type": "application/json" };
   if (closeConnection && res.req.httpVersionMajor === 1) headers.connection = "close";
-  res.writeHead(HTTP_STATUS[code] ?? 500, headers);
-  res.end(JSON.stringify({ code: codeName(code), message }));
+  res.writeHead(HTTP_STATUS[error.code] ?? 500, headers);
+  res.end(JSON.stringify(errorToJson(error, undefined)));
 }
 
 /**
@@ -89,7 +93,7 @@ export function createRpcAdapter(options: RpcAdapterOptions): (req: NodeRequest,
     const body = await readBody(req, REQUEST_BODY_MAX_BYTES);
     if (!body) {
       // The rest of the body stays unread: this connection cannot carry another request.
-      return sendError(res, record, Code.ResourceExhausted, `request body over ${REQUEST_BODY_MAX_BYTES} bytes`, true);
+      return sendError(res, record, requestTooLarge(REQUEST_BODY_MAX_BYTES), true);
     }
     // A cached answer first: the same bytes were checked and answered before, at this version.
     const key = cacheable ? cache!.key(path, req, body) : "";
@@ -108,10 +112,10 @@ export function createRpcAdapter(options: RpcAdapterOptions): (req: NodeRequest,
         json = undefined; // Connect's own parser gives the standard error below.
       }
       const unknownEnum = json === undefined ? undefined : findUnknownEnumName(handler.method.input, json);
-      if (unknownEnum) return sendError(res, record, Code.InvalidArgument, unknownEnum);
+      if (unknownEnum) return sendError(res, record, invalidArgument(unknownEnum.field, unknownEnum.problem));
     }
     const version = cache?.currentVersion ?? 0;
-    const base = universalRequestFromNodeRequest(req, res, undefined, options.contextValues(req));
+    const base = universalRequestFromNodeRequest(req, res, undefined, options.contextValues(req, record));
     const uReq: UniversalServerRequest = {
       ...base,
       body: (async function* () {
@@ -136,12 +140,12 @@ export function createRpcAdapter(options: RpcAdapterOptions): (req: NodeRequest,
     if (cacheable || isConnectUnaryJson(req)) {
       serveOwnedBody(handler, path, cacheable, req, res, record).catch((reason: unknown) => {
         reportFailure(handler.method.name, reason);
-        if (!res.headersSent) sendError(res, record, Code.Internal, "internal error");
+        if (!res.headersSent) sendError(res, record, new ConnectError("internal error", Code.Internal));
         else res.end();
       });
       return;
     }
-    const uReq = universalRequestFromNodeRequest(req, res, undefined, options.contextValues(req));
+    const uReq = universalRequestFromNodeRequest(req, res, undefined, options.contextValues(req, record));
     handler(uReq)
       .then((uRes) => refuseBadProtobuf(uRes, handler.method.input.typeName, record))
       .then((uRes) => universalResponseToNodeResponse(uRes, res))

@@ -1,4 +1,4 @@
-import type { NodeRequest } from "../http/request-log.js";
+import type { NodeRequest } from "../node-request.js";
 
 /** One cached unary response: the exact bytes and headers a client got for a public read. */
 export interface CachedResponse {

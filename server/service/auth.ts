@@ -4,7 +4,7 @@ import { checkNewPassword, hashPassword, verifyAgainstNothing, verifyPassword } 
 import type { Principal } from "../auth/principal.js";
 import { generateApiTokenSecret, generateSessionToken, hashSecret, API_TOKEN_PREFIX } from "../auth/secrets.js";
 import type { ApiTokenRecord, UserRecord } from "../domain.js";
-import { DomainError, invalidArgument } from "../errors.js";
+import { apiTokenExpired, apiTokenInvalid, invalidArgument, wrongCredentials, wrongCurrentPassword } from "../errors.js";
 import { newId } from "../ids.js";
 import type { Logger } from "../logger.js";
 import type { Store } from "../store/store.js";
@@ -29,7 +29,7 @@ export { DEFAULT_PASSWORD };
 /** API tokens' last use is recorded to the minute, not on every request. */
 const TOUCH_EVERY_MS = 60_000;
 
-const loginFailed = () => new DomainError("unauthenticated", "wrong username or password");
+const loginFailed = wrongCredentials;
 
 /** Logins, sessions, password changes and API tokens. */
 export class AuthService {
@@ -80,11 +80,11 @@ export class AuthService {
   async authenticate(credentials: { sessionToken?: string; bearer?: string }): Promise<Principal | undefined> {
     const { store, now } = this.deps;
     if (credentials.bearer !== undefined) {
-      if (!credentials.bearer.startsWith(API_TOKEN_PREFIX)) throw new DomainError("unauthenticated", "invalid API token");
+      if (!credentials.bearer.startsWith(API_TOKEN_PREFIX)) throw apiTokenInvalid();
       const found = await store.accounts.findApiToken(hashSecret(credentials.bearer));
-      if (!found) throw new DomainError("unauthenticated", "invalid API token");
+      if (!found) throw apiTokenInvalid();
       const at = now();
-      if (found.token.expiresAt && found.token.expiresAt <= at) throw new DomainError("unauthenticated", "API token expired");
+      if (found.token.expiresAt && found.token.expiresAt <= at) throw apiTokenExpired();
       if (!found.token.lastUsed || at.getTime() - found.token.lastUsed.getTime() > TOUCH_EVERY_MS) {
         await store.accounts.touchApiToken(found.token.id, at);
       }
@@ -136,7 +136,7 @@ export class AuthService {
     const { store, now } = this.deps;
     const user = await store.accounts.getUser(principal.user.id);
     if (!user || !(await verifyPassword(user.passwordHash, current))) {
-      throw new DomainError("invalid_argument", "current_password: is wrong", "current_password");
+      throw wrongCurrentPassword();
     }
     checkNewPassword("new_password", next, user.username);
     if (next === current) throw invalidArgument("new_password", "must differ from the current password");

@@ -2,7 +2,7 @@ import { clearLoginThrottle } from "../auth/login-throttle.js";
 import { checkNewPassword, hashPassword } from "../auth/passwords.js";
 import type { Principal } from "../auth/principal.js";
 import type { UserRecord } from "../domain.js";
-import { DomainError, invalidArgument } from "../errors.js";
+import { cannotDeleteSelf, DomainError, invalidArgument, lastUser, notFound } from "../errors.js";
 import { newId } from "../ids.js";
 import type { UserPatch } from "../store/auth-store.js";
 import type { Store } from "../store/store.js";
@@ -61,7 +61,14 @@ export class UsersService {
 
   async get(id: string): Promise<UserRecord> {
     const user = id.trim() === "" ? undefined : await this.deps.store.accounts.getUser(id.trim());
-    if (!user) throw new DomainError("not_found", `user ${JSON.stringify(id)} not found`);
+    if (!user) throw notFound("user", id);
+    return user;
+  }
+
+  /** The user signing in with this username (the CLI names users so), or not_found. */
+  async getByUsername(username: string): Promise<UserRecord> {
+    const user = username.trim() === "" ? undefined : await this.deps.store.accounts.findUserByUsername(username);
+    if (!user) throw notFound("user", username);
     return user;
   }
 
@@ -138,9 +145,9 @@ export class UsersService {
   async delete(caller: Principal | undefined, id: string): Promise<void> {
     const user = await this.get(id);
     if (caller && caller.user.id === user.id) {
-      throw new DomainError("failed_precondition", "you cannot delete your own account; ask another user to");
+      throw cannotDeleteSelf();
     }
-    if ((await this.deps.store.accounts.listUsers()).length <= 1) throw new DomainError("failed_precondition", "cannot delete the last user");
+    if ((await this.deps.store.accounts.listUsers()).length <= 1) throw lastUser();
     await this.deps.store.accounts.deleteUser(user.id);
   }
 }

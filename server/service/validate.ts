@@ -1,8 +1,6 @@
 import { charCount, DESCRIPTION_MAX, NAME_MAX, nameCharacterProblem, normalizeColor, NOTE_TEXT_MAX } from "../../shared/limits.js";
+import { isKnownKind } from "../../shared/status-kinds.js";
 import { invalidArgument } from "../errors.js";
-
-/** The highest StatusKind number this server knows; UNKNOWN (0) is never a valid stored kind. */
-const KIND_MAX = 11;
 
 /** A required id field: present, or invalid_argument. Whether it exists is the store's question. */
 export function requireId(field: string, value: string): string {
@@ -64,14 +62,14 @@ export function requireColor(field: string, value: string): string {
 /** A required status kind: a defined value other than STATUS_KIND_UNKNOWN. */
 export function requireKind(field: string, value: number): number {
   if (value === 0) throw invalidArgument(field, "is required (STATUS_KIND_UNKNOWN is not a kind)");
-  if (!Number.isInteger(value) || value < 0 || value > KIND_MAX) throw invalidArgument(field, `${value} is not a defined StatusKind`);
+  if (!isKnownKind(value)) throw invalidArgument(field, `${value} is not a defined StatusKind`);
   return value;
 }
 
 /** Kinds used as a filter: each must be defined. */
 export function checkKinds(field: string, values: readonly number[]): readonly number[] {
   for (const value of values) {
-    if (!Number.isInteger(value) || value < 0 || value > KIND_MAX) throw invalidArgument(field, `${value} is not a defined StatusKind`);
+    if (!isKnownKind(value)) throw invalidArgument(field, `${value} is not a defined StatusKind`);
   }
   return values;
 }

@@ -26,6 +26,18 @@ export function describeCommitHookContract(current: () => Store, test: TestFunct
       expect(calls).toHaveLength(18);
     });
 
+    it("is called for writes made together too (a store may commit them as one): at least once, at most once each", async () => {
+      const store = current();
+      let calls = 0;
+      store.onCommit(() => calls++);
+      const writes = Array.from({ length: 8 }, (_, i) => store.addStatus(newStatus(`s${i}`)));
+      // Each write's promise settles after the listeners ran for its commit.
+      const counts = await Promise.all(writes.map((write) => write.then(() => calls)));
+      expect(counts.every((count) => count >= 1)).toBe(true);
+      expect(calls).toBeGreaterThanOrEqual(1);
+      expect(calls).toBeLessThanOrEqual(8);
+    });
+
     it("is called with the change already readable", async () => {
       const store = current();
       let read: Promise<number> | undefined;

@@ -1,5 +1,5 @@
 import type { ItemView, StatusRecord } from "../domain.js";
-import { DomainError } from "../errors.js";
+import { historyNotKept } from "../errors.js";
 import type { LogEntry, LoggedNote } from "./change-codec.js";
 import type { Store } from "./store.js";
 
@@ -55,7 +55,7 @@ export class PageReplay {
     if (from.revision < revision) {
       const { oldest } = await this.store.changeLogBounds();
       if (oldest > from.revision + 1) {
-        throw new DomainError("failed_precondition", `the change log before revision ${oldest} is not kept, so the page cannot be shown from before then`);
+        throw historyNotKept(oldest);
       }
     }
     const state = copy(from);

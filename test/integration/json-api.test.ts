@@ -233,7 +233,9 @@ describe("errors", () => {
     });
     expect(res.status).toBe(401);
     const body = (await res.json()) as Json;
-    expect(Object.keys(body).sort()).toEqual(["code", "message"]);
+    // Connect's error shape and nothing else; since #12 every error has details (its ErrorInfo).
+    expect(Object.keys(body).sort()).toEqual(["code", "details", "message"]);
+    expect((body.details as Json[]).map((d) => [d.type, d.debug])).toEqual([["google.rpc.ErrorInfo", { reason: "LOGIN_REQUIRED", domain: "statusthing.dev" }]]);
     expect(body.code).toBe("unauthenticated");
     const listed = await call(`${ITEMS}/ListItems`, {});
     expect(((listed.items ?? []) as Json[]).map((i) => i.name)).not.toContain(name);

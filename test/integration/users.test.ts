@@ -83,7 +83,8 @@ describe("AddUser", () => {
     expect(user.id).toMatch(/^[0-9A-Za-z]{27}$/);
     expect(user.password).toBeUndefined();
     expect(user.lastLogin).toBeUndefined();
-    expect(user.timestamps?.created).toBeDefined();
+    // Created just now, as an RFC 3339 time (not merely present).
+    expect(Math.abs(Date.parse(user.timestamps?.created ?? "") - Date.now())).toBeLessThan(60_000);
 
     const loggedIn = await login(server.url, "alice", "alice-password-1");
     expect(loggedIn.code).toBe("ok");

@@ -10,6 +10,8 @@ import { checkNewPassword as serverCheckNewPassword } from "../../server/auth/pa
 import { checkUsername as serverCheckUsername } from "../../server/service/users.js";
 import { checkDescription as serverCheckDescription, requireColor, requireName, requireNoteText } from "../../server/service/validate.js";
 import { BadRequestSchema } from "../../shared/gen/google/rpc/bad_request_pb.js";
+import { loginRequired, loginThrottled, passwordChangeRequired, statusInUse, wrongCredentials } from "../../server/errors.js";
+import { toConnectError } from "../../server/rpc/error-interceptor.js";
 import { Draft } from "../../web/src/lib/admin/draft.svelte.js";
 import { explainError } from "../../web/src/lib/admin/errors.js";
 import { checkColor, checkDescription, checkName, checkNewPassword, checkNoteText, checkUsername } from "../../web/src/lib/admin/validate.js";
@@ -64,16 +66,33 @@ describe("errors in words", () => {
   it("each code a person can act on reads as a sentence, never a stack or a code name", () => {
     const cases: Array<[ConnectError, RegExp]> = [
       [new ConnectError('item "x" not found', Code.NotFound), /no longer exists/],
-      [new ConnectError("status is used by 3 items", Code.FailedPrecondition), /^Status is used by 3 items\.$/],
-      [new ConnectError("wrong username or password", Code.Unauthenticated), /^Wrong username or password\.$/],
-      [new ConnectError("log in", Code.Unauthenticated), /session has ended/],
-      [new ConnectError("too many failed logins; try again in 40 s", Code.ResourceExhausted), /Try again in 40 seconds\./],
-      [new ConnectError("too many failed logins; try again in 600 s", Code.ResourceExhausted), /Try again in 10 minutes\./],
+      // As the server sends them: the catalog's errors through the one translation.
+      [toConnectError(statusInUse(3)), /^Status is used by 3 items\.$/],
+      [toConnectError(wrongCredentials()), /^Wrong username or password\.$/],
+      [toConnectError(loginRequired()), /session has ended/],
+      [toConnectError(loginThrottled(40)), /Try again in 40 seconds\./],
+      [toConnectError(loginThrottled(600)), /Try again in 10 minutes\./],
+      [toConnectError(passwordChangeRequired()), /^Change your password first\.$/],
       [new ConnectError("fetch failed", Code.Unavailable), /Could not reach the server/],
       [new ConnectError("internal error", Code.Internal), /went wrong on the server/],
     ];
     for (const [error, words] of cases) expect(explainError(error, { noun: "item", article: "an" }).message).toMatch(words);
     expect(explainError(new TypeError("Failed to fetch"), { noun: "item" }).message).toMatch(/went wrong|Could not reach/);
+  });
+});
+
+describe("errors are read by code and reason, never by message text (#12)", () => {
+  it("a message that only reads like a known error is not taken for it", () => {
+    expect(explainError(new ConnectError("wrong username or password", Code.Unauthenticated), { noun: "user" }).message).toMatch(/session has ended/);
+    expect(explainError(new ConnectError("change your password first", Code.PermissionDenied), { noun: "user" }).message).toBe("You are not allowed to do that.");
+    expect(explainError(new ConnectError("too many failed logins; try again in 40 s", Code.ResourceExhausted), { noun: "user" }).message).not.toMatch(/40/);
+  });
+
+  it("the wait comes from RetryInfo, and the reason and its facts are passed on for the form", () => {
+    const throttled = toConnectError(loginThrottled(125));
+    expect(explainError(throttled, { noun: "user" }).message).toBe("Too many failed sign-ins. Try again in 3 minutes.");
+    const inUse = explainError(toConnectError(statusInUse(4)), { noun: "status" });
+    expect({ reason: inUse.reason, metadata: inUse.metadata }).toEqual({ reason: "STATUS_IN_USE", metadata: { items: "4" } });
   });
 });
 

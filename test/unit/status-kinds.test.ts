@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { StatusKind } from "../../shared/gen/statusthing/v1/types_pb.js";
-import { ALL_KINDS, compareSeverity, kindMeta, overallStatus, parseKind, parseKinds } from "../../shared/status-kinds.js";
+import { ALL_KINDS, compareSeverity, isKnownKind, kindMeta, overallStatus, parseKind, parseKinds } from "../../shared/status-kinds.js";
+import { parseWatchQuery } from "../../server/live/ws-feed.js";
 
 describe("status kind metadata", () => {
   it("covers every StatusKind with a label, an icon and a banner", () => {
@@ -69,5 +70,22 @@ describe("parseKind", () => {
 
   it("parses comma lists and repeated values, skipping junk and duplicates", () => {
     expect(parseKinds(["down,warning", "DOWN", "bogus", "3"])).toEqual([StatusKind.DOWN, StatusKind.WARNING]);
+  });
+});
+
+describe("isKnownKind", () => {
+  it("knows every defined number, UNKNOWN included, and nothing else", () => {
+    for (const meta of ALL_KINDS) expect(isKnownKind(meta.kind), String(meta.kind)).toBe(true);
+    for (const value of [-1, 12, 1.5, Number.NaN]) expect(isKnownKind(value), String(value)).toBe(false);
+  });
+});
+
+describe("one parser for kinds as text", () => {
+  it("the /ws query takes what the display URL takes, and refuses what it refuses", () => {
+    const { filter } = parseWatchQuery(new URLSearchParams("kinds=down,status_kind_warning&kind=11"));
+    expect([...filter.kinds]).toEqual([StatusKind.DOWN, StatusKind.WARNING, StatusKind.DECOMM]);
+    for (const text of ["nope", "unknown", "0", "12"]) {
+      expect(() => parseWatchQuery(new URLSearchParams({ kinds: text })), text).toThrow(/not a defined StatusKind/);
+    }
   });
 });

@@ -10,6 +10,8 @@ import {
   type WatchItemsResponse,
 } from "../../shared/gen/statusthing/v1/services_pb.js";
 import { ItemSchema } from "../../shared/gen/statusthing/v1/types_pb.js";
+import { watcherLimitReached } from "../../server/errors.js";
+import { toConnectError } from "../../server/rpc/error-interceptor.js";
 import { ItemsState } from "../../web/src/lib/live/items-state.js";
 import { startWatchLoop, type ConnectionState, type WatchLoop, type WatchLoopOptions } from "../../web/src/lib/live/watch-loop.js";
 
@@ -119,21 +121,41 @@ describe("the WatchItems loop", () => {
   });
 
   it("backs off exponentially while the server keeps failing, up to the cap, and never gives up", async () => {
-    let calls = 0;
+    // When each call really started (a real clock): the loop must wait, not only say it will.
+    const startedAt: number[] = [];
     // A clock that stands still and jitter at its top: each retryAt is then exactly the wait chosen.
     const { phases } = run(
       async function* () {
-        calls++;
+        startedAt.push(performance.now());
         throw new ConnectError("connection refused", Code.Unavailable);
       },
       1_000,
       { now: () => 0, random: () => 1, backoff: { initialMs: 5, maxMs: 80, factor: 2 } },
     );
-    await vi.waitFor(() => expect(calls).toBeGreaterThanOrEqual(7), { timeout: 5_000 });
-    const waits = phases.filter((p) => p.retryAt !== undefined).map((p) => p.retryAt);
+    await vi.waitFor(() => expect(startedAt.length).toBeGreaterThanOrEqual(7), { timeout: 5_000 });
+    const waits = phases.filter((p) => p.retryAt !== undefined).map((p) => p.retryAt!);
     expect(waits.slice(0, 6)).toEqual([10, 20, 40, 80, 80, 80]);
+    // Each retry came no sooner than its wait (timers may fire up to a millisecond early).
+    const gaps = startedAt.slice(1, 7).map((at, i) => at - startedAt[i]!);
+    gaps.forEach((gap, i) => expect(gap, `gap before retry ${i + 1}`).toBeGreaterThanOrEqual(waits[i]! - 2));
     expect(phases.map((p) => p.failures).slice(1, 7)).toEqual([1, 2, 3, 4, 5, 6]);
     expect(phases.every((p) => p.phase === "connecting")).toBe(true); // never live yet: "connecting"
+  });
+
+  it("waits at least as long as the server's RetryInfo says (too many streams from this address)", async () => {
+    let calls = 0;
+    const { phases } = run(
+      async function* () {
+        calls++;
+        throw toConnectError(watcherLimitReached(3));
+      },
+      1_000,
+      { now: () => 0, random: () => 1, backoff: { initialMs: 5, maxMs: 80, factor: 2 } },
+    );
+    await vi.waitFor(() => expect(phases.some((p) => p.retryAt !== undefined)).toBe(true));
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(phases.find((p) => p.retryAt !== undefined)?.retryAt).toBe(10_000);
+    expect(calls).toBe(1);
   });
 
   it("stops: the open call is cancelled and no new one starts", async () => {

@@ -10,6 +10,7 @@ import { WatchHeartbeatSchema, WatchSnapshotSchema } from "../../shared/gen/stat
 import { WatchEvent } from "../../server/live/watch-event.js";
 import { createWatchFilter } from "../../server/live/watch-filter.js";
 import { Watcher, type WatchSink } from "../../server/live/watcher.js";
+import { toConnectError } from "../../server/rpc/error-interceptor.js";
 
 const MiB = 1024 * 1024;
 const limits = { maxPendingBytes: 4 * MiB, lagGraceMs: 10_000, hardMaxPendingBytes: 16 * MiB, maxBacklog: 100 };
@@ -26,8 +27,9 @@ function createSink() {
       sink.pending += sink.nextSize;
     },
     pendingBytes: () => sink.pending,
-    end(error?: ConnectError) {
-      sink.ended = error ?? "ok";
+    // As every transport's sink does: the watcher ends with a domain error, the sink translates it.
+    end(error?: Error) {
+      sink.ended = error ? toConnectError(error) : "ok";
     },
     read(bytes: number) {
       sink.pending = Math.max(0, sink.pending - bytes);

@@ -1,6 +1,6 @@
 import type { Pool, PoolClient } from "pg";
 import { usernameKey, type ApiTokenRecord, type SessionRecord, type UserRecord } from "../../domain.js";
-import { DomainError } from "../../errors.js";
+import { notFound, usernameTaken } from "../../errors.js";
 import type { AuthStore, UserPatch } from "../auth-store.js";
 import { rethrowConflict } from "../sql/conflicts.js";
 import { joinedUser, toSession, toToken, toUser, type SessionRow, type TokenRow, type UserRow, type WithUser } from "../sql/rows.js";
@@ -58,14 +58,14 @@ export class PostgresAuthStore implements AuthStore {
 
   async updateUser(id: string, patch: UserPatch): Promise<UserRecord> {
     const [row] = (await this.pool.query<UserRow>(Q.updateUser, userPatchValues(id, patch, PG_VALUES))).rows;
-    if (!row) throw new DomainError("not_found", `user ${JSON.stringify(id)} not found`);
+    if (!row) throw notFound("user", id);
     return toUser(row);
   }
 
   async deleteUser(id: string): Promise<void> {
     // Sessions and tokens go with it (ON DELETE CASCADE), in the same statement.
     const { rowCount } = await this.pool.query(Q.deleteUser, [id]);
-    if (rowCount === 0) throw new DomainError("not_found", `user ${JSON.stringify(id)} not found`);
+    if (rowCount === 0) throw notFound("user", id);
     await this.announceRevocation();
   }
 
@@ -107,7 +107,7 @@ export class PostgresAuthStore implements AuthStore {
 
   async deleteApiToken(userId: string, tokenId: string): Promise<void> {
     const { rowCount } = await this.pool.query(Q.deleteToken, [tokenId, userId]);
-    if (rowCount === 0) throw new DomainError("not_found", `API token ${JSON.stringify(tokenId)} not found`);
+    if (rowCount === 0) throw notFound("API token", tokenId);
     await this.announceRevocation();
   }
 

@@ -1,6 +1,6 @@
 import pg, { type Pool, type PoolClient, type PoolConfig } from "pg";
 import type { ChangeRecord, ItemFilter, ItemView, NoteRecord, StatusRecord, StatusTransition, StoreSnapshot } from "../../domain.js";
-import { DomainError, notFound } from "../../errors.js";
+import { notFound, statusInUse } from "../../errors.js";
 import type { Logger } from "../../logger.js";
 import { assembleChanges, itemsNeedingNotes } from "../change-assembly.js";
 import { CommitHooks } from "../commit-hooks.js";
@@ -182,7 +182,7 @@ export class PostgresStore implements Store {
       const { rows } = await tx.client.query<{ users: string }>(PG.statusUsers, [id]);
       if (!rows[0]) throw notFound("status", id);
       const users = Number(rows[0].users);
-      if (users > 0) throw new DomainError("failed_precondition", `status is used by ${users} ${users === 1 ? "item" : "items"}`);
+      if (users > 0) throw statusInUse(users);
       await tx.client.query(Q.deleteStatus, [id]);
       tx.log({ kind: "status_delete", id });
     });

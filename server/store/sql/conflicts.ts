@@ -3,7 +3,7 @@
  * (as the PostgreSQL schema names it; the SQLite backend maps its driver's report to the same
  * names), and the domain errors they mean. Anything else is the store's own failure.
  */
-import { DomainError, nameTaken, notFound } from "../../errors.js";
+import { type DomainError, nameTaken, notFound, usernameTaken } from "../../errors.js";
 
 /** The constraints a write may break because of its input. */
 export type KnownConstraint = "statuses_name_unique" | "items_name_unique" | "users_username_unique" | "items_status_id_fkey";
@@ -25,7 +25,7 @@ export function conflictError(constraint: string | undefined, subject: ConflictS
     case "users_username_unique":
       return subject.username === undefined
         ? undefined
-        : new DomainError("already_exists", `a user named ${JSON.stringify(subject.username)} already exists`, "username");
+        : usernameTaken(subject.username);
     case "items_status_id_fkey":
       return subject.statusId === undefined ? undefined : notFound("status", subject.statusId);
     default:

@@ -19,9 +19,20 @@ const UNIQUE_BY_COLUMNS: Record<string, KnownConstraint> = {
   "users.username_key": "users_username_unique",
 };
 
-/** The known constraint a SQLite error says was broken, if any. */
-export function violatedConstraint(error: unknown): KnownConstraint | undefined {
-  if (!(error instanceof BetterSqlite3.SqliteError) || error.code !== "SQLITE_CONSTRAINT_UNIQUE") return undefined;
+/**
+ * The foreign key an insert or update of each table can break, under its PostgreSQL name. SQLite
+ * reports only "FOREIGN KEY constraint failed", but writing a row can break only that row's own
+ * foreign keys, and these tables have one each.
+ */
+const FOREIGN_KEY_BY_TABLE: Record<string, KnownConstraint> = {
+  items: "items_status_id_fkey",
+};
+
+/** The known constraint a SQLite error says was broken, if any; `table` is the one the statement inserted into or updated. */
+export function violatedConstraint(error: unknown, table?: string): KnownConstraint | undefined {
+  if (!(error instanceof BetterSqlite3.SqliteError)) return undefined;
+  if (error.code === "SQLITE_CONSTRAINT_FOREIGNKEY") return table === undefined ? undefined : FOREIGN_KEY_BY_TABLE[table];
+  if (error.code !== "SQLITE_CONSTRAINT_UNIQUE") return undefined;
   const columns = /^UNIQUE constraint failed: (.+)$/.exec(error.message)?.[1];
   return columns === undefined ? undefined : UNIQUE_BY_COLUMNS[columns];
 }

@@ -1,6 +1,6 @@
 import type { Database } from "better-sqlite3";
 import { usernameKey, type ApiTokenRecord, type SessionRecord, type UserRecord } from "../../domain.js";
-import { DomainError } from "../../errors.js";
+import { notFound, usernameTaken } from "../../errors.js";
 import type { AuthStore, UserPatch } from "../auth-store.js";
 import { rethrowConflict } from "../sql/conflicts.js";
 import { joinedUser, toSession, toToken, toUser } from "../sql/rows.js";
@@ -52,7 +52,7 @@ export class SqliteAuthStore implements AuthStore {
   updateUser(id: string, patch: UserPatch): Promise<UserRecord> {
     return this.writes.run(() => {
       const row = this.sql.updateUser.get(...userPatchValues(id, patch, SQLITE_VALUES));
-      if (!row) throw new DomainError("not_found", `user ${JSON.stringify(id)} not found`);
+      if (!row) throw notFound("user", id);
       return toUser(row);
     });
   }
@@ -60,7 +60,7 @@ export class SqliteAuthStore implements AuthStore {
   deleteUser(id: string): Promise<void> {
     return this.writes.run(() => {
       // Sessions and tokens go with it (ON DELETE CASCADE), in the same transaction.
-      if (this.sql.deleteUser.run(id).changes === 0) throw new DomainError("not_found", `user ${JSON.stringify(id)} not found`);
+      if (this.sql.deleteUser.run(id).changes === 0) throw notFound("user", id);
     });
   }
 
@@ -111,7 +111,7 @@ export class SqliteAuthStore implements AuthStore {
   deleteApiToken(userId: string, tokenId: string): Promise<void> {
     return this.writes.run(() => {
       if (this.sql.deleteToken.run(tokenId, userId).changes === 0) {
-        throw new DomainError("not_found", `API token ${JSON.stringify(tokenId)} not found`);
+        throw notFound("API token", tokenId);
       }
     });
   }

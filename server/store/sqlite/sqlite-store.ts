@@ -1,6 +1,6 @@
 import BetterSqlite3, { type Database } from "better-sqlite3";
 import type { ChangeRecord, ItemFilter, ItemView, NoteRecord, StatusRecord, StatusTransition, StoreSnapshot } from "../../domain.js";
-import { DomainError, notFound, unavailable } from "../../errors.js";
+import { DomainError, notFound, statusInUse, unavailable } from "../../errors.js";
 import type { Logger } from "../../logger.js";
 import { assembleChanges, itemsNeedingNotes } from "../change-assembly.js";
 import { encodeChangePayload, type LogEntry, type LoggedChange } from "../change-codec.js";
@@ -29,12 +29,12 @@ export interface SqliteStoreOptions {
   fileCheckMs?: number;
 }
 
-/** Runs a statement, turning a violation of a known constraint into its domain error. */
-function withConflicts<T>(subject: ConflictSubject, statement: () => T): T {
+/** Runs a statement that writes to `table`, turning a violation of a known constraint into its domain error. */
+function withConflicts<T>(table: string, subject: ConflictSubject, statement: () => T): T {
   try {
     return statement();
   } catch (error) {
-    rethrowConflict(error, violatedConstraint, subject);
+    rethrowConflict(error, (e) => violatedConstraint(e, table), subject);
   }
 }
 
@@ -114,7 +114,7 @@ export class SqliteStore implements Store {
 
   updateStatus(id: string, patch: StatusPatch): Promise<StatusRecord> {
     return this.writes.run((tx) => {
-      const { changes } = withConflicts({ name: patch.name }, () => this.sql.updateStatus.run(...statusPatchValues(id, patch, SQLITE_VALUES)));
+      const { changes } = withConflicts("statuses", { name: patch.name }, () => this.sql.updateStatus.run(...statusPatchValues(id, patch, SQLITE_VALUES)));
       const status = changes === 0 ? undefined : this.readStatus(id);
       if (!status) throw notFound("status", id);
       tx.log({ kind: "status_upsert", status });
@@ -130,7 +130,7 @@ export class SqliteStore implements Store {
       if (!this.readStatus(id)) throw notFound("status", id);
       const users = this.sql.countItemsWithStatus.get(id) ?? 0;
       if (users > 0) {
-        throw new DomainError("failed_precondition", `status is used by ${users} ${users === 1 ? "item" : "items"}`);
+        throw statusInUse(users);
       }
       this.sql.deleteStatus.run(id);
       tx.log({ kind: "status_delete", id });
@@ -157,8 +157,9 @@ export class SqliteStore implements Store {
         const status = this.insertStatus(item.newStatus);
         tx.log({ kind: "status_upsert", status });
         statusId = status.id;
-      } else if (statusId !== null) this.mustHaveStatus(statusId);
-      withConflicts({ name: item.name }, () => this.sql.insertItem.run(...itemValues(item, statusId, SQLITE_VALUES)));
+      }
+      // A status that does not exist fails the foreign key.
+      withConflicts("items", { name: item.name, statusId: item.statusId }, () => this.sql.insertItem.run(...itemValues(item, statusId, SQLITE_VALUES)));
       if (item.initialNote) this.insertNote(item.initialNote);
       return this.logItem(tx, this.mustReadItem(item.id, true), undefined, true);
     });
@@ -166,9 +167,10 @@ export class SqliteStore implements Store {
 
   updateItem(id: string, patch: ItemPatch): Promise<ItemView> {
     return this.writes.run((tx) => {
-      if (!this.sql.itemExists.get(id)) throw notFound("item", id);
-      if (patch.statusId !== undefined) this.mustHaveStatus(patch.statusId);
-      withConflicts({ name: patch.name }, () => this.sql.updateItem.run(...itemPatchValues(id, patch, SQLITE_VALUES)));
+      // No row updated means no such item; a status that does not exist fails the foreign key.
+      const subject = { name: patch.name, statusId: patch.statusId };
+      const { changes } = withConflicts("items", subject, () => this.sql.updateItem.run(...itemPatchValues(id, patch, SQLITE_VALUES)));
+      if (changes === 0) throw notFound("item", id);
       return this.logItem(tx, this.mustReadItem(id, true));
     });
   }
@@ -325,14 +327,6 @@ export class SqliteStore implements Store {
     return item;
   }
 
-  /**
-   * SQLite reports a broken foreign key without naming it, so a status an item names is checked
-   * first (in the write's transaction: nothing can come between).
-   */
-  private mustHaveStatus(id: string): void {
-    if (!this.sql.getStatus.get(id)) throw notFound("status", id);
-  }
-
   private readStatus(id: string): StatusRecord | undefined {
     const row = this.sql.getStatus.get(id);
     return row && toStatus(row);
@@ -352,7 +346,7 @@ export class SqliteStore implements Store {
   }
 
   private insertStatus(status: NewStatus): StatusRecord {
-    withConflicts({ name: status.name }, () => this.sql.insertStatus.run(...statusValues(status, SQLITE_VALUES)));
+    withConflicts("statuses", { name: status.name }, () => this.sql.insertStatus.run(...statusValues(status, SQLITE_VALUES)));
     return { ...status };
   }
 

@@ -3,19 +3,34 @@
  * the shared SQL (`../sql/statements.ts`) and what only SQLite says this way (JSON arrays for
  * list parameters, rowid, sqlite_sequence, substr).
  */
-import type { Database } from "better-sqlite3";
+import type { Database, RunResult } from "better-sqlite3";
 import type { ChangeRow, ItemRow, LoggedNoteRow, NoteRow, SessionRow, StatusRow, TokenRow, UserRow, WithUser } from "../sql/rows.js";
 import { CHANGE_COLUMNS, ITEM_SELECT, LOGGED_NOTE_COLUMNS, SQL, STATUS_COLUMNS } from "../sql/statements.js";
 import type { TransitionRow } from "../sql/status-history.js";
 
+/** A prepared statement, typed by its parameters and its result rows (or values, plucked). */
+export interface Prepared<Params extends unknown[], Result> {
+  run(...params: Params): RunResult;
+  get(...params: Params): Result | undefined;
+  all(...params: Params): Result[];
+}
+
+/** Prepares statements on `db`, typed: `run` for writes, `rows` for rows, `value` for one column, `named` for named parameters. */
+function preparers(db: Database) {
+  return {
+    run: (sql: string): Prepared<unknown[], never> => db.prepare<unknown[], never>(sql),
+    rows: <Row>(sql: string): Prepared<unknown[], Row> => db.prepare<unknown[], Row>(sql),
+    value: <T>(sql: string): Prepared<unknown[], T> => db.prepare<unknown[], T>(sql).pluck(),
+    named: <Params extends object, Row>(sql: string): Prepared<[Params], Row> => db.prepare<Params, Row>(sql),
+  };
+}
+
 /** Prepares the store's statements on `db`. */
 export function prepareStatements(db: Database) {
-  const run = (sql: string) => db.prepare<unknown[], never>(sql);
-  const rows = <Row>(sql: string) => db.prepare<unknown[], Row>(sql);
-  const value = <T>(sql: string) => db.prepare<unknown[], T>(sql).pluck();
+  const { run, rows, value, named } = preparers(db);
   return {
     // Kinds or status ids as a JSON array; an empty array means any.
-    listStatuses: db.prepare<{ kinds: string }, StatusRow>(
+    listStatuses: named<{ kinds: string }, StatusRow>(
       `SELECT ${STATUS_COLUMNS} FROM statuses WHERE json_array_length(@kinds) = 0 OR kind IN (SELECT value FROM json_each(@kinds)) ORDER BY seq`,
     ),
     getStatus: rows<StatusRow>(SQL.getStatus),
@@ -24,7 +39,7 @@ export function prepareStatements(db: Database) {
     deleteStatus: run(SQL.deleteStatus),
     countItemsWithStatus: value<number>(SQL.countItemsWithStatus),
 
-    listItems: db.prepare<{ statusIds: string; kinds: string }, ItemRow>(
+    listItems: named<{ statusIds: string; kinds: string }, ItemRow>(
       `${ITEM_SELECT}
        WHERE (json_array_length(@statusIds) = 0 OR i.status_id IN (SELECT value FROM json_each(@statusIds)))
          AND (json_array_length(@kinds) = 0 OR s.kind IN (SELECT value FROM json_each(@kinds)))
@@ -75,9 +90,7 @@ export function prepareStatements(db: Database) {
 
 /** Prepares the account statements on `db`. */
 export function prepareAccountStatements(db: Database) {
-  const run = (sql: string) => db.prepare<unknown[], never>(sql);
-  const rows = <Row>(sql: string) => db.prepare<unknown[], Row>(sql);
-  const value = <T>(sql: string) => db.prepare<unknown[], T>(sql).pluck();
+  const { run, rows, value, named } = preparers(db);
   return {
     listUsers: rows<UserRow>(SQL.listUsers),
     getUser: rows<UserRow>(SQL.getUser),
@@ -102,7 +115,7 @@ export function prepareAccountStatements(db: Database) {
     ),
     clearFailures: run("DELETE FROM login_failures WHERE key = ?"),
     forgetFailure: run("DELETE FROM login_failures WHERE rowid = (SELECT rowid FROM login_failures WHERE key = ? AND at = ? LIMIT 1)"),
-    clearFailuresByPrefix: db.prepare<{ prefix: string }, never>("DELETE FROM login_failures WHERE substr(key, 1, length(@prefix)) = @prefix"),
+    clearFailuresByPrefix: named<{ prefix: string }, never>("DELETE FROM login_failures WHERE substr(key, 1, length(@prefix)) = @prefix"),
     pruneFailures: run(SQL.pruneLoginFailures),
   };
 }

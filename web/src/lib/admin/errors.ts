@@ -1,9 +1,13 @@
 import { Code, ConnectError } from "@connectrpc/connect";
-import { BadRequestSchema } from "$shared/gen/google/rpc/bad_request_pb.js";
+import { errorDetails } from "$shared/error-details.js";
 
 /** What a form shows for a failed call: one sentence for the form, and one per field at fault. */
 export interface Explained {
   readonly code: Code | undefined;
+  /** The server's stable reason (google.rpc.ErrorInfo), e.g. "STATUS_IN_USE"; undefined if none. */
+  readonly reason?: string;
+  /** The reason's facts (google.rpc.ErrorInfo metadata), e.g. `{ items: "3" }`. */
+  readonly metadata?: Readonly<Record<string, string>>;
   /** A sentence for the top of the form (role="alert"). */
   readonly message: string;
   /** Problems by request field name ("name", "new_password"), shown beside that field. */
@@ -31,20 +35,24 @@ function fieldProblem(description: string): string {
 }
 
 /**
- * Turns what a call threw into human words, by Connect code. The server names the field at fault
- * in a google.rpc.BadRequest detail; its problem goes beside that field. Never shows a stack, and
+ * Turns what a call threw into human words, by Connect code and the server's reason (its
+ * google.rpc.ErrorInfo), never by message text. The server names the field at fault in a
+ * google.rpc.BadRequest detail; its problem goes beside that field. Never shows a stack, and
  * never a blank: a failure that is not a ConnectError is a network problem for the user.
  */
 export function explainError(error: unknown, subject: Subject): Explained {
   const e = ConnectError.from(error);
+  const { reason, metadata } = errorDetails(e);
+  return { ...explainByCode(e, subject), reason, metadata };
+}
+
+function explainByCode(e: ConnectError, subject: Subject): Explained {
   const a = `${capitalize(subject.article ?? "a")} ${subject.noun}`;
+  const details = errorDetails(e);
   const fields: Record<string, string> = {};
-  for (const detail of e.findDetails(BadRequestSchema)) {
-    for (const violation of detail.fieldViolations) {
-      const field = violation.field.replace(/^(user|item|status)\./, "");
-      fields[field] =
-        e.code === Code.AlreadyExists ? `${a} with that ${field === "username" ? "username" : "name"} already exists.` : fieldProblem(violation.description);
-    }
+  for (const [path, description] of Object.entries(details.fields)) {
+    const field = path.replace(/^(user|item|status)\./, "");
+    fields[field] = e.code === Code.AlreadyExists ? `${a} with that ${field === "username" ? "username" : "name"} already exists.` : fieldProblem(description);
   }
   const named = Object.keys(fields).length > 0;
   switch (e.code) {
@@ -57,12 +65,13 @@ export function explainError(error: unknown, subject: Subject): Explained {
     case Code.FailedPrecondition:
       return { code: e.code, message: sentence(e.rawMessage), fields };
     case Code.Unauthenticated:
-      return { code: e.code, message: e.rawMessage.includes("wrong username or password") ? "Wrong username or password." : "Your session has ended. Sign in again.", fields };
+      return { code: e.code, message: details.reason === "WRONG_CREDENTIALS" ? "Wrong username or password." : "Your session has ended. Sign in again.", fields };
     case Code.PermissionDenied:
-      return { code: e.code, message: e.rawMessage.includes("change your password") ? "Change your password first." : "You are not allowed to do that.", fields };
+      return { code: e.code, message: details.reason === "PASSWORD_CHANGE_REQUIRED" ? "Change your password first." : "You are not allowed to do that.", fields };
     case Code.ResourceExhausted: {
-      const wait = /try again in (\d+) s/.exec(e.rawMessage);
-      if (wait) return { code: e.code, message: `Too many failed sign-ins. Try again in ${waitWords(Number(wait[1]))}.`, fields };
+      if (details.reason === "LOGIN_THROTTLED" && details.retryAfterSeconds !== undefined) {
+        return { code: e.code, message: `Too many failed sign-ins. Try again in ${waitWords(details.retryAfterSeconds)}.`, fields };
+      }
       return { code: e.code, message: "That is too large for the server to accept.", fields };
     }
     case Code.DeadlineExceeded:

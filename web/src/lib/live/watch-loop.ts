@@ -1,6 +1,7 @@
 import { Code, ConnectError } from "@connectrpc/connect";
 import type { WatchItemsResponse } from "../../../../shared/gen/statusthing/v1/services_pb.js";
 import type { StatusKind } from "../../../../shared/gen/statusthing/v1/types_pb.js";
+import { errorDetails } from "../../../../shared/error-details.js";
 import { backoffDelay, DEFAULT_BACKOFF, type BackoffOptions } from "./backoff.js";
 
 /** Where the connection is: first connecting, live, or waiting to try again after losing it. */
@@ -99,7 +100,7 @@ export function startWatchLoop(options: WatchLoopOptions): WatchLoop {
       stopped.signal.addEventListener("abort", done);
     });
 
-  const runOnce = async (): Promise<{ healthy: boolean; error?: string; code?: Code }> => {
+  const runOnce = async (): Promise<{ healthy: boolean; error?: string; code?: Code; retryAfterMs?: number }> => {
     const call = new AbortController();
     const onStop = () => call.abort();
     stopped.signal.addEventListener("abort", onStop);
@@ -145,7 +146,9 @@ export function startWatchLoop(options: WatchLoopOptions): WatchLoop {
       const healthy = wasHealthy();
       if (silent) return { healthy, error: `no message for ${Math.round((options.heartbeatMs() * silenceFactor) / 1000)} s` };
       const refused = ConnectError.from(error);
-      return { healthy, error: refused.message, code: refused.code };
+      // The server may say how long to wait (RetryInfo, e.g. too many streams from this address).
+      const { retryAfterSeconds } = errorDetails(refused);
+      return { healthy, error: refused.message, code: refused.code, ...(retryAfterSeconds !== undefined ? { retryAfterMs: retryAfterSeconds * 1000 } : {}) };
     } finally {
       clearTimeout(watchdog);
       clearTimeout(settling);
@@ -161,7 +164,7 @@ export function startWatchLoop(options: WatchLoopOptions): WatchLoop {
       if (stopped.signal.aborted) break;
       failures = result.healthy ? 0 : failures + 1;
       downSince ??= now();
-      const delay = backoffDelay(failures, options.backoff ?? DEFAULT_BACKOFF, options.random);
+      const delay = Math.max(backoffDelay(failures, options.backoff ?? DEFAULT_BACKOFF, options.random), result.retryAfterMs ?? 0);
       report({
         phase: everLive ? "reconnecting" : "connecting",
         downSince,
