@@ -14,6 +14,9 @@ import { registerReflection, REFLECTION_SERVICES } from "./rpc/reflection-rpc.js
 import { createStatusesRpc } from "./rpc/statuses-rpc.js";
 import type { ServiceDeps } from "./service/deps.js";
 import { ItemsService } from "./service/items.js";
+import { HistoryService } from "./service/history.js";
+import { createHistoryRpc } from "./rpc/history-rpc.js";
+import { HistoryService as HistoryApi } from "../shared/gen/statusthing/v1/history_pb.js";
 import { NotesService } from "./service/notes.js";
 import { StatusesService } from "./service/statuses.js";
 import type { Store } from "./store/store.js";
@@ -86,6 +89,8 @@ export interface AppOptions {
   metricsToken?: string;
   /** Days the audit log keeps each event (`--audit-days`, default 365). */
   auditDays?: number;
+  /** The IANA time zone whose calendar days uptime counts in (`--time-zone`); default UTC. */
+  timeZone?: string;
 }
 
 /** A built StatusThing: a request handler for HTTP/1.1 and HTTP/2, and how to stop it. */
@@ -107,7 +112,7 @@ export interface App {
 }
 
 /** The statusthing.v1 services this app serves. */
-export const API_SERVICES: readonly DescService[] = [ItemsApi, StatusApi, NotesApi, AuthApi, UsersApi, AuditApi];
+export const API_SERVICES: readonly DescService[] = [ItemsApi, StatusApi, NotesApi, AuthApi, UsersApi, AuditApi, HistoryApi];
 
 /**
  * Builds the app around a store: services, RPC routes, health check. It never listens by itself
@@ -116,9 +121,13 @@ export const API_SERVICES: readonly DescService[] = [ItemsApi, StatusApi, NotesA
 export async function createApp(options: AppOptions): Promise<App> {
   const { store, logger } = options;
   requireRules([...API_SERVICES, ...(options.devmode ? REFLECTION_SERVICES : [])]);
-  const hub = new ChangeHub(store, logger, options.hub);
-  // Public reads that may be answered from memory while nothing has changed.
-  const readCache = new ReadCache(new Set([...PUBLIC_READS].filter((p) => !p.endsWith("/WatchItems")).map((p) => `/${p}`)));
+  // The change log is history (the page at any past instant is replayed from it): kept forever
+  // unless the caller sets a retention.
+  const hub = new ChangeHub(store, logger, { retainChanges: Number.MAX_SAFE_INTEGER, ...options.hub });
+  // Public reads that may be answered from memory while nothing has changed (history's answers
+  // move with the clock too, so they are not among them).
+  const cacheable = [...PUBLIC_READS].filter((p) => !p.endsWith("/WatchItems") && !p.startsWith("statusthing.v1.HistoryService/"));
+  const readCache = new ReadCache(new Set(cacheable.map((p) => `/${p}`)));
   // Statuspage JSON, feeds and badges, built once per data version.
   const documents = new DocumentCache();
   // After every commit: drop cached answers and wake the change feed. The store runs it after
@@ -133,6 +142,7 @@ export async function createApp(options: AppOptions): Promise<App> {
   const statuses = new StatusesService(deps);
   const items = new ItemsService(deps, statuses);
   const notes = new NotesService(deps);
+  const history = new HistoryService({ store, now: deps.now, timeZone: options.timeZone ?? "UTC" });
   await statuses.seedDefaults();
   const auth = new AuthService({ store, now: deps.now, log: logger }, options.auth);
   const users = new UsersService({ store, now: deps.now });
@@ -192,6 +202,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     router.service(AuthApi, createAuthRpc(auth));
     router.service(UsersApi, createUsersRpc(users));
     router.service(AuditApi, createAuditRpc(audit));
+    router.service(HistoryApi, createHistoryRpc(history));
     if (options.devmode) registerReflection(router, API_SERVICES);
   };
   const rpcHandler = createRpcAdapter({

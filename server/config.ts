@@ -4,6 +4,7 @@ import { LOG_LEVELS } from "./logger.js";
 import { parseAddress } from "./http/serve.js";
 import { DEFAULT_CONNECTION_LIMITS } from "./http/connection-limits.js";
 import { DEFAULT_MAX_WATCHERS_PER_CLIENT } from "./live/watcher-quota.js";
+import { isTimeZone } from "../shared/history/zoned-days.js";
 
 /** The server's settings, validated, with defaults applied. */
 export interface Config {
@@ -37,6 +38,8 @@ export interface Config {
   metricsToken: string | undefined;
   /** Days the audit log keeps each event; undefined: the app's default (365). */
   auditDays: number | undefined;
+  /** The IANA time zone whose calendar days the uptime history counts in; undefined: UTC. */
+  timeZone: string | undefined;
 }
 
 const seconds = (ms: number) => `${ms / 1_000}s`;
@@ -56,6 +59,7 @@ const FLAGS = {
   "allowed-hosts": { env: "STATUSTHING_ALLOWED_HOSTS", default: "(none: IPs, localhost, the --api-addr host)", help: "more host names that may sign in, comma-separated (.example.com: with subdomains; *: any)" },
   "metrics-token": { env: "STATUSTHING_METRICS_TOKEN", default: "(none: /metrics for loopback clients only)", help: "clients other than loopback may read /metrics with 'Authorization: Bearer <this>' (prefer the variable)" },
   "audit-days": { env: "STATUSTHING_AUDIT_DAYS", default: "365", help: "days the audit log keeps each write (1-36500)" },
+  "time-zone": { env: "STATUSTHING_TIME_ZONE", default: "UTC", help: "IANA time zone (e.g. Europe/Berlin) whose calendar days the uptime bars count" },
   "heartbeat-interval": { env: "STATUSTHING_HEARTBEAT_INTERVAL", default: "15s", help: "time between heartbeats on watch streams (e.g. 15s, 500ms, 1m)" },
   "header-timeout": {
     env: "STATUSTHING_HEADER_TIMEOUT",
@@ -162,6 +166,13 @@ export function parsePublicUrl(value: string | undefined): string | undefined {
   return url.href;
 }
 
+/** Checks --time-zone: an IANA name this runtime knows, e.g. "Europe/Berlin"; empty means UTC (undefined). */
+export function parseTimeZone(value: string | undefined): string | undefined {
+  if (value === undefined || value.trim() === "") return undefined;
+  if (!isTimeZone(value.trim())) throw new ConfigError(`--time-zone: want an IANA time zone such as UTC or Europe/Berlin, got ${JSON.stringify(value)}`);
+  return value.trim();
+}
+
 /** Splits --allowed-hosts at commas; each entry a host name, `.domain` or `*`. */
 export function parseAllowedHosts(value: string): string[] {
   const names = value.split(",").map((n) => n.trim().toLowerCase()).filter((n) => n !== "");
@@ -215,6 +226,7 @@ export const FLAG_OPTIONS = {
   "allowed-hosts": { type: "string" },
   "metrics-token": { type: "string" },
   "audit-days": { type: "string" },
+  "time-zone": { type: "string" },
   help: { type: "boolean", short: "h" },
   version: { type: "boolean" },
 } as const;
@@ -294,6 +306,7 @@ export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv
       allowedHosts,
       metricsToken: metricsToken === "" ? undefined : metricsToken,
       auditDays,
+      timeZone: parseTimeZone(values["time-zone"] ?? env[FLAGS["time-zone"].env]),
     },
   };
 }

@@ -156,6 +156,12 @@ export const statusInUse = defineError("STATUS_IN_USE", "failed_precondition", "
   metadata: { items: String(items) },
 }));
 
+/** GetPageAt before the oldest change the log still keeps (pruned by an older version). */
+export const historyNotKept = defineError("HISTORY_NOT_KEPT", "failed_precondition", "GetPageAt before the change log's oldest kept change", (oldest: number) => ({
+  message: `the change log before revision ${oldest} is not kept, so the page cannot be shown from before then`,
+  metadata: { oldest_revision: String(oldest) },
+}));
+
 /** A user cannot delete their own account. */
 export const cannotDeleteSelf = defineError("CANNOT_DELETE_SELF", "failed_precondition", "DeleteUser on the caller's own account", () => ({
   message: "you cannot delete your own account; ask another user to",

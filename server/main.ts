@@ -87,6 +87,7 @@ export async function main(argv: readonly string[]): Promise<void> {
       devmode: config.devmode,
       hub: { heartbeatMs: config.heartbeatMs },
       private: config.private,
+      ...(config.timeZone !== undefined && { timeZone: config.timeZone }),
       trustProxy: config.trustProxy,
       adminPassword: config.adminPassword,
       ...(config.publicUrl !== undefined && { publicUrl: config.publicUrl }),

@@ -8,6 +8,15 @@ import { StatusKind } from "./gen/statusthing/v1/types_pb.js";
 /** The family a kind belongs to; pages pick fixed, contrast-checked colors by tone. */
 export type Tone = "down" | "warning" | "maintenance" | "info" | "up" | "neutral";
 
+/**
+ * How time in a kind counts towards uptime: "up" and "degraded" count as available, "down" as not,
+ * "uncounted" (not in service yet, decommissioned, planned maintenance, no status) not at all.
+ */
+export type UptimeClass = "up" | "degraded" | "down" | "uncounted";
+
+/** The uptime classes in the order pages list them. */
+export const UPTIME_CLASSES: readonly UptimeClass[] = ["up", "degraded", "down", "uncounted"];
+
 /** Icon names; the web app draws each as an SVG. */
 export type KindIcon = "check" | "cross" | "power" | "ban" | "alert" | "search" | "eye" | "plus" | "archive" | "question";
 
@@ -28,23 +37,25 @@ export interface KindMeta {
   readonly state: string;
   /** A color for the kind where a status's own color cannot be used. */
   readonly color: string;
+  /** How time spent in this kind counts towards uptime (the README's class table). */
+  readonly uptime: UptimeClass;
 }
 
 const OPERATIONAL = "All systems operational";
 
 const KINDS: readonly KindMeta[] = [
-  { kind: StatusKind.DOWN, severity: 100, label: "Down", tone: "down", icon: "cross", problem: true, banner: "Major outage", state: "down", color: "#D92D20" },
-  { kind: StatusKind.OFFLINE, severity: 95, label: "Offline", tone: "down", icon: "power", problem: true, banner: "Major outage", state: "offline", color: "#B42318" },
-  { kind: StatusKind.UNAVAILABLE, severity: 90, label: "Unavailable", tone: "maintenance", icon: "ban", problem: true, banner: "Some systems unavailable", state: "unavailable", color: "#7A5AF8" },
-  { kind: StatusKind.WARNING, severity: 80, label: "Warning", tone: "warning", icon: "alert", problem: true, banner: "Partial outage", state: "degraded", color: "#F79009" },
-  { kind: StatusKind.INVESTIGATING, severity: 70, label: "Investigating", tone: "warning", icon: "search", problem: true, banner: "Investigating an issue", state: "under investigation", color: "#FDB022" },
-  { kind: StatusKind.OBSERVING, severity: 60, label: "Observing", tone: "info", icon: "eye", problem: true, banner: "Monitoring a fix", state: "being monitored", color: "#2E90FA" },
-  { kind: StatusKind.UP, severity: 20, label: "Up", tone: "up", icon: "check", problem: false, banner: OPERATIONAL, state: "up", color: "#17B26A" },
-  { kind: StatusKind.AVAILABLE, severity: 20, label: "Available", tone: "up", icon: "check", problem: false, banner: OPERATIONAL, state: "available", color: "#17B26A" },
-  { kind: StatusKind.ONLINE, severity: 20, label: "Online", tone: "up", icon: "check", problem: false, banner: OPERATIONAL, state: "online", color: "#17B26A" },
-  { kind: StatusKind.UNKNOWN, severity: 15, label: "No status", tone: "neutral", icon: "question", problem: false, banner: "No status reported", state: "without a status", color: "#98A2B3" },
-  { kind: StatusKind.CREATED, severity: 12, label: "Not in service yet", tone: "neutral", icon: "plus", problem: false, banner: "Not in service yet", state: "not in service yet", color: "#98A2B3" },
-  { kind: StatusKind.DECOMM, severity: 10, label: "Decommissioned", tone: "neutral", icon: "archive", problem: false, banner: "Decommissioned", state: "decommissioned", color: "#667085" },
+  { kind: StatusKind.DOWN, severity: 100, label: "Down", tone: "down", icon: "cross", problem: true, banner: "Major outage", state: "down", color: "#D92D20", uptime: "down" },
+  { kind: StatusKind.OFFLINE, severity: 95, label: "Offline", tone: "down", icon: "power", problem: true, banner: "Major outage", state: "offline", color: "#B42318", uptime: "down" },
+  { kind: StatusKind.UNAVAILABLE, severity: 90, label: "Unavailable", tone: "maintenance", icon: "ban", problem: true, banner: "Some systems unavailable", state: "unavailable", color: "#7A5AF8", uptime: "uncounted" },
+  { kind: StatusKind.WARNING, severity: 80, label: "Warning", tone: "warning", icon: "alert", problem: true, banner: "Partial outage", state: "degraded", color: "#F79009", uptime: "degraded" },
+  { kind: StatusKind.INVESTIGATING, severity: 70, label: "Investigating", tone: "warning", icon: "search", problem: true, banner: "Investigating an issue", state: "under investigation", color: "#FDB022", uptime: "degraded" },
+  { kind: StatusKind.OBSERVING, severity: 60, label: "Observing", tone: "info", icon: "eye", problem: true, banner: "Monitoring a fix", state: "being monitored", color: "#2E90FA", uptime: "degraded" },
+  { kind: StatusKind.UP, severity: 20, label: "Up", tone: "up", icon: "check", problem: false, banner: OPERATIONAL, state: "up", color: "#17B26A", uptime: "up" },
+  { kind: StatusKind.AVAILABLE, severity: 20, label: "Available", tone: "up", icon: "check", problem: false, banner: OPERATIONAL, state: "available", color: "#17B26A", uptime: "up" },
+  { kind: StatusKind.ONLINE, severity: 20, label: "Online", tone: "up", icon: "check", problem: false, banner: OPERATIONAL, state: "online", color: "#17B26A", uptime: "up" },
+  { kind: StatusKind.UNKNOWN, severity: 15, label: "No status", tone: "neutral", icon: "question", problem: false, banner: "No status reported", state: "without a status", color: "#98A2B3", uptime: "uncounted" },
+  { kind: StatusKind.CREATED, severity: 12, label: "Not in service yet", tone: "neutral", icon: "plus", problem: false, banner: "Not in service yet", state: "not in service yet", color: "#98A2B3", uptime: "uncounted" },
+  { kind: StatusKind.DECOMM, severity: 10, label: "Decommissioned", tone: "neutral", icon: "archive", problem: false, banner: "Decommissioned", state: "decommissioned", color: "#667085", uptime: "uncounted" },
 ];
 
 const BY_KIND = new Map<StatusKind, KindMeta>(KINDS.map((meta) => [meta.kind, meta]));
@@ -55,6 +66,11 @@ export const ALL_KINDS: readonly KindMeta[] = KINDS;
 /** The metadata of a kind; an unknown or future number reads as "No status". */
 export function kindMeta(kind: StatusKind | undefined): KindMeta {
   return BY_KIND.get(kind ?? StatusKind.UNKNOWN) ?? BY_KIND.get(StatusKind.UNKNOWN)!;
+}
+
+/** How time in a kind counts towards uptime; an unknown number is not counted. */
+export function uptimeClass(kind: StatusKind | undefined): UptimeClass {
+  return kindMeta(kind).uptime;
 }
 
 /** Orders worst first; equal severities keep their given order (sort is stable). */

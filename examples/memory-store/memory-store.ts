@@ -23,6 +23,8 @@ import {
   type Store,
   type StoreSnapshot,
 } from "../../server/index.js";
+import type { ChangeMoment } from "../../server/store/store.js";
+import type { LogEntry } from "../../server/store/change-codec.js";
 import { AccountData, MemoryAccounts } from "./memory-accounts.js";
 
 interface ItemRecord {
@@ -137,14 +139,14 @@ export class MemoryStore implements Store {
       return this.logItem(id, patch.updated);
     });
   }
-  async deleteItem(id: string): Promise<void> {
+  async deleteItem(id: string, at?: Date): Promise<void> {
     return this.write(() => {
       const item = this.data.items.get(id);
       if (!item) throw notFound("item", id);
       for (const note of this.data.notes.values()) if (note.itemId === id) this.data.notes.delete(note.id);
       this.data.items.delete(id);
       const revision = this.log({ kind: "item_delete", id });
-      this.data.transitions.push({ itemId: id, itemName: item.name, at: new Date(), revision, status: undefined, deleted: true, reconstructed: false });
+      this.data.transitions.push({ itemId: id, itemName: item.name, at: at ?? new Date(), revision, status: undefined, deleted: true, reconstructed: false });
     });
   }
 
@@ -194,6 +196,22 @@ export class MemoryStore implements Store {
 
   async recentTransitions(itemId: string | undefined, limit: number): Promise<StatusTransition[]> {
     return this.data.transitions.filter((t) => itemId === undefined || t.itemId === itemId).reverse().slice(0, limit);
+  }
+  async transitionsAfter(afterRevision: number): Promise<StatusTransition[]> {
+    return this.data.transitions.filter((t) => t.revision > afterRevision).sort((a, b) => a.revision - b.revision);
+  }
+  async changeAt(instant: Date): Promise<ChangeMoment> {
+    const before = this.data.changes.filter(({ at }) => at <= instant).at(-1);
+    const after = this.data.changes.find(({ at }) => at > instant);
+    return { revision: before?.change.revision ?? 0, at: before?.at, nextAt: after?.at };
+  }
+  /** This store logs whole items (notes included), which a replay takes as they are. */
+  async readLogEntries(afterRevision: number, limit: number): Promise<LogEntry[]> {
+    return (await this.readChanges(afterRevision, limit)).map((change): LogEntry => {
+      if (change.kind === "item_upsert") return { ...change, item: { ...change.item, notes: change.item.notes ?? [] } };
+      if (change.kind === "item_delete") return { ...change, notes: [] };
+      return change;
+    });
   }
   async readChanges(afterRevision: number, limit: number): Promise<ChangeRecord[]> {
     return this.data.changes.filter(({ change }) => change.revision > afterRevision).slice(0, limit).map(({ change }) => change);

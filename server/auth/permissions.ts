@@ -95,6 +95,10 @@ export const PERMISSIONS: Readonly<Record<string, Rule>> = {
   "statusthing.v1.StatusService/UpdateStatus": edit("write"),
   "statusthing.v1.StatusService/DeleteStatus": edit("write"),
 
+  "statusthing.v1.HistoryService/GetItemHistory": read(),
+  "statusthing.v1.HistoryService/GetUptime": read(),
+  "statusthing.v1.HistoryService/GetPageAt": read(),
+
   "statusthing.v1.NotesService/GetNote": read(),
   "statusthing.v1.NotesService/ListNotes": read(),
   "statusthing.v1.NotesService/AddNote": edit("status", { itemOf: itemIdOf }),

@@ -88,6 +88,6 @@ export class ItemsService {
   }
 
   async delete(id: string): Promise<void> {
-    await this.deps.store.deleteItem(requireId("item_id", id));
+    await this.deps.store.deleteItem(requireId("item_id", id), this.deps.now());
   }
 }

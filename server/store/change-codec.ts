@@ -18,8 +18,11 @@ export interface LoggedNote extends NoteRecord {
 export type LoggedChange =
   | { kind: "status_upsert"; status: StatusRecord }
   | { kind: "status_delete"; id: string }
-  /** The item after the change; its notes, if any, are not stored. */
-  | { kind: "item_upsert"; item: ItemView }
+  /**
+   * The item after the change; its notes are not stored, except with `withNotes` on the item's
+   * first change (its initial note), so a replay of the log forward sees that note too.
+   */
+  | { kind: "item_upsert"; item: ItemView; withNotes?: boolean }
   /** The deleted item's notes are kept so that earlier revisions can still be shown with theirs. */
   | { kind: "item_delete"; id: string; notes: LoggedNote[] }
   /** A note added (no `previous`) or edited (`previous` is what it said before), and its item after. */
@@ -100,7 +103,11 @@ const itemFromJson = (item: ItemJson): ItemView => ({
 export function encodeChangePayload(change: LoggedChange): { kind: LoggedChange["kind"]; entityId: string; payload: string } {
   switch (change.kind) {
     case "item_upsert":
-      return { kind: change.kind, entityId: change.item.id, payload: JSON.stringify(itemToJson(change.item)) };
+      return {
+        kind: change.kind,
+        entityId: change.item.id,
+        payload: JSON.stringify(change.withNotes && change.item.notes ? { ...itemToJson(change.item), notes: change.item.notes.map((n, seq) => noteToJson({ ...n, seq })) } : itemToJson(change.item)),
+      };
     case "item_delete":
       return { kind: change.kind, entityId: change.id, payload: JSON.stringify({ notes: change.notes.map(noteToJson) }) };
     case "note_upsert": {

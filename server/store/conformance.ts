@@ -6,7 +6,8 @@
  *     import * as vitest from "vitest";
  *     describeStoreContract("MyStore", async () => ({ store, reopen, cleanup }), vitest);
  */
-import type { ChangeRecord, ItemView, StatusRecord } from "../domain.js";
+import type { ChangeRecord, ItemView, StatusRecord, StoreSnapshot } from "../domain.js";
+import { PageReplay } from "./page-replay.js";
 import { DomainError } from "../errors.js";
 import { newId } from "../ids.js";
 import { describeAccountsContract } from "./conformance-accounts.js";
@@ -746,6 +747,80 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
         const all = await transitions();
         expect(all.map((t) => t.itemName)).toEqual(["concurrent", "Taken", "kept"]);
         expect(all.every((t) => t.revision > 0)).toBe(true);
+      });
+
+      it("gives the transitions after a revision, oldest first, for a reader that keeps up", async () => {
+        const up = await addStatus("Up", { kind: 1 });
+        const down = await addStatus("Down", { kind: 2 });
+        const item = await store.addItem(newItem("api", { statusId: up.id, created: T0 }));
+        const first = await store.transitionsAfter(-1);
+        expect(first.map((t) => t.status?.name)).toEqual(["Up"]);
+        await store.updateItem(item.id, { statusId: down.id, updated: T1 });
+        await store.deleteItem(item.id);
+        const next = await store.transitionsAfter(first[0]!.revision);
+        expect(next.map((t) => [t.status?.name, t.deleted])).toEqual([
+          ["Down", false],
+          [undefined, true],
+        ]);
+        expect(next[0]!.revision).toBeLessThan(next[1]!.revision);
+        expect(await store.transitionsAfter(next[1]!.revision)).toEqual([]);
+      });
+
+      it("replays its log forward to exactly the snapshot at any revision, across replay checkpoints", async () => {
+        const up = await addStatus("Up", { kind: 1 });
+        const down = await addStatus("Down", { kind: 2 });
+        const snapshots: StoreSnapshot[] = [];
+        const every = 60;
+        const live: string[] = [];
+        const notes = new Map<string, string[]>();
+        // Mixed writes until the log passes two checkpoints; a snapshot now and then.
+        for (let n = 0; (await store.changeLogBounds()).latest < 2 * every + 20; n++) {
+          const pick = live[n % Math.max(1, live.length)];
+          if (n % 9 === 0 || !pick) {
+            const id = newId();
+            const item = await store.addItem(newItem(`item ${n}`, { id, statusId: up.id, initialNote: n % 2 === 0 ? newNote(id, `first ${n}`) : undefined }));
+            live.push(item.id);
+            if (item.notes?.length) notes.set(item.id, item.notes.map((x) => x.id));
+          } else if (n % 9 === 1) await store.updateItem(pick, { name: `renamed ${n}`, description: `desc ${n}`, updated: T1 });
+          else if (n % 9 === 2) await store.updateItem(pick, { statusId: n % 2 ? down.id : up.id, updated: T1 });
+          else if (n % 9 === 3 || n % 9 === 4) {
+            const note = await store.addNote(newNote(pick, `note ${n}`));
+            notes.set(pick, [...(notes.get(pick) ?? []), note.id]);
+          } else if (n % 9 === 5 && notes.get(pick)?.length) await store.updateNote(notes.get(pick)![0]!, `edited ${n}`, T2);
+          else if (n % 9 === 6 && notes.get(pick)?.length) await store.deleteNote(notes.get(pick)!.shift()!, T2);
+          else if (n % 9 === 7) await store.updateStatus(n % 2 ? down.id : up.id, { name: `Status ${n}`, updated: T2 });
+          else if (n % 9 === 8 && live.length > 5) {
+            await store.deleteItem(pick);
+            live.splice(live.indexOf(pick), 1);
+          }
+          if (n % 7 === 0) snapshots.push(await store.snapshot());
+        }
+        snapshots.push(await store.snapshot());
+        const replay = new PageReplay(store, every);
+        const shuffled = [...snapshots].sort((a, b) => ((a.revision * 7919) % 101) - ((b.revision * 7919) % 101));
+        for (const snapshot of shuffled) {
+          const page = await replay.stateAt(snapshot.revision);
+          expect(page.items, `revision ${snapshot.revision}`).toEqual(snapshot.items);
+          expect(page.statuses, `revision ${snapshot.revision}`).toEqual(snapshot.statuses);
+        }
+      });
+
+      it("places an instant in the change log: the newest change at or before it and when the next came", async () => {
+        expect(await store.changeAt(new Date())).toEqual({ revision: 0, at: undefined, nextAt: undefined });
+        await addStatus("Up", { kind: 1 });
+        const { latest: first } = await store.changeLogBounds();
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        const between = new Date();
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        await addStatus("Down", { kind: 2 });
+        const atFirst = await store.changeAt(between);
+        expect(atFirst.revision).toBe(first);
+        expect(atFirst.at!.getTime()).toBeLessThanOrEqual(between.getTime());
+        expect(atFirst.nextAt!.getTime()).toBeGreaterThan(between.getTime());
+        const now = await store.changeAt(new Date(Date.now() + 1_000));
+        expect(now.revision).toBe(first + 1);
+        expect(now.nextAt).toBeUndefined();
+        expect((await store.changeAt(new Date(0))).revision).toBe(0);
       });
     });
 

@@ -1,7 +1,15 @@
 import type { AuthStore } from "./auth-store.js";
 import type { WriteBatchObserver } from "./write-observer.js";
 import type { AuditStore } from "./audit-store.js";
+import type { LogEntry } from "./change-codec.js";
 import type { ChangeRecord, ItemFilter, ItemView, NoteRecord, StatusRecord, StatusTransition, StoreSnapshot } from "../domain.js";
+
+/** A change's place in time: see `Store.changeAt`. */
+export interface ChangeMoment {
+  revision: number;
+  at: Date | undefined;
+  nextAt: Date | undefined;
+}
 
 /** A new status, complete: the service has validated it and given it an id and time. */
 export type NewStatus = StatusRecord;
@@ -77,8 +85,8 @@ export interface Store {
   addItem(item: NewItem): Promise<ItemView>;
   /** Throws not_found (item or status) or already_exists. */
   updateItem(id: string, patch: ItemPatch): Promise<ItemView>;
-  /** Deletes the item and its notes together. Throws not_found. */
-  deleteItem(id: string): Promise<void>;
+  /** Deletes the item and its notes together; `at` (default now) is when, for its history. Throws not_found. */
+  deleteItem(id: string, at?: Date): Promise<void>;
 
   getNote(id: string): Promise<NoteRecord | undefined>;
   /** Throws not_found when the item does not exist. */
@@ -102,6 +110,23 @@ export interface Store {
    * changing its status's kind, deleting it) records one in the same transaction.
    */
   recentTransitions(itemId: string | undefined, limit: number): Promise<StatusTransition[]>;
+  /**
+   * Every transition recorded at a revision above `afterRevision`, in revision order (ties, as
+   * for the reconstructed transitions at revision 0, in recording order). Pass -1 for all: the
+   * history service reads the whole history once, then only what is new.
+   */
+  transitionsAfter(afterRevision: number): Promise<StatusTransition[]>;
+  /**
+   * Where an instant falls in the change log: the newest change at or before it (revision 0 and
+   * no time when none was), and when the next change came (none when nothing came since).
+   */
+  changeAt(instant: Date): Promise<ChangeMoment>;
+  /**
+   * The change log as stored, revision > `afterRevision`, oldest first, at most `limit`: each
+   * entry only what changed (a note event its one note), for replaying the page to any revision
+   * without reassembling whole items.
+   */
+  readLogEntries(afterRevision: number, limit: number): Promise<LogEntry[]>;
 
   /** Changes with revision > `afterRevision`, oldest first, at most `limit`. */
   readChanges(afterRevision: number, limit: number): Promise<ChangeRecord[]>;

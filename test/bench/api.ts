@@ -13,10 +13,11 @@
  *
  * Prints a Markdown table and the budget verdicts on stdout (progress goes to stderr) and writes
  * .bench/api.json. A missed budget is reported as MISSED but does not fail the run; the exit code
- * is non-zero only when the bench itself failed. `--cpu-prof` profiles the server child and adds
+ * is non-zero only when the bench itself failed, or a history budget (history-cases.ts) was missed. `--cpu-prof` profiles the server child and adds
  * its top self-time functions, per scenario, to the report (.bench/api-server.cpuprofile).
  */
 import autocannon from "autocannon";
+import { measureHistory } from "./history-cases.js";
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { closeSync, copyFileSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
@@ -670,6 +671,15 @@ async function run(options: Options): Promise<void> {
     profileFile,
   });
   log(`wrote ${jsonFile}${profileFile ? ` and ${profileFile}` : ""}`);
+
+  // History (#14): in-process, on its own seeded store; unlike the budgets above, a miss fails the run.
+  const history = await measureHistory(log);
+  process.stdout.write(`\n### History\n\n${history.lines.map((l) => `- ${l}`).join("\n")}\n\n`);
+  for (const v of history.verdicts) process.stdout.write(`- ${v.pass ? "PASS  " : "**MISSED**"} ${v.budget}: ${v.actual}\n`);
+  historyMissed = history.verdicts.some((v) => !v.pass);
 }
 
-process.exit(await runBench(process.argv.slice(2), parseOptions, USAGE, run));
+/** Whether a history budget was missed: those make the run exit non-zero. */
+let historyMissed = false;
+const code = await runBench(process.argv.slice(2), parseOptions, USAGE, run);
+process.exit(code !== 0 ? code : historyMissed ? 1 : 0);

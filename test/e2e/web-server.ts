@@ -47,6 +47,10 @@ export interface WebServerOptions {
    * change it, and no API token exists (`token` is empty).
    */
   firstRun?: boolean;
+  /** The server's clock (as createApp's `now`), so tests can write history on past days. */
+  now?: () => Date;
+  /** The page's time zone (as --time-zone does). */
+  timeZone?: string;
 }
 
 /** Starts the app with the web app on 127.0.0.1, as `statusthing` does, with a known admin password. */
@@ -62,6 +66,8 @@ export async function startWebServer(options: WebServerOptions = {}): Promise<We
     private: options.private ?? false,
     web: { root: WEB_ROOT, ...(options.devmode ? { devServerRoot: ROOT } : {}), embedOrigins: options.embedOrigins ?? [] },
     ...(options.hub ? { hub: options.hub } : {}),
+    ...(options.now ? { now: options.now } : {}),
+    ...(options.timeZone ? { timeZone: options.timeZone } : {}),
   });
   const server = await serve(app, `127.0.0.1:${options.port ?? 0}`);
   const token = options.firstRun ? "" : await registerAdminToken(server.url);

@@ -163,6 +163,10 @@ export const migrations: readonly string[] = [
   CREATE INDEX audit_events_by_object ON audit_events (object_id, id);
   CREATE INDEX audit_events_by_time ON audit_events (at);
   `,
+  // 8: history reads new transitions by revision.
+  `
+  CREATE INDEX status_transitions_by_revision ON status_transitions (revision);
+  `,
 ];
 
 /** The advisory lock key (an int8, as text) for `name` in the schema `schema`, computed by the server. */

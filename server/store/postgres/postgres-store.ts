@@ -23,7 +23,8 @@ import { itemPatchValues, itemValues, noteValues, statusPatchValues, statusValue
 import { toTransition, transitionValues, type TransitionRow } from "../sql/status-history.js";
 import type { WriteBatchObserver } from "../write-observer.js";
 import { PostgresAuditStore } from "./postgres-audit.js";
-import type { ItemPatch, NewItem, NewStatus, StatusPatch, Store } from "../store.js";
+import type { ChangeMoment, ItemPatch, NewItem, NewStatus, StatusPatch, Store } from "../store.js";
+import type { LogEntry } from "../change-codec.js";
 import { ChangeListener, type LivenessCheck, type ReconnectBackoff } from "./change-listener.js";
 import { reportConnectionLossAsUnavailable, surviveConnectionLoss } from "./connection-loss.js";
 import { PG_VALUES, violatedConstraint } from "./dialect.js";
@@ -215,7 +216,7 @@ export class PostgresStore implements Store {
       // A status that does not exist fails the foreign key.
       await withConflicts({ name: item.name, statusId: item.statusId }, () => tx.client.query(Q.insertItem, itemValues(item, statusId, PG_VALUES)));
       if (item.initialNote) await insertNote(tx.client, item.initialNote);
-      return logItem(tx, item.id);
+      return logItem(tx, item.id, true);
     });
   }
 
@@ -231,7 +232,7 @@ export class PostgresStore implements Store {
     });
   }
 
-  deleteItem(id: string): Promise<void> {
+  deleteItem(id: string, at?: Date): Promise<void> {
     return this.writes.run(async (tx) => {
       // Kept in the log, so the item's earlier revisions can still be read with their notes.
       const notes = await tx.client.query<LoggedNoteRow>(Q.notesOfItem, [id]);
@@ -239,7 +240,7 @@ export class PostgresStore implements Store {
       const { rows } = await tx.client.query<{ name: string }>(Q.deleteItem, [id]);
       if (!rows[0]) throw notFound("item", id);
       const pending = tx.log({ kind: "item_delete", id, notes: notes.rows.map(toLoggedNote) });
-      await recordTransition(tx, { id, name: rows[0].name, status: undefined }, true, new Date(), pending);
+      await recordTransition(tx, { id, name: rows[0].name, status: undefined }, true, at ?? new Date(), pending);
     });
   }
 
@@ -305,6 +306,24 @@ export class PostgresStore implements Store {
         ? await this.pool.query<TransitionRow>(Q.recentTransitions, [limit])
         : await this.pool.query<TransitionRow>(Q.recentTransitionsOfItem, [itemId, limit]);
     return rows.map(toTransition);
+  }
+
+  async transitionsAfter(afterRevision: number): Promise<StatusTransition[]> {
+    const { rows } = await this.pool.query<TransitionRow>(Q.transitionsAfter, [afterRevision]);
+    return rows.map(toTransition);
+  }
+
+  async changeAt(instant: Date): Promise<ChangeMoment> {
+    return this.readOnly(async (client) => {
+      const [row] = (await client.query<{ revision: string; at: Date }>(Q.changeAtOrBefore, [instant])).rows;
+      const [next] = (await client.query<{ at: Date }>(Q.changeAfter, [instant])).rows;
+      return { revision: row ? Number(row.revision) : 0, at: row?.at, nextAt: next?.at };
+    });
+  }
+
+  async readLogEntries(afterRevision: number, limit: number): Promise<LogEntry[]> {
+    const { rows } = await this.pool.query<ChangeRow>(Q.readChanges, [afterRevision, limit]);
+    return rows.map(toLogEntry);
   }
 
   async readChanges(afterRevision: number, limit: number): Promise<ChangeRecord[]> {
@@ -447,10 +466,13 @@ async function insertNote(client: PoolClient, note: NoteRecord): Promise<number>
   return Number(row?.seq);
 }
 
-/** Logs an item's current state as changed (the log keeps no notes with it), and its status history if that moved; returns it with its notes. */
-async function logItem(tx: WriteTx, id: string): Promise<ItemView> {
+/**
+ * Logs an item's current state as changed (the log keeps no notes with it, but on its `first`
+ * change), and its status history if that moved; returns it with its notes.
+ */
+async function logItem(tx: WriteTx, id: string, first = false): Promise<ItemView> {
   const item = await mustLoadItem(tx.client, id, true);
-  await recordTransition(tx, item, false, item.updated, tx.log({ kind: "item_upsert", item }));
+  await recordTransition(tx, item, false, item.updated, tx.log({ kind: "item_upsert", item, withNotes: first }));
   return item;
 }
 

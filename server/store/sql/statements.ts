@@ -59,6 +59,10 @@ export const SQL = {
   readChanges: `SELECT ${CHANGE_COLUMNS} FROM changes WHERE revision > ? ORDER BY revision LIMIT ?`,
   recentTransitions: `SELECT ${TRANSITION_COLUMNS} FROM status_transitions ORDER BY seq DESC LIMIT ?`,
   recentTransitionsOfItem: `SELECT ${TRANSITION_COLUMNS} FROM status_transitions WHERE item_id = ? ORDER BY seq DESC LIMIT ?`,
+  // A PostgreSQL row is numbered in the transaction that writes it, so others only see numbered rows.
+  transitionsAfter: `SELECT ${TRANSITION_COLUMNS} FROM status_transitions WHERE revision > ? ORDER BY revision, seq`,
+  changeAtOrBefore: "SELECT revision, at FROM changes WHERE at <= ? ORDER BY at DESC, revision DESC LIMIT 1",
+  changeAfter: "SELECT at FROM changes WHERE at > ? ORDER BY at, revision LIMIT 1",
   getMeta: "SELECT value FROM meta WHERE key = ?",
 
   listUsers: `SELECT ${USER_COLUMNS} FROM users ORDER BY seq`,

@@ -3,7 +3,7 @@ import type { ChangeRecord, ItemFilter, ItemView, NoteRecord, StatusRecord, Stat
 import { DomainError, notFound, statusInUse, unavailable } from "../../errors.js";
 import type { Logger } from "../../logger.js";
 import { assembleChanges, itemsNeedingNotes } from "../change-assembly.js";
-import { encodeChangePayload, type LoggedChange } from "../change-codec.js";
+import { encodeChangePayload, type LogEntry, type LoggedChange } from "../change-codec.js";
 import { CommitHooks } from "../commit-hooks.js";
 import { rethrowConflict, type ConflictSubject } from "../sql/conflicts.js";
 import { notesByItem, toItem, toLoggedNote, toLogEntry, toNote, toStatus } from "../sql/rows.js";
@@ -11,7 +11,7 @@ import { itemPatchValues, itemValues, noteValues, statusPatchValues, statusValue
 import { isTransition, toTransition, transitionValues } from "../sql/status-history.js";
 import type { WriteBatchObserver } from "../write-observer.js";
 import { SqliteAuditStore } from "./sqlite-audit-store.js";
-import type { ItemPatch, NewItem, NewStatus, StatusPatch, Store } from "../store.js";
+import type { ChangeMoment, ItemPatch, NewItem, NewStatus, StatusPatch, Store } from "../store.js";
 import { DatabaseFileWatch, inspectBeforeOpen } from "./database-file.js";
 import { SQLITE_VALUES, violatedConstraint } from "./dialect.js";
 import { migrate, refuseNewerSchema } from "./migrations.js";
@@ -171,7 +171,7 @@ export class SqliteStore implements Store {
       // A status that does not exist fails the foreign key.
       withConflicts("items", { name: item.name, statusId: item.statusId }, () => this.sql.insertItem.run(...itemValues(item, statusId, SQLITE_VALUES)));
       if (item.initialNote) this.insertNote(item.initialNote);
-      return this.logItem(tx, this.mustReadItem(item.id, true));
+      return this.logItem(tx, this.mustReadItem(item.id, true), undefined, true);
     });
   }
 
@@ -185,7 +185,7 @@ export class SqliteStore implements Store {
     });
   }
 
-  deleteItem(id: string): Promise<void> {
+  deleteItem(id: string, at?: Date): Promise<void> {
     return this.writes.run((tx) => {
       // Kept in the log, so the item's earlier revisions can still be read with their notes.
       const notes = this.sql.notesOfItem.all(id).map(toLoggedNote);
@@ -193,7 +193,7 @@ export class SqliteStore implements Store {
       const name = this.sql.deleteItem.get(id);
       if (name === undefined) throw notFound("item", id);
       const revision = tx.log({ kind: "item_delete", id, notes });
-      this.sql.insertTransition.run(...transitionValues({ id, name, status: undefined }), 1, Date.now(), revision);
+      this.sql.insertTransition.run(...transitionValues({ id, name, status: undefined }), 1, (at ?? new Date()).getTime(), revision);
     });
   }
 
@@ -256,6 +256,20 @@ export class SqliteStore implements Store {
   async recentTransitions(itemId: string | undefined, limit: number): Promise<StatusTransition[]> {
     const rows = itemId === undefined ? this.sql.recentTransitions.all(limit) : this.sql.recentTransitionsOfItem.all(itemId, limit);
     return rows.map(toTransition);
+  }
+
+  async transitionsAfter(afterRevision: number): Promise<StatusTransition[]> {
+    return this.sql.transitionsAfter.all(afterRevision).map(toTransition);
+  }
+
+  async changeAt(instant: Date): Promise<ChangeMoment> {
+    const [row] = this.sql.changeAtOrBefore.all(instant.getTime());
+    const [next] = this.sql.changeAfter.all(instant.getTime());
+    return { revision: row?.revision ?? 0, at: row && new Date(row.at), nextAt: next && new Date(next.at) };
+  }
+
+  async readLogEntries(afterRevision: number, limit: number): Promise<LogEntry[]> {
+    return this.sql.readChanges.all(afterRevision, limit).map(toLogEntry);
   }
 
   async readChanges(afterRevision: number, limit: number): Promise<ChangeRecord[]> {
@@ -329,11 +343,11 @@ export class SqliteStore implements Store {
   }
 
   /**
-   * Logs an item's current state (its notes are not logged) as changed, and its status history
-   * if that moved (as of `at`, else the item's own update time); returns it.
+   * Logs an item's current state (its notes are not logged, but on its `first` change) as changed,
+   * and its status history if that moved (as of `at`, else the item's own update time); returns it.
    */
-  private logItem(tx: SqliteWriteTx, item: ItemView, at?: Date): ItemView {
-    const revision = tx.log({ kind: "item_upsert", item });
+  private logItem(tx: SqliteWriteTx, item: ItemView, at?: Date, first = false): ItemView {
+    const revision = tx.log({ kind: "item_upsert", item, withNotes: first });
     if (isTransition(this.sql.lastTransition.get(item.id), item)) {
       this.sql.insertTransition.run(...transitionValues(item), 0, (at ?? item.updated).getTime(), revision);
     }

@@ -80,6 +80,9 @@ export function prepareStatements(db: Database) {
     ),
     recentTransitions: rows<TransitionRow>(SQL.recentTransitions),
     recentTransitionsOfItem: rows<TransitionRow>(SQL.recentTransitionsOfItem),
+    transitionsAfter: rows<TransitionRow>(SQL.transitionsAfter),
+    changeAtOrBefore: rows<{ revision: number; at: number }>(SQL.changeAtOrBefore),
+    changeAfter: rows<{ at: number }>(SQL.changeAfter),
     getMeta: value<string>(SQL.getMeta),
     setMeta: run("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value"),
   };
