@@ -152,7 +152,7 @@ export async function createApp(options: AppOptions): Promise<App> {
   void audit.prune().catch((err: unknown) => logger.warn({ err }, "pruning the audit log failed"));
   await auth.ensureInitialAdmin(options.adminPassword);
   if (await auth.defaultPasswordInUse()) {
-    logger.warn("the admin account still has the default password \"password\": sign in at /admin (admin / password) and choose a new one, or see README, Auth");
+    logger.warn('the admin account still has the default password "password": sign in at /admin (admin / password) and choose a new one, or see README, Auth');
   }
   const trustProxy = options.trustProxy === true ? 1 : options.trustProxy || 0;
   const guard = new AccessGuard(auth, {
@@ -215,7 +215,15 @@ export async function createApp(options: AppOptions): Promise<App> {
     interceptors,
     // WatchItems: ItemsService's own implementation, behind the same interceptors; see items-rpc.ts.
     ownPaths: new Map([
-      [WATCH_ITEMS_PATH, createWatchItemsHandler(itemsRpc.watchItems!, { interceptors, acceptCompression: ACCEPT_COMPRESSION, readMaxBytes: REQUEST_BODY_MAX_BYTES, shutdownSignal: shutdown.signal })],
+      [
+        WATCH_ITEMS_PATH,
+        createWatchItemsHandler(itemsRpc.watchItems!, {
+          interceptors,
+          acceptCompression: ACCEPT_COMPRESSION,
+          readMaxBytes: REQUEST_BODY_MAX_BYTES,
+          shutdownSignal: shutdown.signal,
+        }),
+      ],
     ]),
     shutdownSignal: shutdown.signal,
     contextValues: (req, record) => attachCallRecord(createContextValues(), record).set(requestFactsKey, requestFacts(req)),

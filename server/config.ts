@@ -48,16 +48,40 @@ const seconds = (ms: number) => `${ms / 1_000}s`;
 const FLAGS = {
   "api-addr": { env: "STATUSTHING_API_ADDR", default: "127.0.0.1:9000", help: "address to listen on, host:port (every protocol, one port)" },
   db: { env: "STATUSTHING_DB", default: "./statusthing.db", help: "SQLite database file (created if missing)" },
-  "database-url": { env: "STATUSTHING_DATABASE_URL", default: "(none: SQLite at --db)", help: "postgres://user:password@host:5432/database: PostgreSQL instead of SQLite, shared by replicas" },
+  "database-url": {
+    env: "STATUSTHING_DATABASE_URL",
+    default: "(none: SQLite at --db)",
+    help: "postgres://user:password@host:5432/database: PostgreSQL instead of SQLite, shared by replicas",
+  },
   devmode: { env: "STATUSTHING_DEVMODE", default: "false", help: "development mode: gRPC server reflection for buf curl, grpcurl, Postman" },
   "log-level": { env: "STATUSTHING_LOG_LEVEL", default: "info", help: `log level: ${LOG_LEVELS.join(", ")}` },
   private: { env: "STATUSTHING_PRIVATE", default: "false", help: "reads (the page, the API, watch streams) need a login too" },
-  "trust-proxy": { env: "STATUSTHING_TRUST_PROXY", default: "false", help: "behind N reverse proxies (--trust-proxy alone or true: 1): client address from X-Forwarded-For counted N from the right; trust -Proto, -Host" },
-  "admin-password": { env: "STATUSTHING_ADMIN_PASSWORD", default: "(none: admin/password, to be changed at first login)", help: "the admin's password on first start (prefer the variable: flags show in ps)" },
-  "embed-origins": { env: "STATUSTHING_EMBED_ORIGINS", default: "(none: no site may frame the pages)", help: "comma-separated origins (https://example.com) whose pages may show /embed in an <iframe>" },
+  "trust-proxy": {
+    env: "STATUSTHING_TRUST_PROXY",
+    default: "false",
+    help: "behind N reverse proxies (--trust-proxy alone or true: 1): client address from X-Forwarded-For counted N from the right; trust -Proto, -Host",
+  },
+  "admin-password": {
+    env: "STATUSTHING_ADMIN_PASSWORD",
+    default: "(none: admin/password, to be changed at first login)",
+    help: "the admin's password on first start (prefer the variable: flags show in ps)",
+  },
+  "embed-origins": {
+    env: "STATUSTHING_EMBED_ORIGINS",
+    default: "(none: no site may frame the pages)",
+    help: "comma-separated origins (https://example.com) whose pages may show /embed in an <iframe>",
+  },
   "public-url": { env: "STATUSTHING_PUBLIC_URL", default: "(none)", help: "the URL people reach the server at, e.g. https://status.example.com: its host name may sign in" },
-  "allowed-hosts": { env: "STATUSTHING_ALLOWED_HOSTS", default: "(none: IPs, localhost, the --api-addr host)", help: "more host names that may sign in, comma-separated (.example.com: with subdomains; *: any)" },
-  "metrics-token": { env: "STATUSTHING_METRICS_TOKEN", default: "(none: /metrics for loopback clients only)", help: "clients other than loopback may read /metrics with 'Authorization: Bearer <this>' (prefer the variable)" },
+  "allowed-hosts": {
+    env: "STATUSTHING_ALLOWED_HOSTS",
+    default: "(none: IPs, localhost, the --api-addr host)",
+    help: "more host names that may sign in, comma-separated (.example.com: with subdomains; *: any)",
+  },
+  "metrics-token": {
+    env: "STATUSTHING_METRICS_TOKEN",
+    default: "(none: /metrics for loopback clients only)",
+    help: "clients other than loopback may read /metrics with 'Authorization: Bearer <this>' (prefer the variable)",
+  },
   "audit-days": { env: "STATUSTHING_AUDIT_DAYS", default: "365", help: "days the audit log keeps each write (1-36500)" },
   "time-zone": { env: "STATUSTHING_TIME_ZONE", default: "UTC", help: "IANA time zone (e.g. Europe/Berlin) whose calendar days the uptime bars count" },
   "heartbeat-interval": { env: "STATUSTHING_HEARTBEAT_INTERVAL", default: "15s", help: "time between heartbeats on watch streams (e.g. 15s, 500ms, 1m)" },
@@ -175,7 +199,10 @@ export function parseTimeZone(value: string | undefined): string | undefined {
 
 /** Splits --allowed-hosts at commas; each entry a host name, `.domain` or `*`. */
 export function parseAllowedHosts(value: string): string[] {
-  const names = value.split(",").map((n) => n.trim().toLowerCase()).filter((n) => n !== "");
+  const names = value
+    .split(",")
+    .map((n) => n.trim().toLowerCase())
+    .filter((n) => n !== "");
   for (const name of names) {
     if (name !== "*" && !/^\.?[a-z0-9_-]+(\.[a-z0-9_-]+)*\.?$/.test(name)) {
       throw new ConfigError(`--allowed-hosts: ${JSON.stringify(name)} is not a host name (want e.g. status.example.com,.example.com)`);

@@ -10,14 +10,7 @@ import { Code } from "@connectrpc/connect";
  * Connect code) and a message template; its factory below is the only way to make one.
  */
 export type DomainErrorKind =
-  | "invalid_argument"
-  | "not_found"
-  | "already_exists"
-  | "failed_precondition"
-  | "unauthenticated"
-  | "permission_denied"
-  | "resource_exhausted"
-  | "unavailable";
+  "invalid_argument" | "not_found" | "already_exists" | "failed_precondition" | "unauthenticated" | "permission_denied" | "resource_exhausted" | "unavailable";
 
 /** Maps each domain error kind to its Connect code. */
 export const codeOfKind: Record<DomainErrorKind, Code> = {
@@ -135,11 +128,16 @@ export function notFound(what: RecordKind, id: string): DomainError {
 // --- already_exists
 
 /** Another item or status already has this name. */
-export const nameTaken = defineError("NAME_TAKEN", "already_exists", "another item (or status) has this name, after trimming and ignoring case", (what: "item" | "status", name: string) => ({
-  message: `${what === "item" ? "an item" : "a status"} named ${JSON.stringify(name)} already exists`,
-  field: "name",
-  metadata: { name },
-}));
+export const nameTaken = defineError(
+  "NAME_TAKEN",
+  "already_exists",
+  "another item (or status) has this name, after trimming and ignoring case",
+  (what: "item" | "status", name: string) => ({
+    message: `${what === "item" ? "an item" : "a status"} named ${JSON.stringify(name)} already exists`,
+    field: "name",
+    metadata: { name },
+  }),
+);
 
 /** Another user already has this username. */
 export const usernameTaken = defineError("USERNAME_TAKEN", "already_exists", "another user has this username", (username: string) => ({
@@ -173,10 +171,15 @@ export const lastUser = defineError("LAST_USER", "failed_precondition", "DeleteU
 }));
 
 /** Demoting or deleting the only admin: nobody could manage users again but the CLI. */
-export const lastAdmin = defineError("LAST_ADMIN", "failed_precondition", "UpdateUser or DeleteUser that would leave no admin", (username: string, action: "demote" | "delete") => ({
-  message: `cannot ${action} ${username}: the last admin; make another user admin first`,
-  metadata: { username },
-}));
+export const lastAdmin = defineError(
+  "LAST_ADMIN",
+  "failed_precondition",
+  "UpdateUser or DeleteUser that would leave no admin",
+  (username: string, action: "demote" | "delete") => ({
+    message: `cannot ${action} ${username}: the last admin; make another user admin first`,
+    metadata: { username },
+  }),
+);
 
 /** ListAuditEvents on a store that keeps no audit log (a store of one's own may not). */
 export const auditNotKept = defineError("AUDIT_NOT_KEPT", "failed_precondition", "ListAuditEvents on a store that keeps no audit log", () => ({
@@ -216,9 +219,14 @@ export const apiTokenExpired = defineError("API_TOKEN_EXPIRED", "unauthenticated
 }));
 
 /** An open stream's credentials were revoked; it ends with this. */
-export const credentialsRevoked = defineError("CREDENTIALS_REVOKED", "unauthenticated", "a stream that needed a login, after its token was revoked, its session ended or its user was deleted", () => ({
-  message: "the credentials of this stream were revoked (token revoked, session ended or user deleted); log in again",
-}));
+export const credentialsRevoked = defineError(
+  "CREDENTIALS_REVOKED",
+  "unauthenticated",
+  "a stream that needed a login, after its token was revoked, its session ended or its user was deleted",
+  () => ({
+    message: "the credentials of this stream were revoked (token revoked, session ended or user deleted); log in again",
+  }),
+);
 
 // --- permission_denied
 
@@ -229,21 +237,36 @@ export const noPermissionRule = defineError("NO_PERMISSION_RULE", "permission_de
 }));
 
 /** The caller's role is below what the RPC needs. */
-export const roleInsufficient = defineError("ROLE_INSUFFICIENT", "permission_denied", "a call that needs a higher role than the caller's", (role: string, mayDo: string, procedure: string, needed: string) => ({
-  message: `your role is ${role}: you may ${mayDo}; ${procedure} needs the ${needed} role`,
-  metadata: { role, needed },
-}));
+export const roleInsufficient = defineError(
+  "ROLE_INSUFFICIENT",
+  "permission_denied",
+  "a call that needs a higher role than the caller's",
+  (role: string, mayDo: string, procedure: string, needed: string) => ({
+    message: `your role is ${role}: you may ${mayDo}; ${procedure} needs the ${needed} role`,
+    metadata: { role, needed },
+  }),
+);
 
 /** The API token's scope is below what the RPC needs. */
-export const scopeInsufficient = defineError("TOKEN_SCOPE_INSUFFICIENT", "permission_denied", "a call that needs a wider token scope than the token's", (scope: string, mayDo: string, procedure: string, needed: string) => ({
-  message: `this token's scope is ${scope}: it may ${mayDo}; ${procedure} needs scope ${needed}`,
-  metadata: { scope, needed },
-}));
+export const scopeInsufficient = defineError(
+  "TOKEN_SCOPE_INSUFFICIENT",
+  "permission_denied",
+  "a call that needs a wider token scope than the token's",
+  (scope: string, mayDo: string, procedure: string, needed: string) => ({
+    message: `this token's scope is ${scope}: it may ${mayDo}; ${procedure} needs scope ${needed}`,
+    metadata: { scope, needed },
+  }),
+);
 
 /** The request asks for something the caller's role or token may not do (a field, another user's token). */
-export const requestNotPermitted = defineError("REQUEST_NOT_PERMITTED", "permission_denied", "a request whose fields ask for more than the caller may do (e.g. a status token setting a name)", (message: string) => ({
-  message,
-}));
+export const requestNotPermitted = defineError(
+  "REQUEST_NOT_PERMITTED",
+  "permission_denied",
+  "a request whose fields ask for more than the caller may do (e.g. a status token setting a name)",
+  (message: string) => ({
+    message,
+  }),
+);
 
 /** An item-limited token used on another item. */
 export const tokenItemLimit = defineError("TOKEN_ITEM_LIMIT", "permission_denied", "an item-limited token used on another item", (message: string) => ({
@@ -251,16 +274,20 @@ export const tokenItemLimit = defineError("TOKEN_ITEM_LIMIT", "permission_denied
 }));
 
 /** A token asked for with a scope wider than its creator's role allows. */
-export const scopeTooWide = defineError("TOKEN_SCOPE_TOO_WIDE", "permission_denied", "CreateApiToken with a scope wider than the creator's role allows", (role: string, widest: string, scope: string) => ({
-  message: `your role is ${role}: a token you make may have scope ${widest} at most, not ${scope}`,
-  metadata: { role, widest },
-}));
+export const scopeTooWide = defineError(
+  "TOKEN_SCOPE_TOO_WIDE",
+  "permission_denied",
+  "CreateApiToken with a scope wider than the creator's role allows",
+  (role: string, widest: string, scope: string) => ({
+    message: `your role is ${role}: a token you make may have scope ${widest} at most, not ${scope}`,
+    metadata: { role, widest },
+  }),
+);
 
 /** /metrics from a client that is not loopback, without --metrics-token set. */
 export const metricsLoopbackOnly = defineError("METRICS_LOOPBACK_ONLY", "permission_denied", "/metrics from a non-loopback client when no --metrics-token is set", () => ({
   message: "/metrics is served to loopback clients only; start the server with --metrics-token to allow others",
 }));
-
 
 /** Until the first (or reset) password is changed, only ChangePassword and reads are allowed. */
 export const passwordChangeRequired = defineError("PASSWORD_CHANGE_REQUIRED", "permission_denied", "any write but ChangePassword by a user who must change their password", () => ({
@@ -273,20 +300,30 @@ export const crossSiteRefused = defineError("CROSS_SITE_REFUSED", "permission_de
 }));
 
 /** The Host header names a host this server does not answer to (DNS rebinding guard). */
-export const hostNotAllowed = defineError("HOST_NOT_ALLOWED", "permission_denied", "a Host that is not loopback, the listen address, --public-url or --allowed-hosts", (host: string) => ({
-  message:
-    `this server does not answer to the host name ${JSON.stringify(host)} (a guard against DNS rebinding); ` +
-    "if that is its name, start it with --public-url or --allowed-hosts",
-  metadata: { host },
-}));
+export const hostNotAllowed = defineError(
+  "HOST_NOT_ALLOWED",
+  "permission_denied",
+  "a Host that is not loopback, the listen address, --public-url or --allowed-hosts",
+  (host: string) => ({
+    message:
+      `this server does not answer to the host name ${JSON.stringify(host)} (a guard against DNS rebinding); ` +
+      "if that is its name, start it with --public-url or --allowed-hosts",
+    metadata: { host },
+  }),
+);
 
 // --- resource_exhausted
 
 /** Too many failed logins from this address (or for this username from it). */
-export const loginThrottled = defineError("LOGIN_THROTTLED", "resource_exhausted", "Login after too many failures from the address; RetryInfo says when to try again", (retryAfterSeconds: number) => ({
-  message: `too many failed logins; try again in ${retryAfterSeconds} s`,
-  retryAfterSeconds,
-}));
+export const loginThrottled = defineError(
+  "LOGIN_THROTTLED",
+  "resource_exhausted",
+  "Login after too many failures from the address; RetryInfo says when to try again",
+  (retryAfterSeconds: number) => ({
+    message: `too many failed logins; try again in ${retryAfterSeconds} s`,
+    retryAfterSeconds,
+  }),
+);
 
 /** A request body over the size limit: smaller requests only (not a wait) will do. */
 export const requestTooLarge = defineError("REQUEST_TOO_LARGE", "resource_exhausted", "a request body over the size limit (1 MiB)", (maxBytes: number) => ({
@@ -298,11 +335,16 @@ export const requestTooLarge = defineError("REQUEST_TOO_LARGE", "resource_exhaus
 const WATCHER_RETRY_SECONDS = 10;
 
 /** Too many open watch streams (WatchItems and /ws together) from one address. */
-export const watcherLimitReached = defineError("WATCHER_LIMIT_REACHED", "resource_exhausted", "a watch stream over the per-address limit; RetryInfo says when to try again", (maxPerClient: number) => ({
-  message: `too many watch streams from this address (at most ${maxPerClient}); close some or retry later`,
-  metadata: { max_per_client: String(maxPerClient) },
-  retryAfterSeconds: WATCHER_RETRY_SECONDS,
-}));
+export const watcherLimitReached = defineError(
+  "WATCHER_LIMIT_REACHED",
+  "resource_exhausted",
+  "a watch stream over the per-address limit; RetryInfo says when to try again",
+  (maxPerClient: number) => ({
+    message: `too many watch streams from this address (at most ${maxPerClient}); close some or retry later`,
+    metadata: { max_per_client: String(maxPerClient) },
+    retryAfterSeconds: WATCHER_RETRY_SECONDS,
+  }),
+);
 
 /** A watcher that stopped reading is dropped; it may resume at once from its last revision. */
 export const watcherTooSlow = defineError("WATCHER_TOO_SLOW", "resource_exhausted", "a watch stream whose client fell too far behind; resume with since_revision", () => ({

@@ -45,17 +45,116 @@ const OPERATIONAL = "All systems operational";
 
 const KINDS: readonly KindMeta[] = [
   { kind: StatusKind.DOWN, severity: 100, label: "Down", tone: "down", icon: "cross", problem: true, banner: "Major outage", state: "down", color: "#D92D20", uptime: "down" },
-  { kind: StatusKind.OFFLINE, severity: 95, label: "Offline", tone: "down", icon: "power", problem: true, banner: "Major outage", state: "offline", color: "#B42318", uptime: "down" },
-  { kind: StatusKind.UNAVAILABLE, severity: 90, label: "Unavailable", tone: "maintenance", icon: "ban", problem: true, banner: "Some systems unavailable", state: "unavailable", color: "#7A5AF8", uptime: "uncounted" },
-  { kind: StatusKind.WARNING, severity: 80, label: "Warning", tone: "warning", icon: "alert", problem: true, banner: "Partial outage", state: "degraded", color: "#F79009", uptime: "degraded" },
-  { kind: StatusKind.INVESTIGATING, severity: 70, label: "Investigating", tone: "warning", icon: "search", problem: true, banner: "Investigating an issue", state: "under investigation", color: "#FDB022", uptime: "degraded" },
-  { kind: StatusKind.OBSERVING, severity: 60, label: "Observing", tone: "info", icon: "eye", problem: true, banner: "Monitoring a fix", state: "being monitored", color: "#2E90FA", uptime: "degraded" },
+  {
+    kind: StatusKind.OFFLINE,
+    severity: 95,
+    label: "Offline",
+    tone: "down",
+    icon: "power",
+    problem: true,
+    banner: "Major outage",
+    state: "offline",
+    color: "#B42318",
+    uptime: "down",
+  },
+  {
+    kind: StatusKind.UNAVAILABLE,
+    severity: 90,
+    label: "Unavailable",
+    tone: "maintenance",
+    icon: "ban",
+    problem: true,
+    banner: "Some systems unavailable",
+    state: "unavailable",
+    color: "#7A5AF8",
+    uptime: "uncounted",
+  },
+  {
+    kind: StatusKind.WARNING,
+    severity: 80,
+    label: "Warning",
+    tone: "warning",
+    icon: "alert",
+    problem: true,
+    banner: "Partial outage",
+    state: "degraded",
+    color: "#F79009",
+    uptime: "degraded",
+  },
+  {
+    kind: StatusKind.INVESTIGATING,
+    severity: 70,
+    label: "Investigating",
+    tone: "warning",
+    icon: "search",
+    problem: true,
+    banner: "Investigating an issue",
+    state: "under investigation",
+    color: "#FDB022",
+    uptime: "degraded",
+  },
+  {
+    kind: StatusKind.OBSERVING,
+    severity: 60,
+    label: "Observing",
+    tone: "info",
+    icon: "eye",
+    problem: true,
+    banner: "Monitoring a fix",
+    state: "being monitored",
+    color: "#2E90FA",
+    uptime: "degraded",
+  },
   { kind: StatusKind.UP, severity: 20, label: "Up", tone: "up", icon: "check", problem: false, banner: OPERATIONAL, state: "up", color: "#17B26A", uptime: "up" },
-  { kind: StatusKind.AVAILABLE, severity: 20, label: "Available", tone: "up", icon: "check", problem: false, banner: OPERATIONAL, state: "available", color: "#17B26A", uptime: "up" },
+  {
+    kind: StatusKind.AVAILABLE,
+    severity: 20,
+    label: "Available",
+    tone: "up",
+    icon: "check",
+    problem: false,
+    banner: OPERATIONAL,
+    state: "available",
+    color: "#17B26A",
+    uptime: "up",
+  },
   { kind: StatusKind.ONLINE, severity: 20, label: "Online", tone: "up", icon: "check", problem: false, banner: OPERATIONAL, state: "online", color: "#17B26A", uptime: "up" },
-  { kind: StatusKind.UNKNOWN, severity: 15, label: "No status", tone: "neutral", icon: "question", problem: false, banner: "No status reported", state: "without a status", color: "#98A2B3", uptime: "uncounted" },
-  { kind: StatusKind.CREATED, severity: 12, label: "Not in service yet", tone: "neutral", icon: "plus", problem: false, banner: "Not in service yet", state: "not in service yet", color: "#98A2B3", uptime: "uncounted" },
-  { kind: StatusKind.DECOMM, severity: 10, label: "Decommissioned", tone: "neutral", icon: "archive", problem: false, banner: "Decommissioned", state: "decommissioned", color: "#667085", uptime: "uncounted" },
+  {
+    kind: StatusKind.UNKNOWN,
+    severity: 15,
+    label: "No status",
+    tone: "neutral",
+    icon: "question",
+    problem: false,
+    banner: "No status reported",
+    state: "without a status",
+    color: "#98A2B3",
+    uptime: "uncounted",
+  },
+  {
+    kind: StatusKind.CREATED,
+    severity: 12,
+    label: "Not in service yet",
+    tone: "neutral",
+    icon: "plus",
+    problem: false,
+    banner: "Not in service yet",
+    state: "not in service yet",
+    color: "#98A2B3",
+    uptime: "uncounted",
+  },
+  {
+    kind: StatusKind.DECOMM,
+    severity: 10,
+    label: "Decommissioned",
+    tone: "neutral",
+    icon: "archive",
+    problem: false,
+    banner: "Decommissioned",
+    state: "decommissioned",
+    color: "#667085",
+    uptime: "uncounted",
+  },
 ];
 
 const BY_KIND = new Map<StatusKind, KindMeta>(KINDS.map((meta) => [meta.kind, meta]));
@@ -115,7 +214,10 @@ export function isKnownKind(value: number): value is StatusKind {
  * UNKNOWN, which is no kind to ask for.
  */
 export function parseKind(text: string): StatusKind | undefined {
-  const word = text.trim().toUpperCase().replace(/^STATUS_KIND_/, "");
+  const word = text
+    .trim()
+    .toUpperCase()
+    .replace(/^STATUS_KIND_/, "");
   if (word === "") return undefined;
   if (/^\d+$/.test(word)) {
     const number = Number(word);

@@ -52,8 +52,7 @@ export class MemoryData {
 type NewChange = { [K in ChangeRecord["kind"]]: Omit<Extract<ChangeRecord, { kind: K }>, "revision"> }[ChangeRecord["kind"]];
 
 /** Records are replaced, never changed in place: what was returned or logged stays as it was. */
-const defined = <T extends object>(patch: T): Partial<T> =>
-  Object.fromEntries(Object.entries(patch).filter(([, value]) => value !== undefined)) as Partial<T>;
+const defined = <T extends object>(patch: T): Partial<T> => Object.fromEntries(Object.entries(patch).filter(([, value]) => value !== undefined)) as Partial<T>;
 
 /**
  * The `Store` contract over maps. Every method runs to its end without awaiting, so each write
@@ -195,7 +194,10 @@ export class MemoryStore implements Store {
   }
 
   async recentTransitions(itemId: string | undefined, limit: number): Promise<StatusTransition[]> {
-    return this.data.transitions.filter((t) => itemId === undefined || t.itemId === itemId).reverse().slice(0, limit);
+    return this.data.transitions
+      .filter((t) => itemId === undefined || t.itemId === itemId)
+      .reverse()
+      .slice(0, limit);
   }
   async transitionsAfter(afterRevision: number): Promise<StatusTransition[]> {
     return this.data.transitions.filter((t) => t.revision > afterRevision).sort((a, b) => a.revision - b.revision);
@@ -214,7 +216,10 @@ export class MemoryStore implements Store {
     });
   }
   async readChanges(afterRevision: number, limit: number): Promise<ChangeRecord[]> {
-    return this.data.changes.filter(({ change }) => change.revision > afterRevision).slice(0, limit).map(({ change }) => change);
+    return this.data.changes
+      .filter(({ change }) => change.revision > afterRevision)
+      .slice(0, limit)
+      .map(({ change }) => change);
   }
   async changeLogBounds(): Promise<{ oldest: number; latest: number }> {
     const latest = this.data.latest;

@@ -8,7 +8,11 @@ import { PERMISSIONS, ROLE_CAN, roleRank, ruleFor, SCOPE_CAN, scopeRank, type Ca
  */
 
 const proceduresWhere = (test: (rule: (typeof PERMISSIONS)[string]) => boolean | undefined): ReadonlySet<string> =>
-  new Set(Object.entries(PERMISSIONS).filter(([, rule]) => test(rule)).map(([procedure]) => procedure));
+  new Set(
+    Object.entries(PERMISSIONS)
+      .filter(([, rule]) => test(rule))
+      .map(([procedure]) => procedure),
+  );
 
 /** Reads anyone may make, unless the server runs with --private. */
 export const PUBLIC_READS: ReadonlySet<string> = proceduresWhere((rule) => rule.publicRead);
@@ -67,7 +71,9 @@ export function authorize(procedure: string, principal: Principal | undefined, o
   if (token && token.itemIds.length > 0 && isWrite(rule.scope)) {
     const item = rule.itemOf?.(message);
     if (item === undefined || !token.itemIds.includes(item)) {
-      throw tokenItemLimit(`this token may change only the items ${token.itemIds.join(", ")}${item === undefined ? `; ${shortName(procedure)} is not about one of them` : `, not ${item}`}`);
+      throw tokenItemLimit(
+        `this token may change only the items ${token.itemIds.join(", ")}${item === undefined ? `; ${shortName(procedure)} is not about one of them` : `, not ${item}`}`,
+      );
     }
   }
 }

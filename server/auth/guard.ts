@@ -37,7 +37,10 @@ export function requestOrigin(facts: RequestFacts, trustedHops: number): { clien
 
 /** A comma-separated header's values (repeated headers arrive joined by ", "). */
 function listOf(value: string | null): string[] {
-  return (value ?? "").split(",").map((v) => v.trim()).filter((v) => v !== "");
+  return (value ?? "")
+    .split(",")
+    .map((v) => v.trim())
+    .filter((v) => v !== "");
 }
 
 /**

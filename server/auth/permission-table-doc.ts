@@ -16,14 +16,8 @@ export function permissionTableMarkdown(): string {
     ].filter(Boolean);
     return `| \`${procedure.replace(/^statusthing\.v1\./, "")}\` | ${who} | ${rule.credentials ? "—" : `\`${rule.scope}\``} | ${notes.join("; ")} |`;
   });
-  const endpoints = Object.entries(HTTP_ENDPOINTS).map(([endpoint, as]) => `| \`${endpoint}\` | ${as.startsWith("statusthing.v1.") ? `as \`${as.replace(/^statusthing\.v1\./, "")}\`` : as} |`);
-  return [
-    "| RPC | roles | least token scope | notes |",
-    "|---|---|---|---|",
-    ...rows,
-    "",
-    "| HTTP endpoint | rule |",
-    "|---|---|",
-    ...endpoints,
-  ].join("\n");
+  const endpoints = Object.entries(HTTP_ENDPOINTS).map(
+    ([endpoint, as]) => `| \`${endpoint}\` | ${as.startsWith("statusthing.v1.") ? `as \`${as.replace(/^statusthing\.v1\./, "")}\`` : as} |`,
+  );
+  return ["| RPC | roles | least token scope | notes |", "|---|---|---|---|", ...rows, "", "| HTTP endpoint | rule |", "|---|---|", ...endpoints].join("\n");
 }

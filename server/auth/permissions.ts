@@ -70,7 +70,10 @@ const read = (extra: Partial<Rule> = {}): Rule => ({ publicRead: true, role: "vi
 const edit = (scope: TokenScope, extra: Partial<Rule> = {}): Rule => ({ role: "editor", scope, ...extra });
 const own = (scope: TokenScope, extra: Partial<Rule> = {}): Rule => ({ role: "viewer", scope, ...extra });
 const admin = (scope: TokenScope): Rule => ({ role: "admin", scope });
-const field = <T>(name: string) => (message: unknown) => (message as Record<string, T> | undefined)?.[name];
+const field =
+  <T>(name: string) =>
+  (message: unknown) =>
+    (message as Record<string, T> | undefined)?.[name];
 const itemIdOf = (message: unknown) => field<string>("itemId")(message) || undefined;
 
 /** Every RPC → who may call it. Keys are "package.Service/Method". */

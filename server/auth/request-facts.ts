@@ -27,10 +27,7 @@ export function requestFacts(req: NodeRequest | IncomingMessage): RequestFacts {
 }
 
 /** A Connect call's facts, put into its context values by the app when the call starts. */
-export const requestFactsKey = createContextKey<RequestFacts>(
-  { headers: new Headers(), remoteAddress: "", host: "" },
-  { description: "request facts" },
-);
+export const requestFactsKey = createContextKey<RequestFacts>({ headers: new Headers(), remoteAddress: "", host: "" }, { description: "request facts" });
 
 /** Node's header object as a fetch `Headers`, so one guard serves every transport. */
 function toHeaders(nodeHeaders: IncomingHttpHeaders): Headers {

@@ -70,9 +70,7 @@ export async function runAdminCommand(argv: readonly string[], env: NodeJS.Proce
   };
   const expected = arity[`${group} ${action}`];
   if (expected !== undefined && rest.length > expected) {
-    process.stderr.write(
-      `statusthing: unexpected ${JSON.stringify(rest.slice(expected).join(" "))}: passwords are read from a prompt or stdin, never from arguments\n`,
-    );
+    process.stderr.write(`statusthing: unexpected ${JSON.stringify(rest.slice(expected).join(" "))}: passwords are read from a prompt or stdin, never from arguments\n`);
     return 2;
   }
   const db = values.db ?? env.STATUSTHING_DB ?? "./statusthing.db";
@@ -129,7 +127,9 @@ export async function runAdminCommand(argv: readonly string[], env: NodeJS.Proce
         if (days !== undefined && !/^\d{1,5}$/.test(days)) fail("--expires-in-days: want a whole number of days");
         const expiresAt = days === undefined ? undefined : new Date(Date.now() + Number(days) * 86_400_000);
         const { token, secret } = await auth.createApiToken(actingAs(user), values.name ?? fail("--name: name the token"), expiresAt);
-        process.stderr.write(`created token ${token.id} "${token.name}" for ${user.username}${expiresAt ? `, expires ${expiresAt.toISOString()}` : ""}; the secret is shown once:\n`);
+        process.stderr.write(
+          `created token ${token.id} "${token.name}" for ${user.username}${expiresAt ? `, expires ${expiresAt.toISOString()}` : ""}; the secret is shown once:\n`,
+        );
         process.stdout.write(`${secret}\n`);
         return 0;
       }
@@ -137,7 +137,13 @@ export async function runAdminCommand(argv: readonly string[], env: NodeJS.Proce
         const user = await userNamed(rest[0]);
         for (const { token: t } of await auth.listApiTokens(actingAs(user))) {
           process.stdout.write(
-            [t.id, t.name, `created ${t.created.toISOString()}`, t.expiresAt ? `expires ${t.expiresAt.toISOString()}` : "never expires", t.lastUsed ? `last used ${t.lastUsed.toISOString()}` : "never used"].join("\t") + "\n",
+            [
+              t.id,
+              t.name,
+              `created ${t.created.toISOString()}`,
+              t.expiresAt ? `expires ${t.expiresAt.toISOString()}` : "never expires",
+              t.lastUsed ? `last used ${t.lastUsed.toISOString()}` : "never used",
+            ].join("\t") + "\n",
           );
         }
         return 0;

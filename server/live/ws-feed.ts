@@ -33,7 +33,11 @@ function queryKind(raw: string): number {
 
 /** Query parameters as WatchItemsRequest has them; lists repeat or are comma-separated. */
 export function parseWatchQuery(search: URLSearchParams): { filter: WatchFilter; sinceRevision: number } {
-  const list = (names: string[]) => names.flatMap((n) => search.getAll(n)).flatMap((v) => v.split(",")).filter((v) => v.trim() !== "");
+  const list = (names: string[]) =>
+    names
+      .flatMap((n) => search.getAll(n))
+      .flatMap((v) => v.split(","))
+      .filter((v) => v.trim() !== "");
   const kinds = list(["kinds", "kind"]).map(queryKind);
   const statusIds = list(["status_ids", "statusIds"]).map((s) => s.trim());
   const extendedRaw = search.get("extended") ?? "false";
@@ -147,22 +151,22 @@ export function createWsFeed(hub: ChangeHub, log: Logger, options: { guard: Acce
   };
 
   function accept(url: URL, req: IncomingMessage, socket: Duplex, head: Buffer, grant: StreamGrant | undefined): void {
-      wss.handleUpgrade(req, socket, head, (ws) => {
-        alive.set(ws, true);
-        ws.on("pong", () => alive.set(ws, true));
-        ws.on("error", () => ws.terminate());
-        let parsed;
-        try {
-          parsed = parseWatchQuery(url.searchParams);
-        } catch (error) {
-          const connectError = toClientError(error, log, WATCH_PROCEDURE);
-          ws.send(errorFrame(connectError));
-          ws.close(CLOSE_POLICY, codeName(connectError.code));
-          return;
-        }
-        const watcher = hub.watch(parsed.filter, parsed.sinceRevision, createWsSink(ws), grant);
-        ws.once("close", () => watcher.detach());
-        log.debug({ path: WS_PATH }, "websocket watcher connected");
-      });
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      alive.set(ws, true);
+      ws.on("pong", () => alive.set(ws, true));
+      ws.on("error", () => ws.terminate());
+      let parsed;
+      try {
+        parsed = parseWatchQuery(url.searchParams);
+      } catch (error) {
+        const connectError = toClientError(error, log, WATCH_PROCEDURE);
+        ws.send(errorFrame(connectError));
+        ws.close(CLOSE_POLICY, codeName(connectError.code));
+        return;
+      }
+      const watcher = hub.watch(parsed.filter, parsed.sinceRevision, createWsSink(ws), grant);
+      ws.once("close", () => watcher.detach());
+      log.debug({ path: WS_PATH }, "websocket watcher connected");
+    });
   }
 }

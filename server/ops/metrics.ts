@@ -99,7 +99,7 @@ export class Metrics {
     }
     new Gauge({
       name: "statusthing_item_status",
-      help: "1 for each item, labelled with its id and its status's kind (up, down, warning…): alert on kind!=\"up\".",
+      help: '1 for each item, labelled with its id and its status\'s kind (up, down, warning…): alert on kind!="up".',
       labelNames: ["item_id", "kind"],
       registers,
       collect() {

@@ -106,22 +106,14 @@ export interface FeedScope {
  * Builds the feed for the page or one item, with its entries; the caller picks the format.
  * `transitions` are the newest status changes (of that item alone, for an item's feed), newest first.
  */
-export function buildFeed(
-  identity: PageIdentity,
-  items: readonly ItemView[],
-  transitions: readonly StatusTransition[],
-  scope: FeedScope,
-): { feed: Feed; updated: Date } {
+export function buildFeed(identity: PageIdentity, items: readonly ItemView[], transitions: readonly StatusTransition[], scope: FeedScope): { feed: Feed; updated: Date } {
   const base = identity.url;
   const scoped = scope.item ? [scope.item] : items;
   const events = latestEvents(scoped, transitions);
   const pageLink = scope.item ? `${base}/items/${encodeURIComponent(scope.item.id)}` : `${base}/`;
   // Adding, editing or deleting a note updates its item, so the items' times and the newest
   // status change (which may be an item's deletion) cover the entries.
-  const updated = [...scoped.map((item) => item.updated), ...transitions.slice(0, 1).map((t) => t.at)].reduce(
-    (latest, at) => (at > latest ? at : latest),
-    new Date(0),
-  );
+  const updated = [...scoped.map((item) => item.updated), ...transitions.slice(0, 1).map((t) => t.at)].reduce((latest, at) => (at > latest ? at : latest), new Date(0));
   const feed = new Feed({
     id: `${pageLink}#feed`,
     title: html(scope.item ? `${scope.item.name} · ${identity.name}` : identity.name),

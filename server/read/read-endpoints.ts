@@ -114,8 +114,7 @@ export function createReadEndpoints(options: ReadEndpointsOptions): ReadEndpoint
   const { store, guard, cache } = options;
 
   const listItems = (withNotes: boolean) => store.listItems({ statusIds: [], kinds: [], withNotes });
-  const getItem = (id: string | undefined, withNotes: boolean): Promise<ItemView | undefined> =>
-    id === undefined ? Promise.resolve(undefined) : store.getItem(id, withNotes);
+  const getItem = (id: string | undefined, withNotes: boolean): Promise<ItemView | undefined> => (id === undefined ? Promise.resolve(undefined) : store.getItem(id, withNotes));
 
   function build(r: Route, identity: PageIdentity, badge: BadgeOptions | undefined): Promise<BuiltDocument> {
     switch (r.kind) {
@@ -130,9 +129,7 @@ export function createReadEndpoints(options: ReadEndpointsOptions): ReadEndpoint
           return document(200, SVG_TYPE, pageBadge(overall.banner, overall.worst.kind, badge!));
         });
       case "item-badge":
-        return getItem(r.id, false).then((item) =>
-          item ? document(200, SVG_TYPE, itemBadge(item, badge!)) : document(404, SVG_TYPE, notFoundBadge(badge!)),
-        );
+        return getItem(r.id, false).then((item) => (item ? document(200, SVG_TYPE, itemBadge(item, badge!)) : document(404, SVG_TYPE, notFoundBadge(badge!))));
       case "page-feed":
         return Promise.all([listItems(true), store.recentTransitions(undefined, TRANSITIONS_READ)]).then(([items, transitions]) => {
           const { feed, updated } = buildFeed(identity, items, transitions, {});

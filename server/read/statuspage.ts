@@ -87,23 +87,21 @@ export interface StatuspageView {
 
 /** Builds the page, its components and its indicator from the items as the store has them. */
 export function statuspageView(identity: PageIdentity, items: readonly ItemView[], now: Date): StatuspageView {
-  const components = items.map(
-    (item, index): ComponentJson => ({
-      id: item.id,
-      name: item.name,
-      status: componentStatus(item.status?.kind),
-      created_at: item.created.toISOString(),
-      updated_at: item.updated.toISOString(),
-      position: index + 1,
-      description: item.description === "" ? null : item.description,
-      showcase: true,
-      start_date: null,
-      group_id: null,
-      page_id: identity.id,
-      group: false,
-      only_show_if_degraded: false,
-    }),
-  );
+  const components = items.map((item, index): ComponentJson => ({
+    id: item.id,
+    name: item.name,
+    status: componentStatus(item.status?.kind),
+    created_at: item.created.toISOString(),
+    updated_at: item.updated.toISOString(),
+    position: index + 1,
+    description: item.description === "" ? null : item.description,
+    showcase: true,
+    start_date: null,
+    group_id: null,
+    page_id: identity.id,
+    group: false,
+    only_show_if_degraded: false,
+  }));
   const newest = items.reduce<Date | undefined>((latest, item) => (latest && latest >= item.updated ? latest : item.updated), undefined);
   return {
     page: { id: identity.id, name: identity.name, url: identity.url, time_zone: identity.timeZone, updated_at: (newest ?? now).toISOString() },

@@ -88,7 +88,12 @@ function rewriteEndFrame(chunk: Uint8Array, message: string, record: CallRecord)
       rewritten = JSON.stringify({ error: { code: "invalid_argument", message } });
     }
   } else {
-    const fields = new Map(text.split("\r\n").filter(Boolean).map((line) => [line.slice(0, line.indexOf(":")).trim().toLowerCase(), line.slice(line.indexOf(":") + 1).trim()]));
+    const fields = new Map(
+      text
+        .split("\r\n")
+        .filter(Boolean)
+        .map((line) => [line.slice(0, line.indexOf(":")).trim().toLowerCase(), line.slice(line.indexOf(":") + 1).trim()]),
+    );
     if (fields.get("grpc-status") === String(Code.Internal) && isParserMessage(percentDecoded(fields.get("grpc-message")))) {
       fields.set("grpc-status", String(Code.InvalidArgument));
       fields.set("grpc-message", encodeURIComponent(message));

@@ -64,9 +64,7 @@ class DescriptorIndex {
       value: create(v1.ErrorResponseSchema, { errorCode: GRPC_NOT_FOUND, errorMessage: `${what} not found` }),
     });
     const files = (file: DescFile | undefined, what: string): ReflectionAnswer =>
-      file
-        ? { case: "fileDescriptorResponse", value: create(v1.FileDescriptorResponseSchema, { fileDescriptorProto: this.withDependencies(file) }) }
-        : notFound(what);
+      file ? { case: "fileDescriptorResponse", value: create(v1.FileDescriptorResponseSchema, { fileDescriptorProto: this.withDependencies(file) }) } : notFound(what);
     switch (request.case) {
       case "listServices":
         return {

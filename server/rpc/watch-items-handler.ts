@@ -132,7 +132,15 @@ export function createWatchItemsHandler(impl: WatchItemsImpl, options: WatchItem
       async (r) => {
         let request: WatchItemsRequest | undefined;
         for await (const m of r.message) request = m as WatchItemsRequest;
-        return { stream: true, service: ItemsApi, method, header: ctx.responseHeader, trailer: ctx.responseTrailer, message: impl(request!, ctx), contextValues: r.contextValues } as StreamResponse;
+        return {
+          stream: true,
+          service: ItemsApi,
+          method,
+          header: ctx.responseHeader,
+          trailer: ctx.responseTrailer,
+          message: impl(request!, ctx),
+          contextValues: r.contextValues,
+        } as StreamResponse;
       },
     );
 
@@ -153,7 +161,17 @@ export function createWatchItemsHandler(impl: WatchItemsImpl, options: WatchItem
       ]);
       if (!body) throw new ConnectError(`request body over ${options.readMaxBytes} bytes`, Code.ResourceExhausted);
       const request = await decodeRequest(body, binary, compression.request, options.readMaxBytes);
-      const response = await invoke({ stream: true, service: ItemsApi, method, requestMethod: "POST", url, signal: ctx.signal, header, contextValues: ctx.values, message: once(request) } as StreamRequest);
+      const response = await invoke({
+        stream: true,
+        service: ItemsApi,
+        method,
+        requestMethod: "POST",
+        url,
+        signal: ctx.signal,
+        header,
+        contextValues: ctx.values,
+        message: once(request),
+      } as StreamRequest);
       begin();
       // The implementation writes its events itself once the response has begun; anything it
       // yields (nothing, on this path) is written here in order.

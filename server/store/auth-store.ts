@@ -56,11 +56,7 @@ export interface AuthStore {
    * `limit` attempts since `since`, nothing is recorded and that key is returned with its oldest
    * attempt. So guesses sent all at once cannot slip past the limit together.
    */
-  takeLoginAttempt(
-    keys: ReadonlyArray<{ key: string; limit: number }>,
-    at: Date,
-    since: Date,
-  ): Promise<{ refused: undefined } | { refused: string; oldest: Date }>;
+  takeLoginAttempt(keys: ReadonlyArray<{ key: string; limit: number }>, at: Date, since: Date): Promise<{ refused: undefined } | { refused: string; oldest: Date }>;
   /** Takes back the attempt recorded at `at` under `key` (a login that succeeded). */
   forgetLoginAttempt(key: string, at: Date): Promise<void>;
   /** Forgets every attempt under these keys. */

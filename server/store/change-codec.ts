@@ -106,7 +106,9 @@ export function encodeChangePayload(change: LoggedChange): { kind: LoggedChange[
       return {
         kind: change.kind,
         entityId: change.item.id,
-        payload: JSON.stringify(change.withNotes && change.item.notes ? { ...itemToJson(change.item), notes: change.item.notes.map((n, seq) => noteToJson({ ...n, seq })) } : itemToJson(change.item)),
+        payload: JSON.stringify(
+          change.withNotes && change.item.notes ? { ...itemToJson(change.item), notes: change.item.notes.map((n, seq) => noteToJson({ ...n, seq })) } : itemToJson(change.item),
+        ),
       };
     case "item_delete":
       return { kind: change.kind, entityId: change.id, payload: JSON.stringify({ notes: change.notes.map(noteToJson) }) };

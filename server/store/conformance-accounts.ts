@@ -28,7 +28,18 @@ function newUser(username: string, fields: Partial<UserRecord> = {}): UserRecord
 }
 
 function newToken(userId: string, fields: Partial<ApiTokenRecord> = {}): ApiTokenRecord {
-  return { id: newId(), userId, name: "ci", secretHash: newId(), created: T0, expiresAt: undefined, lastUsed: undefined, scope: "status", itemIds: ["item-a", "item-b"], ...fields };
+  return {
+    id: newId(),
+    userId,
+    name: "ci",
+    secretHash: newId(),
+    created: T0,
+    expiresAt: undefined,
+    lastUsed: undefined,
+    scope: "status",
+    itemIds: ["item-a", "item-b"],
+    ...fields,
+  };
 }
 
 /** Checks `store.accounts` against the `AuthStore` contract. `current` gives the store under test. */

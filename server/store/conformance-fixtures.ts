@@ -61,4 +61,3 @@ export function newItem(name: string, fields: Partial<NewItem> = {}): NewItem {
 export function newNote(itemId: string, text: string, at: Date = T0): NoteRecord {
   return { id: newId(), itemId, text, created: at, updated: at };
 }
-

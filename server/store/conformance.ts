@@ -134,14 +134,11 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
     });
 
     describe("name uniqueness (trimmed, case-insensitive)", () => {
-      it.each([["Degraded"], ["degraded"], ["DEGRADED"], ["  Degraded  "], ["\tdEgRaDeD\n"]])(
-        "refuses a status named %j when 'Degraded' exists",
-        async (taken) => {
-          await addStatus("Degraded");
-          await expectDomainError(() => addStatus(taken), "already_exists");
-          expect((await store.listStatuses([])).map((s) => s.name)).toEqual(["Degraded"]);
-        },
-      );
+      it.each([["Degraded"], ["degraded"], ["DEGRADED"], ["  Degraded  "], ["\tdEgRaDeD\n"]])("refuses a status named %j when 'Degraded' exists", async (taken) => {
+        await addStatus("Degraded");
+        await expectDomainError(() => addStatus(taken), "already_exists");
+        expect((await store.listStatuses([])).map((s) => s.name)).toEqual(["Degraded"]);
+      });
 
       it.each([["API"], ["api"], [" Api "]])("refuses an item named %j when 'API' exists", async (taken) => {
         await store.addItem(newItem("API"));
@@ -358,9 +355,7 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
         for (const note of notes) expect(await store.getNote(note.id)).toBeUndefined();
         await expectDomainError(() => store.listNotes(doomed.id), "not_found");
         expect(await store.getNote(kept.id)).toEqual(kept);
-        expect((await store.listItems({ statusIds: [], kinds: [], withNotes: true })).map((i) => [i.id, i.notes?.length])).toEqual([
-          [other.id, 1],
-        ]);
+        expect((await store.listItems({ statusIds: [], kinds: [], withNotes: true })).map((i) => [i.id, i.notes?.length])).toEqual([[other.id, 1]]);
       });
 
       it("refuses to delete an item that does not exist", async () => {
@@ -738,10 +733,7 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
         await store.addItem(newItem("Taken"));
         await expectDomainError(() => store.addItem(newItem(" taken ", { statusId: up.id })), "already_exists");
         await expectDomainError(() => store.updateItem(item.id, { statusId: newId(), updated: T1 }), "not_found");
-        const results = await Promise.allSettled([
-          store.addItem(newItem("TAKEN", { statusId: up.id })),
-          store.addItem(newItem("concurrent", { statusId: up.id })),
-        ]);
+        const results = await Promise.allSettled([store.addItem(newItem("TAKEN", { statusId: up.id })), store.addItem(newItem("concurrent", { statusId: up.id }))]);
         expect(results.map((r) => r.status)).toEqual(["rejected", "fulfilled"]);
         store = await subject.reopen();
         const all = await transitions();
@@ -780,7 +772,11 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
             const id = newId();
             const item = await store.addItem(newItem(`item ${n}`, { id, statusId: up.id, initialNote: n % 2 === 0 ? newNote(id, `first ${n}`) : undefined }));
             live.push(item.id);
-            if (item.notes?.length) notes.set(item.id, item.notes.map((x) => x.id));
+            if (item.notes?.length)
+              notes.set(
+                item.id,
+                item.notes.map((x) => x.id),
+              );
           } else if (n % 9 === 1) await store.updateItem(pick, { name: `renamed ${n}`, description: `desc ${n}`, updated: T1 });
           else if (n % 9 === 2) await store.updateItem(pick, { statusId: n % 2 ? down.id : up.id, updated: T1 });
           else if (n % 9 === 3 || n % 9 === 4) {
@@ -878,12 +874,7 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
         expect(failure.reason).toBeInstanceOf(DomainError);
         expect((failure.reason as DomainError).kind).toBe("already_exists");
         // Concurrent writes have no order among themselves, so compare as sets.
-        expect((await store.listItems({ statusIds: [], kinds: [], withNotes: false })).map((i) => i.name).sort()).toEqual([
-          "Taken",
-          "first",
-          "second",
-          "third",
-        ]);
+        expect((await store.listItems({ statusIds: [], kinds: [], withNotes: false })).map((i) => i.name).sort()).toEqual(["Taken", "first", "second", "third"]);
         expect((await store.listStatuses([])).map((s) => s.name)).toEqual(["fourth"]);
       });
     });

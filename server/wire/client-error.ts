@@ -11,7 +11,11 @@ import { RetryInfoSchema } from "../../shared/gen/google/rpc/retry_info_pb.js";
 import { codeOfKind, DomainError } from "../errors.js";
 import type { Logger } from "../logger.js";
 
-const codeNames = Object.fromEntries(Object.entries(Code).filter(([, v]) => typeof v === "number").map(([k, v]) => [v, k]));
+const codeNames = Object.fromEntries(
+  Object.entries(Code)
+    .filter(([, v]) => typeof v === "number")
+    .map(([k, v]) => [v, k]),
+);
 
 /** The snake_case name of a Connect code, as the Connect protocol writes it ("not_found"). */
 export function codeName(code: Code): string {

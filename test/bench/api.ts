@@ -29,7 +29,23 @@ import { fileURLToPath } from "node:url";
 import type { BareFixtures } from "./bare-server.js";
 import { summarizeProfile, type CpuProfile, type ProfileSummary } from "./cpu-profile.js";
 import { BenchDatabase, databaseUrlFlag, type DatabaseInfo } from "./bench-postgres.js";
-import { alive, cpuMsOf, exitAsError, freePort, log, parseFlags, machineBusyPercent, makeTempDir, onCleanup, runBench, stopChild, tail, trackChild, UsageError, writeBenchRecord } from "./bench-process.js";
+import {
+  alive,
+  cpuMsOf,
+  exitAsError,
+  freePort,
+  log,
+  parseFlags,
+  machineBusyPercent,
+  makeTempDir,
+  onCleanup,
+  runBench,
+  stopChild,
+  tail,
+  trackChild,
+  UsageError,
+  writeBenchRecord,
+} from "./bench-process.js";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const HOST = "127.0.0.1";
@@ -91,7 +107,8 @@ const USAGE = `usage: npm run bench:api -- [flags]
 function positive(name: string, value: string | undefined, fallback: number, allowZero = false): number {
   if (value === undefined) return fallback;
   const n = Number(value);
-  if (!Number.isFinite(n) || n < 0 || (!allowZero && n === 0)) throw new UsageError(`--${name}: want a ${allowZero ? "non-negative" : "positive"} number, got ${JSON.stringify(value)}`);
+  if (!Number.isFinite(n) || n < 0 || (!allowZero && n === 0))
+    throw new UsageError(`--${name}: want a ${allowZero ? "non-negative" : "positive"} number, got ${JSON.stringify(value)}`);
   return n;
 }
 
@@ -126,7 +143,6 @@ function parseOptions(argv: string[]): Options | undefined {
 
 let running: autocannon.Instance | undefined;
 onCleanup(() => running?.stop());
-
 
 interface ServerChild {
   /** The initial admin password the server was started with (through its environment, not ps). */
@@ -294,22 +310,32 @@ async function seed(base: string, auth: Record<string, string>): Promise<Seed> {
     { name: "Bench Outage", color: "#C62828", kind: "STATUS_KIND_DOWN" },
     { name: "Bench Monitoring", color: "#1565C0", kind: "STATUS_KIND_OBSERVING" },
   ];
-  const statuses = await pool(statusSpecs, 1, async (spec) => (await call<{ status: StatusMsg }>(base, PATHS.addStatus, { ...spec, description: `${spec.name} (benchmark status)` }, auth)).status);
+  const statuses = await pool(
+    statusSpecs,
+    1,
+    async (spec) => (await call<{ status: StatusMsg }>(base, PATHS.addStatus, { ...spec, description: `${spec.name} (benchmark status)` }, auth)).status,
+  );
   const statusIds = statuses.map((s) => s.id);
   const indexes = Array.from({ length: ITEMS }, (_, i) => i);
   const items = await pool(indexes, 8, async (i) => {
     const name = `Service ${String(i).padStart(3, "0")}`;
-    const { item } = await call<{ item: ItemMsg }>(base, PATHS.addItem, {
-      name,
-      description: `The ${name} API and its workers, as customers see them on the public status page.`,
-      initialStatusId: statusIds[i % statusIds.length],
-    }, auth);
+    const { item } = await call<{ item: ItemMsg }>(
+      base,
+      PATHS.addItem,
+      {
+        name,
+        description: `The ${name} API and its workers, as customers see them on the public status page.`,
+        initialStatusId: statusIds[i % statusIds.length],
+      },
+      auth,
+    );
     await call(base, PATHS.addNote, { itemId: item.id, noteText: `We are investigating elevated error rates on ${name}; next update in 30 minutes.` }, auth);
     return { id: item.id, name };
   });
   // Check the seed through the read API.
   const { items: listed = [] } = await call<{ items?: ItemMsg[] }>(base, PATHS.listItems, {});
-  if (listed.length !== ITEMS || listed.some((item) => !item.status)) throw new Error(`seed check: ListItems returned ${listed.length} items, ${listed.filter((i) => !i.status).length} without status`);
+  if (listed.length !== ITEMS || listed.some((item) => !item.status))
+    throw new Error(`seed check: ListItems returned ${listed.length} items, ${listed.filter((i) => !i.status).length} without status`);
   const { item: one } = await call<{ item: ItemMsg }>(base, PATHS.getItem, { itemId: items[0]!.id });
   if (one.notes?.length !== 1) throw new Error(`seed check: GetItem returned ${one.notes?.length ?? 0} notes, want 1`);
   return { statusIds, items };
@@ -467,7 +493,11 @@ function verdicts(rows: Measured[], ratio: (m: Measured) => number | undefined):
     { budget: `ListItems ≥ ${BUDGET.listItemsVsBare}× bare`, actual: fmtRatio(listRatio), pass: listRatio >= BUDGET.listItemsVsBare },
     { budget: `GetItem ≥ ${BUDGET.getItemVsBare}× bare`, actual: fmtRatio(getRatio), pass: getRatio >= BUDGET.getItemVsBare },
     { budget: "UpdateItem zero errors", actual: `${fmtInt(update.errors)} errors`, pass: update.errors === 0 },
-    { budget: `UpdateItem ≥ ${fmtInt(BUDGET.updateItemWritesPerS)} durable writes/s`, actual: `${fmtInt(update.okPerS)} writes/s`, pass: update.okPerS >= BUDGET.updateItemWritesPerS },
+    {
+      budget: `UpdateItem ≥ ${fmtInt(BUDGET.updateItemWritesPerS)} durable writes/s`,
+      actual: `${fmtInt(update.okPerS)} writes/s`,
+      pass: update.okPerS >= BUDGET.updateItemWritesPerS,
+    },
     { budget: `summary.json ≥ ${BUDGET.summaryVsBare}× bare`, actual: fmtRatio(summaryRatio), pass: summaryRatio >= BUDGET.summaryVsBare },
     { budget: `badge.svg ≥ ${BUDGET.badgeVsBare}× bare`, actual: fmtRatio(badgeRatio), pass: badgeRatio >= BUDGET.badgeVsBare },
   ];
@@ -498,15 +528,21 @@ function markdown(
   );
   for (const r of rows) {
     const cpu = r.targetCpuPercent === undefined ? "n/a" : `${r.targetCpuPercent}%`;
-    out.push(`| ${r.scenario} | ${r.target} | ${fmtInt(r.reqPerS)} | ${fmtMs(r.latencyMs.p50)} | ${fmtMs(r.latencyMs.p99)} | ${fmtInt(r.errors)} | ${fmtRatio(ratio(r))} | ${cpu} | ${r.targetCpuMsPerRequest === undefined ? "n/a" : r.targetCpuMsPerRequest.toFixed(3)} | ${r.loadgenCpuPercent}% |`);
+    out.push(
+      `| ${r.scenario} | ${r.target} | ${fmtInt(r.reqPerS)} | ${fmtMs(r.latencyMs.p50)} | ${fmtMs(r.latencyMs.p99)} | ${fmtInt(r.errors)} | ${fmtRatio(ratio(r))} | ${cpu} | ${r.targetCpuMsPerRequest === undefined ? "n/a" : r.targetCpuMsPerRequest.toFixed(3)} | ${r.loadgenCpuPercent}% |`,
+    );
   }
   const update = rows.find((r) => r.scenario === "UpdateItem");
   const durable = database ? "each answered after its group commit's COMMIT returned" : "each answered after its group commit's fsync";
   if (update) out.push("", `UpdateItem: ${fmtInt(update.okPerS)} durable writes/s (2xx/s; ${durable}), ${fmtInt(update.ok)} writes in ${update.durationS} s.`);
   out.push("", "ListItems {} signed in: the same request with the API token, which the read cache never answers (only anonymous reads are cached), so each one reads the store.");
   const errored = rows.filter((r) => r.errors > 0);
-  for (const r of errored) out.push(`${r.scenario} → ${r.target}: status codes ${JSON.stringify(r.statusCodes)}, connection errors ${r.connectionErrors} (timeouts ${r.timeouts}).`);
-  out.push("", "CPU columns: % of one core over the measured run (target = the server process; above 100% means GC or other helper threads); CPU ms/req = the target's CPU time per completed request, which a busy machine disturbs less than req/s.");
+  for (const r of errored)
+    out.push(`${r.scenario} → ${r.target}: status codes ${JSON.stringify(r.statusCodes)}, connection errors ${r.connectionErrors} (timeouts ${r.timeouts}).`);
+  out.push(
+    "",
+    "CPU columns: % of one core over the measured run (target = the server process; above 100% means GC or other helper threads); CPU ms/req = the target's CPU time per completed request, which a busy machine disturbs less than req/s.",
+  );
   out.push("", "### Budgets", "");
   for (const c of checks) out.push(`- ${c.pass ? "PASS  " : "**MISSED**"} ${c.budget}: ${c.actual}`);
   const missed = checks.filter((c) => !c.pass).length;
@@ -564,7 +600,10 @@ async function run(options: Options): Promise<void> {
   const bare = await startBare(dir, fixtures);
   log(`bare server up at ${bare.url}`);
   // The baseline must answer byte for byte what ours answers.
-  for (const [path, body, want] of [[PATHS.listItems, listBody, list], [PATHS.getItem, getBodies[7]!, gets[7]!]] as const) {
+  for (const [path, body, want] of [
+    [PATHS.listItems, listBody, list],
+    [PATHS.getItem, getBodies[7]!, gets[7]!],
+  ] as const) {
     const [mine, theirs] = await Promise.all([post(server.url, path, body), post(bare.url, path, body)]);
     if (!mine.body.equals(theirs.body) || !mine.body.equals(want.body) || mine.contentType !== theirs.contentType) {
       throw new Error(`bare server does not mirror ${path}: ${theirs.contentType} ${theirs.body.length} B vs ${mine.contentType} ${mine.body.length} B`);

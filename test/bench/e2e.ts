@@ -111,7 +111,10 @@ async function main(): Promise<void> {
       if (/javascript|css/.test(type)) downloads.push({ path, type, bytes: Number(response.headers()["content-length"] ?? 0) });
     });
     await page.goto(`${url}/display?rotate=0`);
-    await page.locator("[data-testid=grid] article").nth(ITEMS - 1).waitFor();
+    await page
+      .locator("[data-testid=grid] article")
+      .nth(ITEMS - 1)
+      .waitFor();
     await page.locator(".conn.live-dot").waitFor();
     log(`measuring ${CHANGES} changes after ${WARMUP} to warm up`);
 

@@ -129,11 +129,11 @@ class Conn {
       this.head = undefined;
       const status = head.slice(0, head.indexOf("\r\n"));
       if (this.mode === "ws") {
-        if (!/^HTTP\/1\.1 101 /.test(status)) return this.fail(`upgrade refused: ${status}`), false;
+        if (!/^HTTP\/1\.1 101 /.test(status)) return (this.fail(`upgrade refused: ${status}`), false);
         this.becomeReady();
       } else {
-        if (!/^HTTP\/1\.1 200 /.test(status)) return this.fail(`WatchItems answered ${status}`), false;
-        if (!/\r\ntransfer-encoding: *chunked/i.test(head)) return this.fail("WatchItems response is not chunked"), false;
+        if (!/^HTTP\/1\.1 200 /.test(status)) return (this.fail(`WatchItems answered ${status}`), false);
+        if (!/\r\ntransfer-encoding: *chunked/i.test(head)) return (this.fail("WatchItems response is not chunked"), false);
       }
       data = joined.subarray(end + HEAD_END.length);
       if (data.length === 0) return true;
@@ -190,7 +190,13 @@ class Conn {
       const length = buf.readUInt32BE(1);
       if (buf.length < 5 + length) break;
       const flags = buf[0]!;
-      if (flags & 0x02) return this.fail(`end of stream: ${buf.subarray(5, 5 + length).toString("utf8").slice(0, 200)}`);
+      if (flags & 0x02)
+        return this.fail(
+          `end of stream: ${buf
+            .subarray(5, 5 + length)
+            .toString("utf8")
+            .slice(0, 200)}`,
+        );
       this.message(buf.subarray(5, 5 + length));
       buf = buf.subarray(5 + length);
     }
@@ -279,16 +285,19 @@ async function connectMany(command: Extract<WorkerCommand, { cmd: "connect" }>):
     left -= size;
     await new Promise<void>((done) => {
       let waiting = size;
-      const timer = setTimeout(() => {
-        for (const conn of batch) {
-          if (!conn.ready && !conn.gone) {
-            failed++;
-            if (errors.length < 5) errors.push("not ready in time");
-            conn.reset();
+      const timer = setTimeout(
+        () => {
+          for (const conn of batch) {
+            if (!conn.ready && !conn.gone) {
+              failed++;
+              if (errors.length < 5) errors.push("not ready in time");
+              conn.reset();
+            }
           }
-        }
-        done();
-      }, Math.max(1, deadline - Date.now()));
+          done();
+        },
+        Math.max(1, deadline - Date.now()),
+      );
       const onReady = (_conn: Conn, error?: string) => {
         if (error) {
           failed++;

@@ -46,7 +46,21 @@ import { summarizeProfile, type CpuProfile, type ProfileSummary } from "./cpu-pr
 import type { ProbeReply } from "./fanout-probe.js";
 import type { WorkerCommand, WorkerMessage, WorkerMode } from "./fanout-worker.js";
 import { BenchDatabase, databaseUrlFlag, type DatabaseInfo } from "./bench-postgres.js";
-import { cpuMsOf, exitAsError, freePort, log, parseFlags, machineBusyPercent, makeTempDir, runBench, stopChild, tail, trackChild, UsageError, writeBenchRecord } from "./bench-process.js";
+import {
+  cpuMsOf,
+  exitAsError,
+  freePort,
+  log,
+  parseFlags,
+  machineBusyPercent,
+  makeTempDir,
+  runBench,
+  stopChild,
+  tail,
+  trackChild,
+  UsageError,
+  writeBenchRecord,
+} from "./bench-process.js";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const HOST = "127.0.0.1";
@@ -150,14 +164,15 @@ function parseOptions(argv: string[]): Options | undefined {
     cpuProf: values["cpu-prof"] ?? false,
     databaseUrl,
     replicas,
-    compare: (values.compare ?? "").split(",").map((s) => s.trim()).filter((s) => s !== ""),
+    compare: (values.compare ?? "")
+      .split(",")
+      .map((s) => s.trim())
+      .filter((s) => s !== ""),
   };
 }
 
 // ---------------------------------------------------------------------------------------------
 // Children, temp files and cleanup
-
-
 
 /**
  * Spawns `node <args>` through bash, which first raises the open-file limit (a process cannot
@@ -548,7 +563,14 @@ async function runRound(target: Target, clients: ClientProcess[], expectedWatche
   const triggered = target.trigger(marker);
   const [done] = await withTimeout(Promise.race([Promise.all([reports, triggered]), target.died]), ROUND_TIMEOUT_MS, async () => {
     const seen = await Promise.all(
-      clients.flatMap((c) => ports.map((port) => c.request({ cmd: "status", port }, 5_000).then((r) => `${r.seen}/${r.open}`, () => "?"))),
+      clients.flatMap((c) =>
+        ports.map((port) =>
+          c.request({ cmd: "status", port }, 5_000).then(
+            (r) => `${r.seen}/${r.open}`,
+            () => "?",
+          ),
+        ),
+      ),
     );
     return `${target.name}: change ${marker} not received by every watcher within ${ROUND_TIMEOUT_MS} ms (seen/open per client process${ports.length > 1 ? " and replica" : ""}: ${seen.join(", ")})`;
   });
@@ -647,7 +669,8 @@ interface Prepared {
 async function prepareTarget(target: Target, clients: ClientProcess[], n: number, options: Options): Promise<Prepared> {
   const limits = target.pids.map((pid) => openFileLimit(pid)).filter((l): l is number => l !== undefined);
   const limit = limits.length > 0 ? Math.min(...limits) : undefined;
-  if (limit !== undefined && limit < Math.ceil(n / target.pids.length) + 100) throw new Error(`${target.name}: open-file limit ${limit} is too low for ${n} watchers (the hard limit caps it; raise it with ulimit -Hn as root)`);
+  if (limit !== undefined && limit < Math.ceil(n / target.pids.length) + 100)
+    throw new Error(`${target.name}: open-file limit ${limit} is too low for ${n} watchers (the hard limit caps it; raise it with ulimit -Hn as root)`);
 
   // Warm up the connect and fan-out paths, then measure the idle process.
   const warm = Math.min(WARMUP_WATCHERS, n);
@@ -769,8 +792,16 @@ function verdicts(rows: Row[]): Verdict[] | undefined {
   return [
     { budget: `last delivery median ≤ ${BUDGET.lastDeliveryMs} ms`, actual: `${fmtMs(ours.last.median)} ms`, pass: ours.last.median <= BUDGET.lastDeliveryMs },
     { budget: `last delivery max ≤ ${BUDGET.lastDeliveryMs} ms`, actual: `${fmtMs(ours.last.max)} ms`, pass: ours.last.max <= BUDGET.lastDeliveryMs },
-    { budget: `last delivery ≤ ${BUDGET.vsWs}× bare ws (medians)`, actual: `${row.ratio.toFixed(2)}× (${fmtMs(ours.last.median)} vs ${fmtMs(row.ws.last.median)} ms)`, pass: row.ratio <= BUDGET.vsWs },
-    { budget: `≤ ${BUDGET.kbPerIdleWatcher} KB server memory per idle watcher`, actual: `${ours.memory.kbPerWatcherRss.toFixed(1)} KB (RSS)`, pass: ours.memory.kbPerWatcherRss <= BUDGET.kbPerIdleWatcher },
+    {
+      budget: `last delivery ≤ ${BUDGET.vsWs}× bare ws (medians)`,
+      actual: `${row.ratio.toFixed(2)}× (${fmtMs(ours.last.median)} vs ${fmtMs(row.ws.last.median)} ms)`,
+      pass: row.ratio <= BUDGET.vsWs,
+    },
+    {
+      budget: `≤ ${BUDGET.kbPerIdleWatcher} KB server memory per idle watcher`,
+      actual: `${ours.memory.kbPerWatcherRss.toFixed(1)} KB (RSS)`,
+      pass: ours.memory.kbPerWatcherRss <= BUDGET.kbPerIdleWatcher,
+    },
   ];
 }
 
@@ -823,7 +854,11 @@ function markdown(options: Options, busyBefore: number | undefined, database: Da
       "from 0 to N idle watchers, each after a full GC, divided by N (KB = 1,024 bytes; kernel socket buffers are not in RSS)" +
       (options.replicas > 1 ? `; ours: all ${options.replicas} replicas together, as is ours' CPU.` : "."),
   );
-  out.push("", "| Watchers | ours first delivery median (ms) | ws first delivery median (ms) | ours CPU / change (ms) | ws CPU / change (ms) | ours heap KB / watcher | connect N (s) ours / ws |", "|--:|--:|--:|--:|--:|--:|--:|");
+  out.push(
+    "",
+    "| Watchers | ours first delivery median (ms) | ws first delivery median (ms) | ours CPU / change (ms) | ws CPU / change (ms) | ours heap KB / watcher | connect N (s) ours / ws |",
+    "|--:|--:|--:|--:|--:|--:|--:|",
+  );
   for (const r of rows) {
     out.push(
       `| ${fmtInt(r.watchers)} | ${fmtMs(r.ours.firstMedianMs)} | ${fmtMs(r.ws.firstMedianMs)} | ${r.ours.cpuMsPerChange ?? "n/a"} | ${r.ws.cpuMsPerChange ?? "n/a"} | ` +

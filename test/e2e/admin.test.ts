@@ -250,7 +250,10 @@ describe.skipIf(!browserTestsEnabled())("the admin console", { timeout: 120_000 
       await row.waitFor();
       expect(await row.innerText()).not.toMatch(/never used/i);
       await row.getByRole("button", { name: /Revoke/ }).click();
-      await page.getByRole("dialog").getByRole("button", { name: /Revoke/ }).click();
+      await page
+        .getByRole("dialog")
+        .getByRole("button", { name: /Revoke/ })
+        .click();
       await row.waitFor({ state: "detached" });
       expect((await call(secret)).status).toBe(401);
       problems.assertNone();
@@ -275,7 +278,11 @@ describe.skipIf(!browserTestsEnabled())("the admin console", { timeout: 120_000 
       }
       // And the API refuses the page's own requests without a session.
       const status = await page.evaluate(async (id) => {
-        const res = await fetch("/statusthing.v1.ItemsService/DeleteItem", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ itemId: id }) });
+        const res = await fetch("/statusthing.v1.ItemsService/DeleteItem", {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ itemId: id }),
+        });
         return res.status;
       }, item.id);
       expect(status).toBe(401);

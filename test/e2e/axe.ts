@@ -28,4 +28,3 @@ export async function axe(page: Page): Promise<Violation[]> {
 }
 
 export const serious = (violations: Violation[]) => violations.filter((v) => v.impact === "serious" || v.impact === "critical");
-

@@ -77,7 +77,10 @@ describe.skipIf(!browserTestsEnabled())("hostile data renders as text and never 
       const problems = watchAdminProblems(page);
       await signIn(page, server.url);
       await page.goto(server.url + (path === "/admin/items/0" ? `/admin/items/${items[1]!.id}` : path));
-      await page.getByText(path === "/admin/statuses" ? "Used by" : IMG_NAME).first().waitFor();
+      await page
+        .getByText(path === "/admin/statuses" ? "Used by" : IMG_NAME)
+        .first()
+        .waitFor();
       const text = await page.locator("body").innerText();
       expect(text).toContain(path === "/admin/items/0" ? HOSTILE_NOTE : SCRIPT_NAME);
       if (path === "/admin/items/0") expect(await page.getByLabel("Name").inputValue()).toBe(IMG_NAME);
@@ -103,7 +106,10 @@ describe.skipIf(!browserTestsEnabled())("hostile data renders as text and never 
       name: "Evil colors",
       status: create(StatusSchema, { id: "evil-status", name: "Evil", color: evil, kind: StatusKind.DOWN }),
     });
-    const snapshot = create(WatchItemsResponseSchema, { revision: 1n, event: { case: "snapshot", value: create(WatchSnapshotSchema, { items: [item], statuses: [item.status!] }) } });
+    const snapshot = create(WatchItemsResponseSchema, {
+      revision: 1n,
+      event: { case: "snapshot", value: create(WatchSnapshotSchema, { items: [item], statuses: [item.status!] }) },
+    });
     const page = await (await browser.newContext(contextOptions("tv", "dark"))).newPage();
     const requests: string[] = [];
     page.on("request", (request) => requests.push(request.url()));
@@ -118,7 +124,11 @@ describe.skipIf(!browserTestsEnabled())("hostile data renders as text and never 
       await page.goto(server.url + path);
       const carrier = page.locator(path === "/" ? "[data-item-id=evil-item] .badge" : "article[data-item-id=evil-item]");
       await carrier.waitFor();
-      const style = await carrier.evaluate((el) => ({ attribute: el.getAttribute("style") ?? "", background: getComputedStyle(el).backgroundColor, image: getComputedStyle(el).backgroundImage }));
+      const style = await carrier.evaluate((el) => ({
+        attribute: el.getAttribute("style") ?? "",
+        background: getComputedStyle(el).backgroundColor,
+        image: getComputedStyle(el).backgroundImage,
+      }));
       expect(style.attribute).not.toContain("url(");
       expect(style.image).toBe("none");
       expect(style.background).toBe("rgb(217, 45, 32)"); // DOWN's own color, #D92D20

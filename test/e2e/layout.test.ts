@@ -119,7 +119,10 @@ describe.skipIf(!browserTestsEnabled())("layout: 200 items on a TV, and the publ
     await page.getByTestId("items").waitFor();
     const extent = await scrollExtent(page);
     expect(extent.scrollWidth).toBeLessThanOrEqual(390);
-    const fontSize = await page.locator("article h3").first().evaluate((h) => parseFloat(getComputedStyle(h).fontSize));
+    const fontSize = await page
+      .locator("article h3")
+      .first()
+      .evaluate((h) => parseFloat(getComputedStyle(h).fontSize));
     expect(fontSize).toBeGreaterThanOrEqual(16);
     const widest = await page.locator("article").evaluateAll((cards) => Math.max(...cards.map((c) => c.getBoundingClientRect().right)));
     expect(widest).toBeLessThanOrEqual(390);

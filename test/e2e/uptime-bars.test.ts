@@ -51,7 +51,10 @@ describe.skipIf(!browserTestsEnabled())("the public page's 90-day uptime bars", 
   });
 
   it("shows 90 bars on a wide screen and 30 on a phone, with the 90-day uptime", async () => {
-    for (const [viewport, visible] of [["tv", 90], ["phone", 30]] as const) {
+    for (const [viewport, visible] of [
+      ["tv", 90],
+      ["phone", 30],
+    ] as const) {
       const page = await (await browser.newContext(contextOptions(viewport, "light"))).newPage();
       const problems = watchPageProblems(page);
       await page.goto(`${server.url}/`);

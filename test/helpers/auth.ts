@@ -117,7 +117,10 @@ export async function mustLogin(baseUrl: string, username: string, password: str
 export async function chooseOwnPassword(baseUrl: string, username: string, password: string): Promise<void> {
   const cookie = await mustLogin(baseUrl, username, password);
   const interim = `${password}~interim`;
-  for (const [currentPassword, newPassword] of [[password, interim], [interim, password]]) {
+  for (const [currentPassword, newPassword] of [
+    [password, interim],
+    [interim, password],
+  ]) {
     const res = await rpc(baseUrl, "statusthing.v1.AuthService/ChangePassword", { currentPassword, newPassword }, { cookie });
     if (res.code !== "ok") throw new Error(`password change for ${username} failed: ${res.text}`);
   }

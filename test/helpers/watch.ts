@@ -6,12 +6,7 @@
 import { create, fromJsonString, type MessageInitShape } from "@bufbuild/protobuf";
 import { Code, ConnectError, createClient } from "@connectrpc/connect";
 import WebSocket from "ws";
-import {
-  ItemsService,
-  WatchItemsRequestSchema,
-  WatchItemsResponseSchema,
-  type WatchItemsResponse,
-} from "../../shared/gen/statusthing/v1/services_pb.js";
+import { ItemsService, WatchItemsRequestSchema, WatchItemsResponseSchema, type WatchItemsResponse } from "../../shared/gen/statusthing/v1/services_pb.js";
 import type { Item, Status } from "../../shared/gen/statusthing/v1/types_pb.js";
 import { createTransport, type Protocol } from "./clients.js";
 

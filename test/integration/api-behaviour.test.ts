@@ -328,10 +328,7 @@ describe.each(PROTOCOLS)("over %s", (protocol) => {
   describe("StatusService", () => {
     it("AddStatus returns the stored status; GetStatus and ListStatus return the same", async () => {
       const name = uniq("Partial outage");
-      const status = must(
-        (await api.statuses.addStatus({ name, description: "some users affected", color: "#ffa500", kind: StatusKind.WARNING })).status,
-        "status",
-      );
+      const status = must((await api.statuses.addStatus({ name, description: "some users affected", color: "#ffa500", kind: StatusKind.WARNING })).status, "status");
       expect(status).toMatchObject({ name, description: "some users affected", color: "#FFA500", kind: StatusKind.WARNING });
       expect(status.id).toMatch(KSUID_PATTERN);
       expect(ms(status.timestamps?.created)).toBe(ms(status.timestamps?.updated));
@@ -356,9 +353,7 @@ describe.each(PROTOCOLS)("over %s", (protocol) => {
 
       const investigating = (await api.statuses.listStatus({ kinds: [StatusKind.INVESTIGATING] })).statuses;
       for (const s of investigating) expect(s.kind).toBe(StatusKind.INVESTIGATING);
-      expect(investigating.filter((s) => madeIds.has(s.id)).map((s) => s.id)).toEqual(
-        made.filter((s) => s.kind === StatusKind.INVESTIGATING).map((s) => s.id),
-      );
+      expect(investigating.filter((s) => madeIds.has(s.id)).map((s) => s.id)).toEqual(made.filter((s) => s.kind === StatusKind.INVESTIGATING).map((s) => s.id));
       const upDown = (await api.statuses.listStatus({ kinds: [StatusKind.UP, StatusKind.DOWN] })).statuses;
       expect(upDown.map((s) => s.name)).toEqual(expect.arrayContaining(["UP", "DOWN"]));
       for (const s of upDown) expect([StatusKind.UP, StatusKind.DOWN]).toContain(s.kind);
@@ -524,10 +519,7 @@ describe.each(PROTOCOLS)("over %s", (protocol) => {
 
     it("AddItem whose new initial_status name is taken fails whole: no item is created", async () => {
       const name = uniq("dup-status-item");
-      await expectCode(
-        api.items.addItem({ name, initialStatus: { name: "warning", color: "#000", kind: StatusKind.WARNING } }),
-        Code.AlreadyExists,
-      );
+      await expectCode(api.items.addItem({ name, initialStatus: { name: "warning", color: "#000", kind: StatusKind.WARNING } }), Code.AlreadyExists);
       expect(await itemNamed(name)).toBeUndefined();
     });
 
@@ -535,10 +527,7 @@ describe.each(PROTOCOLS)("over %s", (protocol) => {
       const name = uniq("taken");
       await addItem(name);
       const statusName = uniq("never");
-      await expectCode(
-        api.items.addItem({ name, initialStatus: { name: statusName, color: "#000", kind: StatusKind.DOWN }, initialNoteText: "x" }),
-        Code.AlreadyExists,
-      );
+      await expectCode(api.items.addItem({ name, initialStatus: { name: statusName, color: "#000", kind: StatusKind.DOWN }, initialNoteText: "x" }), Code.AlreadyExists);
       expect(await statusNamed(statusName)).toBeUndefined();
     });
   });
@@ -581,16 +570,8 @@ describe.each(PROTOCOLS)("over %s", (protocol) => {
       expect((await getStatus(status.id)).name).toBe(status.name);
 
       const itemName = uniq("with-bad-status");
-      await expectCode(
-        api.items.addItem({ name: itemName, initialStatus: { name: too, color: "#000", kind: StatusKind.UP } }),
-        Code.InvalidArgument,
-        "name",
-      );
-      await expectCode(
-        api.items.addItem({ name: itemName, initialStatus: { name: "  ", color: "#000", kind: StatusKind.UP } }),
-        Code.InvalidArgument,
-        "name",
-      );
+      await expectCode(api.items.addItem({ name: itemName, initialStatus: { name: too, color: "#000", kind: StatusKind.UP } }), Code.InvalidArgument, "name");
+      await expectCode(api.items.addItem({ name: itemName, initialStatus: { name: "  ", color: "#000", kind: StatusKind.UP } }), Code.InvalidArgument, "name");
       expect(await itemNamed(itemName)).toBeUndefined();
     });
 
@@ -604,16 +585,9 @@ describe.each(PROTOCOLS)("over %s", (protocol) => {
       await api.items.updateItem({ itemId: item.id, description: n(2000, "e") });
       expect((await getItem(item.id)).description).toBe(n(2000, "e"));
 
-      const s = must(
-        (await api.statuses.addStatus({ name: uniq("d"), description: n(2000, "d"), color: "#000", kind: StatusKind.UP })).status,
-        "status",
-      );
+      const s = must((await api.statuses.addStatus({ name: uniq("d"), description: n(2000, "d"), color: "#000", kind: StatusKind.UP })).status, "status");
       expect(s.description).toHaveLength(2000);
-      await expectCode(
-        api.statuses.addStatus({ name: uniq("d"), description: n(2001, "d"), color: "#000", kind: StatusKind.UP }),
-        Code.InvalidArgument,
-        "description",
-      );
+      await expectCode(api.statuses.addStatus({ name: uniq("d"), description: n(2001, "d"), color: "#000", kind: StatusKind.UP }), Code.InvalidArgument, "description");
       await expectCode(api.statuses.updateStatus({ statusId: s.id, description: n(2001, "d") }), Code.InvalidArgument, "description");
       await expectCode(
         api.items.addItem({ name: uniq("d"), initialStatus: { name: uniq("d"), description: n(2001), color: "#000", kind: StatusKind.UP } }),
@@ -655,11 +629,7 @@ describe.each(PROTOCOLS)("over %s", (protocol) => {
       expect((await getStatus(s.id)).color).toBe("#DDEEFF");
       await expectCode(api.statuses.updateStatus({ statusId: s.id, color: "blue" }), Code.InvalidArgument, "color");
       expect((await getStatus(s.id)).color).toBe("#DDEEFF");
-      await expectCode(
-        api.items.addItem({ name: uniq("c"), initialStatus: { name: uniq("c"), color: "orange", kind: StatusKind.UP } }),
-        Code.InvalidArgument,
-        "color",
-      );
+      await expectCode(api.items.addItem({ name: uniq("c"), initialStatus: { name: uniq("c"), color: "orange", kind: StatusKind.UP } }), Code.InvalidArgument, "color");
     });
 
     it("kinds: AddStatus needs a defined kind other than UNKNOWN, naming the field", async () => {
@@ -670,11 +640,7 @@ describe.each(PROTOCOLS)("over %s", (protocol) => {
       await expectCode(api.statuses.addStatus({ name, color: "#000", kind: -1 as StatusKind }), Code.InvalidArgument, "kind");
       expect(await statusNamed(name)).toBeUndefined();
       const itemName = uniq("no-kind-item");
-      await expectCode(
-        api.items.addItem({ name: itemName, initialStatus: { name: uniq("k"), color: "#000" } }),
-        Code.InvalidArgument,
-        "kind",
-      );
+      await expectCode(api.items.addItem({ name: itemName, initialStatus: { name: uniq("k"), color: "#000" } }), Code.InvalidArgument, "kind");
       expect(await itemNamed(itemName)).toBeUndefined();
       const s = await addStatus(uniq("k"), StatusKind.AVAILABLE);
       await expectCode(api.statuses.updateStatus({ statusId: s.id, kind: 12 as StatusKind }), Code.InvalidArgument, "kind");

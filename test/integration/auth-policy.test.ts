@@ -193,9 +193,7 @@ describe("a --private server", () => {
       const transport = transportAs(server.url, "anonymous", needsHttp2(method) ? "grpc-h2c" : "connect-json");
       answers[procedureOf(method)] = await invoke(transport, method);
     }
-    const expected = Object.fromEntries(
-      methodsOf(ALL_SERVICES).map((m) => [procedureOf(m), EXPECTED_CREDENTIAL.includes(procedureOf(m)) ? "ok" : "unauthenticated"]),
-    );
+    const expected = Object.fromEntries(methodsOf(ALL_SERVICES).map((m) => [procedureOf(m), EXPECTED_CREDENTIAL.includes(procedureOf(m)) ? "ok" : "unauthenticated"]));
     expect(answers).toEqual(expected);
   });
 

@@ -8,7 +8,20 @@ import { API_SERVICES } from "../../server/app.js";
 import { ALLOWED_BEFORE_PASSWORD_CHANGE, CREDENTIAL_PROCEDURES, PUBLIC_READS } from "../../server/auth/access-policy.js";
 import { hashSecret } from "../../server/auth/secrets.js";
 import { ItemsService } from "../../shared/gen/statusthing/v1/services_pb.js";
-import { chooseOwnPassword, invokeEmpty, login, methodsOf, procedureOf, rpc, sleep, transportAs, wsAnswer, type Caller, type LoginResult, type RpcResult } from "../helpers/auth.js";
+import {
+  chooseOwnPassword,
+  invokeEmpty,
+  login,
+  methodsOf,
+  procedureOf,
+  rpc,
+  sleep,
+  transportAs,
+  wsAnswer,
+  type Caller,
+  type LoginResult,
+  type RpcResult,
+} from "../helpers/auth.js";
 import { createTransport, PROTOCOLS } from "../helpers/clients.js";
 import { TEST_ADMIN_PASSWORD } from "../helpers/credentials.js";
 import { startTestServer, type TestServer } from "../helpers/server.js";
@@ -475,7 +488,10 @@ describe("login throttling", () => {
     await addUser(proxied, "rushed", "rushed-pass-1");
     const guesses = await Promise.all(Array.from({ length: 20 }, (_, i) => logIn(proxied, "rushed", `parallel-guess-${i}`, from("10.6.0.1"))));
     const codes = guesses.map((g) => g.code);
-    expect(codes.every((c) => c === "unauthenticated" || c === "resource_exhausted"), codes.join(",")).toBe(true);
+    expect(
+      codes.every((c) => c === "unauthenticated" || c === "resource_exhausted"),
+      codes.join(","),
+    ).toBe(true);
     // Only 5 guesses may be tried; every other one must be refused unchecked.
     expect(codes.filter((c) => c === "unauthenticated").length, codes.join(",")).toBeLessThanOrEqual(5);
     expect((await logIn(proxied, "rushed", "rushed-pass-1", from("10.6.0.1"))).code).toBe("resource_exhausted");

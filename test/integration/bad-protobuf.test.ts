@@ -61,7 +61,12 @@ async function framed(procedure: string, contentType: string, body: Buffer, head
     return end.error;
   }
   expect(flags).toBe(0x80);
-  const fields = Object.fromEntries(payload.split("\r\n").filter(Boolean).map((l) => [l.slice(0, l.indexOf(":")), l.slice(l.indexOf(":") + 1).trim()]));
+  const fields = Object.fromEntries(
+    payload
+      .split("\r\n")
+      .filter(Boolean)
+      .map((l) => [l.slice(0, l.indexOf(":")), l.slice(l.indexOf(":") + 1).trim()]),
+  );
   return { code: GRPC_CODES[fields["grpc-status"]!] ?? fields["grpc-status"]!, message: decodeURIComponent(fields["grpc-message"] ?? "") };
 }
 

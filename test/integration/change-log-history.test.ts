@@ -40,9 +40,19 @@ async function randomRun(store: Store): Promise<Map<number, ItemView>> {
     const r = random();
     if (items.length < 3 || r < 0.12) {
       const id = newId();
-      await store.addItem({ id, name: `item ${n}`, description: "", statusId: pick(statuses).id, created: at(), ...(random() < 0.5 ? { initialNote: { id: newId(), itemId: id, text: `first ${n}`, created: at(), updated: at() } } : {}) });
+      await store.addItem({
+        id,
+        name: `item ${n}`,
+        description: "",
+        statusId: pick(statuses).id,
+        created: at(),
+        ...(random() < 0.5 ? { initialNote: { id: newId(), itemId: id, text: `first ${n}`, created: at(), updated: at() } } : {}),
+      });
       items.push(id);
-      notes.set(id, (await store.listNotes(id)).map((x) => x.id));
+      notes.set(
+        id,
+        (await store.listNotes(id)).map((x) => x.id),
+      );
       await record([id]);
     } else if (r < 0.45) {
       const item = pick(items);
@@ -93,7 +103,12 @@ async function readAll(store: Store, after: number, page: number): Promise<Chang
 async function check(store: Store) {
   const expected = await randomRun(store);
   const { latest } = await store.changeLogBounds();
-  for (const [after, page] of [[0, 1_000], [0, 7], [Math.floor(latest / 3), 13], [Math.floor((2 * latest) / 3), 1]] as const) {
+  for (const [after, page] of [
+    [0, 1_000],
+    [0, 7],
+    [Math.floor(latest / 3), 13],
+    [Math.floor((2 * latest) / 3), 1],
+  ] as const) {
     const changes = await readAll(store, after, page);
     expect(changes.map((c) => c.revision)).toEqual(Array.from({ length: latest - after }, (_, k) => after + 1 + k));
     let compared = 0;

@@ -71,95 +71,83 @@ const secrets = new Set<string>([PASSWORDS.alice, PASSWORDS.aliceReset]);
 // machine), so independent runs go in parallel.
 
 describe("users add", () => {
-  it(
-    "reads the password from stdin, never from the command line; refuses a duplicate username",
-    async () => {
-      const [alice, mallory, bob, duplicate] = await Promise.all([
-        cli(["users", "add", "alice", "--first-name", "Alice"], `${PASSWORDS.alice}\r\nsecond line\n`),
-        // There is no option that takes a password.
-        cli(["users", "add", "mallory", "--password", PASSWORDS.malloryArgv]),
-        // A password among the arguments is refused outright, before anything is read or written.
-        cli(["users", "add", "bob", PASSWORDS.bobArgv]),
-        cli(["users", "add", "ADMIN"], "some-other-pass-1\n"),
-      ]);
-      expect(alice.code, alice.stderr).toBe(0);
-      expect(mallory.code).not.toBe(0);
-      expect(mallory.stderr).toMatch(/--password/);
-      expect(bob.code).toBe(2);
-      expect(bob.stderr).toMatch(/never from arguments/);
-      expect(duplicate.code).toBe(1);
-      expect(duplicate.stderr).toMatch(/already exists/);
+  it("reads the password from stdin, never from the command line; refuses a duplicate username", async () => {
+    const [alice, mallory, bob, duplicate] = await Promise.all([
+      cli(["users", "add", "alice", "--first-name", "Alice"], `${PASSWORDS.alice}\r\nsecond line\n`),
+      // There is no option that takes a password.
+      cli(["users", "add", "mallory", "--password", PASSWORDS.malloryArgv]),
+      // A password among the arguments is refused outright, before anything is read or written.
+      cli(["users", "add", "bob", PASSWORDS.bobArgv]),
+      cli(["users", "add", "ADMIN"], "some-other-pass-1\n"),
+    ]);
+    expect(alice.code, alice.stderr).toBe(0);
+    expect(mallory.code).not.toBe(0);
+    expect(mallory.stderr).toMatch(/--password/);
+    expect(bob.code).toBe(2);
+    expect(bob.stderr).toMatch(/never from arguments/);
+    expect(duplicate.code).toBe(1);
+    expect(duplicate.stderr).toMatch(/already exists/);
 
-      // The first line of stdin is the password.
-      const aliceLogin = await login(server.url, "alice", PASSWORDS.alice);
-      expect(aliceLogin.code, aliceLogin.text).toBe("ok");
-      expect((aliceLogin.body.user as { firstName?: string }).firstName).toBe("Alice");
-      expect((await login(server.url, "mallory", PASSWORDS.malloryArgv)).code).toBe("unauthenticated");
-      expect((await login(server.url, "bob", PASSWORDS.bobArgv)).code).toBe("unauthenticated");
-      const users = await rpc(server.url, "statusthing.v1.UsersService/ListUsers", {});
-      const names = (users.body.users as Array<{ username: string }>).map((u) => u.username);
-      expect(names.sort()).toEqual(["admin", "alice"]);
-    },
-    90_000,
-  );
+    // The first line of stdin is the password.
+    const aliceLogin = await login(server.url, "alice", PASSWORDS.alice);
+    expect(aliceLogin.code, aliceLogin.text).toBe("ok");
+    expect((aliceLogin.body.user as { firstName?: string }).firstName).toBe("Alice");
+    expect((await login(server.url, "mallory", PASSWORDS.malloryArgv)).code).toBe("unauthenticated");
+    expect((await login(server.url, "bob", PASSWORDS.bobArgv)).code).toBe("unauthenticated");
+    const users = await rpc(server.url, "statusthing.v1.UsersService/ListUsers", {});
+    const names = (users.body.users as Array<{ username: string }>).map((u) => u.username);
+    expect(names.sort()).toEqual(["admin", "alice"]);
+  }, 90_000);
 });
 
 describe("users reset-password, users list and tokens", () => {
   let secret = "";
 
-  it(
-    "reset-password reads stdin, ends the user's sessions and --must-change flags it; tokens create prints only the secret",
-    async () => {
-      const before = await login(server.url, "alice", PASSWORDS.alice);
-      const cookie = { cookie: before.cookie! };
-      expect((await rpc(server.url, `${AUTH}WhoAmI`, {}, cookie)).code).toBe("ok");
+  it("reset-password reads stdin, ends the user's sessions and --must-change flags it; tokens create prints only the secret", async () => {
+    const before = await login(server.url, "alice", PASSWORDS.alice);
+    const cookie = { cookie: before.cookie! };
+    expect((await rpc(server.url, `${AUTH}WhoAmI`, {}, cookie)).code).toBe("ok");
 
-      const [reset, created] = await Promise.all([
-        cli(["users", "reset-password", "alice", "--must-change"], `${PASSWORDS.aliceReset}\n`),
-        cli(["tokens", "create", "admin", "--name", "ci", "--expires-in-days", "7"]),
-      ]);
-      expect(reset.code, reset.stderr).toBe(0);
-      expect((await rpc(server.url, `${AUTH}WhoAmI`, {}, cookie)).code).toBe("unauthenticated");
-      expect((await login(server.url, "alice", PASSWORDS.alice)).code).toBe("unauthenticated");
-      const after = await login(server.url, "alice", PASSWORDS.aliceReset);
-      expect(after.code).toBe("ok");
-      expect(after.body.mustChangePassword).toBe(true);
+    const [reset, created] = await Promise.all([
+      cli(["users", "reset-password", "alice", "--must-change"], `${PASSWORDS.aliceReset}\n`),
+      cli(["tokens", "create", "admin", "--name", "ci", "--expires-in-days", "7"]),
+    ]);
+    expect(reset.code, reset.stderr).toBe(0);
+    expect((await rpc(server.url, `${AUTH}WhoAmI`, {}, cookie)).code).toBe("unauthenticated");
+    expect((await login(server.url, "alice", PASSWORDS.alice)).code).toBe("unauthenticated");
+    const after = await login(server.url, "alice", PASSWORDS.aliceReset);
+    expect(after.code).toBe("ok");
+    expect(after.body.mustChangePassword).toBe(true);
 
-      expect(created.code, created.stderr).toBe(0);
-      secret = created.stdout.trim();
-      secrets.add(secret);
-      expect(secret).toMatch(/^st_\S+$/);
-      expect(created.stdout).toBe(`${secret}\n`);
-      const add = await rpc(server.url, "statusthing.v1.ItemsService/AddItem", { name: "added by ci" }, { token: secret });
-      expect(add.code, add.text).toBe("ok");
-    },
-    90_000,
-  );
+    expect(created.code, created.stderr).toBe(0);
+    secret = created.stdout.trim();
+    secrets.add(secret);
+    expect(secret).toMatch(/^st_\S+$/);
+    expect(created.stdout).toBe(`${secret}\n`);
+    const add = await rpc(server.url, "statusthing.v1.ItemsService/AddItem", { name: "added by ci" }, { token: secret });
+    expect(add.code, add.text).toBe("ok");
+  }, 90_000);
 
-  it(
-    "users list shows no password; tokens list shows no secret; tokens revoke stops the token",
-    async () => {
-      expect(secret).not.toBe("");
-      const [list, tokens] = await Promise.all([cli(["users", "list"]), cli(["tokens", "list", "admin"])]);
-      expect(list.code).toBe(0);
-      const lines = list.stdout.trim().split("\n");
-      expect(lines.find((l) => l.startsWith("admin\t"))).toBeDefined();
-      expect(lines.find((l) => l.startsWith("alice\t"))).toMatch(/must-change-password/);
-      expect(list.stdout).not.toContain("$argon2");
+  it("users list shows no password; tokens list shows no secret; tokens revoke stops the token", async () => {
+    expect(secret).not.toBe("");
+    const [list, tokens] = await Promise.all([cli(["users", "list"]), cli(["tokens", "list", "admin"])]);
+    expect(list.code).toBe(0);
+    const lines = list.stdout.trim().split("\n");
+    expect(lines.find((l) => l.startsWith("admin\t"))).toBeDefined();
+    expect(lines.find((l) => l.startsWith("alice\t"))).toMatch(/must-change-password/);
+    expect(list.stdout).not.toContain("$argon2");
 
-      expect(tokens.code).toBe(0);
-      expect(tokens.stdout).not.toContain(secret);
-      const line = tokens.stdout.split("\n").find((l) => l.split("\t")[1] === "ci");
-      expect(line).toBeDefined();
-      expect(line).toMatch(/last used/);
-      const id = line!.split("\t")[0]!;
+    expect(tokens.code).toBe(0);
+    expect(tokens.stdout).not.toContain(secret);
+    const line = tokens.stdout.split("\n").find((l) => l.split("\t")[1] === "ci");
+    expect(line).toBeDefined();
+    expect(line).toMatch(/last used/);
+    const id = line!.split("\t")[0]!;
 
-      const revoked = await cli(["tokens", "revoke", "admin", id]);
-      expect(revoked.code, revoked.stderr).toBe(0);
-      expect((await rpc(server.url, `${AUTH}WhoAmI`, {}, { token: secret })).code).toBe("unauthenticated");
-    },
-    90_000,
-  );
+    const revoked = await cli(["tokens", "revoke", "admin", id]);
+    expect(revoked.code, revoked.stderr).toBe(0);
+    expect((await rpc(server.url, `${AUTH}WhoAmI`, {}, { token: secret })).code).toBe("unauthenticated");
+  }, 90_000);
 });
 
 it("never echoes a password, and the secret only on the stdout of tokens create", () => {

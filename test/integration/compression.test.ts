@@ -95,7 +95,12 @@ describe.each<ProtocolName>(["connect", "grpc", "grpc-web"])("%s", (protocol) =>
 });
 
 /** One raw HTTP/1.1 request, as curl would send it; the body as received (not decoded). */
-function rawPost(path: string, headers: Record<string, string>, body: Buffer, until?: (bytes: Buffer) => boolean): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: Buffer }> {
+function rawPost(
+  path: string,
+  headers: Record<string, string>,
+  body: Buffer,
+  until?: (bytes: Buffer) => boolean,
+): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: Buffer }> {
   return new Promise((resolve, reject) => {
     const req = http.request(`${server.url}${path}`, { method: "POST", headers: { ...headers, "content-length": String(body.length) } }, (res) => {
       const chunks: Buffer[] = [];
@@ -136,7 +141,11 @@ describe("raw requests, as curl sends them", () => {
   });
 
   it("Connect unary: a small answer is not compressed, whatever the client accepts", async () => {
-    const res = await rawPost("/statusthing.v1.StatusService/ListStatus", { "content-type": "application/json", "accept-encoding": "gzip" }, Buffer.from(JSON.stringify({ kinds: ["STATUS_KIND_UP"] })));
+    const res = await rawPost(
+      "/statusthing.v1.StatusService/ListStatus",
+      { "content-type": "application/json", "accept-encoding": "gzip" },
+      Buffer.from(JSON.stringify({ kinds: ["STATUS_KIND_UP"] })),
+    );
     expect(res.status).toBe(200);
     expect(res.headers["content-encoding"]).toBeUndefined();
     expect(JSON.parse(res.body.toString("utf8"))).toHaveProperty("statuses");

@@ -37,11 +37,7 @@ beforeAll(async () => {
   // Writes need credentials: the test server's admin token.
   const token = server.token;
   const interceptors: Interceptor[] = token === undefined ? [] : [(next) => (req) => (req.header.set("authorization", `Bearer ${token}`), next(req))];
-  clients = agents.map((agent) =>
-    createClients(
-      createConnectTransport({ baseUrl: server.url, httpVersion: "1.1", useBinaryFormat: false, nodeOptions: { agent }, interceptors }),
-    ),
-  );
+  clients = agents.map((agent) => createClients(createConnectTransport({ baseUrl: server.url, httpVersion: "1.1", useBinaryFormat: false, nodeOptions: { agent }, interceptors })));
 });
 afterAll(async () => {
   process.off("warning", onWarning);
@@ -163,9 +159,7 @@ describe("50 concurrent connections", () => {
 
   it("concurrent notes on one item from 50 connections are all kept", async () => {
     const item = (await clients[0]!.items.addItem({ name: "busy-notes" })).item!;
-    const { values, errors } = await settle(
-      Array.from({ length: 200 }, (_, i) => client(i).notes.addNote({ itemId: item.id, noteText: i % 2 ? "same text" : `note ${i}` })),
-    );
+    const { values, errors } = await settle(Array.from({ length: 200 }, (_, i) => client(i).notes.addNote({ itemId: item.id, noteText: i % 2 ? "same text" : `note ${i}` })));
     expect(describeErrors(errors)).toEqual([]);
     const notes = (await clients[0]!.notes.listNotes({ itemId: item.id })).notes;
     expect(notes).toHaveLength(200);

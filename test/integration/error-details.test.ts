@@ -23,7 +23,11 @@ async function violations(call: Promise<unknown>) {
     (e: unknown) => ConnectError.from(e),
   );
   expect(error, "the call should have failed").toBeDefined();
-  return { code: error!.code, message: error!.rawMessage, fields: error!.findDetails(BadRequestSchema).flatMap((d) => d.fieldViolations.map((v) => ({ field: v.field, description: v.description }))) };
+  return {
+    code: error!.code,
+    message: error!.rawMessage,
+    fields: error!.findDetails(BadRequestSchema).flatMap((d) => d.fieldViolations.map((v) => ({ field: v.field, description: v.description }))),
+  };
 }
 
 describe.each<Protocol>(["connect-json", "connect-binary", "grpc-h2c", "grpc-web"])("over %s", (protocol) => {

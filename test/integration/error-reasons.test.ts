@@ -193,7 +193,11 @@ describe("errors the adapter answers itself, before the handler", () => {
     expect(decodeJsonDetail(badEnum.body.details, BadRequestSchema)?.message.fieldViolations.map((v) => v.field)).toEqual(["kinds"]);
     const tooBig = await postJson(server.url, "statusthing.v1.StatusService/ListStatus", `{"pad": "${"x".repeat(1024 * 1024)}"}`);
     expect(tooBig.status).toBe(429);
-    expect(decodeJsonDetail(tooBig.body.details, ErrorInfoSchema)?.debug).toEqual({ reason: "REQUEST_TOO_LARGE", domain: "statusthing.dev", metadata: { max_bytes: String(1024 * 1024) } });
+    expect(decodeJsonDetail(tooBig.body.details, ErrorInfoSchema)?.debug).toEqual({
+      reason: "REQUEST_TOO_LARGE",
+      domain: "statusthing.dev",
+      metadata: { max_bytes: String(1024 * 1024) },
+    });
   });
 });
 

@@ -46,7 +46,8 @@ describePg("status history written by two PostgreSQL replicas at once", () => {
     const statuses = (await rpc(a, "statusthing.v1.StatusService/ListStatus")).body.statuses as Array<{ id: string; name: string }>;
     const ids = statuses.map((s) => s.id);
     const items: string[] = [];
-    for (let i = 0; i < 3; i++) items.push(((await rpc(a, "statusthing.v1.ItemsService/AddItem", { name: `shared ${i}`, initialStatusId: ids[0] })).body.item as { id: string }).id);
+    for (let i = 0; i < 3; i++)
+      items.push(((await rpc(a, "statusthing.v1.ItemsService/AddItem", { name: `shared ${i}`, initialStatusId: ids[0] })).body.item as { id: string }).id);
     // 120 status moves, half on each replica, all at once.
     const moves = Array.from({ length: 120 }, (_, n) =>
       rpc(n % 2 ? a : b, "statusthing.v1.ItemsService/UpdateItem", { itemId: items[n % 3], statusId: ids[(n * 7 + 1) % ids.length] }),

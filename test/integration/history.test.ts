@@ -78,7 +78,12 @@ describe("HistoryService with a clock set by the test (America/New_York)", () =>
     const statuses = (await ok(server.url, "statusthing.v1.StatusService/ListStatus")).statuses as Array<{ id: string; name: string }>;
     const ids = Object.fromEntries(statuses.map((s) => [s.name, s.id]));
     const item = (await ok(server.url, "statusthing.v1.ItemsService/AddItem", { name: "Search", initialStatusId: ids.UP })).item as { id: string };
-    for (const [hour, name] of [[1, "WARNING"], [2, "DOWN"], [3, "UP"], [4, "WARNING"]] as const) {
+    for (const [hour, name] of [
+      [1, "WARNING"],
+      [2, "DOWN"],
+      [3, "UP"],
+      [4, "WARNING"],
+    ] as const) {
       at(`2026-03-10T0${hour}:00:00Z`);
       await ok(server.url, "statusthing.v1.ItemsService/UpdateItem", { itemId: item.id, statusId: ids[name] });
     }
@@ -130,7 +135,9 @@ describe("GetPageAt: the page as it was", () => {
   it("shows names, descriptions, statuses and notes as they were, and deleted items that existed then", async () => {
     const statuses = (await ok(server.url, "statusthing.v1.StatusService/ListStatus")).statuses as Array<{ id: string; name: string }>;
     const ids = Object.fromEntries(statuses.map((s) => [s.name, s.id]));
-    const item = (await ok(server.url, "statusthing.v1.ItemsService/AddItem", { name: "api", description: "the old API", initialStatusId: ids.DOWN, initialNoteText: "Looking into it" })).item as {
+    const item = (
+      await ok(server.url, "statusthing.v1.ItemsService/AddItem", { name: "api", description: "the old API", initialStatusId: ids.DOWN, initialNoteText: "Looking into it" })
+    ).item as {
       id: string;
       notes: Array<{ id: string }>;
     };

@@ -29,7 +29,12 @@ function post(server: TestServer, host: string, procedure: string, body: object,
         res.setEncoding("utf8").on("data", (c: string) => (text += c));
         res.on("end", () => {
           const parsed = text ? (JSON.parse(text) as { code?: string; message?: string }) : {};
-          resolve({ status: res.statusCode ?? 0, code: res.statusCode === 200 ? "ok" : (parsed.code ?? "?"), message: parsed.message ?? "", setCookie: res.headers["set-cookie"] ?? [] });
+          resolve({
+            status: res.statusCode ?? 0,
+            code: res.statusCode === 200 ? "ok" : (parsed.code ?? "?"),
+            message: parsed.message ?? "",
+            setCookie: res.headers["set-cookie"] ?? [],
+          });
         });
       },
     );
@@ -72,7 +77,16 @@ describe("Host allow-list (DNS rebinding)", () => {
   });
 
   it("lets IP literals, localhost and the allowed names sign in", async () => {
-    for (const host of [`127.0.0.1:${named.port}`, `[::1]:${named.port}`, "localhost", `app.localhost:${named.port}`, "status.example.com", "STATUS.example.com.:443", "corp.example", "wall.corp.example"]) {
+    for (const host of [
+      `127.0.0.1:${named.port}`,
+      `[::1]:${named.port}`,
+      "localhost",
+      `app.localhost:${named.port}`,
+      "status.example.com",
+      "STATUS.example.com.:443",
+      "corp.example",
+      "wall.corp.example",
+    ]) {
       const res = await post(named, host, LOGIN, { username: "admin", password: "password" });
       expect(res.code, `${host}: ${res.message}`).toBe("ok");
     }

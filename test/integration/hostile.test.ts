@@ -191,7 +191,13 @@ describe("oversized and odd content", () => {
     const url = new URL(server.url);
     const res = await new Promise<{ status: number; body: string }>((resolve, reject) => {
       const req = http.request(
-        { host: url.hostname, port: url.port, method: "POST", path: `/${ITEMS}/AddItem`, headers: { "content-type": "application/json", connection: "close", ...bearer(server.token) } },
+        {
+          host: url.hostname,
+          port: url.port,
+          method: "POST",
+          path: `/${ITEMS}/AddItem`,
+          headers: { "content-type": "application/json", connection: "close", ...bearer(server.token) },
+        },
         (r) => {
           let body = "";
           r.on("data", (chunk: Buffer) => (body += chunk.toString()));
@@ -243,9 +249,7 @@ describe("oversized and odd content", () => {
         await waitFor(() => received.length > before || closed, 2_000);
         const answer = received.slice(before);
         // Either answered, or the connection was closed as the refusal announced.
-        expect(answer.startsWith("HTTP/1.1 200") || (closed && refusalClosesConnection), `after the 429: ${JSON.stringify(answer.slice(0, 80))}, closed=${closed}`).toBe(
-          true,
-        );
+        expect(answer.startsWith("HTTP/1.1 200") || (closed && refusalClosesConnection), `after the 429: ${JSON.stringify(answer.slice(0, 80))}, closed=${closed}`).toBe(true);
       }
     } finally {
       socket.destroy();
@@ -292,21 +296,23 @@ describe("oversized and odd content", () => {
     expect((stored.status as Json).name).toBe(`<b>${evil}</b>`);
   });
 
-  it.each([["red;background:url(x)"], ["#fff;background:url(x)"], ['#fff" onmouseover="alert(1)'], ["#abc}body{display:none"], ["url(javascript:alert(1))"], ["expression(alert(1))"]])(
-    "refuses the color %j with invalid_argument naming color",
-    async (color) => {
-      const name = uniq("css");
-      expect(await expectError(`${STATUS}/AddStatus`, { name, color, kind: 1 }, 400, "invalid_argument")).toContain("color");
-      expect(await statusNames()).not.toContain(name);
-      const status = await addStatus(uniq("css-ok"));
-      expect(await expectError(`${STATUS}/UpdateStatus`, { status_id: status.id, color }, 400, "invalid_argument")).toContain("color");
-      const itemName = uniq("css-item");
-      expect(
-        await expectError(`${ITEMS}/AddItem`, { name: itemName, initial_status: { name: uniq("s"), color, kind: 1 } }, 400, "invalid_argument"),
-      ).toContain("color");
-      expect(await itemNames()).not.toContain(itemName);
-    },
-  );
+  it.each([
+    ["red;background:url(x)"],
+    ["#fff;background:url(x)"],
+    ['#fff" onmouseover="alert(1)'],
+    ["#abc}body{display:none"],
+    ["url(javascript:alert(1))"],
+    ["expression(alert(1))"],
+  ])("refuses the color %j with invalid_argument naming color", async (color) => {
+    const name = uniq("css");
+    expect(await expectError(`${STATUS}/AddStatus`, { name, color, kind: 1 }, 400, "invalid_argument")).toContain("color");
+    expect(await statusNames()).not.toContain(name);
+    const status = await addStatus(uniq("css-ok"));
+    expect(await expectError(`${STATUS}/UpdateStatus`, { status_id: status.id, color }, 400, "invalid_argument")).toContain("color");
+    const itemName = uniq("css-item");
+    expect(await expectError(`${ITEMS}/AddItem`, { name: itemName, initial_status: { name: uniq("s"), color, kind: 1 } }, 400, "invalid_argument")).toContain("color");
+    expect(await itemNames()).not.toContain(itemName);
+  });
 });
 
 describe("unexpected internal errors", () => {
@@ -324,9 +330,7 @@ describe("unexpected internal errors", () => {
     const item = await postJson(broken.url, `${ITEMS}/AddItem`, { name: "victim" });
     expect(item.status).toBe(200);
     const itemId = String((item.body.item as Json).id);
-    broken.store.db.exec(
-      "CREATE TRIGGER test_boom BEFORE INSERT ON notes BEGIN SELECT RAISE(ABORT, 'SECRET-DETAIL from SELECT * FROM notes'); END",
-    );
+    broken.store.db.exec("CREATE TRIGGER test_boom BEFORE INSERT ON notes BEGIN SELECT RAISE(ABORT, 'SECRET-DETAIL from SELECT * FROM notes'); END");
     const res = await postJson(broken.url, `${NOTES}/AddNote`, { item_id: itemId, note_text: "hello" });
     expect(res.status).toBe(500);
     expect(res.body.code).toBe("internal");

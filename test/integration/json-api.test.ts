@@ -87,10 +87,7 @@ describe("request bodies", () => {
     expect(note.text).toBe("second");
     expect(await call(`${NOTES}/UpdateNote`, { note_id: note.id, note_text: "second, edited" })).toEqual({});
     expect(obj((await call(`${NOTES}/GetNote`, { note_id: note.id })).note, "note").text).toBe("second, edited");
-    const created = obj(
-      (await call(`${ITEMS}/AddItem`, { name: uniq("snake2"), initial_status: { name: uniq("snake-status"), color: "#abc", kind: 1 } })).item,
-      "item",
-    );
+    const created = obj((await call(`${ITEMS}/AddItem`, { name: uniq("snake2"), initial_status: { name: uniq("snake-status"), color: "#abc", kind: 1 } })).item, "item");
     expect(obj(created.status, "status").color).toBe("#AABBCC");
   });
 
@@ -198,7 +195,9 @@ describe("errors", () => {
 
   /** The fields a google.rpc.BadRequest detail names, as Connect's JSON error body carries it. */
   const namedFields = (body: ErrorBody) =>
-    (body.details ?? []).filter((d) => d.type === "google.rpc.BadRequest").map((d) => fromBinary(BadRequestSchema, Buffer.from(d.value, "base64")).fieldViolations.map((v) => v.field));
+    (body.details ?? [])
+      .filter((d) => d.type === "google.rpc.BadRequest")
+      .map((d) => fromBinary(BadRequestSchema, Buffer.from(d.value, "base64")).fieldViolations.map((v) => v.field));
 
   it("not_found is HTTP 404 {code, message} naming what was not found", async () => {
     expect((await error(`${ITEMS}/GetItem`, { item_id: ABSENT_ID }, 404, "not_found")).message).toMatch(new RegExp(`item.*${ABSENT_ID}`));
@@ -212,9 +211,7 @@ describe("errors", () => {
     expect(missingName.message).toContain("name");
     expect(namedFields(missingName)).toEqual([["name"]]);
     expect((await error(`${STATUS}/AddStatus`, { name: uniq("k"), color: "#000" }, 400, "invalid_argument")).message).toContain("kind");
-    expect((await error(`${STATUS}/AddStatus`, { name: uniq("k"), color: "pink", kind: 1 }, 400, "invalid_argument")).message).toContain(
-      "color",
-    );
+    expect((await error(`${STATUS}/AddStatus`, { name: uniq("k"), color: "pink", kind: 1 }, 400, "invalid_argument")).message).toContain("color");
   });
 
   it("already_exists is HTTP 409", async () => {

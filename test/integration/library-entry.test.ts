@@ -101,9 +101,7 @@ describe("the library entry (package.json exports, built)", () => {
       types: ["node"],
       typeRoots: [join(ROOT, "node_modules/@types")],
     });
-    const problems = ts
-      .getPreEmitDiagnostics(program)
-      .map((d) => ts.flattenDiagnosticMessageText(d.messageText, "\n"));
+    const problems = ts.getPreEmitDiagnostics(program).map((d) => ts.flattenDiagnosticMessageText(d.messageText, "\n"));
     expect(problems).toEqual([]);
   }, 120_000);
 });

@@ -33,7 +33,10 @@ describe("login throttling", () => {
     // Well past every step of the default ladder (5, 10, 20, 40 failures).
     const guesses = await Promise.all(Array.from({ length: 60 }, (_, i) => login(server.url, "admin", `stranger-guess-${i}`, from("198.51.100.7"))));
     const codes = guesses.map((g) => g.code);
-    expect(codes.every((c) => c === "unauthenticated" || c === "resource_exhausted"), codes.join(",")).toBe(true);
+    expect(
+      codes.every((c) => c === "unauthenticated" || c === "resource_exhausted"),
+      codes.join(","),
+    ).toBe(true);
     expect(codes.filter((c) => c === "unauthenticated").length).toBeLessThanOrEqual(5);
     // The stranger's address is refused, even with the right password...
     expect((await login(server.url, "admin", TEST_ADMIN_PASSWORD, from("198.51.100.7"))).code).toBe("resource_exhausted");

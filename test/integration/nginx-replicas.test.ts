@@ -24,7 +24,16 @@ if (missing && !inCi) console.warn(`skipping the nginx replica tests: ${missing}
 it("the README quotes the nginx configuration these tests run", async () => {
   const readme = await readFile(join(REPO_ROOT, "README.md"), "utf8");
   expect(readme).toContain("```nginx\n" + nginxSiteConfig(README_NGINX_EXAMPLE) + "```");
-  for (const directive of ["proxy_http_version 1.1;", "proxy_buffering off;", "proxy_request_buffering off;", "proxy_read_timeout 1h;", 'proxy_set_header Connection "";', 'proxy_set_header Connection "upgrade";', "proxy_set_header Upgrade $http_upgrade;", "grpc_pass"]) {
+  for (const directive of [
+    "proxy_http_version 1.1;",
+    "proxy_buffering off;",
+    "proxy_request_buffering off;",
+    "proxy_read_timeout 1h;",
+    'proxy_set_header Connection "";',
+    'proxy_set_header Connection "upgrade";',
+    "proxy_set_header Upgrade $http_upgrade;",
+    "grpc_pass",
+  ]) {
     expect(readme).toContain(directive);
   }
 });
@@ -108,10 +117,6 @@ describe.runIf(missing === undefined)("two replicas behind nginx", () => {
     const start = { connect: connect.heartbeats, ws: ws.heartbeats };
     // Every 200 ms from each replica: a few must arrive one by one, not held back in a buffer
     // (waited for rather than counted in a fixed second, so a busy machine does not flake it).
-    await waitUntil(
-      () => connect.heartbeats - start.connect >= 3 && ws.heartbeats - start.ws >= 3,
-      5_000,
-      "three heartbeats on each stream through nginx",
-    );
+    await waitUntil(() => connect.heartbeats - start.connect >= 3 && ws.heartbeats - start.ws >= 3, 5_000, "three heartbeats on each stream through nginx");
   });
 });

@@ -110,7 +110,9 @@ describe("the permission matrix (--private)", () => {
     expect(deleting.code).toBe("permission_denied");
     expect(deleting.body.message).toContain("this token's scope is status");
     // An item limit must name items that exist.
-    expect((await rpc(server.url, "statusthing.v1.AuthService/CreateApiToken", { name: "bad", scope: "TOKEN_SCOPE_STATUS", itemIds: ["nope"] }, sessions.editor)).code).toBe("invalid_argument");
+    expect((await rpc(server.url, "statusthing.v1.AuthService/CreateApiToken", { name: "bad", scope: "TOKEN_SCOPE_STATUS", itemIds: ["nope"] }, sessions.editor)).code).toBe(
+      "invalid_argument",
+    );
   });
 
   it("keeps the last admin: not demoted, not deleted; and others' tokens are for admins", async () => {

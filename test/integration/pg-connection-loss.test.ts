@@ -68,7 +68,12 @@ describe.runIf(unavailable === undefined)("a server whose PostgreSQL connections
 
     const load = new WriteLoad(server.url, 8, ["connect-json", "grpc-h2c"]);
     try {
-      await pollUntil(() => load.count("ok") >= 40, 20_000, "writes before the first termination", () => load.failures().join(", "));
+      await pollUntil(
+        () => load.count("ok") >= 40,
+        20_000,
+        "writes before the first termination",
+        () => load.failures().join(", "),
+      );
       // Five rounds: each terminates every connection mid-load, then waits for writes to succeed again.
       for (let round = 0; round < 5; round++) {
         const terminated = await terminateServerConnections();
@@ -90,18 +95,25 @@ describe.runIf(unavailable === undefined)("a server whose PostgreSQL connections
     expect(server.child.signalCode).toBeNull();
     // Writes caught by a termination fail as unavailable: retryable, and never an internal error.
     const codes = [...load.outcomes.keys()].filter((code) => code !== "ok");
-    expect(codes.filter((code) => code !== "unavailable"), load.failures().join(", ")).toEqual([]);
+    expect(
+      codes.filter((code) => code !== "unavailable"),
+      load.failures().join(", "),
+    ).toEqual([]);
     expect(load.count("unavailable"), "five terminations under load caught no write in flight").toBeGreaterThan(0);
     console.info(`connection loss under load: ${load.count("ok")} writes ok, ${load.failures().join(", ")}`);
 
     // The listening connection was terminated too: it comes back, and watchers get what follows.
     const api = createClients(createTransport("connect-json", server.url));
-    await pollUntil(async () => {
-      const { item } = await api.items.addItem({ name: `after the terminations ${Date.now()}` });
-      const seen = () => connect.state.items.has(item!.id) && ws.state.items.has(item!.id);
-      await new Promise((r) => setTimeout(r, 500));
-      return seen();
-    }, 30_000, "watchers to receive a change made after the terminations");
+    await pollUntil(
+      async () => {
+        const { item } = await api.items.addItem({ name: `after the terminations ${Date.now()}` });
+        const seen = () => connect.state.items.has(item!.id) && ws.state.items.has(item!.id);
+        await new Promise((r) => setTimeout(r, 500));
+        return seen();
+      },
+      30_000,
+      "watchers to receive a change made after the terminations",
+    );
     expect(connect.end).toBeUndefined();
     expect(ws.end).toBeUndefined();
   }, 180_000);
@@ -158,16 +170,23 @@ describe.runIf("bin" in tools)("a server whose PostgreSQL restarts under write l
     expect(server.child.exitCode, detail()).toBeNull();
     expect(server.child.signalCode).toBeNull();
     const codes = [...load.outcomes.keys()].filter((code) => code !== "ok");
-    expect(codes.filter((code) => code !== "unavailable"), load.failures().join(", ")).toEqual([]);
+    expect(
+      codes.filter((code) => code !== "unavailable"),
+      load.failures().join(", "),
+    ).toEqual([]);
     console.info(`PostgreSQL restart under load: ${load.count("ok")} writes ok, ${load.failures().join(", ")}`);
 
     // The listening connection comes back (with backoff) and watchers get what follows.
     const api = createClients(createTransport("connect-json", server.url));
-    await pollUntil(async () => {
-      const { item } = await api.items.addItem({ name: `after the restart ${Date.now()}` });
-      await new Promise((r) => setTimeout(r, 500));
-      return connect.state.items.has(item!.id) && ws.state.items.has(item!.id);
-    }, 30_000, "watchers to receive a change made after the restart");
+    await pollUntil(
+      async () => {
+        const { item } = await api.items.addItem({ name: `after the restart ${Date.now()}` });
+        await new Promise((r) => setTimeout(r, 500));
+        return connect.state.items.has(item!.id) && ws.state.items.has(item!.id);
+      },
+      30_000,
+      "watchers to receive a change made after the restart",
+    );
     expect(connect.end).toBeUndefined();
     expect(ws.end).toBeUndefined();
   }, 240_000);

@@ -107,10 +107,9 @@ describe.runIf(unavailable === undefined)("PostgresStore: a listening connection
     await waitUntil(() => rings === 2, 5_000, "B to hear of A's first write");
 
     // The network drops B's listening connection: nothing tells B so.
-    const { rows } = await schemas.admin.query<{ client_port: number; application_name: string }>(
-      "SELECT client_port, application_name FROM pg_stat_activity WHERE pid = $1",
-      [pid],
-    );
+    const { rows } = await schemas.admin.query<{ client_port: number; application_name: string }>("SELECT client_port, application_name FROM pg_stat_activity WHERE pid = $1", [
+      pid,
+    ]);
     expect(rows[0]!.application_name).toBe("statusthing-listener");
     expect(relay.blackhole(rows[0]!.client_port)).toBe(true);
     await a.addStatus(newStatus("while dropped"));

@@ -15,7 +15,18 @@ import { startTestServer, type TestServer } from "../helpers/server.js";
 function request(name: string, service: "StatusService" | "ItemsService" | "NotesService", rpc: string, body: object, tests: string) {
   return {
     name,
-    event: [{ listen: "test", script: { type: "text/javascript", exec: tests.trim().split("\n").map((l) => l.trim()) } }],
+    event: [
+      {
+        listen: "test",
+        script: {
+          type: "text/javascript",
+          exec: tests
+            .trim()
+            .split("\n")
+            .map((l) => l.trim()),
+        },
+      },
+    ],
     request: {
       method: "POST",
       header: [{ key: "Content-Type", value: "application/json" }],
@@ -36,13 +47,24 @@ const ok = `pm.test("200 OK", function () { pm.response.to.have.status(200); });
 const emptyOk = `${ok}
 pm.test("empty response", function () { pm.expect(pm.response.json()).to.eql({}); });`;
 
-const listStatus = request("ListStatus", "StatusService", "ListStatus", {}, `${ok}
+const listStatus = request(
+  "ListStatus",
+  "StatusService",
+  "ListStatus",
+  {},
+  `${ok}
 pm.test("the three default statuses", function () {
   var names = pm.response.json().statuses.map(function (s) { return s.name; });
   pm.expect(names).to.include.members(["UP", "DOWN", "WARNING"]);
-});`);
+});`,
+);
 // No color: the original defaults it to #5DFC0A, and so must we.
-const addStatus = request("AddStatus", "StatusService", "AddStatus", { name: "custom-status-name", kind: "STATUS_KIND_CREATED" }, `${ok}
+const addStatus = request(
+  "AddStatus",
+  "StatusService",
+  "AddStatus",
+  { name: "custom-status-name", kind: "STATUS_KIND_CREATED" },
+  `${ok}
 var status = pm.response.json().status;
 pm.test("the status as added, with the default color", function () {
   pm.expect(status.id).to.match(/^[0-9A-Za-z]{27}$/);
@@ -50,54 +72,103 @@ pm.test("the status as added, with the default color", function () {
   pm.expect(status.kind).to.eql("STATUS_KIND_CREATED");
   pm.expect(status.color).to.eql("#5DFC0A");
 });
-pm.environment.set("status_id", status.id);`);
-const getStatus = request("GetStatus", "StatusService", "GetStatus", { status_id: "{{status_id}}" }, `${ok}
+pm.environment.set("status_id", status.id);`,
+);
+const getStatus = request(
+  "GetStatus",
+  "StatusService",
+  "GetStatus",
+  { status_id: "{{status_id}}" },
+  `${ok}
 pm.test("the status added", function () {
   var status = pm.response.json().status;
   pm.expect(status.id).to.eql(pm.environment.get("status_id"));
   pm.expect(status.name).to.eql("custom-status-name");
-});`);
+});`,
+);
 const updateStatus = request("UpdateStatus", "StatusService", "UpdateStatus", { status_id: "{{status_id}}", kind: "STATUS_KIND_OFFLINE" }, emptyOk);
 const deleteStatus = request("DeleteStatus", "StatusService", "DeleteStatus", { status_id: "{{status_id}}" }, emptyOk);
 
-const listItems = request("ListItems", "ItemsService", "ListItems", {}, `${ok}
-pm.test("an object (no items yet is {})", function () { pm.expect(pm.response.json()).to.be.an("object"); });`);
-const addItem = request("AddItem", "ItemsService", "AddItem", { name: "my-item-name" }, `${ok}
+const listItems = request(
+  "ListItems",
+  "ItemsService",
+  "ListItems",
+  {},
+  `${ok}
+pm.test("an object (no items yet is {})", function () { pm.expect(pm.response.json()).to.be.an("object"); });`,
+);
+const addItem = request(
+  "AddItem",
+  "ItemsService",
+  "AddItem",
+  { name: "my-item-name" },
+  `${ok}
 var item = pm.response.json().item;
 pm.test("the item as added", function () {
   pm.expect(item.id).to.match(/^[0-9A-Za-z]{27}$/);
   pm.expect(item.name).to.eql("my-item-name");
 });
-pm.environment.set("item_id", item.id);`);
-const getItem = request("GetItem", "ItemsService", "GetItem", { item_id: "{{item_id}}" }, `${ok}
+pm.environment.set("item_id", item.id);`,
+);
+const getItem = request(
+  "GetItem",
+  "ItemsService",
+  "GetItem",
+  { item_id: "{{item_id}}" },
+  `${ok}
 pm.test("the item added", function () {
   var item = pm.response.json().item;
   pm.expect(item.id).to.eql(pm.environment.get("item_id"));
   pm.expect(item.name).to.eql("my-item-name");
-});`);
+});`,
+);
 // Nothing to change: invalid_argument by design (the original answered 500).
-const updateItem = request("UpdateItem", "ItemsService", "UpdateItem", { item_id: "{{item_id}}" }, `
+const updateItem = request(
+  "UpdateItem",
+  "ItemsService",
+  "UpdateItem",
+  { item_id: "{{item_id}}" },
+  `
 pm.test("400 invalid_argument: nothing to change", function () {
   pm.response.to.have.status(400);
   pm.expect(pm.response.json().code).to.eql("invalid_argument");
-});`);
+});`,
+);
 const deleteItem = request("DeleteItem", "ItemsService", "DeleteItem", { item_id: "{{item_id}}" }, emptyOk);
 
-const listNotes = request("ListNotes", "NotesService", "ListNotes", { item_id: "{{item_id}}" }, `${ok}
-pm.test("a new item has no notes: {}", function () { pm.expect(pm.response.json()).to.eql({}); });`);
-const addNote = request("AddNote", "NotesService", "AddNote", { item_id: "{{item_id}}", note_text: "my-note-text" }, `${ok}
+const listNotes = request(
+  "ListNotes",
+  "NotesService",
+  "ListNotes",
+  { item_id: "{{item_id}}" },
+  `${ok}
+pm.test("a new item has no notes: {}", function () { pm.expect(pm.response.json()).to.eql({}); });`,
+);
+const addNote = request(
+  "AddNote",
+  "NotesService",
+  "AddNote",
+  { item_id: "{{item_id}}", note_text: "my-note-text" },
+  `${ok}
 var note = pm.response.json().note;
 pm.test("the note as added", function () {
   pm.expect(note.id).to.match(/^[0-9A-Za-z]{27}$/);
   pm.expect(note.text).to.eql("my-note-text");
 });
-pm.environment.set("note_id", note.id);`);
-const getNote = request("GetNote", "NotesService", "GetNote", { note_id: "{{note_id}}" }, `${ok}
+pm.environment.set("note_id", note.id);`,
+);
+const getNote = request(
+  "GetNote",
+  "NotesService",
+  "GetNote",
+  { note_id: "{{note_id}}" },
+  `${ok}
 pm.test("the note added", function () {
   var note = pm.response.json().note;
   pm.expect(note.id).to.eql(pm.environment.get("note_id"));
   pm.expect(note.text).to.eql("my-note-text");
-});`);
+});`,
+);
 const updateNote = request("UpdateNote", "NotesService", "UpdateNote", { note_id: "{{note_id}}", note_text: "my-updated-note-text" }, emptyOk);
 const deleteNote = request("DeleteNote", "NotesService", "DeleteNote", { note_id: "{{note_id}}" }, emptyOk);
 
@@ -141,10 +212,21 @@ describe("the original's Postman collection through newman", () => {
     const failures = summary.run.failures.map((f) => `${f.source?.name ?? "?"}: ${f.error.test ?? f.error.name}: ${f.error.message}`);
     expect(failures).toEqual([]);
     expect(summary.run.executions.map((e) => e.item.name)).toEqual([
-      "ListStatus", "AddStatus", "GetStatus", "UpdateStatus",
-      "ListItems", "AddItem", "GetItem", "UpdateItem",
-      "ListNotes", "AddNote", "GetNote", "UpdateNote", "DeleteNote",
-      "DeleteItem", "DeleteStatus",
+      "ListStatus",
+      "AddStatus",
+      "GetStatus",
+      "UpdateStatus",
+      "ListItems",
+      "AddItem",
+      "GetItem",
+      "UpdateItem",
+      "ListNotes",
+      "AddNote",
+      "GetNote",
+      "UpdateNote",
+      "DeleteNote",
+      "DeleteItem",
+      "DeleteStatus",
     ]);
     expect(summary.run.stats.requests).toMatchObject({ total: 15, failed: 0 });
     // Every request asserted something (a script that never ran would pass with nothing checked).

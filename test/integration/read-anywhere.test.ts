@@ -262,12 +262,7 @@ describe("feeds", () => {
     await call("statusthing.v1.NotesService/AddNote", { item_id: id, note_text: "Card payments fail" });
     await call("statusthing.v1.ItemsService/UpdateItem", { item_id: id, status_id: await statusOfKind(StatusKind.UP) });
     const itemFeed = parseFeed(await (await fetch(`${server.url}/items/${id}/feed.atom`)).text());
-    expect(itemFeed.items.map((i) => i.title)).toEqual([
-      `${name} renamed: ${down} → ${up}`,
-      `${name} renamed: Card payments fail`,
-      `${name}: ${up} → ${down}`,
-      `${name}: ${up}`,
-    ]);
+    expect(itemFeed.items.map((i) => i.title)).toEqual([`${name} renamed: ${down} → ${up}`, `${name} renamed: Card payments fail`, `${name}: ${up} → ${down}`, `${name}: ${up}`]);
     await call("statusthing.v1.ItemsService/DeleteItem", { item_id: id });
     const page = parseFeed(await (await fetch(`${server.url}/feed.atom`)).text());
     const removed = page.items[0]!;

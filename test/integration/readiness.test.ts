@@ -94,17 +94,32 @@ describePg("/readyz on PostgreSQL: the change listener", () => {
     expect(await readyz(server.url)).toEqual({ status: 503, body: { status: "not_ready", reason: "not yet listening for changes from other replicas" } });
     expect((await fetch(`${server.url}/metrics`).then((r) => r.text())).match(/^statusthing_postgres_listener_up (\d)$/m)?.[1]).toBe("0");
     await allowLogin(true);
-    await eventually(() => readyz(server.url), (a) => a.status === 200, 10_000, "ready after the listener connects");
+    await eventually(
+      () => readyz(server.url),
+      (a) => a.status === 200,
+      10_000,
+      "ready after the listener connects",
+    );
     expect((await fetch(`${server.url}/metrics`).then((r) => r.text())).match(/^statusthing_postgres_listener_up (\d)$/m)?.[1]).toBe("1");
 
     // The listening connection is killed, and cannot come back while logins are refused.
     await allowLogin(false);
     const pid = store.listenerBackendPid!;
     await schemas.admin.query("SELECT pg_terminate_backend($1)", [pid]);
-    const dropped = await eventually(() => readyz(server.url), (a) => a.status === 503, 10_000, "not ready after the listener dropped");
+    const dropped = await eventually(
+      () => readyz(server.url),
+      (a) => a.status === 503,
+      10_000,
+      "not ready after the listener dropped",
+    );
     expect(dropped.body.reason).toBe("not yet listening for changes from other replicas");
     await allowLogin(true);
-    await eventually(() => readyz(server.url), (a) => a.status === 200, 10_000, "ready after the listener reconnected");
+    await eventually(
+      () => readyz(server.url),
+      (a) => a.status === 200,
+      10_000,
+      "ready after the listener reconnected",
+    );
     expect(store.listenerBackendPid).not.toBe(pid);
 
     app.beginShutdown();

@@ -152,9 +152,9 @@ describePg("replica A's listening connection terminated", () => {
 
   /** The server process ids of A's listening connections (pg_stat_activity). */
   const listenersOfA = async () =>
-    (
-      await schemas.admin.query<{ pid: number }>("SELECT pid FROM pg_stat_activity WHERE usename = $1 AND application_name = 'statusthing-listener'", [role.name])
-    ).rows.map((r) => r.pid);
+    (await schemas.admin.query<{ pid: number }>("SELECT pid FROM pg_stat_activity WHERE usename = $1 AND application_name = 'statusthing-listener'", [role.name])).rows.map(
+      (r) => r.pid,
+    );
   const latestRevision = async () => Number((await schemas.admin.query<{ latest: string }>(`SELECT latest FROM ${schema}.change_log_state`)).rows[0]!.latest);
 
   it("reconnects, and A's watcher gets every write made on B while it was down and after, once each and in order", async () => {
@@ -174,9 +174,11 @@ describePg("replica A's listening connection terminated", () => {
     /** Writes `count` times on B, `concurrency` writers at once; resolves to the last revision. */
     const writeManyOnB = async (count: number, concurrency = 4) => {
       let left = count;
-      await Promise.all(Array.from({ length: concurrency }, async () => {
-        while (left-- > 0) await writeOnB();
-      }));
+      await Promise.all(
+        Array.from({ length: concurrency }, async () => {
+          while (left-- > 0) await writeOnB();
+        }),
+      );
       return latestRevision();
     };
 

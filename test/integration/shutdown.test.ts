@@ -60,8 +60,14 @@ it("answers a request that is still arriving when SIGTERM comes, and keeps its w
   const { hostname, port } = new URL(server.url);
   const response = new Promise<{ status: number; body: string }>((resolve, reject) => {
     const req = http.request(
-      { host: hostname, port, method: "POST", path: "/statusthing.v1.NotesService/AddNote", agent: false,
-        headers: { "content-type": "application/json", "content-length": body.length, authorization: `Bearer ${adminTokenFor(server.url)}` } },
+      {
+        host: hostname,
+        port,
+        method: "POST",
+        path: "/statusthing.v1.NotesService/AddNote",
+        agent: false,
+        headers: { "content-type": "application/json", "content-length": body.length, authorization: `Bearer ${adminTokenFor(server.url)}` },
+      },
       (res) => {
         let text = "";
         res.setEncoding("utf8").on("data", (chunk: string) => (text += chunk));
@@ -71,10 +77,12 @@ it("answers a request that is still arriving when SIGTERM comes, and keeps its w
     );
     req.on("error", reject);
     req.write(body.subarray(0, 10));
-    void sleep(300).then(() => {
-      server.child.kill("SIGTERM");
-      return sleep(500);
-    }).then(() => req.end(body.subarray(10)));
+    void sleep(300)
+      .then(() => {
+        server.child.kill("SIGTERM");
+        return sleep(500);
+      })
+      .then(() => req.end(body.subarray(10)));
   });
   const answer = await response;
   expect(answer.status).toBe(200);

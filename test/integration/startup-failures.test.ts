@@ -73,16 +73,23 @@ it.each([
   expectOneClearLine(await startFails(["--database-url", url, "--api-addr", "127.0.0.1:0"]), why);
 });
 
-it.runIf(process.getuid?.() === 0)("permission denied, for a privileged port and for an unwritable database folder (run as nobody)", async () => {
-  const locked = join(dir, "locked");
-  mkdirSync(locked, { mode: 0o700 });
-  const runAsNobody = (args: string[]) =>
-    new Promise<{ exit: ProcessExit; stderr: string }>((resolve) => {
-      const child = spawn(process.execPath, ["--import", "tsx", "server/main.ts", ...args], { cwd: REPO_ROOT, uid: 65534, gid: 65534, stdio: ["ignore", "ignore", "pipe"] });
-      let stderr = "";
-      child.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
-      child.once("exit", (code, signal) => resolve({ exit: { code, signal }, stderr }));
-    });
-  expectOneClearLine(await runAsNobody(["--db", join(dir, "c.db"), "--api-addr", "127.0.0.1:80"]), /cannot listen on 127\.0\.0\.1:80: permission denied .*EACCES/);
-  expectOneClearLine(await runAsNobody(["--db", join(locked, "x.db"), "--api-addr", "127.0.0.1:0"]), /cannot open the database .*locked\/x\.db: (cannot open the database file|permission denied)/);
-}, 60_000);
+it.runIf(process.getuid?.() === 0)(
+  "permission denied, for a privileged port and for an unwritable database folder (run as nobody)",
+  async () => {
+    const locked = join(dir, "locked");
+    mkdirSync(locked, { mode: 0o700 });
+    const runAsNobody = (args: string[]) =>
+      new Promise<{ exit: ProcessExit; stderr: string }>((resolve) => {
+        const child = spawn(process.execPath, ["--import", "tsx", "server/main.ts", ...args], { cwd: REPO_ROOT, uid: 65534, gid: 65534, stdio: ["ignore", "ignore", "pipe"] });
+        let stderr = "";
+        child.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
+        child.once("exit", (code, signal) => resolve({ exit: { code, signal }, stderr }));
+      });
+    expectOneClearLine(await runAsNobody(["--db", join(dir, "c.db"), "--api-addr", "127.0.0.1:80"]), /cannot listen on 127\.0\.0\.1:80: permission denied .*EACCES/);
+    expectOneClearLine(
+      await runAsNobody(["--db", join(locked, "x.db"), "--api-addr", "127.0.0.1:0"]),
+      /cannot open the database .*locked\/x\.db: (cannot open the database file|permission denied)/,
+    );
+  },
+  60_000,
+);

@@ -27,7 +27,13 @@ const EXIT_BOUND_MS = 15_000;
 
 /** Sends ~`count` requests, each of which writes a log line. */
 async function makeLogLines(url: string, count: number): Promise<void> {
-  await Promise.all(Array.from({ length: count }, () => fetch(`${url}/healthz`).then((r) => r.text()).catch(() => "")));
+  await Promise.all(
+    Array.from({ length: count }, () =>
+      fetch(`${url}/healthz`)
+        .then((r) => r.text())
+        .catch(() => ""),
+    ),
+  );
 }
 
 function expectDatabaseIntact(): void {
@@ -43,19 +49,23 @@ function expectDatabaseIntact(): void {
 it.each([
   ["stops reading (the pipe fills up)", "stall"],
   ["goes away (the pipe is closed)", "close"],
-] as const)("exits within the bound on SIGTERM when the reader of its stdout %s during shutdown", async (_what, reader) => {
-  const server = await startServerProcess(dbPath);
-  // The reader stops taking lines, then far more than a pipe holds are logged, and the server is told to stop.
-  if (reader === "stall") server.child.stdout!.pause();
-  else server.child.stdout!.destroy();
-  await makeLogLines(server.url, 2_000);
-  const sentAt = Date.now();
-  server.child.kill("SIGTERM");
-  const exit = await Promise.race([server.exited, sleep(EXIT_BOUND_MS).then(() => "still running" as const)]);
-  expect(exit, server.output().slice(-2_000)).toEqual({ code: 0, signal: null });
-  expect(Date.now() - sentAt).toBeLessThan(EXIT_BOUND_MS);
-  expectDatabaseIntact();
-}, 90_000);
+] as const)(
+  "exits within the bound on SIGTERM when the reader of its stdout %s during shutdown",
+  async (_what, reader) => {
+    const server = await startServerProcess(dbPath);
+    // The reader stops taking lines, then far more than a pipe holds are logged, and the server is told to stop.
+    if (reader === "stall") server.child.stdout!.pause();
+    else server.child.stdout!.destroy();
+    await makeLogLines(server.url, 2_000);
+    const sentAt = Date.now();
+    server.child.kill("SIGTERM");
+    const exit = await Promise.race([server.exited, sleep(EXIT_BOUND_MS).then(() => "still running" as const)]);
+    expect(exit, server.output().slice(-2_000)).toEqual({ code: 0, signal: null });
+    expect(Date.now() - sentAt).toBeLessThan(EXIT_BOUND_MS);
+    expectDatabaseIntact();
+  },
+  90_000,
+);
 
 it("stops gracefully on SIGTERM sent the moment it logs that it listens (3 runs)", async () => {
   for (let run = 0; run < 3; run++) {

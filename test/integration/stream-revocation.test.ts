@@ -58,13 +58,23 @@ async function addUser(server: Server, username: string): Promise<TestUser> {
 async function watchAll(server: Server, headers: Record<string, string>, opened: Watch[]): Promise<Watch[]> {
   const watches = PROTOCOLS.map((protocol) => openWatch(server.url, protocol, {}, { headers }));
   opened.push(...watches);
-  await pollUntil(() => watches.every((w) => w.state.snapshots === 1), 10_000, "snapshots", () => watches.map((w) => `${w.protocol}: ${JSON.stringify(w.end)}`).join(", "));
+  await pollUntil(
+    () => watches.every((w) => w.state.snapshots === 1),
+    10_000,
+    "snapshots",
+    () => watches.map((w) => `${w.protocol}: ${JSON.stringify(w.end)}`).join(", "),
+  );
   return watches;
 }
 
 /** Waits until every watch ended with unauthenticated (on /ws: the error frame, then close code 1008). */
 async function expectRevoked(watches: Watch[], what: string): Promise<void> {
-  await pollUntil(() => watches.every((w) => w.end !== undefined), 10_000, `the streams of ${what} to end`, () => watches.map((w) => `${w.protocol}: ${JSON.stringify(w.end)}`).join(", "));
+  await pollUntil(
+    () => watches.every((w) => w.end !== undefined),
+    10_000,
+    `the streams of ${what} to end`,
+    () => watches.map((w) => `${w.protocol}: ${JSON.stringify(w.end)}`).join(", "),
+  );
   for (const watch of watches) {
     expect(watch.end?.code, watch.protocol).toBe("unauthenticated");
     if (watch.protocol === "ws") expect(watch.end?.wsClose?.code).toBe(1008);

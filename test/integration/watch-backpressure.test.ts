@@ -24,15 +24,7 @@ import { StatusKind } from "../../shared/gen/statusthing/v1/types_pb.js";
 import { createClients, createTransport, type Protocol } from "../helpers/clients.js";
 import { killLeftoverServers, startServerProcess, type ListeningServerProcess } from "../helpers/server-process.js";
 import { startTestServer, type TestServer } from "../helpers/server.js";
-import {
-  healthz,
-  openWatch,
-  parseEnvelopes,
-  parseRawResponse,
-  pollUntil,
-  rawWatchRequest,
-  wsUrl,
-} from "../helpers/watch.js";
+import { healthz, openWatch, parseEnvelopes, parseRawResponse, pollUntil, rawWatchRequest, wsUrl } from "../helpers/watch.js";
 
 const MAX_PENDING_BYTES = 256 * 1024;
 const ITEMS = 20;
@@ -68,9 +60,7 @@ describe("a server in this process with maxPendingBytes 256 KiB", () => {
     let n = from;
     while (n < from + count && !stop()) {
       const size = Math.min(batch, from + count - n);
-      await Promise.all(
-        Array.from({ length: size }, (_, k) => server.store.updateItem(itemIds[(n + k) % ITEMS]!, { description: description(n + k), updated: new Date() })),
-      );
+      await Promise.all(Array.from({ length: size }, (_, k) => server.store.updateItem(itemIds[(n + k) % ITEMS]!, { description: description(n + k), updated: new Date() })));
       n += size;
       await server.app.hub.poke();
       await pace?.();
@@ -123,8 +113,7 @@ describe("a server in this process with maxPendingBytes 256 KiB", () => {
     // the normal watcher has read the last: it is never behind by more than one commit, so only the
     // client that never reads can be ended, however busy this machine is. (In CI, unpaced, the
     // normal watcher in this same process was once starved for longer than the 300 ms grace.)
-    const caughtUp = () =>
-      pollUntil(() => normal.lastRevision >= server.app.hub.currentRevision || normal.end !== undefined, 20_000, "the normal watcher to read the last commit");
+    const caughtUp = () => pollUntil(() => normal.lastRevision >= server.app.hub.currentRevision || normal.end !== undefined, 20_000, "the normal watcher to read the last commit");
     const written = await flood(0, 10_000, () => false, 100, caughtUp);
     await pollUntil(() => writtenWhenEnded >= 0, 5_000, "the never-reading watcher to be ended");
     clearInterval(noteEnd);
@@ -152,7 +141,12 @@ describe("a server in this process with maxPendingBytes 256 KiB", () => {
     expect(bytes.length).toBeLessThan(12 * 1024 * 1024);
 
     // The normal watcher missed nothing: every revision after its snapshot, once, in order.
-    await pollUntil(() => normal.lastRevision === final, 20_000, `the normal watcher at ${final}`, () => `at ${normal.lastRevision}`);
+    await pollUntil(
+      () => normal.lastRevision === final,
+      20_000,
+      `the normal watcher at ${final}`,
+      () => `at ${normal.lastRevision}`,
+    );
     const [snapshot, ...changes] = normal.revisions;
     expect(changes.length).toBe(final - snapshot!);
     expect(changes.every((r, k) => r === snapshot! + 1 + k)).toBe(true);
@@ -306,7 +300,11 @@ describe("one write whose events exceed maxPendingBytes (default limits, server 
     const watches = (["connect-json", "grpc-h2c", "ws"] as const).map((p) =>
       openWatch(proc.url, p, { extended: true, sinceRevision: BigInt(current) }, { keepMessages: false, replay: false }),
     );
-    await pollUntil(async () => (await healthz(proc.url)).watchers.connect === 1 && (await healthz(proc.url)).watchers.grpc === 1 && (await healthz(proc.url)).watchers.ws === 1, 10_000, "the watchers registered");
+    await pollUntil(
+      async () => (await healthz(proc.url)).watchers.connect === 1 && (await healthz(proc.url)).watchers.grpc === 1 && (await healthz(proc.url)).watchers.ws === 1,
+      10_000,
+      "the watchers registered",
+    );
     const latest = await recolor("#ABCDEF");
     await pollUntil(() => watches.every((w) => w.lastRevision >= latest || w.end !== undefined), 20_000, `every watcher at ${latest} or ended`);
     const outcome = watches.map((w) => `${w.protocol}: ${w.end === undefined ? "open" : `ended ${JSON.stringify(w.end)}`} at ${w.lastRevision}`);

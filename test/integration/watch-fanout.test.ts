@@ -8,17 +8,7 @@ import { afterAll, beforeAll, expect, it } from "vitest";
 import { StatusKind, type Status } from "../../shared/gen/statusthing/v1/types_pb.js";
 import { createClients, createTransport, type ApiClients, type Protocol } from "../helpers/clients.js";
 import { startTestServer, type TestServer } from "../helpers/server.js";
-import {
-  healthz,
-  openWatch,
-  pollUntil,
-  projectItems,
-  projectStatuses,
-  seededRandom,
-  watcherTotal,
-  type Watch,
-  type WatchProtocol,
-} from "../helpers/watch.js";
+import { healthz, openWatch, pollUntil, projectItems, projectStatuses, seededRandom, watcherTotal, type Watch, type WatchProtocol } from "../helpers/watch.js";
 
 let server: TestServer;
 beforeAll(async () => {
@@ -94,7 +84,10 @@ it("50 watchers across Connect, gRPC, gRPC-Web and /ws each see every revision o
         } else {
           const status = pick(statuses);
           if (random() < 0.5) {
-            const color = `#${Math.floor(random() * 0xffffff).toString(16).padStart(6, "0").toUpperCase()}`;
+            const color = `#${Math.floor(random() * 0xffffff)
+              .toString(16)
+              .padStart(6, "0")
+              .toUpperCase()}`;
             await client.statuses.updateStatus({ statusId: status.id, color });
           } else {
             await client.statuses.updateStatus({ statusId: status.id, kind: (Math.floor(random() * 11) + 1) as StatusKind });

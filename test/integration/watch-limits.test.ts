@@ -55,11 +55,15 @@ it(`refuses the watch stream past ${MAX} from one address on every protocol, and
   watches[4]!.close();
   await watches[4]!.ended;
   let freed: WebSocket | undefined;
-  await pollUntil(async () => {
-    const next = await tryWs();
-    if ("opened" in next) freed = next.opened;
-    return freed !== undefined;
-  }, 10_000, "a /ws place to free up");
+  await pollUntil(
+    async () => {
+      const next = await tryWs();
+      if ("opened" in next) freed = next.opened;
+      return freed !== undefined;
+    },
+    10_000,
+    "a /ws place to free up",
+  );
   freed!.terminate();
   for (const watch of watches) watch.close();
   await pollUntil(async () => watcherTotal((await healthz(server.url)).watchers) === 0, 10_000, "no watchers");

@@ -516,7 +516,10 @@ describe("heartbeats (hub heartbeat every 100 ms)", () => {
     await pollUntil(() => watches.every((w) => w.heartbeats >= 2), 5_000, "two heartbeats on every stream");
     for (const watch of watches) {
       const beats = watch.messages.filter((m) => m.event.case === "heartbeat");
-      expect(beats.map((m) => Number(m.revision)), watch.protocol).toEqual(beats.map(() => before));
+      expect(
+        beats.map((m) => Number(m.revision)),
+        watch.protocol,
+      ).toEqual(beats.map(() => before));
     }
     const change = await h.write((api) => api.items.addItem({ name: h.uniq("between heartbeats") }));
     const after = change.revisions.at(-1)!;
@@ -529,7 +532,10 @@ describe("heartbeats (hub heartbeat every 100 ms)", () => {
     for (const watch of watches) {
       const later = watch.messages.slice(changedAt(watch) + 1).filter((m) => m.event.case === "heartbeat");
       expect(later.length).toBeGreaterThan(0);
-      expect(later.every((m) => Number(m.revision) === after), watch.protocol).toBe(true);
+      expect(
+        later.every((m) => Number(m.revision) === after),
+        watch.protocol,
+      ).toBe(true);
     }
     expect(watcherTotal((await healthz(ctx.server.url)).watchers)).toBe(watches.length);
     const byProtocol = (await healthz(ctx.server.url)).watchers;
@@ -613,7 +619,10 @@ describe("resuming again and again amid concurrent writes", () => {
       expect(resets, protocol).toBe(0);
       const [start, ...rest] = seen;
       expect(rest.length, `${protocol}: ${rest.length} changes after ${start}, final ${final}`).toBe(final - start!);
-      expect(rest.every((r, k) => r === start! + 1 + k), protocol).toBe(true);
+      expect(
+        rest.every((r, k) => r === start! + 1 + k),
+        protocol,
+      ).toBe(true);
       expect(projectItems(state.items.values(), true), protocol).toEqual(listed);
     }
   }, 60_000);

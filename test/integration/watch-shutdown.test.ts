@@ -10,16 +10,7 @@ import { join } from "node:path";
 import { afterEach, beforeEach, expect, it } from "vitest";
 import { createClients, createTransport, PROTOCOLS, type Protocol } from "../helpers/clients.js";
 import { killLeftoverServers, startServerProcess, stopServerProcess } from "../helpers/server-process.js";
-import {
-  healthz,
-  openWatch,
-  parseEnvelopes,
-  parseRawResponse,
-  pollUntil,
-  rawWatchRequest,
-  type Watch,
-  type WatchProtocol,
-} from "../helpers/watch.js";
+import { healthz, openWatch, parseEnvelopes, parseRawResponse, pollUntil, rawWatchRequest, type Watch, type WatchProtocol } from "../helpers/watch.js";
 
 let dir: string;
 let dbPath: string;
@@ -38,7 +29,9 @@ const WRITER_PROTOCOLS: readonly Protocol[] = ["connect-json", "connect-binary",
 
 it("SIGTERM amid writers ends 20 streams cleanly on every protocol, exits 0 within 5 s, and keeps every acknowledged write", async () => {
   const server = await startServerProcess(dbPath);
-  const watches: Watch[] = Array.from({ length: 20 }, (_, i) => openWatch(server.url, WATCH_PROTOCOLS[i % WATCH_PROTOCOLS.length]!, { extended: i % 2 === 0 }, { keepMessages: false }));
+  const watches: Watch[] = Array.from({ length: 20 }, (_, i) =>
+    openWatch(server.url, WATCH_PROTOCOLS[i % WATCH_PROTOCOLS.length]!, { extended: i % 2 === 0 }, { keepMessages: false }),
+  );
   await pollUntil(() => watches.every((w) => w.revisions.length > 0 || w.end !== undefined), 10_000, "20 snapshots");
   expect(watches.filter((w) => w.end)).toEqual([]);
 
@@ -85,7 +78,10 @@ it("SIGTERM amid writers ends 20 streams cleanly on every protocol, exits 0 with
   // Up to its end, each stream sent every revision after its snapshot once, in order.
   for (const watch of watches) {
     const [snapshot, ...changes] = watch.revisions;
-    expect(changes.every((r, k) => r === snapshot! + 1 + k), watch.protocol).toBe(true);
+    expect(
+      changes.every((r, k) => r === snapshot! + 1 + k),
+      watch.protocol,
+    ).toBe(true);
   }
   await Promise.race([Promise.all(writers), sleep(5_000).then(() => expect.fail("a writer still waits for its response"))]);
 
@@ -137,7 +133,12 @@ it("SIGTERM with 1,000 open Connect streams over HTTP/1.1: every one gets a clea
     return response !== undefined && parseEnvelopes(response.body).length > 0;
   };
   await pollUntil(async () => (await healthz(server.url)).watchers.connect === STREAMS, 20_000, `${STREAMS} watchers`);
-  await pollUntil(() => streams.every(snapshotted), 10_000, "every snapshot", () => `${streams.filter(snapshotted).length} of ${STREAMS}`);
+  await pollUntil(
+    () => streams.every(snapshotted),
+    10_000,
+    "every snapshot",
+    () => `${streams.filter(snapshotted).length} of ${STREAMS}`,
+  );
   expect(streams.filter((s) => s.closed)).toHaveLength(0);
 
   const sentAt = Date.now();
@@ -147,7 +148,12 @@ it("SIGTERM with 1,000 open Connect streams over HTTP/1.1: every one gets a clea
   expect(exit, server.output().slice(-2_000)).toEqual({ code: 0, signal: null });
   expect(tookMs).toBeLessThan(5_000);
 
-  await pollUntil(() => streams.every((s) => s.closed), 5_000, "every connection closed", () => `${streams.filter((s) => !s.closed).length} open`);
+  await pollUntil(
+    () => streams.every((s) => s.closed),
+    5_000,
+    "every connection closed",
+    () => `${streams.filter((s) => !s.closed).length} open`,
+  );
   const problems: string[] = [];
   streams.forEach((s, i) => {
     const response = parseRawResponse(Buffer.concat(s.data));

@@ -29,7 +29,12 @@ const serverAccepts = (check: () => unknown) => {
 describe("the browser's checks match the server's", () => {
   const emoji = "😀";
   const cases: Array<[string, (v: string) => string | undefined, (v: string) => unknown, string[]]> = [
-    ["name", checkName, (v) => requireName("name", v), ["", "   ", "a", " padded ", "x".repeat(200), "x".repeat(201), emoji.repeat(200), emoji.repeat(201), ` ${"x".repeat(200)} `]],
+    [
+      "name",
+      checkName,
+      (v) => requireName("name", v),
+      ["", "   ", "a", " padded ", "x".repeat(200), "x".repeat(201), emoji.repeat(200), emoji.repeat(201), ` ${"x".repeat(200)} `],
+    ],
     ["description", checkDescription, (v) => serverCheckDescription("description", v), ["", "x".repeat(2000), "x".repeat(2001), emoji.repeat(2000), emoji.repeat(2001)]],
     ["note", checkNoteText, (v) => requireNoteText("note_text", v), ["", " \n ", "ok", "x".repeat(10_000), "x".repeat(10_001)]],
     ["color", checkColor, (v) => requireColor("color", v), ["", "#abc", "#ABCDEF", " #abcdef ", "#abcd", "red", "#GGGGGG", "url(x)", "#abc;background:red"]],
@@ -41,7 +46,14 @@ describe("the browser's checks match the server's", () => {
     });
   }
   it("new password: the same rules, the username included", () => {
-    for (const [password, username] of [["short", "bob"], ["ten chars!", "bob"], ["x".repeat(256), "bob"], ["x".repeat(257), "bob"], ["Bob-the-admin", "bob-the-admin"], ["😀".repeat(10), "bob"]]) {
+    for (const [password, username] of [
+      ["short", "bob"],
+      ["ten chars!", "bob"],
+      ["x".repeat(256), "bob"],
+      ["x".repeat(257), "bob"],
+      ["Bob-the-admin", "bob-the-admin"],
+      ["😀".repeat(10), "bob"],
+    ]) {
       expect(checkNewPassword(password!, username!) === undefined, password).toBe(serverAccepts(() => serverCheckNewPassword("p", password!, username!)));
     }
   });
@@ -60,7 +72,9 @@ describe("errors in words", () => {
 
   it("invalid_argument: the server's problem beside its field", () => {
     expect(explainError(withField(Code.InvalidArgument, "name: is required", "name", "is required"), { noun: "item", article: "an" }).fields).toEqual({ name: "Required." });
-    expect(explainError(withField(Code.InvalidArgument, "x", "user.email_address", "is not an email address"), { noun: "user" }).fields).toEqual({ email_address: "Not an email address." });
+    expect(explainError(withField(Code.InvalidArgument, "x", "user.email_address", "is not an email address"), { noun: "user" }).fields).toEqual({
+      email_address: "Not an email address.",
+    });
   });
 
   it("each code a person can act on reads as a sentence, never a stack or a code name", () => {

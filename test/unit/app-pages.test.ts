@@ -10,7 +10,10 @@ function routePaths(dir = ROUTES): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
     if (entry.isDirectory()) return routePaths(join(dir, entry.name));
     if (entry.name !== "+page.svelte") return [];
-    const route = relative(ROUTES, dir).split(sep).filter(Boolean).map((part) => (part.startsWith("[") ? "2aB3cD4eF5gH6iJ7kL8mN9oP0qR" : part));
+    const route = relative(ROUTES, dir)
+      .split(sep)
+      .filter(Boolean)
+      .map((part) => (part.startsWith("[") ? "2aB3cD4eF5gH6iJ7kL8mN9oP0qR" : part));
     return [`/${route.join("/")}`];
   });
 }
@@ -20,7 +23,11 @@ describe("the pages the server answers with 200", () => {
     const paths = routePaths();
     expect(paths.length).toBeGreaterThan(5);
     for (const path of paths) expect(isAppPage(path), path).toBe(true);
-    for (const pattern of APP_PAGE_PATTERNS) expect(paths.some((path) => pattern.test(path)), String(pattern)).toBe(true);
+    for (const pattern of APP_PAGE_PATTERNS)
+      expect(
+        paths.some((path) => pattern.test(path)),
+        String(pattern),
+      ).toBe(true);
   });
 
   it("are not anything else", () => {

@@ -35,7 +35,7 @@ describe("color contrast (WCAG 2)", () => {
   it("lets only #RGB and #RRGGBB into a style", () => {
     expect(parseHexColor("#abc")).toEqual([0xaa, 0xbb, 0xcc]);
     expect(safeColor("#f90", "#000000")).toBe("#FF9900");
-    for (const hostile of ["red", "#FF0000;background:url(https://evil.example/x)", "url(x)", "#12345", "expression(alert(1))", "#FFF\"", ""]) {
+    for (const hostile of ["red", "#FF0000;background:url(https://evil.example/x)", "url(x)", "#12345", "expression(alert(1))", '#FFF"', ""]) {
       expect(safeColor(hostile, "#17B26A"), hostile).toBe("#17B26A");
     }
     expect(safeColor(undefined, "nonsense")).toBe("#808080");

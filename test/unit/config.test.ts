@@ -35,9 +35,7 @@ describe("defaults", () => {
 
 describe("flags", () => {
   it("reads every flag, in both --flag value and --flag=value forms", () => {
-    expect(
-      run(["--api-addr", "0.0.0.0:8080", "--db", "/var/lib/st.db", "--devmode", "--log-level", "debug", "--heartbeat-interval", "5s"]),
-    ).toEqual({
+    expect(run(["--api-addr", "0.0.0.0:8080", "--db", "/var/lib/st.db", "--devmode", "--log-level", "debug", "--heartbeat-interval", "5s"])).toEqual({
       apiAddr: "0.0.0.0:8080",
       db: "/var/lib/st.db",
       devmode: true,
@@ -119,9 +117,7 @@ describe("a flag beats its environment variable", () => {
   };
 
   it("for every flag", () => {
-    expect(
-      run(["--api-addr", "127.0.0.1:1234", "--db", "flag.db", "--devmode", "--log-level", "trace", "--heartbeat-interval", "1s"], env),
-    ).toEqual({
+    expect(run(["--api-addr", "127.0.0.1:1234", "--db", "flag.db", "--devmode", "--log-level", "trace", "--heartbeat-interval", "1s"], env)).toEqual({
       apiAddr: "127.0.0.1:1234",
       db: "flag.db",
       devmode: true,
@@ -157,13 +153,10 @@ describe("a flag beats its environment variable", () => {
 });
 
 describe("bad values are a ConfigError naming what is wrong", () => {
-  it.each([["9000"], ["localhost"], ["127.0.0.1:"], ["127.0.0.1:99999"], ["127.0.0.1:http"], ["::1:9000"]])(
-    "refuses the address %j",
-    (addr) => {
-      expect(configError(["--api-addr", addr])).toContain("--api-addr");
-      expect(configError([], { STATUSTHING_API_ADDR: addr })).toMatch(/api-addr|API_ADDR/);
-    },
-  );
+  it.each([["9000"], ["localhost"], ["127.0.0.1:"], ["127.0.0.1:99999"], ["127.0.0.1:http"], ["::1:9000"]])("refuses the address %j", (addr) => {
+    expect(configError(["--api-addr", addr])).toContain("--api-addr");
+    expect(configError([], { STATUSTHING_API_ADDR: addr })).toMatch(/api-addr|API_ADDR/);
+  });
 
   it.each([["verbose"], ["warning"], ["0"]])("refuses the log level %j", (level) => {
     expect(configError(["--log-level", level])).toContain("log-level");
@@ -238,9 +231,11 @@ describe("auth settings", () => {
       trustProxy: 1,
       adminPassword: "a-long-password",
     });
-    expect(
-      run([], { STATUSTHING_PRIVATE: "true", STATUSTHING_TRUST_PROXY: "1", STATUSTHING_ADMIN_PASSWORD: "from-the-environment" }),
-    ).toMatchObject({ private: true, trustProxy: 1, adminPassword: "from-the-environment" });
+    expect(run([], { STATUSTHING_PRIVATE: "true", STATUSTHING_TRUST_PROXY: "1", STATUSTHING_ADMIN_PASSWORD: "from-the-environment" })).toMatchObject({
+      private: true,
+      trustProxy: 1,
+      adminPassword: "from-the-environment",
+    });
   });
 
   it("reads --trust-proxy as a number of proxies; alone or true means one", () => {

@@ -21,13 +21,7 @@ describe("the error catalog", () => {
   });
 
   it("makes an error of its entry with each factory: the reason, kind and message it says", () => {
-    const made = [
-      errors.notFound("note", "n1"),
-      errors.nameTaken("item", "web"),
-      errors.statusInUse(2),
-      errors.loginThrottled(30),
-      errors.invalidArgument("name", "is required"),
-    ];
+    const made = [errors.notFound("note", "n1"), errors.nameTaken("item", "web"), errors.statusInUse(2), errors.loginThrottled(30), errors.invalidArgument("name", "is required")];
     expect(made.map((e) => [e.reason, e.kind, e.message, e.field, e.metadata, e.retryAfterSeconds])).toEqual([
       ["NOTE_NOT_FOUND", "not_found", 'note "n1" not found', undefined, { id: "n1" }, undefined],
       ["NAME_TAKEN", "already_exists", 'an item named "web" already exists', "name", { name: "web" }, undefined],

@@ -6,9 +6,7 @@ const SERVER = fileURLToPath(new URL("../../server", import.meta.url));
 
 describe("server/ layers", () => {
   it("has no import cycle between its folders (and root files)", () => {
-    const cycles = folderCycles(folderImportGraph(SERVER)).map((cycle) =>
-      cycle.map((edge) => `${edge.from} → ${edge.to} (${edge.example})`).join("; "),
-    );
+    const cycles = folderCycles(folderImportGraph(SERVER)).map((cycle) => cycle.map((edge) => `${edge.from} → ${edge.to} (${edge.example})`).join("; "));
     // Each cycle is listed with one import per step, so the message says what to move.
     expect(cycles).toEqual([]);
   });

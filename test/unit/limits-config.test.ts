@@ -9,7 +9,17 @@ function run(argv: string[], env: NodeJS.ProcessEnv = {}): Config {
 
 it("leaves connection limits to the server's defaults unless set, and lists them in --help", () => {
   expect(run([])).toMatchObject({ headerTimeoutMs: undefined, requestTimeoutMs: undefined, idleTimeoutMs: undefined });
-  for (const text of ["--header-timeout", "STATUSTHING_HEADER_TIMEOUT", "default 10s", "--request-timeout", "STATUSTHING_REQUEST_TIMEOUT", "default 30s", "--idle-timeout", "STATUSTHING_IDLE_TIMEOUT", "default 60s"]) {
+  for (const text of [
+    "--header-timeout",
+    "STATUSTHING_HEADER_TIMEOUT",
+    "default 10s",
+    "--request-timeout",
+    "STATUSTHING_REQUEST_TIMEOUT",
+    "default 30s",
+    "--idle-timeout",
+    "STATUSTHING_IDLE_TIMEOUT",
+    "default 60s",
+  ]) {
     expect(USAGE).toContain(text);
   }
 });

@@ -29,7 +29,20 @@ async function allServices(): Promise<DescService[]> {
 }
 
 const principal = (role: "admin" | "editor" | "viewer", scope?: "read" | "status" | "write" | "admin"): Principal => ({
-  user: { id: "u1", username: "u", firstName: "", lastName: "", email: "", avatarUrl: "", passwordHash: "", mustChangePassword: false, lastLogin: undefined, created: new Date(), updated: new Date(), role },
+  user: {
+    id: "u1",
+    username: "u",
+    firstName: "",
+    lastName: "",
+    email: "",
+    avatarUrl: "",
+    passwordHash: "",
+    mustChangePassword: false,
+    lastLogin: undefined,
+    created: new Date(),
+    updated: new Date(),
+    role,
+  },
   via: scope ? "token" : "session",
   ...(scope && { token: { id: "t1", userId: "u1", name: "t", secretHash: "", created: new Date(), expiresAt: undefined, lastUsed: undefined, scope } }),
 });
@@ -50,7 +63,10 @@ describe("the permission table", () => {
     const procedures = services.flatMap((s) => s.methods.map((m) => `${s.typeName}/${m.name}`));
     const missing = procedures.filter((p) => !(p in PERMISSIONS));
     expect(missing, "RPCs without a rule in server/auth/permissions.ts").toEqual([]);
-    expect(Object.keys(PERMISSIONS).filter((p) => !procedures.includes(p)), "rules for RPCs that do not exist").toEqual([]);
+    expect(
+      Object.keys(PERMISSIONS).filter((p) => !procedures.includes(p)),
+      "rules for RPCs that do not exist",
+    ).toEqual([]);
   });
 
   it("lets through, on a --private server, exactly the roles and scopes at or above each rule", () => {

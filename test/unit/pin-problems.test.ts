@@ -2,10 +2,7 @@ import { describe, expect, it } from "vitest";
 import { pinProblems } from "../../web/src/lib/display/pin-problems.js";
 
 const isProblem = (name: string) => name.startsWith("down");
-const names = (problems: number, others: number) => [
-  ...Array.from({ length: problems }, (_, i) => `down${i}`),
-  ...Array.from({ length: others }, (_, i) => `up${i}`),
-];
+const names = (problems: number, others: number) => [...Array.from({ length: problems }, (_, i) => `down${i}`), ...Array.from({ length: others }, (_, i) => `up${i}`)];
 
 describe("pinProblems", () => {
   it("puts every problem tile on every page, and every other tile on exactly one", () => {

@@ -37,22 +37,26 @@ afterAll(async () => {
 });
 
 if (unavailable === undefined) {
-  describeStoreContract(`PostgresStore (${redact(TEST_DATABASE_URL!)}, a schema per test)`, async (): Promise<StoreUnderTest> => {
-    const schema = await schemas.create();
-    let current = await schemas.open(schema);
-    return {
-      store: current,
-      async reopen() {
-        await current.close();
-        current = await schemas.open(schema);
-        return current;
-      },
-      async cleanup() {
-        await current.close();
-        await schemas.drop(schema);
-      },
-    };
-  }, vitest);
+  describeStoreContract(
+    `PostgresStore (${redact(TEST_DATABASE_URL!)}, a schema per test)`,
+    async (): Promise<StoreUnderTest> => {
+      const schema = await schemas.create();
+      let current = await schemas.open(schema);
+      return {
+        store: current,
+        async reopen() {
+          await current.close();
+          current = await schemas.open(schema);
+          return current;
+        },
+        async cleanup() {
+          await current.close();
+          await schemas.drop(schema);
+        },
+      };
+    },
+    vitest,
+  );
 }
 
 /** Every store a test opened, closed after it. */
@@ -131,7 +135,8 @@ describePg("PostgresStore: migrations", () => {
       await schemas.admin.query(`CREATE TABLE schema_migrations (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())`);
       await schemas.admin.query(migrations[0]!);
       await schemas.admin.query("INSERT INTO schema_migrations (version) VALUES (1)");
-      await schemas.admin.query(`INSERT INTO statuses (id, name, name_key, color, kind, created_at, updated_at) VALUES ('s1', 'Up', 'up', '#00FF00', 1, to_timestamp(1), to_timestamp(1));
+      await schemas.admin
+        .query(`INSERT INTO statuses (id, name, name_key, color, kind, created_at, updated_at) VALUES ('s1', 'Up', 'up', '#00FF00', 1, to_timestamp(1), to_timestamp(1));
         INSERT INTO items (id, name, name_key, status_id, created_at, updated_at) VALUES ('i1', 'api', 'api', 's1', to_timestamp(2), to_timestamp(5)), ('i2', 'web', 'web', NULL, to_timestamp(3), to_timestamp(3));`);
     } finally {
       await schemas.admin.query("SET search_path TO DEFAULT");
@@ -148,8 +153,7 @@ describePg("PostgresStore: migrations", () => {
   it("brings a fresh schema to the newest version, recording each migration once, and reopens without migrating again", async () => {
     const schema = await schemas.create();
     const first = await open(schema);
-    const versions = async () =>
-      (await schemas.admin.query<{ version: number }>(`SELECT version FROM ${schema}.schema_migrations ORDER BY version`)).rows.map((r) => r.version);
+    const versions = async () => (await schemas.admin.query<{ version: number }>(`SELECT version FROM ${schema}.schema_migrations ORDER BY version`)).rows.map((r) => r.version);
     expect(await versions()).toEqual(migrations.map((_, i) => i + 1));
     await first.addItem(newItem("kept"));
     await first.close();
@@ -179,10 +183,7 @@ describePg("PostgresStore: migrations", () => {
     expect((error as Error).message).toMatch(/newer/i);
     expect((error as Error).message).toContain(String(future));
 
-    const tables = await schemas.admin.query<{ table_name: string }>(
-      "SELECT table_name FROM information_schema.tables WHERE table_schema = $1 ORDER BY table_name",
-      [schema],
-    );
+    const tables = await schemas.admin.query<{ table_name: string }>("SELECT table_name FROM information_schema.tables WHERE table_schema = $1 ORDER BY table_name", [schema]);
     expect(tables.rows.map((r) => r.table_name)).toEqual(["from_the_future", "schema_migrations"]);
   });
 

@@ -19,15 +19,11 @@ describe("problemSummary", () => {
 
   it("gives mixed kinds a clause each, worst first, and counts kinds beyond two", () => {
     expect(problemSummary(items(["Search", WARNING], ["Payments", DOWN]))).toBe("Payments is down; Search is degraded");
-    expect(problemSummary(items(["Search", WARNING], ["Payments", DOWN], ["API", DOWN], ["Mail", DOWN]))).toBe(
-      "Payments and 2 more are down; Search is degraded",
-    );
+    expect(problemSummary(items(["Search", WARNING], ["Payments", DOWN], ["API", DOWN], ["Mail", DOWN]))).toBe("Payments and 2 more are down; Search is degraded");
     expect(problemSummary(items(["Payments", DOWN], ["Search", WARNING], ["Mail", OBSERVING], ["SSO", INVESTIGATING]))).toBe(
       "Payments is down; Search is degraded; 2 more have problems",
     );
-    expect(problemSummary(items(["Payments", DOWN], ["Search", WARNING], ["Mail", OBSERVING]))).toBe(
-      "Payments is down; Search is degraded; 1 more has a problem",
-    );
+    expect(problemSummary(items(["Payments", DOWN], ["Search", WARNING], ["Mail", OBSERVING]))).toBe("Payments is down; Search is degraded; 1 more has a problem");
   });
 
   it("is undefined when nothing has a problem", () => {

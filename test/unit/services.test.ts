@@ -317,16 +317,11 @@ describe("validation: invalid_argument naming the field", () => {
   });
 
   describe("color: #RGB or #RRGGBB only", () => {
-    it.each([["red"], ["#12"], ["#1234"], ["#12345"], ["#1234567"], ["123456"], ["#GGG"], ["#12345G"], ["#FFF;background:url(x)"], ["rgb(0,0,0)"]])(
-      "refuses %j",
-      async (color) => {
-        await expectInvalid("color", () => statuses.add(statusInput({ name: "New", color })));
-        await expectInvalid("color", () => statuses.update(up.id, { ...noStatusChange, color }));
-        await expectInvalid("initial_status.color", () =>
-          items.add(itemInput({ name: "New", initialStatus: { ...statusInput({ name: "Fresh", color }), id: "" } })),
-        );
-      },
-    );
+    it.each([["red"], ["#12"], ["#1234"], ["#12345"], ["#1234567"], ["123456"], ["#GGG"], ["#12345G"], ["#FFF;background:url(x)"], ["rgb(0,0,0)"]])("refuses %j", async (color) => {
+      await expectInvalid("color", () => statuses.add(statusInput({ name: "New", color })));
+      await expectInvalid("color", () => statuses.update(up.id, { ...noStatusChange, color }));
+      await expectInvalid("initial_status.color", () => items.add(itemInput({ name: "New", initialStatus: { ...statusInput({ name: "Fresh", color }), id: "" } })));
+    });
 
     // Issue #10.17: the original defaulted a missing color, and its Postman collection relies on it.
     it("gives a new status without a color the original's default, #5DFC0A", async () => {
@@ -337,9 +332,7 @@ describe("validation: invalid_argument naming the field", () => {
   describe("kind: a defined StatusKind other than UNKNOWN", () => {
     it.each([[0], [12], [-1], [2.5], [99]])("refuses kind %d for a new status", async (kind) => {
       await expectInvalid("kind", () => statuses.add(statusInput({ name: "New", kind })));
-      await expectInvalid("initial_status.kind", () =>
-        items.add(itemInput({ name: "New", initialStatus: { ...statusInput({ name: "Fresh", kind }), id: "" } })),
-      );
+      await expectInvalid("initial_status.kind", () => items.add(itemInput({ name: "New", initialStatus: { ...statusInput({ name: "Fresh", kind }), id: "" } })));
     });
 
     it.each([[12], [-1], [2.5]])("refuses kind %d in an update", async (kind) => {
@@ -390,9 +383,7 @@ describe("validation: invalid_argument naming the field", () => {
   });
 
   it("refuses initial_status_id together with initial_status", async () => {
-    await expectInvalid("initial_status", () =>
-      items.add(itemInput({ name: "New", initialStatusId: up.id, initialStatus: { ...statusInput({ name: "Fresh" }), id: "" } })),
-    );
+    await expectInvalid("initial_status", () => items.add(itemInput({ name: "New", initialStatusId: up.id, initialStatus: { ...statusInput({ name: "Fresh" }), id: "" } })));
     expect((await statuses.list([])).map((s) => s.name)).toEqual(["Existing"]);
   });
 });
@@ -407,15 +398,27 @@ describe("the store's commit hook (onCommit)", () => {
 
       const up = await statuses.add(statusInput());
       expect(commits).toBe(1);
-      expect(visible.splice(0)).toEqual([["statuses", 1], ["items", 0], ["notes", 0]]);
+      expect(visible.splice(0)).toEqual([
+        ["statuses", 1],
+        ["items", 0],
+        ["notes", 0],
+      ]);
 
       const item = await items.add(itemInput({ initialStatusId: up.id }));
       expect(commits).toBe(2);
-      expect(visible.splice(0)).toEqual([["statuses", 1], ["items", 1], ["notes", 0]]);
+      expect(visible.splice(0)).toEqual([
+        ["statuses", 1],
+        ["items", 1],
+        ["notes", 0],
+      ]);
 
       const note = await notes.add(item.id, "hello");
       expect(commits).toBe(3);
-      expect(visible.splice(0)).toEqual([["statuses", 1], ["items", 1], ["notes", 1]]);
+      expect(visible.splice(0)).toEqual([
+        ["statuses", 1],
+        ["items", 1],
+        ["notes", 1],
+      ]);
 
       onCommit = undefined;
       await statuses.update(up.id, { ...noStatusChange, name: "Operational" });

@@ -35,23 +35,27 @@ function openRaw(path = join(dir, "statusthing.db"), options?: BetterSqlite3.Opt
   return db;
 }
 
-describeStoreContract("SqliteStore (temp file)", async (): Promise<StoreUnderTest> => {
-  const folder = mkdtempSync(join(tmpdir(), "statusthing-contract-"));
-  const path = join(folder, "statusthing.db");
-  let current = new SqliteStore({ path });
-  return {
-    store: current,
-    async reopen() {
-      await current.close();
-      current = new SqliteStore({ path });
-      return current;
-    },
-    async cleanup() {
-      await current.close();
-      rmSync(folder, { recursive: true, force: true });
-    },
-  };
-}, vitest);
+describeStoreContract(
+  "SqliteStore (temp file)",
+  async (): Promise<StoreUnderTest> => {
+    const folder = mkdtempSync(join(tmpdir(), "statusthing-contract-"));
+    const path = join(folder, "statusthing.db");
+    let current = new SqliteStore({ path });
+    return {
+      store: current,
+      async reopen() {
+        await current.close();
+        current = new SqliteStore({ path });
+        return current;
+      },
+      async cleanup() {
+        await current.close();
+        rmSync(folder, { recursive: true, force: true });
+      },
+    };
+  },
+  vitest,
+);
 
 describe("SqliteStore: migrations", () => {
   it("starts each existing item's status history with its current status at its creation, marked reconstructed", async () => {

@@ -100,7 +100,12 @@ describe("folding status history into days", () => {
   });
 
   it("counts no status and maintenance as not counted, so they neither raise nor lower the ratio", () => {
-    const steps = [step("2026-05-10T00:00:00Z", StatusKind.UP), step("2026-05-10T06:00:00Z", StatusKind.UNAVAILABLE), step("2026-05-10T12:00:00Z", 0), step("2026-05-10T18:00:00Z", StatusKind.DOWN)];
+    const steps = [
+      step("2026-05-10T00:00:00Z", StatusKind.UP),
+      step("2026-05-10T06:00:00Z", StatusKind.UNAVAILABLE),
+      step("2026-05-10T12:00:00Z", 0),
+      step("2026-05-10T18:00:00Z", StatusKind.DOWN),
+    ];
     const window = foldWindow(steps, at("2026-05-10T00:00:00Z"), at("2026-05-11T00:00:00Z"));
     expect(window.time).toEqual({ up: 6 * HOUR, degraded: 0, down: 6 * HOUR, uncounted: 12 * HOUR });
     expect(window.ratio).toBe(0.5);

@@ -22,8 +22,7 @@ const snapshot = (revision: number, ...names: string[]) =>
   });
 const changed = (revision: number, name: string) =>
   create(WatchItemsResponseSchema, { revision: BigInt(revision), event: { case: "itemChanged", value: create(ItemSchema, { id: name, name }) } });
-const heartbeat = (revision: number) =>
-  create(WatchItemsResponseSchema, { revision: BigInt(revision), event: { case: "heartbeat", value: create(WatchHeartbeatSchema) } });
+const heartbeat = (revision: number) => create(WatchItemsResponseSchema, { revision: BigInt(revision), event: { case: "heartbeat", value: create(WatchHeartbeatSchema) } });
 
 /** Waits until the call is cancelled (the client went away). */
 const untilAborted = (ctx: HandlerContext) => new Promise<void>((resolve) => ctx.signal.addEventListener("abort", () => resolve()));

@@ -193,9 +193,7 @@ export async function migrate(client: ClientBase, schema: string): Promise<{ fro
   await client.query("BEGIN");
   try {
     await client.query("SELECT pg_advisory_xact_lock($1::int8)", [await lockKey(client, schema, "migrate")]);
-    await client.query(
-      "CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())",
-    );
+    await client.query("CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())");
     const { rows } = await client.query<{ version: number }>("SELECT coalesce(max(version), 0)::integer AS version FROM schema_migrations");
     const from = rows[0]!.version;
     if (from > migrations.length) throw new DatabaseTooNewError(from, migrations.length);

@@ -127,11 +127,7 @@ export class PostgresAuthStore implements AuthStore {
     await this.pool.query(Q.touchToken, [at, tokenId]);
   }
 
-  takeLoginAttempt(
-    keys: ReadonlyArray<{ key: string; limit: number }>,
-    at: Date,
-    since: Date,
-  ): Promise<{ refused: undefined } | { refused: string; oldest: Date }> {
+  takeLoginAttempt(keys: ReadonlyArray<{ key: string; limit: number }>, at: Date, since: Date): Promise<{ refused: undefined } | { refused: string; oldest: Date }> {
     // Each key's advisory lock is held from the count to the commit of the insert, so attempts
     // under one key are counted one after another, on every replica. Locks are taken in sorted
     // order, so two attempts sharing two keys cannot deadlock.

@@ -224,9 +224,7 @@ export class PostgresStore implements Store {
     return this.writes.run(async (tx) => {
       // One round trip, since writes hold the log's lock: no row updated means no such item, and
       // a status that does not exist fails the foreign key.
-      const { rowCount } = await withConflicts({ name: patch.name, statusId: patch.statusId }, () =>
-        tx.client.query(Q.updateItem, itemPatchValues(id, patch, PG_VALUES)),
-      );
+      const { rowCount } = await withConflicts({ name: patch.name, statusId: patch.statusId }, () => tx.client.query(Q.updateItem, itemPatchValues(id, patch, PG_VALUES)));
       if (rowCount === 0) throw notFound("item", id);
       return logItem(tx, id);
     });
@@ -302,9 +300,7 @@ export class PostgresStore implements Store {
 
   async recentTransitions(itemId: string | undefined, limit: number): Promise<StatusTransition[]> {
     const { rows } =
-      itemId === undefined
-        ? await this.pool.query<TransitionRow>(Q.recentTransitions, [limit])
-        : await this.pool.query<TransitionRow>(Q.recentTransitionsOfItem, [itemId, limit]);
+      itemId === undefined ? await this.pool.query<TransitionRow>(Q.recentTransitions, [limit]) : await this.pool.query<TransitionRow>(Q.recentTransitionsOfItem, [itemId, limit]);
     return rows.map(toTransition);
   }
 

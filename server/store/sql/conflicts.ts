@@ -23,9 +23,7 @@ export function conflictError(constraint: string | undefined, subject: ConflictS
     case "items_name_unique":
       return subject.name === undefined ? undefined : nameTaken("item", subject.name);
     case "users_username_unique":
-      return subject.username === undefined
-        ? undefined
-        : usernameTaken(subject.username);
+      return subject.username === undefined ? undefined : usernameTaken(subject.username);
     case "items_status_id_fkey":
       return subject.statusId === undefined ? undefined : notFound("status", subject.statusId);
     default:

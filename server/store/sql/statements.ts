@@ -9,8 +9,7 @@ export const STATUS_COLUMNS = "id, name, description, color, kind, created_at, u
 export const NOTE_COLUMNS = "id, item_id, text, created_at, updated_at";
 export const LOGGED_NOTE_COLUMNS = `${NOTE_COLUMNS}, seq`;
 export const CHANGE_COLUMNS = "revision, kind, entity_id, payload";
-export const USER_COLUMNS =
-  "id, username, first_name, last_name, email, avatar_url, password_hash, must_change_password, last_login_at, created_at, updated_at, role";
+export const USER_COLUMNS = "id, username, first_name, last_name, email, avatar_url, password_hash, must_change_password, last_login_at, created_at, updated_at, role";
 export const TOKEN_COLUMNS = "id, user_id, name, secret_hash, created_at, expires_at, last_used_at, scope, item_ids";
 /** The columns a transition row is read with (see status-history.ts). */
 export const TRANSITION_COLUMNS = "item_id, item_name, at, revision, status_id, status_name, status_color, status_kind, deleted, reconstructed";

@@ -40,10 +40,7 @@ export function toTransition(row: TransitionRow): StatusTransition {
     itemName: row.item_name,
     at: row.at instanceof Date ? row.at : new Date(row.at),
     revision: Number(row.revision),
-    status:
-      row.status_id === null
-        ? undefined
-        : { id: row.status_id, name: row.status_name ?? "", color: row.status_color ?? "", kind: row.status_kind ?? 0 },
+    status: row.status_id === null ? undefined : { id: row.status_id, name: row.status_name ?? "", color: row.status_color ?? "", kind: row.status_kind ?? 0 },
     deleted: Boolean(row.deleted),
     reconstructed: Boolean(row.reconstructed),
   };

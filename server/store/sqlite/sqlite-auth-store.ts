@@ -122,11 +122,7 @@ export class SqliteAuthStore implements AuthStore {
     });
   }
 
-  takeLoginAttempt(
-    keys: ReadonlyArray<{ key: string; limit: number }>,
-    at: Date,
-    since: Date,
-  ): Promise<{ refused: undefined } | { refused: string; oldest: Date }> {
+  takeLoginAttempt(keys: ReadonlyArray<{ key: string; limit: number }>, at: Date, since: Date): Promise<{ refused: undefined } | { refused: string; oldest: Date }> {
     // One write: the count and the insert cannot interleave with another attempt's.
     return this.writes.run(() => {
       for (const { key, limit } of keys) {

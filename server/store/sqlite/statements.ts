@@ -110,9 +110,7 @@ export function prepareAccountStatements(db: Database) {
     deleteToken: run(SQL.deleteToken),
     touchToken: run(SQL.touchToken),
     insertFailure: run("INSERT INTO login_failures (key, at) VALUES (?, ?)"),
-    countFailures: rows<{ count: number; oldest: number | null }>(
-      "SELECT count(*) AS count, min(at) AS oldest FROM login_failures WHERE key = ? AND at >= ?",
-    ),
+    countFailures: rows<{ count: number; oldest: number | null }>("SELECT count(*) AS count, min(at) AS oldest FROM login_failures WHERE key = ? AND at >= ?"),
     clearFailures: run("DELETE FROM login_failures WHERE key = ?"),
     forgetFailure: run("DELETE FROM login_failures WHERE rowid = (SELECT rowid FROM login_failures WHERE key = ? AND at = ? LIMIT 1)"),
     clearFailuresByPrefix: named<{ prefix: string }, never>("DELETE FROM login_failures WHERE substr(key, 1, length(@prefix)) = @prefix"),

@@ -3,11 +3,7 @@ import type { Item, Status } from "../../../../shared/gen/statusthing/v1/types_p
 import { nextStatusSince, type StatusSince } from "./status-since.js";
 
 /** What one stream message did to the state, for announcements. */
-export type AppliedChange =
-  | { kind: "snapshot" }
-  | { kind: "item"; before: Item | undefined; after: Item | undefined }
-  | { kind: "status" }
-  | { kind: "none" };
+export type AppliedChange = { kind: "snapshot" } | { kind: "item"; before: Item | undefined; after: Item | undefined } | { kind: "status" } | { kind: "none" };
 
 /**
  * The client's copy of what `WatchItems` describes: items in creation order, statuses, and the
