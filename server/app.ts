@@ -192,6 +192,11 @@ export async function createApp(options: AppOptions): Promise<App> {
   const shutdown = new AbortController();
   // Connect adds one abort listener per call in flight: many are normal, not a leak.
   setMaxListeners(0, shutdown.signal);
+  // History's first answers need every transition folded and the change log replayed (seconds on
+  // a big log): do it now in the background, so the first visitor to travel in time does not wait.
+  void history.warm(shutdown.signal).catch((err: unknown) => {
+    if (lifecycle === "running") logger.warn({ err }, "warming history failed; it is built on first use instead");
+  });
   const itemsRpc = createItemsRpc(items, { hub, guard, quota });
   // The error interceptor is outermost, so the guard's refusals get their codes too.
   const interceptors = [createErrorInterceptor(logger), createAuthInterceptor(guard), createAuditInterceptor(), createRevocationInterceptor(() => void hub.recheckAccess())];

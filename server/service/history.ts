@@ -25,7 +25,7 @@ export interface ItemHistoryQuery {
   pageToken: string;
 }
 
-/** One page of an item's history: transitions newest first; notes (first page only) oldest first. */
+/** One page of an item's history: transitions newest first; the notes in the same stretch, oldest first. */
 export interface ItemHistoryPage {
   transitions: StatusTransition[];
   notes: NoteRecord[];
@@ -81,7 +81,11 @@ export class HistoryService {
     this.index.onTransition = (t) => this.rollups.invalidate(t.itemId, t.at.getTime());
   }
 
-  /** An item's transitions in a window, newest first, in pages; its notes in the window on the first page. */
+  /**
+   * An item's history in a window as one timeline, newest first, in pages: its transitions and
+   * its notes, `pageSize` entries of both together per page (a note and a change at the same
+   * instant: the change first). Each page's notes come oldest first, as ListItems gives them.
+   */
   async itemHistory(query: ItemHistoryQuery): Promise<ItemHistoryPage> {
     const itemId = requireId("item_id", query.itemId);
     const pageSize = query.pageSize === 0 ? DEFAULT_PAGE_SIZE : query.pageSize;
@@ -91,23 +95,29 @@ export class HistoryService {
     const all = this.index.transitionsOf(itemId);
     const item = await this.deps.store.getItem(itemId, false);
     if (all.length === 0 && !item) throw notFound("item", itemId);
-    // The token is how many of the item's transitions (oldest first) the next page may look at.
-    let end = all.length;
-    if (query.pageToken !== "") {
-      end = Number(query.pageToken);
-      if (!/^\d+$/.test(query.pageToken) || end > all.length) throw invalidArgument("page_token", "is not a token this server gave");
-    }
-    const inWindow = (at: Date) => (!query.from || at >= query.from) && (!query.to || at < query.to);
+    const allNotes = item ? [...(await this.deps.store.listNotes(itemId))].sort((a, b) => a.created.getTime() - b.created.getTime()) : [];
+    let { transitionEnd, noteEnd } = { transitionEnd: all.length, noteEnd: allNotes.length };
+    if (query.pageToken !== "") ({ transitionEnd, noteEnd } = parseHistoryToken(query.pageToken, all.length, allNotes.length));
+    const before = (at: Date) => query.from !== undefined && at < query.from;
+    const after = (at: Date) => query.to !== undefined && at >= query.to;
     const transitions: StatusTransition[] = [];
-    let i = end - 1;
-    for (; i >= 0 && transitions.length < pageSize; i--) {
-      const transition = all[i]!;
-      if (query.from && transition.at < query.from) break;
-      if (inWindow(transition.at)) transitions.push(transition);
+    const notes: NoteRecord[] = [];
+    let t = transitionEnd - 1;
+    let n = noteEnd - 1;
+    // Everything older than `from` is done with: the walk ends there for both.
+    const transitionLeft = () => t >= 0 && !before(all[t]!.at);
+    const noteLeft = () => n >= 0 && !before(allNotes[n]!.created);
+    while (transitions.length + notes.length < pageSize && (transitionLeft() || noteLeft())) {
+      if (transitionLeft() && (!noteLeft() || all[t]!.at >= allNotes[n]!.created)) {
+        const transition = all[t--]!;
+        if (!after(transition.at)) transitions.push(transition);
+      } else {
+        const note = allNotes[n--]!;
+        if (!after(note.created)) notes.push(note);
+      }
     }
-    const more = i >= 0 && (!query.from || all[i]!.at >= query.from);
-    const notes = query.pageToken === "" && item ? (await this.deps.store.listNotes(itemId)).filter((n) => inWindow(n.created)) : [];
-    return { transitions, notes, nextPageToken: more ? String(i + 1) : "" };
+    const more = transitionLeft() || noteLeft();
+    return { transitions, notes: notes.reverse(), nextPageToken: more ? `${t + 1}.${n + 1}` : "" };
   }
 
   /** Uptime per calendar day for the last `days` days (0: 90), and the 24 h / 7 / 30 / 90 day totals. */
@@ -138,6 +148,17 @@ export class HistoryService {
     return { items, timeZone: this.deps.timeZone, now };
   }
 
+  /**
+   * Does once, ahead of the first visitor, what the first GetUptime and GetPageAt would do: reads
+   * every transition, folds the kept days, and replays the change log keeping its checkpoints,
+   * one batch at a time with other work let in between, so neither startup nor requests wait for
+   * it; a request meanwhile just does its own part. Stops when `signal` aborts.
+   */
+  async warm(signal?: AbortSignal): Promise<void> {
+    await this.uptime([], DEFAULT_DAYS);
+    if (!signal?.aborted) await this.replay.warm(signal);
+  }
+
   /** The page as ListItems would have answered at `at`: items, statuses and notes as they were. */
   async pageAt(at: Date | undefined, filter: ItemFilter): Promise<PageAt> {
     if (!at) throw invalidArgument("at", "is required: the instant to show");
@@ -151,4 +172,17 @@ export class HistoryService {
       .map((item) => (filter.withNotes ? item : { ...item, notes: undefined }));
     return { items, statuses: state.statuses, revision: moment.revision, revisionTime: moment.at, nextChangeTime: moment.nextAt };
   }
+}
+
+/**
+ * Reads GetItemHistory's page token: "<transitions>.<notes>", how many of each (oldest first) the
+ * next page may still look at. A bare number is a token from before notes were paged (they all
+ * came on the first page): nothing of the notes is left.
+ */
+function parseHistoryToken(token: string, transitions: number, notes: number): { transitionEnd: number; noteEnd: number } {
+  const match = /^(\d+)(?:\.(\d+))?$/.exec(token);
+  const transitionEnd = Number(match?.[1]);
+  const noteEnd = match?.[2] === undefined ? 0 : Number(match[2]);
+  if (!match || transitionEnd > transitions || noteEnd > notes) throw invalidArgument("page_token", "is not a token this server gave");
+  return { transitionEnd, noteEnd };
 }

@@ -62,17 +62,37 @@ export class PageReplay {
     while (state.revision < revision) {
       const entries = await this.store.readLogEntries(state.revision, Math.min(READ_BATCH, revision - state.revision));
       if (entries.length === 0) break;
-      for (const entry of entries) {
-        apply(entry, state);
-        state.revision = entry.revision;
-        if (entry.revision % this.every === 0 && !this.checkpoints.has(entry.revision)) this.checkpoints.set(entry.revision, copy(state));
-      }
+      this.applyKeepingCheckpoints(entries, state);
     }
     return {
       revision,
       items: [...state.items.values()].map((item) => ({ ...item, notes: [...(state.notes.get(item.id)?.values() ?? [])].sort((a, b) => a.seq - b.seq).map(withoutSeq) })),
       statuses: [...state.statuses.values()],
     };
+  }
+  /**
+   * Replays the whole log once, keeping its checkpoints, so later pages are quick from the first.
+   * It reads one batch at a time and lets other work run between batches (a replay of 100,000
+   * changes takes seconds). A log pruned at its start has nothing to replay from; `signal` stops it.
+   */
+  async warm(signal?: AbortSignal): Promise<void> {
+    const { oldest, latest } = await this.store.changeLogBounds();
+    if (oldest > 1) return;
+    const state = copy(this.checkpoints.get(Math.max(...this.checkpoints.keys()))!);
+    while (state.revision < latest && !signal?.aborted) {
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      const entries = await this.store.readLogEntries(state.revision, READ_BATCH);
+      if (entries.length === 0) break;
+      this.applyKeepingCheckpoints(entries, state);
+    }
+  }
+
+  private applyKeepingCheckpoints(entries: readonly LogEntry[], state: Replayed): void {
+    for (const entry of entries) {
+      apply(entry, state);
+      state.revision = entry.revision;
+      if (entry.revision % this.every === 0 && !this.checkpoints.has(entry.revision)) this.checkpoints.set(entry.revision, copy(state));
+    }
   }
 }
 

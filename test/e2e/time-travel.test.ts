@@ -49,7 +49,12 @@ describe.skipIf(!browserTestsEnabled())("time travel: /?at= and /display?at= sho
     await page.goto(`${server.url}/?at=${encodeURIComponent(then)}`);
     await page.getByTestId("time-travel").waitFor();
     expect(await page.getByTestId("time-travel").innerText()).toMatch(/You are looking at .+; back to live/);
+    // The past is not live: the header says so, with the moment and its zone, and never "Live".
+    expect(await page.locator("header").innerText()).not.toMatch(/\bLive\b/);
+    expect(await page.getByTestId("as-of").innerText()).toMatch(/^Not live · as of .+ (UTC|GMT)/);
     await page.getByTestId("items").waitFor();
+    // The note's time is when it was written, with its zone, not an age counted from now.
+    expect(await page.locator("[data-testid=items] .note-when").first().innerText()).toMatch(/\d\d:\d\d (UTC|GMT)/);
     expect(await page.locator("[data-testid=items] h3").allInnerTexts()).toEqual(["Payments", "Legacy billing"]);
     expect(await page.locator("[data-testid=items] .note-text").first().innerText()).toBe("Card payments fail; we are on it.");
     expect(await page.getByTestId("uptime").count()).toBe(0);
@@ -64,6 +69,8 @@ describe.skipIf(!browserTestsEnabled())("time travel: /?at= and /display?at= sho
     await page.waitForURL((url) => !url.searchParams.has("at"));
     await expect.poll(() => page.locator("[data-testid=items] h3").allInnerTexts()).toEqual(["Payments API"]);
     expect(await page.getByTestId("time-travel").count()).toBe(0);
+    await expect.poll(() => page.locator("header").innerText()).toMatch(/\bLive\b/);
+    expect(await page.getByTestId("as-of").count()).toBe(0);
     problems.assertNone();
     await page.context().close();
   });
@@ -91,6 +98,8 @@ describe.skipIf(!browserTestsEnabled())("time travel: /?at= and /display?at= sho
     await page.goto(`${server.url}/display?at=${encodeURIComponent(then)}`);
     await page.getByTestId("time-travel").waitFor();
     await page.getByTestId("grid").waitFor();
+    expect(await page.locator("header").innerText()).not.toMatch(/\bLive\b/);
+    expect(await page.getByTestId("as-of").innerText()).toMatch(/Not live · as of/);
     const tiles = await page.locator("[data-testid=grid] li").allInnerTexts();
     expect(tiles.join(" | ")).toContain("Payments");
     expect(tiles.join(" | ")).toContain("Legacy billing");
@@ -105,6 +114,13 @@ describe.skipIf(!browserTestsEnabled())("time travel: /?at= and /display?at= sho
         await page.goto(`${server.url}/?at=${encodeURIComponent(then)}`);
         await page.getByTestId("items").waitFor();
         await page.screenshot({ path: join(OUT, `time-travel-home-${viewport}-${scheme}.png`), fullPage: true });
+        await page.context().close();
+      });
+      it(`screenshot: /display at a past moment, ${viewport}, ${scheme}`, async () => {
+        const page = await (await browser.newContext(contextOptions(viewport, scheme))).newPage();
+        await page.goto(`${server.url}/display?at=${encodeURIComponent(then)}`);
+        await page.getByTestId("grid").waitFor();
+        await page.screenshot({ path: join(OUT, `time-travel-display-${viewport}-${scheme}.png`) });
         await page.context().close();
       });
     }

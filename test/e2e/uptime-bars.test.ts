@@ -90,6 +90,8 @@ describe.skipIf(!browserTestsEnabled())("the public page's 90-day uptime bars", 
     expect(text).toContain("Worst: Down");
     expect(text).toMatch(/Down 3 h/);
     expect(text).toContain("Card payments fail; we are on it.");
+    // The day is a calendar day in the page's zone, and says which.
+    expect(await card.getByTestId("day-tooltip-zone").innerText()).toBe("Day in UTC");
     const focused = card.locator(".bar:focus");
     expect(await focused.getAttribute("data-shape")).toBe("down");
     expect(await focused.getAttribute("aria-label")).toMatch(/worst: Down; .*Down 3 h.*1 note/);

@@ -114,6 +114,48 @@ describe("HistoryService with a clock set by the test (America/New_York)", () =>
     expect(gone[0]!.days[1]!.uptime.worstKind).toBeUndefined();
   });
 
+  it("pages the notes with the transitions: one timeline, newest first, the token covering both", async () => {
+    at("2026-03-12T00:00:00Z");
+    const statuses = (await ok(server.url, "statusthing.v1.StatusService/ListStatus")).statuses as Array<{ id: string; name: string }>;
+    const ids = Object.fromEntries(statuses.map((s) => [s.name, s.id]));
+    const item = (await ok(server.url, "statusthing.v1.ItemsService/AddItem", { name: "Mail", initialStatusId: ids.UP })).item as { id: string };
+    const steps: Array<[number, "status" | "note", string]> = [
+      [1, "status", "DOWN"],
+      [2, "note", "Looking into it"],
+      [3, "note", "Found the cause"],
+      [4, "status", "WARNING"],
+      [5, "note", "Watching"],
+      [6, "status", "UP"],
+    ];
+    for (const [hour, what, value] of steps) {
+      at(`2026-03-12T0${hour}:00:00Z`);
+      if (what === "status") await ok(server.url, "statusthing.v1.ItemsService/UpdateItem", { itemId: item.id, statusId: ids[value] });
+      else await ok(server.url, "statusthing.v1.NotesService/AddNote", { itemId: item.id, noteText: value });
+    }
+    at("2026-03-12T07:00:00Z");
+
+    const read = async (window: object) => {
+      const pages: string[][] = [];
+      let pageToken = "";
+      do {
+        const page = await ok(server.url, `${HISTORY}/GetItemHistory`, { itemId: item.id, pageSize: 3, pageToken, ...window });
+        const entries = [
+          ...((page.transitions ?? []) as Array<{ at: string; status: { name: string } }>).map((t) => ({ at: t.at, text: t.status.name })),
+          ...((page.notes ?? []) as Array<{ timestamps: { created: string }; text: string }>).map((n) => ({ at: n.timestamps.created, text: n.text })),
+        ];
+        pages.push(entries.sort((a, b) => b.at.localeCompare(a.at)).map((e) => e.text));
+        pageToken = (page.nextPageToken as string | undefined) ?? "";
+      } while (pageToken !== "" && pages.length < 10);
+      return pages;
+    };
+    expect(await read({})).toEqual([["UP", "Watching", "WARNING"], ["Found the cause", "Looking into it", "DOWN"], ["UP"]]);
+    // A window limits both; the token keeps to it.
+    expect(await read({ from: "2026-03-12T01:30:00Z", to: "2026-03-12T05:30:00Z" })).toEqual([["Watching", "WARNING", "Found the cause"], ["Looking into it"]]);
+    // Each page's notes come oldest first.
+    const first = await ok(server.url, `${HISTORY}/GetItemHistory`, { itemId: item.id, pageSize: 4, from: "2026-03-12T01:30:00Z" });
+    expect((first.notes as Array<{ text: string }>).map((n) => n.text)).toEqual(["Found the cause", "Watching"]);
+  });
+
   it("refuses bad questions with invalid_argument or not_found, naming the field", async () => {
     expect((await rpc(server.url, `${HISTORY}/GetUptime`, { days: 367 })).code).toBe("invalid_argument");
     expect((await rpc(server.url, `${HISTORY}/GetUptime`, { itemIds: ["2Aw4tVy3wNnW9jFHlTPGJNxqbtv"] })).code).toBe("not_found");

@@ -109,7 +109,7 @@ export type GetItemHistoryRequest = Message<"statusthing.v1.GetItemHistoryReques
   to?: Timestamp | undefined;
 
   /**
-   * page_size is how many transitions per page: 1 to 1000, default 100.
+   * page_size is how many entries (transitions and notes together) per page: 1 to 1000, default 100.
    *
    * @generated from field: uint32 page_size = 4;
    */
@@ -131,7 +131,7 @@ export const GetItemHistoryRequestSchema: GenMessage<GetItemHistoryRequest> = /*
   messageDesc(file_statusthing_v1_history, 1);
 
 /**
- * GetItemHistoryResponse holds one page of transitions and, on the first page, the item's notes.
+ * GetItemHistoryResponse holds one page of the timeline: its transitions and its notes.
  *
  * @generated from message statusthing.v1.GetItemHistoryResponse
  */
@@ -144,7 +144,7 @@ export type GetItemHistoryResponse = Message<"statusthing.v1.GetItemHistoryRespo
   transitions: StatusTransition[];
 
   /**
-   * notes of the item written in the window, oldest first; only on the first page.
+   * notes of the item on this page of the timeline, oldest first.
    *
    * @generated from field: repeated statusthing.v1.Note notes = 2;
    */
@@ -468,8 +468,8 @@ export const GetPageAtResponseSchema: GenMessage<GetPageAtResponse> = /*@__PURE_
  */
 export const HistoryService: GenService<{
   /**
-   * GetItemHistory lists an item's status changes, newest first, in pages, with the item's notes
-   * from the same window; deleted items keep their history.
+   * GetItemHistory lists an item's status changes and notes as one timeline, newest first, in
+   * pages; deleted items keep their history.
    *
    * @generated from rpc statusthing.v1.HistoryService.GetItemHistory
    */
