@@ -10,6 +10,18 @@ export type { Store, NewStatus, StatusPatch, NewItem, ItemPatch } from "./store/
 export type { AuthStore, UserPatch } from "./store/auth-store.js";
 export type { ApiTokenRecord, ChangeRecord, ItemFilter, ItemView, NoteRecord, SessionRecord, StatusRecord, StatusTransition, StoreSnapshot, UserRecord } from "./domain.js";
 export { nameKey, usernameKey } from "./domain.js";
-export { DomainError, errorCatalog, notFound, nameTaken, usernameTaken, statusInUse, invalidArgument, unavailable, type DomainErrorKind, type ErrorEntry } from "./errors.js";
+export {
+  DomainError,
+  errorCatalog,
+  notFound,
+  nameTaken,
+  usernameTaken,
+  statusInUse,
+  invalidArgument,
+  unavailable,
+  lastAdmin,
+  type DomainErrorKind,
+  type ErrorEntry,
+} from "./errors.js";
 export { SqliteStore, type SqliteStoreOptions } from "./store/sqlite/sqlite-store.js";
 export { PostgresStore, type PostgresStoreOptions } from "./store/postgres/postgres-store.js";

@@ -1,5 +1,5 @@
 /** The accounts half of the in-memory example store: users, sessions, API tokens, login attempts. */
-import { notFound, usernameKey, usernameTaken, type ApiTokenRecord, type AuthStore, type SessionRecord, type UserPatch, type UserRecord } from "../../server/index.js";
+import { lastAdmin, notFound, usernameKey, usernameTaken, type ApiTokenRecord, type AuthStore, type SessionRecord, type UserPatch, type UserRecord } from "../../server/index.js";
 
 /** Everything the accounts keep; outlives a MemoryAccounts, like a database file. */
 export class AccountData {
@@ -42,15 +42,23 @@ export class MemoryAccounts implements AuthStore {
   async updateUser(id: string, patch: UserPatch) {
     const user = this.data.users.get(id);
     if (!user) throw userNotFound(id);
+    if (patch.role !== undefined && patch.role !== "admin") this.keepAnAdmin(user, "demote");
     const defined = Object.fromEntries(Object.entries(patch).filter(([, value]) => value !== undefined));
     const updated = { ...user, ...defined };
     this.data.users.set(id, updated);
     return { ...updated };
   }
   async deleteUser(id: string) {
+    const user = this.data.users.get(id);
+    if (user) this.keepAnAdmin(user, "delete");
     if (!this.data.users.delete(id)) throw userNotFound(id);
     for (const [key, session] of this.data.sessions) if (session.userId === id) this.data.sessions.delete(key);
     for (const [key, token] of this.data.tokens) if (token.userId === id) this.data.tokens.delete(key);
+  }
+  /** The last admin stays (the store contract's rule): demoting or deleting it throws LAST_ADMIN. */
+  private keepAnAdmin(user: UserRecord, action: "demote" | "delete") {
+    const isAdmin = (u: UserRecord) => (u.role ?? "admin") === "admin";
+    if (isAdmin(user) && ![...this.data.users.values()].some((u) => u.id !== user.id && isAdmin(u))) throw lastAdmin(user.username, action);
   }
 
   async createSession(session: SessionRecord) {

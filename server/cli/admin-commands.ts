@@ -10,6 +10,7 @@ import { openStore } from "../store/open-store.js";
 import { SqliteStore } from "../store/sqlite/sqlite-store.js";
 import { parseDatabaseUrl } from "../config.js";
 import { readPassword } from "./read-password.js";
+import { withAuditActor, type AuditActor } from "../store/audit-context.js";
 
 export const ADMIN_USAGE = `Bootstrap and recovery, working on the database directly (the server may be running):
 
@@ -35,8 +36,26 @@ function fail(message: string): never {
   throw commandInvalid(message);
 }
 
-/** Runs `users …` or `tokens …`; returns the process exit code. */
-export async function runAdminCommand(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
+/**
+ * Runs `users …` or `tokens …`; returns the process exit code. Its writes are audited with the
+ * actor "cli" and the command's two words (what the CLI writes goes through the services).
+ */
+export function runAdminCommand(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  const command = argv.slice(0, 2).join(" ");
+  const audit: AuditActor = {
+    actor: "cli",
+    actorId: "",
+    procedure: `cli ${command}`,
+    objectType: argv[0] === "tokens" ? "api_token" : "user",
+    objectId: "",
+    clientAddress: "",
+    // Only the command: passwords never come as arguments, and nothing else is needed to tell what ran.
+    summary: command,
+  };
+  return withAuditActor(audit, () => runCommand(argv, env));
+}
+
+async function runCommand(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<number> {
   const { values, positionals } = parseArgs({
     args: [...argv],
     allowPositionals: true,

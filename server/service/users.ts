@@ -2,7 +2,7 @@ import { clearLoginThrottle } from "../auth/login-throttle.js";
 import { checkNewPassword, hashPassword } from "../auth/passwords.js";
 import type { Principal } from "../auth/principal.js";
 import type { Role, UserRecord } from "../domain.js";
-import { cannotDeleteSelf, DomainError, invalidArgument, lastAdmin, lastUser, notFound } from "../errors.js";
+import { cannotDeleteSelf, DomainError, invalidArgument, lastUser, notFound } from "../errors.js";
 import { newId } from "../ids.js";
 import type { UserPatch } from "../store/auth-store.js";
 import type { Store } from "../store/store.js";
@@ -110,7 +110,7 @@ export class UsersService {
     if (input.email !== "") patch.email = checkEmail("email_address", input.email);
     if (input.avatarUrl !== "") patch.avatarUrl = checkAvatarUrl("avatar_url", input.avatarUrl);
     if (input.role !== undefined && input.role !== (user.role ?? "admin")) {
-      if ((user.role ?? "admin") === "admin") await this.keepAnAdmin(user, "demote");
+      // The store refuses to demote the last admin (LAST_ADMIN), atomically with the write.
       patch.role = input.role;
     }
     if (input.password !== "") {
@@ -155,15 +155,7 @@ export class UsersService {
       throw cannotDeleteSelf();
     }
     if ((await this.deps.store.accounts.listUsers()).length <= 1) throw lastUser();
-    if ((user.role ?? "admin") === "admin") await this.keepAnAdmin(user, "delete");
+    // The store refuses to delete the last admin (LAST_ADMIN), atomically with the write.
     await this.deps.store.accounts.deleteUser(user.id);
-  }
-
-  /** Refuses to take away the last admin: then nobody could manage users again but the CLI. */
-  private async keepAnAdmin(user: UserRecord, action: "demote" | "delete"): Promise<void> {
-    const admins = (await this.deps.store.accounts.listUsers()).filter((u) => (u.role ?? "admin") === "admin");
-    if (admins.length <= 1 && admins[0]?.id === user.id) {
-      throw lastAdmin(user.username, action);
-    }
   }
 }

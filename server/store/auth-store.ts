@@ -29,9 +29,12 @@ export interface AuthStore {
    * make one admin). Returns whether it was created.
    */
   addFirstUser(user: UserRecord): Promise<boolean>;
-  /** Throws not_found. */
+  /**
+   * Throws not_found. Demoting the only admin throws LAST_ADMIN (`lastAdmin`), checked
+   * atomically with the write: of two admins demoting each other at once, one stays admin.
+   */
   updateUser(id: string, patch: UserPatch): Promise<UserRecord>;
-  /** Deletes the user with its sessions and tokens. Throws not_found. */
+  /** Deletes the user with its sessions and tokens. Throws not_found; LAST_ADMIN for the only admin, as `updateUser`. */
   deleteUser(id: string): Promise<void>;
 
   createSession(session: SessionRecord): Promise<void>;

@@ -126,6 +126,25 @@ export function describeAccountsContract(current: () => Store, test: TestFunctio
       await expectDomainError(() => accounts().deleteUser(ann.id), "not_found");
     });
 
+    it("keeps the last admin: demoting or deleting the only admin is LAST_ADMIN, even when two admins try it on each other at once", async () => {
+      const ann = newUser("ann", { role: "admin" });
+      const bob = newUser("bob", { role: "admin" });
+      const carol = newUser("carol");
+      for (const user of [ann, bob, carol]) await accounts().addUser(user);
+      const outcomes = await Promise.allSettled([accounts().updateUser(ann.id, { role: "editor", updated: T1 }), accounts().updateUser(bob.id, { role: "viewer", updated: T1 })]);
+      expect(outcomes.filter((o) => o.status === "fulfilled")).toHaveLength(1);
+      const admins = (await accounts().listUsers()).filter((u) => u.role === "admin");
+      expect(admins).toHaveLength(1);
+      const admin = admins[0];
+      if (!admin) throw new Error("no admin left");
+      const refused = await expectDomainError(() => accounts().updateUser(admin.id, { role: "editor", updated: T1 }), "failed_precondition");
+      expect(refused.reason).toBe("LAST_ADMIN");
+      expect((await expectDomainError(() => accounts().deleteUser(admin.id), "failed_precondition")).reason).toBe("LAST_ADMIN");
+      await accounts().updateUser(admin.id, { firstName: "Still", role: "admin", updated: T1 });
+      await accounts().deleteUser(carol.id);
+      expect((await accounts().getUser(admin.id))?.role).toBe("admin");
+    });
+
     it("counts login attempts per key up to each key's limit, and forgets them when told", async () => {
       const since = new Date(T0.getTime() - 60_000);
       const at = (seconds: number) => new Date(T0.getTime() + seconds * 1000);

@@ -3,9 +3,11 @@
  * and pages; and not one password, token secret or session token anywhere in the audit table.
  */
 import Database from "better-sqlite3";
+import { spawn } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { chooseOwnPassword, mustLogin, rpc, type Caller } from "../helpers/auth.js";
 import { startTestServer, type TestServer } from "../helpers/server.js";
+import { REPO_ROOT } from "../helpers/server-process.js";
 
 interface Event {
   id: string;
@@ -130,6 +132,23 @@ describe("the audit log", () => {
     } finally {
       db.close();
     }
+  });
+
+  it("records the admin CLI's writes with the actor cli", async () => {
+    const child = spawn(process.execPath, ["--import", "tsx", "server/main.ts", "tokens", "create", "admin", "--name", "from-cli", "--db", server.dbPath], {
+      cwd: REPO_ROOT,
+      env: Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("STATUSTHING_"))),
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stdout = "";
+    child.stdout.setEncoding("utf8").on("data", (c: string) => (stdout += c));
+    expect(await new Promise((resolve) => child.once("close", resolve))).toBe(0);
+    const secret = stdout.trim();
+    expect(secret).not.toBe("");
+    const all = (await list({ pageSize: 100 })).events ?? [];
+    expect(JSON.stringify(all)).not.toContain(secret);
+    const events = all.filter((e) => e.actor === "cli");
+    expect(events.map((e) => [e.actor, e.procedure, e.objectType, e.summary])).toEqual([["cli", "cli tokens create", "api_token", "tokens create"]]);
   });
 
   it("is for admins only", async () => {

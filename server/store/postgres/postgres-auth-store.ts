@@ -2,6 +2,7 @@ import type { Pool, PoolClient } from "pg";
 import { usernameKey, type ApiTokenRecord, type SessionRecord, type UserRecord } from "../../domain.js";
 import { notFound } from "../../errors.js";
 import type { AuthStore, UserPatch } from "../auth-store.js";
+import { demotes, keepAnAdmin } from "../last-admin.js";
 import { rethrowConflict } from "../sql/conflicts.js";
 import { joinedUser, toSession, toToken, toUser, type SessionRow, type TokenRow, type UserRow, type WithUser } from "../sql/rows.js";
 import { sessionValues, tokenValues, userPatchValues, userValues } from "../sql/values.js";
@@ -42,13 +43,10 @@ export class PostgresAuthStore implements AuthStore {
   }
 
   async addUser(user: UserRecord): Promise<UserRecord> {
-    const actor = currentAuditActor();
-    await transaction(this.pool, async (client) => {
-      await this.lock(client, "users");
+    await this.underUsersLock(async (client) => {
       await insertUser(client, user);
-      if (needsAuditRow(actor)) await insertAuditRow(client, actor, user);
+      return user;
     });
-    if (actor) actor.recorded = true;
     return user;
   }
 
@@ -63,20 +61,48 @@ export class PostgresAuthStore implements AuthStore {
   }
 
   updateUser(id: string, patch: UserPatch): Promise<UserRecord> {
-    return withAuditRow(this.pool, async (on) => {
+    const write = async (on: Pool | PoolClient) => {
       const [row] = (await on.query<UserRow>(Q.updateUser, userPatchValues(id, patch, PG_VALUES))).rows;
       if (!row) throw notFound("user", id);
       return toUser(row);
+    };
+    if (!demotes(patch)) return withAuditRow(this.pool, write);
+    return this.underUsersLock(async (client) => {
+      await this.keepAnAdmin(client, id, "demote");
+      return write(client);
     });
   }
 
   async deleteUser(id: string): Promise<void> {
-    // Sessions and tokens go with it (ON DELETE CASCADE), in the same statement.
-    await withAuditRow(this.pool, async (on) => {
-      const { rowCount } = await on.query(Q.deleteUser, [id]);
+    await this.underUsersLock(async (client) => {
+      await this.keepAnAdmin(client, id, "delete");
+      // Sessions and tokens go with it (ON DELETE CASCADE), in the same statement.
+      const { rowCount } = await client.query(Q.deleteUser, [id]);
       if (rowCount === 0) throw notFound("user", id);
     });
     await this.announceRevocation();
+  }
+
+  /**
+   * Runs an account write in a transaction holding the users lock, with its audit row: the
+   * writes that add, demote or delete users take it, so each sees the admins the last one left.
+   */
+  private async underUsersLock<T>(write: (client: PoolClient) => Promise<T>): Promise<T> {
+    const actor = currentAuditActor();
+    const value = await transaction(this.pool, async (client) => {
+      await this.lock(client, "users");
+      const written = await write(client);
+      if (needsAuditRow(actor)) await insertAuditRow(client, actor, written);
+      return written;
+    });
+    if (actor) actor.recorded = true;
+    return value;
+  }
+
+  /** Under the users lock (see underUsersLock), so the check holds until the write commits. */
+  private async keepAnAdmin(client: PoolClient, id: string, action: "demote" | "delete"): Promise<void> {
+    const [row] = (await client.query<UserRow>(Q.getUser, [id])).rows;
+    if (row) keepAnAdmin(toUser(row), (await client.query(Q.otherAdmin, [id])).rows.length > 0, action);
   }
 
   async createSession(session: SessionRecord): Promise<void> {

@@ -68,6 +68,8 @@ export const SQL = {
   getUser: `SELECT ${USER_COLUMNS} FROM users WHERE id = ?`,
   findUser: `SELECT ${USER_COLUMNS} FROM users WHERE username_key = ?`,
   anyUser: "SELECT 1 AS found FROM users LIMIT 1",
+  /** Whether an admin other than user `?` exists (the last admin stays: see last-admin.ts). */
+  otherAdmin: "SELECT 1 AS found FROM users WHERE role = 'admin' AND id <> ? LIMIT 1",
   /** Values: userValues. */
   insertUser: `INSERT INTO users (id, username, username_key, first_name, last_name, email, avatar_url, password_hash,
     must_change_password, last_login_at, created_at, updated_at, role) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,

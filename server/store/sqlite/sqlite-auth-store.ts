@@ -2,6 +2,7 @@ import type { Database } from "better-sqlite3";
 import { usernameKey, type ApiTokenRecord, type SessionRecord, type UserRecord } from "../../domain.js";
 import { notFound } from "../../errors.js";
 import type { AuthStore, UserPatch } from "../auth-store.js";
+import { demotes, keepAnAdmin } from "../last-admin.js";
 import { rethrowConflict } from "../sql/conflicts.js";
 import { joinedUser, toSession, toToken, toUser } from "../sql/rows.js";
 import { sessionValues, tokenValues, userPatchValues, userValues } from "../sql/values.js";
@@ -51,6 +52,7 @@ export class SqliteAuthStore implements AuthStore {
 
   updateUser(id: string, patch: UserPatch): Promise<UserRecord> {
     return this.writes.run(() => {
+      if (demotes(patch)) this.keepAnAdmin(id, "demote");
       const row = this.sql.updateUser.get(...userPatchValues(id, patch, SQLITE_VALUES));
       if (!row) throw notFound("user", id);
       return toUser(row);
@@ -59,9 +61,16 @@ export class SqliteAuthStore implements AuthStore {
 
   deleteUser(id: string): Promise<void> {
     return this.writes.run(() => {
+      this.keepAnAdmin(id, "delete");
       // Sessions and tokens go with it (ON DELETE CASCADE), in the same transaction.
       if (this.sql.deleteUser.run(id).changes === 0) throw notFound("user", id);
     });
+  }
+
+  /** In the write's transaction, so no other write changes the admins before this one commits. */
+  private keepAnAdmin(id: string, action: "demote" | "delete"): void {
+    const row = this.sql.getUser.get(id);
+    if (row) keepAnAdmin(toUser(row), this.sql.otherAdmin.get(id) !== undefined, action);
   }
 
   createSession(session: SessionRecord): Promise<void> {

@@ -96,6 +96,7 @@ export function prepareAccountStatements(db: Database) {
     getUser: rows<UserRow>(SQL.getUser),
     findUser: rows<UserRow>(SQL.findUser),
     anyUser: value<1>(SQL.anyUser),
+    otherAdmin: value<1>(SQL.otherAdmin),
     insertUser: run(SQL.insertUser),
     updateUser: rows<UserRow>(SQL.updateUser),
     deleteUser: run(SQL.deleteUser),
