@@ -1,5 +1,5 @@
 import { create, fromBinary, fromJsonString, toBinary, toJsonString, type MessageInitShape } from "@bufbuild/protobuf";
-import { Code, ConnectError, createHandlerContext, type ContextValues, type HandlerContext, type Interceptor, type StreamRequest, type StreamResponse } from "@connectrpc/connect";
+import { Code, ConnectError, type ContextValues, type HandlerContext, type Interceptor, type StreamRequest, type StreamResponse } from "@connectrpc/connect";
 import { compressedFlag, compressionNegotiate, encodeEnvelope, type Compression } from "@connectrpc/connect/protocol";
 import { endStreamFlag, endStreamToJson, parseContentType as parseConnectType, parseTimeout as parseConnectTimeout } from "@connectrpc/connect/protocol-connect";
 import { parseContentType as parseGrpcType, parseTimeout as parseGrpcTimeout, setTrailerStatus } from "@connectrpc/connect/protocol-grpc";
@@ -11,6 +11,7 @@ import { badProtobufMessage } from "./bad-protobuf.js";
 import { readBody } from "./body-reader.js";
 import { callRecordKey } from "./call-record.js";
 import { codeName } from "../wire/client-error.js";
+import { createStreamContext } from "./stream-context.js";
 import { nodeStreamTransport, streamTransportKey } from "./stream-transport.js";
 
 /** The path this handler serves. */
@@ -72,6 +73,21 @@ async function decodeRequest(body: Buffer, binary: boolean, compression: Compres
   }
 }
 
+/** The request body, or canceled if the client goes away first; holds nothing once read. */
+async function readBodyUnlessGone(req: NodeRequest, res: NodeResponse, maxBytes: number): Promise<Buffer | undefined> {
+  let onGone: (() => void) | undefined;
+  const gone = new Promise<never>((_, reject) => {
+    onGone = () => reject(new ConnectError("the client went away", Code.Canceled));
+    if (res.destroyed) onGone();
+    else res.once("close", onGone);
+  });
+  try {
+    return await Promise.race([readBody(req, maxBytes), gone]);
+  } finally {
+    res.off("close", onGone!);
+  }
+}
+
 async function* once<T>(value: T): AsyncIterable<T> {
   yield value;
 }
@@ -108,24 +124,21 @@ export function createWatchItemsHandler(impl: WatchItemsImpl, options: WatchItem
     const header = values.get(requestFactsKey).headers;
     const compression = compressionNegotiate(options.acceptCompression, header.get(names.encoding), header.get(names.acceptEncoding), names.acceptEncoding);
     const timeout = protocol === "connect" ? parseConnectTimeout(header.get("connect-timeout-ms"), MAX_TIMEOUT_MS) : parseGrpcTimeout(header.get("grpc-timeout"), MAX_TIMEOUT_MS);
-    // The client's end: a reset stream or a closed connection, before or after the response.
-    const gone = new AbortController();
-    res.once("close", () => gone.abort());
     const transport = nodeStreamTransport(req, res);
     const url = `http://${header.get("host") ?? "localhost"}${req.url ?? ""}`;
-    const ctx = createHandlerContext({
+    const ctx = createStreamContext({
       service: ItemsApi,
       method,
       protocolName: protocol,
-      requestMethod: "POST",
       url,
       timeoutMs: timeout.timeoutMs,
       shutdownSignal: options.shutdownSignal,
-      requestSignal: gone.signal,
       requestHeader: header,
       responseHeader: { "content-type": names.type(binary), ...(compression.response ? { [names.encoding]: compression.response.name } : {}) },
-      contextValues: values.set(streamTransportKey, transport),
+      values: values.set(streamTransportKey, transport),
     });
+    // The client's end: a reset stream or a closed connection, before or after the response.
+    res.once("close", ctx.clientGone);
     // The router's interceptors, outermost first, around the implementation.
     const invoke = options.interceptors.reduceRight<(r: StreamRequest) => Promise<StreamResponse>>(
       (inner, interceptor) => interceptor(inner as never) as never,
@@ -155,10 +168,7 @@ export function createWatchItemsHandler(impl: WatchItemsImpl, options: WatchItem
     const run = async (): Promise<void> => {
       if (compression.error) throw compression.error;
       if (timeout.error) throw timeout.error;
-      const body = await Promise.race([
-        readBody(req, options.readMaxBytes + 5),
-        new Promise<never>((_, reject) => gone.signal.addEventListener("abort", () => reject(new ConnectError("the client went away", Code.Canceled)), { once: true })),
-      ]);
+      const body = await readBodyUnlessGone(req, res, options.readMaxBytes + 5);
       if (!body) throw new ConnectError(`request body over ${options.readMaxBytes} bytes`, Code.ResourceExhausted);
       const request = await decodeRequest(body, binary, compression.request, options.readMaxBytes);
       const response = await invoke({

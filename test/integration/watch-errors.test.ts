@@ -39,3 +39,26 @@ it.each(PROTOCOLS)("a token that does not exist is unauthenticated, over %s", as
   const error = await watchError(protocol, [], "st_no-such-token");
   expect(error && Code[error.code]).toBe(Code[Code.Unauthenticated]);
 });
+
+it("a stream past the deadline the client sent (Connect-Timeout-Ms) is ended by the server with deadline_exceeded", async () => {
+  // Raw HTTP, so that no client-side timer can end the stream: only the server's deadline does.
+  const body = Buffer.alloc(7);
+  body.writeUInt32BE(2, 1);
+  body.write("{}", 5);
+  const res = await fetch(`${server.url}/statusthing.v1.ItemsService/WatchItems`, {
+    method: "POST",
+    headers: { "content-type": "application/connect+json", "connect-protocol-version": "1", "connect-timeout-ms": "400" },
+    body,
+    signal: AbortSignal.timeout(5_000),
+  });
+  const bytes = Buffer.from(await res.arrayBuffer());
+  // The last frame is the end of the stream (flag 2), with the error in it.
+  let offset = 0;
+  let end: { error?: { code?: string } } | undefined;
+  while (offset + 5 <= bytes.length) {
+    const length = bytes.readUInt32BE(offset + 1);
+    if (bytes[offset]! & 2) end = JSON.parse(bytes.subarray(offset + 5, offset + 5 + length).toString("utf8")) as typeof end;
+    offset += 5 + length;
+  }
+  expect(end?.error?.code).toBe("deadline_exceeded");
+});
