@@ -22,6 +22,7 @@ import { StatusesService } from "./service/statuses.js";
 import type { Store } from "./store/store.js";
 import { AuthService as AuthApi, UsersService as UsersApi } from "../shared/gen/statusthing/v1/auth_pb.js";
 import { AccessGuard } from "./auth/guard.js";
+import { sessionCookie } from "./auth/session-cookie.js";
 import { AllowedHosts } from "./auth/allowed-hosts.js";
 import { createAuthInterceptor } from "./rpc/auth-interceptor.js";
 import { createRevocationInterceptor } from "./rpc/revocation-interceptor.js";
@@ -212,7 +213,15 @@ export async function createApp(options: AppOptions): Promise<App> {
   };
   const rpcHandler = createRpcAdapter({
     log: logger,
-    cache: options.private ? undefined : readCache,
+    cache: readCache,
+    anonymousReads: !options.private,
+    // Access decided first, then the same encoded answer for everyone allowed to read it; a
+    // session extended by this check has its cookie re-sent, as the auth interceptor would.
+    admit: async (procedure, req): Promise<Record<string, string>> => {
+      const { principal, secure } = await guard.check(procedure, requestFacts(req));
+      const renewed = principal?.renewed;
+      return renewed ? { "set-cookie": sessionCookie(renewed.token, renewed.expiresAt, secure) } : {};
+    },
     routes,
     readMaxBytes: REQUEST_BODY_MAX_BYTES,
     acceptCompression: ACCEPT_COMPRESSION,

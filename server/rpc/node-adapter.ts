@@ -11,7 +11,7 @@ import type { CallRecord } from "./call-record.js";
 import { headerInvalid, invalidArgument, requestTooLarge, type DomainError } from "../errors.js";
 import { codeName, toConnectError } from "../wire/client-error.js";
 import { findUnknownEnumName } from "./json-enums.js";
-import type { ReadCache } from "./read-cache.js";
+import { ReadCache } from "./read-cache.js";
 import { nodeStreamTransport, streamTransportKey } from "./stream-transport.js";
 
 export interface RpcAdapterOptions extends ConnectRouterOptions {
@@ -26,6 +26,16 @@ export interface RpcAdapterOptions extends ConnectRouterOptions {
   ownPaths?: ReadonlyMap<string, (req: NodeRequest, res: NodeResponse, values: ContextValues) => void>;
   /** Answers repeated public reads from memory; see ReadCache. */
   cache?: ReadCache;
+  /**
+   * Decides, before the cache is asked, whether a caller with credentials may be answered from
+   * it: access first (credentials checked, the procedure allowed). Resolves the headers this
+   * caller's answer must carry besides the shared ones (a renewed session's cookie), or undefined
+   * to take the uncached road, which gives the same refusal as any call. Without it, only
+   * anonymous calls share the cache, and only when `anonymousReads` is true.
+   */
+  admit?: (procedure: string, req: NodeRequest) => Promise<Record<string, string> | undefined>;
+  /** Whether anonymous callers may read the cached procedures without being asked (not --private). */
+  anonymousReads?: boolean;
   log: Logger;
 }
 
@@ -69,6 +79,18 @@ export function createRpcAdapter(options: RpcAdapterOptions): (req: NodeRequest,
   options.routes(router);
   const handlers = new Map(router.handlers.map((h) => [h.requestPath, h]));
   const { cache, log } = options;
+  const anonymousReads = options.anonymousReads ?? true;
+
+  /** The headers this caller adds to a shared answer, or undefined when it may not have one (see RpcAdapterOptions.admit). */
+  async function admitted(path: string, req: NodeRequest): Promise<Record<string, string> | undefined> {
+    if (anonymousReads && !ReadCache.credentialed(req)) return {};
+    if (!options.admit) return undefined;
+    try {
+      return await options.admit(path.slice(1), req);
+    } catch {
+      return undefined; // The uncached road refuses it properly, with the error's code and details.
+    }
+  }
 
   const reportFailure = (name: string, reason: unknown) => {
     if (ConnectError.from(reason).code !== Code.Aborted) log.error({ err: reason, rpc: name }, "writing the response failed");
@@ -98,12 +120,15 @@ export function createRpcAdapter(options: RpcAdapterOptions): (req: NodeRequest,
       if (refusal.code === Code.ResourceExhausted) return sendError(res, record, requestTooLarge(REQUEST_BODY_MAX_BYTES));
       return sendError(res, record, headerInvalid("content-encoding", `the request body is not valid ${String(req.headers["content-encoding"])}`));
     }
+    // Access first: a caller who may not read goes the uncached road, to be refused there.
+    const own = cacheable ? await admitted(path, req) : undefined;
+    if (!own) cacheable = false;
     // A cached answer first: the same bytes were checked and answered before, at this version.
     const key = cacheable ? cache!.key(path, req, body) : "";
     const hit = cacheable ? cache!.get(key) : undefined;
     if (hit) {
       record.code = "ok";
-      res.writeHead(hit.status, hit.headers);
+      res.writeHead(hit.status, { ...hit.headers, ...own });
       res.end(hit.body);
       return;
     }
@@ -136,7 +161,7 @@ export function createRpcAdapter(options: RpcAdapterOptions): (req: NodeRequest,
     const headers: Record<string, string> = {};
     uRes.header?.forEach((value, name) => (headers[name] = value));
     if (uRes.status === 200 && !uRes.trailer && !("set-cookie" in headers)) cache!.set(key, version, { status: 200, headers, body: bytes });
-    res.writeHead(uRes.status, headers);
+    res.writeHead(uRes.status, { ...headers, ...own });
     res.end(bytes);
   }
 

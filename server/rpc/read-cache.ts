@@ -16,7 +16,8 @@ const MAX_ENTRIES = 1_000;
  * A cache of encoded answers to public reads, valid for one data version: any committed write
  * bumps the version, and every entry from before it is stale. During an outage everyone asks the
  * same few questions; this answers them from memory without touching the store or re-encoding.
- * Only anonymous Connect unary calls qualify, so what a caller is allowed to see never varies.
+ * The reads it holds answer the same to every caller allowed to make them, so a signed-in caller
+ * shares the entries once access is decided (see `credentialed` and the adapter's `admit`).
  */
 export class ReadCache {
   private version = 0;
@@ -34,18 +35,29 @@ export class ReadCache {
     return this.version;
   }
 
-  /** Whether this request's answer may come from, and go into, the cache. */
+  /**
+   * Whether this request's answer may come from, and go into, the cache, by its shape; a caller
+   * with credentials must also be admitted (see `credentialed`).
+   */
   accepts(path: string, req: NodeRequest): boolean {
     if (req.method !== "POST" || !this.cacheablePaths.has(path)) return false;
     const h = req.headers;
-    if (h.authorization !== undefined || h.cookie !== undefined || h["connect-content-encoding"] !== undefined) return false;
+    if (h["connect-content-encoding"] !== undefined) return false;
     const type = (h["content-type"] ?? "").split(";", 1)[0]!.trim().toLowerCase();
     if (type !== "application/json" && type !== "application/proto") return false;
     const length = Number(h["content-length"] ?? NaN);
     return Number.isInteger(length) && length <= MAX_KEYED_BODY;
   }
 
-  /** The cache key: everything about the request that can change the answer's bytes. */
+  /** Whether the request carries credentials, which must be checked before a cached answer is given. */
+  static credentialed(req: NodeRequest): boolean {
+    return req.headers.authorization !== undefined || req.headers.cookie !== undefined;
+  }
+
+  /**
+   * The cache key: everything about the request that can change the answer's bytes. Credentials
+   * are not in it: an admitted caller gets the answer everyone allowed to read gets.
+   */
   key(path: string, req: NodeRequest, body: Buffer): string {
     const h = req.headers;
     return [path, h["content-type"], h["accept-encoding"] ?? "", h["connect-protocol-version"] ?? "", body.toString("latin1")].join("\0");
