@@ -18,6 +18,7 @@
  */
 import autocannon from "autocannon";
 import { measureHistory } from "./history-cases.js";
+import { runScaling, type ScalingTools } from "./api-scaling.js";
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { closeSync, copyFileSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
@@ -92,6 +93,9 @@ interface Options {
   cpuProf: boolean;
   /** PostgreSQL instead of SQLite. */
   databaseUrl: string | undefined;
+  /** Scaling runs instead of the scenarios (see api-scaling.ts): item counts and writer counts. */
+  items: number[];
+  writers: number[];
 }
 
 const USAGE = `usage: npm run bench:api -- [flags]
@@ -103,6 +107,10 @@ const USAGE = `usage: npm run bench:api -- [flags]
   --cpu-prof          run the server with --cpu-prof; report top self time per scenario
   --database-url <u>  run the server on PostgreSQL (postgres://user:password@host:5432/db), in a
                       fresh schema dropped at the end (default: SQLite in a temp folder)
+  --items <n,n,...>   instead of the scenarios: ListItems size, cold latency and cached
+                      throughput at each item count (e.g. 10,100,1000,5000)
+  --writers <n,n,...> instead of the scenarios: UpdateItem at each number of concurrent
+                      writers (e.g. 1,10,50,200); exits non-zero if 200 writers miss p99 ≤ 100 ms
   --help              print this help
 
   e.g. npm run bench:api -- --duration 5 --database-url postgres://postgres@127.0.0.1:5432/test
@@ -116,6 +124,15 @@ function positive(name: string, value: string | undefined, fallback: number, all
   return n;
 }
 
+/** A comma-separated list of whole positive numbers (empty when the flag is absent). */
+function counts(name: string, value: string | undefined): number[] {
+  if (value === undefined) return [];
+  const list = value.split(",").map((v) => Number(v.trim()));
+  if (list.length === 0 || list.some((n) => !Number.isInteger(n) || n <= 0))
+    throw new UsageError(`--${name}: want whole positive numbers separated by commas, got ${JSON.stringify(value)}`);
+  return list;
+}
+
 function parseOptions(argv: string[]): Options | undefined {
   const values = parseFlags(argv, {
     duration: { type: "string" },
@@ -124,6 +141,8 @@ function parseOptions(argv: string[]): Options | undefined {
     "log-level": { type: "string" },
     "cpu-prof": { type: "boolean" },
     "database-url": { type: "string" },
+    items: { type: "string" },
+    writers: { type: "string" },
     help: { type: "boolean", short: "h" },
   });
   if (values.help) return undefined;
@@ -139,6 +158,8 @@ function parseOptions(argv: string[]): Options | undefined {
     logLevel,
     cpuProf: values["cpu-prof"] ?? false,
     databaseUrl,
+    items: counts("items", values.items),
+    writers: counts("writers", values.writers),
   };
 }
 
@@ -306,8 +327,8 @@ interface Seed {
   items: Array<{ id: string; name: string }>;
 }
 
-/** 4 statuses, 100 items each with one of them and one note, all through the API. */
-async function seed(base: string, auth: Record<string, string>): Promise<Seed> {
+/** 4 statuses, `count` items each with one of them and one note, all through the API. */
+async function seed(base: string, auth: Record<string, string>, count = ITEMS): Promise<Seed> {
   const statusSpecs = [
     { name: "Bench Operational", color: "#2E7D32", kind: "STATUS_KIND_UP" },
     { name: "Bench Degraded", color: "#F9A825", kind: "STATUS_KIND_WARNING" },
@@ -320,9 +341,9 @@ async function seed(base: string, auth: Record<string, string>): Promise<Seed> {
     async (spec) => (await call<{ status: StatusMsg }>(base, PATHS.addStatus, { ...spec, description: `${spec.name} (benchmark status)` }, auth)).status,
   );
   const statusIds = statuses.map((s) => s.id);
-  const indexes = Array.from({ length: ITEMS }, (_, i) => i);
+  const indexes = Array.from({ length: count }, (_, i) => i);
   const items = await pool(indexes, 8, async (i) => {
-    const name = `Service ${String(i).padStart(3, "0")}`;
+    const name = `Service ${String(i).padStart(String(count - 1).length, "0")}`;
     const { item } = await call<{ item: ItemMsg }>(
       base,
       PATHS.addItem,
@@ -338,7 +359,7 @@ async function seed(base: string, auth: Record<string, string>): Promise<Seed> {
   });
   // Check the seed through the read API.
   const { items: listed = [] } = await call<{ items?: ItemMsg[] }>(base, PATHS.listItems, {});
-  if (listed.length !== ITEMS || listed.some((item) => !item.status))
+  if (listed.length !== count || listed.some((item) => !item.status))
     throw new Error(`seed check: ListItems returned ${listed.length} items, ${listed.filter((i) => !i.status).length} without status`);
   const { item: one } = await call<{ item: ItemMsg }>(base, PATHS.getItem, { itemId: items[0]!.id });
   if (one.notes?.length !== 1) throw new Error(`seed check: GetItem returned ${one.notes?.length ?? 0} notes, want 1`);
@@ -580,6 +601,7 @@ function markdown(
 // Main
 
 async function run(options: Options): Promise<void> {
+  if (options.items.length > 0 || options.writers.length > 0) return scaling(options);
   const busyBefore = await machineBusyPercent();
   if (busyBefore !== undefined && busyBefore > 15) log(`warning: the machine is already ${busyBefore}% busy before the bench; numbers will be noisy`);
   const dir = makeTempDir("statusthing-bench-");
@@ -735,7 +757,34 @@ async function run(options: Options): Promise<void> {
   historyMissed = history.verdicts.some((v) => !v.pass);
 }
 
+/** `--items` / `--writers`: the scaling tables (api-scaling.ts), with this bench's tools. */
+async function scaling(options: Options): Promise<void> {
+  const db = options.databaseUrl ? await BenchDatabase.open(options.databaseUrl) : undefined;
+  const tools: ScalingTools = {
+    start: async () => {
+      const dir = makeTempDir("statusthing-bench-");
+      const store = db ? ["--database-url", (await db.freshSchema()).url] : ["--db", join(dir, "bench.db")];
+      const server = await startServer(dir, options, store);
+      return { url: server.url, pid: server.child.pid, adminPassword: server.adminPassword, stop: () => stopChild(server.child) };
+    },
+    credentials: async (url, adminPassword) => (await writeCredentials(url, adminPassword)).headers,
+    seed: (url, auth, count) => seed(url, auth, count),
+    post: (url, path, body, headers) => post(url, path, body, headers),
+    load: async (spec, connections) => {
+      const m = await measure({ ...spec, target: "ours" }, { ...options, connections });
+      return { reqPerS: m.reqPerS, okPerS: m.okPerS, errors: m.errors, latencyMs: m.latencyMs };
+    },
+    log,
+  };
+  const report = await runScaling(tools, options.items, options.writers, options.connections);
+  process.stdout.write(
+    `## StatusThing API scaling\n\n${new Date().toISOString()} · node ${process.version} · ${os.cpus().length} CPUs · ${db ? "PostgreSQL" : "SQLite"} · ${options.duration} s per load after ${options.warmup} s warm-up\n\n${report.markdown}\n`,
+  );
+  scalingMissed = report.missed > 0;
+}
+let scalingMissed = false;
+
 /** Whether a history budget was missed: those make the run exit non-zero. */
 let historyMissed = false;
 const code = await runBench(process.argv.slice(2), parseOptions, USAGE, run);
-process.exit(code !== 0 ? code : historyMissed ? 1 : 0);
+process.exit(code !== 0 ? code : historyMissed || scalingMissed ? 1 : 0);

@@ -1,0 +1,126 @@
+/**
+ * `bench:api --items 10,100,1000,5000 --writers 1,10,50,200` (#13): how reads and writes scale.
+ * For each item count, a fresh server seeded with that many items: the size of the ListItems
+ * answer, the latency of the first ListItems after a change (the read cache is empty then, so
+ * it reads the store and encodes every item) and the cached read's throughput. Then, on one
+ * server with 100 items, UpdateItem at each number of concurrent writers: throughput and tail.
+ * The tools (server child, seeding, load) are the API bench's own, handed in.
+ */
+import { gzipSync } from "node:zlib";
+
+/** What the scaling runs need from the API bench. */
+export interface ScalingTools {
+  /** A fresh server (own temp database); `stop` ends it. */
+  start(): Promise<{ url: string; pid: number | undefined; adminPassword: string; stop(): Promise<void> }>;
+  /** Signs in as the admin (with the password the server started with); the headers to send with writes. */
+  credentials(url: string, adminPassword: string): Promise<Record<string, string>>;
+  /** Seeds `count` items with a status and a note each. */
+  seed(url: string, auth: Record<string, string>, count: number): Promise<{ statusIds: string[]; items: Array<{ id: string; name: string }> }>;
+  post(url: string, path: string, body: string, headers?: Record<string, string>): Promise<{ status: number; body: Buffer }>;
+  /** Load at `connections` for the bench's duration: req/s and latency. */
+  load(
+    spec: { scenario: string; url: string; pid: number | undefined; path: string; body: string | (() => string); headers?: Record<string, string> },
+    connections: number,
+  ): Promise<LoadResult>;
+  log(message: string): void;
+}
+
+export interface LoadResult {
+  reqPerS: number;
+  okPerS: number;
+  errors: number;
+  latencyMs: { p50: number; p99: number; max: number };
+}
+
+const LIST = "/statusthing.v1.ItemsService/ListItems";
+const UPDATE = "/statusthing.v1.ItemsService/UpdateItem";
+/** First reads after a change, timed one at a time. */
+const COLD_SAMPLES = 15;
+
+/** #13's goal for writes: at 200 concurrent writers, p99 ≤ 100 ms and max ≤ 1 s. */
+export const WRITERS_BUDGET = { writers: 200, p99Ms: 100, maxMs: 1_000 } as const;
+
+export interface ScalingReport {
+  markdown: string;
+  missed: number;
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+const fmt = (n: number) => (n >= 100 ? Math.round(n).toLocaleString("en-US") : n.toFixed(1));
+
+export async function runScaling(tools: ScalingTools, itemCounts: readonly number[], writerCounts: readonly number[], connections: number): Promise<ScalingReport> {
+  const out: string[] = [];
+  let missed = 0;
+  if (itemCounts.length > 0) {
+    out.push(
+      "### ListItems against item count",
+      "",
+      `Each item has a status and one note. Cold: the first ListItems after a change (${COLD_SAMPLES} samples, one at a time; the cache is empty then). Cached: ${connections} connections.`,
+      "",
+      "| items | answer | gzip | cold p50 | cold max | cached req/s | cached p99 |",
+      "|--:|--:|--:|--:|--:|--:|--:|",
+    );
+    for (const count of itemCounts) {
+      const server = await tools.start();
+      try {
+        const auth = await tools.credentials(server.url, server.adminPassword);
+        tools.log(`seeding ${count} items`);
+        const seeded = await tools.seed(server.url, auth, count);
+        const item = seeded.items[0]!;
+        const cold: number[] = [];
+        let bytes: Buffer = Buffer.alloc(0);
+        for (let i = 0; i < COLD_SAMPLES; i++) {
+          const write = await tools.post(server.url, UPDATE, JSON.stringify({ itemId: item.id, description: `cold read ${i}` }), auth);
+          if (write.status !== 200) throw new Error(`UpdateItem answered ${write.status}`);
+          const started = performance.now();
+          const read = await tools.post(server.url, LIST, "{}");
+          cold.push(performance.now() - started);
+          if (read.status !== 200) throw new Error(`ListItems answered ${read.status}`);
+          bytes = read.body;
+        }
+        cold.sort((a, b) => a - b);
+        const cached = await tools.load({ scenario: `ListItems, ${count} items`, url: server.url, pid: server.pid, path: LIST, body: "{}" }, connections);
+        out.push(
+          `| ${count.toLocaleString("en-US")} | ${fmt(bytes.length / 1024)} KiB | ${fmt(gzipSync(bytes).length / 1024)} KiB | ${fmt(percentile(cold, 50))} ms | ${fmt(cold.at(-1)!)} ms | ${fmt(cached.reqPerS)} | ${fmt(cached.latencyMs.p99)} ms |`,
+        );
+      } finally {
+        await server.stop();
+      }
+    }
+    out.push("");
+  }
+  if (writerCounts.length > 0) {
+    out.push("### UpdateItem against concurrent writers", "", "100 items; every write changes one (name, description and status), answered after its group commit's fsync.", "");
+    out.push("| writers | writes/s | p50 | p99 | max | errors |", "|--:|--:|--:|--:|--:|--:|");
+    const server = await tools.start();
+    const verdicts: string[] = [];
+    try {
+      const auth = await tools.credentials(server.url, server.adminPassword);
+      const seeded = await tools.seed(server.url, auth, 100);
+      let n = 0;
+      const nextUpdate = () => {
+        const i = n++;
+        const item = seeded.items[i % seeded.items.length]!;
+        return JSON.stringify({ itemId: item.id, description: `write #${i}`, statusId: seeded.statusIds[i % seeded.statusIds.length] });
+      };
+      for (const writers of writerCounts) {
+        const r = await tools.load({ scenario: `UpdateItem, ${writers} writers`, url: server.url, pid: server.pid, path: UPDATE, body: nextUpdate, headers: auth }, writers);
+        out.push(`| ${writers} | ${fmt(r.okPerS)} | ${fmt(r.latencyMs.p50)} ms | ${fmt(r.latencyMs.p99)} ms | ${fmt(r.latencyMs.max)} ms | ${r.errors} |`);
+        if (writers === WRITERS_BUDGET.writers) {
+          const pass = r.latencyMs.p99 <= WRITERS_BUDGET.p99Ms && r.latencyMs.max <= WRITERS_BUDGET.maxMs && r.errors === 0;
+          if (!pass) missed++;
+          verdicts.push(
+            `- ${pass ? "PASS  " : "**MISSED**"} UpdateItem at ${writers} writers: p99 ≤ ${WRITERS_BUDGET.p99Ms} ms, max ≤ ${fmt(WRITERS_BUDGET.maxMs)} ms, no errors: p99 ${fmt(r.latencyMs.p99)} ms, max ${fmt(r.latencyMs.max)} ms, ${r.errors} errors`,
+          );
+        }
+      }
+    } finally {
+      await server.stop();
+    }
+    out.push("", ...verdicts);
+  }
+  return { markdown: out.join("\n"), missed };
+}
