@@ -1,5 +1,4 @@
 import type { Logger } from "../logger.js";
-import { PostgresStore } from "./postgres/postgres-store.js";
 import { SqliteStore } from "./sqlite/sqlite-store.js";
 import type { Store } from "./store.js";
 
@@ -11,7 +10,11 @@ export interface StoreLocation {
 
 /** Opens the built-in store the settings name (migrating it), for the server and the admin commands. */
 export async function openStore(where: StoreLocation, logger?: Logger): Promise<Store> {
-  if (where.databaseUrl) return PostgresStore.open({ connectionString: where.databaseUrl, ...(logger ? { logger } : {}) });
+  if (where.databaseUrl) {
+    // Loaded only when used: the PostgreSQL driver costs a SQLite server ~10 MB of memory for nothing.
+    const { PostgresStore } = await import("./postgres/postgres-store.js");
+    return PostgresStore.open({ connectionString: where.databaseUrl, ...(logger ? { logger } : {}) });
+  }
   const store = new SqliteStore({ path: where.db, ...(logger ? { logger } : {}) });
   // A new database where one was expected means a new admin with the default password: say so.
   if (store.created) logger?.warn({ db: where.db }, `created a new database at ${where.db}`);
