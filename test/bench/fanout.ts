@@ -42,6 +42,7 @@ import os from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { runReconnectStorm } from "./reconnect-storm.js";
 import { summarizeProfile, type CpuProfile, type ProfileSummary } from "./cpu-profile.js";
 import type { ProbeReply } from "./fanout-probe.js";
 import type { WorkerCommand, WorkerMessage, WorkerMode } from "./fanout-worker.js";
@@ -106,6 +107,8 @@ interface Options {
   replicas: number;
   /** Git commits whose servers run beside ours, each a target of its own. */
   compare: string[];
+  /** The reconnect storm instead (reconnect-storm.ts), at the first watcher count. */
+  reconnect: boolean;
 }
 
 const USAGE = `usage: npm run bench:fanout -- [flags]
@@ -121,6 +124,8 @@ const USAGE = `usage: npm run bench:fanout -- [flags]
                          watchers spread evenly over them, changes written to the first
   --compare <ref[,ref]>  also run the server as it was at each of those git commits, timed in the same
                          alternation: the report adds ours / each
+  --reconnect            instead: the reconnect storm (test/bench/reconnect-storm.ts) at the first
+                         --watchers count (default 5000): the server restarted under N watchers
   --help                 print this help
 
   e.g. npm run bench:fanout -- --replicas 2 --database-url postgres://postgres@127.0.0.1:5432/test
@@ -143,10 +148,11 @@ function parseOptions(argv: string[]): Options | undefined {
     "database-url": { type: "string" },
     replicas: { type: "string" },
     compare: { type: "string" },
+    reconnect: { type: "boolean" },
     help: { type: "boolean", short: "h" },
   });
   if (values.help) return undefined;
-  const watchers = (values.watchers ?? "1000,5000,10000")
+  const watchers = (values.watchers ?? (values.reconnect ? "5000" : "1000,5000,10000"))
     .split(",")
     .map((s) => s.trim().replace(/_/g, ""))
     .filter((s) => s !== "")
@@ -168,6 +174,7 @@ function parseOptions(argv: string[]): Options | undefined {
       .split(",")
       .map((s) => s.trim())
       .filter((s) => s !== ""),
+    reconnect: values.reconnect ?? false,
   };
 }
 
@@ -926,6 +933,13 @@ function readProfile(dir: string | undefined): { file: string; data: CpuProfile 
 // Main
 
 async function run(options: Options): Promise<void> {
+  if (options.reconnect) {
+    if (options.databaseUrl || options.compare.length > 0) throw new UsageError("--reconnect: runs on SQLite, against this checkout only");
+    const storm = await runReconnectStorm({ watchers: options.watchers[0]!, workers: options.workers });
+    process.stdout.write(`${storm.markdown}\n`);
+    if (storm.missed) process.exitCode = 1;
+    return;
+  }
   const busyBefore = await machineBusyPercent();
   if (busyBefore !== undefined && busyBefore > 15) log(`warning: the machine is already ${busyBefore}% busy before the bench; numbers will be noisy`);
   const dir = makeTempDir("statusthing-fanout-");
@@ -1008,4 +1022,5 @@ async function run(options: Options): Promise<void> {
   log(`wrote ${jsonFile}${profileFiles.length > 0 ? ` and ${profileFiles.join(", ")}` : ""}`);
 }
 
-process.exit(await runBench(process.argv.slice(2), parseOptions, USAGE, run));
+const code = await runBench(process.argv.slice(2), parseOptions, USAGE, run);
+process.exit(code !== 0 ? code : (process.exitCode ?? 0));
