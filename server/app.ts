@@ -47,6 +47,7 @@ import { createWsFeed } from "./live/ws-feed.js";
 import { DEFAULT_MAX_WATCHERS_PER_CLIENT, WatcherQuota } from "./live/watcher-quota.js";
 import { createWebHandler, type WebOptions } from "./http/web.js";
 import { DocumentCache } from "./read/document-cache.js";
+import { createNoScriptPages } from "./read/no-script-pages.js";
 import { createReadEndpoints } from "./read/read-endpoints.js";
 import { healthAnswer } from "./http/health.js";
 import type { IncomingMessage } from "node:http";
@@ -198,7 +199,17 @@ export async function createApp(options: AppOptions): Promise<App> {
   const unsubscribeRevocations = store.subscribeRevocations?.(() => void hub.recheckAccess());
   const quota = new WatcherQuota(options.maxWatchersPerClient ?? DEFAULT_MAX_WATCHERS_PER_CLIENT);
   const wsFeed = createWsFeed(hub, logger, { guard, quota });
-  const web = options.web && (await createWebHandler(options.web, { heartbeatMs: hub.options.heartbeatMs }, logger));
+  // `/` and `/items/<id>` carry the current state as HTML too, for clients without JavaScript.
+  const noScriptPages = createNoScriptPages({
+    cache: documents,
+    store,
+    guard,
+    private: options.private ?? false,
+    timeZone: options.timeZone ?? "UTC",
+    now: deps.now,
+    log: logger,
+  });
+  const web = options.web && (await createWebHandler(options.web, { heartbeatMs: hub.options.heartbeatMs }, logger, noScriptPages));
 
   let lifecycle: Lifecycle = "running";
   const metrics = new Metrics({

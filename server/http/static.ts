@@ -1,9 +1,12 @@
 import { createHash } from "node:crypto";
+import { gzipSync } from "node:zlib";
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { extname, join } from "node:path";
-import type { NodeResponse } from "../node-request.js";
+import type { NodeRequest, NodeResponse } from "../node-request.js";
 import { handleWebConfig, type WebHandler, type WebRuntimeConfig } from "./web.js";
 import { isAppPage } from "./app-pages.js";
+import { composePage } from "./compose-page.js";
+import type { PageRenderer, RenderedPage } from "./server-rendered-page.js";
 
 /** Hashed, never-changing build output: cached for a year. */
 const IMMUTABLE_PREFIX = "/_app/immutable/";
@@ -162,10 +165,19 @@ function allowFraming(headers: Record<string, string>, origins: readonly string[
   headers["cross-origin-resource-policy"] = "cross-origin";
 }
 
+/** `index.html` with a rendered page in it, as sent: built once per page and build. */
+interface ComposedPage {
+  build: LoadedBuild;
+  body: Buffer;
+  gzip: Buffer;
+  etag: string;
+}
+
 /** The built app, loaded: files by path, the SPA page and the policy that goes with it. */
 interface LoadedBuild {
   assets: Map<string, Asset>;
   index: Asset;
+  indexHtml: string;
   indexMtimeMs: number;
   csp: string;
 }
@@ -175,7 +187,8 @@ function load(root: string): LoadedBuild | undefined {
   const assets = scan(root);
   const index = assets.get("/index.html")!;
   const styles = [...assets.values()].filter((asset) => asset.path.endsWith(".js")).flatMap((asset) => templateStyleAttributes(readFileSync(asset.path, "utf8")));
-  return { assets, index, indexMtimeMs: statSync(index.path).mtimeMs, csp: contentSecurityPolicy(readFileSync(index.path, "utf8"), styles) };
+  const indexHtml = readFileSync(index.path, "utf8");
+  return { assets, index, indexHtml, indexMtimeMs: statSync(index.path).mtimeMs, csp: contentSecurityPolicy(indexHtml, styles) };
 }
 
 /**
@@ -188,8 +201,45 @@ function load(root: string): LoadedBuild | undefined {
  *
  * When `root` has no build yet it answers with a page saying so, and looks again on each request.
  */
-export function createStaticHandler(root: string, config: WebRuntimeConfig, embedOrigins: readonly string[] = []): WebHandler {
+export function createStaticHandler(root: string, config: WebRuntimeConfig, embedOrigins: readonly string[] = [], pages?: PageRenderer): WebHandler {
   let build = load(root);
+  // The renderer hands out one object per page and data version, so this holds each composed once.
+  const composed = new WeakMap<RenderedPage, ComposedPage>();
+  const compose = (current: LoadedBuild, page: RenderedPage): ComposedPage => {
+    let done = composed.get(page);
+    if (done?.build !== current) {
+      const body = Buffer.from(composePage(current.indexHtml, page), "utf8");
+      done = { build: current, body, gzip: gzipSync(body), etag: `"${createHash("sha256").update(body).digest("base64url").slice(0, 27)}"` };
+      composed.set(page, done);
+    }
+    return done;
+  };
+
+  /** Sends the app's page with the server-rendered content for clients without JavaScript. */
+  function sendRendered(req: NodeRequest, res: NodeResponse, current: LoadedBuild, page: RenderedPage): void {
+    const { body, gzip, etag } = compose(current, page);
+    const encoding = pickEncoding(req.headers["accept-encoding"] as string | undefined, { br: false, gzip: true });
+    const headers: Record<string, string> = {
+      ...BASE_SECURITY_HEADERS,
+      "content-security-policy": current.csp,
+      "content-type": "text/html; charset=utf-8",
+      "cache-control": page.personal ? "private, no-cache" : "no-cache",
+      vary: page.personal ? "accept-encoding, cookie" : "accept-encoding",
+      etag: encoding ? `${etag.slice(0, -1)}-gzip"` : etag,
+    };
+    const ifNoneMatch = req.headers["if-none-match"];
+    if (page.status === 200 && typeof ifNoneMatch === "string" && ifNoneMatch.split(",").some((tag) => tag.trim().replace(/^W\//, "") === headers.etag)) {
+      res.writeHead(304, headers);
+      res.end();
+      return;
+    }
+    const bytes = encoding ? gzip : body;
+    if (encoding) headers["content-encoding"] = encoding;
+    headers["content-length"] = String(bytes.length);
+    res.writeHead(page.status, headers);
+    if (req.method === "HEAD") res.end();
+    else res.end(bytes);
+  }
   // File bodies, read once: the whole build is a few hundred kilobytes.
   const bodies = new Map<string, Buffer>();
   const body = (path: string) => {
@@ -243,32 +293,46 @@ export function createStaticHandler(root: string, config: WebRuntimeConfig, embe
         }
         asset = build.index;
       }
-      const encoding = pickEncoding(req.headers["accept-encoding"] as string | undefined, { br: !!asset.br, gzip: !!asset.gzip });
-      const etag = encoding ? `${asset.etag.slice(0, -1)}-${encoding}"` : asset.etag;
-      const headers: Record<string, string> = {
-        ...BASE_SECURITY_HEADERS,
-        "content-security-policy": build.csp,
-        "content-type": asset.type,
-        "cache-control": asset.cacheControl,
-        etag,
-      };
-      if (asset.br || asset.gzip) headers.vary = "accept-encoding";
-      if (path === EMBED_PATH) allowFraming(headers, embedOrigins);
-      const ifNoneMatch = req.headers["if-none-match"];
-      if (status === 200 && typeof ifNoneMatch === "string" && ifNoneMatch.split(",").some((tag) => tag.trim().replace(/^W\//, "") === etag)) {
-        res.writeHead(304, headers);
-        res.end();
+      if (asset === build.index && pages) {
+        const current = build;
+        const fallback = asset;
+        // A page that cannot be rendered (the store is down) is still the app: it shows its own error.
+        void pages.render(req, path).then(
+          (page) => (page ? sendRendered(req, res, current, page) : sendAsset(req, res, current, fallback, status, path)),
+          () => sendAsset(req, res, current, fallback, status, path),
+        );
         return;
       }
-      const bytes = body(encoding === "br" ? asset.br! : encoding === "gzip" ? asset.gzip! : asset.path);
-      if (encoding) headers["content-encoding"] = encoding;
-      headers["content-length"] = String(bytes.length);
-      res.writeHead(status, headers);
-      if (req.method === "HEAD") res.end();
-      else res.end(bytes);
+      sendAsset(req, res, build, asset, status, path);
     },
     async close() {
       bodies.clear();
     },
   };
+
+  function sendAsset(req: NodeRequest, res: NodeResponse, build: LoadedBuild, asset: Asset, status: number, path: string): void {
+    const encoding = pickEncoding(req.headers["accept-encoding"] as string | undefined, { br: !!asset.br, gzip: !!asset.gzip });
+    const etag = encoding ? `${asset.etag.slice(0, -1)}-${encoding}"` : asset.etag;
+    const headers: Record<string, string> = {
+      ...BASE_SECURITY_HEADERS,
+      "content-security-policy": build.csp,
+      "content-type": asset.type,
+      "cache-control": asset.cacheControl,
+      etag,
+    };
+    if (asset.br || asset.gzip) headers.vary = "accept-encoding";
+    if (path === EMBED_PATH) allowFraming(headers, embedOrigins);
+    const ifNoneMatch = req.headers["if-none-match"];
+    if (status === 200 && typeof ifNoneMatch === "string" && ifNoneMatch.split(",").some((tag) => tag.trim().replace(/^W\//, "") === etag)) {
+      res.writeHead(304, headers);
+      res.end();
+      return;
+    }
+    const bytes = body(encoding === "br" ? asset.br! : encoding === "gzip" ? asset.gzip! : asset.path);
+    if (encoding) headers["content-encoding"] = encoding;
+    headers["content-length"] = String(bytes.length);
+    res.writeHead(status, headers);
+    if (req.method === "HEAD") res.end();
+    else res.end(bytes);
+  }
 }

@@ -5,6 +5,7 @@ import { fileURLToPath } from "node:url";
 import type { Duplex } from "node:stream";
 import type { Logger } from "../logger.js";
 import type { NodeRequest, NodeResponse } from "../node-request.js";
+import type { PageRenderer } from "./server-rendered-page.js";
 
 /** The web app as the app's front sees it: the built files, or Vite's dev server. */
 export interface WebHandler {
@@ -63,9 +64,11 @@ export function packageWebOptions(dev: boolean, from: string | URL = import.meta
 
 /**
  * The web handler for these options: Vite's dev server when asked and installed (it is a dev
- * dependency), else the built files. Each is loaded only when chosen.
+ * dependency), else the built files. Each is loaded only when chosen. `pages` puts the current
+ * content into the pages it renders, for clients without JavaScript (the built app only: under
+ * Vite, the page is the app alone).
  */
-export async function createWebHandler(options: WebOptions, config: WebRuntimeConfig, log: Logger): Promise<WebHandler> {
+export async function createWebHandler(options: WebOptions, config: WebRuntimeConfig, log: Logger, pages?: PageRenderer): Promise<WebHandler> {
   if (options.devServerRoot) {
     try {
       const { createViteDevHandler } = await import("./dev-vite.js");
@@ -75,5 +78,5 @@ export async function createWebHandler(options: WebOptions, config: WebRuntimeCo
     }
   }
   const { createStaticHandler } = await import("./static.js");
-  return createStaticHandler(options.root, config, options.embedOrigins ?? []);
+  return createStaticHandler(options.root, config, options.embedOrigins ?? [], pages);
 }

@@ -25,16 +25,19 @@ export function etagOf(body: Buffer): string {
  * same moment (they share the one build in flight).
  */
 export class DocumentCache {
-  private entries = new Map<string, Promise<BuiltDocument>>();
+  private entries = new Map<string, Promise<unknown>>();
 
   /** Says the data changed: every built document is stale. */
   bump(): void {
     this.entries = new Map();
   }
 
-  /** The document under `key` at the current version, built by `build` if it is not there. */
-  get(key: string, build: () => Promise<BuiltDocument>): Promise<BuiltDocument> {
-    const cached = this.entries.get(key);
+  /**
+   * The document under `key` at the current version, built by `build` if it is not there. Keys
+   * of different kinds of document (T) must differ: a key holds one kind.
+   */
+  get<T = BuiltDocument>(key: string, build: () => Promise<T>): Promise<T> {
+    const cached = this.entries.get(key) as Promise<T> | undefined;
     if (cached) return cached;
     if (this.entries.size >= MAX_ENTRIES) this.entries = new Map();
     const entries = this.entries;

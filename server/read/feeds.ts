@@ -6,6 +6,7 @@
 import { Feed } from "feed";
 import type { ItemView, StatusTransition } from "../domain.js";
 import type { PageIdentity } from "./page-identity.js";
+import { noteToPlainText } from "../../shared/markdown/note-markdown.js";
 
 /** How many entries a feed carries. */
 export const FEED_ENTRIES = 50;
@@ -43,15 +44,19 @@ function headline(text: string): string {
 
 function noteEvents(items: readonly ItemView[]): FeedEvent[] {
   return items.flatMap((item) =>
-    (item.notes ?? []).map((note) => ({
-      id: `note:${note.id}`,
-      itemId: item.id,
-      title: `${item.name}: ${headline(note.text)}`,
-      summary: `${item.name} — ${item.status?.name ?? "no status"}: ${note.text}`,
-      body: note.text,
-      published: note.created,
-      updated: note.updated,
-    })),
+    (item.notes ?? []).map((note) => {
+      // Notes are Markdown; a feed carries their words, not their marks.
+      const text = noteToPlainText(note.text);
+      return {
+        id: `note:${note.id}`,
+        itemId: item.id,
+        title: `${item.name}: ${headline(text)}`,
+        summary: `${item.name} — ${item.status?.name ?? "no status"}: ${text}`,
+        body: text,
+        published: note.created,
+        updated: note.updated,
+      };
+    }),
   );
 }
 

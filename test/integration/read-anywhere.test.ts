@@ -252,6 +252,23 @@ describe("feeds", () => {
     await call("statusthing.v1.ItemsService/DeleteItem", { item_id: id });
   });
 
+  it("carry a Markdown note as plain text: its words, each link's address, no marks and no markup", async () => {
+    const id = await addItem(uniq("Markdown feed"), StatusKind.WARNING);
+    const source = "**Degraded** in `eu-west-1`:\n\n- retries *slow*\n- see [the incident](https://example.com/i/1)\n\n[x](javascript:alert(1))";
+    await call("statusthing.v1.NotesService/AddNote", { item_id: id, note_text: source });
+    const atomText = await (await fetch(`${server.url}/items/${id}/feed.atom`)).text();
+    const entry = parseFeed(atomText).items.find((i) => i.title?.includes("Degraded"))!;
+    expect(entry.title).toMatch(/: Degraded in eu-west-1:$/);
+    const rawAtom = new XMLParser().parse(atomText) as Json;
+    const entries = [rawAtom.feed.entry].flat() as Json[];
+    const content = entries.map((e) => String(e.content)).find((c) => c.startsWith("Degraded"))!;
+    expect(content).toBe("Degraded in eu-west-1:<br><br>- retries slow<br>- see the incident (https://example.com/i/1)<br><br>[x](javascript:alert(1))");
+    // The API keeps the note as written.
+    const notes = await call("statusthing.v1.NotesService/ListNotes", { item_id: id });
+    expect((notes.notes as Json[]).map((n) => n.text)).toContain(source);
+    await call("statusthing.v1.ItemsService/DeleteItem", { item_id: id });
+  });
+
   it("tell each change of status, what it was before, and a removal, with stable ids", async () => {
     const name = uniq("Checkout");
     const id = await addItem(name, StatusKind.UP);
