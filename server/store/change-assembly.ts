@@ -94,5 +94,9 @@ function toChange(entry: LogEntry, notesAt: (itemId: string) => NoteRecord[]): C
       return { revision: entry.revision, kind: "status_upsert", status: entry.status };
     case "status_delete":
       return { revision: entry.revision, kind: "status_delete", id: entry.id };
+    case "group_upsert":
+      return { revision: entry.revision, kind: "group_upsert", group: entry.group };
+    case "group_delete":
+      return { revision: entry.revision, kind: "group_delete", id: entry.id };
   }
 }

@@ -1,4 +1,4 @@
-import type { ItemView, NoteRecord, StatusRecord } from "../domain.js";
+import type { GroupRecord, ItemView, NoteRecord, StatusRecord } from "../domain.js";
 
 /**
  * The change log's stored format, shared by the built-in stores: JSON with dates as epoch
@@ -27,7 +27,9 @@ export type LoggedChange =
   | { kind: "item_delete"; id: string; notes: LoggedNote[] }
   /** A note added (no `previous`) or edited (`previous` is what it said before), and its item after. */
   | { kind: "note_upsert"; item: ItemView; note: LoggedNote; previous?: { text: string; updated: Date } }
-  | { kind: "note_delete"; item: ItemView; note: LoggedNote };
+  | { kind: "note_delete"; item: ItemView; note: LoggedNote }
+  | { kind: "group_upsert"; group: GroupRecord }
+  | { kind: "group_delete"; id: string };
 
 /** A stored change log row, decoded. */
 export type LogEntry = LoggedChange & { revision: number };
@@ -56,6 +58,18 @@ interface ItemJson {
   status: StatusJson | null;
   /** Only in rows written before notes were logged on their own: the whole list at that revision. */
   notes?: NoteJson[];
+  /** Absent in rows from before groups: no group, position 0. */
+  groupId?: string;
+  position?: number;
+  created: number;
+  updated: number;
+}
+interface GroupJson {
+  id: string;
+  name: string;
+  description: string;
+  position: number;
+  collapsed: boolean;
   created: number;
   updated: number;
 }
@@ -83,6 +97,8 @@ const itemToJson = (item: ItemView): ItemJson => ({
   name: item.name,
   description: item.description,
   status: item.status ? statusToJson(item.status) : null,
+  ...(item.groupId !== undefined && { groupId: item.groupId }),
+  ...(item.position && { position: item.position }),
   created: item.created.getTime(),
   updated: item.updated.getTime(),
 });
@@ -92,9 +108,14 @@ const itemFromJson = (item: ItemJson): ItemView => ({
   description: item.description,
   status: item.status ? statusFromJson(item.status) : undefined,
   notes: item.notes?.map((n, i) => noteFromJson(n, i)),
+  ...(item.groupId !== undefined && { groupId: item.groupId }),
+  position: item.position ?? 0,
   created: new Date(item.created),
   updated: new Date(item.updated),
 });
+
+const groupToJson = (g: GroupRecord): GroupJson => ({ ...g, created: g.created.getTime(), updated: g.updated.getTime() });
+const groupFromJson = (g: GroupJson): GroupRecord => ({ ...g, created: new Date(g.created), updated: new Date(g.updated) });
 
 /**
  * Encodes a change for the log. `entityId` is the item for every item and note event, so an
@@ -122,6 +143,10 @@ export function encodeChangePayload(change: LoggedChange): { kind: LoggedChange[
       return { kind: change.kind, entityId: change.status.id, payload: JSON.stringify(statusToJson(change.status)) };
     case "status_delete":
       return { kind: change.kind, entityId: change.id, payload: "" };
+    case "group_upsert":
+      return { kind: change.kind, entityId: change.group.id, payload: JSON.stringify(groupToJson(change.group)) };
+    case "group_delete":
+      return { kind: change.kind, entityId: change.id, payload: "" };
   }
 }
 
@@ -146,6 +171,10 @@ export function decodeLogEntry(revision: number, kind: string, entityId: string,
     case "status_upsert":
       return { revision, kind, status: statusFromJson(JSON.parse(payload) as StatusJson) };
     case "status_delete":
+      return { revision, kind, id: entityId };
+    case "group_upsert":
+      return { revision, kind, group: groupFromJson(JSON.parse(payload) as GroupJson) };
+    case "group_delete":
       return { revision, kind, id: entityId };
     default:
       throw new Error(`unknown change kind ${JSON.stringify(kind)} at revision ${revision}`);

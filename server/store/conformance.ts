@@ -11,6 +11,7 @@ import { PageReplay } from "./page-replay.js";
 import { DomainError } from "../errors.js";
 import { newId } from "../ids.js";
 import { describeAccountsContract } from "./conformance-accounts.js";
+import { describeGroupsContract } from "./conformance-groups.js";
 import { describeCommitHookContract } from "./conformance-commits.js";
 import { caught, expectDomainError, newItem, newNote, newStatus, type StoreUnderTest, type TestFunctions } from "./conformance-fixtures.js";
 import type { NewStatus, Store } from "./store.js";
@@ -197,7 +198,7 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
         expect(time(added.created)).toBe(T1.getTime());
         expect(time(added.updated)).toBe(T1.getTime());
         const read = await store.getItem(input.id, true);
-        expect(read).toEqual({ id: input.id, name: "Web", description: "the site", status, notes: [], created: T1, updated: T1 });
+        expect(read).toEqual({ id: input.id, name: "Web", description: "the site", status, notes: [], position: 0, created: T1, updated: T1 });
       });
 
       it("adds an item without a status", async () => {
@@ -479,12 +480,20 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
       const since = (after: number) => store.readChanges(after, 1_000_000);
       const latest = async () => (await store.changeLogBounds()).latest;
       const summary = (changes: ChangeRecord[]) =>
-        changes.map((c) => (c.kind === "item_upsert" ? `item_upsert ${c.item.name}` : c.kind === "status_upsert" ? `status_upsert ${c.status.name}` : `${c.kind} ${c.id}`));
+        changes.map((c) =>
+          c.kind === "item_upsert"
+            ? `item_upsert ${c.item.name}`
+            : c.kind === "status_upsert"
+              ? `status_upsert ${c.status.name}`
+              : c.kind === "group_upsert"
+                ? `group_upsert ${c.group.name}`
+                : `${c.kind} ${c.id}`,
+        );
 
       it("starts empty: latest 0, oldest 1, nothing to read, an empty snapshot at revision 0", async () => {
         expect(await store.changeLogBounds()).toEqual({ oldest: 1, latest: 0 });
         expect(await allChanges()).toEqual([]);
-        expect(await store.snapshot()).toEqual({ revision: 0, items: [], statuses: [] });
+        expect(await store.snapshot()).toEqual({ revision: 0, items: [], statuses: [], groups: [] });
       });
 
       it("logs each write's changes with revisions that go up by one, carrying the records after the change", async () => {
@@ -626,7 +635,7 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
             if (change.kind === "item_upsert") items.set(change.item.id, change.item);
             else if (change.kind === "item_delete") items.delete(change.id);
             else if (change.kind === "status_upsert") statuses.set(change.status.id, change.status);
-            else statuses.delete(change.id);
+            else if (change.kind === "status_delete") statuses.delete(change.id);
           }
           const byId = <T extends { id: string }>(a: T, b: T) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
           expect([...snapshot.items].sort(byId), `snapshot at revision ${snapshot.revision}`).toEqual([...items.values()].sort(byId));
@@ -833,6 +842,7 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
           description: "site",
           status,
           notes: [note],
+          position: 0,
           created: T0,
           updated: T1,
         });
@@ -881,5 +891,6 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
 
     describeCommitHookContract(() => store, test);
     describeAccountsContract(() => store, test);
+    describeGroupsContract(() => store, test);
   });
 }

@@ -30,6 +30,8 @@ import { reportConnectionLossAsUnavailable, surviveConnectionLoss } from "./conn
 import { PG_VALUES, violatedConstraint } from "./dialect.js";
 import { currentSchema, lockKey, migrate } from "./migrations.js";
 import { PostgresAuthStore } from "./postgres-auth-store.js";
+import { PostgresGroupStore } from "./postgres-group-store.js";
+import { GROUP_SQL, toGroup, type GroupRow } from "../sql/group-statements.js";
 import { PG, Q } from "./statements.js";
 import { transaction } from "./transaction.js";
 import { changesChannel, PgWriteQueue, REVOCATION_PAYLOAD, type WriteTx } from "./write-queue.js";
@@ -101,6 +103,7 @@ export class PostgresStore implements Store {
   readonly accounts: PostgresAuthStore;
   /** The audit log, written with each audited write. */
   readonly audit: PostgresAuditStore;
+  readonly groups: PostgresGroupStore;
   private readonly hooks = new CommitHooks();
   private readonly writes: PgWriteQueue;
   private readonly listener: ChangeListener;
@@ -121,6 +124,7 @@ export class PostgresStore implements Store {
     // Wrapped like the store itself (see open): a lost connection is `unavailable` here too.
     this.accounts = reportConnectionLossAsUnavailable(new PostgresAuthStore(pool, `statusthing:${schema}:`, changesChannel(logLockKey)));
     this.audit = reportConnectionLossAsUnavailable(new PostgresAuditStore(pool));
+    this.groups = reportConnectionLossAsUnavailable(new PostgresGroupStore(pool, this.writes));
     this.listener = new ChangeListener(listenConfig, changesChannel(logLockKey), logger, backoff, liveness);
   }
 
@@ -348,7 +352,8 @@ export class PostgresStore implements Store {
       const { latest } = await readBounds(client);
       const items = await loadItems(client, PG.allItems, [], true);
       const { rows } = await client.query<StatusRow>(Q.listStatuses);
-      return { revision: latest, items, statuses: rows.map(toStatus) };
+      const groups = await client.query<GroupRow>(GROUP_SQL.listGroups);
+      return { revision: latest, items, statuses: rows.map(toStatus), groups: groups.rows.map(toGroup) };
     });
   }
 

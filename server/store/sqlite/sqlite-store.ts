@@ -16,6 +16,7 @@ import { DatabaseFileWatch, inspectBeforeOpen } from "./database-file.js";
 import { SQLITE_VALUES, violatedConstraint } from "./dialect.js";
 import { migrate, refuseNewerSchema } from "./migrations.js";
 import { SqliteAuthStore } from "./sqlite-auth-store.js";
+import { SqliteGroupStore } from "./sqlite-group-store.js";
 import { prepareStatements } from "./statements.js";
 import { WriteQueue, type SqliteWriteTx } from "./write-queue.js";
 
@@ -52,6 +53,7 @@ export class SqliteStore implements Store {
   readonly accounts: SqliteAuthStore;
   /** The audit log, written with each audited write. */
   readonly audit: SqliteAuditStore;
+  readonly groups: SqliteGroupStore;
   private readonly writes: WriteQueue;
   private readonly sql: ReturnType<typeof prepareStatements>;
   private readonly hooks: CommitHooks;
@@ -100,6 +102,7 @@ export class SqliteStore implements Store {
       recordAudit: (actor, written) => this.audit.record(actor, written),
     });
     this.accounts = new SqliteAuthStore(this.db, this.writes);
+    this.groups = new SqliteGroupStore(this.db, this.writes);
   }
 
   onCommit(listener: () => void): () => void {
@@ -292,7 +295,7 @@ export class SqliteStore implements Store {
     const { latest } = this.readBounds();
     const items = await this.listItems({ statusIds: [], kinds: [], withNotes: true });
     const statuses = await this.listStatuses([]);
-    return { revision: latest, items, statuses };
+    return { revision: latest, items, statuses, groups: await this.groups.listGroups() };
   }
 
   pruneChanges(keepLatest: number, keepSince: Date): Promise<number> {
