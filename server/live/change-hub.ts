@@ -1,9 +1,9 @@
 import { create } from "@bufbuild/protobuf";
 import { WatchHeartbeatSchema, WatchSnapshotSchema } from "../../shared/gen/statusthing/v1/services_pb.js";
-import type { ChangeRecord, ItemView, StatusRecord } from "../domain.js";
+import type { ChangeRecord, GroupRecord, ItemView, StatusRecord } from "../domain.js";
 import { shuttingDown } from "../errors.js";
 import type { Logger } from "../logger.js";
-import { toItemMessage, toStatusMessage } from "../wire/convert.js";
+import { toGroupMessage, toItemMessage, toStatusMessage } from "../wire/convert.js";
 import type { StreamGrant } from "../auth/stream-grant.js";
 import type { Store } from "../store/store.js";
 import { WatchEvent } from "./watch-event.js";
@@ -60,6 +60,16 @@ class ChangeEvents {
     return this.removed;
   }
 
+  /** A group change, for watchers that asked for groups. */
+  groupEvent(): WatchEvent {
+    const c = this.change;
+    this.other ??=
+      c.kind === "group_upsert"
+        ? WatchEvent.of(c.revision, { case: "groupChanged", value: toGroupMessage(c.group) })
+        : WatchEvent.of(c.revision, { case: "groupRemoved", value: (c as { id: string }).id });
+    return this.other;
+  }
+
   statusEvent(): WatchEvent {
     const c = this.change;
     this.other ??=
@@ -101,19 +111,27 @@ class WatchGroup {
       case "status_upsert":
       case "status_delete":
         return events.statusEvent();
+      case "group_upsert":
+      case "group_delete":
+        return this.filter.includeGroups ? events.groupEvent() : undefined;
     }
   }
 
   /** The snapshot for this group at `revision`, shared by every watcher that starts there. */
-  snapshot(revision: number, reset: boolean, items: Iterable<ItemView>, statuses: Iterable<StatusRecord>): WatchEvent {
+  snapshot(revision: number, reset: boolean, items: Iterable<ItemView>, statuses: Iterable<StatusRecord>, groups: Iterable<GroupRecord>): WatchEvent {
     const cached = this.snapshotCache;
     if (cached && cached.revision === revision && cached.reset === reset) return cached.event;
-    const matching = [...items].filter((item) => matchesFilter(this.filter, item));
+    const groupList = [...groups];
+    // Page order (see store/group-store.ts): clients may show the snapshot as it comes.
+    const groupPosition = new Map(groupList.map((g) => [g.id, g.position]));
+    const place = (item: ItemView) => (item.groupId === undefined ? -1 : (groupPosition.get(item.groupId) ?? -1));
+    const matching = [...items].filter((item) => matchesFilter(this.filter, item)).sort((a, b) => place(a) - place(b) || (a.position ?? 0) - (b.position ?? 0));
     const event = WatchEvent.of(revision, {
       case: "snapshot",
       value: create(WatchSnapshotSchema, {
         items: matching.map((item) => toItemMessage(this.filter.extended ? item : { ...item, notes: undefined })),
         statuses: [...statuses].map(toStatusMessage),
+        groups: this.filter.includeGroups ? groupList.sort((a, b) => a.position - b.position).map(toGroupMessage) : [],
         reset,
       }),
     });
@@ -133,6 +151,8 @@ export class ChangeHub {
   private revision = 0;
   private readonly items = new Map<string, ItemView>();
   private readonly statuses = new Map<string, StatusRecord>();
+  /** The page's groups (of items), not to be confused with the watch groups below. */
+  private readonly itemGroups = new Map<string, GroupRecord>();
   private readonly groups = new Map<string, WatchGroup>();
   private readonly watcherCount = new Map<string, number>();
   private catchingUp: Promise<void> | undefined;
@@ -159,6 +179,7 @@ export class ChangeHub {
     this.revision = snapshot.revision;
     for (const status of snapshot.statuses) this.statuses.set(status.id, status);
     for (const item of snapshot.items) this.items.set(item.id, item);
+    for (const group of snapshot.groups ?? []) this.itemGroups.set(group.id, group);
     this.timers.push(setInterval(() => this.sendHeartbeats(), this.options.heartbeatMs).unref());
     this.timers.push(setInterval(() => void this.prune(), this.options.pruneEveryMs).unref());
     void this.prune();
@@ -226,7 +247,7 @@ export class ChangeHub {
 
     const at = this.revision;
     if (sinceRevision === 0) {
-      watcher.sendDirect(group.snapshot(at, false, this.items.values(), this.statuses.values()));
+      watcher.sendDirect(group.snapshot(at, false, this.items.values(), this.statuses.values(), this.itemGroups.values()));
       watcher.goLive();
     } else if (sinceRevision === at) {
       // The common reconnect: nothing was missed.
@@ -256,7 +277,7 @@ export class ChangeHub {
       const { oldest, latest } = await this.store.changeLogBounds();
       if (since > latest) {
         // The client knows revisions this database never had (it was replaced): start over.
-        watcher.sendDirect(group.snapshot(this.revision, true, this.items.values(), this.statuses.values()));
+        watcher.sendDirect(group.snapshot(this.revision, true, this.items.values(), this.statuses.values(), this.itemGroups.values()));
         watcher.goLive();
         return;
       }
@@ -268,7 +289,7 @@ export class ChangeHub {
       }
       if (since + 1 < oldest) {
         // Part of what the client missed is pruned: it must start over.
-        watcher.sendDirect(group.snapshot(this.revision, true, this.items.values(), this.statuses.values()));
+        watcher.sendDirect(group.snapshot(this.revision, true, this.items.values(), this.statuses.values(), this.itemGroups.values()));
         watcher.goLive();
         return;
       }
@@ -281,7 +302,7 @@ export class ChangeHub {
           // Without the client's state at `since`, a change that does not match is sent as a
           // removal: harmless if the client never had the item.
           const event = this.replayEvent(change, watcher.filter);
-          watcher.sendDirect(event);
+          if (event) watcher.sendDirect(event);
           after = change.revision;
         }
         if (changes[changes.length - 1]!.revision >= until) break;
@@ -294,12 +315,13 @@ export class ChangeHub {
     }
   }
 
-  private replayEvent(change: ChangeRecord, filter: WatchFilter): WatchEvent {
+  private replayEvent(change: ChangeRecord, filter: WatchFilter): WatchEvent | undefined {
     const events = new ChangeEvents(change);
     if (change.kind === "item_upsert") {
       return matchesFilter(filter, change.item) ? events.itemChanged(change.item, filter.extended) : events.itemRemoved(change.item.id);
     }
     if (change.kind === "item_delete") return events.itemRemoved(change.id);
+    if (change.kind === "group_upsert" || change.kind === "group_delete") return filter.includeGroups ? events.groupEvent() : undefined;
     return events.statusEvent();
   }
 
@@ -329,6 +351,12 @@ export class ChangeHub {
         break;
       case "status_delete":
         this.statuses.delete(change.id);
+        break;
+      case "group_upsert":
+        this.itemGroups.set(change.group.id, change.group);
+        break;
+      case "group_delete":
+        this.itemGroups.delete(change.id);
         break;
     }
     this.revision = change.revision;
