@@ -12,6 +12,8 @@ import { createItemsRpc } from "./rpc/items-rpc.js";
 import { createNotesRpc } from "./rpc/notes-rpc.js";
 import { registerReflection, REFLECTION_SERVICES } from "./rpc/reflection-rpc.js";
 import { createStatusesRpc } from "./rpc/statuses-rpc.js";
+import { createGroupsRpc } from "./rpc/groups-rpc.js";
+import { GroupsService as GroupsApi } from "../shared/gen/statusthing/v1/groups_pb.js";
 import type { ServiceDeps } from "./service/deps.js";
 import { ItemsService } from "./service/items.js";
 import { HistoryService } from "./service/history.js";
@@ -24,6 +26,7 @@ import { MaintenanceScheduler } from "./service/maintenance-scheduler.js";
 import { createIncidentsRpc } from "./rpc/incidents-rpc.js";
 import { NotesService } from "./service/notes.js";
 import { StatusesService } from "./service/statuses.js";
+import { GroupsService } from "./service/groups.js";
 import type { Store } from "./store/store.js";
 import { AuthService as AuthApi, UsersService as UsersApi } from "../shared/gen/statusthing/v1/auth_pb.js";
 import { AccessGuard } from "./auth/guard.js";
@@ -126,7 +129,7 @@ export interface App {
 }
 
 /** The statusthing.v1 services this app serves. */
-export const API_SERVICES: readonly DescService[] = [ItemsApi, StatusApi, NotesApi, AuthApi, UsersApi, AuditApi, HistoryApi, IncidentsApi];
+export const API_SERVICES: readonly DescService[] = [ItemsApi, StatusApi, NotesApi, AuthApi, UsersApi, AuditApi, HistoryApi, IncidentsApi, GroupsApi];
 
 /**
  * Builds the app around a store: services, RPC routes, health check. It never listens by itself
@@ -156,6 +159,7 @@ export async function createApp(options: AppOptions): Promise<App> {
   const statuses = new StatusesService(deps);
   const items = new ItemsService(deps, statuses);
   const notes = new NotesService(deps);
+  const groups = new GroupsService(deps);
   const history = new HistoryService({ store, now: deps.now, timeZone: options.timeZone ?? "UTC" });
   const incidents = new IncidentsService(deps);
   const maintenance = new MaintenanceService(deps);
@@ -239,6 +243,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     router.service(AuditApi, createAuditRpc(audit));
     router.service(HistoryApi, createHistoryRpc(history));
     router.service(IncidentsApi, createIncidentsRpc(incidents, maintenance));
+    router.service(GroupsApi, createGroupsRpc(groups));
     if (options.devmode) registerReflection(router, API_SERVICES);
   };
   const rpcHandler = createRpcAdapter({

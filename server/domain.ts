@@ -34,6 +34,23 @@ export interface ItemView {
   status: StatusRecord | undefined;
   /** Undefined when notes were not loaded; otherwise in creation order. */
   notes: NoteRecord[] | undefined;
+  /** The group the item is in; undefined for none. */
+  groupId?: string;
+  /** Its place among its group's items (or the ungrouped ones), 0 first; undefined reads as 0. */
+  position?: number;
+  created: Date;
+  updated: Date;
+}
+
+/** A group of items shown together on the page (see store/group-store.ts for ordering). */
+export interface GroupRecord {
+  id: string;
+  name: string;
+  description: string;
+  /** Its place among the groups, 0 first. */
+  position: number;
+  /** The public page shows it closed until opened (or until something in it is wrong). */
+  collapsed: boolean;
   created: Date;
   updated: Date;
 }
@@ -70,7 +87,9 @@ export type ChangeRecord =
   | { revision: number; kind: "incident_upsert"; incident: IncidentRecord }
   | { revision: number; kind: "incident_delete"; id: string }
   | { revision: number; kind: "maintenance_upsert"; maintenance: MaintenanceRecord }
-  | { revision: number; kind: "maintenance_delete"; id: string };
+  | { revision: number; kind: "maintenance_delete"; id: string }
+  | { revision: number; kind: "group_upsert"; group: GroupRecord }
+  | { revision: number; kind: "group_delete"; id: string };
 
 /** A status as it was at one moment: history keeps these, so later renames never rewrite it. */
 export interface StatusAsItWas {
@@ -107,6 +126,8 @@ export interface StoreSnapshot {
   revision: number;
   items: ItemView[];
   statuses: StatusRecord[];
+  /** Every group, in position order (absent from stores without groups). */
+  groups?: GroupRecord[];
 }
 
 /** An account that may make changes. `passwordHash` is an argon2id PHC string and never leaves the server. */

@@ -104,7 +104,7 @@ export const commandInvalid = defineError("COMMAND_INVALID", "invalid_argument",
 // --- not_found
 
 /** What `notFound` can name. */
-export type RecordKind = "item" | "status" | "note" | "user" | "API token" | "incident" | "maintenance";
+export type RecordKind = "item" | "status" | "note" | "user" | "API token" | "incident" | "maintenance" | "group";
 
 const notFoundOf = (what: RecordKind, reason: string) =>
   defineError(reason, "not_found", what === "user" ? "no user has the id (in the CLI, the username) given" : `no ${what} has the id given`, (id: string) => ({
@@ -120,6 +120,7 @@ const notFoundFactories: Record<RecordKind, (id: string) => DomainError> = {
   "API token": notFoundOf("API token", "API_TOKEN_NOT_FOUND"),
   incident: notFoundOf("incident", "INCIDENT_NOT_FOUND"),
   maintenance: notFoundOf("maintenance", "MAINTENANCE_NOT_FOUND"),
+  group: notFoundOf("group", "GROUP_NOT_FOUND"),
 };
 
 /** The record named by `id` does not exist (reason `ITEM_NOT_FOUND`, `STATUS_NOT_FOUND`, …). */
@@ -133,9 +134,9 @@ export function notFound(what: RecordKind, id: string): DomainError {
 export const nameTaken = defineError(
   "NAME_TAKEN",
   "already_exists",
-  "another item (or status) has this name, after trimming and ignoring case",
-  (what: "item" | "status", name: string) => ({
-    message: `${what === "item" ? "an item" : "a status"} named ${JSON.stringify(name)} already exists`,
+  "another item (or status, or group) has this name, after trimming and ignoring case",
+  (what: "item" | "status" | "group", name: string) => ({
+    message: `${what === "item" ? "an item" : what === "group" ? "a group" : "a status"} named ${JSON.stringify(name)} already exists`,
     field: "name",
     metadata: { name },
   }),

@@ -8,7 +8,20 @@ export { serve, type RunningServer, type ServeOptions, type ServedApp } from "./
 export { createLogger, type Logger } from "./logger.js";
 export type { Store, NewStatus, StatusPatch, NewItem, ItemPatch } from "./store/store.js";
 export type { AuthStore, UserPatch } from "./store/auth-store.js";
-export type { ApiTokenRecord, ChangeRecord, ItemFilter, ItemView, NoteRecord, SessionRecord, StatusRecord, StatusTransition, StoreSnapshot, UserRecord } from "./domain.js";
+export { placeAt, type GroupStore, type NewGroup, type GroupPatch } from "./store/group-store.js";
+export type {
+  ApiTokenRecord,
+  ChangeRecord,
+  GroupRecord,
+  ItemFilter,
+  ItemView,
+  NoteRecord,
+  SessionRecord,
+  StatusRecord,
+  StatusTransition,
+  StoreSnapshot,
+  UserRecord,
+} from "./domain.js";
 export { nameKey, usernameKey } from "./domain.js";
 export {
   DomainError,

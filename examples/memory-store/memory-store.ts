@@ -22,17 +22,22 @@ import {
   type StatusTransition,
   type Store,
   type StoreSnapshot,
+  type GroupRecord,
 } from "../../server/index.js";
 import type { ChangeMoment } from "../../server/store/store.js";
 import type { LogEntry } from "../../server/store/change-codec.js";
 import { AccountData, MemoryAccounts } from "./memory-accounts.js";
 import { IncidentData, MemoryIncidents } from "./memory-incidents.js";
+import { MemoryGroups } from "./memory-groups.js";
 
 interface ItemRecord {
   id: string;
   name: string;
   description: string;
   statusId: string | undefined;
+  /** Undefined: in no group. */
+  groupId?: string | undefined;
+  position: number;
   created: Date;
   updated: Date;
 }
@@ -42,6 +47,7 @@ export class MemoryData {
   readonly statuses = new Map<string, StatusRecord>();
   readonly items = new Map<string, ItemRecord>();
   readonly notes = new Map<string, NoteRecord>();
+  readonly groups = new Map<string, GroupRecord>();
   readonly transitions: StatusTransition[] = [];
   readonly accounts = new AccountData();
   readonly incidents = new IncidentData();
@@ -63,6 +69,7 @@ const defined = <T extends object>(patch: T): Partial<T> => Object.fromEntries(O
 export class MemoryStore implements Store {
   readonly accounts: MemoryAccounts;
   readonly incidents: MemoryIncidents;
+  readonly groups: MemoryGroups;
   private readonly listeners = new Set<() => void>();
   private readonly pending = new Set<Promise<unknown>>();
   private closed = false;
@@ -89,6 +96,13 @@ export class MemoryStore implements Store {
           this.touch(item.id, change.note.updated);
         }
       },
+    });
+    this.groups = new MemoryGroups({
+      data,
+      write: (work) => this.write(work),
+      logItem: (item) => this.log({ kind: "item_upsert", item }),
+      logGroup: (change) => this.log(change),
+      view: (id) => this.view(id, false),
     });
   }
 
@@ -131,7 +145,10 @@ export class MemoryStore implements Store {
   }
 
   async listItems(filter: ItemFilter): Promise<ItemView[]> {
+    // Page order: items in no group first, then by group position; within each, by item position (creation order breaks ties).
+    const groupPosition = (item: ItemRecord) => (item.groupId === undefined ? -1 : (this.data.groups.get(item.groupId)?.position ?? -1));
     return [...this.data.items.values()]
+      .sort((a, b) => groupPosition(a) - groupPosition(b) || a.position - b.position)
       .map((item) => this.view(item.id, filter.withNotes))
       .filter((view): view is ItemView => view !== undefined)
       .filter((view) => filter.statusIds.length === 0 || (view.status !== undefined && filter.statusIds.includes(view.status.id)))
@@ -147,7 +164,8 @@ export class MemoryStore implements Store {
       this.mustBeFreeItemName(item.name);
       const statusId = item.newStatus ? this.insertStatus(item.newStatus).id : item.statusId;
       const { id, name, description, created } = item;
-      this.data.items.set(id, { id, name, description, statusId, created, updated: created });
+      const position = Math.max(-1, ...[...this.data.items.values()].filter((i) => i.groupId === undefined).map((i) => i.position)) + 1;
+      this.data.items.set(id, { id, name, description, statusId, position, created, updated: created });
       if (item.initialNote) this.data.notes.set(item.initialNote.id, { ...item.initialNote });
       return this.logItem(id, created);
     });
@@ -251,7 +269,7 @@ export class MemoryStore implements Store {
   }
   async snapshot(): Promise<StoreSnapshot> {
     const items = await this.listItems({ statusIds: [], kinds: [], withNotes: true });
-    return { revision: this.data.latest, items, statuses: [...this.data.statuses.values()] };
+    return { revision: this.data.latest, items, statuses: [...this.data.statuses.values()], groups: await this.groups.listGroups() };
   }
   async pruneChanges(keepLatest: number, keepSince: Date): Promise<number> {
     const before = this.data.changes.length;
@@ -336,8 +354,8 @@ export class MemoryStore implements Store {
     const item = this.data.items.get(id);
     if (!item) return undefined;
     const status = item.statusId === undefined ? undefined : this.data.statuses.get(item.statusId);
-    const { name, description, created, updated } = item;
-    return { id, name, description, status, notes: withNotes ? this.notesOf(id) : undefined, created, updated };
+    const { name, description, created, updated, groupId, position } = item;
+    return { id, name, description, status, notes: withNotes ? this.notesOf(id) : undefined, ...(groupId !== undefined && { groupId }), position, created, updated };
   }
 
   private notesOf(itemId: string): NoteRecord[] {

@@ -18,6 +18,7 @@ const OBJECT_TYPE_OF_SERVICE: Record<string, string> = {
   StatusService: "status",
   NotesService: "note",
   UsersService: "user",
+  GroupsService: "group",
 };
 
 /** The kind of object an RPC writes, from its service (AuthService writes tokens, or the caller's password). */
@@ -27,13 +28,13 @@ export function objectTypeOf(procedure: string): string {
   return OBJECT_TYPE_OF_SERVICE[service] ?? service.replace(/Service$/, "").toLowerCase();
 }
 
-/** The id of the object a request names (item_id, status_id, note_id, user_id, token_id), or "" (an add). */
+/** The id of the object a request names (item_id, status_id, note_id, user_id, token_id, group_id), or "" (an add). */
 export function objectIdOf(procedure: string, message: unknown, principal: Principal): string {
   if (procedure.endsWith("AuthService/ChangePassword")) return principal.user.id;
   // An add names its parent (AddNote's item_id), not what it makes: the store takes the new id from what it wrote.
   if (/\/(Add|Create)[A-Z]/.test(procedure)) return "";
   const fields = message as Record<string, unknown> | undefined;
-  for (const name of ["tokenId", "noteId", "itemId", "statusId", "userId"]) {
+  for (const name of ["tokenId", "noteId", "itemId", "statusId", "userId", "groupId"]) {
     const value = fields?.[name];
     if (typeof value === "string" && value.trim() !== "") return value.trim();
   }

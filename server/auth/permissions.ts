@@ -98,6 +98,15 @@ export const PERMISSIONS: Readonly<Record<string, Rule>> = {
   "statusthing.v1.StatusService/UpdateStatus": edit("write"),
   "statusthing.v1.StatusService/DeleteStatus": edit("write"),
 
+  // Arranging the page (groups, order) is the admins': editors change what items say, not where.
+  "statusthing.v1.GroupsService/ListGroups": read(),
+  "statusthing.v1.GroupsService/GetGroup": read(),
+  "statusthing.v1.GroupsService/AddGroup": admin("admin"),
+  "statusthing.v1.GroupsService/UpdateGroup": admin("admin"),
+  "statusthing.v1.GroupsService/DeleteGroup": admin("admin"),
+  "statusthing.v1.GroupsService/MoveItem": admin("admin"),
+  "statusthing.v1.GroupsService/MoveGroup": admin("admin"),
+
   "statusthing.v1.HistoryService/GetItemHistory": read(),
   "statusthing.v1.HistoryService/GetUptime": read(),
   "statusthing.v1.HistoryService/GetPageAt": read(),

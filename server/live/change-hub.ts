@@ -1,9 +1,9 @@
 import { create } from "@bufbuild/protobuf";
 import { WatchHeartbeatSchema, WatchSnapshotSchema } from "../../shared/gen/statusthing/v1/services_pb.js";
-import type { ChangeRecord, ItemView, StatusRecord } from "../domain.js";
+import type { ChangeRecord, GroupRecord, ItemView, StatusRecord } from "../domain.js";
 import { shuttingDown } from "../errors.js";
 import type { Logger } from "../logger.js";
-import { toItemMessage, toStatusMessage } from "../wire/convert.js";
+import { toGroupMessage, toItemMessage, toStatusMessage } from "../wire/convert.js";
 import { toIncidentMessage, toMaintenanceMessage } from "../wire/incident-convert.js";
 import { LiveIncidents } from "./live-incidents.js";
 import type { StreamGrant } from "../auth/stream-grant.js";
@@ -76,6 +76,16 @@ class ChangeEvents {
     return this.other;
   }
 
+  /** A group change, for watchers that asked for groups. */
+  groupEvent(): WatchEvent {
+    const c = this.change;
+    this.other ??=
+      c.kind === "group_upsert"
+        ? WatchEvent.of(c.revision, { case: "groupChanged", value: toGroupMessage(c.group) })
+        : WatchEvent.of(c.revision, { case: "groupRemoved", value: (c as { id: string }).id });
+    return this.other;
+  }
+
   statusEvent(): WatchEvent {
     const c = this.change;
     this.other ??=
@@ -122,19 +132,27 @@ class WatchGroup {
       case "maintenance_upsert":
       case "maintenance_delete":
         return this.filter.incidents ? events.incidentEvent() : undefined;
+      case "group_upsert":
+      case "group_delete":
+        return this.filter.includeGroups ? events.groupEvent() : undefined;
     }
   }
 
   /** The snapshot for this group at `revision`, shared by every watcher that starts there. */
-  snapshot(revision: number, reset: boolean, items: Iterable<ItemView>, statuses: Iterable<StatusRecord>, live: LiveIncidents): WatchEvent {
+  snapshot(revision: number, reset: boolean, items: Iterable<ItemView>, statuses: Iterable<StatusRecord>, groups: Iterable<GroupRecord>, live: LiveIncidents): WatchEvent {
     const cached = this.snapshotCache;
     if (cached && cached.revision === revision && cached.reset === reset) return cached.event;
-    const matching = [...items].filter((item) => matchesFilter(this.filter, item));
+    const groupList = [...groups];
+    // Page order (see store/group-store.ts): clients may show the snapshot as it comes.
+    const groupPosition = new Map(groupList.map((g) => [g.id, g.position]));
+    const place = (item: ItemView) => (item.groupId === undefined ? -1 : (groupPosition.get(item.groupId) ?? -1));
+    const matching = [...items].filter((item) => matchesFilter(this.filter, item)).sort((a, b) => place(a) - place(b) || (a.position ?? 0) - (b.position ?? 0));
     const event = WatchEvent.of(revision, {
       case: "snapshot",
       value: create(WatchSnapshotSchema, {
         items: matching.map((item) => toItemMessage(this.filter.extended ? item : { ...item, notes: undefined })),
         statuses: [...statuses].map(toStatusMessage),
+        groups: this.filter.includeGroups ? groupList.sort((a, b) => a.position - b.position).map(toGroupMessage) : [],
         reset,
         ...(this.filter.incidents && { incidents: live.incidents().map(toIncidentMessage), maintenances: live.maintenances().map(toMaintenanceMessage) }),
       }),
@@ -157,6 +175,8 @@ export class ChangeHub {
   private readonly statuses = new Map<string, StatusRecord>();
   /** Open incidents and upcoming or active maintenance, for snapshots of watchers that ask for them. */
   private readonly live = new LiveIncidents();
+  /** The page's groups (of items), not to be confused with the watch groups below. */
+  private readonly itemGroups = new Map<string, GroupRecord>();
   private readonly groups = new Map<string, WatchGroup>();
   private readonly watcherCount = new Map<string, number>();
   private catchingUp: Promise<void> | undefined;
@@ -186,6 +206,7 @@ export class ChangeHub {
     // Read after the snapshot, so at its revision or later: replaying the changes from the
     // snapshot's revision on (whole records each) brings them to exactly the hub's revision.
     this.live.load(await this.store.incidents.live());
+    for (const group of snapshot.groups ?? []) this.itemGroups.set(group.id, group);
     this.timers.push(setInterval(() => this.sendHeartbeats(), this.options.heartbeatMs).unref());
     this.timers.push(setInterval(() => void this.prune(), this.options.pruneEveryMs).unref());
     void this.prune();
@@ -253,7 +274,7 @@ export class ChangeHub {
 
     const at = this.revision;
     if (sinceRevision === 0) {
-      watcher.sendDirect(group.snapshot(at, false, this.items.values(), this.statuses.values(), this.live));
+      watcher.sendDirect(group.snapshot(at, false, this.items.values(), this.statuses.values(), this.itemGroups.values(), this.live));
       watcher.goLive();
     } else if (sinceRevision === at) {
       // The common reconnect: nothing was missed.
@@ -283,7 +304,7 @@ export class ChangeHub {
       const { oldest, latest } = await this.store.changeLogBounds();
       if (since > latest) {
         // The client knows revisions this database never had (it was replaced): start over.
-        watcher.sendDirect(group.snapshot(this.revision, true, this.items.values(), this.statuses.values(), this.live));
+        watcher.sendDirect(group.snapshot(this.revision, true, this.items.values(), this.statuses.values(), this.itemGroups.values(), this.live));
         watcher.goLive();
         return;
       }
@@ -295,7 +316,7 @@ export class ChangeHub {
       }
       if (since + 1 < oldest) {
         // Part of what the client missed is pruned: it must start over.
-        watcher.sendDirect(group.snapshot(this.revision, true, this.items.values(), this.statuses.values(), this.live));
+        watcher.sendDirect(group.snapshot(this.revision, true, this.items.values(), this.statuses.values(), this.itemGroups.values(), this.live));
         watcher.goLive();
         return;
       }
@@ -328,6 +349,7 @@ export class ChangeHub {
     }
     if (change.kind === "item_delete") return events.itemRemoved(change.id);
     if (change.kind === "status_upsert" || change.kind === "status_delete") return events.statusEvent();
+    if (change.kind === "group_upsert" || change.kind === "group_delete") return filter.includeGroups ? events.groupEvent() : undefined;
     return filter.incidents ? events.incidentEvent() : undefined;
   }
 
@@ -357,6 +379,12 @@ export class ChangeHub {
         break;
       case "status_delete":
         this.statuses.delete(change.id);
+        break;
+      case "group_upsert":
+        this.itemGroups.set(change.group.id, change.group);
+        break;
+      case "group_delete":
+        this.itemGroups.delete(change.id);
         break;
       default:
         this.live.apply(change);

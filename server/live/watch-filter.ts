@@ -7,15 +7,23 @@ export interface WatchFilter {
   extended: boolean;
   /** Incidents and maintenance windows too (WatchItemsRequest.include_incidents): off for older clients. */
   incidents: boolean;
+  /** The watcher asked for groups (include_groups): its snapshot has them, and group events follow. */
+  includeGroups: boolean;
 }
 
-export function createWatchFilter(statusIds: readonly string[], kinds: readonly number[], extended: boolean, incidents = false): WatchFilter {
-  return { statusIds: new Set(statusIds), kinds: new Set(kinds), extended, incidents };
+/** What a watcher asked for besides items and statuses (each off for older clients). */
+export interface WatchIncludes {
+  incidents?: boolean;
+  groups?: boolean;
+}
+
+export function createWatchFilter(statusIds: readonly string[], kinds: readonly number[], extended: boolean, include: WatchIncludes = {}): WatchFilter {
+  return { statusIds: new Set(statusIds), kinds: new Set(kinds), extended, incidents: include.incidents ?? false, includeGroups: include.groups ?? false };
 }
 
 /** A stable key: watchers with equal filters share one group, so each event is filtered and encoded once. */
 export function filterKey(filter: WatchFilter): string {
-  return JSON.stringify([[...filter.statusIds].sort(), [...filter.kinds].sort((a, b) => a - b), filter.extended, filter.incidents]);
+  return JSON.stringify([[...filter.statusIds].sort(), [...filter.kinds].sort((a, b) => a - b), filter.extended, filter.incidents, filter.includeGroups]);
 }
 
 /** Whether an item passes the filter, exactly as ListItems decides. */

@@ -99,5 +99,9 @@ function toChange(entry: LogEntry, notesAt: (itemId: string) => NoteRecord[]): C
     case "maintenance_upsert":
     case "maintenance_delete":
       return entry;
+    case "group_upsert":
+      return { revision: entry.revision, kind: "group_upsert", group: entry.group };
+    case "group_delete":
+      return { revision: entry.revision, kind: "group_delete", id: entry.id };
   }
 }

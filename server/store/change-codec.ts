@@ -1,4 +1,4 @@
-import type { ItemView, NoteRecord, StatusRecord } from "../domain.js";
+import type { GroupRecord, ItemView, NoteRecord, StatusRecord } from "../domain.js";
 import type { IncidentRecord, MaintenanceRecord } from "../incident-records.js";
 import { decodeRecord, encodeRecord } from "./sql/incidents.js";
 
@@ -34,7 +34,9 @@ export type LoggedChange =
   | { kind: "incident_upsert"; incident: IncidentRecord }
   | { kind: "incident_delete"; id: string }
   | { kind: "maintenance_upsert"; maintenance: MaintenanceRecord }
-  | { kind: "maintenance_delete"; id: string };
+  | { kind: "maintenance_delete"; id: string }
+  | { kind: "group_upsert"; group: GroupRecord }
+  | { kind: "group_delete"; id: string };
 
 /** A stored change log row, decoded. */
 export type LogEntry = LoggedChange & { revision: number };
@@ -63,6 +65,18 @@ interface ItemJson {
   status: StatusJson | null;
   /** Only in rows written before notes were logged on their own: the whole list at that revision. */
   notes?: NoteJson[];
+  /** Absent in rows from before groups: no group, position 0. */
+  groupId?: string;
+  position?: number;
+  created: number;
+  updated: number;
+}
+interface GroupJson {
+  id: string;
+  name: string;
+  description: string;
+  position: number;
+  collapsed: boolean;
   created: number;
   updated: number;
 }
@@ -90,6 +104,8 @@ const itemToJson = (item: ItemView): ItemJson => ({
   name: item.name,
   description: item.description,
   status: item.status ? statusToJson(item.status) : null,
+  ...(item.groupId !== undefined && { groupId: item.groupId }),
+  ...(item.position && { position: item.position }),
   created: item.created.getTime(),
   updated: item.updated.getTime(),
 });
@@ -99,9 +115,14 @@ const itemFromJson = (item: ItemJson): ItemView => ({
   description: item.description,
   status: item.status ? statusFromJson(item.status) : undefined,
   notes: item.notes?.map((n, i) => noteFromJson(n, i)),
+  ...(item.groupId !== undefined && { groupId: item.groupId }),
+  position: item.position ?? 0,
   created: new Date(item.created),
   updated: new Date(item.updated),
 });
+
+const groupToJson = (g: GroupRecord): GroupJson => ({ ...g, created: g.created.getTime(), updated: g.updated.getTime() });
+const groupFromJson = (g: GroupJson): GroupRecord => ({ ...g, created: new Date(g.created), updated: new Date(g.updated) });
 
 /**
  * Encodes a change for the log. `entityId` is the item for every item and note event, so an
@@ -135,6 +156,10 @@ export function encodeChangePayload(change: LoggedChange): { kind: LoggedChange[
       return { kind: change.kind, entityId: change.incident.id, payload: encodeRecord("incident", change.incident) };
     case "maintenance_upsert":
       return { kind: change.kind, entityId: change.maintenance.id, payload: encodeRecord("maintenance", change.maintenance) };
+    case "group_upsert":
+      return { kind: change.kind, entityId: change.group.id, payload: JSON.stringify(groupToJson(change.group)) };
+    case "group_delete":
+      return { kind: change.kind, entityId: change.id, payload: "" };
   }
 }
 
@@ -166,6 +191,10 @@ export function decodeLogEntry(revision: number, kind: string, entityId: string,
       return { revision, kind, incident: decodeRecord("incident", payload) };
     case "maintenance_upsert":
       return { revision, kind, maintenance: decodeRecord("maintenance", payload) };
+    case "group_upsert":
+      return { revision, kind, group: groupFromJson(JSON.parse(payload) as GroupJson) };
+    case "group_delete":
+      return { revision, kind, id: entityId };
     default:
       throw new Error(`unknown change kind ${JSON.stringify(kind)} at revision ${revision}`);
   }

@@ -11,6 +11,7 @@ import { PageReplay } from "./page-replay.js";
 import { DomainError } from "../errors.js";
 import { newId } from "../ids.js";
 import { describeAccountsContract } from "./conformance-accounts.js";
+import { describeGroupsContract } from "./conformance-groups.js";
 import { describeCommitHookContract } from "./conformance-commits.js";
 import { describeIncidentsContract } from "./conformance-incidents.js";
 import { caught, expectDomainError, newItem, newNote, newStatus, type StoreUnderTest, type TestFunctions } from "./conformance-fixtures.js";
@@ -198,7 +199,7 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
         expect(time(added.created)).toBe(T1.getTime());
         expect(time(added.updated)).toBe(T1.getTime());
         const read = await store.getItem(input.id, true);
-        expect(read).toEqual({ id: input.id, name: "Web", description: "the site", status, notes: [], created: T1, updated: T1 });
+        expect(read).toEqual({ id: input.id, name: "Web", description: "the site", status, notes: [], position: 0, created: T1, updated: T1 });
       });
 
       it("adds an item without a status", async () => {
@@ -481,13 +482,19 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
       const latest = async () => (await store.changeLogBounds()).latest;
       const summary = (changes: ChangeRecord[]) =>
         changes.map((c) =>
-          c.kind === "item_upsert" ? `item_upsert ${c.item.name}` : c.kind === "status_upsert" ? `status_upsert ${c.status.name}` : `${c.kind} ${"id" in c ? c.id : ""}`,
+          c.kind === "item_upsert"
+            ? `item_upsert ${c.item.name}`
+            : c.kind === "status_upsert"
+              ? `status_upsert ${c.status.name}`
+              : c.kind === "group_upsert"
+                ? `group_upsert ${c.group.name}`
+                : `${c.kind} ${"id" in c ? c.id : ""}`,
         );
 
       it("starts empty: latest 0, oldest 1, nothing to read, an empty snapshot at revision 0", async () => {
         expect(await store.changeLogBounds()).toEqual({ oldest: 1, latest: 0 });
         expect(await allChanges()).toEqual([]);
-        expect(await store.snapshot()).toEqual({ revision: 0, items: [], statuses: [] });
+        expect(await store.snapshot()).toEqual({ revision: 0, items: [], statuses: [], groups: [] });
       });
 
       it("logs each write's changes with revisions that go up by one, carrying the records after the change", async () => {
@@ -836,6 +843,7 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
           description: "site",
           status,
           notes: [note],
+          position: 0,
           created: T0,
           updated: T1,
         });
@@ -885,5 +893,6 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
     describeCommitHookContract(() => store, test);
     describeAccountsContract(() => store, test);
     describeIncidentsContract(() => store, test);
+    describeGroupsContract(() => store, test);
   });
 }

@@ -2,6 +2,7 @@ import type { AuthStore } from "./auth-store.js";
 import type { WriteBatchObserver } from "./write-observer.js";
 import type { AuditStore } from "./audit-store.js";
 import type { IncidentStore } from "./incident-store.js";
+import type { GroupStore } from "./group-store.js";
 import type { LogEntry } from "./change-codec.js";
 import type { ChangeRecord, ItemFilter, ItemView, NoteRecord, StatusRecord, StatusTransition, StoreSnapshot } from "../domain.js";
 
@@ -48,7 +49,7 @@ export interface ItemPatch {
  * own can replace the built-in ones. Every write is atomic. Stores report rule violations that
  * only the data can decide (a taken name, a missing record, a status still in use) by throwing
  * the `DomainError`s from `errors.ts`; the services validate everything else beforehand.
- * Lists are in creation order.
+ * Lists are in creation order, but items: `listItems` gives page order (see group-store.ts).
  *
  * Every write also appends its changes to the change log, in the same transaction, numbered by
  * a revision that increases in commit order (see `ChangeRecord` for what each write logs).
@@ -63,6 +64,8 @@ export interface Store {
    * call made inside an audit context (audit/audit-context.ts), in that write's transaction.
    */
   readonly audit?: AuditStore;
+  /** Groups and the page order (see group-store.ts), in the same database and change log. */
+  readonly groups: GroupStore;
 
   /**
    * Calls `listener` after each commit, in this process, that logged changes (once per commit,
@@ -138,7 +141,7 @@ export interface Store {
    * (latest + 1 when none is), `latest` the newest committed (0 when there was none).
    */
   changeLogBounds(): Promise<{ oldest: number; latest: number }>;
-  /** Every item (with notes) and status at one consistent revision. */
+  /** Every item (with notes), status and group at one consistent revision. */
   snapshot(): Promise<StoreSnapshot>;
   /**
    * Deletes log entries that are both outside the newest `keepLatest` and older than

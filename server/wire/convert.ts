@@ -1,18 +1,20 @@
 import { create } from "@bufbuild/protobuf";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import {
+  GroupSchema,
   ItemSchema,
   NoteSchema,
   StatusSchema,
   TimestampsSchema,
   UserSchema,
+  type Group,
   type Item,
   type User,
   type Note,
   type Status,
   type Timestamps,
 } from "../../shared/gen/statusthing/v1/types_pb.js";
-import type { ItemView, NoteRecord, StatusRecord, UserRecord } from "../domain.js";
+import type { GroupRecord, ItemView, NoteRecord, StatusRecord, UserRecord } from "../domain.js";
 
 import { roleToWire } from "./access-enums.js";
 
@@ -44,7 +46,20 @@ export function toItemMessage(item: ItemView): Item {
     description: item.description,
     status: item.status && toStatusMessage(item.status),
     notes: item.notes?.map(toNoteMessage) ?? [],
+    groupId: item.groupId ?? "",
+    position: item.position ?? 0,
     timestamps: toTimestamps(item.created, item.updated),
+  });
+}
+
+export function toGroupMessage(group: GroupRecord): Group {
+  return create(GroupSchema, {
+    id: group.id,
+    name: group.name,
+    description: group.description,
+    position: group.position,
+    collapsed: group.collapsed,
+    timestamps: toTimestamps(group.created, group.updated),
   });
 }
 

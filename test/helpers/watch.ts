@@ -129,6 +129,7 @@ export function wsUrl(baseUrl: string, request: WatchRequestInit): string {
   if (request.statusIds?.length) url.searchParams.set("status_ids", request.statusIds.join(","));
   if (request.extended) url.searchParams.set("extended", "true");
   if (request.includeIncidents) url.searchParams.set("include_incidents", "true");
+  if (request.includeGroups) url.searchParams.set("include_groups", "true");
   if (request.sinceRevision) url.searchParams.set("since_revision", String(request.sinceRevision));
   return url.toString();
 }

@@ -18,8 +18,10 @@ const SCOPES: Scope[] = ["read", "status", "write", "admin"];
 function needs(procedure: string): { role: Role; scope: Scope } | "credentials" {
   const [service, method] = procedure.replace("statusthing.v1.", "").split("/") as [string, string];
   if (["Login", "Logout", "GetSignInHints"].includes(method)) return "credentials";
-  if (/^(Get|List|Watch)/.test(method) && ["ItemsService", "StatusService", "NotesService", "HistoryService", "IncidentsService"].includes(service))
+  if (/^(Get|List|Watch)/.test(method) && ["ItemsService", "StatusService", "NotesService", "HistoryService", "IncidentsService", "GroupsService"].includes(service))
     return { role: "viewer", scope: "read" };
+  // Arranging the page (#15): groups and order are the admins'.
+  if (service === "GroupsService") return { role: "admin", scope: "admin" };
   if (procedure.endsWith("ItemsService/UpdateItem") || procedure.endsWith("NotesService/AddNote")) return { role: "editor", scope: "status" };
   if (["ItemsService", "StatusService", "NotesService", "IncidentsService"].includes(service)) return { role: "editor", scope: "write" };
   if (service === "UsersService") return { role: "admin", scope: /^(Get|List)/.test(method) ? "read" : "admin" };

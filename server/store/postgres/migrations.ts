@@ -170,6 +170,24 @@ export const migrations: readonly string[] = [
   `,
   // Incidents and maintenance windows: each record whole in \`body\` (JSON), with what lists sort and filter on.
   incidentTableSql("timestamptz", "text", "bigint"),
+  // Groups and order (#15): items in at most one group; items and groups have a position. Existing items keep creation order.
+  `
+  CREATE TABLE item_groups (
+    seq         bigserial   PRIMARY KEY,
+    id          text        NOT NULL CONSTRAINT item_groups_id_unique UNIQUE,
+    name        text        NOT NULL,
+    name_key    text        NOT NULL CONSTRAINT item_groups_name_unique UNIQUE,
+    description text        NOT NULL DEFAULT '',
+    position    integer     NOT NULL,
+    collapsed   boolean     NOT NULL DEFAULT false,
+    created_at  timestamptz NOT NULL,
+    updated_at  timestamptz NOT NULL
+  );
+  ALTER TABLE items ADD COLUMN group_id text REFERENCES item_groups(id) ON DELETE SET NULL;
+  ALTER TABLE items ADD COLUMN position integer NOT NULL DEFAULT 0;
+  UPDATE items SET position = ranked.n FROM (SELECT id, row_number() OVER (ORDER BY seq) - 1 AS n FROM items) ranked WHERE ranked.id = items.id;
+  CREATE INDEX items_by_group ON items (group_id, position);
+  `,
 ];
 
 /** The advisory lock key (an int8, as text) for `name` in the schema `schema`, computed by the server. */

@@ -32,6 +32,8 @@ import { currentSchema, lockKey, migrate } from "./migrations.js";
 import { PostgresAuthStore } from "./postgres-auth-store.js";
 import { PostgresIncidentStore } from "./postgres-incident-store.js";
 import type { ItemChange } from "../incident-store.js";
+import { PostgresGroupStore } from "./postgres-group-store.js";
+import { GROUP_SQL, toGroup, type GroupRow } from "../sql/group-statements.js";
 import { PG, Q } from "./statements.js";
 import { transaction } from "./transaction.js";
 import { changesChannel, PgWriteQueue, REVOCATION_PAYLOAD, type WriteTx } from "./write-queue.js";
@@ -105,6 +107,7 @@ export class PostgresStore implements Store {
   readonly audit: PostgresAuditStore;
   /** Incidents and maintenance windows, written in this store's transactions. */
   readonly incidents: PostgresIncidentStore;
+  readonly groups: PostgresGroupStore;
   private readonly hooks = new CommitHooks();
   private readonly writes: PgWriteQueue;
   private readonly listener: ChangeListener;
@@ -126,6 +129,7 @@ export class PostgresStore implements Store {
     this.accounts = reportConnectionLossAsUnavailable(new PostgresAuthStore(pool, `statusthing:${schema}:`, changesChannel(logLockKey)));
     this.audit = reportConnectionLossAsUnavailable(new PostgresAuditStore(pool));
     this.incidents = reportConnectionLossAsUnavailable(new PostgresIncidentStore(pool, this.writes, changeItemBy));
+    this.groups = reportConnectionLossAsUnavailable(new PostgresGroupStore(pool, this.writes));
     this.listener = new ChangeListener(listenConfig, changesChannel(logLockKey), logger, backoff, liveness);
   }
 
@@ -353,7 +357,8 @@ export class PostgresStore implements Store {
       const { latest } = await readBounds(client);
       const items = await loadItems(client, PG.allItems, [], true);
       const { rows } = await client.query<StatusRow>(Q.listStatuses);
-      return { revision: latest, items, statuses: rows.map(toStatus) };
+      const groups = await client.query<GroupRow>(GROUP_SQL.listGroups);
+      return { revision: latest, items, statuses: rows.map(toStatus), groups: groups.rows.map(toGroup) };
     });
   }
 

@@ -2,7 +2,7 @@
  * The statements the PostgreSQL store runs: the shared SQL (`../sql/statements.ts`) numbered
  * once, and what only PostgreSQL says this way (array parameters, RETURNING, the change log's state).
  */
-import { CHANGE_COLUMNS, ITEM_SELECT, LOGGED_NOTE_COLUMNS, SQL, STATUS_COLUMNS } from "../sql/statements.js";
+import { CHANGE_COLUMNS, ITEM_SELECT, LOGGED_NOTE_COLUMNS, PAGE_ORDER, SQL, STATUS_COLUMNS } from "../sql/statements.js";
 import { numbered } from "./dialect.js";
 
 /** The shared statements with PostgreSQL placeholders. */
@@ -19,8 +19,8 @@ export const PG = {
   /** Status ids as a text array and kinds as an int array; an empty array means any. */
   listItems: `${ITEM_SELECT}
     WHERE (cardinality($1::text[]) = 0 OR i.status_id = ANY($1::text[])) AND (cardinality($2::integer[]) = 0 OR s.kind = ANY($2::integer[]))
-    ORDER BY i.seq`,
-  allItems: `${ITEM_SELECT} ORDER BY i.seq`,
+    ${PAGE_ORDER}`,
+  allItems: `${ITEM_SELECT} ${PAGE_ORDER}`,
   notesOfItems: `SELECT ${LOGGED_NOTE_COLUMNS} FROM notes WHERE item_id = ANY($1::text[]) ORDER BY seq`,
   /** The item's existence and its notes from one statement, so from one snapshot. */
   notesOfExistingItem: `SELECT n.id, n.item_id, n.text, n.created_at, n.updated_at, i.id IS NOT NULL AS found

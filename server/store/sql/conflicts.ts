@@ -6,7 +6,7 @@
 import { type DomainError, nameTaken, notFound, usernameTaken } from "../../errors.js";
 
 /** The constraints a write may break because of its input. */
-export type KnownConstraint = "statuses_name_unique" | "items_name_unique" | "users_username_unique" | "items_status_id_fkey";
+export type KnownConstraint = "statuses_name_unique" | "items_name_unique" | "item_groups_name_unique" | "users_username_unique" | "items_status_id_fkey";
 
 /** What the write was about, to name in the error. */
 export interface ConflictSubject {
@@ -22,6 +22,8 @@ export function conflictError(constraint: string | undefined, subject: ConflictS
       return subject.name === undefined ? undefined : nameTaken("status", subject.name);
     case "items_name_unique":
       return subject.name === undefined ? undefined : nameTaken("item", subject.name);
+    case "item_groups_name_unique":
+      return subject.name === undefined ? undefined : nameTaken("group", subject.name);
     case "users_username_unique":
       return subject.username === undefined ? undefined : usernameTaken(subject.username);
     case "items_status_id_fkey":

@@ -34,6 +34,8 @@ export interface ItemRow {
   description: string;
   created_at: SqlTime;
   updated_at: SqlTime;
+  group_id: string | null;
+  position: number;
   s_id: string | null;
   s_name: string | null;
   s_description: string | null;
@@ -127,6 +129,8 @@ export function toItem(row: ItemRow, notes: NoteRecord[] | undefined): ItemView 
     description: row.description,
     status,
     notes,
+    ...(row.group_id !== null && { groupId: row.group_id }),
+    position: row.position,
     created: toDate(row.created_at),
     updated: toDate(row.updated_at),
   };

@@ -18,12 +18,19 @@ const USER_COLUMNS_PREFIXED = USER_COLUMNS.split(", ")
   .map((column) => `u.${column} AS u_${column}`)
   .join(", ");
 
-/** Items (`i`) with their status's columns (`s`, prefixed `s_`): add a WHERE and ORDER BY i.seq. */
+/** Items (`i`) with their status's columns (`s`, prefixed `s_`) and their group (`g`): add a WHERE and ORDER BY PAGE_ORDER. */
 export const ITEM_SELECT = `
-  SELECT i.id, i.name, i.description, i.created_at, i.updated_at,
+  SELECT i.id, i.name, i.description, i.created_at, i.updated_at, i.group_id, i.position,
          s.id AS s_id, s.name AS s_name, s.description AS s_description, s.color AS s_color,
          s.kind AS s_kind, s.created_at AS s_created_at, s.updated_at AS s_updated_at
-  FROM items i LEFT JOIN statuses s ON s.id = i.status_id`;
+  FROM items i LEFT JOIN statuses s ON s.id = i.status_id LEFT JOIN item_groups g ON g.id = i.group_id`;
+
+/**
+ * The page order of ITEM_SELECT's rows: items in no group first, then the groups by position;
+ * within each, items by position (creation order breaks a tie, as after an item is deleted and
+ * until the next move renumbers its group).
+ */
+export const PAGE_ORDER = "ORDER BY coalesce(g.position, -1), i.position, i.seq";
 
 /** The statements both stores share; their values come from `values.ts`, in the same order. */
 export const SQL = {
@@ -38,10 +45,12 @@ export const SQL = {
   countItemsWithStatus: "SELECT count(*) AS users FROM items WHERE status_id = ?",
 
   getItem: `${ITEM_SELECT} WHERE i.id = ?`,
-  itemsWithStatus: `${ITEM_SELECT} WHERE i.status_id = ? ORDER BY i.seq`,
+  itemsWithStatus: `${ITEM_SELECT} WHERE i.status_id = ? ${PAGE_ORDER}`,
   itemExists: "SELECT 1 AS found FROM items WHERE id = ?",
   /** Values: itemValues. */
-  insertItem: "INSERT INTO items (id, name, name_key, description, status_id, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+  // A new item goes last among the items in no group (writes are serialized, so the count is exact).
+  insertItem: `INSERT INTO items (id, name, name_key, description, status_id, created_at, updated_at, position)
+    VALUES (?, ?, ?, ?, ?, ?, ?, (SELECT coalesce(max(position) + 1, 0) FROM items WHERE group_id IS NULL))`,
   /** Values: itemPatchValues. */
   updateItem: `UPDATE items SET name = coalesce(?, name), name_key = coalesce(?, name_key), description = coalesce(?, description),
     status_id = coalesce(?, status_id), updated_at = ? WHERE id = ?`,

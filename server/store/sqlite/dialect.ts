@@ -16,6 +16,7 @@ export const SQLITE_VALUES: ValueEncoding = {
 const UNIQUE_BY_COLUMNS: Record<string, KnownConstraint> = {
   "statuses.name_key": "statuses_name_unique",
   "items.name_key": "items_name_unique",
+  "item_groups.name_key": "item_groups_name_unique",
   "users.username_key": "users_username_unique",
 };
 

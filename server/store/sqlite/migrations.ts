@@ -158,6 +158,24 @@ export const migrations: readonly string[] = [
   `,
   // Incidents and maintenance windows: each record whole in \`body\` (JSON), with what lists sort and filter on.
   incidentTableSql("INTEGER", "TEXT", "INTEGER"),
+  // Groups and order (#15): items in at most one group; items and groups have a position. Existing items keep creation order.
+  `
+  CREATE TABLE item_groups (
+    seq         INTEGER PRIMARY KEY AUTOINCREMENT,
+    id          TEXT    NOT NULL UNIQUE,
+    name        TEXT    NOT NULL,
+    name_key    TEXT    NOT NULL UNIQUE,
+    description TEXT    NOT NULL DEFAULT '',
+    position    INTEGER NOT NULL,
+    collapsed   INTEGER NOT NULL DEFAULT 0,
+    created_at  INTEGER NOT NULL,
+    updated_at  INTEGER NOT NULL
+  );
+  ALTER TABLE items ADD COLUMN group_id TEXT REFERENCES item_groups(id) ON DELETE SET NULL;
+  ALTER TABLE items ADD COLUMN position INTEGER NOT NULL DEFAULT 0;
+  UPDATE items SET position = (SELECT count(*) FROM items o WHERE o.seq < items.seq);
+  CREATE INDEX items_by_group ON items(group_id, position);
+  `,
 ];
 
 /** Thrown when the database was written by a newer StatusThing than this one. */

@@ -18,6 +18,7 @@ import { migrate, refuseNewerSchema } from "./migrations.js";
 import { SqliteAuthStore } from "./sqlite-auth-store.js";
 import { SqliteIncidentStore } from "./sqlite-incident-store.js";
 import type { ItemChange } from "../incident-store.js";
+import { SqliteGroupStore } from "./sqlite-group-store.js";
 import { prepareStatements } from "./statements.js";
 import { WriteQueue, type SqliteWriteTx } from "./write-queue.js";
 
@@ -56,6 +57,7 @@ export class SqliteStore implements Store {
   readonly audit: SqliteAuditStore;
   /** Incidents and maintenance windows, written in this store's transactions. */
   readonly incidents: SqliteIncidentStore;
+  readonly groups: SqliteGroupStore;
   private readonly writes: WriteQueue;
   private readonly sql: ReturnType<typeof prepareStatements>;
   private readonly hooks: CommitHooks;
@@ -109,6 +111,7 @@ export class SqliteStore implements Store {
       () => this.writes,
       (tx, change, at) => this.changeItemBy(tx, change, at),
     );
+    this.groups = new SqliteGroupStore(this.db, this.writes);
   }
 
   onCommit(listener: () => void): () => void {
@@ -301,7 +304,7 @@ export class SqliteStore implements Store {
     const { latest } = this.readBounds();
     const items = await this.listItems({ statusIds: [], kinds: [], withNotes: true });
     const statuses = await this.listStatuses([]);
-    return { revision: latest, items, statuses };
+    return { revision: latest, items, statuses, groups: await this.groups.listGroups() };
   }
 
   pruneChanges(keepLatest: number, keepSince: Date): Promise<number> {

@@ -5,7 +5,7 @@
  */
 import type { Database, RunResult } from "better-sqlite3";
 import type { ChangeRow, ItemRow, LoggedNoteRow, NoteRow, SessionRow, StatusRow, TokenRow, UserRow, WithUser } from "../sql/rows.js";
-import { CHANGE_COLUMNS, ITEM_SELECT, LOGGED_NOTE_COLUMNS, SQL, STATUS_COLUMNS } from "../sql/statements.js";
+import { CHANGE_COLUMNS, ITEM_SELECT, LOGGED_NOTE_COLUMNS, PAGE_ORDER, SQL, STATUS_COLUMNS } from "../sql/statements.js";
 import type { TransitionRow } from "../sql/status-history.js";
 
 /** A prepared statement, typed by its parameters and its result rows (or values, plucked). */
@@ -43,7 +43,7 @@ export function prepareStatements(db: Database) {
       `${ITEM_SELECT}
        WHERE (json_array_length(@statusIds) = 0 OR i.status_id IN (SELECT value FROM json_each(@statusIds)))
          AND (json_array_length(@kinds) = 0 OR s.kind IN (SELECT value FROM json_each(@kinds)))
-       ORDER BY i.seq`,
+       ${PAGE_ORDER}`,
     ),
     getItem: rows<ItemRow>(SQL.getItem),
     itemsWithStatus: rows<ItemRow>(SQL.itemsWithStatus),

@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file statusthing/v1/types.proto.
  */
 export const file_statusthing_v1_types: GenFile = /*@__PURE__*/
-  fileDesc("ChpzdGF0dXN0aGluZy92MS90eXBlcy5wcm90bxIOc3RhdHVzdGhpbmcudjEikwEKClRpbWVzdGFtcHMSKwoHY3JlYXRlZBgBIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASKwoHdXBkYXRlZBgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASKwoHZGVsZXRlZBgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAisgEKBEl0ZW0SCgoCaWQYASABKAkSDAoEbmFtZRgCIAEoCRITCgtkZXNjcmlwdGlvbhgDIAEoCRImCgZzdGF0dXMYBCABKAsyFi5zdGF0dXN0aGluZy52MS5TdGF0dXMSIwoFbm90ZXMYBSADKAsyFC5zdGF0dXN0aGluZy52MS5Ob3RlEi4KCnRpbWVzdGFtcHMYDyABKAsyGi5zdGF0dXN0aGluZy52MS5UaW1lc3RhbXBzIqABCgZTdGF0dXMSCgoCaWQYASABKAkSDAoEbmFtZRgCIAEoCRITCgtkZXNjcmlwdGlvbhgDIAEoCRINCgVjb2xvchgEIAEoCRIoCgRraW5kGAUgASgOMhouc3RhdHVzdGhpbmcudjEuU3RhdHVzS2luZBIuCgp0aW1lc3RhbXBzGA8gASgLMhouc3RhdHVzdGhpbmcudjEuVGltZXN0YW1wcyJQCgROb3RlEgoKAmlkGAEgASgJEgwKBHRleHQYAiABKAkSLgoKdGltZXN0YW1wcxgPIAEoCzIaLnN0YXR1c3RoaW5nLnYxLlRpbWVzdGFtcHMijAIKBFVzZXISCgoCaWQYASABKAkSEAoIdXNlcm5hbWUYAiABKAkSEAoIcGFzc3dvcmQYAyABKAkSEgoKZmlyc3RfbmFtZRgEIAEoCRIRCglsYXN0X25hbWUYBSABKAkSFQoNZW1haWxfYWRkcmVzcxgGIAEoCRIuCgpsYXN0X2xvZ2luGAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBISCgphdmF0YXJfdXJsGAggASgJEiIKBHJvbGUYCSABKA4yFC5zdGF0dXN0aGluZy52MS5Sb2xlEi4KCnRpbWVzdGFtcHMYDyABKAsyGi5zdGF0dXN0aGluZy52MS5UaW1lc3RhbXBzKrwCCgpTdGF0dXNLaW5kEhcKE1NUQVRVU19LSU5EX1VOS05PV04QABISCg5TVEFUVVNfS0lORF9VUBABEhQKEFNUQVRVU19LSU5EX0RPV04QAhIXChNTVEFUVVNfS0lORF9XQVJOSU5HEAMSGwoXU1RBVFVTX0tJTkRfVU5BVkFJTEFCTEUQBBIZChVTVEFUVVNfS0lORF9BVkFJTEFCTEUQBRIdChlTVEFUVVNfS0lORF9JTlZFU1RJR0FUSU5HEAYSGQoVU1RBVFVTX0tJTkRfT0JTRVJWSU5HEAcSFwoTU1RBVFVTX0tJTkRfQ1JFQVRFRBAIEhYKElNUQVRVU19LSU5EX09OTElORRAJEhcKE1NUQVRVU19LSU5EX09GRkxJTkUQChIWChJTVEFUVVNfS0lORF9ERUNPTU0QC2IGcHJvdG8z", [file_google_protobuf_timestamp, file_statusthing_v1_access]);
+  fileDesc("ChpzdGF0dXN0aGluZy92MS90eXBlcy5wcm90bxIOc3RhdHVzdGhpbmcudjEikwEKClRpbWVzdGFtcHMSKwoHY3JlYXRlZBgBIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASKwoHdXBkYXRlZBgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASKwoHZGVsZXRlZBgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAi1gEKBEl0ZW0SCgoCaWQYASABKAkSDAoEbmFtZRgCIAEoCRITCgtkZXNjcmlwdGlvbhgDIAEoCRImCgZzdGF0dXMYBCABKAsyFi5zdGF0dXN0aGluZy52MS5TdGF0dXMSIwoFbm90ZXMYBSADKAsyFC5zdGF0dXN0aGluZy52MS5Ob3RlEhAKCGdyb3VwX2lkGAYgASgJEhAKCHBvc2l0aW9uGAcgASgNEi4KCnRpbWVzdGFtcHMYDyABKAsyGi5zdGF0dXN0aGluZy52MS5UaW1lc3RhbXBzIqABCgZTdGF0dXMSCgoCaWQYASABKAkSDAoEbmFtZRgCIAEoCRITCgtkZXNjcmlwdGlvbhgDIAEoCRINCgVjb2xvchgEIAEoCRIoCgRraW5kGAUgASgOMhouc3RhdHVzdGhpbmcudjEuU3RhdHVzS2luZBIuCgp0aW1lc3RhbXBzGA8gASgLMhouc3RhdHVzdGhpbmcudjEuVGltZXN0YW1wcyJQCgROb3RlEgoKAmlkGAEgASgJEgwKBHRleHQYAiABKAkSLgoKdGltZXN0YW1wcxgPIAEoCzIaLnN0YXR1c3RoaW5nLnYxLlRpbWVzdGFtcHMijAIKBFVzZXISCgoCaWQYASABKAkSEAoIdXNlcm5hbWUYAiABKAkSEAoIcGFzc3dvcmQYAyABKAkSEgoKZmlyc3RfbmFtZRgEIAEoCRIRCglsYXN0X25hbWUYBSABKAkSFQoNZW1haWxfYWRkcmVzcxgGIAEoCRIuCgpsYXN0X2xvZ2luGAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBISCgphdmF0YXJfdXJsGAggASgJEiIKBHJvbGUYCSABKA4yFC5zdGF0dXN0aGluZy52MS5Sb2xlEi4KCnRpbWVzdGFtcHMYDyABKAsyGi5zdGF0dXN0aGluZy52MS5UaW1lc3RhbXBzIosBCgVHcm91cBIKCgJpZBgBIAEoCRIMCgRuYW1lGAIgASgJEhMKC2Rlc2NyaXB0aW9uGAMgASgJEhAKCHBvc2l0aW9uGAQgASgNEhEKCWNvbGxhcHNlZBgFIAEoCBIuCgp0aW1lc3RhbXBzGA8gASgLMhouc3RhdHVzdGhpbmcudjEuVGltZXN0YW1wcyq8AgoKU3RhdHVzS2luZBIXChNTVEFUVVNfS0lORF9VTktOT1dOEAASEgoOU1RBVFVTX0tJTkRfVVAQARIUChBTVEFUVVNfS0lORF9ET1dOEAISFwoTU1RBVFVTX0tJTkRfV0FSTklORxADEhsKF1NUQVRVU19LSU5EX1VOQVZBSUxBQkxFEAQSGQoVU1RBVFVTX0tJTkRfQVZBSUxBQkxFEAUSHQoZU1RBVFVTX0tJTkRfSU5WRVNUSUdBVElORxAGEhkKFVNUQVRVU19LSU5EX09CU0VSVklORxAHEhcKE1NUQVRVU19LSU5EX0NSRUFURUQQCBIWChJTVEFUVVNfS0lORF9PTkxJTkUQCRIXChNTVEFUVVNfS0lORF9PRkZMSU5FEAoSFgoSU1RBVFVTX0tJTkRfREVDT01NEAtiBnByb3RvMw", [file_google_protobuf_timestamp, file_statusthing_v1_access]);
 
 /**
  * Timestamps records when a record was created, last updated and (where kept) deleted.
@@ -91,6 +91,21 @@ export type Item = Message<"statusthing.v1.Item"> & {
    * @generated from field: repeated statusthing.v1.Note notes = 5;
    */
   notes: Note[];
+
+  /**
+   * group_id is the id of the group the item belongs to; empty for an item in no group.
+   *
+   * @generated from field: string group_id = 6;
+   */
+  groupId: string;
+
+  /**
+   * position is the item's place among the items of its group (or among the ungrouped items), 0 first.
+   * Lists are ordered by group position, then item position: see GroupsService.
+   *
+   * @generated from field: uint32 position = 7;
+   */
+  position: number;
 
   /**
    * timestamps of the item.
@@ -281,6 +296,62 @@ export type User = Message<"statusthing.v1.User"> & {
  */
 export const UserSchema: GenMessage<User> = /*@__PURE__*/
   messageDesc(file_statusthing_v1_types, 4);
+
+/**
+ * Group gathers items shown together on the page, such as "EU region" or "Payments".
+ *
+ * @generated from message statusthing.v1.Group
+ */
+export type Group = Message<"statusthing.v1.Group"> & {
+  /**
+   * id is the group's KSUID.
+   *
+   * @generated from field: string id = 1;
+   */
+  id: string;
+
+  /**
+   * name is unique among groups after trimming, compared case-insensitively; 1-200 characters.
+   *
+   * @generated from field: string name = 2;
+   */
+  name: string;
+
+  /**
+   * description is free text, up to 2,000 characters.
+   *
+   * @generated from field: string description = 3;
+   */
+  description: string;
+
+  /**
+   * position is the group's place among the groups, 0 first.
+   *
+   * @generated from field: uint32 position = 4;
+   */
+  position: number;
+
+  /**
+   * collapsed says the public page shows the group closed until opened (it opens by itself while an item in it has a problem).
+   *
+   * @generated from field: bool collapsed = 5;
+   */
+  collapsed: boolean;
+
+  /**
+   * timestamps of the group.
+   *
+   * @generated from field: statusthing.v1.Timestamps timestamps = 15;
+   */
+  timestamps?: Timestamps | undefined;
+};
+
+/**
+ * Describes the message statusthing.v1.Group.
+ * Use `create(GroupSchema)` to create a new message.
+ */
+export const GroupSchema: GenMessage<Group> = /*@__PURE__*/
+  messageDesc(file_statusthing_v1_types, 5);
 
 /**
  * StatusKind is the fixed category of a Status; it decides severity, icon and wording on the page.

@@ -8,11 +8,12 @@ const MAX_LINES = 2;
 /**
  * A Svelte attachment that writes `name` into a tile's heading so that it fits: lines break only
  * between words; a word wider than the tile shrinks the type (to {@link MIN_SCALE}, then it may
- * break anywhere); a name longer than {@link MAX_LINES} lines is cut in the middle. The element
+ * break anywhere); a name longer than {@link MAX_LINES} lines is cut between words, never to the
+ * same text as one of `others` (the other names on the wall) when a cut can tell them apart. The element
  * must have no other content. It re-fits whenever the tile (the `<article>` around it) changes
  * size; the tile's size never depends on the name, so this cannot feed back on itself.
  */
-export function fitName(name: string): (heading: HTMLElement) => () => void {
+export function fitName(name: string, others: readonly string[] = []): (heading: HTMLElement) => () => void {
   return (heading) => {
     // The tile, whose size the grid sets: observing the heading itself would see its own changes.
     const tile = heading.closest("article") ?? heading.parentElement ?? heading;
@@ -34,11 +35,11 @@ export function fitName(name: string): (heading: HTMLElement) => () => void {
       let high = [...name].length;
       while (low < high) {
         const mid = Math.ceil((low + high) / 2);
-        heading.textContent = tileName(name, mid);
+        heading.textContent = tileName(name, mid, others);
         if (fits()) low = mid;
         else high = mid - 1;
       }
-      heading.textContent = tileName(name, low);
+      heading.textContent = tileName(name, low, others);
     };
     const observer = new ResizeObserver(update);
     observer.observe(tile);

@@ -1,9 +1,9 @@
 import type { WatchItemsResponse } from "../../../../shared/gen/statusthing/v1/services_pb.js";
-import type { Item, Status } from "../../../../shared/gen/statusthing/v1/types_pb.js";
+import type { Group, Item, Status } from "../../../../shared/gen/statusthing/v1/types_pb.js";
 import { nextStatusSince, type StatusSince } from "./status-since.js";
 
 /** What one stream message did to the state, for announcements. */
-export type AppliedChange = { kind: "snapshot" } | { kind: "item"; before: Item | undefined; after: Item | undefined } | { kind: "status" } | { kind: "none" };
+export type AppliedChange = { kind: "snapshot" } | { kind: "item"; before: Item | undefined; after: Item | undefined } | { kind: "status" } | { kind: "group" } | { kind: "none" };
 
 /**
  * The client's copy of what `WatchItems` describes: items in creation order, statuses, and the
@@ -16,6 +16,8 @@ export class ItemsState {
   loaded = false;
   readonly items = new Map<string, Item>();
   readonly statuses = new Map<string, Status>();
+  /** The page's groups (when the stream was opened with include_groups). */
+  readonly groups = new Map<string, Group>();
   /** Since when each item has had its status, as far as this client can tell (see `StatusSince`). */
   readonly statusSince = new Map<string, StatusSince>();
 
@@ -31,6 +33,8 @@ export class ItemsState {
         this.items.clear();
         this.statuses.clear();
         this.statusSince.clear();
+        this.groups.clear();
+        for (const group of event.value.groups) this.groups.set(group.id, group);
         for (const item of event.value.items) this.#setItem(item, since.get(item.id));
         for (const status of event.value.statuses) this.statuses.set(status.id, status);
         this.revision = message.revision;
@@ -56,6 +60,12 @@ export class ItemsState {
       case "statusRemoved":
         this.statuses.delete(event.value);
         return { kind: "status" };
+      case "groupChanged":
+        this.groups.set(event.value.id, event.value);
+        return { kind: "group" };
+      case "groupRemoved":
+        this.groups.delete(event.value);
+        return { kind: "group" };
       default:
         return { kind: "none" };
     }

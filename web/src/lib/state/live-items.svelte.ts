@@ -1,9 +1,10 @@
 import { createClient, type Transport } from "@connectrpc/connect";
 import { createSubscriber } from "svelte/reactivity";
 import { ItemsService } from "../../../../shared/gen/statusthing/v1/services_pb.js";
-import type { Item, Status } from "../../../../shared/gen/statusthing/v1/types_pb.js";
+import type { Group, Item, Status } from "../../../../shared/gen/statusthing/v1/types_pb.js";
 import { describeChange } from "../live/describe-change.js";
 import { ItemsState } from "../live/items-state.js";
+import { pageOrder } from "../live/page-order.js";
 import type { StatusSince } from "../live/status-since.js";
 import { startWatchLoop, type ConnectionState, type WatchLoop } from "../live/watch-loop.js";
 
@@ -28,6 +29,7 @@ export interface Announcement {
 export class LiveItems {
   #items = $state.raw<readonly Item[]>([]);
   #statuses = $state.raw<readonly Status[]>([]);
+  #groups = $state.raw<readonly Group[]>([]);
   #statusSince = $state.raw<ReadonlyMap<string, StatusSince>>(new Map());
   #loaded = $state(false);
   #connection = $state.raw<ConnectionState>({ phase: "connecting", failures: 0 });
@@ -56,7 +58,7 @@ export class LiveItems {
     });
   }
 
-  /** Every item, in creation order, each with its status and notes. */
+  /** Every item, in page order (see page-order.ts), each with its status and notes. */
   get items(): readonly Item[] {
     this.#subscribe();
     return this.#items;
@@ -66,6 +68,12 @@ export class LiveItems {
   get statuses(): readonly Status[] {
     this.#subscribe();
     return this.#statuses;
+  }
+
+  /** Every group, in position order. */
+  get groups(): readonly Group[] {
+    this.#subscribe();
+    return this.#groups;
   }
 
   /** Whether the first snapshot has arrived: before it, no items means "not known yet". */
@@ -121,7 +129,7 @@ export class LiveItems {
     const client = createClient(ItemsService, this.#transport);
     this.#loop = startWatchLoop({
       watchItems: (request, options) => client.watchItems(request, options),
-      request: { extended: true },
+      request: { extended: true, includeGroups: true },
       revision: () => this.#state.revision,
       heartbeatMs: () => this.#heartbeatMs,
       onMessage: (message) => {
@@ -182,7 +190,8 @@ export class LiveItems {
     this.#publishQueued = true;
     queueMicrotask(() => {
       this.#publishQueued = false;
-      this.#items = [...this.#state.items.values()];
+      this.#groups = [...this.#state.groups.values()].sort((a, b) => a.position - b.position);
+      this.#items = pageOrder([...this.#state.items.values()], this.#groups);
       this.#statuses = [...this.#state.statuses.values()];
       this.#statusSince = new Map(this.#state.statusSince);
       this.#loaded = this.#state.loaded;
