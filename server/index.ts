@@ -8,6 +8,8 @@ export { serve, type RunningServer, type ServeOptions, type ServedApp } from "./
 export { createLogger, type Logger } from "./logger.js";
 export type { Store, NewStatus, StatusPatch, NewItem, ItemPatch } from "./store/store.js";
 export type { AuthStore, UserPatch } from "./store/auth-store.js";
+export { applySettingsPatch, EMPTY_SETTINGS, type SettingsPatch, type SettingsStore } from "./store/settings-store.js";
+export type { BrandImage, ImageSlot, PageSettingsRecord, StoredImage } from "./domain.js";
 export type { ApiTokenRecord, ChangeRecord, ItemFilter, ItemView, NoteRecord, SessionRecord, StatusRecord, StatusTransition, StoreSnapshot, UserRecord } from "./domain.js";
 export { nameKey, usernameKey } from "./domain.js";
 export {

@@ -26,6 +26,7 @@ import {
 import type { ChangeMoment } from "../../server/store/store.js";
 import type { LogEntry } from "../../server/store/change-codec.js";
 import { AccountData, MemoryAccounts } from "./memory-accounts.js";
+import { MemorySettings, SettingsData } from "./memory-settings.js";
 
 interface ItemRecord {
   id: string;
@@ -43,6 +44,7 @@ export class MemoryData {
   readonly notes = new Map<string, NoteRecord>();
   readonly transitions: StatusTransition[] = [];
   readonly accounts = new AccountData();
+  readonly settings = new SettingsData();
   changes: Array<{ change: ChangeRecord; at: Date }> = [];
   latest = 0;
   seeded = false;
@@ -60,12 +62,17 @@ const defined = <T extends object>(patch: T): Partial<T> => Object.fromEntries(O
  */
 export class MemoryStore implements Store {
   readonly accounts: MemoryAccounts;
+  readonly settings: MemorySettings;
   private readonly listeners = new Set<() => void>();
   private readonly pending = new Set<Promise<unknown>>();
   private closed = false;
 
   constructor(private readonly data = new MemoryData()) {
     this.accounts = new MemoryAccounts(data.accounts);
+    this.settings = new MemorySettings(data.settings, {
+      write: (work) => this.write(work),
+      log: (settings) => this.log({ kind: "settings_upsert", settings }),
+    });
   }
 
   onCommit(listener: () => void): () => void {

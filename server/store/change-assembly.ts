@@ -94,5 +94,7 @@ function toChange(entry: LogEntry, notesAt: (itemId: string) => NoteRecord[]): C
       return { revision: entry.revision, kind: "status_upsert", status: entry.status };
     case "status_delete":
       return { revision: entry.revision, kind: "status_delete", id: entry.id };
+    case "settings_upsert":
+      return { revision: entry.revision, kind: "settings_upsert", settings: entry.settings };
   }
 }

@@ -1,4 +1,5 @@
-import type { ItemView, NoteRecord, StatusRecord } from "../domain.js";
+import type { ItemView, NoteRecord, PageSettingsRecord, StatusRecord } from "../domain.js";
+import { settingsFromJson, settingsToJson } from "./settings-store.js";
 
 /**
  * The change log's stored format, shared by the built-in stores: JSON with dates as epoch
@@ -27,7 +28,9 @@ export type LoggedChange =
   | { kind: "item_delete"; id: string; notes: LoggedNote[] }
   /** A note added (no `previous`) or edited (`previous` is what it said before), and its item after. */
   | { kind: "note_upsert"; item: ItemView; note: LoggedNote; previous?: { text: string; updated: Date } }
-  | { kind: "note_delete"; item: ItemView; note: LoggedNote };
+  | { kind: "note_delete"; item: ItemView; note: LoggedNote }
+  /** The page settings after a change (images described, their bytes not logged). */
+  | { kind: "settings_upsert"; settings: PageSettingsRecord };
 
 /** A stored change log row, decoded. */
 export type LogEntry = LoggedChange & { revision: number };
@@ -122,6 +125,8 @@ export function encodeChangePayload(change: LoggedChange): { kind: LoggedChange[
       return { kind: change.kind, entityId: change.status.id, payload: JSON.stringify(statusToJson(change.status)) };
     case "status_delete":
       return { kind: change.kind, entityId: change.id, payload: "" };
+    case "settings_upsert":
+      return { kind: change.kind, entityId: "settings", payload: settingsToJson(change.settings) };
   }
 }
 
@@ -147,6 +152,8 @@ export function decodeLogEntry(revision: number, kind: string, entityId: string,
       return { revision, kind, status: statusFromJson(JSON.parse(payload) as StatusJson) };
     case "status_delete":
       return { revision, kind, id: entityId };
+    case "settings_upsert":
+      return { revision, kind, settings: settingsFromJson(payload) };
     default:
       throw new Error(`unknown change kind ${JSON.stringify(kind)} at revision ${revision}`);
   }

@@ -131,5 +131,8 @@ function apply(entry: LogEntry, state: Replayed): void {
     case "status_delete":
       state.statuses.delete(entry.id);
       break;
+    case "settings_upsert":
+      // The page's settings are not part of its history: the page at T shows today's name.
+      break;
   }
 }

@@ -167,6 +167,20 @@ export const migrations: readonly string[] = [
   `
   CREATE INDEX status_transitions_by_revision ON status_transitions (revision);
   `,
+  // Page settings (one row, JSON) and the uploaded logo and favicon.
+  `
+  CREATE TABLE page_settings (
+    id         integer     PRIMARY KEY CHECK (id = 1),
+    body       text        NOT NULL,
+    updated_at timestamptz NOT NULL
+  );
+  CREATE TABLE page_images (
+    slot         text  PRIMARY KEY CHECK (slot IN ('logo', 'favicon')),
+    content_type text  NOT NULL,
+    sha256       text  NOT NULL,
+    bytes        bytea NOT NULL
+  );
+  `,
 ];
 
 /** The advisory lock key (an int8, as text) for `name` in the schema `schema`, computed by the server. */

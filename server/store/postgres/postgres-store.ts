@@ -23,6 +23,7 @@ import { itemPatchValues, itemValues, noteValues, statusPatchValues, statusValue
 import { toTransition, transitionValues, type TransitionRow } from "../sql/status-history.js";
 import type { WriteBatchObserver } from "../write-observer.js";
 import { PostgresAuditStore } from "./postgres-audit.js";
+import { PostgresSettingsStore } from "./postgres-settings-store.js";
 import type { ChangeMoment, ItemPatch, NewItem, NewStatus, StatusPatch, Store } from "../store.js";
 import type { LogEntry } from "../change-codec.js";
 import { ChangeListener, type LivenessCheck, type ReconnectBackoff } from "./change-listener.js";
@@ -101,6 +102,7 @@ export class PostgresStore implements Store {
   readonly accounts: PostgresAuthStore;
   /** The audit log, written with each audited write. */
   readonly audit: PostgresAuditStore;
+  readonly settings: PostgresSettingsStore;
   private readonly hooks = new CommitHooks();
   private readonly writes: PgWriteQueue;
   private readonly listener: ChangeListener;
@@ -121,6 +123,7 @@ export class PostgresStore implements Store {
     // Wrapped like the store itself (see open): a lost connection is `unavailable` here too.
     this.accounts = reportConnectionLossAsUnavailable(new PostgresAuthStore(pool, `statusthing:${schema}:`, changesChannel(logLockKey)));
     this.audit = reportConnectionLossAsUnavailable(new PostgresAuditStore(pool));
+    this.settings = reportConnectionLossAsUnavailable(new PostgresSettingsStore(pool, this.writes));
     this.listener = new ChangeListener(listenConfig, changesChannel(logLockKey), logger, backoff, liveness);
   }
 

@@ -16,6 +16,7 @@ import { DatabaseFileWatch, inspectBeforeOpen } from "./database-file.js";
 import { SQLITE_VALUES, violatedConstraint } from "./dialect.js";
 import { migrate, refuseNewerSchema } from "./migrations.js";
 import { SqliteAuthStore } from "./sqlite-auth-store.js";
+import { SqliteSettingsStore } from "./sqlite-settings-store.js";
 import { prepareStatements } from "./statements.js";
 import { WriteQueue, type SqliteWriteTx } from "./write-queue.js";
 
@@ -50,6 +51,7 @@ export class SqliteStore implements Store {
   /** Whether opening made a new, empty database (there was no file, or an empty one). */
   readonly created: boolean;
   readonly accounts: SqliteAuthStore;
+  readonly settings: SqliteSettingsStore;
   /** The audit log, written with each audited write. */
   readonly audit: SqliteAuditStore;
   private readonly writes: WriteQueue;
@@ -100,6 +102,7 @@ export class SqliteStore implements Store {
       recordAudit: (actor, written) => this.audit.record(actor, written),
     });
     this.accounts = new SqliteAuthStore(this.db, this.writes);
+    this.settings = new SqliteSettingsStore(this.db, () => this.writes);
   }
 
   onCommit(listener: () => void): () => void {
