@@ -52,6 +52,13 @@ import { createAuditRpc } from "./rpc/audit-rpc.js";
 import { createAuditInterceptor } from "./rpc/audit-interceptor.js";
 import { createOpsEndpoints } from "./ops/ops-endpoints.js";
 import type { Lifecycle } from "./ops/readiness.js";
+import { SettingsService as SettingsApi } from "../shared/gen/statusthing/v1/settings_pb.js";
+import { SettingsService } from "./service/settings.js";
+import { createSettingsRpc } from "./rpc/settings-rpc.js";
+import { toPageSettingsMessage } from "./wire/settings-convert.js";
+import { createBrandingEndpoint } from "./read/branding-endpoint.js";
+import type { ShellSource } from "./http/page-head.js";
+import { pageOrigin } from "./read/page-identity.js";
 
 /** What an app is built from. */
 export interface AppOptions {
@@ -112,7 +119,7 @@ export interface App {
 }
 
 /** The statusthing.v1 services this app serves. */
-export const API_SERVICES: readonly DescService[] = [ItemsApi, StatusApi, NotesApi, AuthApi, UsersApi, AuditApi, HistoryApi];
+export const API_SERVICES: readonly DescService[] = [ItemsApi, StatusApi, NotesApi, AuthApi, UsersApi, AuditApi, HistoryApi, SettingsApi];
 
 /**
  * Builds the app around a store: services, RPC routes, health check. It never listens by itself
@@ -133,16 +140,21 @@ export async function createApp(options: AppOptions): Promise<App> {
   // After every commit: drop cached answers and wake the change feed. The store runs it after
   // each of its own commits (onCommit) and, when shared, when another replica commits.
   const publish = () => {
+    settings.forget();
     readCache.bump();
     documents.bump();
     void hub.poke();
   };
-  const stopPublishing = store.onCommit(publish);
   const deps: ServiceDeps = { store, now: options.now ?? (() => new Date()) };
+  const defaultTimeZone = options.timeZone ?? "UTC";
+  const settings = new SettingsService({ ...deps, defaultTimeZone });
+  hub.settingsMessage = (record) => toPageSettingsMessage(record, defaultTimeZone);
+  const stopPublishing = store.onCommit(publish);
   const statuses = new StatusesService(deps);
   const items = new ItemsService(deps, statuses);
   const notes = new NotesService(deps);
-  const history = new HistoryService({ store, now: deps.now, timeZone: options.timeZone ?? "UTC" });
+  // The page's time zone setting, when set, overrides --time-zone for the uptime calendar.
+  const history = new HistoryService({ store, now: deps.now, timeZone: defaultTimeZone, currentTimeZone: async () => (await settings.current()).timeZone });
   await statuses.seedDefaults();
   const auth = new AuthService({ store, now: deps.now, log: logger }, options.auth);
   const users = new UsersService({ store, now: deps.now });
@@ -169,7 +181,9 @@ export async function createApp(options: AppOptions): Promise<App> {
     publicUrl: options.publicUrl,
     now: deps.now,
     log: logger,
+    settings: () => settings.current(),
   });
+  const branding = createBrandingEndpoint({ image: (slot) => settings.image(slot), guard, private: options.private ?? false, log: logger });
   await hub.start();
   // A store shared by several replicas rings when any of them commits (and once listening, so
   // nothing since the snapshot above is missed): read the log and drop cached answers, as after
@@ -179,7 +193,13 @@ export async function createApp(options: AppOptions): Promise<App> {
   const unsubscribeRevocations = store.subscribeRevocations?.(() => void hub.recheckAccess());
   const quota = new WatcherQuota(options.maxWatchersPerClient ?? DEFAULT_MAX_WATCHERS_PER_CLIENT);
   const wsFeed = createWsFeed(hub, logger, { guard, quota });
-  const web = options.web && (await createWebHandler(options.web, { heartbeatMs: hub.options.heartbeatMs }, logger));
+  // The HTML shell names the page as its settings do (for link previews); with --private it names nothing.
+  const shell: ShellSource = async (req) => {
+    if (options.private) return undefined;
+    const current = await settings.current();
+    return current.updated === undefined ? undefined : { settings: current, origin: pageOrigin(requestFacts(req), trustProxy, options.publicUrl) };
+  };
+  const web = options.web && (await createWebHandler({ ...options.web, shell }, { heartbeatMs: hub.options.heartbeatMs }, logger));
 
   let lifecycle: Lifecycle = "running";
   const metrics = new Metrics({
@@ -208,6 +228,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     router.service(UsersApi, createUsersRpc(users));
     router.service(AuditApi, createAuditRpc(audit));
     router.service(HistoryApi, createHistoryRpc(history));
+    router.service(SettingsApi, createSettingsRpc(settings));
     if (options.devmode) registerReflection(router, API_SERVICES);
   };
   const rpcHandler = createRpcAdapter({
@@ -247,6 +268,7 @@ export async function createApp(options: AppOptions): Promise<App> {
       logRequest(logger, req, res, record, (path, code, seconds) => metrics.observeRequest(path, code, seconds));
       const path = (req.url ?? "").split("?", 1)[0]!;
       if (readEndpoints.handle(req, res, record, path)) return;
+      if (branding(req, res, record, path)) return;
       if (opsEndpoints(req, res, record, path)) return;
       if (path === "/healthz" && (req.method === "GET" || req.method === "HEAD")) {
         void healthAnswer(req, hub, guard, store.unavailableReason?.()).then(({ httpStatus, body }) => sendJson(res, httpStatus, body));

@@ -4,6 +4,7 @@ import { extname, join } from "node:path";
 import type { NodeResponse } from "../node-request.js";
 import { handleWebConfig, type WebHandler, type WebRuntimeConfig } from "./web.js";
 import { isAppPage } from "./app-pages.js";
+import { linkedImageOrigins, personalizeShell, type ShellSource } from "./page-head.js";
 
 /** Hashed, never-changing build output: cached for a year. */
 const IMMUTABLE_PREFIX = "/_app/immutable/";
@@ -188,7 +189,7 @@ function load(root: string): LoadedBuild | undefined {
  *
  * When `root` has no build yet it answers with a page saying so, and looks again on each request.
  */
-export function createStaticHandler(root: string, config: WebRuntimeConfig, embedOrigins: readonly string[] = []): WebHandler {
+export function createStaticHandler(root: string, config: WebRuntimeConfig, embedOrigins: readonly string[] = [], shell?: ShellSource): WebHandler {
   let build = load(root);
   // File bodies, read once: the whole build is a few hundred kilobytes.
   const bodies = new Map<string, Buffer>();
@@ -254,18 +255,37 @@ export function createStaticHandler(root: string, config: WebRuntimeConfig, embe
       };
       if (asset.br || asset.gzip) headers.vary = "accept-encoding";
       if (path === EMBED_PATH) allowFraming(headers, embedOrigins);
-      const ifNoneMatch = req.headers["if-none-match"];
-      if (status === 200 && typeof ifNoneMatch === "string" && ifNoneMatch.split(",").some((tag) => tag.trim().replace(/^W\//, "") === etag)) {
-        res.writeHead(304, headers);
-        res.end();
-        return;
-      }
-      const bytes = body(encoding === "br" ? asset.br! : encoding === "gzip" ? asset.gzip! : asset.path);
-      if (encoding) headers["content-encoding"] = encoding;
-      headers["content-length"] = String(bytes.length);
-      res.writeHead(status, headers);
-      if (req.method === "HEAD") res.end();
-      else res.end(bytes);
+      const served = asset;
+
+      const sendBytes = (tag: string, bytes: Buffer, contentEncoding: string | undefined): void => {
+        const ifNoneMatch = req.headers["if-none-match"];
+        if (status === 200 && typeof ifNoneMatch === "string" && ifNoneMatch.split(",").some((t) => t.trim().replace(/^W\//, "") === tag)) {
+          res.writeHead(304, headers);
+          res.end();
+          return;
+        }
+        if (contentEncoding) headers["content-encoding"] = contentEncoding;
+        headers["content-length"] = String(bytes.length);
+        res.writeHead(status, headers);
+        if (req.method === "HEAD") res.end();
+        else res.end(bytes);
+      };
+      const sendAsset = () => sendBytes(etag, body(encoding === "br" ? served.br! : encoding === "gzip" ? served.gzip! : served.path), encoding);
+
+      if (served !== build.index || !shell) return sendAsset();
+      shell(req).then(
+        (facts) => {
+          if (!facts) return sendAsset();
+          // The shell with the page's own name and images: made per request (it is small), never precompressed.
+          const html = Buffer.from(personalizeShell(body(served.path).toString("utf8"), facts), "utf8");
+          const origins = linkedImageOrigins(facts.settings);
+          if (origins.length) headers["content-security-policy"] = headers["content-security-policy"]!.replace("img-src 'self' data:", `img-src 'self' data: ${origins.join(" ")}`);
+          headers.etag = `"${createHash("sha256").update(html).digest("base64url").slice(0, 27)}"`;
+          delete headers.vary;
+          sendBytes(headers.etag, html, undefined);
+        },
+        () => sendAsset(),
+      );
     },
     async close() {
       bodies.clear();

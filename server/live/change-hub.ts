@@ -1,9 +1,12 @@
 import { create } from "@bufbuild/protobuf";
 import { WatchHeartbeatSchema, WatchSnapshotSchema } from "../../shared/gen/statusthing/v1/services_pb.js";
-import type { ChangeRecord, ItemView, StatusRecord } from "../domain.js";
+import type { PageSettings } from "../../shared/gen/statusthing/v1/settings_pb.js";
+import type { ChangeRecord, ItemView, PageSettingsRecord, StatusRecord } from "../domain.js";
 import { shuttingDown } from "../errors.js";
 import type { Logger } from "../logger.js";
 import { toItemMessage, toStatusMessage } from "../wire/convert.js";
+import { toPageSettingsMessage } from "../wire/settings-convert.js";
+import { EMPTY_SETTINGS } from "../store/settings-store.js";
 import type { StreamGrant } from "../auth/stream-grant.js";
 import type { Store } from "../store/store.js";
 import { WatchEvent } from "./watch-event.js";
@@ -44,7 +47,15 @@ class ChangeEvents {
   private removed?: WatchEvent;
   private other?: WatchEvent;
 
-  constructor(private readonly change: ChangeRecord) {}
+  constructor(
+    private readonly change: ChangeRecord,
+    private readonly settingsMessage: (settings: PageSettingsRecord) => PageSettings,
+  ) {}
+
+  settingsChanged(settings: PageSettingsRecord): WatchEvent {
+    this.other ??= WatchEvent.of(this.change.revision, { case: "settingsChanged", value: this.settingsMessage(settings) });
+    return this.other;
+  }
 
   itemChanged(item: ItemView, extended: boolean): WatchEvent {
     const key = extended ? "extended" : "plain";
@@ -101,11 +112,13 @@ class WatchGroup {
       case "status_upsert":
       case "status_delete":
         return events.statusEvent();
+      case "settings_upsert":
+        return this.filter.includeSettings ? events.settingsChanged(change.settings) : undefined;
     }
   }
 
   /** The snapshot for this group at `revision`, shared by every watcher that starts there. */
-  snapshot(revision: number, reset: boolean, items: Iterable<ItemView>, statuses: Iterable<StatusRecord>): WatchEvent {
+  snapshot(revision: number, reset: boolean, items: Iterable<ItemView>, statuses: Iterable<StatusRecord>, settings: () => PageSettings): WatchEvent {
     const cached = this.snapshotCache;
     if (cached && cached.revision === revision && cached.reset === reset) return cached.event;
     const matching = [...items].filter((item) => matchesFilter(this.filter, item));
@@ -115,6 +128,7 @@ class WatchGroup {
         items: matching.map((item) => toItemMessage(this.filter.extended ? item : { ...item, notes: undefined })),
         statuses: [...statuses].map(toStatusMessage),
         reset,
+        ...(this.filter.includeSettings && { settings: settings() }),
       }),
     });
     this.snapshotCache = { revision, reset, event };
@@ -133,6 +147,12 @@ export class ChangeHub {
   private revision = 0;
   private readonly items = new Map<string, ItemView>();
   private readonly statuses = new Map<string, StatusRecord>();
+  private settings: PageSettingsRecord | undefined;
+  /**
+   * How a settings record goes on the wire (defaults filled in); the app sets it. The default
+   * knows no --time-zone.
+   */
+  settingsMessage: (settings: PageSettingsRecord) => PageSettings = (settings) => toPageSettingsMessage(settings, "UTC");
   private readonly groups = new Map<string, WatchGroup>();
   private readonly watcherCount = new Map<string, number>();
   private catchingUp: Promise<void> | undefined;
@@ -159,6 +179,8 @@ export class ChangeHub {
     this.revision = snapshot.revision;
     for (const status of snapshot.statuses) this.statuses.set(status.id, status);
     for (const item of snapshot.items) this.items.set(item.id, item);
+    // Read after the snapshot, so at least as new: a settings change in between is applied again, harmlessly.
+    this.settings = await this.store.settings.get();
     this.timers.push(setInterval(() => this.sendHeartbeats(), this.options.heartbeatMs).unref());
     this.timers.push(setInterval(() => void this.prune(), this.options.pruneEveryMs).unref());
     void this.prune();
@@ -226,7 +248,7 @@ export class ChangeHub {
 
     const at = this.revision;
     if (sinceRevision === 0) {
-      watcher.sendDirect(group.snapshot(at, false, this.items.values(), this.statuses.values()));
+      watcher.sendDirect(group.snapshot(at, false, this.items.values(), this.statuses.values(), () => this.currentSettingsMessage()));
       watcher.goLive();
     } else if (sinceRevision === at) {
       // The common reconnect: nothing was missed.
@@ -256,7 +278,7 @@ export class ChangeHub {
       const { oldest, latest } = await this.store.changeLogBounds();
       if (since > latest) {
         // The client knows revisions this database never had (it was replaced): start over.
-        watcher.sendDirect(group.snapshot(this.revision, true, this.items.values(), this.statuses.values()));
+        watcher.sendDirect(group.snapshot(this.revision, true, this.items.values(), this.statuses.values(), () => this.currentSettingsMessage()));
         watcher.goLive();
         return;
       }
@@ -268,7 +290,7 @@ export class ChangeHub {
       }
       if (since + 1 < oldest) {
         // Part of what the client missed is pruned: it must start over.
-        watcher.sendDirect(group.snapshot(this.revision, true, this.items.values(), this.statuses.values()));
+        watcher.sendDirect(group.snapshot(this.revision, true, this.items.values(), this.statuses.values(), () => this.currentSettingsMessage()));
         watcher.goLive();
         return;
       }
@@ -281,7 +303,7 @@ export class ChangeHub {
           // Without the client's state at `since`, a change that does not match is sent as a
           // removal: harmless if the client never had the item.
           const event = this.replayEvent(change, watcher.filter);
-          watcher.sendDirect(event);
+          if (event) watcher.sendDirect(event);
           after = change.revision;
         }
         if (changes[changes.length - 1]!.revision >= until) break;
@@ -294,8 +316,9 @@ export class ChangeHub {
     }
   }
 
-  private replayEvent(change: ChangeRecord, filter: WatchFilter): WatchEvent {
-    const events = new ChangeEvents(change);
+  private replayEvent(change: ChangeRecord, filter: WatchFilter): WatchEvent | undefined {
+    const events = new ChangeEvents(change, this.settingsMessage);
+    if (change.kind === "settings_upsert") return filter.includeSettings ? events.settingsChanged(change.settings) : undefined;
     if (change.kind === "item_upsert") {
       return matchesFilter(filter, change.item) ? events.itemChanged(change.item, filter.extended) : events.itemRemoved(change.item.id);
     }
@@ -330,15 +353,23 @@ export class ChangeHub {
       case "status_delete":
         this.statuses.delete(change.id);
         break;
+      case "settings_upsert":
+        this.settings = change.settings;
+        break;
     }
     this.revision = change.revision;
-    const events = new ChangeEvents(change);
+    const events = new ChangeEvents(change, this.settingsMessage);
     for (const group of this.groups.values()) {
       const event = group.eventFor(change, events);
       if (!event) continue;
       for (const watcher of group.watchers) watcher.deliver(event);
       this.stats.eventsFannedOut += group.watchers.size;
     }
+  }
+
+  /** The settings at the hub's revision, for snapshots. */
+  private currentSettingsMessage(): PageSettings {
+    return this.settingsMessage(this.settings ?? EMPTY_SETTINGS);
   }
 
   private sendHeartbeats(): void {
