@@ -1,8 +1,12 @@
 /**
  * Page settings and branding (#15): SettingsService over real HTTP on SQLite and PostgreSQL,
  * uploads checked by their bytes (wrong type, too big, SVG with script: refused, nothing lost),
- * the images served from /branding/*, who may write, and the settings in the documents.
+ * the images served from /branding/*, who may write, the settings in the documents and the
+ * HTML shell, and live on WatchItems for the clients that ask.
  */
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { Writable } from "node:stream";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createApp } from "../../server/app.js";
@@ -13,6 +17,7 @@ import { registerAdminToken, TEST_ADMIN_PASSWORD } from "../helpers/credentials.
 import { describeWithPostgres } from "../helpers/describe-postgres.js";
 import { TestSchemas } from "../helpers/postgres.js";
 import { startTestServer, type TestServer } from "../helpers/server.js";
+import { openWatch, pollUntil } from "../helpers/watch.js";
 
 const SETTINGS = "statusthing.v1.SettingsService/";
 type Json = Record<string, unknown>;
@@ -257,5 +262,88 @@ describe("page settings with --private", () => {
     const withToken = await fetch(`${s.url}/branding/logo`, { headers: { authorization: `Bearer ${s.token!}` } });
     expect(withToken.status).toBe(200);
     expect(withToken.headers.get("cache-control")).toBe("private, no-cache");
+  });
+});
+
+describe("page settings, live and in the HTML shell", () => {
+  let s: TestServer;
+  let webRoot: string;
+  const call = (method: string, body: object = {}) => rpc(s.url, `${SETTINGS}${method}`, body);
+  beforeAll(async () => {
+    webRoot = mkdtempSync(join(tmpdir(), "statusthing-shell-"));
+    writeFileSync(
+      join(webRoot, "index.html"),
+      `<!doctype html>\n<html lang="en">\n  <head>\n    <meta charset="utf-8" />\n    <link rel="icon" href="/favicon.svg" type="image/svg+xml" />\n    <title>Status</title>\n  </head>\n  <body><div id="app"></div></body>\n</html>\n`,
+    );
+    s = await startTestServer({ app: { web: { root: webRoot } } });
+  });
+  afterAll(async () => {
+    await s.stop();
+    rmSync(webRoot, { recursive: true, force: true });
+  });
+
+  it("sends settings only to watchers that ask (include_settings): in the snapshot, then as settings_changed, over Connect and /ws", async () => {
+    const asking = openWatch(s.url, "connect-json", { includeSettings: true });
+    const askingWs = openWatch(s.url, "ws", { includeSettings: true });
+    const plain = openWatch(s.url, "connect-json", {});
+    try {
+      for (const w of [asking, askingWs, plain]) await pollUntil(() => w.state.snapshots === 1, 20_000, `${w.protocol} snapshot`);
+      expect(asking.state.settings?.name).toBe("Status");
+      expect(askingWs.state.settings?.name).toBe("Status");
+      expect(plain.state.settings).toBeUndefined();
+
+      expect((await call("UpdateSettings", { name: "Live name", accentColor: "#1570EF" })).code).toBe("ok");
+      for (const w of [asking, askingWs]) await pollUntil(() => w.state.settings?.name === "Live name", 20_000, `${w.protocol} sees the new name`);
+      expect(asking.state.settings?.accentColor).toBe("#1570EF");
+      // The plain watcher is told about a later item change, never about the settings.
+      const added = await rpc(s.url, "statusthing.v1.ItemsService/AddItem", { name: "After settings" });
+      await pollUntil(() => [...plain.state.items.values()].some((i) => i.name === "After settings"), 20_000, "plain watcher sees the item");
+      expect(plain.messages.some((m) => m.event.case === "settingsChanged" || (m.event.case === "snapshot" && m.event.value.settings))).toBe(false);
+      expect(added.code).toBe("ok");
+
+      // A resume with since_revision gets the settings changes it missed, if it asks for them.
+      const since = asking.lastRevision;
+      expect((await call("UpdateSettings", { name: "While away" })).code).toBe("ok");
+      const resumed = openWatch(s.url, "connect-json", { includeSettings: true, sinceRevision: BigInt(since) });
+      const resumedPlain = openWatch(s.url, "connect-json", { sinceRevision: BigInt(since) });
+      try {
+        await pollUntil(() => resumed.state.settings?.name === "While away", 20_000, "resumed watcher gets the missed change");
+        expect(resumed.messages.some((m) => m.event.case === "snapshot")).toBe(false);
+        await call("UpdateSettings", { description: "flush" });
+        await rpc(s.url, "statusthing.v1.ItemsService/AddItem", { name: "Marker" });
+        await pollUntil(() => [...resumedPlain.state.items.values()].some((i) => i.name === "Marker"), 20_000, "plain resumed watcher sees the marker");
+        expect(resumedPlain.messages.some((m) => m.event.case === "settingsChanged")).toBe(false);
+      } finally {
+        resumed.close();
+        resumedPlain.close();
+      }
+    } finally {
+      for (const w of [asking, askingWs, plain]) w.close();
+    }
+  });
+
+  it("names the page in the HTML shell for link previews: title, Open Graph, theme-color and favicon, escaped; the CSP allows only a linked image's origin", async () => {
+    expect((await call("UpdateSettings", { name: `Acme "<b>" & Co`, description: "", accentColor: "#1570EF", logo: { data: b64(PNG) }, favicon: { data: b64(PNG) } })).code).toBe(
+      "ok",
+    );
+    const page = await fetch(`${s.url}/`);
+    const html = await page.text();
+    const settings = (await call("GetSettings")).body.settings as Json;
+    expect(html).toContain("<title>Acme &quot;&lt;b&gt;&quot; &amp; Co</title>");
+    expect(html).toContain('<meta property="og:title" content="Acme &quot;&lt;b&gt;&quot; &amp; Co" />');
+    expect(html).toContain(`<meta property="og:image" content="${s.url}${(settings.logoUrl as string).replace("&", "&amp;")}" />`);
+    expect(html).toContain('<meta name="theme-color" content="#1570EF" />');
+    expect(html).toContain(`<link rel="icon" href="${settings.faviconUrl as string}" type="image/png" />`);
+    expect(html).not.toContain("<b>");
+    expect(page.headers.get("content-security-policy")).toContain("img-src 'self' data:;");
+    // A page that moved on is a new shell: the ETag follows the settings.
+    const etag = page.headers.get("etag")!;
+    expect((await fetch(`${s.url}/`, { headers: { "if-none-match": etag } })).status).toBe(304);
+
+    expect((await call("UpdateSettings", { logo: { url: "https://cdn.acme.example/logo.png" } })).code).toBe("ok");
+    const linked = await fetch(`${s.url}/`);
+    expect(linked.headers.get("etag")).not.toBe(etag);
+    expect(linked.headers.get("content-security-policy")).toContain("img-src 'self' data: https://cdn.acme.example;");
+    expect(await linked.text()).toContain('<meta property="og:image" content="https://cdn.acme.example/logo.png" />');
   });
 });
