@@ -1,9 +1,11 @@
 import type { WatchItemsResponse } from "../../../../shared/gen/statusthing/v1/services_pb.js";
 import type { Item, Status } from "../../../../shared/gen/statusthing/v1/types_pb.js";
+import type { PageSettings } from "../../../../shared/gen/statusthing/v1/settings_pb.js";
 import { nextStatusSince, type StatusSince } from "./status-since.js";
 
 /** What one stream message did to the state, for announcements. */
-export type AppliedChange = { kind: "snapshot" } | { kind: "item"; before: Item | undefined; after: Item | undefined } | { kind: "status" } | { kind: "none" };
+export type AppliedChange =
+  { kind: "snapshot" } | { kind: "item"; before: Item | undefined; after: Item | undefined } | { kind: "status" } | { kind: "settings" } | { kind: "none" };
 
 /**
  * The client's copy of what `WatchItems` describes: items in creation order, statuses, and the
@@ -18,6 +20,8 @@ export class ItemsState {
   readonly statuses = new Map<string, Status>();
   /** Since when each item has had its status, as far as this client can tell (see `StatusSince`). */
   readonly statusSince = new Map<string, StatusSince>();
+  /** The page settings (name, logo, accent…), when the stream was asked for them (include_settings). */
+  settings: PageSettings | undefined;
 
   /** Applies one message of the stream, in order. */
   apply(message: WatchItemsResponse): AppliedChange {
@@ -33,6 +37,7 @@ export class ItemsState {
         this.statusSince.clear();
         for (const item of event.value.items) this.#setItem(item, since.get(item.id));
         for (const status of event.value.statuses) this.statuses.set(status.id, status);
+        if (event.value.settings) this.settings = event.value.settings;
         this.revision = message.revision;
         this.loaded = true;
         return { kind: "snapshot" };
@@ -56,6 +61,9 @@ export class ItemsState {
       case "statusRemoved":
         this.statuses.delete(event.value);
         return { kind: "status" };
+      case "settingsChanged":
+        this.settings = event.value;
+        return { kind: "settings" };
       default:
         return { kind: "none" };
     }

@@ -27,6 +27,7 @@ export interface WatchFilterRequest {
   statusIds?: string[];
   kinds?: StatusKind[];
   extended?: boolean;
+  includeSettings?: boolean;
 }
 
 /** The `WatchItems` call as the loop needs it: the generated client's method fits. */

@@ -2,6 +2,7 @@ import { createClient, type Transport } from "@connectrpc/connect";
 import { createSubscriber } from "svelte/reactivity";
 import { ItemsService } from "../../../../shared/gen/statusthing/v1/services_pb.js";
 import type { Item, Status } from "../../../../shared/gen/statusthing/v1/types_pb.js";
+import type { PageSettings } from "../../../../shared/gen/statusthing/v1/settings_pb.js";
 import { describeChange } from "../live/describe-change.js";
 import { ItemsState } from "../live/items-state.js";
 import type { StatusSince } from "../live/status-since.js";
@@ -28,6 +29,7 @@ export interface Announcement {
 export class LiveItems {
   #items = $state.raw<readonly Item[]>([]);
   #statuses = $state.raw<readonly Status[]>([]);
+  #settings = $state.raw<PageSettings | undefined>(undefined);
   #statusSince = $state.raw<ReadonlyMap<string, StatusSince>>(new Map());
   #loaded = $state(false);
   #connection = $state.raw<ConnectionState>({ phase: "connecting", failures: 0 });
@@ -66,6 +68,12 @@ export class LiveItems {
   get statuses(): readonly Status[] {
     this.#subscribe();
     return this.#statuses;
+  }
+
+  /** The page settings (name, description, logo, links, accent), live; undefined until the first snapshot. */
+  get settings(): PageSettings | undefined {
+    this.#subscribe();
+    return this.#settings;
   }
 
   /** Whether the first snapshot has arrived: before it, no items means "not known yet". */
@@ -121,7 +129,7 @@ export class LiveItems {
     const client = createClient(ItemsService, this.#transport);
     this.#loop = startWatchLoop({
       watchItems: (request, options) => client.watchItems(request, options),
-      request: { extended: true },
+      request: { extended: true, includeSettings: true },
       revision: () => this.#state.revision,
       heartbeatMs: () => this.#heartbeatMs,
       onMessage: (message) => {
@@ -184,6 +192,7 @@ export class LiveItems {
       this.#publishQueued = false;
       this.#items = [...this.#state.items.values()];
       this.#statuses = [...this.#state.statuses.values()];
+      this.#settings = this.#state.settings;
       this.#statusSince = new Map(this.#state.statusSince);
       this.#loaded = this.#state.loaded;
       const texts = this.#pendingAnnouncements.splice(0);
