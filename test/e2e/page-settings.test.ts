@@ -62,7 +62,7 @@ describe.skipIf(!browserTestsEnabled())("page settings in the browser", { timeou
     const { page: admin } = await newBrowser(browser, "tv", "light");
     const adminProblems = watchAdminProblems(admin);
     await signIn(admin, server.url);
-    await admin.getByRole("link", { name: "Page settings" }).click();
+    await admin.getByRole("link", { name: "Settings", exact: true }).click();
     const name = admin.getByLabel("Page name");
     await name.waitFor();
 
