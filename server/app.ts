@@ -62,6 +62,13 @@ import { createAuditRpc } from "./rpc/audit-rpc.js";
 import { createAuditInterceptor } from "./rpc/audit-interceptor.js";
 import { createOpsEndpoints } from "./ops/ops-endpoints.js";
 import type { Lifecycle } from "./ops/readiness.js";
+import { SettingsService as SettingsApi } from "../shared/gen/statusthing/v1/settings_pb.js";
+import { SettingsService } from "./service/settings.js";
+import { createSettingsRpc } from "./rpc/settings-rpc.js";
+import { toPageSettingsMessage } from "./wire/settings-convert.js";
+import { createBrandingEndpoint } from "./read/branding-endpoint.js";
+import type { ShellSource } from "./http/page-head.js";
+import { pageOrigin } from "./read/page-identity.js";
 
 /** What an app is built from. */
 export interface AppOptions {
@@ -129,7 +136,7 @@ export interface App {
 }
 
 /** The statusthing.v1 services this app serves. */
-export const API_SERVICES: readonly DescService[] = [ItemsApi, StatusApi, NotesApi, AuthApi, UsersApi, AuditApi, HistoryApi, IncidentsApi, GroupsApi];
+export const API_SERVICES: readonly DescService[] = [ItemsApi, StatusApi, NotesApi, AuthApi, UsersApi, AuditApi, HistoryApi, IncidentsApi, GroupsApi, SettingsApi];
 
 /**
  * Builds the app around a store: services, RPC routes, health check. It never listens by itself
@@ -150,17 +157,22 @@ export async function createApp(options: AppOptions): Promise<App> {
   // After every commit: drop cached answers and wake the change feed. The store runs it after
   // each of its own commits (onCommit) and, when shared, when another replica commits.
   const publish = () => {
+    settings.forget();
     readCache.bump();
     documents.bump();
     void hub.poke();
   };
-  const stopPublishing = store.onCommit(publish);
   const deps: ServiceDeps = { store, now: options.now ?? (() => new Date()) };
+  const defaultTimeZone = options.timeZone ?? "UTC";
+  const settings = new SettingsService({ ...deps, defaultTimeZone });
+  hub.settingsMessage = (record) => toPageSettingsMessage(record, defaultTimeZone);
+  const stopPublishing = store.onCommit(publish);
   const statuses = new StatusesService(deps);
   const items = new ItemsService(deps, statuses);
   const notes = new NotesService(deps);
   const groups = new GroupsService(deps);
-  const history = new HistoryService({ store, now: deps.now, timeZone: options.timeZone ?? "UTC" });
+  // The page's time zone setting, when set, overrides --time-zone for the uptime calendar.
+  const history = new HistoryService({ store, now: deps.now, timeZone: defaultTimeZone, currentTimeZone: async () => (await settings.current()).timeZone });
   const incidents = new IncidentsService(deps);
   const maintenance = new MaintenanceService(deps);
   const scheduler = new MaintenanceScheduler(maintenance, logger, options.maintenanceTickMs ?? 1_000);
@@ -190,7 +202,9 @@ export async function createApp(options: AppOptions): Promise<App> {
     publicUrl: options.publicUrl,
     now: deps.now,
     log: logger,
+    settings: () => settings.current(),
   });
+  const branding = createBrandingEndpoint({ image: (slot) => settings.image(slot), guard, private: options.private ?? false, log: logger });
   await hub.start();
   // Catches up at once on what came due while no server ran (then on its timer, unless a test drives it).
   if (options.maintenanceTickMs === 0) void scheduler.tick();
@@ -213,7 +227,13 @@ export async function createApp(options: AppOptions): Promise<App> {
     now: deps.now,
     log: logger,
   });
-  const web = options.web && (await createWebHandler(options.web, { heartbeatMs: hub.options.heartbeatMs }, logger, noScriptPages));
+  // The HTML shell names the page as its settings do (for link previews); with --private it names nothing.
+  const shell: ShellSource = async (req) => {
+    if (options.private) return undefined;
+    const current = await settings.current();
+    return current.updated === undefined ? undefined : { settings: current, origin: pageOrigin(requestFacts(req), trustProxy, options.publicUrl) };
+  };
+  const web = options.web && (await createWebHandler({ ...options.web, shell }, { heartbeatMs: hub.options.heartbeatMs }, logger, noScriptPages));
 
   let lifecycle: Lifecycle = "running";
   const metrics = new Metrics({
@@ -244,6 +264,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     router.service(HistoryApi, createHistoryRpc(history));
     router.service(IncidentsApi, createIncidentsRpc(incidents, maintenance));
     router.service(GroupsApi, createGroupsRpc(groups));
+    router.service(SettingsApi, createSettingsRpc(settings));
     if (options.devmode) registerReflection(router, API_SERVICES);
   };
   const rpcHandler = createRpcAdapter({
@@ -292,6 +313,7 @@ export async function createApp(options: AppOptions): Promise<App> {
       logRequest(logger, req, res, record, (path, code, seconds) => metrics.observeRequest(path, code, seconds));
       const path = (req.url ?? "").split("?", 1)[0]!;
       if (readEndpoints.handle(req, res, record, path)) return;
+      if (branding(req, res, record, path)) return;
       if (opsEndpoints(req, res, record, path)) return;
       if (path === "/healthz" && (req.method === "GET" || req.method === "HEAD")) {
         void healthAnswer(req, hub, guard, store.unavailableReason?.()).then(({ httpStatus, body }) => sendJson(res, httpStatus, body));

@@ -89,7 +89,8 @@ export type ChangeRecord =
   | { revision: number; kind: "maintenance_upsert"; maintenance: MaintenanceRecord }
   | { revision: number; kind: "maintenance_delete"; id: string }
   | { revision: number; kind: "group_upsert"; group: GroupRecord }
-  | { revision: number; kind: "group_delete"; id: string };
+  | { revision: number; kind: "group_delete"; id: string }
+  | { revision: number; kind: "settings_upsert"; settings: PageSettingsRecord };
 
 /** A status as it was at one moment: history keeps these, so later renames never rewrite it. */
 export interface StatusAsItWas {
@@ -180,4 +181,35 @@ export type TokenScope = "read" | "status" | "write" | "admin";
 /** The case-folded username under which usernames are unique. */
 export function usernameKey(username: string): string {
   return username.trim().normalize("NFC").toLowerCase();
+}
+
+/** The logo or favicon: an image kept in the store (its bytes apart), or a link to one elsewhere. */
+export type BrandImage = { kind: "upload"; contentType: string; sha256: string; size: number } | { kind: "link"; url: string };
+
+/** Which image: the page's logo or its favicon. */
+export type ImageSlot = "logo" | "favicon";
+
+/** An uploaded image with its bytes, as the store keeps it. `sha256` is hex. */
+export interface StoredImage {
+  contentType: string;
+  sha256: string;
+  bytes: Uint8Array;
+}
+
+/**
+ * The page's settings as saved. Empty strings mean "the default" (name: "Status"; time zone:
+ * --time-zone; accent color: the theme's). Images are described here; their bytes are read apart.
+ */
+export interface PageSettingsRecord {
+  name: string;
+  description: string;
+  homeUrl: string;
+  supportUrl: string;
+  timeZone: string;
+  /** Uppercase `#RRGGBB` or empty. */
+  accentColor: string;
+  logo: BrandImage | undefined;
+  favicon: BrandImage | undefined;
+  /** When they last changed; undefined while never saved. */
+  updated: Date | undefined;
 }

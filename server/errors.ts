@@ -96,6 +96,53 @@ export const headerInvalid = defineError("HEADER_INVALID", "invalid_argument", "
   metadata: { header },
 }));
 
+/** An uploaded logo or favicon that is not an image type the page serves. */
+export const imageTypeUnsupported = defineError(
+  "IMAGE_TYPE_UNSUPPORTED",
+  "invalid_argument",
+  "an uploaded logo or favicon is not PNG, JPEG, WebP, GIF, ICO (favicon) or SVG, judged by its bytes",
+  (field: string) => ({
+    message: `${field}: is not a PNG, JPEG, WebP, GIF${field.startsWith("favicon") ? ", ICO" : ""} or SVG image (judged by its first bytes, not its name)`,
+    field,
+  }),
+);
+
+/** An uploaded logo or favicon over its size limit. */
+export const imageTooLarge = defineError(
+  "IMAGE_TOO_LARGE",
+  "invalid_argument",
+  "an uploaded logo (256 KiB) or favicon (64 KiB) over its size limit",
+  (field: string, bytes: number, maxBytes: number) => ({
+    message: `${field}: is ${bytes} bytes; at most ${maxBytes} bytes are accepted`,
+    field,
+    metadata: { bytes: String(bytes), max_bytes: String(maxBytes) },
+  }),
+);
+
+/** An uploaded SVG that could run script or load something when shown. */
+export const svgUnsafe = defineError(
+  "SVG_UNSAFE",
+  "invalid_argument",
+  "an uploaded SVG with script, event handlers, external references, entities or other active content",
+  (field: string, found: string) => ({
+    message: `${field}: this SVG contains ${found}; upload one without scripts, event handlers, external references or entities, or a PNG`,
+    field,
+    metadata: { found },
+  }),
+);
+
+/** An accent color too faint (or too dark) against the page's light or dark background. */
+export const accentContrastLow = defineError(
+  "ACCENT_CONTRAST_LOW",
+  "invalid_argument",
+  "an accent color under 3:1 against the page's light or dark backgrounds",
+  (color: string, theme: string, background: string, ratio: number, min: number) => ({
+    message: `accent_color: ${color} has only ${ratio.toFixed(2)}:1 against the ${theme} background ${background}; it needs ${min}:1 against the light and the dark backgrounds`,
+    field: "accent_color",
+    metadata: { theme, background, ratio: ratio.toFixed(2), min_ratio: String(min) },
+  }),
+);
+
 /** A command line the admin CLI cannot run. */
 export const commandInvalid = defineError("COMMAND_INVALID", "invalid_argument", "the admin CLI was given a command it cannot run", (problem: string) => ({
   message: problem,

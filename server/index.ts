@@ -9,6 +9,8 @@ export { createLogger, type Logger } from "./logger.js";
 export type { Store, NewStatus, StatusPatch, NewItem, ItemPatch } from "./store/store.js";
 export type { AuthStore, UserPatch } from "./store/auth-store.js";
 export { placeAt, type GroupStore, type NewGroup, type GroupPatch } from "./store/group-store.js";
+export { applySettingsPatch, EMPTY_SETTINGS, type SettingsPatch, type SettingsStore } from "./store/settings-store.js";
+export type { BrandImage, ImageSlot, PageSettingsRecord, StoredImage } from "./domain.js";
 export type {
   ApiTokenRecord,
   ChangeRecord,

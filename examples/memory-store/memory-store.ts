@@ -29,6 +29,7 @@ import type { LogEntry } from "../../server/store/change-codec.js";
 import { AccountData, MemoryAccounts } from "./memory-accounts.js";
 import { IncidentData, MemoryIncidents } from "./memory-incidents.js";
 import { MemoryGroups } from "./memory-groups.js";
+import { MemorySettings, SettingsData } from "./memory-settings.js";
 
 interface ItemRecord {
   id: string;
@@ -51,6 +52,7 @@ export class MemoryData {
   readonly transitions: StatusTransition[] = [];
   readonly accounts = new AccountData();
   readonly incidents = new IncidentData();
+  readonly settings = new SettingsData();
   changes: Array<{ change: ChangeRecord; at: Date }> = [];
   latest = 0;
   seeded = false;
@@ -70,6 +72,7 @@ export class MemoryStore implements Store {
   readonly accounts: MemoryAccounts;
   readonly incidents: MemoryIncidents;
   readonly groups: MemoryGroups;
+  readonly settings: MemorySettings;
   private readonly listeners = new Set<() => void>();
   private readonly pending = new Set<Promise<unknown>>();
   private closed = false;
@@ -103,6 +106,10 @@ export class MemoryStore implements Store {
       logItem: (item) => this.log({ kind: "item_upsert", item }),
       logGroup: (change) => this.log(change),
       view: (id) => this.view(id, false),
+    });
+    this.settings = new MemorySettings(data.settings, {
+      write: (work) => this.write(work),
+      log: (settings) => this.log({ kind: "settings_upsert", settings }),
     });
   }
 

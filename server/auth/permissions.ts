@@ -156,6 +156,8 @@ export const PERMISSIONS: Readonly<Record<string, Rule>> = {
   "statusthing.v1.UsersService/DeleteUser": admin("admin"),
 
   "statusthing.v1.AuditService/ListAuditEvents": admin("admin"),
+  "statusthing.v1.SettingsService/GetSettings": read(),
+  "statusthing.v1.SettingsService/UpdateSettings": admin("admin"),
 
   // Reflection (served only with --devmode) describes the API, never data.
   "grpc.reflection.v1.ServerReflection/ServerReflectionInfo": read(),
@@ -170,6 +172,7 @@ export const PERMISSIONS: Readonly<Record<string, Rule>> = {
 export const HTTP_ENDPOINTS: Readonly<Record<string, string>> = {
   "GET /ws": "statusthing.v1.ItemsService/WatchItems",
   "GET /api/v2/*.json, /feed.*, /items/<id>/feed.atom, /badge*.svg": "statusthing.v1.ItemsService/ListItems",
+  "GET /branding/logo, /branding/favicon": "statusthing.v1.SettingsService/GetSettings",
   "GET /healthz": "open: anyone, always (revision and watchers only for who may WatchItems)",
   "GET /readyz": "open: anyone, always",
   "GET /metrics": "operator: loopback clients, or others with `Authorization: Bearer <--metrics-token>`",

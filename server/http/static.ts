@@ -7,6 +7,7 @@ import { handleWebConfig, type WebHandler, type WebRuntimeConfig } from "./web.j
 import { isAppPage } from "./app-pages.js";
 import { composePage } from "./compose-page.js";
 import type { PageRenderer, RenderedPage } from "./server-rendered-page.js";
+import { linkedImageOrigins, personalizeShell, type ShellSource } from "./page-head.js";
 
 /** Hashed, never-changing build output: cached for a year. */
 const IMMUTABLE_PREFIX = "/_app/immutable/";
@@ -201,7 +202,7 @@ function load(root: string): LoadedBuild | undefined {
  *
  * When `root` has no build yet it answers with a page saying so, and looks again on each request.
  */
-export function createStaticHandler(root: string, config: WebRuntimeConfig, embedOrigins: readonly string[] = [], pages?: PageRenderer): WebHandler {
+export function createStaticHandler(root: string, config: WebRuntimeConfig, embedOrigins: readonly string[] = [], pages?: PageRenderer, shell?: ShellSource): WebHandler {
   let build = load(root);
   // The renderer hands out one object per page and data version, so this holds each composed once.
   const composed = new WeakMap<RenderedPage, ComposedPage>();
@@ -293,14 +294,8 @@ export function createStaticHandler(root: string, config: WebRuntimeConfig, embe
         }
         asset = build.index;
       }
-      if (asset === build.index && pages) {
-        const current = build;
-        const fallback = asset;
-        // A page that cannot be rendered (the store is down) is still the app: it shows its own error.
-        void pages.render(req, path).then(
-          (page) => (page ? sendRendered(req, res, current, page) : sendAsset(req, res, current, fallback, status, path)),
-          () => sendAsset(req, res, current, fallback, status, path),
-        );
+      if (asset === build.index && (pages || shell)) {
+        void serveIndex(req, res, build, asset, status, path);
         return;
       }
       sendAsset(req, res, build, asset, status, path);
@@ -309,6 +304,39 @@ export function createStaticHandler(root: string, config: WebRuntimeConfig, embe
       bodies.clear();
     },
   };
+
+  /**
+   * The app's page, with what the server adds to it: the current state for clients without
+   * JavaScript (`pages`) and the page's own name and images in its head (`shell`). Whatever
+   * cannot be had (the store is down) is left out: the app shows its own error then.
+   */
+  async function serveIndex(req: NodeRequest, res: NodeResponse, current: LoadedBuild, asset: Asset, status: number, path: string): Promise<void> {
+    const [page, facts] = await Promise.all([pages?.render(req, path).catch(() => undefined), shell?.(req).catch(() => undefined)]);
+    if (!facts) return page ? sendRendered(req, res, current, page) : sendAsset(req, res, current, asset, status, path);
+    // With the page's settings: made per request (the shell is small), never precompressed.
+    const head = personalizeShell(current.indexHtml, facts);
+    const html = Buffer.from(page ? composePage(head, page) : head, "utf8");
+    const origins = linkedImageOrigins(facts.settings);
+    const headers: Record<string, string> = {
+      ...BASE_SECURITY_HEADERS,
+      "content-security-policy": origins.length ? current.csp.replace("img-src 'self' data:", `img-src 'self' data: ${origins.join(" ")}`) : current.csp,
+      "content-type": "text/html; charset=utf-8",
+      "cache-control": page?.personal ? "private, no-cache" : "no-cache",
+      etag: `"${createHash("sha256").update(html).digest("base64url").slice(0, 27)}"`,
+      ...(page?.personal && { vary: "cookie" }),
+    };
+    const answer = page?.status ?? status;
+    const ifNoneMatch = req.headers["if-none-match"];
+    if (answer === 200 && typeof ifNoneMatch === "string" && ifNoneMatch.split(",").some((tag) => tag.trim().replace(/^W\//, "") === headers.etag)) {
+      res.writeHead(304, headers);
+      res.end();
+      return;
+    }
+    headers["content-length"] = String(html.length);
+    res.writeHead(answer, headers);
+    if (req.method === "HEAD") res.end();
+    else res.end(html);
+  }
 
   function sendAsset(req: NodeRequest, res: NodeResponse, build: LoadedBuild, asset: Asset, status: number, path: string): void {
     const encoding = pickEncoding(req.headers["accept-encoding"] as string | undefined, { br: !!asset.br, gzip: !!asset.gzip });

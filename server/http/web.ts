@@ -6,6 +6,7 @@ import type { Duplex } from "node:stream";
 import type { Logger } from "../logger.js";
 import type { NodeRequest, NodeResponse } from "../node-request.js";
 import type { PageRenderer } from "./server-rendered-page.js";
+import type { ShellSource } from "./page-head.js";
 
 /** The web app as the app's front sees it: the built files, or Vite's dev server. */
 export interface WebHandler {
@@ -25,6 +26,8 @@ export interface WebOptions {
   devServerRoot?: string;
   /** Origins whose pages may frame `/embed` (`--embed-origins`); none when empty or missing. */
   embedOrigins?: readonly string[];
+  /** The page settings for the HTML shell (title, Open Graph, favicon); without it the built shell goes out as it is. */
+  shell?: ShellSource;
 }
 
 /** What the browser app needs to know about this server, served at {@link WEB_CONFIG_PATH}. */
@@ -78,5 +81,5 @@ export async function createWebHandler(options: WebOptions, config: WebRuntimeCo
     }
   }
   const { createStaticHandler } = await import("./static.js");
-  return createStaticHandler(options.root, config, options.embedOrigins ?? [], pages);
+  return createStaticHandler(options.root, config, options.embedOrigins ?? [], pages, options.shell);
 }

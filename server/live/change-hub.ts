@@ -1,10 +1,13 @@
 import { create } from "@bufbuild/protobuf";
 import { WatchHeartbeatSchema, WatchSnapshotSchema } from "../../shared/gen/statusthing/v1/services_pb.js";
-import type { ChangeRecord, GroupRecord, ItemView, StatusRecord } from "../domain.js";
+import type { PageSettings } from "../../shared/gen/statusthing/v1/settings_pb.js";
+import type { ChangeRecord, GroupRecord, ItemView, PageSettingsRecord, StatusRecord } from "../domain.js";
 import { shuttingDown } from "../errors.js";
 import type { Logger } from "../logger.js";
 import { toGroupMessage, toItemMessage, toStatusMessage } from "../wire/convert.js";
 import { toIncidentMessage, toMaintenanceMessage } from "../wire/incident-convert.js";
+import { toPageSettingsMessage } from "../wire/settings-convert.js";
+import { EMPTY_SETTINGS } from "../store/settings-store.js";
 import { LiveIncidents } from "./live-incidents.js";
 import type { StreamGrant } from "../auth/stream-grant.js";
 import type { Store } from "../store/store.js";
@@ -46,7 +49,15 @@ class ChangeEvents {
   private removed?: WatchEvent;
   private other?: WatchEvent;
 
-  constructor(private readonly change: ChangeRecord) {}
+  constructor(
+    private readonly change: ChangeRecord,
+    private readonly settingsMessage: (settings: PageSettingsRecord) => PageSettings,
+  ) {}
+
+  settingsChanged(settings: PageSettingsRecord): WatchEvent {
+    this.other ??= WatchEvent.of(this.change.revision, { case: "settingsChanged", value: this.settingsMessage(settings) });
+    return this.other;
+  }
 
   itemChanged(item: ItemView, extended: boolean): WatchEvent {
     const key = extended ? "extended" : "plain";
@@ -135,11 +146,21 @@ class WatchGroup {
       case "group_upsert":
       case "group_delete":
         return this.filter.includeGroups ? events.groupEvent() : undefined;
+      case "settings_upsert":
+        return this.filter.includeSettings ? events.settingsChanged(change.settings) : undefined;
     }
   }
 
   /** The snapshot for this group at `revision`, shared by every watcher that starts there. */
-  snapshot(revision: number, reset: boolean, items: Iterable<ItemView>, statuses: Iterable<StatusRecord>, groups: Iterable<GroupRecord>, live: LiveIncidents): WatchEvent {
+  snapshot(
+    revision: number,
+    reset: boolean,
+    items: Iterable<ItemView>,
+    statuses: Iterable<StatusRecord>,
+    groups: Iterable<GroupRecord>,
+    live: LiveIncidents,
+    settings: () => PageSettings,
+  ): WatchEvent {
     const cached = this.snapshotCache;
     if (cached && cached.revision === revision && cached.reset === reset) return cached.event;
     const groupList = [...groups];
@@ -155,6 +176,7 @@ class WatchGroup {
         groups: this.filter.includeGroups ? groupList.sort((a, b) => a.position - b.position).map(toGroupMessage) : [],
         reset,
         ...(this.filter.incidents && { incidents: live.incidents().map(toIncidentMessage), maintenances: live.maintenances().map(toMaintenanceMessage) }),
+        ...(this.filter.includeSettings && { settings: settings() }),
       }),
     });
     this.snapshotCache = { revision, reset, event };
@@ -177,6 +199,12 @@ export class ChangeHub {
   private readonly live = new LiveIncidents();
   /** The page's groups (of items), not to be confused with the watch groups below. */
   private readonly itemGroups = new Map<string, GroupRecord>();
+  private settings: PageSettingsRecord | undefined;
+  /**
+   * How a settings record goes on the wire (defaults filled in); the app sets it. The default
+   * knows no --time-zone.
+   */
+  settingsMessage: (settings: PageSettingsRecord) => PageSettings = (settings) => toPageSettingsMessage(settings, "UTC");
   private readonly groups = new Map<string, WatchGroup>();
   private readonly watcherCount = new Map<string, number>();
   private catchingUp: Promise<void> | undefined;
@@ -207,6 +235,8 @@ export class ChangeHub {
     // snapshot's revision on (whole records each) brings them to exactly the hub's revision.
     this.live.load(await this.store.incidents.live());
     for (const group of snapshot.groups ?? []) this.itemGroups.set(group.id, group);
+    // Read after the snapshot, so at least as new: a settings change in between is applied again, harmlessly.
+    this.settings = await this.store.settings.get();
     this.timers.push(setInterval(() => this.sendHeartbeats(), this.options.heartbeatMs).unref());
     this.timers.push(setInterval(() => void this.prune(), this.options.pruneEveryMs).unref());
     void this.prune();
@@ -274,7 +304,7 @@ export class ChangeHub {
 
     const at = this.revision;
     if (sinceRevision === 0) {
-      watcher.sendDirect(group.snapshot(at, false, this.items.values(), this.statuses.values(), this.itemGroups.values(), this.live));
+      watcher.sendDirect(group.snapshot(at, false, this.items.values(), this.statuses.values(), this.itemGroups.values(), this.live, () => this.currentSettingsMessage()));
       watcher.goLive();
     } else if (sinceRevision === at) {
       // The common reconnect: nothing was missed.
@@ -304,7 +334,9 @@ export class ChangeHub {
       const { oldest, latest } = await this.store.changeLogBounds();
       if (since > latest) {
         // The client knows revisions this database never had (it was replaced): start over.
-        watcher.sendDirect(group.snapshot(this.revision, true, this.items.values(), this.statuses.values(), this.itemGroups.values(), this.live));
+        watcher.sendDirect(
+          group.snapshot(this.revision, true, this.items.values(), this.statuses.values(), this.itemGroups.values(), this.live, () => this.currentSettingsMessage()),
+        );
         watcher.goLive();
         return;
       }
@@ -316,7 +348,9 @@ export class ChangeHub {
       }
       if (since + 1 < oldest) {
         // Part of what the client missed is pruned: it must start over.
-        watcher.sendDirect(group.snapshot(this.revision, true, this.items.values(), this.statuses.values(), this.itemGroups.values(), this.live));
+        watcher.sendDirect(
+          group.snapshot(this.revision, true, this.items.values(), this.statuses.values(), this.itemGroups.values(), this.live, () => this.currentSettingsMessage()),
+        );
         watcher.goLive();
         return;
       }
@@ -343,7 +377,8 @@ export class ChangeHub {
   }
 
   private replayEvent(change: ChangeRecord, filter: WatchFilter): WatchEvent | undefined {
-    const events = new ChangeEvents(change);
+    const events = new ChangeEvents(change, this.settingsMessage);
+    if (change.kind === "settings_upsert") return filter.includeSettings ? events.settingsChanged(change.settings) : undefined;
     if (change.kind === "item_upsert") {
       return matchesFilter(filter, change.item) ? events.itemChanged(change.item, filter.extended) : events.itemRemoved(change.item.id);
     }
@@ -380,6 +415,9 @@ export class ChangeHub {
       case "status_delete":
         this.statuses.delete(change.id);
         break;
+      case "settings_upsert":
+        this.settings = change.settings;
+        break;
       case "group_upsert":
         this.itemGroups.set(change.group.id, change.group);
         break;
@@ -390,13 +428,18 @@ export class ChangeHub {
         this.live.apply(change);
     }
     this.revision = change.revision;
-    const events = new ChangeEvents(change);
+    const events = new ChangeEvents(change, this.settingsMessage);
     for (const group of this.groups.values()) {
       const event = group.eventFor(change, events);
       if (!event) continue;
       for (const watcher of group.watchers) watcher.deliver(event);
       this.stats.eventsFannedOut += group.watchers.size;
     }
+  }
+
+  /** The settings at the hub's revision, for snapshots. */
+  private currentSettingsMessage(): PageSettings {
+    return this.settingsMessage(this.settings ?? EMPTY_SETTINGS);
   }
 
   private sendHeartbeats(): void {

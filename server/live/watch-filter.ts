@@ -9,21 +9,31 @@ export interface WatchFilter {
   incidents: boolean;
   /** The watcher asked for groups (include_groups): its snapshot has them, and group events follow. */
   includeGroups: boolean;
+  /** The page settings too: in the snapshot and as settings_changed (an opt-in, so old clients see nothing new). */
+  includeSettings: boolean;
 }
 
 /** What a watcher asked for besides items and statuses (each off for older clients). */
 export interface WatchIncludes {
   incidents?: boolean;
   groups?: boolean;
+  settings?: boolean;
 }
 
 export function createWatchFilter(statusIds: readonly string[], kinds: readonly number[], extended: boolean, include: WatchIncludes = {}): WatchFilter {
-  return { statusIds: new Set(statusIds), kinds: new Set(kinds), extended, incidents: include.incidents ?? false, includeGroups: include.groups ?? false };
+  return {
+    statusIds: new Set(statusIds),
+    kinds: new Set(kinds),
+    extended,
+    incidents: include.incidents ?? false,
+    includeGroups: include.groups ?? false,
+    includeSettings: include.settings ?? false,
+  };
 }
 
 /** A stable key: watchers with equal filters share one group, so each event is filtered and encoded once. */
 export function filterKey(filter: WatchFilter): string {
-  return JSON.stringify([[...filter.statusIds].sort(), [...filter.kinds].sort((a, b) => a - b), filter.extended, filter.incidents, filter.includeGroups]);
+  return JSON.stringify([[...filter.statusIds].sort(), [...filter.kinds].sort((a, b) => a - b), filter.extended, filter.incidents, filter.includeGroups, filter.includeSettings]);
 }
 
 /** Whether an item passes the filter, exactly as ListItems decides. */

@@ -42,14 +42,20 @@ export function parseWatchQuery(search: URLSearchParams): { filter: WatchFilter;
   const statusIds = list(["status_ids", "statusIds"]).map((s) => s.trim());
   const extendedRaw = search.get("extended") ?? "false";
   if (!/^(true|false|1|0|)$/i.test(extendedRaw)) throw invalidArgument("extended", "want true or false");
-  const incidentsRaw = search.get("include_incidents") ?? search.get("includeIncidents") ?? "false";
-  if (!/^(true|false|1|0|)$/i.test(incidentsRaw)) throw invalidArgument("include_incidents", "want true or false");
-  const groupsRaw = search.get("include_groups") ?? search.get("includeGroups") ?? "false";
-  if (!/^(true|false|1|0|)$/i.test(groupsRaw)) throw invalidArgument("include_groups", "want true or false");
+  const flag = (names: [string, string]) => {
+    const raw = search.get(names[0]) ?? search.get(names[1]) ?? "false";
+    if (!/^(true|false|1|0|)$/i.test(raw)) throw invalidArgument(names[0], "want true or false");
+    return /^(true|1)$/i.test(raw);
+  };
+  const include = {
+    incidents: flag(["include_incidents", "includeIncidents"]),
+    groups: flag(["include_groups", "includeGroups"]),
+    settings: flag(["include_settings", "includeSettings"]),
+  };
   const sinceRaw = search.get("since_revision") ?? search.get("sinceRevision") ?? "0";
   if (!/^\d{1,15}$/.test(sinceRaw)) throw invalidArgument("since_revision", "want a revision number");
   return {
-    filter: createWatchFilter(statusIds, kinds, /^(true|1)$/i.test(extendedRaw), { incidents: /^(true|1)$/i.test(incidentsRaw), groups: /^(true|1)$/i.test(groupsRaw) }),
+    filter: createWatchFilter(statusIds, kinds, /^(true|1)$/i.test(extendedRaw), include),
     sinceRevision: Number(sinceRaw),
   };
 }

@@ -122,11 +122,13 @@ export function buildFeed(identity: PageIdentity, items: readonly ItemView[], tr
   const feed = new Feed({
     id: `${pageLink}#feed`,
     title: html(scope.item ? `${scope.item.name} · ${identity.name}` : identity.name),
-    description: html(scope.item ? `Status updates for ${scope.item.name}` : `Status updates from ${identity.name}`),
+    description: html(scope.item ? `Status updates for ${scope.item.name}` : identity.description || `Status updates from ${identity.name}`),
     link: pageLink,
     updated,
     generator: false,
     author: { name: html(identity.name), link: `${base}/` },
+    ...(identity.logoUrl && { image: identity.logoUrl }),
+    ...(identity.faviconUrl && { favicon: identity.faviconUrl }),
     feedLinks: scope.item ? { atom: `${pageLink}/feed.atom` } : { atom: `${base}/feed.atom`, rss: `${base}/feed.rss` },
   });
   for (const event of events) {

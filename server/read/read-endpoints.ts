@@ -18,6 +18,7 @@ import { itemBadge, notFoundBadge, pageBadge, parseBadgeOptions, type BadgeOptio
 import { DocumentCache, etagOf, type BuiltDocument } from "./document-cache.js";
 import { buildFeed } from "./feeds.js";
 import { pageIdentity, type PageIdentity } from "./page-identity.js";
+import type { PageSettingsView } from "../page-settings-view.js";
 import { STATUSPAGE_DOCUMENTS, statuspageView } from "./statuspage.js";
 
 /** What the read endpoints need from the app. */
@@ -33,6 +34,8 @@ export interface ReadEndpointsOptions {
   publicUrl: string | undefined;
   now: () => Date;
   log: Logger;
+  /** The page settings now (name, time zone, logo): every document names the page by them. */
+  settings?: () => Promise<PageSettingsView>;
 }
 
 /** The public read endpoints: a request handler that says whether the path was its own. */
@@ -193,7 +196,7 @@ export function createReadEndpoints(options: ReadEndpointsOptions): ReadEndpoint
     const origin = options.publicUrl === undefined ? requestedOrigin(facts) : new URL(options.publicUrl).href.replace(/\/$/, "");
     const badge = r.kind === "page-badge" || r.kind === "item-badge" ? parseBadgeOptions(url.searchParams) : undefined;
     const key = [url.pathname, origin, badge?.style ?? "", badge?.label ?? "\0"].join("\n");
-    const doc = await cache.get(key, () => build(r, pageIdentity(origin), badge));
+    const doc = await cache.get(key, async () => build(r, pageIdentity(origin, await options.settings?.()), badge));
     const kind = r.kind === "statuspage" ? "json" : r.kind.endsWith("badge") ? "badge" : "feed";
     send(req, res, record, doc, MAX_AGE_SECONDS[kind]);
   }

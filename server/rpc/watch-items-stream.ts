@@ -156,7 +156,7 @@ export async function* watchItems(req: WatchItemsRequest, ctx: HandlerContext, d
   const sink = new WatchStreamSink(protocol, format, transport, responseCompression(ctx.responseHeader));
   const grant = deps.guard.streamGrant(WATCH_ITEMS_PROCEDURE, ctx.values.get(requestFactsKey));
   const watcher = deps.hub.watch(
-    createWatchFilter(req.statusIds, kinds, req.extended, { incidents: req.includeIncidents, groups: req.includeGroups }),
+    createWatchFilter(req.statusIds, kinds, req.extended, { incidents: req.includeIncidents, groups: req.includeGroups, settings: req.includeSettings }),
     Number(req.sinceRevision),
     sink,
     grant,

@@ -13,6 +13,8 @@ export interface HistoryDeps {
   now: () => Date;
   /** IANA name whose calendar days uptime is counted in. */
   timeZone: string;
+  /** The zone to count in now, when it can change while running (the page settings); else `timeZone`. */
+  currentTimeZone?: () => Promise<string>;
 }
 
 /** GetItemHistory's question. */
@@ -71,14 +73,16 @@ const DAY_MS = 86_400_000;
  */
 export class HistoryService {
   private readonly index: TransitionIndex;
-  private readonly rollups: UptimeRollups;
+  /** Roll-ups per zone: a zone change starts a new calendar rather than mixing two. */
+  private readonly rollupsByZone = new Map<string, UptimeRollups>();
   private readonly replay: PageReplay;
 
   constructor(private readonly deps: HistoryDeps) {
     this.index = new TransitionIndex(deps.store);
-    this.rollups = new UptimeRollups(deps.timeZone);
     this.replay = new PageReplay(deps.store);
-    this.index.onTransition = (t) => this.rollups.invalidate(t.itemId, t.at.getTime());
+    this.index.onTransition = (t) => {
+      for (const rollups of this.rollupsByZone.values()) rollups.invalidate(t.itemId, t.at.getTime());
+    };
   }
 
   /**
@@ -126,6 +130,9 @@ export class HistoryService {
     if (count < 1 || count > MAX_DAYS) throw invalidArgument("days", `must be from 1 to ${MAX_DAYS}`);
     const ids = itemIds.map((id) => requireId("item_ids", id));
     await this.index.refresh();
+    const timeZone = (await this.deps.currentTimeZone?.()) ?? this.deps.timeZone;
+    let rollups = this.rollupsByZone.get(timeZone);
+    if (!rollups) this.rollupsByZone.set(timeZone, (rollups = new UptimeRollups(timeZone)));
     const now = this.deps.now();
     if (ids.length === 0) for (const item of await this.deps.store.listItems({ statusIds: [], kinds: [], withNotes: false })) ids.push(item.id);
     else {
@@ -133,9 +140,9 @@ export class HistoryService {
         if (this.index.transitionsOf(id).length === 0 && !(await this.deps.store.getItem(id, false))) throw notFound("item", id);
       }
     }
-    const calendar = this.rollups.calendar(Math.max(count, 90), now.getTime());
+    const calendar = rollups.calendar(Math.max(count, 90), now.getTime());
     const items = ids.map((itemId) => {
-      const all = this.rollups.daysOf(itemId, () => this.index.stepsOf(itemId), calendar, now.getTime());
+      const all = rollups.daysOf(itemId, () => this.index.stepsOf(itemId), calendar, now.getTime());
       return {
         itemId,
         days: all.slice(all.length - count),
@@ -145,7 +152,7 @@ export class HistoryService {
         last90Days: lastDays(all, 90),
       };
     });
-    return { items, timeZone: this.deps.timeZone, now };
+    return { items, timeZone, now };
   }
 
   /**

@@ -103,5 +103,7 @@ function toChange(entry: LogEntry, notesAt: (itemId: string) => NoteRecord[]): C
       return { revision: entry.revision, kind: "group_upsert", group: entry.group };
     case "group_delete":
       return { revision: entry.revision, kind: "group_delete", id: entry.id };
+    case "settings_upsert":
+      return { revision: entry.revision, kind: "settings_upsert", settings: entry.settings };
   }
 }

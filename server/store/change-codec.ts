@@ -1,6 +1,7 @@
-import type { GroupRecord, ItemView, NoteRecord, StatusRecord } from "../domain.js";
+import type { GroupRecord, ItemView, NoteRecord, PageSettingsRecord, StatusRecord } from "../domain.js";
 import type { IncidentRecord, MaintenanceRecord } from "../incident-records.js";
 import { decodeRecord, encodeRecord } from "./sql/incidents.js";
+import { settingsFromJson, settingsToJson } from "./settings-store.js";
 
 /**
  * The change log's stored format, shared by the built-in stores: JSON with dates as epoch
@@ -36,7 +37,9 @@ export type LoggedChange =
   | { kind: "maintenance_upsert"; maintenance: MaintenanceRecord }
   | { kind: "maintenance_delete"; id: string }
   | { kind: "group_upsert"; group: GroupRecord }
-  | { kind: "group_delete"; id: string };
+  | { kind: "group_delete"; id: string }
+  /** The page settings after a change (images described, their bytes not logged). */
+  | { kind: "settings_upsert"; settings: PageSettingsRecord };
 
 /** A stored change log row, decoded. */
 export type LogEntry = LoggedChange & { revision: number };
@@ -160,6 +163,8 @@ export function encodeChangePayload(change: LoggedChange): { kind: LoggedChange[
       return { kind: change.kind, entityId: change.group.id, payload: JSON.stringify(groupToJson(change.group)) };
     case "group_delete":
       return { kind: change.kind, entityId: change.id, payload: "" };
+    case "settings_upsert":
+      return { kind: change.kind, entityId: "settings", payload: settingsToJson(change.settings) };
   }
 }
 
@@ -195,6 +200,8 @@ export function decodeLogEntry(revision: number, kind: string, entityId: string,
       return { revision, kind, group: groupFromJson(JSON.parse(payload) as GroupJson) };
     case "group_delete":
       return { revision, kind, id: entityId };
+    case "settings_upsert":
+      return { revision, kind, settings: settingsFromJson(payload) };
     default:
       throw new Error(`unknown change kind ${JSON.stringify(kind)} at revision ${revision}`);
   }

@@ -12,6 +12,7 @@ import { DomainError } from "../errors.js";
 import { newId } from "../ids.js";
 import { describeAccountsContract } from "./conformance-accounts.js";
 import { describeGroupsContract } from "./conformance-groups.js";
+import { describeSettingsContract } from "./conformance-settings.js";
 import { describeCommitHookContract } from "./conformance-commits.js";
 import { describeIncidentsContract } from "./conformance-incidents.js";
 import { caught, expectDomainError, newItem, newNote, newStatus, type StoreUnderTest, type TestFunctions } from "./conformance-fixtures.js";
@@ -488,7 +489,9 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
               ? `status_upsert ${c.status.name}`
               : c.kind === "group_upsert"
                 ? `group_upsert ${c.group.name}`
-                : `${c.kind} ${"id" in c ? c.id : ""}`,
+                : c.kind === "settings_upsert"
+                  ? `settings_upsert ${c.settings.name}`
+                  : `${c.kind} ${"id" in c ? c.id : ""}`,
         );
 
       it("starts empty: latest 0, oldest 1, nothing to read, an empty snapshot at revision 0", async () => {
@@ -894,5 +897,10 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
     describeAccountsContract(() => store, test);
     describeIncidentsContract(() => store, test);
     describeGroupsContract(() => store, test);
+    describeSettingsContract(
+      () => store,
+      async () => (store = await subject.reopen()),
+      test,
+    );
   });
 }

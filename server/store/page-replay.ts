@@ -132,7 +132,8 @@ function apply(entry: LogEntry, state: Replayed): void {
       state.statuses.delete(entry.id);
       break;
     default:
-      // Groups arrange the page; the page at a past time shows its items and statuses.
+      // Groups arrange the page, and the page's settings are not part of its history: the page at
+      // a past time shows its items and statuses (and today's name).
       break;
   }
 }

@@ -3,6 +3,7 @@ import type { WriteBatchObserver } from "./write-observer.js";
 import type { AuditStore } from "./audit-store.js";
 import type { IncidentStore } from "./incident-store.js";
 import type { GroupStore } from "./group-store.js";
+import type { SettingsStore } from "./settings-store.js";
 import type { LogEntry } from "./change-codec.js";
 import type { ChangeRecord, ItemFilter, ItemView, NoteRecord, StatusRecord, StatusTransition, StoreSnapshot } from "../domain.js";
 
@@ -59,6 +60,8 @@ export interface Store {
   readonly accounts: AuthStore;
   /** Incidents and maintenance windows, in the same database, written in its transactions (see incident-store.ts). */
   readonly incidents: IncidentStore;
+  /** The page's settings and uploaded images; changes are logged like item changes. */
+  readonly settings: SettingsStore;
   /**
    * Optional: the audit log. A store that keeps one writes a row with the first write of each
    * call made inside an audit context (audit/audit-context.ts), in that write's transaction.

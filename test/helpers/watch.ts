@@ -8,6 +8,7 @@ import { Code, ConnectError, createClient } from "@connectrpc/connect";
 import WebSocket from "ws";
 import { ItemsService, WatchItemsRequestSchema, WatchItemsResponseSchema, type WatchItemsResponse } from "../../shared/gen/statusthing/v1/services_pb.js";
 import type { Item, Status } from "../../shared/gen/statusthing/v1/types_pb.js";
+import type { PageSettings } from "../../shared/gen/statusthing/v1/settings_pb.js";
 import { createTransport, type Protocol } from "./clients.js";
 
 /** Every way to watch: the five RPC client set-ups and the WebSocket feed. */
@@ -43,6 +44,8 @@ export function codeString(code: Code): string {
 export class ReplayedState {
   readonly items = new Map<string, Item>();
   readonly statuses = new Map<string, Status>();
+  /** The page settings, for a stream that asked for them (include_settings). */
+  settings: PageSettings | undefined;
   revision = 0;
   snapshots = 0;
 
@@ -54,6 +57,7 @@ export class ReplayedState {
         this.statuses.clear();
         for (const item of event.value.items) this.items.set(item.id, item);
         for (const status of event.value.statuses) this.statuses.set(status.id, status);
+        this.settings = event.value.settings;
         this.snapshots++;
         break;
       case "itemChanged":
@@ -68,6 +72,9 @@ export class ReplayedState {
         break;
       case "statusRemoved":
         this.statuses.delete(event.value);
+        break;
+      case "settingsChanged":
+        this.settings = event.value;
         break;
       case "heartbeat":
       case undefined:
@@ -131,6 +138,7 @@ export function wsUrl(baseUrl: string, request: WatchRequestInit): string {
   if (request.includeIncidents) url.searchParams.set("include_incidents", "true");
   if (request.includeGroups) url.searchParams.set("include_groups", "true");
   if (request.sinceRevision) url.searchParams.set("since_revision", String(request.sinceRevision));
+  if (request.includeSettings) url.searchParams.set("include_settings", "true");
   return url.toString();
 }
 

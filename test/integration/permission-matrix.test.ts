@@ -18,7 +18,10 @@ const SCOPES: Scope[] = ["read", "status", "write", "admin"];
 function needs(procedure: string): { role: Role; scope: Scope } | "credentials" {
   const [service, method] = procedure.replace("statusthing.v1.", "").split("/") as [string, string];
   if (["Login", "Logout", "GetSignInHints"].includes(method)) return "credentials";
-  if (/^(Get|List|Watch)/.test(method) && ["ItemsService", "StatusService", "NotesService", "HistoryService", "IncidentsService", "GroupsService"].includes(service))
+  if (
+    /^(Get|List|Watch)/.test(method) &&
+    ["ItemsService", "StatusService", "NotesService", "HistoryService", "IncidentsService", "GroupsService", "SettingsService"].includes(service)
+  )
     return { role: "viewer", scope: "read" };
   // Arranging the page (#15): groups and order are the admins'.
   if (service === "GroupsService") return { role: "admin", scope: "admin" };
@@ -26,6 +29,8 @@ function needs(procedure: string): { role: Role; scope: Scope } | "credentials" 
   if (["ItemsService", "StatusService", "NotesService", "IncidentsService"].includes(service)) return { role: "editor", scope: "write" };
   if (service === "UsersService") return { role: "admin", scope: /^(Get|List)/.test(method) ? "read" : "admin" };
   if (service === "AuditService") return { role: "admin", scope: "admin" };
+  // The page's name and branding: admins only.
+  if (service === "SettingsService") return { role: "admin", scope: "admin" };
   // AuthService: one's own account; reading it needs read, changing it (password, tokens) admin.
   return { role: "viewer", scope: method === "WhoAmI" || method === "ListApiTokens" ? "read" : "admin" };
 }

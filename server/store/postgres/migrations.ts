@@ -188,6 +188,20 @@ export const migrations: readonly string[] = [
   UPDATE items SET position = ranked.n FROM (SELECT id, row_number() OVER (ORDER BY seq) - 1 AS n FROM items) ranked WHERE ranked.id = items.id;
   CREATE INDEX items_by_group ON items (group_id, position);
   `,
+  // Page settings (one row, JSON) and the uploaded logo and favicon.
+  `
+  CREATE TABLE page_settings (
+    id         integer     PRIMARY KEY CHECK (id = 1),
+    body       text        NOT NULL,
+    updated_at timestamptz NOT NULL
+  );
+  CREATE TABLE page_images (
+    slot         text  PRIMARY KEY CHECK (slot IN ('logo', 'favicon')),
+    content_type text  NOT NULL,
+    sha256       text  NOT NULL,
+    bytes        bytea NOT NULL
+  );
+  `,
 ];
 
 /** The advisory lock key (an int8, as text) for `name` in the schema `schema`, computed by the server. */

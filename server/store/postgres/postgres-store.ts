@@ -23,6 +23,7 @@ import { itemPatchValues, itemValues, noteValues, statusPatchValues, statusValue
 import { toTransition, transitionValues, type TransitionRow } from "../sql/status-history.js";
 import type { WriteBatchObserver } from "../write-observer.js";
 import { PostgresAuditStore } from "./postgres-audit.js";
+import { PostgresSettingsStore } from "./postgres-settings-store.js";
 import type { ChangeMoment, ItemPatch, NewItem, NewStatus, StatusPatch, Store } from "../store.js";
 import type { LogEntry } from "../change-codec.js";
 import { ChangeListener, type LivenessCheck, type ReconnectBackoff } from "./change-listener.js";
@@ -108,6 +109,7 @@ export class PostgresStore implements Store {
   /** Incidents and maintenance windows, written in this store's transactions. */
   readonly incidents: PostgresIncidentStore;
   readonly groups: PostgresGroupStore;
+  readonly settings: PostgresSettingsStore;
   private readonly hooks = new CommitHooks();
   private readonly writes: PgWriteQueue;
   private readonly listener: ChangeListener;
@@ -130,6 +132,7 @@ export class PostgresStore implements Store {
     this.audit = reportConnectionLossAsUnavailable(new PostgresAuditStore(pool));
     this.incidents = reportConnectionLossAsUnavailable(new PostgresIncidentStore(pool, this.writes, changeItemBy));
     this.groups = reportConnectionLossAsUnavailable(new PostgresGroupStore(pool, this.writes));
+    this.settings = reportConnectionLossAsUnavailable(new PostgresSettingsStore(pool, this.writes));
     this.listener = new ChangeListener(listenConfig, changesChannel(logLockKey), logger, backoff, liveness);
   }
 

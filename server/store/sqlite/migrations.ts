@@ -176,6 +176,20 @@ export const migrations: readonly string[] = [
   UPDATE items SET position = (SELECT count(*) FROM items o WHERE o.seq < items.seq);
   CREATE INDEX items_by_group ON items(group_id, position);
   `,
+  // Page settings (one row, JSON) and the uploaded logo and favicon.
+  `
+  CREATE TABLE page_settings (
+    id         INTEGER PRIMARY KEY CHECK (id = 1),
+    body       TEXT    NOT NULL,
+    updated_at INTEGER NOT NULL
+  );
+  CREATE TABLE page_images (
+    slot         TEXT PRIMARY KEY CHECK (slot IN ('logo', 'favicon')),
+    content_type TEXT NOT NULL,
+    sha256       TEXT NOT NULL,
+    bytes        BLOB NOT NULL
+  );
+  `,
 ];
 
 /** Thrown when the database was written by a newer StatusThing than this one. */

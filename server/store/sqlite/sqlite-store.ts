@@ -19,6 +19,7 @@ import { SqliteAuthStore } from "./sqlite-auth-store.js";
 import { SqliteIncidentStore } from "./sqlite-incident-store.js";
 import type { ItemChange } from "../incident-store.js";
 import { SqliteGroupStore } from "./sqlite-group-store.js";
+import { SqliteSettingsStore } from "./sqlite-settings-store.js";
 import { prepareStatements } from "./statements.js";
 import { WriteQueue, type SqliteWriteTx } from "./write-queue.js";
 
@@ -53,6 +54,7 @@ export class SqliteStore implements Store {
   /** Whether opening made a new, empty database (there was no file, or an empty one). */
   readonly created: boolean;
   readonly accounts: SqliteAuthStore;
+  readonly settings: SqliteSettingsStore;
   /** The audit log, written with each audited write. */
   readonly audit: SqliteAuditStore;
   /** Incidents and maintenance windows, written in this store's transactions. */
@@ -112,6 +114,7 @@ export class SqliteStore implements Store {
       (tx, change, at) => this.changeItemBy(tx, change, at),
     );
     this.groups = new SqliteGroupStore(this.db, this.writes);
+    this.settings = new SqliteSettingsStore(this.db, () => this.writes);
   }
 
   onCommit(listener: () => void): () => void {

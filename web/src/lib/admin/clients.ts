@@ -3,6 +3,7 @@ import { AuthService, UsersService } from "$shared/gen/statusthing/v1/auth_pb.js
 import { AuditService } from "$shared/gen/statusthing/v1/audit_pb.js";
 import { GroupsService } from "$shared/gen/statusthing/v1/groups_pb.js";
 import { ItemsService, NotesService, StatusService } from "$shared/gen/statusthing/v1/services_pb.js";
+import { SettingsService } from "$shared/gen/statusthing/v1/settings_pb.js";
 
 /** The admin console's RPC clients, all on the app's one transport (the session cookie rides along). */
 export interface AdminClients {
@@ -13,6 +14,7 @@ export interface AdminClients {
   readonly notes: Client<typeof NotesService>;
   readonly audit: Client<typeof AuditService>;
   readonly groups: Client<typeof GroupsService>;
+  readonly settings: Client<typeof SettingsService>;
 }
 
 export function createAdminClients(transport: Transport): AdminClients {
@@ -24,5 +26,6 @@ export function createAdminClients(transport: Transport): AdminClients {
     notes: createClient(NotesService, transport),
     audit: createClient(AuditService, transport),
     groups: createClient(GroupsService, transport),
+    settings: createClient(SettingsService, transport),
   };
 }

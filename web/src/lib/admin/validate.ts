@@ -17,6 +17,7 @@ import {
   URL_MAX,
   USERNAME_PATTERN,
 } from "$shared/limits.js";
+import { ACCENT_MIN_CONTRAST, accentShortfall } from "$shared/accent.js";
 
 /** A field's problem, or undefined when it is fine. */
 export type Check = string | undefined;
@@ -84,4 +85,27 @@ export function checkAvatarUrl(value: string): Check {
 /** The problems of a form's fields that have one; empty when the form may be sent. */
 export function problems(checks: Record<string, Check>): Record<string, string> {
   return Object.fromEntries(Object.entries(checks).filter((entry): entry is [string, string] => entry[1] !== undefined));
+}
+
+/** A link the page shows: empty, or an absolute URL with one of `schemes` (e.g. "https:"), as the server wants. */
+export function checkLink(value: string, schemes: readonly string[]): Check {
+  const text = value.trim();
+  if (text === "") return undefined;
+  if (charCount(text) > URL_MAX) return tooLong(URL_MAX);
+  const want = schemes.map((s) => s.replace(/:$/, "")).join(", ");
+  try {
+    const url = new URL(text);
+    return schemes.includes(url.protocol) ? undefined : `Must start with ${want}.`;
+  } catch {
+    return `A full address starting with ${want}, like https://example.com.`;
+  }
+}
+
+/** The page's accent: empty (the theme's), or a hex color with 3:1 against the light and dark backgrounds. */
+export function checkAccent(value: string): Check {
+  if (value.trim() === "") return undefined;
+  const color = normalizeColor(value);
+  if (!color) return "A hex color like #1A2B3C or #ABC.";
+  const short = accentShortfall(color);
+  return short ? `Too faint on the ${short.theme} page (${short.ratio.toFixed(2)}:1 against ${short.background}); it needs ${ACCENT_MIN_CONTRAST}:1 on both.` : undefined;
 }

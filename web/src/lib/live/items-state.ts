@@ -1,9 +1,11 @@
 import type { WatchItemsResponse } from "../../../../shared/gen/statusthing/v1/services_pb.js";
 import type { Group, Item, Status } from "../../../../shared/gen/statusthing/v1/types_pb.js";
+import type { PageSettings } from "../../../../shared/gen/statusthing/v1/settings_pb.js";
 import { nextStatusSince, type StatusSince } from "./status-since.js";
 
 /** What one stream message did to the state, for announcements. */
-export type AppliedChange = { kind: "snapshot" } | { kind: "item"; before: Item | undefined; after: Item | undefined } | { kind: "status" } | { kind: "group" } | { kind: "none" };
+export type AppliedChange =
+  { kind: "snapshot" } | { kind: "item"; before: Item | undefined; after: Item | undefined } | { kind: "status" } | { kind: "group" } | { kind: "settings" } | { kind: "none" };
 
 /**
  * The client's copy of what `WatchItems` describes: items in creation order, statuses, and the
@@ -20,6 +22,8 @@ export class ItemsState {
   readonly groups = new Map<string, Group>();
   /** Since when each item has had its status, as far as this client can tell (see `StatusSince`). */
   readonly statusSince = new Map<string, StatusSince>();
+  /** The page settings (name, logo, accent…), when the stream was asked for them (include_settings). */
+  settings: PageSettings | undefined;
 
   /** Applies one message of the stream, in order. */
   apply(message: WatchItemsResponse): AppliedChange {
@@ -37,6 +41,7 @@ export class ItemsState {
         for (const group of event.value.groups) this.groups.set(group.id, group);
         for (const item of event.value.items) this.#setItem(item, since.get(item.id));
         for (const status of event.value.statuses) this.statuses.set(status.id, status);
+        if (event.value.settings) this.settings = event.value.settings;
         this.revision = message.revision;
         this.loaded = true;
         return { kind: "snapshot" };
@@ -66,6 +71,9 @@ export class ItemsState {
       case "groupRemoved":
         this.groups.delete(event.value);
         return { kind: "group" };
+      case "settingsChanged":
+        this.settings = event.value;
+        return { kind: "settings" };
       default:
         return { kind: "none" };
     }

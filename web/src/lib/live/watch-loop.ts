@@ -28,6 +28,7 @@ export interface WatchFilterRequest {
   kinds?: StatusKind[];
   extended?: boolean;
   includeGroups?: boolean;
+  includeSettings?: boolean;
 }
 
 /** The `WatchItems` call as the loop needs it: the generated client's method fits. */

@@ -2,6 +2,7 @@ import { createClient, type Transport } from "@connectrpc/connect";
 import { createSubscriber } from "svelte/reactivity";
 import { ItemsService } from "../../../../shared/gen/statusthing/v1/services_pb.js";
 import type { Group, Item, Status } from "../../../../shared/gen/statusthing/v1/types_pb.js";
+import type { PageSettings } from "../../../../shared/gen/statusthing/v1/settings_pb.js";
 import { describeChange } from "../live/describe-change.js";
 import { ItemsState } from "../live/items-state.js";
 import { pageOrder } from "../live/page-order.js";
@@ -30,6 +31,7 @@ export class LiveItems {
   #items = $state.raw<readonly Item[]>([]);
   #statuses = $state.raw<readonly Status[]>([]);
   #groups = $state.raw<readonly Group[]>([]);
+  #settings = $state.raw<PageSettings | undefined>(undefined);
   #statusSince = $state.raw<ReadonlyMap<string, StatusSince>>(new Map());
   #loaded = $state(false);
   #connection = $state.raw<ConnectionState>({ phase: "connecting", failures: 0 });
@@ -74,6 +76,12 @@ export class LiveItems {
   get groups(): readonly Group[] {
     this.#subscribe();
     return this.#groups;
+  }
+
+  /** The page settings (name, description, logo, links, accent), live; undefined until the first snapshot. */
+  get settings(): PageSettings | undefined {
+    this.#subscribe();
+    return this.#settings;
   }
 
   /** Whether the first snapshot has arrived: before it, no items means "not known yet". */
@@ -129,7 +137,7 @@ export class LiveItems {
     const client = createClient(ItemsService, this.#transport);
     this.#loop = startWatchLoop({
       watchItems: (request, options) => client.watchItems(request, options),
-      request: { extended: true, includeGroups: true },
+      request: { extended: true, includeGroups: true, includeSettings: true },
       revision: () => this.#state.revision,
       heartbeatMs: () => this.#heartbeatMs,
       onMessage: (message) => {
@@ -193,6 +201,7 @@ export class LiveItems {
       this.#groups = [...this.#state.groups.values()].sort((a, b) => a.position - b.position);
       this.#items = pageOrder([...this.#state.items.values()], this.#groups);
       this.#statuses = [...this.#state.statuses.values()];
+      this.#settings = this.#state.settings;
       this.#statusSince = new Map(this.#state.statusSince);
       this.#loaded = this.#state.loaded;
       const texts = this.#pendingAnnouncements.splice(0);
