@@ -8,6 +8,7 @@ export { serve, type RunningServer, type ServeOptions, type ServedApp } from "./
 export { createLogger, type Logger } from "./logger.js";
 export type { Store, NewStatus, StatusPatch, NewItem, ItemPatch } from "./store/store.js";
 export type { AuthStore, UserPatch } from "./store/auth-store.js";
+export type * from "./store/inlet-store.js";
 export type { ApiTokenRecord, ChangeRecord, ItemFilter, ItemView, NoteRecord, SessionRecord, StatusRecord, StatusTransition, StoreSnapshot, UserRecord } from "./domain.js";
 export { nameKey, usernameKey } from "./domain.js";
 export {
@@ -20,6 +21,8 @@ export {
   invalidArgument,
   unavailable,
   lastAdmin,
+  hookNameTaken,
+  hookNotFound,
   type DomainErrorKind,
   type ErrorEntry,
 } from "./errors.js";

@@ -1,6 +1,7 @@
 import type { AuthStore } from "./auth-store.js";
 import type { WriteBatchObserver } from "./write-observer.js";
 import type { AuditStore } from "./audit-store.js";
+import type { InletStore } from "./inlet-store.js";
 import type { LogEntry } from "./change-codec.js";
 import type { ChangeRecord, ItemFilter, ItemView, NoteRecord, StatusRecord, StatusTransition, StoreSnapshot } from "../domain.js";
 
@@ -60,6 +61,11 @@ export interface Store {
    * call made inside an audit context (audit/audit-context.ts), in that write's transaction.
    */
   readonly audit?: AuditStore;
+  /**
+   * Optional: hooks and heartbeats (Alertmanager, Grafana, cron pings). Without it the inlet
+   * endpoints answer 404 and HooksService `unimplemented`.
+   */
+  readonly inlets?: InletStore;
 
   /**
    * Calls `listener` after each commit, in this process, that logged changes (once per commit,

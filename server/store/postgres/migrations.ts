@@ -1,5 +1,6 @@
 import type { ClientBase } from "pg";
 import { DatabaseTooNewError } from "../sqlite/migrations.js";
+import { INLET_TABLES } from "../sql/inlets.js";
 
 export { DatabaseTooNewError };
 
@@ -167,6 +168,8 @@ export const migrations: readonly string[] = [
   `
   CREATE INDEX status_transitions_by_revision ON status_transitions (revision);
   `,
+  // Inlets: hooks, their calls, heartbeats and per-item inlet state (see sql/inlets.ts).
+  INLET_TABLES,
 ];
 
 /** The advisory lock key (an int8, as text) for `name` in the schema `schema`, computed by the server. */

@@ -23,6 +23,8 @@ import { itemPatchValues, itemValues, noteValues, statusPatchValues, statusValue
 import { toTransition, transitionValues, type TransitionRow } from "../sql/status-history.js";
 import type { WriteBatchObserver } from "../write-observer.js";
 import { PostgresAuditStore } from "./postgres-audit.js";
+import { PostgresInletStore } from "./postgres-inlet-store.js";
+import { newId } from "../../ids.js";
 import type { ChangeMoment, ItemPatch, NewItem, NewStatus, StatusPatch, Store } from "../store.js";
 import type { LogEntry } from "../change-codec.js";
 import { ChangeListener, type LivenessCheck, type ReconnectBackoff } from "./change-listener.js";
@@ -101,6 +103,8 @@ export class PostgresStore implements Store {
   readonly accounts: PostgresAuthStore;
   /** The audit log, written with each audited write. */
   readonly audit: PostgresAuditStore;
+  /** Hooks, heartbeats and their per-item state. */
+  readonly inlets: PostgresInletStore;
   private readonly hooks = new CommitHooks();
   private readonly writes: PgWriteQueue;
   private readonly listener: ChangeListener;
@@ -121,6 +125,7 @@ export class PostgresStore implements Store {
     // Wrapped like the store itself (see open): a lost connection is `unavailable` here too.
     this.accounts = reportConnectionLossAsUnavailable(new PostgresAuthStore(pool, `statusthing:${schema}:`, changesChannel(logLockKey)));
     this.audit = reportConnectionLossAsUnavailable(new PostgresAuditStore(pool));
+    this.inlets = reportConnectionLossAsUnavailable(new PostgresInletStore(pool, this.writes, (client, id) => loadItem(client, id, false), writeInletChange));
     this.listener = new ChangeListener(listenConfig, changesChannel(logLockKey), logger, backoff, liveness);
   }
 
@@ -470,6 +475,21 @@ async function logItem(tx: WriteTx, id: string, first = false): Promise<ItemView
   const item = await mustLoadItem(tx.client, id, true);
   await recordTransition(tx, item, false, item.updated, tx.log({ kind: "item_upsert", item, withNotes: first }));
   return item;
+}
+
+/** An inlet's change to an item, inside its write: the status as UpdateItem sets it, the note as AddNote adds it. */
+async function writeInletChange(tx: WriteTx, id: string, change: { statusId?: string; noteText?: string; at: Date }): Promise<ItemView> {
+  if (change.statusId !== undefined) {
+    await withConflicts({ statusId: change.statusId }, () => tx.client.query(Q.updateItem, itemPatchValues(id, { statusId: change.statusId, updated: change.at }, PG_VALUES)));
+    await logItem(tx, id);
+  }
+  if (change.noteText) {
+    const note = { id: newId(), itemId: id, text: change.noteText, created: change.at, updated: change.at };
+    const seq = await insertNote(tx.client, note);
+    await tx.client.query(Q.touchItem, [change.at, id]);
+    tx.log({ kind: "note_upsert", item: await mustLoadItem(tx.client, id, false), note: { ...note, seq } });
+  }
+  return mustLoadItem(tx.client, id, false);
 }
 
 /** Appends a status transition unless the item's newest one already says the same (see PG.recordTransition). */

@@ -1,3 +1,4 @@
+import { INLET_TABLES } from "../sql/inlets.js";
 import type { Database } from "better-sqlite3";
 
 /**
@@ -155,6 +156,8 @@ export const migrations: readonly string[] = [
   `
   CREATE INDEX status_transitions_by_revision ON status_transitions(revision);
   `,
+  // Inlets: hooks, their calls, heartbeats and per-item inlet state (see sql/inlets.ts).
+  INLET_TABLES,
 ];
 
 /** Thrown when the database was written by a newer StatusThing than this one. */
