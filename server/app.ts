@@ -52,6 +52,13 @@ import { createAuditRpc } from "./rpc/audit-rpc.js";
 import { createAuditInterceptor } from "./rpc/audit-interceptor.js";
 import { createOpsEndpoints } from "./ops/ops-endpoints.js";
 import type { Lifecycle } from "./ops/readiness.js";
+import { HooksService as HooksApi } from "../shared/gen/statusthing/v1/hooks_pb.js";
+import { HooksService } from "./service/inlets/hooks.js";
+import { HeartbeatsService } from "./service/inlets/heartbeats.js";
+import { DEFAULT_HEARTBEAT_TICK_MS, HeartbeatScheduler } from "./service/inlets/heartbeat-scheduler.js";
+import { createHooksRpc } from "./rpc/hooks-rpc.js";
+import { createInletEndpoints } from "./inlets/inlet-endpoints.js";
+import type { CallBudgetOptions } from "./inlets/call-budget.js";
 
 /** What an app is built from. */
 export interface AppOptions {
@@ -91,6 +98,8 @@ export interface AppOptions {
   auditDays?: number;
   /** The IANA time zone whose calendar days uptime counts in (`--time-zone`); default UTC. */
   timeZone?: string;
+  /** Hooks and heartbeats: how often overdue heartbeats are looked for (0: only by `inlets.tick()`), and call budgets. */
+  inlets?: { tickMs?: number; hookBudget?: CallBudgetOptions; heartbeatBudget?: CallBudgetOptions };
 }
 
 /** A built StatusThing: a request handler for HTTP/1.1 and HTTP/2, and how to stop it. */
@@ -105,6 +114,8 @@ export interface App {
   readonly hub: ChangeHub;
   /** The Prometheus metrics `/metrics` serves. */
   readonly metrics: Metrics;
+  /** Heartbeats' scheduler, when the store has inlets: `tick()` turns overdue heartbeats late now (tests drive it with a set clock). */
+  readonly inlets: { tick(): Promise<string[]> } | undefined;
   /** Tells open streams to end, so clients reconnect elsewhere; in-flight unary calls go on. */
   beginShutdown(): void;
   /** Finishes pending writes and releases the store. Call once no request is in flight. */
@@ -112,7 +123,7 @@ export interface App {
 }
 
 /** The statusthing.v1 services this app serves. */
-export const API_SERVICES: readonly DescService[] = [ItemsApi, StatusApi, NotesApi, AuthApi, UsersApi, AuditApi, HistoryApi];
+export const API_SERVICES: readonly DescService[] = [ItemsApi, StatusApi, NotesApi, AuthApi, UsersApi, AuditApi, HistoryApi, HooksApi];
 
 /**
  * Builds the app around a store: services, RPC routes, health check. It never listens by itself
@@ -187,6 +198,16 @@ export async function createApp(options: AppOptions): Promise<App> {
     store,
     procedures: new Set(API_SERVICES.flatMap((service) => service.methods.map((method) => `/${service.typeName}/${method.name}`))),
   });
+  // Inlets (hooks and heartbeats), when the store keeps them.
+  const inletStore = store.inlets;
+  const hooks = inletStore && new HooksService({ ...deps, inlets: inletStore });
+  const heartbeats = inletStore && new HeartbeatsService({ ...deps, inlets: inletStore });
+  const inletEndpoints =
+    hooks &&
+    heartbeats &&
+    createInletEndpoints({ guard, hooks, heartbeats, log: logger, hookBudget: options.inlets?.hookBudget, heartbeatBudget: options.inlets?.heartbeatBudget });
+  const scheduler = heartbeats && new HeartbeatScheduler(heartbeats, logger);
+  scheduler?.start(options.inlets?.tickMs ?? DEFAULT_HEARTBEAT_TICK_MS);
   const opsEndpoints = createOpsEndpoints({ store, metrics, lifecycle: () => lifecycle, trustProxy, metricsToken: options.metricsToken });
 
   const shutdown = new AbortController();
@@ -208,6 +229,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     router.service(UsersApi, createUsersRpc(users));
     router.service(AuditApi, createAuditRpc(audit));
     router.service(HistoryApi, createHistoryRpc(history));
+    if (hooks && heartbeats) router.service(HooksApi, createHooksRpc(hooks, heartbeats));
     if (options.devmode) registerReflection(router, API_SERVICES);
   };
   const rpcHandler = createRpcAdapter({
@@ -242,12 +264,14 @@ export async function createApp(options: AppOptions): Promise<App> {
     services: API_SERVICES,
     hub,
     metrics,
+    inlets: scheduler && { tick: () => scheduler.tick() },
     handle(req, res) {
       const record: CallRecord = {};
       logRequest(logger, req, res, record, (path, code, seconds) => metrics.observeRequest(path, code, seconds));
       const path = (req.url ?? "").split("?", 1)[0]!;
       if (readEndpoints.handle(req, res, record, path)) return;
       if (opsEndpoints(req, res, record, path)) return;
+      if (inletEndpoints?.(req, res, record, path)) return;
       if (path === "/healthz" && (req.method === "GET" || req.method === "HEAD")) {
         void healthAnswer(req, hub, guard, store.unavailableReason?.()).then(({ httpStatus, body }) => sendJson(res, httpStatus, body));
         return;
@@ -260,6 +284,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     },
     beginShutdown() {
       lifecycle = "stopping";
+      scheduler?.stop();
       shutdown.abort();
       logger.info({ revision: hub.currentRevision, watchers: hub.watchersByProtocol() }, "ending watch streams");
       hub.close();
@@ -271,6 +296,7 @@ export async function createApp(options: AppOptions): Promise<App> {
       stopPublishing();
       unsubscribeChanges?.();
       clearInterval(auditPruning);
+      scheduler?.stop();
       unsubscribeRevocations?.();
       await web?.close();
       await store.close();

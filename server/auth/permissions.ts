@@ -133,6 +133,17 @@ export const PERMISSIONS: Readonly<Record<string, Rule>> = {
 
   "statusthing.v1.AuditService/ListAuditEvents": admin("admin"),
 
+  // Hooks and heartbeats decide statuses on their own, so only admins configure them.
+  "statusthing.v1.HooksService/ListHooks": admin("read"),
+  "statusthing.v1.HooksService/AddHook": admin("admin"),
+  "statusthing.v1.HooksService/UpdateHook": admin("admin"),
+  "statusthing.v1.HooksService/DeleteHook": admin("admin"),
+  "statusthing.v1.HooksService/ListHookCalls": admin("read"),
+  "statusthing.v1.HooksService/ListHeartbeats": admin("read"),
+  "statusthing.v1.HooksService/SetHeartbeat": admin("admin"),
+  "statusthing.v1.HooksService/RotateHeartbeatSecret": admin("admin"),
+  "statusthing.v1.HooksService/DeleteHeartbeat": admin("admin"),
+
   // Reflection (served only with --devmode) describes the API, never data.
   "grpc.reflection.v1.ServerReflection/ServerReflectionInfo": read(),
   "grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo": read(),
@@ -146,6 +157,8 @@ export const PERMISSIONS: Readonly<Record<string, Rule>> = {
 export const HTTP_ENDPOINTS: Readonly<Record<string, string>> = {
   "GET /ws": "statusthing.v1.ItemsService/WatchItems",
   "GET /api/v2/*.json, /feed.*, /items/<id>/feed.atom, /badge*.svg": "statusthing.v1.ItemsService/ListItems",
+  "POST /hooks/alertmanager": "statusthing.v1.ItemsService/UpdateItem, for each alert's item (API tokens only; scope status or wider)",
+  "GET, POST /hooks/heartbeat/<secret>": "open: the secret in the URL is the credential",
   "GET /healthz": "open: anyone, always (revision and watchers only for who may WatchItems)",
   "GET /readyz": "open: anyone, always",
   "GET /metrics": "operator: loopback clients, or others with `Authorization: Bearer <--metrics-token>`",
