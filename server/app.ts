@@ -200,7 +200,7 @@ export async function createApp(options: AppOptions): Promise<App> {
   });
   // Inlets (hooks and heartbeats), when the store keeps them.
   const inletStore = store.inlets;
-  const hooks = inletStore && new HooksService({ ...deps, inlets: inletStore });
+  const hooks = inletStore && new HooksService({ ...deps, inlets: inletStore, onLogError: (err) => logger.warn({ err }, "logging a hook call failed") });
   const heartbeats = inletStore && new HeartbeatsService({ ...deps, inlets: inletStore });
   const inletEndpoints =
     hooks &&

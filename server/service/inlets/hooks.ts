@@ -42,7 +42,10 @@ const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 const HOOK_NAME = /^[A-Za-z0-9][A-Za-z0-9 _.-]{0,99}$/;
 
 export class HooksService {
-  constructor(private readonly deps: ServiceDeps & { inlets: InletStore }) {}
+  /** Call-log writes still under way: the answer does not wait for them, but reading the log here does. */
+  private readonly logging = new Set<Promise<void>>();
+
+  constructor(private readonly deps: ServiceDeps & { inlets: InletStore; onLogError?: (error: unknown) => void }) {}
 
   list(): Promise<HookRecord[]> {
     return this.deps.inlets.listHooks();
@@ -71,6 +74,7 @@ export class HooksService {
 
   async calls(hookId: string, limit: number): Promise<HookCallRecord[]> {
     const hook = await this.get(hookId);
+    await Promise.allSettled(this.logging);
     return this.deps.inlets.listHookCalls(hook.id, Math.min(Math.max(limit || HOOK_CALLS_KEPT, 1), HOOK_CALLS_KEPT));
   }
 
@@ -147,12 +151,18 @@ export class HooksService {
       });
       byItem.set(item.id, group);
     }
-    for (const [itemId, group] of byItem) {
-      const done = await this.applyToItem(hook, caller, itemId, group.alerts, at);
-      group.places.forEach((place, i) => (outcomes[place] = done[i]!));
-    }
+    // Each item in its own write, all at once: the store commits them together.
+    await Promise.all(
+      [...byItem].map(async ([itemId, group]) => {
+        const done = await this.applyToItem(hook, caller, itemId, group.alerts, at);
+        group.places.forEach((place, i) => (outcomes[place] = done[i]!));
+      }),
+    );
     const call: HookCallRecord = { id: hookCallId(at), hookId: hook.id, at, caller: caller.name, source: payload.source, alerts: outcomes };
-    await this.deps.inlets.addHookCall(call, HOOK_CALLS_KEPT);
+    // The statuses are written; the log of what happened need not hold up the sender's answer.
+    const logged = this.deps.inlets.addHookCall(call, HOOK_CALLS_KEPT).catch((error: unknown) => this.deps.onLogError?.(error));
+    this.logging.add(logged);
+    void logged.finally(() => this.logging.delete(logged));
     return call;
   }
 
