@@ -69,6 +69,13 @@ import { toPageSettingsMessage } from "./wire/settings-convert.js";
 import { createBrandingEndpoint } from "./read/branding-endpoint.js";
 import type { ShellSource } from "./http/page-head.js";
 import { pageOrigin } from "./read/page-identity.js";
+import { HooksService as HooksApi } from "../shared/gen/statusthing/v1/hooks_pb.js";
+import { HooksService } from "./service/inlets/hooks.js";
+import { HeartbeatsService } from "./service/inlets/heartbeats.js";
+import { DEFAULT_HEARTBEAT_TICK_MS, HeartbeatScheduler } from "./service/inlets/heartbeat-scheduler.js";
+import { createHooksRpc } from "./rpc/hooks-rpc.js";
+import { createInletEndpoints } from "./inlets/inlet-endpoints.js";
+import type { CallBudgetOptions } from "./inlets/call-budget.js";
 
 /** What an app is built from. */
 export interface AppOptions {
@@ -113,6 +120,8 @@ export interface AppOptions {
    * the timer off (a test then drives it with `App.maintenance.tick()`). It also runs once at start.
    */
   maintenanceTickMs?: number;
+  /** Hooks and heartbeats: how often overdue heartbeats are looked for (0: only by `inlets.tick()`), and call budgets. */
+  inlets?: { tickMs?: number; hookBudget?: CallBudgetOptions; heartbeatBudget?: CallBudgetOptions };
 }
 
 /** A built StatusThing: a request handler for HTTP/1.1 and HTTP/2, and how to stop it. */
@@ -129,6 +138,8 @@ export interface App {
   readonly metrics: Metrics;
   /** The maintenance scheduler: `tick()` applies the transitions due at the app's clock now. */
   readonly maintenance: MaintenanceScheduler;
+  /** Heartbeats' scheduler, when the store has inlets: `tick()` turns overdue heartbeats late now (tests drive it with a set clock). */
+  readonly inlets: { tick(): Promise<string[]> } | undefined;
   /** Tells open streams to end, so clients reconnect elsewhere; in-flight unary calls go on. */
   beginShutdown(): void;
   /** Finishes pending writes and releases the store. Call once no request is in flight. */
@@ -136,7 +147,7 @@ export interface App {
 }
 
 /** The statusthing.v1 services this app serves. */
-export const API_SERVICES: readonly DescService[] = [ItemsApi, StatusApi, NotesApi, AuthApi, UsersApi, AuditApi, HistoryApi, IncidentsApi, GroupsApi, SettingsApi];
+export const API_SERVICES: readonly DescService[] = [ItemsApi, StatusApi, NotesApi, AuthApi, UsersApi, AuditApi, HistoryApi, IncidentsApi, GroupsApi, SettingsApi, HooksApi];
 
 /**
  * Builds the app around a store: services, RPC routes, health check. It never listens by itself
@@ -175,7 +186,7 @@ export async function createApp(options: AppOptions): Promise<App> {
   const history = new HistoryService({ store, now: deps.now, timeZone: defaultTimeZone, currentTimeZone: async () => (await settings.current()).timeZone });
   const incidents = new IncidentsService(deps);
   const maintenance = new MaintenanceService(deps);
-  const scheduler = new MaintenanceScheduler(maintenance, logger, options.maintenanceTickMs ?? 1_000);
+  const maintenanceScheduler = new MaintenanceScheduler(maintenance, logger, options.maintenanceTickMs ?? 1_000);
   await statuses.seedDefaults();
   const auth = new AuthService({ store, now: deps.now, log: logger }, options.auth);
   const users = new UsersService({ store, now: deps.now });
@@ -207,8 +218,8 @@ export async function createApp(options: AppOptions): Promise<App> {
   const branding = createBrandingEndpoint({ image: (slot) => settings.image(slot), guard, private: options.private ?? false, log: logger });
   await hub.start();
   // Catches up at once on what came due while no server ran (then on its timer, unless a test drives it).
-  if (options.maintenanceTickMs === 0) void scheduler.tick();
-  else scheduler.start();
+  if (options.maintenanceTickMs === 0) void maintenanceScheduler.tick();
+  else maintenanceScheduler.start();
   // A store shared by several replicas rings when any of them commits (and once listening, so
   // nothing since the snapshot above is missed): read the log and drop cached answers, as after
   // a commit here.
@@ -241,6 +252,16 @@ export async function createApp(options: AppOptions): Promise<App> {
     store,
     procedures: new Set(API_SERVICES.flatMap((service) => service.methods.map((method) => `/${service.typeName}/${method.name}`))),
   });
+  // Inlets (hooks and heartbeats), when the store keeps them.
+  const inletStore = store.inlets;
+  const hooks = inletStore && new HooksService({ ...deps, inlets: inletStore, onLogError: (err) => logger.warn({ err }, "logging a hook call failed") });
+  const heartbeats = inletStore && new HeartbeatsService({ ...deps, inlets: inletStore });
+  const inletEndpoints =
+    hooks &&
+    heartbeats &&
+    createInletEndpoints({ guard, hooks, heartbeats, log: logger, hookBudget: options.inlets?.hookBudget, heartbeatBudget: options.inlets?.heartbeatBudget });
+  const heartbeatScheduler = heartbeats && new HeartbeatScheduler(heartbeats, logger);
+  heartbeatScheduler?.start(options.inlets?.tickMs ?? DEFAULT_HEARTBEAT_TICK_MS);
   const opsEndpoints = createOpsEndpoints({ store, metrics, lifecycle: () => lifecycle, trustProxy, metricsToken: options.metricsToken });
 
   const shutdown = new AbortController();
@@ -265,6 +286,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     router.service(IncidentsApi, createIncidentsRpc(incidents, maintenance));
     router.service(GroupsApi, createGroupsRpc(groups));
     router.service(SettingsApi, createSettingsRpc(settings));
+    if (hooks && heartbeats) router.service(HooksApi, createHooksRpc(hooks, heartbeats));
     if (options.devmode) registerReflection(router, API_SERVICES);
   };
   const rpcHandler = createRpcAdapter({
@@ -307,7 +329,8 @@ export async function createApp(options: AppOptions): Promise<App> {
     services: API_SERVICES,
     hub,
     metrics,
-    maintenance: scheduler,
+    maintenance: maintenanceScheduler,
+    inlets: heartbeatScheduler && { tick: () => heartbeatScheduler.tick() },
     handle(req, res) {
       const record: CallRecord = {};
       logRequest(logger, req, res, record, (path, code, seconds) => metrics.observeRequest(path, code, seconds));
@@ -315,6 +338,7 @@ export async function createApp(options: AppOptions): Promise<App> {
       if (readEndpoints.handle(req, res, record, path)) return;
       if (branding(req, res, record, path)) return;
       if (opsEndpoints(req, res, record, path)) return;
+      if (inletEndpoints?.(req, res, record, path)) return;
       if (path === "/healthz" && (req.method === "GET" || req.method === "HEAD")) {
         void healthAnswer(req, hub, guard, store.unavailableReason?.()).then(({ httpStatus, body }) => sendJson(res, httpStatus, body));
         return;
@@ -327,8 +351,9 @@ export async function createApp(options: AppOptions): Promise<App> {
     },
     beginShutdown() {
       lifecycle = "stopping";
+      heartbeatScheduler?.stop();
       shutdown.abort();
-      void scheduler.stop();
+      void maintenanceScheduler.stop();
       logger.info({ revision: hub.currentRevision, watchers: hub.watchersByProtocol() }, "ending watch streams");
       hub.close();
       wsFeed.close();
@@ -336,10 +361,11 @@ export async function createApp(options: AppOptions): Promise<App> {
     async close() {
       lifecycle = "stopping";
       shutdown.abort();
-      await scheduler.stop();
+      await maintenanceScheduler.stop();
       stopPublishing();
       unsubscribeChanges?.();
       clearInterval(auditPruning);
+      heartbeatScheduler?.stop();
       unsubscribeRevocations?.();
       await web?.close();
       await store.close();

@@ -455,3 +455,46 @@ export const unavailable = defineError("DATABASE_UNAVAILABLE", "unavailable", "t
   message,
   retryAfterSeconds: 1,
 }));
+
+// --- inlets (hooks and heartbeats)
+
+/** No hook has the id or name given. */
+export const hookNotFound = defineError("HOOK_NOT_FOUND", "not_found", "no hook has the id or name given", (id: string) => ({
+  message: `hook ${JSON.stringify(id)} not found`,
+  metadata: { id },
+}));
+
+/** Another hook already has this name. */
+export const hookNameTaken = defineError("HOOK_NAME_TAKEN", "already_exists", "another hook already has the name (compared case-insensitively)", (name: string) => ({
+  message: `a hook named ${JSON.stringify(name)} already exists`,
+  field: "name",
+  metadata: { name },
+}));
+
+/** The item has no heartbeat. */
+export const heartbeatNotFound = defineError("HEARTBEAT_NOT_FOUND", "not_found", "the item has no heartbeat, or no heartbeat has the secret in the ping URL", (id: string) => ({
+  message: `no heartbeat ${id}`,
+  metadata: { id },
+}));
+
+/** An alert payload (`POST /hooks/alertmanager`) that is not Alertmanager's or Grafana's webhook JSON. */
+export const hookPayloadInvalid = defineError(
+  "HOOK_PAYLOAD_INVALID",
+  "invalid_argument",
+  "a hook's payload is not Alertmanager's (version 4) or Grafana's webhook JSON",
+  (problem: string) => ({
+    message: `payload: ${problem}`,
+    field: "payload",
+  }),
+);
+
+/** A token or heartbeat called an inlet too often. */
+export const hookThrottled = defineError(
+  "HOOK_THROTTLED",
+  "resource_exhausted",
+  "a token (or heartbeat URL) called an inlet too often; Retry-After says when to try again",
+  (retryAfterSeconds: number) => ({
+    message: `too many calls; try again in ${retryAfterSeconds} s`,
+    retryAfterSeconds,
+  }),
+);

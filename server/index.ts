@@ -11,6 +11,7 @@ export type { AuthStore, UserPatch } from "./store/auth-store.js";
 export { placeAt, type GroupStore, type NewGroup, type GroupPatch } from "./store/group-store.js";
 export { applySettingsPatch, EMPTY_SETTINGS, type SettingsPatch, type SettingsStore } from "./store/settings-store.js";
 export type { BrandImage, ImageSlot, PageSettingsRecord, StoredImage } from "./domain.js";
+export type * from "./store/inlet-store.js";
 export type {
   ApiTokenRecord,
   ChangeRecord,
@@ -35,6 +36,8 @@ export {
   invalidArgument,
   unavailable,
   lastAdmin,
+  hookNameTaken,
+  hookNotFound,
   type DomainErrorKind,
   type ErrorEntry,
 } from "./errors.js";

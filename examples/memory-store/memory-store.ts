@@ -25,11 +25,13 @@ import {
   type GroupRecord,
 } from "../../server/index.js";
 import type { ChangeMoment } from "../../server/store/store.js";
+import { newId } from "../../server/ids.js";
 import type { LogEntry } from "../../server/store/change-codec.js";
 import { AccountData, MemoryAccounts } from "./memory-accounts.js";
 import { IncidentData, MemoryIncidents } from "./memory-incidents.js";
 import { MemoryGroups } from "./memory-groups.js";
 import { MemorySettings, SettingsData } from "./memory-settings.js";
+import { InletData, MemoryInlets } from "./memory-inlets.js";
 
 interface ItemRecord {
   id: string;
@@ -53,6 +55,7 @@ export class MemoryData {
   readonly accounts = new AccountData();
   readonly incidents = new IncidentData();
   readonly settings = new SettingsData();
+  readonly inlets = new InletData();
   changes: Array<{ change: ChangeRecord; at: Date }> = [];
   latest = 0;
   seeded = false;
@@ -73,6 +76,7 @@ export class MemoryStore implements Store {
   readonly incidents: MemoryIncidents;
   readonly groups: MemoryGroups;
   readonly settings: MemorySettings;
+  readonly inlets: MemoryInlets;
   private readonly listeners = new Set<() => void>();
   private readonly pending = new Set<Promise<unknown>>();
   private closed = false;
@@ -110,6 +114,11 @@ export class MemoryStore implements Store {
     this.settings = new MemorySettings(data.settings, {
       write: (work) => this.write(work),
       log: (settings) => this.log({ kind: "settings_upsert", settings }),
+    });
+    this.inlets = new MemoryInlets(data.inlets, {
+      write: (work) => this.write(work),
+      item: (id) => this.view(id, false),
+      change: (id, change) => this.applyInletChange(id, change),
     });
   }
 
@@ -355,6 +364,23 @@ export class MemoryStore implements Store {
       this.data.transitions.push({ itemId: id, itemName: view.name, at, revision, status, deleted: false, reconstructed: false });
     }
     return view;
+  }
+
+  /** An inlet's change to an item, inside its write: the status as updateItem sets it, the note as addNote adds it. */
+  private applyInletChange(id: string, change: { statusId?: string; noteText?: string; at: Date }): ItemView {
+    const before = this.data.items.get(id);
+    if (!before) throw notFound("item", id);
+    if (change.statusId !== undefined) {
+      if (!this.data.statuses.has(change.statusId)) throw notFound("status", change.statusId);
+      this.data.items.set(id, { ...before, statusId: change.statusId, updated: change.at });
+      this.logItem(id, change.at);
+    }
+    if (change.noteText) {
+      const note = { id: newId(), itemId: id, text: change.noteText, created: change.at, updated: change.at };
+      this.data.notes.set(note.id, note);
+      this.touch(id, change.at);
+    }
+    return this.view(id, false)!;
   }
 
   private view(id: string, withNotes: boolean): ItemView | undefined {

@@ -55,6 +55,16 @@ export class AccessGuard {
 
   /** Authenticates the request and checks the permission table for `procedure`; `message` is a unary call's request. */
   async check(procedure: string, facts: RequestFacts, message?: unknown): Promise<RequestAuth> {
+    const auth = await this.authenticate(facts, procedure.endsWith("AuthService/Login"));
+    authorize(procedure, auth.principal, this.options, message);
+    return auth;
+  }
+
+  /**
+   * Authenticates the request without deciding on a procedure: for endpoints that apply the
+   * table per object they touch (a hook checks each alert's item with `authorize`).
+   */
+  async authenticate(facts: RequestFacts, login = false): Promise<RequestAuth> {
     const { clientAddress, secure, host } = requestOrigin(facts, this.options.trustProxy);
     const authorization = facts.headers.get("authorization");
     let bearer: string | undefined;
@@ -65,12 +75,11 @@ export class AccessGuard {
     }
     const sessionToken = bearer === undefined ? readSessionCookie(facts.headers.get("cookie")) : undefined;
     // A bearer token is never sent by a browser on its own, so only these need the Host and Origin checks.
-    if (sessionToken !== undefined || procedure.endsWith("AuthService/Login")) {
+    if (sessionToken !== undefined || login) {
       this.options.allowedHosts.check(host);
       refuseCrossSite(facts.headers, host);
     }
     const principal = await this.auth.authenticate({ sessionToken, bearer });
-    authorize(procedure, principal, this.options, message);
     return { principal, clientAddress, secure };
   }
 

@@ -159,6 +159,17 @@ export const PERMISSIONS: Readonly<Record<string, Rule>> = {
   "statusthing.v1.SettingsService/GetSettings": read(),
   "statusthing.v1.SettingsService/UpdateSettings": admin("admin"),
 
+  // Hooks and heartbeats decide statuses on their own, so only admins configure them.
+  "statusthing.v1.HooksService/ListHooks": admin("read"),
+  "statusthing.v1.HooksService/AddHook": admin("admin"),
+  "statusthing.v1.HooksService/UpdateHook": admin("admin"),
+  "statusthing.v1.HooksService/DeleteHook": admin("admin"),
+  "statusthing.v1.HooksService/ListHookCalls": admin("read"),
+  "statusthing.v1.HooksService/ListHeartbeats": admin("read"),
+  "statusthing.v1.HooksService/SetHeartbeat": admin("admin"),
+  "statusthing.v1.HooksService/RotateHeartbeatSecret": admin("admin"),
+  "statusthing.v1.HooksService/DeleteHeartbeat": admin("admin"),
+
   // Reflection (served only with --devmode) describes the API, never data.
   "grpc.reflection.v1.ServerReflection/ServerReflectionInfo": read(),
   "grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo": read(),
@@ -173,6 +184,8 @@ export const HTTP_ENDPOINTS: Readonly<Record<string, string>> = {
   "GET /ws": "statusthing.v1.ItemsService/WatchItems",
   "GET /api/v2/*.json, /feed.*, /items/<id>/feed.atom, /badge*.svg": "statusthing.v1.ItemsService/ListItems",
   "GET /branding/logo, /branding/favicon": "statusthing.v1.SettingsService/GetSettings",
+  "POST /hooks/alertmanager": "statusthing.v1.ItemsService/UpdateItem, for each alert's item (API tokens only; scope status or wider)",
+  "GET, POST /hooks/heartbeat/<secret>": "open: the secret in the URL is the credential",
   "GET /healthz": "open: anyone, always (revision and watchers only for who may WatchItems)",
   "GET /readyz": "open: anyone, always",
   "GET /metrics": "operator: loopback clients, or others with `Authorization: Bearer <--metrics-token>`",

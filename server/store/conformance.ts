@@ -15,6 +15,7 @@ import { describeGroupsContract } from "./conformance-groups.js";
 import { describeSettingsContract } from "./conformance-settings.js";
 import { describeCommitHookContract } from "./conformance-commits.js";
 import { describeIncidentsContract } from "./conformance-incidents.js";
+import { describeInletsContract } from "./conformance-inlets.js";
 import { caught, expectDomainError, newItem, newNote, newStatus, type StoreUnderTest, type TestFunctions } from "./conformance-fixtures.js";
 import type { NewStatus, Store } from "./store.js";
 
@@ -900,6 +901,11 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
     describeSettingsContract(
       () => store,
       async () => (store = await subject.reopen()),
+      test,
+    );
+    describeInletsContract(
+      () => store,
+      () => subject.reopen().then((s) => (store = s)),
       test,
     );
   });

@@ -4,6 +4,7 @@ import type { AuditStore } from "./audit-store.js";
 import type { IncidentStore } from "./incident-store.js";
 import type { GroupStore } from "./group-store.js";
 import type { SettingsStore } from "./settings-store.js";
+import type { InletStore } from "./inlet-store.js";
 import type { LogEntry } from "./change-codec.js";
 import type { ChangeRecord, ItemFilter, ItemView, NoteRecord, StatusRecord, StatusTransition, StoreSnapshot } from "../domain.js";
 
@@ -69,6 +70,11 @@ export interface Store {
   readonly audit?: AuditStore;
   /** Groups and the page order (see group-store.ts), in the same database and change log. */
   readonly groups: GroupStore;
+  /**
+   * Optional: hooks and heartbeats (Alertmanager, Grafana, cron pings). Without it the inlet
+   * endpoints answer 404 and HooksService `unimplemented`.
+   */
+  readonly inlets?: InletStore;
 
   /**
    * Calls `listener` after each commit, in this process, that logged changes (once per commit,

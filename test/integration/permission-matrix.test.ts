@@ -31,6 +31,8 @@ function needs(procedure: string): { role: Role; scope: Scope } | "credentials" 
   if (service === "AuditService") return { role: "admin", scope: "admin" };
   // The page's name and branding: admins only.
   if (service === "SettingsService") return { role: "admin", scope: "admin" };
+  // Hooks and heartbeats set statuses on their own: admins configure them (reading with a read token).
+  if (service === "HooksService") return { role: "admin", scope: /^List/.test(method) ? "read" : "admin" };
   // AuthService: one's own account; reading it needs read, changing it (password, tokens) admin.
   return { role: "viewer", scope: method === "WhoAmI" || method === "ListApiTokens" ? "read" : "admin" };
 }

@@ -1,6 +1,7 @@
 import type { ClientBase } from "pg";
 import { DatabaseTooNewError } from "../sqlite/migrations.js";
 import { incidentTableSql } from "../sql/incidents.js";
+import { INLET_TABLES } from "../sql/inlets.js";
 
 export { DatabaseTooNewError };
 
@@ -202,6 +203,8 @@ export const migrations: readonly string[] = [
     bytes        bytea NOT NULL
   );
   `,
+  // Inlets: hooks, their calls, heartbeats and per-item inlet state (see sql/inlets.ts).
+  INLET_TABLES,
 ];
 
 /** The advisory lock key (an int8, as text) for `name` in the schema `schema`, computed by the server. */

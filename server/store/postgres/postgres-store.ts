@@ -24,6 +24,8 @@ import { toTransition, transitionValues, type TransitionRow } from "../sql/statu
 import type { WriteBatchObserver } from "../write-observer.js";
 import { PostgresAuditStore } from "./postgres-audit.js";
 import { PostgresSettingsStore } from "./postgres-settings-store.js";
+import { PostgresInletStore } from "./postgres-inlet-store.js";
+import { newId } from "../../ids.js";
 import type { ChangeMoment, ItemPatch, NewItem, NewStatus, StatusPatch, Store } from "../store.js";
 import type { LogEntry } from "../change-codec.js";
 import { ChangeListener, type LivenessCheck, type ReconnectBackoff } from "./change-listener.js";
@@ -110,6 +112,8 @@ export class PostgresStore implements Store {
   readonly incidents: PostgresIncidentStore;
   readonly groups: PostgresGroupStore;
   readonly settings: PostgresSettingsStore;
+  /** Hooks, heartbeats and their per-item state. */
+  readonly inlets: PostgresInletStore;
   private readonly hooks = new CommitHooks();
   private readonly writes: PgWriteQueue;
   private readonly listener: ChangeListener;
@@ -133,6 +137,7 @@ export class PostgresStore implements Store {
     this.incidents = reportConnectionLossAsUnavailable(new PostgresIncidentStore(pool, this.writes, changeItemBy));
     this.groups = reportConnectionLossAsUnavailable(new PostgresGroupStore(pool, this.writes));
     this.settings = reportConnectionLossAsUnavailable(new PostgresSettingsStore(pool, this.writes));
+    this.inlets = reportConnectionLossAsUnavailable(new PostgresInletStore(pool, this.writes, (client, id) => loadItem(client, id, false), writeInletChange));
     this.listener = new ChangeListener(listenConfig, changesChannel(logLockKey), logger, backoff, liveness);
   }
 
@@ -497,6 +502,21 @@ async function changeItemBy(tx: WriteTx, change: ItemChange, at: Date): Promise<
     await tx.client.query(Q.touchItem, [change.note.updated, change.itemId]);
     tx.log({ kind: "note_upsert", item: await mustLoadItem(tx.client, change.itemId, false), note: { ...change.note, seq } });
   }
+}
+
+/** An inlet's change to an item, inside its write: the status as UpdateItem sets it, the note as AddNote adds it. */
+async function writeInletChange(tx: WriteTx, id: string, change: { statusId?: string; noteText?: string; at: Date }): Promise<ItemView> {
+  if (change.statusId !== undefined) {
+    await withConflicts({ statusId: change.statusId }, () => tx.client.query(Q.updateItem, itemPatchValues(id, { statusId: change.statusId, updated: change.at }, PG_VALUES)));
+    await logItem(tx, id);
+  }
+  if (change.noteText) {
+    const note = { id: newId(), itemId: id, text: change.noteText, created: change.at, updated: change.at };
+    const seq = await insertNote(tx.client, note);
+    await tx.client.query(Q.touchItem, [change.at, id]);
+    tx.log({ kind: "note_upsert", item: await mustLoadItem(tx.client, id, false), note: { ...note, seq } });
+  }
+  return mustLoadItem(tx.client, id, false);
 }
 
 /** Appends a status transition unless the item's newest one already says the same (see PG.recordTransition). */

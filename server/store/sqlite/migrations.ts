@@ -1,3 +1,4 @@
+import { INLET_TABLES } from "../sql/inlets.js";
 import type { Database } from "better-sqlite3";
 import { incidentTableSql } from "../sql/incidents.js";
 
@@ -190,6 +191,8 @@ export const migrations: readonly string[] = [
     bytes        BLOB NOT NULL
   );
   `,
+  // Inlets: hooks, their calls, heartbeats and per-item inlet state (see sql/inlets.ts).
+  INLET_TABLES,
 ];
 
 /** Thrown when the database was written by a newer StatusThing than this one. */

@@ -11,6 +11,8 @@ import { itemPatchValues, itemValues, noteValues, statusPatchValues, statusValue
 import { isTransition, toTransition, transitionValues } from "../sql/status-history.js";
 import type { WriteBatchObserver } from "../write-observer.js";
 import { SqliteAuditStore } from "./sqlite-audit-store.js";
+import { SqliteInletStore } from "./sqlite-inlet-store.js";
+import { newId } from "../../ids.js";
 import type { ChangeMoment, ItemPatch, NewItem, NewStatus, StatusPatch, Store } from "../store.js";
 import { DatabaseFileWatch, inspectBeforeOpen } from "./database-file.js";
 import { SQLITE_VALUES, violatedConstraint } from "./dialect.js";
@@ -60,6 +62,8 @@ export class SqliteStore implements Store {
   /** Incidents and maintenance windows, written in this store's transactions. */
   readonly incidents: SqliteIncidentStore;
   readonly groups: SqliteGroupStore;
+  /** Hooks, heartbeats and their per-item state. */
+  readonly inlets: SqliteInletStore;
   private readonly writes: WriteQueue;
   private readonly sql: ReturnType<typeof prepareStatements>;
   private readonly hooks: CommitHooks;
@@ -115,6 +119,12 @@ export class SqliteStore implements Store {
     );
     this.groups = new SqliteGroupStore(this.db, this.writes);
     this.settings = new SqliteSettingsStore(this.db, () => this.writes);
+    this.inlets = new SqliteInletStore(
+      this.db,
+      () => this.writes,
+      (id) => this.readItem(id, false),
+      (tx, id, change) => this.writeInletChange(tx, id, change),
+    );
   }
 
   onCommit(listener: () => void): () => void {
@@ -380,6 +390,23 @@ export class SqliteStore implements Store {
       this.sql.touchItem.run(change.note.updated.getTime(), change.itemId);
       tx.log({ kind: "note_upsert", item: this.mustReadItem(change.itemId, false), note: { ...change.note, seq } });
     }
+  }
+
+  /** An inlet's change to an item, inside its write: the status as UpdateItem sets it, the note as AddNote adds it. */
+  private writeInletChange(tx: SqliteWriteTx, id: string, change: { statusId?: string; noteText?: string; at: Date }): ItemView {
+    if (change.statusId !== undefined) {
+      withConflicts("items", { statusId: change.statusId }, () =>
+        this.sql.updateItem.run(...itemPatchValues(id, { statusId: change.statusId, updated: change.at }, SQLITE_VALUES)),
+      );
+      this.logItem(tx, this.mustReadItem(id, true), change.at);
+    }
+    if (change.noteText) {
+      const note = { id: newId(), itemId: id, text: change.noteText, created: change.at, updated: change.at };
+      const seq = this.insertNote(note);
+      this.sql.touchItem.run(change.at.getTime(), id);
+      tx.log({ kind: "note_upsert", item: this.mustReadItem(id, false), note: { ...note, seq } });
+    }
+    return this.mustReadItem(id, false);
   }
 
   private readStatus(id: string): StatusRecord | undefined {

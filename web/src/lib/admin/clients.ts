@@ -2,6 +2,7 @@ import { createClient, type Client, type Transport } from "@connectrpc/connect";
 import { AuthService, UsersService } from "$shared/gen/statusthing/v1/auth_pb.js";
 import { AuditService } from "$shared/gen/statusthing/v1/audit_pb.js";
 import { GroupsService } from "$shared/gen/statusthing/v1/groups_pb.js";
+import { HooksService } from "$shared/gen/statusthing/v1/hooks_pb.js";
 import { ItemsService, NotesService, StatusService } from "$shared/gen/statusthing/v1/services_pb.js";
 import { SettingsService } from "$shared/gen/statusthing/v1/settings_pb.js";
 
@@ -15,6 +16,7 @@ export interface AdminClients {
   readonly audit: Client<typeof AuditService>;
   readonly groups: Client<typeof GroupsService>;
   readonly settings: Client<typeof SettingsService>;
+  readonly hooks: Client<typeof HooksService>;
 }
 
 export function createAdminClients(transport: Transport): AdminClients {
@@ -27,5 +29,6 @@ export function createAdminClients(transport: Transport): AdminClients {
     audit: createClient(AuditService, transport),
     groups: createClient(GroupsService, transport),
     settings: createClient(SettingsService, transport),
+    hooks: createClient(HooksService, transport),
   };
 }
