@@ -104,7 +104,7 @@ export const commandInvalid = defineError("COMMAND_INVALID", "invalid_argument",
 // --- not_found
 
 /** What `notFound` can name. */
-export type RecordKind = "item" | "status" | "note" | "user" | "API token";
+export type RecordKind = "item" | "status" | "note" | "user" | "API token" | "webhook";
 
 const notFoundOf = (what: RecordKind, reason: string) =>
   defineError(reason, "not_found", what === "user" ? "no user has the id (in the CLI, the username) given" : `no ${what} has the id given`, (id: string) => ({
@@ -118,6 +118,7 @@ const notFoundFactories: Record<RecordKind, (id: string) => DomainError> = {
   note: notFoundOf("note", "NOTE_NOT_FOUND"),
   user: notFoundOf("user", "USER_NOT_FOUND"),
   "API token": notFoundOf("API token", "API_TOKEN_NOT_FOUND"),
+  webhook: notFoundOf("webhook", "WEBHOOK_NOT_FOUND"),
 };
 
 /** The record named by `id` does not exist (reason `ITEM_NOT_FOUND`, `STATUS_NOT_FOUND`, …). */

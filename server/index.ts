@@ -8,6 +8,8 @@ export { serve, type RunningServer, type ServeOptions, type ServedApp } from "./
 export { createLogger, type Logger } from "./logger.js";
 export type { Store, NewStatus, StatusPatch, NewItem, ItemPatch } from "./store/store.js";
 export type { AuthStore, UserPatch } from "./store/auth-store.js";
+export type { OutboxStore, OutboxEvent, WebhookRecord, NewWebhook, WebhookPatch, WebhookProgress, WebhookFormat, DeliveryRecord } from "./store/outbox-store.js";
+export { deriveOutboxEvent, type ItemNotice } from "./store/sql/outbox.js";
 export type { ApiTokenRecord, ChangeRecord, ItemFilter, ItemView, NoteRecord, SessionRecord, StatusRecord, StatusTransition, StoreSnapshot, UserRecord } from "./domain.js";
 export { nameKey, usernameKey } from "./domain.js";
 export {

@@ -1,6 +1,7 @@
 import type { AuthStore } from "./auth-store.js";
 import type { WriteBatchObserver } from "./write-observer.js";
 import type { AuditStore } from "./audit-store.js";
+import type { OutboxStore } from "./outbox-store.js";
 import type { LogEntry } from "./change-codec.js";
 import type { ChangeRecord, ItemFilter, ItemView, NoteRecord, StatusRecord, StatusTransition, StoreSnapshot } from "../domain.js";
 
@@ -60,6 +61,11 @@ export interface Store {
    * call made inside an audit context (audit/audit-context.ts), in that write's transaction.
    */
   readonly audit?: AuditStore;
+  /**
+   * Optional: the outbox (webhooks, notifications). A store that keeps one writes the event each
+   * logged change makes (`deriveOutboxEvent` in sql/outbox.ts) in that change's transaction.
+   */
+  readonly outbox?: OutboxStore;
 
   /**
    * Calls `listener` after each commit, in this process, that logged changes (once per commit,

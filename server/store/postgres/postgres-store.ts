@@ -23,6 +23,7 @@ import { itemPatchValues, itemValues, noteValues, statusPatchValues, statusValue
 import { toTransition, transitionValues, type TransitionRow } from "../sql/status-history.js";
 import type { WriteBatchObserver } from "../write-observer.js";
 import { PostgresAuditStore } from "./postgres-audit.js";
+import { PostgresOutboxStore } from "./postgres-outbox-store.js";
 import type { ChangeMoment, ItemPatch, NewItem, NewStatus, StatusPatch, Store } from "../store.js";
 import type { LogEntry } from "../change-codec.js";
 import { ChangeListener, type LivenessCheck, type ReconnectBackoff } from "./change-listener.js";
@@ -101,6 +102,8 @@ export class PostgresStore implements Store {
   readonly accounts: PostgresAuthStore;
   /** The audit log, written with each audited write. */
   readonly audit: PostgresAuditStore;
+  /** The outbox: events written with each change, and the webhooks that read them. */
+  readonly outbox: PostgresOutboxStore;
   private readonly hooks = new CommitHooks();
   private readonly writes: PgWriteQueue;
   private readonly listener: ChangeListener;
@@ -121,6 +124,7 @@ export class PostgresStore implements Store {
     // Wrapped like the store itself (see open): a lost connection is `unavailable` here too.
     this.accounts = reportConnectionLossAsUnavailable(new PostgresAuthStore(pool, `statusthing:${schema}:`, changesChannel(logLockKey)));
     this.audit = reportConnectionLossAsUnavailable(new PostgresAuditStore(pool));
+    this.outbox = reportConnectionLossAsUnavailable(new PostgresOutboxStore(pool));
     this.listener = new ChangeListener(listenConfig, changesChannel(logLockKey), logger, backoff, liveness);
   }
 

@@ -11,6 +11,7 @@ import { itemPatchValues, itemValues, noteValues, statusPatchValues, statusValue
 import { isTransition, toTransition, transitionValues } from "../sql/status-history.js";
 import type { WriteBatchObserver } from "../write-observer.js";
 import { SqliteAuditStore } from "./sqlite-audit-store.js";
+import { SqliteOutboxStore } from "./sqlite-outbox-store.js";
 import type { ChangeMoment, ItemPatch, NewItem, NewStatus, StatusPatch, Store } from "../store.js";
 import { DatabaseFileWatch, inspectBeforeOpen } from "./database-file.js";
 import { SQLITE_VALUES, violatedConstraint } from "./dialect.js";
@@ -52,6 +53,8 @@ export class SqliteStore implements Store {
   readonly accounts: SqliteAuthStore;
   /** The audit log, written with each audited write. */
   readonly audit: SqliteAuditStore;
+  /** The outbox: events written with each change, and the webhooks that read them. */
+  readonly outbox: SqliteOutboxStore;
   private readonly writes: WriteQueue;
   private readonly sql: ReturnType<typeof prepareStatements>;
   private readonly hooks: CommitHooks;
@@ -93,6 +96,7 @@ export class SqliteStore implements Store {
     this.sql = prepareStatements(this.db);
     this.hooks = new CommitHooks((error) => log?.error({ err: error }, "a commit listener failed"));
     this.audit = new SqliteAuditStore(this.db, () => this.writes);
+    this.outbox = new SqliteOutboxStore(this.db, () => this.writes);
     this.writes = new WriteQueue(this.db, {
       appendChange: (change) => this.appendChange(change),
       hooks: this.hooks,
@@ -339,7 +343,11 @@ export class SqliteStore implements Store {
   /** Appends a change to the log (the write queue calls it inside a write). Returns its revision. */
   private appendChange(change: LoggedChange): number {
     const { kind, entityId, payload } = encodeChangePayload(change);
-    return Number(this.sql.insertChange.run(Date.now(), kind, entityId, payload).lastInsertRowid);
+    const at = new Date();
+    const revision = Number(this.sql.insertChange.run(at.getTime(), kind, entityId, payload).lastInsertRowid);
+    // The notification it causes, in the same transaction: it is sent if and only if the change commits.
+    this.outbox.record(change, revision, at);
+    return revision;
   }
 
   /**
