@@ -84,6 +84,17 @@ export const invalidArgument = defineError("FIELD_INVALID", "invalid_argument", 
   field,
 }));
 
+/** A webhook URL whose host is (or resolves to) a loopback, private or other non-public address, without --allow-private-webhooks. */
+export const webhookAddressRefused = defineError(
+  "WEBHOOK_ADDRESS_REFUSED",
+  "invalid_argument",
+  "a webhook URL points at a loopback, private, link-local or other non-public address (see --allow-private-webhooks)",
+  (problem: string) => ({
+    message: `url: ${problem}; webhooks go only to public addresses unless the server runs with --allow-private-webhooks`,
+    field: "url",
+  }),
+);
+
 /** ChangePassword with a current password that is not the user's. */
 export const wrongCurrentPassword = defineError("WRONG_CURRENT_PASSWORD", "invalid_argument", "ChangePassword's current_password is wrong", () => ({
   message: "current_password: is wrong",
@@ -185,6 +196,11 @@ export const lastAdmin = defineError(
 /** ListAuditEvents on a store that keeps no audit log (a store of one's own may not). */
 export const auditNotKept = defineError("AUDIT_NOT_KEPT", "failed_precondition", "ListAuditEvents on a store that keeps no audit log", () => ({
   message: "this server's store keeps no audit log",
+}));
+
+/** WebhooksService on a store that keeps no outbox (a store of one's own may not). */
+export const outboxNotKept = defineError("OUTBOX_NOT_KEPT", "failed_precondition", "WebhooksService on a store that keeps no outbox", () => ({
+  message: "this server's store keeps no outbox, so it cannot send webhooks",
 }));
 
 // --- unauthenticated

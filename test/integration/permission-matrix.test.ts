@@ -22,7 +22,7 @@ function needs(procedure: string): { role: Role; scope: Scope } | "credentials" 
   if (procedure.endsWith("ItemsService/UpdateItem") || procedure.endsWith("NotesService/AddNote")) return { role: "editor", scope: "status" };
   if (["ItemsService", "StatusService", "NotesService"].includes(service)) return { role: "editor", scope: "write" };
   if (service === "UsersService") return { role: "admin", scope: /^(Get|List)/.test(method) ? "read" : "admin" };
-  if (service === "AuditService") return { role: "admin", scope: "admin" };
+  if (service === "AuditService" || service === "WebhooksService") return { role: "admin", scope: "admin" };
   // AuthService: one's own account; reading it needs read, changing it (password, tokens) admin.
   return { role: "viewer", scope: method === "WhoAmI" || method === "ListApiTokens" ? "read" : "admin" };
 }
