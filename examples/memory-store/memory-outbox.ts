@@ -98,7 +98,7 @@ export class MemoryOutbox implements OutboxStore {
     for (const w of due) this.data.leases.set(w.id, { owner, until: leaseUntil });
     return due.map((w) => ({ ...w }));
   }
-  async recordProgress(id: string, owner: string, progress: WebhookProgress, delivery: DeliveryRecord | undefined): Promise<boolean> {
+  async recordProgress(id: string, owner: string, progress: WebhookProgress, deliveries: readonly DeliveryRecord[]): Promise<boolean> {
     const current = this.data.webhooks.get(id);
     if (!current || this.data.leases.get(id)?.owner !== owner) return false;
     const { cursor, attempts, nextAttemptAt, failingSince } = progress;
@@ -106,7 +106,7 @@ export class MemoryOutbox implements OutboxStore {
     this.data.webhooks.set(id, { ...current, cursor, attempts, nextAttemptAt, failingSince, ...disabled });
     if (progress.leaseUntil) this.data.leases.set(id, { owner, until: progress.leaseUntil });
     else this.data.leases.delete(id);
-    if (delivery) this.data.deliveries.push({ ...delivery });
+    for (const delivery of deliveries) this.data.deliveries.push({ ...delivery });
     return true;
   }
   async recordDelivery(delivery: DeliveryRecord): Promise<void> {

@@ -120,17 +120,17 @@ export function describeOutboxContract(current: () => Store, reopen: () => Promi
       expect(claimed.map((w) => w.id)).toEqual([hook.id]);
       expect(await outbox().claimDueWebhooks("b", minutes(1), minutes(2), 10)).toEqual([]);
       const failed: WebhookProgress = { cursor: hook.cursor, attempts: 1, nextAttemptAt: minutes(5), failingSince: minutes(1), leaseUntil: undefined };
-      expect(await outbox().recordProgress(hook.id, "b", failed, undefined)).toBe(false);
-      expect(await outbox().recordProgress(hook.id, "a", failed, delivery(hook.id, event!.id, { ok: false, statusCode: 503, error: "HTTP 503" }))).toBe(true);
+      expect(await outbox().recordProgress(hook.id, "b", failed, [])).toBe(false);
+      expect(await outbox().recordProgress(hook.id, "a", failed, [delivery(hook.id, event!.id, { ok: false, statusCode: 503, error: "HTTP 503" })])).toBe(true);
       // Released, but not due before its next attempt.
       expect(await outbox().claimDueWebhooks("b", minutes(2), minutes(3), 10)).toEqual([]);
       const again = await outbox().claimDueWebhooks("b", minutes(5), minutes(6), 10);
       expect(again).toMatchObject([{ id: hook.id, attempts: 1 }]);
       // b's lease runs out: another may take it over.
       expect((await outbox().claimDueWebhooks("c", minutes(7), minutes(8), 10)).map((w) => w.id)).toEqual([hook.id]);
-      expect(await outbox().recordProgress(hook.id, "b", failed, undefined)).toBe(false);
+      expect(await outbox().recordProgress(hook.id, "b", failed, [])).toBe(false);
       const done: WebhookProgress = { cursor: event!.revision, attempts: 0, nextAttemptAt: minutes(7), failingSince: undefined, leaseUntil: undefined };
-      expect(await outbox().recordProgress(hook.id, "c", done, delivery(hook.id, event!.id, { attempt: 2, at: minutes(7) }))).toBe(true);
+      expect(await outbox().recordProgress(hook.id, "c", done, [delivery(hook.id, event!.id, { attempt: 2, at: minutes(7) })])).toBe(true);
       expect(await outbox().getWebhook(hook.id)).toMatchObject({ cursor: event!.revision, attempts: 0, failingSince: undefined, enabled: true });
       expect(await outbox().claimDueWebhooks("a", minutes(9), minutes(10), 10)).toEqual([]);
       const deliveries = await outbox().listDeliveries(hook.id, 10);
@@ -153,7 +153,7 @@ export function describeOutboxContract(current: () => Store, reopen: () => Promi
         disabledReason: "failing for 24 hours",
         leaseUntil: undefined,
       };
-      expect(await outbox().recordProgress(hook.id, "a", progress, undefined)).toBe(true);
+      expect(await outbox().recordProgress(hook.id, "a", progress, [])).toBe(true);
       expect(await outbox().getWebhook(hook.id)).toMatchObject({ enabled: false, disabledReason: "failing for 24 hours", attempts: 9 });
       expect(await outbox().claimDueWebhooks("a", minutes(100), minutes(101), 10)).toEqual([]);
       const again = await outbox().reenableWebhook(hook.id, minutes(100));
@@ -177,7 +177,7 @@ export function describeOutboxContract(current: () => Store, reopen: () => Promi
       expect(await outbox().pruneOutbox(new Date(Date.now() + 86_400_000), 10)).toBe(0);
       await outbox().claimDueWebhooks("a", new Date(), new Date(Date.now() + 60_000), 1);
       const progress: WebhookProgress = { cursor: events[0]!.revision, attempts: 0, nextAttemptAt: new Date(), failingSince: undefined, leaseUntil: undefined };
-      await outbox().recordProgress(hook.id, "a", progress, undefined);
+      await outbox().recordProgress(hook.id, "a", progress, []);
       expect(await outbox().pruneOutbox(new Date(Date.now() + 86_400_000), 10)).toBe(1);
       expect((await outbox().eventsAfter(0, 10)).map((e) => e.id)).toEqual([events[1]!.id]);
     });

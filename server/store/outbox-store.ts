@@ -136,10 +136,11 @@ export interface OutboxStore {
    */
   claimDueWebhooks(owner: string, now: Date, leaseUntil: Date, limit: number): Promise<WebhookRecord[]>;
   /**
-   * Writes a worker's progress (and the attempt it made, if any) when `owner` still holds the
-   * lease; returns false, writing nothing, when it does not (lost, or the webhook was deleted).
+   * Writes a worker's progress (and the attempts it made since its last progress) when `owner`
+   * still holds the lease; returns false, writing nothing, when it does not (lost, or the webhook
+   * was deleted).
    */
-  recordProgress(id: string, owner: string, progress: WebhookProgress, delivery: DeliveryRecord | undefined): Promise<boolean>;
+  recordProgress(id: string, owner: string, progress: WebhookProgress, deliveries: readonly DeliveryRecord[]): Promise<boolean>;
   /** Records an attempt outside the queue (TestWebhook's ping). */
   recordDelivery(delivery: DeliveryRecord): Promise<void>;
   /** A webhook's attempts, newest first, at most `limit`. */

@@ -115,10 +115,31 @@ export class DeliveryWorker {
     }
   }
 
-  /** Sends `webhook` its events after its cursor, in order, until one fails or none is left (a page at a time). */
+  /**
+   * Sends `webhook` its events after its cursor, in order, until one fails or none is left (a
+   * page at a time). Progress is written in batches (every 50 deliveries or half a second, and
+   * at the end), not per delivery: the store's writer is shared with the page's own writes. A
+   * crash between a delivery and its batch sends that event again, which at-least-once allows.
+   */
   private async work(webhook: WebhookRecord): Promise<void> {
+    let cursor = webhook.cursor;
+    let recorded: DeliveryRecord[] = [];
+    let lastFlush = performance.now();
+    const now = () => this.now();
+    const lease = () => new Date(now().getTime() + this.leaseMs);
+    /** Writes the cursor and attempts so far; false when the lease is gone (another replica carries on from the cursor). */
+    const flush = async (release: boolean): Promise<boolean> => {
+      const kept = await this.outbox.recordProgress(
+        webhook.id,
+        this.owner,
+        { cursor, attempts: 0, nextAttemptAt: now(), failingSince: undefined, leaseUntil: release ? undefined : lease() },
+        recorded,
+      );
+      recorded = [];
+      lastFlush = performance.now();
+      return kept;
+    };
     try {
-      let { cursor } = webhook;
       const events = await this.outbox.eventsAfter(cursor, 100);
       for (const event of events) {
         if (this.stopped) break;
@@ -127,7 +148,7 @@ export class DeliveryWorker {
           continue;
         }
         const attempt = webhook.attempts + 1;
-        const at = this.now();
+        const at = now();
         const outcome = await this.send(webhook, event);
         const delivery: DeliveryRecord = {
           id: newId(),
@@ -141,44 +162,42 @@ export class DeliveryWorker {
           error: outcome.error,
           ok: outcome.error === "",
         };
-        const now = this.now();
+        recorded.push(delivery);
         if (delivery.ok) {
           cursor = event.revision;
           webhook = { ...webhook, attempts: 0, failingSince: undefined };
-          const kept = await this.outbox.recordProgress(
-            webhook.id,
-            this.owner,
-            { cursor, attempts: 0, nextAttemptAt: now, failingSince: undefined, leaseUntil: new Date(now.getTime() + this.leaseMs) },
-            delivery,
-          );
-          if (!kept) return; // deleted, or the lease was lost: another replica carries on from the cursor
+          if ((recorded.length >= 50 || performance.now() - lastFlush > 500) && !(await flush(false))) return;
           continue;
         }
         const failingSince = webhook.failingSince ?? at;
-        const disable = now.getTime() - failingSince.getTime() >= this.disableAfterMs;
+        const disable = now().getTime() - failingSince.getTime() >= this.disableAfterMs;
         await this.outbox.recordProgress(
           webhook.id,
           this.owner,
           {
             cursor,
             attempts: attempt,
-            nextAttemptAt: new Date(now.getTime() + this.delay(attempt)),
+            nextAttemptAt: new Date(now().getTime() + this.delay(attempt)),
             failingSince,
             ...(disable && { disabledReason: `deliveries failed for ${Math.round(this.disableAfterMs / 3_600_000)} hours (last: ${outcome.error})` }),
             leaseUntil: undefined,
           },
-          delivery,
+          recorded,
         );
         if (disable) this.log.warn({ webhook: webhook.id, url: webhook.url }, "webhook disabled: its deliveries failed for 24 hours");
         return;
       }
-      const now = this.now();
-      await this.outbox.recordProgress(
-        webhook.id,
-        this.owner,
-        { cursor, attempts: webhook.attempts, nextAttemptAt: now, failingSince: webhook.failingSince, leaseUntil: undefined },
-        undefined,
-      );
+      if (webhook.attempts > 0 || webhook.failingSince) {
+        // Only skipped events (none it wanted) while failing: keep the failure state as it was.
+        await this.outbox.recordProgress(
+          webhook.id,
+          this.owner,
+          { cursor, attempts: webhook.attempts, nextAttemptAt: now(), failingSince: webhook.failingSince, leaseUntil: undefined },
+          recorded,
+        );
+        return;
+      }
+      await flush(true);
     } catch (error) {
       // The lease runs out by itself, and the webhook is taken up again from its cursor.
       if (!this.stopped) this.log.warn({ err: error, webhook: webhook.id }, "delivering to a webhook failed");

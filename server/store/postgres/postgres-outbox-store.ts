@@ -137,11 +137,11 @@ export class PostgresOutboxStore implements OutboxStore {
     return rows.map(toWebhook).sort((a, b) => a.nextAttemptAt.getTime() - b.nextAttemptAt.getTime());
   }
 
-  async recordProgress(id: string, owner: string, progress: WebhookProgress, delivery: DeliveryRecord | undefined): Promise<boolean> {
+  async recordProgress(id: string, owner: string, progress: WebhookProgress, deliveries: readonly DeliveryRecord[]): Promise<boolean> {
     return transaction(this.pool, async (client) => {
       const { rowCount } = await client.query(Q.progress, progressValues(id, owner, progress, V));
       if (!rowCount) return false;
-      if (delivery) await client.query(Q.insertDelivery, deliveryValues(delivery, V));
+      for (const delivery of deliveries) await client.query(Q.insertDelivery, deliveryValues(delivery, V));
       return true;
     });
   }
