@@ -60,6 +60,11 @@ import { AuditService as AuditApi } from "../shared/gen/statusthing/v1/audit_pb.
 import { AuditService, DEFAULT_AUDIT_DAYS } from "./service/audit.js";
 import { createAuditRpc } from "./rpc/audit-rpc.js";
 import { createAuditInterceptor } from "./rpc/audit-interceptor.js";
+import { WebhooksService as WebhooksApi } from "../shared/gen/statusthing/v1/webhooks_pb.js";
+import { WebhooksService } from "./service/webhooks.js";
+import { createWebhooksRpc } from "./rpc/webhooks-rpc.js";
+import { DeliveryWorker, type DeliveryWorkerSettings } from "./webhooks/delivery-worker.js";
+import { createWebhookSender } from "./webhooks/webhook-sender.js";
 import { createOpsEndpoints } from "./ops/ops-endpoints.js";
 import type { Lifecycle } from "./ops/readiness.js";
 import { SettingsService as SettingsApi } from "../shared/gen/statusthing/v1/settings_pb.js";
@@ -122,6 +127,10 @@ export interface AppOptions {
   maintenanceTickMs?: number;
   /** Hooks and heartbeats: how often overdue heartbeats are looked for (0: only by `inlets.tick()`), and call budgets. */
   inlets?: { tickMs?: number; hookBudget?: CallBudgetOptions; heartbeatBudget?: CallBudgetOptions };
+  /** Webhooks may reach loopback, private and link-local addresses (`--allow-private-webhooks`). */
+  allowPrivateWebhooks?: boolean;
+  /** Webhook delivery tuning (retry delays, lease, polling): for tests; the defaults are the product's. */
+  webhookDelivery?: DeliveryWorkerSettings;
 }
 
 /** A built StatusThing: a request handler for HTTP/1.1 and HTTP/2, and how to stop it. */
@@ -147,7 +156,20 @@ export interface App {
 }
 
 /** The statusthing.v1 services this app serves. */
-export const API_SERVICES: readonly DescService[] = [ItemsApi, StatusApi, NotesApi, AuthApi, UsersApi, AuditApi, HistoryApi, IncidentsApi, GroupsApi, SettingsApi, HooksApi];
+export const API_SERVICES: readonly DescService[] = [
+  ItemsApi,
+  StatusApi,
+  NotesApi,
+  AuthApi,
+  UsersApi,
+  AuditApi,
+  HistoryApi,
+  IncidentsApi,
+  GroupsApi,
+  SettingsApi,
+  HooksApi,
+  WebhooksApi,
+];
 
 /**
  * Builds the app around a store: services, RPC routes, health check. It never listens by itself
@@ -167,11 +189,20 @@ export async function createApp(options: AppOptions): Promise<App> {
   const documents = new DocumentCache();
   // After every commit: drop cached answers and wake the change feed. The store runs it after
   // each of its own commits (onCommit) and, when shared, when another replica commits.
+  // Webhooks are delivered after commit, never inside a write: a commit only wakes the worker.
+  const now = options.now ?? (() => new Date());
+  const sendWebhook = createWebhookSender({
+    allowPrivate: options.allowPrivateWebhooks ?? false,
+    now,
+    ...(options.webhookDelivery?.timeoutMs !== undefined && { timeoutMs: options.webhookDelivery.timeoutMs }),
+  });
+  const deliveries = store.outbox && new DeliveryWorker(store.outbox, sendWebhook, now, logger, options.webhookDelivery);
   const publish = () => {
     settings.forget();
     readCache.bump();
     documents.bump();
     void hub.poke();
+    deliveries?.poke();
   };
   const deps: ServiceDeps = { store, now: options.now ?? (() => new Date()) };
   const defaultTimeZone = options.timeZone ?? "UTC";
@@ -190,6 +221,10 @@ export async function createApp(options: AppOptions): Promise<App> {
   await statuses.seedDefaults();
   const auth = new AuthService({ store, now: deps.now, log: logger }, options.auth);
   const users = new UsersService({ store, now: deps.now });
+  const webhooks = new WebhooksService({ store, now, allowPrivate: options.allowPrivateWebhooks ?? false, send: sendWebhook, onChanged: () => deliveries?.poke() });
+  // Delivered events and old attempts go hourly; and whatever was pending before a restart is sent now.
+  const outboxPruning = setInterval(() => void webhooks.prune().catch((err: unknown) => logger.warn({ err }, "pruning the outbox failed")), 3_600_000).unref();
+  deliveries?.poke();
   const audit = new AuditService({ audit: store.audit, now: deps.now, retentionDays: options.auditDays ?? DEFAULT_AUDIT_DAYS });
   // Old audit events go daily (and once now, in the background).
   const auditPruning = setInterval(() => void audit.prune().catch((err: unknown) => logger.warn({ err }, "pruning the audit log failed")), 86_400_000).unref();
@@ -287,6 +322,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     router.service(GroupsApi, createGroupsRpc(groups));
     router.service(SettingsApi, createSettingsRpc(settings));
     if (hooks && heartbeats) router.service(HooksApi, createHooksRpc(hooks, heartbeats));
+    router.service(WebhooksApi, createWebhooksRpc(webhooks));
     if (options.devmode) registerReflection(router, API_SERVICES);
   };
   const rpcHandler = createRpcAdapter({
@@ -366,6 +402,8 @@ export async function createApp(options: AppOptions): Promise<App> {
       unsubscribeChanges?.();
       clearInterval(auditPruning);
       heartbeatScheduler?.stop();
+      clearInterval(outboxPruning);
+      await deliveries?.stop();
       unsubscribeRevocations?.();
       await web?.close();
       await store.close();

@@ -40,6 +40,8 @@ export interface Config {
   auditDays: number | undefined;
   /** The IANA time zone whose calendar days the uptime history counts in; undefined: UTC. */
   timeZone: string | undefined;
+  /** Webhooks may reach loopback, private and link-local addresses (SSRF guard off). */
+  allowPrivateWebhooks: boolean;
 }
 
 const seconds = (ms: number) => `${ms / 1_000}s`;
@@ -83,6 +85,11 @@ const FLAGS = {
     help: "clients other than loopback may read /metrics with 'Authorization: Bearer <this>' (prefer the variable)",
   },
   "audit-days": { env: "STATUSTHING_AUDIT_DAYS", default: "365", help: "days the audit log keeps each write (1-36500)" },
+  "allow-private-webhooks": {
+    env: "STATUSTHING_ALLOW_PRIVATE_WEBHOOKS",
+    default: "false",
+    help: "webhooks may POST to loopback, private and link-local addresses (off: refused, against SSRF)",
+  },
   "time-zone": { env: "STATUSTHING_TIME_ZONE", default: "UTC", help: "IANA time zone (e.g. Europe/Berlin) whose calendar days the uptime bars count" },
   "heartbeat-interval": { env: "STATUSTHING_HEARTBEAT_INTERVAL", default: "15s", help: "time between heartbeats on watch streams (e.g. 15s, 500ms, 1m)" },
   "header-timeout": {
@@ -254,6 +261,7 @@ export const FLAG_OPTIONS = {
   "metrics-token": { type: "string" },
   "audit-days": { type: "string" },
   "time-zone": { type: "string" },
+  "allow-private-webhooks": { type: "boolean" },
   help: { type: "boolean", short: "h" },
   version: { type: "boolean" },
 } as const;
@@ -292,7 +300,7 @@ export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv
   if (!LOG_LEVELS.includes(logLevel)) throw new ConfigError(`--log-level: want one of ${LOG_LEVELS.join(", ")}, got ${JSON.stringify(logLevel)}`);
   const devmode = values.devmode ?? parseBoolean(FLAGS.devmode.env, env[FLAGS.devmode.env] ?? "false");
   const heartbeatMs = parseDurationMs("--heartbeat-interval", pick("heartbeat-interval", values["heartbeat-interval"]));
-  const flagOrEnvBoolean = (name: "private", flag: boolean | undefined) => flag ?? parseBoolean(FLAGS[name].env, env[FLAGS[name].env] ?? "false");
+  const flagOrEnvBoolean = (name: "private" | "allow-private-webhooks", flag: boolean | undefined) => flag ?? parseBoolean(FLAGS[name].env, env[FLAGS[name].env] ?? "false");
   const adminPassword = values["admin-password"] ?? env[FLAGS["admin-password"].env];
   const duration = (name: "header-timeout" | "request-timeout" | "idle-timeout", flag: string | undefined) => {
     const raw = flag ?? env[FLAGS[name].env];
@@ -334,6 +342,7 @@ export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv
       metricsToken: metricsToken === "" ? undefined : metricsToken,
       auditDays,
       timeZone: parseTimeZone(values["time-zone"] ?? env[FLAGS["time-zone"].env]),
+      allowPrivateWebhooks: flagOrEnvBoolean("allow-private-webhooks", values["allow-private-webhooks"]),
     },
   };
 }

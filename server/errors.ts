@@ -84,6 +84,17 @@ export const invalidArgument = defineError("FIELD_INVALID", "invalid_argument", 
   field,
 }));
 
+/** A webhook URL whose host is (or resolves to) a loopback, private or other non-public address, without --allow-private-webhooks. */
+export const webhookAddressRefused = defineError(
+  "WEBHOOK_ADDRESS_REFUSED",
+  "invalid_argument",
+  "a webhook URL points at a loopback, private, link-local or other non-public address (see --allow-private-webhooks)",
+  (problem: string) => ({
+    message: `url: ${problem}; webhooks go only to public addresses unless the server runs with --allow-private-webhooks`,
+    field: "url",
+  }),
+);
+
 /** ChangePassword with a current password that is not the user's. */
 export const wrongCurrentPassword = defineError("WRONG_CURRENT_PASSWORD", "invalid_argument", "ChangePassword's current_password is wrong", () => ({
   message: "current_password: is wrong",
@@ -151,7 +162,7 @@ export const commandInvalid = defineError("COMMAND_INVALID", "invalid_argument",
 // --- not_found
 
 /** What `notFound` can name. */
-export type RecordKind = "item" | "status" | "note" | "user" | "API token" | "incident" | "maintenance" | "group";
+export type RecordKind = "item" | "status" | "note" | "user" | "API token" | "incident" | "maintenance" | "group" | "webhook";
 
 const notFoundOf = (what: RecordKind, reason: string) =>
   defineError(reason, "not_found", what === "user" ? "no user has the id (in the CLI, the username) given" : `no ${what} has the id given`, (id: string) => ({
@@ -168,6 +179,7 @@ const notFoundFactories: Record<RecordKind, (id: string) => DomainError> = {
   incident: notFoundOf("incident", "INCIDENT_NOT_FOUND"),
   maintenance: notFoundOf("maintenance", "MAINTENANCE_NOT_FOUND"),
   group: notFoundOf("group", "GROUP_NOT_FOUND"),
+  webhook: notFoundOf("webhook", "WEBHOOK_NOT_FOUND"),
 };
 
 /** The record named by `id` does not exist (reason `ITEM_NOT_FOUND`, `STATUS_NOT_FOUND`, …). */
@@ -274,6 +286,11 @@ export const maintenanceStarted = defineError(
 export const maintenanceNotStarted = defineError("MAINTENANCE_NOT_STARTED", "failed_precondition", "CompleteMaintenance on a window that has not started", (id: string) => ({
   message: `maintenance ${JSON.stringify(id)} has not started; cancel it instead`,
   metadata: { id },
+}));
+
+/** WebhooksService on a store that keeps no outbox (a store of one's own may not). */
+export const outboxNotKept = defineError("OUTBOX_NOT_KEPT", "failed_precondition", "WebhooksService on a store that keeps no outbox", () => ({
+  message: "this server's store keeps no outbox, so it cannot send webhooks",
 }));
 
 // --- unauthenticated

@@ -12,6 +12,8 @@ export { placeAt, type GroupStore, type NewGroup, type GroupPatch } from "./stor
 export { applySettingsPatch, EMPTY_SETTINGS, type SettingsPatch, type SettingsStore } from "./store/settings-store.js";
 export type { BrandImage, ImageSlot, PageSettingsRecord, StoredImage } from "./domain.js";
 export type * from "./store/inlet-store.js";
+export type { OutboxStore, OutboxEvent, WebhookRecord, NewWebhook, WebhookPatch, WebhookProgress, WebhookFormat, DeliveryRecord } from "./store/outbox-store.js";
+export { deriveOutboxEvent, type ItemNotice } from "./store/sql/outbox.js";
 export type {
   ApiTokenRecord,
   ChangeRecord,

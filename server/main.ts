@@ -96,6 +96,7 @@ export async function main(argv: readonly string[]): Promise<void> {
       ...(config.maxWatchersPerClient !== undefined && { maxWatchersPerClient: config.maxWatchersPerClient }),
       ...(config.metricsToken !== undefined && { metricsToken: config.metricsToken }),
       ...(config.auditDays !== undefined && { auditDays: config.auditDays }),
+      allowPrivateWebhooks: config.allowPrivateWebhooks,
     });
   } catch (error) {
     // A bad --admin-password, or a store that cannot start: say why, without a stack.

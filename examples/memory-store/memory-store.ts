@@ -26,12 +26,13 @@ import {
 } from "../../server/index.js";
 import type { ChangeMoment } from "../../server/store/store.js";
 import { newId } from "../../server/ids.js";
-import type { LogEntry } from "../../server/store/change-codec.js";
+import type { LogEntry, LoggedChange } from "../../server/store/change-codec.js";
 import { AccountData, MemoryAccounts } from "./memory-accounts.js";
 import { IncidentData, MemoryIncidents } from "./memory-incidents.js";
 import { MemoryGroups } from "./memory-groups.js";
 import { MemorySettings, SettingsData } from "./memory-settings.js";
 import { InletData, MemoryInlets } from "./memory-inlets.js";
+import { MemoryOutbox, OutboxData } from "./memory-outbox.js";
 
 interface ItemRecord {
   id: string;
@@ -56,9 +57,16 @@ export class MemoryData {
   readonly incidents = new IncidentData();
   readonly settings = new SettingsData();
   readonly inlets = new InletData();
+  readonly outbox = new OutboxData();
   changes: Array<{ change: ChangeRecord; at: Date }> = [];
   latest = 0;
   seeded = false;
+}
+
+/** A note written with its item's change: what the outbox hears of it. */
+interface NoteChange {
+  note: NoteRecord;
+  previous?: { text: string; updated: Date };
 }
 
 /** A change before the log numbers it. */
@@ -77,6 +85,7 @@ export class MemoryStore implements Store {
   readonly groups: MemoryGroups;
   readonly settings: MemorySettings;
   readonly inlets: MemoryInlets;
+  readonly outbox: MemoryOutbox;
   private readonly listeners = new Set<() => void>();
   private readonly pending = new Set<Promise<unknown>>();
   private closed = false;
@@ -120,6 +129,7 @@ export class MemoryStore implements Store {
       item: (id) => this.view(id, false),
       change: (id, change) => this.applyInletChange(id, change),
     });
+    this.outbox = new MemoryOutbox(data.outbox);
   }
 
   onCommit(listener: () => void): () => void {
@@ -203,6 +213,7 @@ export class MemoryStore implements Store {
       for (const note of this.data.notes.values()) if (note.itemId === id) this.data.notes.delete(note.id);
       this.data.items.delete(id);
       const revision = this.log({ kind: "item_delete", id });
+      this.outbox.record({ kind: "item_delete", id, notes: [] }, revision, new Date());
       this.data.transitions.push({ itemId: id, itemName: item.name, at: at ?? new Date(), revision, status: undefined, deleted: true, reconstructed: false });
     });
   }
@@ -218,7 +229,7 @@ export class MemoryStore implements Store {
     return this.write(() => {
       if (!this.data.items.has(note.itemId)) throw notFound("item", note.itemId);
       this.data.notes.set(note.id, { ...note });
-      this.touch(note.itemId, note.updated);
+      this.touch(note.itemId, note.updated, { note });
       return note;
     });
   }
@@ -228,7 +239,7 @@ export class MemoryStore implements Store {
       if (!before) throw notFound("note", id);
       const note = { ...before, text, updated };
       this.data.notes.set(id, note);
-      this.touch(note.itemId, updated);
+      this.touch(note.itemId, updated, { note, previous: { text: before.text, updated: before.updated } });
       return note;
     });
   }
@@ -346,18 +357,23 @@ export class MemoryStore implements Store {
   }
 
   /** Notes the item's change: its new updated time, logged with its notes. */
-  private touch(itemId: string, at: Date): void {
+  private touch(itemId: string, at: Date, noteChange?: NoteChange): void {
     const item = this.data.items.get(itemId);
     if (!item) throw notFound("item", itemId);
     this.data.items.set(itemId, { ...item, updated: at });
-    this.logItem(itemId, at);
+    this.logItem(itemId, at, noteChange);
   }
 
   /** Logs the item as it is now, and a status transition (as of `at`) if its status or the status's kind changed. */
-  private logItem(id: string, at: Date): ItemView {
+  private logItem(id: string, at: Date, noteChange?: NoteChange): ItemView {
     const view = this.view(id, true);
     if (!view) throw notFound("item", id);
     const revision = this.log({ kind: "item_upsert", item: view });
+    // The outbox hears of a note as a note (the log here only keeps whole items).
+    const outboxChange: LoggedChange = noteChange
+      ? { kind: "note_upsert", item: view, note: { ...noteChange.note, seq: 0 }, previous: noteChange.previous }
+      : { kind: "item_upsert", item: view };
+    this.outbox.record(outboxChange, revision, new Date());
     const last = this.data.transitions.findLast((t) => t.itemId === id);
     if (!last || last.deleted || last.status?.id !== view.status?.id || last.status?.kind !== view.status?.kind) {
       const status = view.status && { id: view.status.id, name: view.status.name, color: view.status.color, kind: view.status.kind };

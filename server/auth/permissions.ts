@@ -170,6 +170,14 @@ export const PERMISSIONS: Readonly<Record<string, Rule>> = {
   "statusthing.v1.HooksService/RotateHeartbeatSecret": admin("admin"),
   "statusthing.v1.HooksService/DeleteHeartbeat": admin("admin"),
 
+  // Webhook URLs can be secrets themselves (a Slack URL is its own credential): every call is an admin's.
+  "statusthing.v1.WebhooksService/AddWebhook": admin("admin"),
+  "statusthing.v1.WebhooksService/UpdateWebhook": admin("admin"),
+  "statusthing.v1.WebhooksService/DeleteWebhook": admin("admin"),
+  "statusthing.v1.WebhooksService/ListWebhooks": admin("admin"),
+  "statusthing.v1.WebhooksService/TestWebhook": admin("admin"),
+  "statusthing.v1.WebhooksService/ListDeliveries": admin("admin"),
+
   // Reflection (served only with --devmode) describes the API, never data.
   "grpc.reflection.v1.ServerReflection/ServerReflectionInfo": read(),
   "grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo": read(),

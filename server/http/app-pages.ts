@@ -10,7 +10,7 @@ export const APP_PAGE_PATTERNS: readonly RegExp[] = [
   /^\/embed\/?$/,
   /^\/items\/[^/]+\/?$/,
   /^\/admin\/?$/,
-  /^\/admin\/(account|audit|hooks|layout|settings|statuses|tokens|users)\/?$/,
+  /^\/admin\/(account|audit|hooks|layout|settings|statuses|tokens|users|webhooks)\/?$/,
   /^\/admin\/items\/[^/]+\/?$/,
 ];
 

@@ -41,3 +41,8 @@ export function noteAuditObject(id: string): void {
   const actor = storage.getStore();
   if (actor && actor.objectId === "") actor.objectId = id;
 }
+
+/** Runs `work` outside any audit context: for background jobs woken by a request's write (the outbox worker). */
+export function withoutAuditActor<T>(work: () => T): T {
+  return storage.exit(work);
+}

@@ -16,6 +16,7 @@ import { describeSettingsContract } from "./conformance-settings.js";
 import { describeCommitHookContract } from "./conformance-commits.js";
 import { describeIncidentsContract } from "./conformance-incidents.js";
 import { describeInletsContract } from "./conformance-inlets.js";
+import { describeOutboxContract } from "./conformance-outbox.js";
 import { caught, expectDomainError, newItem, newNote, newStatus, type StoreUnderTest, type TestFunctions } from "./conformance-fixtures.js";
 import type { NewStatus, Store } from "./store.js";
 
@@ -899,6 +900,11 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
     describeIncidentsContract(() => store, test);
     describeGroupsContract(() => store, test);
     describeSettingsContract(
+      () => store,
+      async () => (store = await subject.reopen()),
+      test,
+    );
+    describeOutboxContract(
       () => store,
       async () => (store = await subject.reopen()),
       test,

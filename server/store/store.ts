@@ -5,6 +5,7 @@ import type { IncidentStore } from "./incident-store.js";
 import type { GroupStore } from "./group-store.js";
 import type { SettingsStore } from "./settings-store.js";
 import type { InletStore } from "./inlet-store.js";
+import type { OutboxStore } from "./outbox-store.js";
 import type { LogEntry } from "./change-codec.js";
 import type { ChangeRecord, ItemFilter, ItemView, NoteRecord, StatusRecord, StatusTransition, StoreSnapshot } from "../domain.js";
 
@@ -75,6 +76,11 @@ export interface Store {
    * endpoints answer 404 and HooksService `unimplemented`.
    */
   readonly inlets?: InletStore;
+  /**
+   * Optional: the outbox (webhooks, notifications). A store that keeps one writes the event each
+   * logged change makes (`deriveOutboxEvent` in sql/outbox.ts) in that change's transaction.
+   */
+  readonly outbox?: OutboxStore;
 
   /**
    * Calls `listener` after each commit, in this process, that logged changes (once per commit,

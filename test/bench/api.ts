@@ -25,6 +25,8 @@ import { closeSync, copyFileSync, existsSync, mkdirSync, openSync, readFileSync,
 import os from "node:os";
 import { join } from "node:path";
 import { createHistogram, type RecordableHistogram } from "node:perf_hooks";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import type { BareFixtures } from "./bare-server.js";
@@ -58,6 +60,7 @@ const PATHS = {
   listItems: "/statusthing.v1.ItemsService/ListItems",
   getItem: "/statusthing.v1.ItemsService/GetItem",
   updateItem: "/statusthing.v1.ItemsService/UpdateItem",
+  addWebhook: "/statusthing.v1.WebhooksService/AddWebhook",
   addItem: "/statusthing.v1.ItemsService/AddItem",
   addStatus: "/statusthing.v1.StatusService/AddStatus",
   addNote: "/statusthing.v1.NotesService/AddNote",
@@ -80,6 +83,8 @@ const BUDGET = {
   updateItemWritesPerS: 2_000,
   summaryVsBare: 0.5,
   badgeVsBare: 0.5,
+  /** UpdateItem with 5 webhooks receiving every change, over UpdateItem without: delivery must not slow writes (#18). */
+  updateItemWithWebhooksVsWithout: 0.9,
 } as const;
 
 // ---------------------------------------------------------------------------------------------
@@ -193,6 +198,8 @@ async function startServer(dir: string, options: Options, store: readonly string
     `${HOST}:${port}`,
     "--log-level",
     options.logLevel,
+    // The webhook scenario's receiver listens on loopback, in this process.
+    "--allow-private-webhooks",
   ];
   // The server logs a line per request: to a file, never to a pipe nobody reads.
   const fd = openSync(logFile, "w");
@@ -219,6 +226,28 @@ async function startServer(dir: string, options: Options, store: readonly string
   })();
   await Promise.race([ready, exitAsError(child, "server", logFile)]);
   return { adminPassword, child, url, logFile, profileDir };
+}
+
+/** A webhook receiver for the bench: answers every POST 204 and counts them. */
+async function startWebhookReceiver(): Promise<{ url: string; count: () => number; close: () => void }> {
+  let received = 0;
+  const server = createServer((req, res) => {
+    req.resume();
+    req.on("end", () => {
+      received++;
+      res.writeHead(204).end();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, HOST, resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://${HOST}:${port}`,
+    count: () => received,
+    close: () => {
+      server.closeAllConnections();
+      server.close();
+    },
+  };
 }
 
 async function startBare(dir: string, fixtures: BareFixtures): Promise<{ child: ChildProcess; url: string }> {
@@ -510,6 +539,7 @@ function verdicts(rows: Measured[], ratio: (m: Measured) => number | undefined):
   const update = find("UpdateItem", "ours");
   const signedIn = find("ListItems {} signed in", "ours");
   const signedInRatio = signedIn.reqPerS / list.reqPerS;
+  const hooked = find("UpdateItem, 5 webhooks", "ours");
   const listRatio = ratio(list) ?? NaN;
   const getRatio = ratio(get) ?? NaN;
   const summaryRatio = ratio(find("GET summary.json", "ours")) ?? NaN;
@@ -535,6 +565,11 @@ function verdicts(rows: Measured[], ratio: (m: Measured) => number | undefined):
       budget: `UpdateItem ≥ ${fmtInt(BUDGET.updateItemWritesPerS)} durable writes/s`,
       actual: `${fmtInt(update.okPerS)} writes/s`,
       pass: update.okPerS >= BUDGET.updateItemWritesPerS,
+    },
+    {
+      budget: `UpdateItem with 5 webhooks ≥ ${BUDGET.updateItemWithWebhooksVsWithout}× without`,
+      actual: fmtRatio(hooked.okPerS / update.okPerS),
+      pass: hooked.okPerS / update.okPerS >= BUDGET.updateItemWithWebhooksVsWithout,
     },
     { budget: `summary.json ≥ ${BUDGET.summaryVsBare}× bare`, actual: fmtRatio(summaryRatio), pass: summaryRatio >= BUDGET.summaryVsBare },
     { budget: `badge.svg ≥ ${BUDGET.badgeVsBare}× bare`, actual: fmtRatio(badgeRatio), pass: badgeRatio >= BUDGET.badgeVsBare },
@@ -696,6 +731,19 @@ async function run(options: Options): Promise<void> {
     if (!alive(bare.child)) throw new Error(`bare server exited (code ${bare.child.exitCode}); last output:\n${tail(join(dir, "bare.err"))}`);
   }
 
+  // UpdateItem again, now with 5 webhooks receiving every change (#18): delivery runs after commit,
+  // so the writes should go about as fast; the receiver is a plain HTTP server in this process.
+  const receiver = await startWebhookReceiver();
+  for (let i = 0; i < 5; i++) await call(server.url, PATHS.addWebhook, { url: `${receiver.url}/hook/${i}`, description: `bench ${i}` }, credentials.headers);
+  rows.push(
+    await Promise.race([
+      measure({ scenario: "UpdateItem, 5 webhooks", target: "ours", path: PATHS.updateItem, body: nextUpdate, headers: credentials.headers, ...ours }, options),
+      serverDied,
+    ]),
+  );
+  const deliveredDuringRun = receiver.count();
+  receiver.close();
+
   // Did the writes land? Every item should carry a bench description by now.
   const { items: after = [] } = await call<{ items?: ItemMsg[] }>(server.url, PATHS.listItems, {});
   const updatedItems = after.filter((item) => item.description?.startsWith("Updated by the API bench")).length;
@@ -734,6 +782,7 @@ async function run(options: Options): Promise<void> {
   };
   const checks = verdicts(rows, ratio);
   process.stdout.write(`${markdown(options, busyBefore, database, credentials.auth, rows, ratio, checks, profile)}\n`);
+  process.stdout.write(`\nWebhooks: ${fmtInt(deliveredDuringRun)} deliveries reached the 5 receivers during the webhook scenario.\n`);
   if (updatedItems !== seeded.items.length) process.stdout.write(`\nNote: only ${updatedItems} of ${seeded.items.length} items show a bench update after UpdateItem.\n`);
 
   const jsonFile = writeBenchRecord("api", busyBefore, options, {
@@ -742,6 +791,7 @@ async function run(options: Options): Promise<void> {
     seed: { items: seeded.items.length, statuses: seeded.statusIds.length, notesPerItem: 1, listItemsBytes: list.body.length, getItemBytes: gets[0]!.body.length },
     scenarios: rows.map((r) => ({ ...r, oursOverBare: ratio(r) === undefined ? undefined : round2(ratio(r)!) })),
     updateItem: { durableWritesPerS: rows.find((r) => r.scenario === "UpdateItem")!.okPerS, itemsUpdated: updatedItems },
+    webhooks: { durableWritesPerS: rows.find((r) => r.scenario === "UpdateItem, 5 webhooks")!.okPerS, deliveredDuringRun },
     serverLogLines: logLines,
     budgets: checks,
     budgetsMissed: checks.filter((c) => !c.pass).length,

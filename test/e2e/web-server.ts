@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Writable } from "node:stream";
-import { createApp } from "../../server/app.js";
+import { createApp, type AppOptions } from "../../server/app.js";
 import { serve, type RunningServer } from "../../server/http/serve.js";
 import type { ChangeHubOptions } from "../../server/live/change-hub.js";
 import { createLogger } from "../../server/logger.js";
@@ -51,6 +51,8 @@ export interface WebServerOptions {
   now?: () => Date;
   /** The page's time zone (as --time-zone does). */
   timeZone?: string;
+  /** Any other createApp options (webhook delivery settings, …), handed over as they are. */
+  app?: Partial<Omit<AppOptions, "store" | "logger" | "web">>;
 }
 
 /** Starts the app with the web app on 127.0.0.1, as `statusthing` does, with a known admin password. */
@@ -68,6 +70,7 @@ export async function startWebServer(options: WebServerOptions = {}): Promise<We
     ...(options.hub ? { hub: options.hub } : {}),
     ...(options.now ? { now: options.now } : {}),
     ...(options.timeZone ? { timeZone: options.timeZone } : {}),
+    ...options.app,
   });
   const server = await serve(app, `127.0.0.1:${options.port ?? 0}`);
   const token = options.firstRun ? "" : await registerAdminToken(server.url);

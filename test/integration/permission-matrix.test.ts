@@ -28,7 +28,7 @@ function needs(procedure: string): { role: Role; scope: Scope } | "credentials" 
   if (procedure.endsWith("ItemsService/UpdateItem") || procedure.endsWith("NotesService/AddNote")) return { role: "editor", scope: "status" };
   if (["ItemsService", "StatusService", "NotesService", "IncidentsService"].includes(service)) return { role: "editor", scope: "write" };
   if (service === "UsersService") return { role: "admin", scope: /^(Get|List)/.test(method) ? "read" : "admin" };
-  if (service === "AuditService") return { role: "admin", scope: "admin" };
+  if (service === "AuditService" || service === "WebhooksService") return { role: "admin", scope: "admin" };
   // The page's name and branding: admins only.
   if (service === "SettingsService") return { role: "admin", scope: "admin" };
   // Hooks and heartbeats set statuses on their own: admins configure them (reading with a read token).

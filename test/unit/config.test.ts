@@ -21,7 +21,7 @@ function configError(argv: string[], env: NodeJS.ProcessEnv = {}): string {
 }
 
 /** The auth settings' defaults: public reads, no proxy trusted, no admin password given, no site may frame the pages. */
-const AUTH_DEFAULTS = { private: false, trustProxy: 0, adminPassword: undefined, publicUrl: undefined, allowedHosts: [], embedOrigins: [] };
+const AUTH_DEFAULTS = { private: false, trustProxy: 0, adminPassword: undefined, publicUrl: undefined, allowedHosts: [], embedOrigins: [], allowPrivateWebhooks: false };
 
 afterEach(() => {
   vi.unstubAllEnvs();

@@ -205,6 +205,61 @@ export const migrations: readonly string[] = [
   `,
   // Inlets: hooks, their calls, heartbeats and per-item inlet state (see sql/inlets.ts).
   INLET_TABLES,
+  // The outbox (#18), as in SQLite's migration of the same name.
+  `
+  CREATE TABLE outbox_events (
+    revision bigint      PRIMARY KEY,
+    id       text        NOT NULL UNIQUE,
+    type     text        NOT NULL,
+    item_id  text,
+    at       timestamptz NOT NULL,
+    data     text        NOT NULL
+  );
+  CREATE TABLE outbox_item_notices (
+    item_id      text PRIMARY KEY,
+    name         text NOT NULL,
+    status_id    text,
+    status_name  text,
+    status_color text,
+    status_kind  integer
+  );
+  INSERT INTO outbox_item_notices (item_id, name, status_id, status_name, status_color, status_kind)
+    SELECT i.id, i.name, s.id, s.name, s.color, s.kind FROM items i LEFT JOIN statuses s ON s.id = i.status_id;
+  CREATE TABLE webhooks (
+    id                    text        PRIMARY KEY,
+    url                   text        NOT NULL,
+    description           text        NOT NULL,
+    events                text        NOT NULL,
+    item_ids              text        NOT NULL,
+    format                text        NOT NULL,
+    secret                text        NOT NULL,
+    previous_secret       text,
+    previous_secret_until timestamptz,
+    enabled               boolean     NOT NULL,
+    disabled_reason       text        NOT NULL DEFAULT '',
+    cursor                bigint      NOT NULL,
+    attempts              integer     NOT NULL DEFAULT 0,
+    next_attempt_at       timestamptz NOT NULL,
+    failing_since         timestamptz,
+    lease_owner           text,
+    lease_until           timestamptz,
+    created_at            timestamptz NOT NULL,
+    updated_at            timestamptz NOT NULL
+  );
+  CREATE TABLE webhook_deliveries (
+    id          text        PRIMARY KEY,
+    webhook_id  text        NOT NULL REFERENCES webhooks(id) ON DELETE CASCADE,
+    event_id    text        NOT NULL,
+    event_type  text        NOT NULL,
+    at          timestamptz NOT NULL,
+    attempt     integer     NOT NULL,
+    status_code integer     NOT NULL,
+    duration_ms integer     NOT NULL,
+    error       text        NOT NULL,
+    ok          boolean     NOT NULL
+  );
+  CREATE INDEX webhook_deliveries_by_webhook ON webhook_deliveries (webhook_id, at);
+  `,
 ];
 
 /** The advisory lock key (an int8, as text) for `name` in the schema `schema`, computed by the server. */

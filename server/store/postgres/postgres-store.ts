@@ -26,6 +26,7 @@ import { PostgresAuditStore } from "./postgres-audit.js";
 import { PostgresSettingsStore } from "./postgres-settings-store.js";
 import { PostgresInletStore } from "./postgres-inlet-store.js";
 import { newId } from "../../ids.js";
+import { PostgresOutboxStore } from "./postgres-outbox-store.js";
 import type { ChangeMoment, ItemPatch, NewItem, NewStatus, StatusPatch, Store } from "../store.js";
 import type { LogEntry } from "../change-codec.js";
 import { ChangeListener, type LivenessCheck, type ReconnectBackoff } from "./change-listener.js";
@@ -114,6 +115,8 @@ export class PostgresStore implements Store {
   readonly settings: PostgresSettingsStore;
   /** Hooks, heartbeats and their per-item state. */
   readonly inlets: PostgresInletStore;
+  /** The outbox: events written with each change, and the webhooks that read them. */
+  readonly outbox: PostgresOutboxStore;
   private readonly hooks = new CommitHooks();
   private readonly writes: PgWriteQueue;
   private readonly listener: ChangeListener;
@@ -138,6 +141,7 @@ export class PostgresStore implements Store {
     this.groups = reportConnectionLossAsUnavailable(new PostgresGroupStore(pool, this.writes));
     this.settings = reportConnectionLossAsUnavailable(new PostgresSettingsStore(pool, this.writes));
     this.inlets = reportConnectionLossAsUnavailable(new PostgresInletStore(pool, this.writes, (client, id) => loadItem(client, id, false), writeInletChange));
+    this.outbox = reportConnectionLossAsUnavailable(new PostgresOutboxStore(pool));
     this.listener = new ChangeListener(listenConfig, changesChannel(logLockKey), logger, backoff, liveness);
   }
 

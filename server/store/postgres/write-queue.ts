@@ -6,6 +6,7 @@ import type { WriteBatchObserver } from "../write-observer.js";
 import { currentAuditActor, type AuditActor } from "../audit-context.js";
 import { needsAuditRow } from "../sql/audit.js";
 import { insertAuditRow } from "./postgres-audit.js";
+import { recordOutboxEvents } from "./postgres-outbox-store.js";
 
 /**
  * The channel on which every commit that logged changes rings the doorbell (payload: its last
@@ -243,7 +244,8 @@ export class PgWriteQueue {
  */
 async function appendChanges(client: PoolClient, changes: readonly QueuedChange[], channel: string): Promise<void> {
   const encoded = changes.map((c) => encodeChangePayload(c.change));
-  await client.query(
+  const at = new Date();
+  const { rows } = await client.query<{ latest: string }>(
     `WITH state AS (
        UPDATE change_log_state SET latest = latest + cardinality($1::text[]) RETURNING latest
      ), logged AS (
@@ -255,7 +257,15 @@ async function appendChanges(client: PoolClient, changes: readonly QueuedChange[
        FROM state, unnest($6::bigint[]) WITH ORDINALITY AS c(pending, n)
        WHERE t.pending_change = c.pending
      )
-     SELECT pg_notify($5, latest::text) FROM state`,
-    [encoded.map((c) => c.kind), encoded.map((c) => c.entityId), encoded.map((c) => c.payload), new Date(), channel, changes.map((c) => c.pending)],
+     SELECT latest, pg_notify($5, latest::text) FROM state`,
+    [encoded.map((c) => c.kind), encoded.map((c) => c.entityId), encoded.map((c) => c.payload), at, channel, changes.map((c) => c.pending)],
+  );
+  // The notifications they cause, in the same transaction: sent if and only if the changes commit.
+  const latest = Number(rows[0]?.latest);
+  await recordOutboxEvents(
+    client,
+    changes.map((c) => c.change),
+    latest - changes.length + 1,
+    at,
   );
 }

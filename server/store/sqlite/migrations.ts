@@ -193,6 +193,63 @@ export const migrations: readonly string[] = [
   `,
   // Inlets: hooks, their calls, heartbeats and per-item inlet state (see sql/inlets.ts).
   INLET_TABLES,
+  // The outbox (#18): events written with the change that causes them (keyed by its revision),
+  // what subscribers were last told per item (seeded from the items), webhooks with their
+  // delivery cursor and lease, and their recent delivery attempts.
+  `
+  CREATE TABLE outbox_events (
+    revision INTEGER PRIMARY KEY,
+    id       TEXT    NOT NULL UNIQUE,
+    type     TEXT    NOT NULL,
+    item_id  TEXT,
+    at       INTEGER NOT NULL,
+    data     TEXT    NOT NULL
+  );
+  CREATE TABLE outbox_item_notices (
+    item_id      TEXT PRIMARY KEY,
+    name         TEXT NOT NULL,
+    status_id    TEXT,
+    status_name  TEXT,
+    status_color TEXT,
+    status_kind  INTEGER
+  );
+  INSERT INTO outbox_item_notices (item_id, name, status_id, status_name, status_color, status_kind)
+    SELECT i.id, i.name, s.id, s.name, s.color, s.kind FROM items i LEFT JOIN statuses s ON s.id = i.status_id;
+  CREATE TABLE webhooks (
+    id                    TEXT    PRIMARY KEY,
+    url                   TEXT    NOT NULL,
+    description           TEXT    NOT NULL,
+    events                TEXT    NOT NULL,
+    item_ids              TEXT    NOT NULL,
+    format                TEXT    NOT NULL,
+    secret                TEXT    NOT NULL,
+    previous_secret       TEXT,
+    previous_secret_until INTEGER,
+    enabled               INTEGER NOT NULL,
+    disabled_reason       TEXT    NOT NULL DEFAULT '',
+    cursor                INTEGER NOT NULL,
+    attempts              INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at       INTEGER NOT NULL,
+    failing_since         INTEGER,
+    lease_owner           TEXT,
+    lease_until           INTEGER,
+    created_at            INTEGER NOT NULL,
+    updated_at            INTEGER NOT NULL
+  );
+  CREATE TABLE webhook_deliveries (
+    id          TEXT    PRIMARY KEY,
+    webhook_id  TEXT    NOT NULL REFERENCES webhooks(id) ON DELETE CASCADE,
+    event_id    TEXT    NOT NULL,
+    event_type  TEXT    NOT NULL,
+    at          INTEGER NOT NULL,
+    attempt     INTEGER NOT NULL,
+    status_code INTEGER NOT NULL,
+    duration_ms INTEGER NOT NULL,
+    error       TEXT    NOT NULL,
+    ok          INTEGER NOT NULL
+  );
+  CREATE INDEX webhook_deliveries_by_webhook ON webhook_deliveries(webhook_id, at);
+  `,
 ];
 
 /** Thrown when the database was written by a newer StatusThing than this one. */

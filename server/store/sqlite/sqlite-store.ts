@@ -13,6 +13,7 @@ import type { WriteBatchObserver } from "../write-observer.js";
 import { SqliteAuditStore } from "./sqlite-audit-store.js";
 import { SqliteInletStore } from "./sqlite-inlet-store.js";
 import { newId } from "../../ids.js";
+import { SqliteOutboxStore } from "./sqlite-outbox-store.js";
 import type { ChangeMoment, ItemPatch, NewItem, NewStatus, StatusPatch, Store } from "../store.js";
 import { DatabaseFileWatch, inspectBeforeOpen } from "./database-file.js";
 import { SQLITE_VALUES, violatedConstraint } from "./dialect.js";
@@ -64,6 +65,8 @@ export class SqliteStore implements Store {
   readonly groups: SqliteGroupStore;
   /** Hooks, heartbeats and their per-item state. */
   readonly inlets: SqliteInletStore;
+  /** The outbox: events written with each change, and the webhooks that read them. */
+  readonly outbox: SqliteOutboxStore;
   private readonly writes: WriteQueue;
   private readonly sql: ReturnType<typeof prepareStatements>;
   private readonly hooks: CommitHooks;
@@ -105,6 +108,7 @@ export class SqliteStore implements Store {
     this.sql = prepareStatements(this.db);
     this.hooks = new CommitHooks((error) => log?.error({ err: error }, "a commit listener failed"));
     this.audit = new SqliteAuditStore(this.db, () => this.writes);
+    this.outbox = new SqliteOutboxStore(this.db, () => this.writes);
     this.writes = new WriteQueue(this.db, {
       appendChange: (change) => this.appendChange(change),
       hooks: this.hooks,
@@ -364,7 +368,11 @@ export class SqliteStore implements Store {
   /** Appends a change to the log (the write queue calls it inside a write). Returns its revision. */
   private appendChange(change: LoggedChange): number {
     const { kind, entityId, payload } = encodeChangePayload(change);
-    return Number(this.sql.insertChange.run(Date.now(), kind, entityId, payload).lastInsertRowid);
+    const at = new Date();
+    const revision = Number(this.sql.insertChange.run(at.getTime(), kind, entityId, payload).lastInsertRowid);
+    // The notification it causes, in the same transaction: it is sent if and only if the change commits.
+    this.outbox.record(change, revision, at);
+    return revision;
   }
 
   /**

@@ -5,6 +5,7 @@ import { GroupsService } from "$shared/gen/statusthing/v1/groups_pb.js";
 import { HooksService } from "$shared/gen/statusthing/v1/hooks_pb.js";
 import { ItemsService, NotesService, StatusService } from "$shared/gen/statusthing/v1/services_pb.js";
 import { SettingsService } from "$shared/gen/statusthing/v1/settings_pb.js";
+import { WebhooksService } from "$shared/gen/statusthing/v1/webhooks_pb.js";
 
 /** The admin console's RPC clients, all on the app's one transport (the session cookie rides along). */
 export interface AdminClients {
@@ -17,6 +18,7 @@ export interface AdminClients {
   readonly groups: Client<typeof GroupsService>;
   readonly settings: Client<typeof SettingsService>;
   readonly hooks: Client<typeof HooksService>;
+  readonly webhooks: Client<typeof WebhooksService>;
 }
 
 export function createAdminClients(transport: Transport): AdminClients {
@@ -30,5 +32,6 @@ export function createAdminClients(transport: Transport): AdminClients {
     groups: createClient(GroupsService, transport),
     settings: createClient(SettingsService, transport),
     hooks: createClient(HooksService, transport),
+    webhooks: createClient(WebhooksService, transport),
   };
 }
