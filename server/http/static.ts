@@ -314,8 +314,7 @@ export function createStaticHandler(root: string, config: WebRuntimeConfig, embe
     const [page, facts] = await Promise.all([pages?.render(req, path).catch(() => undefined), shell?.(req).catch(() => undefined)]);
     if (!facts) return page ? sendRendered(req, res, current, page) : sendAsset(req, res, current, asset, status, path);
     // With the page's settings: made per request (the shell is small), never precompressed.
-    const head = personalizeShell(current.indexHtml, facts);
-    const html = Buffer.from(page ? composePage(head, page) : head, "utf8");
+    const html = Buffer.from(personalizeShell(page ? composePage(current.indexHtml, page) : current.indexHtml, facts), "utf8");
     const origins = linkedImageOrigins(facts.settings);
     const headers: Record<string, string> = {
       ...BASE_SECURITY_HEADERS,
