@@ -3,6 +3,7 @@
  * tags, `theme-color` and the favicon, so a link preview (which runs no JavaScript) shows the
  * page's own name and logo. The app sets the same at runtime and follows live changes.
  */
+import { escapeHtml } from "../../shared/escape-html.js";
 import type { NodeRequest } from "../node-request.js";
 import type { PageSettingsView } from "../page-settings-view.js";
 
@@ -14,10 +15,6 @@ export interface ShellFacts {
 
 /** The shell for a request, or undefined to send the built one as it is. */
 export type ShellSource = (req: NodeRequest) => Promise<ShellFacts | undefined>;
-
-const ESCAPES: Record<string, string> = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" };
-/** Text for an attribute or an element: every character that could end either is escaped. */
-export const escapeHtml = (text: string): string => text.replace(/[&<>"']/g, (c) => ESCAPES[c]!);
 
 const absolute = (url: string, origin: string | undefined): string | undefined => {
   if (url === "") return undefined;

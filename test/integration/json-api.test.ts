@@ -146,9 +146,11 @@ describe("request bodies", () => {
 describe("responses", () => {
   it("omit empty fields: no description, status, notes or deleted when there are none", async () => {
     const item = await addItem({ name: uniq("bare") });
-    expect(Object.keys(item).sort()).toEqual(["id", "name", "timestamps"]);
+    // `position` (#15) is the item's place on the page: not empty here, where items came before it.
+    expect(item.position).toBeGreaterThan(0);
+    expect(Object.keys(item).sort()).toEqual(["id", "name", "position", "timestamps"]);
     expect(Object.keys(obj(item.timestamps, "timestamps")).sort()).toEqual(["created", "updated"]);
-    expect(Object.keys(await getItem(String(item.id))).sort()).toEqual(["id", "name", "timestamps"]);
+    expect(Object.keys(await getItem(String(item.id))).sort()).toEqual(["id", "name", "position", "timestamps"]);
 
     const status = obj((await call(`${STATUS}/AddStatus`, { name: uniq("bare-status"), color: "#000", kind: 1 })).status, "status");
     expect(Object.keys(status).sort()).toEqual(["color", "id", "kind", "name", "timestamps"]);
