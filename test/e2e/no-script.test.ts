@@ -15,7 +15,7 @@ import { adminClients, seedRealistic } from "./seed.js";
 import { prepareWebBuild, removeDatabase, startWebServer, type WebServer } from "./web-server.js";
 
 // Code inside page.evaluate() runs in the browser; this project compiles without DOM types.
-declare const document: any; // eslint-disable-line @typescript-eslint/no-explicit-any
+declare const document: any, getComputedStyle: any;
 
 const OUT = join(process.cwd(), "test-results", "screenshots");
 
@@ -181,6 +181,22 @@ describe.skipIf(!browserTestsEnabled())("the page without JavaScript", { timeout
     const card = page.locator(`article[data-item-id="${hostileItem.id}"]`);
     await card.locator(".note-text strong", { hasText: "Degraded" }).waitFor();
     expect(await noteDomProblems(page)).toEqual([]);
+    problems.assertNone();
+    await context.close();
+  });
+
+  it("the wall display shows a problem's note rendered the same way, in the tile's own colors", async () => {
+    const context = await browser.newContext(contextOptions("tv", "dark"));
+    const page = await context.newPage();
+    const problems = watchPageProblems(page);
+    await page.goto(`${server.url}/display`);
+    const tile = page.locator(`article[data-item-id="${hostileItem.id}"]`);
+    await tile.locator(".note-markdown strong", { hasText: "Degraded" }).waitFor();
+    expect(await noteDomProblems(page)).toEqual([]);
+    // A link in a tile keeps the tile's text color (contrast-checked against the status color).
+    const colors = await tile.evaluate((el) => [getComputedStyle(el).color, getComputedStyle((el as any).querySelector(".note-markdown a")).color]);
+    expect(colors[1]).toBe(colors[0]);
+    await page.screenshot({ path: join(OUT, "no-script-display-markdown-tv-dark.png") });
     problems.assertNone();
     await context.close();
   });
