@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Item } from "../../shared/gen/statusthing/v1/types_pb.js";
 import { browserTestsEnabled, contextOptions, launchChromium, VIEWPORTS, watchPageProblems } from "../helpers/browser.js";
 import { axe, serious } from "./axe.js";
+import { newBrowser, signIn, watchAdminProblems } from "./admin-helpers.js";
 import { adminClients, seedRealistic } from "./seed.js";
 import { prepareWebBuild, removeDatabase, startWebServer, type WebServer } from "./web-server.js";
 
@@ -181,6 +182,20 @@ describe.skipIf(!browserTestsEnabled())("the page without JavaScript", { timeout
     const card = page.locator(`article[data-item-id="${hostileItem.id}"]`);
     await card.locator(".note-text strong", { hasText: "Degraded" }).waitFor();
     expect(await noteDomProblems(page)).toEqual([]);
+    problems.assertNone();
+    await context.close();
+  });
+
+  it("the admin console shows a note rendered the same way, and edits its Markdown source as written", async () => {
+    const { context, page } = await newBrowser(browser, "tv");
+    const problems = watchAdminProblems(page);
+    await signIn(page, server.url);
+    await page.goto(`${server.url}/admin/items/${hostileItem.id}`);
+    const note = page.getByTestId("admin-note").first();
+    await note.locator(".note-markdown strong", { hasText: "Degraded" }).waitFor();
+    expect(await noteDomProblems(page)).toEqual([]);
+    await note.getByRole("button", { name: "Edit note" }).click();
+    expect(await note.getByLabel("Note text").inputValue()).toBe(HOSTILE_NOTE);
     problems.assertNone();
     await context.close();
   });
