@@ -196,6 +196,13 @@ describe.skipIf(!browserTestsEnabled())("the page without JavaScript", { timeout
     expect(await noteDomProblems(page)).toEqual([]);
     await note.getByRole("button", { name: "Edit note" }).click();
     expect(await note.getByLabel("Note text").inputValue()).toBe(HOSTILE_NOTE);
+    // A new note shows a preview, rendered as the public page will show it.
+    await page.getByLabel("New note").fill("Fix is **live**; [x](javascript:alert(1)) <img src=x onerror=alert(1)>");
+    const preview = page.getByTestId("note-preview");
+    expect(await preview.locator("strong").innerText()).toBe("live");
+    expect(await preview.locator("a, img").count()).toBe(0);
+    await preview.screenshot({ path: join(OUT, "admin-note-preview.png") });
+    expect(await noteDomProblems(page)).toEqual([]);
     problems.assertNone();
     await context.close();
   });
