@@ -177,11 +177,13 @@ describe.skipIf(!browserTestsEnabled())("the page without JavaScript", { timeout
     // The server's part is inert text inside <noscript>, never shown.
     expect(await page.getByTestId("no-script-page").count()).toBe(0);
     expect(await page.locator("h1").count()).toBe(1);
+    await page.locator(".timeline").screenshot({ path: join(OUT, "markdown-timeline-phone-light.png") });
 
     await page.goto(`${server.url}/`);
     const card = page.locator(`article[data-item-id="${hostileItem.id}"]`);
     await card.locator(".note-text strong", { hasText: "Degraded" }).waitFor();
     expect(await noteDomProblems(page)).toEqual([]);
+    await card.screenshot({ path: join(OUT, "markdown-card-phone-light.png") });
     problems.assertNone();
     await context.close();
   });
