@@ -11,6 +11,9 @@ import { escapeHtml } from "../../shared/escape-html.js";
 import type { ItemView, NoteRecord } from "../domain.js";
 import type { RenderedPage } from "../http/server-rendered-page.js";
 
+/** Notes an item's page shows, newest first; older ones are counted (the app shows them all). */
+export const NO_SCRIPT_ITEM_NOTES = 100;
+
 /** How often a page without JavaScript reloads itself, so a kiosk stays current. */
 export const NO_SCRIPT_REFRESH_SECONDS = 60;
 
@@ -131,7 +134,9 @@ export function homePage(items: readonly ItemView[], context: PageContext): Rend
 
 /** An item's page: its status (and since when, when known), description and every note, newest first. */
 export function itemPage(item: ItemView, statusSince: Date | undefined, context: PageContext): RenderedPage {
-  const notes = [...(item.notes ?? [])].reverse();
+  const all = item.notes ?? [];
+  const notes = all.slice(-NO_SCRIPT_ITEM_NOTES).reverse();
+  const older = all.length - notes.length;
   const meta = kindMeta(item.status?.kind);
   const main = [
     '<p class="nojs-back"><a href="/">← All systems</a></p>',
@@ -142,6 +147,7 @@ export function itemPage(item: ItemView, statusSince: Date | undefined, context:
     item.description ? `<p class="nojs-description">${escapeHtml(item.description)}</p>` : "",
     '<h2 class="nojs-section-title">Updates</h2>',
     notes.length ? `<ol class="nojs-notes" reversed>${notes.map((n) => `<li>${note(n, context)}</li>`).join("")}</ol>` : '<p class="nojs-empty">No updates yet.</p>',
+    older > 0 ? `<p class="nojs-older">${older} older ${older === 1 ? "update is" : "updates are"} not shown here; the feed and the page with JavaScript have them.</p>` : "",
     `<p class="nojs-feed"><a href="${itemPath(item.id)}/feed.atom">Updates for ${escapeHtml(item.name)} as a feed (Atom)</a></p>`,
     "</article>",
   ].join("");

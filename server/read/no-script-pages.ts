@@ -36,6 +36,7 @@ const KSUID = /^[0-9A-Za-z]{27}$/;
  */
 export function createNoScriptPages(options: NoScriptPagesOptions): PageRenderer {
   const { store, cache } = options;
+  let refused: RenderedPage | undefined;
   const context = (): PageContext => ({ pageName: DEFAULT_PAGE_NAME, timeZone: options.timeZone, now: options.now() });
 
   async function buildItem(id: string): Promise<RenderedPage> {
@@ -55,7 +56,8 @@ export function createNoScriptPages(options: NoScriptPagesOptions): PageRenderer
         try {
           await options.guard.check(ACCESS_AS, requestFacts(req));
         } catch (error) {
-          if (error instanceof DomainError) return privatePage({ pageName: DEFAULT_PAGE_NAME, timeZone: options.timeZone });
+          // One page for every stranger, so it is composed and compressed once.
+          if (error instanceof DomainError) return (refused ??= privatePage({ pageName: DEFAULT_PAGE_NAME, timeZone: options.timeZone }));
           throw error;
         }
       }

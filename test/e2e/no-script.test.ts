@@ -11,11 +11,12 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Item } from "../../shared/gen/statusthing/v1/types_pb.js";
 import { browserTestsEnabled, contextOptions, launchChromium, VIEWPORTS, watchPageProblems } from "../helpers/browser.js";
 import { axe, serious } from "./axe.js";
+import { newBrowser, signIn, watchAdminProblems } from "./admin-helpers.js";
 import { adminClients, seedRealistic } from "./seed.js";
 import { prepareWebBuild, removeDatabase, startWebServer, type WebServer } from "./web-server.js";
 
 // Code inside page.evaluate() runs in the browser; this project compiles without DOM types.
-declare const document: any; // eslint-disable-line @typescript-eslint/no-explicit-any
+declare const document: any, getComputedStyle: any;
 
 const OUT = join(process.cwd(), "test-results", "screenshots");
 
@@ -176,11 +177,50 @@ describe.skipIf(!browserTestsEnabled())("the page without JavaScript", { timeout
     // The server's part is inert text inside <noscript>, never shown.
     expect(await page.getByTestId("no-script-page").count()).toBe(0);
     expect(await page.locator("h1").count()).toBe(1);
+    await page.locator(".timeline").screenshot({ path: join(OUT, "markdown-timeline-phone-light.png") });
 
     await page.goto(`${server.url}/`);
     const card = page.locator(`article[data-item-id="${hostileItem.id}"]`);
     await card.locator(".note-text strong", { hasText: "Degraded" }).waitFor();
     expect(await noteDomProblems(page)).toEqual([]);
+    await card.screenshot({ path: join(OUT, "markdown-card-phone-light.png") });
+    problems.assertNone();
+    await context.close();
+  });
+
+  it("the admin console shows a note rendered the same way, and edits its Markdown source as written", async () => {
+    const { context, page } = await newBrowser(browser, "tv");
+    const problems = watchAdminProblems(page);
+    await signIn(page, server.url);
+    await page.goto(`${server.url}/admin/items/${hostileItem.id}`);
+    const note = page.getByTestId("admin-note").first();
+    await note.locator(".note-markdown strong", { hasText: "Degraded" }).waitFor();
+    expect(await noteDomProblems(page)).toEqual([]);
+    await note.getByRole("button", { name: "Edit note" }).click();
+    expect(await note.getByLabel("Note text").inputValue()).toBe(HOSTILE_NOTE);
+    // A new note shows a preview, rendered as the public page will show it.
+    await page.getByLabel("New note").fill("Fix is **live**; [x](javascript:alert(1)) <img src=x onerror=alert(1)>");
+    const preview = page.getByTestId("note-preview");
+    expect(await preview.locator("strong").innerText()).toBe("live");
+    expect(await preview.locator("a, img").count()).toBe(0);
+    await preview.screenshot({ path: join(OUT, "admin-note-preview.png") });
+    expect(await noteDomProblems(page)).toEqual([]);
+    problems.assertNone();
+    await context.close();
+  });
+
+  it("the wall display shows a problem's note rendered the same way, in the tile's own colors", async () => {
+    const context = await browser.newContext(contextOptions("tv", "dark"));
+    const page = await context.newPage();
+    const problems = watchPageProblems(page);
+    await page.goto(`${server.url}/display`);
+    const tile = page.locator(`article[data-item-id="${hostileItem.id}"]`);
+    await tile.locator(".note-markdown strong", { hasText: "Degraded" }).waitFor();
+    expect(await noteDomProblems(page)).toEqual([]);
+    // A link in a tile keeps the tile's text color (contrast-checked against the status color).
+    const colors = await tile.evaluate((el) => [getComputedStyle(el).color, getComputedStyle((el as any).querySelector(".note-markdown a")).color]);
+    expect(colors[1]).toBe(colors[0]);
+    await page.screenshot({ path: join(OUT, "no-script-display-markdown-tv-dark.png") });
     problems.assertNone();
     await context.close();
   });

@@ -204,6 +204,16 @@ describe("an item's page without JavaScript", () => {
     expect(text).toMatch(/Since \d+ \w+ \d{4}, \d\d:\d\d UTC/);
   });
 
+  it("shows the newest 100 notes of an item with many, and counts the rest", async () => {
+    const id = await addItem(server.url, `Chatty ${++counter}`, StatusKind.UP);
+    for (let i = 1; i <= 103; i++) await call(server.url, "statusthing.v1.NotesService/AddNote", { item_id: id, note_text: `update ${i}` });
+    const part = noScriptBody((await get(`${server.url}/items/${id}`)).body);
+    expect(part.match(/<div class="nojs-note">/g)).toHaveLength(100);
+    expect(part).toContain("<p>update 103</p>");
+    expect(part).not.toContain("<p>update 3</p>");
+    expect(visibleText(part)).toContain("3 older updates are not shown here");
+  });
+
   it("answers 404 with a page saying so for an item that does not exist, or an id that cannot be one", async () => {
     for (const path of ["/items/2ZQ3UVvFSCRBQtdQzI3fMqj9v9E", "/items/not-an-id", "/items/%3Cscript%3E"]) {
       const res = await get(server.url + path);

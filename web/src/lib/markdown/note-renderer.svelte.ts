@@ -1,6 +1,6 @@
 /**
  * The shared note renderer (`$shared/markdown/note-markdown.ts`), loaded on first use in a chunk
- * of its own: it is most of 45 KB gzipped, which no page should wait for (and `/display` has a
+ * of its own: it is about 41 KB gzipped, which no page should wait for (and `/display` has a
  * budget). Until it is there, notes show as their plain text; then every note re-renders.
  */
 type Render = (text: string) => string;
