@@ -236,7 +236,10 @@ describe("page settings: served images and documents", () => {
     expect((await call("UpdateSettings", { name: "Acme <status>", timeZone: "Asia/Tokyo" })).code).toBe("ok");
     const after = (await (await fetch(`${s.url}/api/v2/summary.json`)).json()) as { page: Json };
     expect(after.page).toMatchObject({ name: "Acme <status>", time_zone: "Asia/Tokyo" });
+    expect((await call("UpdateSettings", { logo: { data: b64(PNG) } })).code).toBe("ok");
     const feed = await (await fetch(`${s.url}/feed.atom`)).text();
+    // The feed's logo is the uploaded one, as an absolute URL.
+    expect(feed).toMatch(new RegExp(`<logo>${s.url}/branding/logo\\?v=[0-9a-f]{16}</logo>`));
     // The title is the page's name, escaped (never markup).
     expect(feed).toMatch(/<title[^>]*>Acme &amp;lt;status&amp;gt;<\/title>/);
     const uptime = await rpc(s.url, "statusthing.v1.HistoryService/GetUptime", { days: 1 });
@@ -248,11 +251,23 @@ describe("page settings: served images and documents", () => {
 
 describe("page settings with --private", () => {
   let s: TestServer;
+  let webRoot: string;
   beforeAll(async () => {
-    s = await startTestServer({ app: { private: true } });
+    webRoot = mkdtempSync(join(tmpdir(), "statusthing-shell-"));
+    writeFileSync(join(webRoot, "index.html"), `<!doctype html>\n<html><head><title>Status</title></head><body></body></html>\n`);
+    s = await startTestServer({ app: { private: true, web: { root: webRoot } } });
   });
   afterAll(async () => {
     await s.stop();
+    rmSync(webRoot, { recursive: true, force: true });
+  });
+
+  it("keeps the HTML shell anonymous: no name, no preview tags", async () => {
+    expect((await rpc(s.url, `${SETTINGS}UpdateSettings`, { name: "Secret project" })).code).toBe("ok");
+    const html = await (await fetch(`${s.url}/`)).text();
+    expect(html).toContain("<title>Status</title>");
+    expect(html).not.toContain("Secret project");
+    expect(html).not.toContain("og:");
   });
 
   it("needs a login to read the settings or fetch the logo", async () => {
