@@ -97,7 +97,9 @@ describe.skipIf(!browserTestsEnabled())("page settings in the browser", { timeou
     expect(await admin.evaluate(() => document.activeElement?.id)).toBe("settings-accentColor");
     await admin.locator("#settings-accentColor").fill(ACCENT);
     await admin.locator("#settings-logo").setInputFiles({ name: "evil.png", mimeType: "image/png", buffer: Buffer.from("<svg><script>alert(1)</script></svg>") });
-    await admin.getByTestId("settings-logo-preview").locator("img").waitFor();
+    await admin.getByText("New: evil.png").waitFor();
+    // The browser cannot draw it as a PNG: the preview says so instead of a broken icon.
+    await admin.getByTestId("settings-logo-preview").getByText("No preview").waitFor();
     await admin.getByRole("button", { name: "Save settings" }).click();
     await admin.locator("#settings-logo-error").waitFor();
     expect(await admin.locator("#settings-logo-error").innerText()).toMatch(/SVG|image/);
