@@ -101,18 +101,38 @@ const describePg = await describeWithPostgres("the page settings test");
 describePg("page settings on PostgreSQL", () => {
   let schemas: TestSchemas;
   let server: RunningServer;
+  let replica: RunningServer;
   beforeAll(async () => {
     schemas = new TestSchemas();
-    const store = await schemas.open(await schemas.create());
-    const app = await createApp({ store, logger: createLogger("silent", new Writable({ write: (_c, _e, done) => done() })), adminPassword: TEST_ADMIN_PASSWORD });
-    server = await serve(app, "127.0.0.1:0");
+    const schema = await schemas.create();
+    const quiet = () => createLogger("silent", new Writable({ write: (_c, _e, done) => done() }));
+    server = await serve(await createApp({ store: await schemas.open(schema), logger: quiet(), adminPassword: TEST_ADMIN_PASSWORD }), "127.0.0.1:0");
     await registerAdminToken(server.url);
+    // A second replica on the same database.
+    replica = await serve(await createApp({ store: await schemas.open(schema), logger: quiet(), adminPassword: TEST_ADMIN_PASSWORD }), "127.0.0.1:0");
   });
   afterAll(async () => {
     await server?.close(1_000);
+    await replica?.close(1_000);
     await schemas?.dropAll();
   });
   roundTrip(() => server.url);
+
+  it("reaches the other replica: its watchers get settings_changed and its reads the new settings", async () => {
+    const watch = openWatch(replica.url, "connect-json", { includeSettings: true });
+    try {
+      await pollUntil(() => watch.state.snapshots === 1, 20_000, "snapshot on the replica");
+      // Read once on the replica, so a stale cache would show.
+      expect((await rpc(replica.url, `${SETTINGS}GetSettings`, {}, "anonymous")).code).toBe("ok");
+      expect((await rpc(server.url, `${SETTINGS}UpdateSettings`, { name: "Set on replica A" })).code).toBe("ok");
+      await pollUntil(() => watch.state.settings?.name === "Set on replica A", 20_000, "settings_changed on replica B");
+      expect(((await rpc(replica.url, `${SETTINGS}GetSettings`, {}, "anonymous")).body.settings as Json).name).toBe("Set on replica A");
+      const summary = (await (await fetch(`${replica.url}/api/v2/summary.json`)).json()) as { page: Json };
+      expect(summary.page.name).toBe("Set on replica A");
+    } finally {
+      watch.close();
+    }
+  });
 });
 
 describe("page settings: what is refused", () => {
