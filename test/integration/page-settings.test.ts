@@ -18,6 +18,10 @@ import { describeWithPostgres } from "../helpers/describe-postgres.js";
 import { TestSchemas } from "../helpers/postgres.js";
 import { startTestServer, type TestServer } from "../helpers/server.js";
 import { openWatch, pollUntil } from "../helpers/watch.js";
+import { createClient, ConnectError, Code } from "@connectrpc/connect";
+import { SettingsService } from "../../shared/gen/statusthing/v1/settings_pb.js";
+import { ErrorInfoSchema } from "../../shared/gen/google/rpc/error_info_pb.js";
+import { createTransport, type Protocol } from "../helpers/clients.js";
 
 const SETTINGS = "statusthing.v1.SettingsService/";
 type Json = Record<string, unknown>;
@@ -267,6 +271,33 @@ describe("page settings: served images and documents", () => {
     // Back to the flag's zone.
     expect((await call("UpdateSettings", { timeZone: "" })).body.settings).toMatchObject({ timeZone: "America/New_York" });
   });
+});
+
+describe("page settings over every protocol", () => {
+  let s: TestServer;
+  beforeAll(async () => {
+    s = await startTestServer();
+  });
+  afterAll(async () => {
+    await s.stop();
+  });
+
+  for (const protocol of ["grpc-h2c", "grpc-web", "connect-binary"] as Protocol[]) {
+    it(`uploads a logo as bytes over ${protocol}, and refuses a script in an SVG with its reason`, async () => {
+      const client = createClient(SettingsService, createTransport(protocol, s.url));
+      const saved = await client.updateSettings({ name: protocol, logo: { source: { case: "data", value: new Uint8Array(PNG) } } });
+      expect(saved.settings?.logoUrl).toMatch(/^\/branding\/logo\?v=/);
+      expect(Buffer.from(await (await fetch(`${s.url}${saved.settings!.logoUrl}`)).arrayBuffer())).toEqual(PNG);
+      const refused = await client.updateSettings({ logo: { source: { case: "data", value: new TextEncoder().encode("<svg><script>alert(1)</script></svg>") } } }).then(
+        () => undefined,
+        (error: unknown) => ConnectError.from(error),
+      );
+      expect(refused?.code).toBe(Code.InvalidArgument);
+      expect(refused?.findDetails(ErrorInfoSchema)[0]?.reason).toBe("SVG_UNSAFE");
+      const anonymous = createClient(SettingsService, createTransport(protocol, s.url, { anonymous: true }));
+      expect((await anonymous.getSettings({})).settings?.name).toBe(protocol);
+    });
+  }
 });
 
 describe("page settings with --private", () => {
