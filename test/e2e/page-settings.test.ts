@@ -90,6 +90,16 @@ describe.skipIf(!browserTestsEnabled())("page settings in the browser", { timeou
     expect(await stillMarked(home)).toBe(true);
     expect(await stillMarked(display)).toBe(true);
 
+    // Links saved elsewhere (a script) appear at the bottom of the open page too.
+    await fetch(`${server.url}/statusthing.v1.SettingsService/UpdateSettings`, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Bearer ${server.token}` },
+      body: JSON.stringify({ homeUrl: "https://acme.example", supportUrl: "mailto:help@acme.example" }),
+    });
+    await home.getByTestId("support-link").waitFor();
+    expect(await home.getByTestId("home-link").getAttribute("href")).toBe("https://acme.example/");
+    expect(await home.getByTestId("support-link").getAttribute("href")).toBe("mailto:help@acme.example");
+
     // Refusals beside their fields: a faint accent (caught before sending), a file that is no image (the server's word).
     await admin.locator("#settings-accentColor").fill("#FFFF00");
     await admin.getByRole("button", { name: "Save settings" }).click();
@@ -97,7 +107,9 @@ describe.skipIf(!browserTestsEnabled())("page settings in the browser", { timeou
     expect(await admin.evaluate(() => document.activeElement?.id)).toBe("settings-accentColor");
     await admin.locator("#settings-accentColor").fill(ACCENT);
     await admin.locator("#settings-logo").setInputFiles({ name: "evil.png", mimeType: "image/png", buffer: Buffer.from("<svg><script>alert(1)</script></svg>") });
-    await admin.getByTestId("settings-logo-preview").locator("img").waitFor();
+    await admin.getByText("New: evil.png").waitFor();
+    // The browser cannot draw it as a PNG: the preview says so instead of a broken icon.
+    await admin.getByTestId("settings-logo-preview").getByText("No preview").waitFor();
     await admin.getByRole("button", { name: "Save settings" }).click();
     await admin.locator("#settings-logo-error").waitFor();
     expect(await admin.locator("#settings-logo-error").innerText()).toMatch(/SVG|image/);

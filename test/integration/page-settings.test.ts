@@ -18,6 +18,10 @@ import { describeWithPostgres } from "../helpers/describe-postgres.js";
 import { TestSchemas } from "../helpers/postgres.js";
 import { startTestServer, type TestServer } from "../helpers/server.js";
 import { openWatch, pollUntil } from "../helpers/watch.js";
+import { createClient, ConnectError, Code } from "@connectrpc/connect";
+import { SettingsService } from "../../shared/gen/statusthing/v1/settings_pb.js";
+import { ErrorInfoSchema } from "../../shared/gen/google/rpc/error_info_pb.js";
+import { createTransport, type Protocol } from "../helpers/clients.js";
 
 const SETTINGS = "statusthing.v1.SettingsService/";
 type Json = Record<string, unknown>;
@@ -101,18 +105,38 @@ const describePg = await describeWithPostgres("the page settings test");
 describePg("page settings on PostgreSQL", () => {
   let schemas: TestSchemas;
   let server: RunningServer;
+  let replica: RunningServer;
   beforeAll(async () => {
     schemas = new TestSchemas();
-    const store = await schemas.open(await schemas.create());
-    const app = await createApp({ store, logger: createLogger("silent", new Writable({ write: (_c, _e, done) => done() })), adminPassword: TEST_ADMIN_PASSWORD });
-    server = await serve(app, "127.0.0.1:0");
+    const schema = await schemas.create();
+    const quiet = () => createLogger("silent", new Writable({ write: (_c, _e, done) => done() }));
+    server = await serve(await createApp({ store: await schemas.open(schema), logger: quiet(), adminPassword: TEST_ADMIN_PASSWORD }), "127.0.0.1:0");
     await registerAdminToken(server.url);
+    // A second replica on the same database.
+    replica = await serve(await createApp({ store: await schemas.open(schema), logger: quiet(), adminPassword: TEST_ADMIN_PASSWORD }), "127.0.0.1:0");
   });
   afterAll(async () => {
     await server?.close(1_000);
+    await replica?.close(1_000);
     await schemas?.dropAll();
   });
   roundTrip(() => server.url);
+
+  it("reaches the other replica: its watchers get settings_changed and its reads the new settings", async () => {
+    const watch = openWatch(replica.url, "connect-json", { includeSettings: true });
+    try {
+      await pollUntil(() => watch.state.snapshots === 1, 20_000, "snapshot on the replica");
+      // Read once on the replica, so a stale cache would show.
+      expect((await rpc(replica.url, `${SETTINGS}GetSettings`, {}, "anonymous")).code).toBe("ok");
+      expect((await rpc(server.url, `${SETTINGS}UpdateSettings`, { name: "Set on replica A" })).code).toBe("ok");
+      await pollUntil(() => watch.state.settings?.name === "Set on replica A", 20_000, "settings_changed on replica B");
+      expect(((await rpc(replica.url, `${SETTINGS}GetSettings`, {}, "anonymous")).body.settings as Json).name).toBe("Set on replica A");
+      const summary = (await (await fetch(`${replica.url}/api/v2/summary.json`)).json()) as { page: Json };
+      expect(summary.page.name).toBe("Set on replica A");
+    } finally {
+      watch.close();
+    }
+  });
 });
 
 describe("page settings: what is refused", () => {
@@ -236,7 +260,10 @@ describe("page settings: served images and documents", () => {
     expect((await call("UpdateSettings", { name: "Acme <status>", timeZone: "Asia/Tokyo" })).code).toBe("ok");
     const after = (await (await fetch(`${s.url}/api/v2/summary.json`)).json()) as { page: Json };
     expect(after.page).toMatchObject({ name: "Acme <status>", time_zone: "Asia/Tokyo" });
+    expect((await call("UpdateSettings", { logo: { data: b64(PNG) } })).code).toBe("ok");
     const feed = await (await fetch(`${s.url}/feed.atom`)).text();
+    // The feed's logo is the uploaded one, as an absolute URL.
+    expect(feed).toMatch(new RegExp(`<logo>${s.url}/branding/logo\\?v=[0-9a-f]{16}</logo>`));
     // The title is the page's name, escaped (never markup).
     expect(feed).toMatch(/<title[^>]*>Acme &amp;lt;status&amp;gt;<\/title>/);
     const uptime = await rpc(s.url, "statusthing.v1.HistoryService/GetUptime", { days: 1 });
@@ -246,13 +273,52 @@ describe("page settings: served images and documents", () => {
   });
 });
 
-describe("page settings with --private", () => {
+describe("page settings over every protocol", () => {
   let s: TestServer;
   beforeAll(async () => {
-    s = await startTestServer({ app: { private: true } });
+    s = await startTestServer();
   });
   afterAll(async () => {
     await s.stop();
+  });
+
+  for (const protocol of ["grpc-h2c", "grpc-web", "connect-binary"] as Protocol[]) {
+    it(`uploads a logo as bytes over ${protocol}, and refuses a script in an SVG with its reason`, async () => {
+      const client = createClient(SettingsService, createTransport(protocol, s.url));
+      const saved = await client.updateSettings({ name: protocol, logo: { source: { case: "data", value: new Uint8Array(PNG) } } });
+      expect(saved.settings?.logoUrl).toMatch(/^\/branding\/logo\?v=/);
+      expect(Buffer.from(await (await fetch(`${s.url}${saved.settings!.logoUrl}`)).arrayBuffer())).toEqual(PNG);
+      const refused = await client.updateSettings({ logo: { source: { case: "data", value: new TextEncoder().encode("<svg><script>alert(1)</script></svg>") } } }).then(
+        () => undefined,
+        (error: unknown) => ConnectError.from(error),
+      );
+      expect(refused?.code).toBe(Code.InvalidArgument);
+      expect(refused?.findDetails(ErrorInfoSchema)[0]?.reason).toBe("SVG_UNSAFE");
+      const anonymous = createClient(SettingsService, createTransport(protocol, s.url, { anonymous: true }));
+      expect((await anonymous.getSettings({})).settings?.name).toBe(protocol);
+    });
+  }
+});
+
+describe("page settings with --private", () => {
+  let s: TestServer;
+  let webRoot: string;
+  beforeAll(async () => {
+    webRoot = mkdtempSync(join(tmpdir(), "statusthing-shell-"));
+    writeFileSync(join(webRoot, "index.html"), `<!doctype html>\n<html><head><title>Status</title></head><body></body></html>\n`);
+    s = await startTestServer({ app: { private: true, web: { root: webRoot } } });
+  });
+  afterAll(async () => {
+    await s.stop();
+    rmSync(webRoot, { recursive: true, force: true });
+  });
+
+  it("keeps the HTML shell anonymous: no name, no preview tags", async () => {
+    expect((await rpc(s.url, `${SETTINGS}UpdateSettings`, { name: "Secret project" })).code).toBe("ok");
+    const html = await (await fetch(`${s.url}/`)).text();
+    expect(html).toContain("<title>Status</title>");
+    expect(html).not.toContain("Secret project");
+    expect(html).not.toContain("og:");
   });
 
   it("needs a login to read the settings or fetch the logo", async () => {

@@ -5,6 +5,7 @@ import { ItemSchema, NoteSchema, StatusKind, StatusSchema, type Item } from "../
 import { backoffDelay, DEFAULT_BACKOFF } from "../../web/src/lib/live/backoff.js";
 import { describeChange } from "../../web/src/lib/live/describe-change.js";
 import { ItemsState } from "../../web/src/lib/live/items-state.js";
+import { PageSettingsSchema } from "../../shared/gen/statusthing/v1/settings_pb.js";
 
 const up = create(StatusSchema, { id: "s-up", name: "UP", color: "#5DFC0A", kind: StatusKind.UP });
 const down = create(StatusSchema, { id: "s-down", name: "DOWN", color: "#FF0000", kind: StatusKind.DOWN });
@@ -28,6 +29,16 @@ describe("ItemsState", () => {
     state.apply(message(8, { case: "itemRemoved", value: "b" }));
     expect([...state.items.keys()]).toEqual(["a", "c"]);
     expect(state.revision).toBe(8n);
+  });
+
+  it("keeps the page settings from the snapshot and each settings_changed, and through a snapshot without them", () => {
+    const state = new ItemsState();
+    state.apply(message(1, { case: "snapshot", value: create(WatchSnapshotSchema, { settings: create(PageSettingsSchema, { name: "Acme" }) }) }));
+    expect(state.settings?.name).toBe("Acme");
+    expect(state.apply(message(2, { case: "settingsChanged", value: create(PageSettingsSchema, { name: "Acme Cloud", accentColor: "#C2410C" }) }))).toEqual({ kind: "settings" });
+    expect(state.settings).toMatchObject({ name: "Acme Cloud", accentColor: "#C2410C" });
+    state.apply(message(3, { case: "snapshot", value: create(WatchSnapshotSchema, {}) }));
+    expect(state.settings?.name).toBe("Acme Cloud");
   });
 
   it("ignores the removal of an item it never had (possible after a resume)", () => {

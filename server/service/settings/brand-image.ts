@@ -48,8 +48,8 @@ function svgText(bytes: Uint8Array): string | undefined {
     return undefined;
   }
   // An optional XML declaration, comments and DOCTYPE (refused below, but as an SVG), then the root element.
-  const root = /^\uFEFF?\s*(<\?xml[^>]*\?>\s*)?(<!--[\s\S]*?-->\s*|<!DOCTYPE[^[>]*(\[[\s\S]*?\])?\s*>\s*)*<svg[\s>]/i.exec(text);
-  return root && /<\/svg\s*>\s*$|\/>\s*$/i.test(text) ? text : undefined;
+  const root = /^\uFEFF?\s*(<\?xml[^>]*\?>\s*)?(<!--[\s\S]*?-->\s*|<!DOCTYPE[^[>]*(\[[\s\S]*?\])?\s*>\s*)*<([\w.-]+:)?svg[\s>]/i.exec(text);
+  return root && /<\/([\w.-]+:)?svg\s*>\s*$|\/>\s*$/i.test(text) ? text : undefined;
 }
 
 /**
