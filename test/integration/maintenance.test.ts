@@ -53,8 +53,9 @@ describe("scheduled maintenance with a clock set by the test", () => {
       })
     ).maintenance as MaintenanceJson;
     expect(scheduled.phase).toBe("MAINTENANCE_PHASE_SCHEDULED");
-    const upcoming = (await ok(server.url, `${INCIDENTS}/ListMaintenance`, { filter: "MAINTENANCE_FILTER_UPCOMING" })).maintenances as MaintenanceJson[];
-    expect(upcoming.map((m) => m.id)).toEqual([scheduled.id]);
+    const list = await ok(server.url, `${INCIDENTS}/ListMaintenance`, { filter: "MAINTENANCE_FILTER_UPCOMING" });
+    expect((list.maintenances as MaintenanceJson[]).map((m) => m.id)).toEqual([scheduled.id]);
+    expect(list.timeZone).toBe("UTC");
 
     clock = new Date("2026-06-02T21:59:59Z");
     expect(await tick()).toBe(0);
