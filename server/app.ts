@@ -318,7 +318,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     router.service(UsersApi, createUsersRpc(users));
     router.service(AuditApi, createAuditRpc(audit));
     router.service(HistoryApi, createHistoryRpc(history));
-    router.service(IncidentsApi, createIncidentsRpc(incidents, maintenance));
+    router.service(IncidentsApi, createIncidentsRpc(incidents, maintenance, options.timeZone ?? "UTC"));
     router.service(GroupsApi, createGroupsRpc(groups));
     router.service(SettingsApi, createSettingsRpc(settings));
     if (hooks && heartbeats) router.service(HooksApi, createHooksRpc(hooks, heartbeats));

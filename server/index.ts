@@ -14,6 +14,8 @@ export type { BrandImage, ImageSlot, PageSettingsRecord, StoredImage } from "./d
 export type * from "./store/inlet-store.js";
 export type { OutboxStore, OutboxEvent, WebhookRecord, NewWebhook, WebhookPatch, WebhookProgress, WebhookFormat, DeliveryRecord } from "./store/outbox-store.js";
 export { deriveOutboxEvent, type ItemNotice } from "./store/sql/outbox.js";
+export type { IncidentStore, IncidentKind, IncidentKinds, IncidentListQuery, IncidentWrite, ItemChange, ItemNow, WriteFacts, WriteOutcome } from "./store/incident-store.js";
+export type { AffectedItemRecord, IncidentRecord, IncidentUpdateRecord, MaintenanceRecord } from "./incident-records.js";
 export type {
   ApiTokenRecord,
   ChangeRecord,

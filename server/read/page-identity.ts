@@ -40,7 +40,8 @@ export function pageIdentity(origin: string, settings?: PageSettingsView): PageI
     name: settings?.name ?? DEFAULT_PAGE_NAME,
     description: settings?.description ?? "",
     url: origin,
-    timeZone: settings?.timeZone ?? "Etc/UTC",
+    // Statuspage names UTC "Etc/UTC".
+    timeZone: !settings?.timeZone || settings.timeZone === "UTC" ? "Etc/UTC" : settings.timeZone,
     logoUrl: absoluteUrl(origin, settings?.logoUrl ?? ""),
     faviconUrl: absoluteUrl(origin, settings?.faviconUrl ?? ""),
   };

@@ -16,10 +16,12 @@ import type { Store } from "../store/store.js";
 import type { ItemView } from "../domain.js";
 import { itemBadge, notFoundBadge, pageBadge, parseBadgeOptions, type BadgeOptions } from "./badges.js";
 import { DocumentCache, etagOf, type BuiltDocument } from "./document-cache.js";
-import { buildFeed } from "./feeds.js";
+import { buildFeed, FEED_ENTRIES } from "./feeds.js";
 import { pageIdentity, type PageIdentity } from "./page-identity.js";
 import type { PageSettingsView } from "../page-settings-view.js";
 import { STATUSPAGE_DOCUMENTS, statuspageView } from "./statuspage.js";
+import type { IncidentsView } from "./statuspage-incidents.js";
+import { PHASE_ACTIVE, PHASE_COMPLETED, PHASE_SCHEDULED } from "../incident-records.js";
 
 /** What the read endpoints need from the app. */
 export interface ReadEndpointsOptions {
@@ -112,6 +114,20 @@ function notModified(req: NodeRequest, doc: BuiltDocument): boolean {
 
 const HTTP_STATUS: Record<string, number> = { invalid_argument: 400, unauthenticated: 401, permission_denied: 403, not_found: 404 };
 
+/** How many incidents and windows the Statuspage lists carry. */
+const STATUSPAGE_LIST_SIZE = 50;
+
+/** The incidents and maintenance the Statuspage documents show. */
+async function readIncidents(store: Store): Promise<IncidentsView> {
+  const latest = { phases: [], from: undefined, to: undefined, order: "newest", limit: STATUSPAGE_LIST_SIZE, after: undefined } as const;
+  const [recent, live, maintenances] = await Promise.all([
+    store.incidents.list({ ...latest, kind: "incident" }),
+    store.incidents.live(),
+    store.incidents.list({ ...latest, kind: "maintenance", phases: [PHASE_SCHEDULED, PHASE_ACTIVE, PHASE_COMPLETED] }),
+  ]);
+  return { recent, unresolved: live.incidents, maintenances };
+}
+
 /** Builds the read endpoints over a store. */
 export function createReadEndpoints(options: ReadEndpointsOptions): ReadEndpoints {
   const { store, guard, cache } = options;
@@ -122,8 +138,8 @@ export function createReadEndpoints(options: ReadEndpointsOptions): ReadEndpoint
   function build(r: Route, identity: PageIdentity, badge: BadgeOptions | undefined): Promise<BuiltDocument> {
     switch (r.kind) {
       case "statuspage":
-        return listItems(false).then((items) => {
-          const view = statuspageView(identity, items, options.now());
+        return Promise.all([listItems(false), readIncidents(store)]).then(([items, incidents]) => {
+          const view = statuspageView(identity, items, options.now(), incidents);
           return document(200, JSON_TYPE, JSON.stringify(STATUSPAGE_DOCUMENTS[r.path]!(view)));
         });
       case "page-badge":
@@ -134,8 +150,12 @@ export function createReadEndpoints(options: ReadEndpointsOptions): ReadEndpoint
       case "item-badge":
         return getItem(r.id, false).then((item) => (item ? document(200, SVG_TYPE, itemBadge(item, badge!)) : document(404, SVG_TYPE, notFoundBadge(badge!))));
       case "page-feed":
-        return Promise.all([listItems(true), store.recentTransitions(undefined, TRANSITIONS_READ)]).then(([items, transitions]) => {
-          const { feed, updated } = buildFeed(identity, items, transitions, {});
+        return Promise.all([
+          listItems(true),
+          store.recentTransitions(undefined, TRANSITIONS_READ),
+          store.incidents.list({ kind: "incident", phases: [], from: undefined, to: undefined, order: "newest", limit: FEED_ENTRIES, after: undefined }),
+        ]).then(([items, transitions, incidents]) => {
+          const { feed, updated } = buildFeed(identity, items, transitions, { incidents });
           return document(200, r.format === "atom" ? ATOM_TYPE : RSS_TYPE, r.format === "atom" ? feed.atom1() : feed.rss2(), updated);
         });
       case "item-feed":
