@@ -85,6 +85,9 @@ describe("POST /hooks/alertmanager", () => {
     expect(twice.body.alerts?.[0]).toMatchObject({ result: "matched", detail: "resolve of an alert not firing: nothing to do" });
     expect(await latestRevision()).toBe(afterResolve);
     expect((await itemState(url, id)).status).toBe("UP");
+    // Each change is in the audit log as the hook's.
+    const audit = (await rpc(url, "statusthing.v1.AuditService/ListAuditEvents", { objectId: id })).body.events as Array<{ actor: string; procedure: string }>;
+    expect(audit.filter((e) => e.actor === "hook:default" && e.procedure === "POST /hooks/alertmanager")).toHaveLength(2);
   });
 
   it("lets the worst of two firing alerts win, and restores the item only when the last one resolves", async () => {

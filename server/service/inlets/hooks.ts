@@ -8,7 +8,16 @@ import { nameKey, type ItemView, type StatusRecord } from "../../domain.js";
 import { DomainError, hookNotFound, invalidArgument, notFound } from "../../errors.js";
 import { newId } from "../../ids.js";
 import { withAuditActor } from "../../store/audit-context.js";
-import { hookCallId, type AlertOutcome, type HookCallRecord, type HookConfig, type HookRecord, type InletStore, type SeverityMapping } from "../../store/inlet-store.js";
+import {
+  hookCallId,
+  type AlertOutcome,
+  type HookCallRecord,
+  type HookConfig,
+  type HookRecord,
+  type InletStateRecord,
+  type InletStore,
+  type SeverityMapping,
+} from "../../store/inlet-store.js";
 import type { ServiceDeps } from "../deps.js";
 import type { AlertPayload } from "./alert-payload.js";
 import { alertsKey, decideAlerts, type AlertDecision, type ItemAlert } from "./alert-state.js";
@@ -177,9 +186,13 @@ export class HooksService {
       summary: `${alerts.length} alert(s) from ${caller.name}`,
     };
     try {
-      const result = await withAuditActor(actor, () =>
-        this.deps.inlets.changeItem<AlertDecision>(alertsKey(itemId), itemId, (item, state) => decideAlerts(item, state, alerts, at, hook.config.notes)),
-      );
+      const decide = (item: ItemView, state: InletStateRecord | undefined) => decideAlerts(item, state, alerts, at, hook.config.notes);
+      // A repeat changes nothing, so it is no audit event: when a look beforehand says so, the
+      // write (which still decides, in order with every other) runs outside the audit context.
+      const [item, state] = await Promise.all([this.deps.store.getItem(itemId, false), this.deps.inlets.readState(alertsKey(itemId))]);
+      const quiet = item !== undefined && decide(item, state).unchanged === true;
+      const change = () => this.deps.inlets.changeItem<AlertDecision>(alertsKey(itemId), itemId, decide);
+      const result = await (quiet ? change() : withAuditActor(actor, change));
       if (!result?.decision) return alerts.map((a) => ({ ...outcomeBase(a), itemId: "", result: "unmatched", detail: "the item was deleted" }));
       return result.decision.outcomes;
     } catch (error) {
