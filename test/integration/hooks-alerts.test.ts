@@ -147,6 +147,10 @@ describe("POST /hooks/alertmanager", () => {
       alerts: Array<{ result: string; itemRef: string }>;
     }>;
     expect(calls[0]!.alerts[0]).toMatchObject({ result: "unmatched", itemRef: "no-such-service" });
+    // A huge label is logged cut short.
+    const huge = await postHook(url, hookToken, alertmanagerPayload([alert("x".repeat(100_000), "critical", true, { fingerprint: "huge" })]));
+    expect(huge.body.alerts?.[0]?.result).toBe("unmatched");
+    expect(huge.body.alerts?.[0]?.item.length).toBe(200);
   });
 
   it("ignores a severity no status is mapped to, and names items by id too", async () => {

@@ -124,15 +124,17 @@ export class HooksService {
     const byItem = new Map<string, { alerts: ItemAlert[]; places: number[] }>();
     for (const [place, alert] of payload.alerts.entries()) {
       const itemRef = alert.labels[hook.config.labelName] ?? "";
-      const severity = alert.labels.severity ?? "";
-      const base = { fingerprint: alert.fingerprint, itemRef, itemId: "", firing: alert.firing, severity };
+      const severity = (alert.labels.severity ?? "").slice(0, 100);
+      // What the log keeps of the alert is bounded, whatever a sender puts in its labels.
+      const shown = itemRef.slice(0, 200);
+      const base = { fingerprint: alert.fingerprint, itemRef: shown, itemId: "", firing: alert.firing, severity };
       if (itemRef === "") {
         outcomes[place] = { ...base, result: "ignored", detail: `no ${hook.config.labelName} label` };
         continue;
       }
       const item = find(itemRef);
       if (!item) {
-        outcomes[place] = { ...base, result: "unmatched", detail: `no item has the id or name ${JSON.stringify(itemRef)}` };
+        outcomes[place] = { ...base, result: "unmatched", detail: `no item has the id or name ${JSON.stringify(shown)}` };
         continue;
       }
       const refused = caller.refusal(item.id);
@@ -151,7 +153,7 @@ export class HooksService {
       group.alerts.push({
         key: `${hook.id}/${alert.fingerprint}`,
         fingerprint: alert.fingerprint,
-        itemRef,
+        itemRef: shown,
         firing: alert.firing,
         severity,
         statusId,
