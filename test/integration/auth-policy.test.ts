@@ -8,6 +8,7 @@ import { ConnectError, createClient, type Transport } from "@connectrpc/connect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { API_SERVICES } from "../../server/app.js";
 import { HistoryService } from "../../shared/gen/statusthing/v1/history_pb.js";
+import { HooksService } from "../../shared/gen/statusthing/v1/hooks_pb.js";
 import { ALLOWED_BEFORE_PASSWORD_CHANGE, CREDENTIAL_PROCEDURES, PUBLIC_READS } from "../../server/auth/access-policy.js";
 import * as reflectionV1 from "../../shared/gen/grpc/reflection/v1/reflection_pb.js";
 import * as reflectionV1alpha from "../../shared/gen/grpc/reflection/v1alpha/reflection_pb.js";
@@ -94,7 +95,7 @@ describe("the allow-list", () => {
 
   it("serves every API service the descriptors declare (API_SERVICES is the whole statusthing.v1 API)", () => {
     expect(API_SERVICES.map((s) => s.typeName).sort()).toEqual(
-      [ItemsService, StatusService, NotesService, AuthService, UsersService, AuditService, HistoryService].map((s) => s.typeName).sort(),
+      [ItemsService, StatusService, NotesService, AuthService, UsersService, AuditService, HistoryService, HooksService].map((s) => s.typeName).sort(),
     );
     // 28 RPCs today; a new one lands in the walk below automatically.
     expect(methodsOf(API_SERVICES).length).toBeGreaterThanOrEqual(28);
