@@ -115,7 +115,7 @@ export class MemoryInlets implements InletStore {
       const item = this.host.item(itemId);
       if (!item) return undefined;
       const decision = decide(item, this.live(key));
-      if (!decision) return { item, decision, changed: false };
+      if (!decision || decision.unchanged) return { item, decision, changed: false };
       const statusId = decision.statusId !== undefined && decision.statusId !== item.status?.id ? decision.statusId : undefined;
       // The item's write first: it is the one that can fail, and then nothing may be kept.
       const after = statusId !== undefined || decision.noteText ? this.host.change(itemId, { statusId, noteText: decision.noteText, at: decision.at }) : item;

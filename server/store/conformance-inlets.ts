@@ -94,6 +94,11 @@ export function describeInletsContract(current: () => Store, reopen: () => Promi
       expect((await inlets().changeItem("alerts:x", item.id, () => ({ state: { again: true }, statusId: down.id, at: T1 })))?.changed).toBe(false);
       expect((await store.changeLogBounds()).latest).toBe(latest);
       expect((await inlets().readState("alerts:x"))?.state).toEqual({ again: true });
+      // A decision marked unchanged reports only.
+      const unchanged = await inlets().changeItem("alerts:x", item.id, () => ({ state: { ignored: true }, statusId: up.id, noteText: "no", at: T1, unchanged: true }));
+      expect(unchanged?.changed).toBe(false);
+      expect((await inlets().readState("alerts:x"))?.state).toEqual({ again: true });
+      expect((await store.getItem(item.id, false))?.status?.id).toBe(down.id);
 
       // A status that does not exist fails the whole write: the state stays as it was.
       await expectDomainError(() => inlets().changeItem("alerts:x", item.id, () => ({ state: { lost: true }, statusId: "no-such-status", at: T1 })), "not_found");

@@ -42,7 +42,7 @@ export interface InletStore {
    * writes what it decided: the new state (null deletes it), the item's status and a note (each
    * through the normal item write, so it is logged, in history and live). Returns the item after
    * and the decision, or undefined when the item does not exist (nothing is written). `decide`
-   * returning undefined writes nothing. A state is deleted with its item.
+   * returning undefined, or a decision marked `unchanged`, writes nothing. A state is deleted with its item.
    */
   changeItem<D extends InletDecision>(
     key: string,
@@ -142,6 +142,8 @@ export interface InletDecision {
   noteText?: string;
   /** When, for the item's updated time and its history. */
   at: Date;
+  /** Nothing to write (e.g. an alert's repeat): the decision only reports. */
+  unchanged?: boolean;
 }
 
 /** What `changeItem` did. */

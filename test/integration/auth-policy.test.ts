@@ -9,6 +9,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { API_SERVICES } from "../../server/app.js";
 import { HistoryService } from "../../shared/gen/statusthing/v1/history_pb.js";
 import { IncidentsService } from "../../shared/gen/statusthing/v1/incidents_pb.js";
+import { HooksService } from "../../shared/gen/statusthing/v1/hooks_pb.js";
+import { GroupsService } from "../../shared/gen/statusthing/v1/groups_pb.js";
+import { SettingsService } from "../../shared/gen/statusthing/v1/settings_pb.js";
+import { WebhooksService } from "../../shared/gen/statusthing/v1/webhooks_pb.js";
 import { ALLOWED_BEFORE_PASSWORD_CHANGE, CREDENTIAL_PROCEDURES, PUBLIC_READS } from "../../server/auth/access-policy.js";
 import * as reflectionV1 from "../../shared/gen/grpc/reflection/v1/reflection_pb.js";
 import * as reflectionV1alpha from "../../shared/gen/grpc/reflection/v1alpha/reflection_pb.js";
@@ -42,6 +46,10 @@ const EXPECTED_PUBLIC = [
   "statusthing.v1.IncidentsService/ListIncidents",
   "statusthing.v1.IncidentsService/GetMaintenance",
   "statusthing.v1.IncidentsService/ListMaintenance",
+  // Groups and the page's settings (#15): what the public page shows.
+  "statusthing.v1.GroupsService/GetGroup",
+  "statusthing.v1.GroupsService/ListGroups",
+  "statusthing.v1.SettingsService/GetSettings",
   "grpc.reflection.v1.ServerReflection/ServerReflectionInfo",
   "grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo",
 ];
@@ -73,7 +81,7 @@ describe("the allow-list", () => {
   });
 
   it("matches the descriptors: every Get*/List* of the three data services and WatchItems, nothing else of statusthing.v1", () => {
-    const derived = methodsOf([ItemsService, StatusService, NotesService, HistoryService, IncidentsService])
+    const derived = methodsOf([ItemsService, StatusService, NotesService, HistoryService, IncidentsService, GroupsService, SettingsService])
       .filter((m) => /^(Get|List)/.test(m.name) || m.name === "WatchItems")
       .map(procedureOf);
     const publicApi = [...PUBLIC_READS].filter((p) => p.startsWith("statusthing.v1."));
@@ -99,7 +107,22 @@ describe("the allow-list", () => {
 
   it("serves every API service the descriptors declare (API_SERVICES is the whole statusthing.v1 API)", () => {
     expect(API_SERVICES.map((s) => s.typeName).sort()).toEqual(
-      [ItemsService, StatusService, NotesService, AuthService, UsersService, AuditService, HistoryService, IncidentsService].map((s) => s.typeName).sort(),
+      [
+        ItemsService,
+        StatusService,
+        NotesService,
+        AuthService,
+        UsersService,
+        AuditService,
+        HistoryService,
+        IncidentsService,
+        GroupsService,
+        SettingsService,
+        HooksService,
+        WebhooksService,
+      ]
+        .map((s) => s.typeName)
+        .sort(),
     );
     // 28 RPCs today; a new one lands in the walk below automatically.
     expect(methodsOf(API_SERVICES).length).toBeGreaterThanOrEqual(28);

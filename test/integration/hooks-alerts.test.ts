@@ -85,6 +85,9 @@ describe("POST /hooks/alertmanager", () => {
     expect(twice.body.alerts?.[0]).toMatchObject({ result: "matched", detail: "resolve of an alert not firing: nothing to do" });
     expect(await latestRevision()).toBe(afterResolve);
     expect((await itemState(url, id)).status).toBe("UP");
+    // Each change is in the audit log as the hook's.
+    const audit = (await rpc(url, "statusthing.v1.AuditService/ListAuditEvents", { objectId: id })).body.events as Array<{ actor: string; procedure: string }>;
+    expect(audit.filter((e) => e.actor === "hook:default" && e.procedure === "POST /hooks/alertmanager")).toHaveLength(2);
   });
 
   it("lets the worst of two firing alerts win, and restores the item only when the last one resolves", async () => {
@@ -144,6 +147,10 @@ describe("POST /hooks/alertmanager", () => {
       alerts: Array<{ result: string; itemRef: string }>;
     }>;
     expect(calls[0]!.alerts[0]).toMatchObject({ result: "unmatched", itemRef: "no-such-service" });
+    // A huge label is logged cut short.
+    const huge = await postHook(url, hookToken, alertmanagerPayload([alert("x".repeat(100_000), "critical", true, { fingerprint: "huge" })]));
+    expect(huge.body.alerts?.[0]?.result).toBe("unmatched");
+    expect(huge.body.alerts?.[0]?.item.length).toBe(200);
   });
 
   it("ignores a severity no status is mapped to, and names items by id too", async () => {

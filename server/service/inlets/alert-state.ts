@@ -94,5 +94,8 @@ export function decideAlerts(item: ItemView, record: InletStateRecord | undefine
     const result = alert.key === winner && statusId !== undefined ? "changed" : "matched";
     return { fingerprint: alert.fingerprint, itemRef: alert.itemRef, itemId: item.id, firing: alert.firing, severity: alert.severity, result, detail };
   });
-  return { state: firing.length > 0 ? state : null, statusId, noteText, at, outcomes };
+  const after = firing.length > 0 ? state : null;
+  // A repeat, or a resolve of what is not firing, leaves everything as it was: no write at all.
+  const unchanged = statusId === undefined && JSON.stringify(before ?? null) === JSON.stringify(after);
+  return { state: after, statusId, noteText, at, outcomes, unchanged };
 }

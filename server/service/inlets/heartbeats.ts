@@ -106,9 +106,11 @@ export class HeartbeatsService {
     const heartbeat = await this.deps.inlets.heartbeatBySecret(hashSecret(secret));
     if (!heartbeat) throw heartbeatNotFound("for this URL");
     const now = this.deps.now();
-    const result = await withAuditActor(jobActor("heartbeat ping", heartbeat.itemId), () =>
-      this.deps.inlets.changeItem(heartbeatKey(heartbeat.itemId), heartbeat.itemId, (item, record) => decidePing(item.status?.id ?? null, record, heartbeat.config, now)),
-    );
+    const change = () =>
+      this.deps.inlets.changeItem(heartbeatKey(heartbeat.itemId), heartbeat.itemId, (item, record) => decidePing(item.status?.id ?? null, record, heartbeat.config, now));
+    // Only a ping that may bring a late item back is an audit event, not every cron job's ping.
+    const late = ((await this.deps.inlets.readState(heartbeatKey(heartbeat.itemId)))?.state as HeartbeatState | undefined)?.late === true;
+    const result = await (late ? withAuditActor(jobActor("heartbeat ping", heartbeat.itemId), change) : change());
     if (!result) throw heartbeatNotFound("for this URL");
     return { itemId: heartbeat.itemId, restored: result.changed };
   }

@@ -8,7 +8,16 @@ import { nameKey, type ItemView, type StatusRecord } from "../../domain.js";
 import { DomainError, hookNotFound, invalidArgument, notFound } from "../../errors.js";
 import { newId } from "../../ids.js";
 import { withAuditActor } from "../../store/audit-context.js";
-import { hookCallId, type AlertOutcome, type HookCallRecord, type HookConfig, type HookRecord, type InletStore, type SeverityMapping } from "../../store/inlet-store.js";
+import {
+  hookCallId,
+  type AlertOutcome,
+  type HookCallRecord,
+  type HookConfig,
+  type HookRecord,
+  type InletStateRecord,
+  type InletStore,
+  type SeverityMapping,
+} from "../../store/inlet-store.js";
 import type { ServiceDeps } from "../deps.js";
 import type { AlertPayload } from "./alert-payload.js";
 import { alertsKey, decideAlerts, type AlertDecision, type ItemAlert } from "./alert-state.js";
@@ -115,15 +124,17 @@ export class HooksService {
     const byItem = new Map<string, { alerts: ItemAlert[]; places: number[] }>();
     for (const [place, alert] of payload.alerts.entries()) {
       const itemRef = alert.labels[hook.config.labelName] ?? "";
-      const severity = alert.labels.severity ?? "";
-      const base = { fingerprint: alert.fingerprint, itemRef, itemId: "", firing: alert.firing, severity };
+      const severity = (alert.labels.severity ?? "").slice(0, 100);
+      // What the log keeps of the alert is bounded, whatever a sender puts in its labels.
+      const shown = itemRef.slice(0, 200);
+      const base = { fingerprint: alert.fingerprint, itemRef: shown, itemId: "", firing: alert.firing, severity };
       if (itemRef === "") {
         outcomes[place] = { ...base, result: "ignored", detail: `no ${hook.config.labelName} label` };
         continue;
       }
       const item = find(itemRef);
       if (!item) {
-        outcomes[place] = { ...base, result: "unmatched", detail: `no item has the id or name ${JSON.stringify(itemRef)}` };
+        outcomes[place] = { ...base, result: "unmatched", detail: `no item has the id or name ${JSON.stringify(shown)}` };
         continue;
       }
       const refused = caller.refusal(item.id);
@@ -142,7 +153,7 @@ export class HooksService {
       group.alerts.push({
         key: `${hook.id}/${alert.fingerprint}`,
         fingerprint: alert.fingerprint,
-        itemRef,
+        itemRef: shown,
         firing: alert.firing,
         severity,
         statusId,
@@ -177,9 +188,13 @@ export class HooksService {
       summary: `${alerts.length} alert(s) from ${caller.name}`,
     };
     try {
-      const result = await withAuditActor(actor, () =>
-        this.deps.inlets.changeItem<AlertDecision>(alertsKey(itemId), itemId, (item, state) => decideAlerts(item, state, alerts, at, hook.config.notes)),
-      );
+      const decide = (item: ItemView, state: InletStateRecord | undefined) => decideAlerts(item, state, alerts, at, hook.config.notes);
+      // A repeat changes nothing, so it is no audit event: when a look beforehand says so, the
+      // write (which still decides, in order with every other) runs outside the audit context.
+      const [item, state] = await Promise.all([this.deps.store.getItem(itemId, false), this.deps.inlets.readState(alertsKey(itemId))]);
+      const quiet = item !== undefined && decide(item, state).unchanged === true;
+      const change = () => this.deps.inlets.changeItem<AlertDecision>(alertsKey(itemId), itemId, decide);
+      const result = await (quiet ? change() : withAuditActor(actor, change));
       if (!result?.decision) return alerts.map((a) => ({ ...outcomeBase(a), itemId: "", result: "unmatched", detail: "the item was deleted" }));
       return result.decision.outcomes;
     } catch (error) {

@@ -118,7 +118,7 @@ export class PostgresInletStore implements InletStore {
       if (!item) return undefined;
       const [row] = (await tx.client.query<StateRow>(Q.readState, [key])).rows;
       const decision = decide(item, row && toState(row));
-      if (!decision) return { item, decision, changed: false };
+      if (!decision || decision.unchanged) return { item, decision, changed: false };
       if (decision.state === null) await tx.client.query(Q.deleteState, [key]);
       else await tx.client.query(Q.upsertState, stateValues(key, itemId, decision.state, decision.dueAt));
       const statusId = decision.statusId !== undefined && decision.statusId !== item.status?.id ? decision.statusId : undefined;

@@ -114,7 +114,7 @@ export class SqliteInletStore implements InletStore {
       if (!item) return undefined;
       const row = this.q.readState.get(key) as StateRow | undefined;
       const decision = decide(item, row && toState(row));
-      if (!decision) return { item, decision, changed: false };
+      if (!decision || decision.unchanged) return { item, decision, changed: false };
       if (decision.state === null) this.q.deleteState.run(key);
       else this.q.upsertState.run(...stateValues(key, itemId, decision.state, decision.dueAt));
       const statusId = decision.statusId !== undefined && decision.statusId !== item.status?.id ? decision.statusId : undefined;
