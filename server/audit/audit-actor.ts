@@ -18,6 +18,7 @@ const OBJECT_TYPE_OF_SERVICE: Record<string, string> = {
   StatusService: "status",
   NotesService: "note",
   UsersService: "user",
+  WebhooksService: "webhook",
 };
 
 /** The kind of object an RPC writes, from its service (AuthService writes tokens, or the caller's password). */
@@ -33,7 +34,7 @@ export function objectIdOf(procedure: string, message: unknown, principal: Princ
   // An add names its parent (AddNote's item_id), not what it makes: the store takes the new id from what it wrote.
   if (/\/(Add|Create)[A-Z]/.test(procedure)) return "";
   const fields = message as Record<string, unknown> | undefined;
-  for (const name of ["tokenId", "noteId", "itemId", "statusId", "userId"]) {
+  for (const name of ["tokenId", "noteId", "itemId", "statusId", "userId", "webhookId"]) {
     const value = fields?.[name];
     if (typeof value === "string" && value.trim() !== "") return value.trim();
   }
