@@ -19,6 +19,7 @@ const OBJECT_TYPE_OF_SERVICE: Record<string, string> = {
   NotesService: "note",
   UsersService: "user",
   GroupsService: "group",
+  WebhooksService: "webhook",
 };
 
 /** The kind of object an RPC writes, from its service (AuthService writes tokens, or the caller's password). */
@@ -36,7 +37,7 @@ export function objectIdOf(procedure: string, message: unknown, principal: Princ
   if (/\/(Add|Create)[A-Z]/.test(procedure)) return "";
   const fields = message as Record<string, unknown> | undefined;
   // An incident or window names items and statuses too: its own id is the object.
-  const names = procedure.includes("IncidentsService/") ? ["incidentId", "maintenanceId"] : ["tokenId", "noteId", "itemId", "statusId", "userId", "groupId"];
+  const names = procedure.includes("IncidentsService/") ? ["incidentId", "maintenanceId"] : ["tokenId", "noteId", "itemId", "statusId", "userId", "groupId", "webhookId"];
   for (const name of names) {
     const value = fields?.[name];
     if (typeof value === "string" && value.trim() !== "") return value.trim();

@@ -22,6 +22,16 @@ function withoutSecrets(value: unknown): unknown {
   return Object.fromEntries(
     Object.entries(value)
       .filter(([key]) => !SECRET_FIELD.test(key))
-      .map(([key, v]) => [key, withoutSecrets(v)]),
+      .map(([key, v]) => [key, key === "url" && typeof v === "string" ? originOnly(v) : withoutSecrets(v)]),
   );
+}
+
+/** A webhook URL's origin only: its path or query is often the credential (a Slack webhook URL is). */
+function originOnly(url: string): string {
+  try {
+    const parsed = new URL(url);
+    return parsed.pathname === "/" && parsed.search === "" ? parsed.origin : `${parsed.origin}/…`;
+  } catch {
+    return "…";
+  }
 }

@@ -24,6 +24,15 @@ export interface PostLimits {
 const USER_AGENT = "StatusThing-Webhooks/1";
 
 /**
+ * Connections kept open between deliveries (a receiver gets events one after another), one pool
+ * per guard setting; a pooled socket's address was checked when it connected.
+ */
+const agents = {
+  guarded: { http: new http.Agent({ keepAlive: true, maxSockets: 16, lookup: guardedLookup }), https: new https.Agent({ keepAlive: true, maxSockets: 16, lookup: guardedLookup }) },
+  open: { http: new http.Agent({ keepAlive: true, maxSockets: 16 }), https: new https.Agent({ keepAlive: true, maxSockets: 16 }) },
+};
+
+/**
  * POSTs `body` to `url` as a webhook does: no redirects followed (a 3xx is a failure), refused
  * addresses refused at connect time (see address-guard.ts), one deadline for the whole exchange,
  * and only a bounded part of the answer read. Resolves in every case.
@@ -52,18 +61,20 @@ export function postWebhook(url: string, body: string, headers: Record<string, s
       clearTimeout(timer);
       resolve(outcome);
     };
-    const client = target.protocol === "https:" ? https : http;
-    const req = client.request(target, {
+    const secure = target.protocol === "https:";
+    const pool = limits.allowPrivate ? agents.open : agents.guarded;
+    const req = (secure ? https : http).request(target, {
       method: "POST",
-      agent: false,
+      agent: secure ? pool.https : pool.http,
       headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body).toString(), "user-agent": USER_AGENT, ...headers },
-      ...(limits.allowPrivate ? {} : { lookup: guardedLookup }),
     });
     const timer = setTimeout(() => {
       req.destroy();
       finish(done(0, `timed out after ${timeoutMs / 1000} s`));
     }, timeoutMs);
     req.on("socket", (socket) => {
+      // A reused connection was checked when it connected.
+      if (!socket.connecting) return;
       // The address actually connected to, checked once more: whatever resolved it, this is where the bytes go.
       socket.once("connect", () => {
         const refused = !limits.allowPrivate && socket.remoteAddress ? refusedAddress(socket.remoteAddress) : undefined;

@@ -52,6 +52,7 @@ describe.skipIf(!browserTestsEnabled())("admin pages, phone and TV, light and da
     { name: "users", path: () => "/admin/users", ready: "[data-testid=admin-user]" },
     { name: "tokens", path: () => "/admin/tokens", ready: "[data-testid=admin-token]" },
     { name: "audit", path: () => "/admin/audit", ready: "[data-testid=audit-event]" },
+    { name: "webhooks", path: () => "/admin/webhooks", ready: "#webhook-new-url" },
     { name: "account", path: () => "/admin/account", ready: "#password-current" },
   ];
 

@@ -59,6 +59,18 @@ describe("webhooks", () => {
     expect(listed.text).not.toContain(hook.secret);
     expect(listed.body.webhooks).toMatchObject([{ id: hook.id, url: r.url, description: "ops", enabled: true, format: "WEBHOOK_FORMAT_STANDARD" }]);
 
+    // The audit log records the addition, but not the URL's path (often a credential itself).
+    const audit = (await rpc(url, "statusthing.v1.AuditService/ListAuditEvents", {})).body.events as Array<{
+      procedure: string;
+      objectType: string;
+      objectId: string;
+      summary: string;
+    }>;
+    const added = audit.find((e) => e.procedure.endsWith("WebhooksService/AddWebhook"))!;
+    expect(added).toMatchObject({ objectType: "webhook", objectId: hook.id });
+    expect(added.summary).toContain(`http://127.0.0.1:${r.port}/…`);
+    expect(added.summary).not.toContain("/hook");
+
     const api = await addItem(url, "API", UP!);
     expect((await rpc(url, "statusthing.v1.ItemsService/UpdateItem", { itemId: api, statusId: DOWN })).code).toBe("ok");
     expect((await rpc(url, "statusthing.v1.ItemsService/UpdateItem", { itemId: api, name: "Public API" })).code).toBe("ok");
