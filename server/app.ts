@@ -179,7 +179,7 @@ export async function createApp(options: AppOptions): Promise<App> {
   const unsubscribeRevocations = store.subscribeRevocations?.(() => void hub.recheckAccess());
   const quota = new WatcherQuota(options.maxWatchersPerClient ?? DEFAULT_MAX_WATCHERS_PER_CLIENT);
   const wsFeed = createWsFeed(hub, logger, { guard, quota });
-  const web = options.web && (await createWebHandler(options.web, { heartbeatMs: hub.options.heartbeatMs }, logger));
+  const web = options.web && (await createWebHandler(options.web, { heartbeatMs: hub.options.heartbeatMs, timeZone: options.timeZone ?? "UTC" }, logger));
 
   let lifecycle: Lifecycle = "running";
   const metrics = new Metrics({

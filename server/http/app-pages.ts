@@ -9,8 +9,10 @@ export const APP_PAGE_PATTERNS: readonly RegExp[] = [
   /^\/display\/?$/,
   /^\/embed\/?$/,
   /^\/items\/[^/]+\/?$/,
+  /^\/incidents\/[^/]+\/?$/,
+  /^\/history\/?$/,
   /^\/admin\/?$/,
-  /^\/admin\/(account|audit|statuses|tokens|users)\/?$/,
+  /^\/admin\/(account|audit|incidents|maintenance|statuses|tokens|users)\/?$/,
   /^\/admin\/items\/[^/]+\/?$/,
 ];
 

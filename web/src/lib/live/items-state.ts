@@ -1,9 +1,21 @@
 import type { WatchItemsResponse } from "../../../../shared/gen/statusthing/v1/services_pb.js";
 import type { Item, Status } from "../../../../shared/gen/statusthing/v1/types_pb.js";
+import { IncidentState, MaintenancePhase, type Incident, type Maintenance } from "../../../../shared/gen/statusthing/v1/incidents_pb.js";
 import { nextStatusSince, type StatusSince } from "./status-since.js";
 
 /** What one stream message did to the state, for announcements. */
-export type AppliedChange = { kind: "snapshot" } | { kind: "item"; before: Item | undefined; after: Item | undefined } | { kind: "status" } | { kind: "none" };
+export type AppliedChange =
+  | { kind: "snapshot" }
+  | { kind: "item"; before: Item | undefined; after: Item | undefined }
+  | { kind: "status" }
+  | { kind: "incident"; before: Incident | undefined; after: Incident | undefined }
+  | { kind: "maintenance"; before: Maintenance | undefined; after: Maintenance | undefined }
+  | { kind: "none" };
+
+/** Whether an incident belongs on a live page: it is not resolved. */
+export const isOpenIncident = (incident: Incident) => incident.state !== IncidentState.RESOLVED;
+/** Whether a window belongs on a live page: announced or under way. */
+export const isCurrentMaintenance = (window: Maintenance) => window.phase === MaintenancePhase.SCHEDULED || window.phase === MaintenancePhase.ACTIVE;
 
 /**
  * The client's copy of what `WatchItems` describes: items in creation order, statuses, and the
@@ -16,6 +28,10 @@ export class ItemsState {
   loaded = false;
   readonly items = new Map<string, Item>();
   readonly statuses = new Map<string, Status>();
+  /** Open incidents (with `include_incidents`): like the snapshot, a resolved one leaves. */
+  readonly incidents = new Map<string, Incident>();
+  /** Upcoming and active maintenance windows (with `include_incidents`); an ended one leaves. */
+  readonly maintenances = new Map<string, Maintenance>();
   /** Since when each item has had its status, as far as this client can tell (see `StatusSince`). */
   readonly statusSince = new Map<string, StatusSince>();
 
@@ -33,6 +49,10 @@ export class ItemsState {
         this.statusSince.clear();
         for (const item of event.value.items) this.#setItem(item, since.get(item.id));
         for (const status of event.value.statuses) this.statuses.set(status.id, status);
+        this.incidents.clear();
+        this.maintenances.clear();
+        for (const incident of event.value.incidents) if (isOpenIncident(incident)) this.incidents.set(incident.id, incident);
+        for (const window of event.value.maintenances) if (isCurrentMaintenance(window)) this.maintenances.set(window.id, window);
         this.revision = message.revision;
         this.loaded = true;
         return { kind: "snapshot" };
@@ -56,6 +76,30 @@ export class ItemsState {
       case "statusRemoved":
         this.statuses.delete(event.value);
         return { kind: "status" };
+      case "incidentChanged": {
+        const before = this.incidents.get(event.value.id);
+        if (isOpenIncident(event.value)) this.incidents.set(event.value.id, event.value);
+        else this.incidents.delete(event.value.id);
+        return { kind: "incident", before, after: event.value };
+      }
+      case "incidentRemoved": {
+        const before = this.incidents.get(event.value);
+        if (!before) return { kind: "none" };
+        this.incidents.delete(event.value);
+        return { kind: "incident", before, after: undefined };
+      }
+      case "maintenanceChanged": {
+        const before = this.maintenances.get(event.value.id);
+        if (isCurrentMaintenance(event.value)) this.maintenances.set(event.value.id, event.value);
+        else this.maintenances.delete(event.value.id);
+        return { kind: "maintenance", before, after: event.value };
+      }
+      case "maintenanceRemoved": {
+        const before = this.maintenances.get(event.value);
+        if (!before) return { kind: "none" };
+        this.maintenances.delete(event.value);
+        return { kind: "maintenance", before, after: undefined };
+      }
       default:
         return { kind: "none" };
     }

@@ -27,6 +27,8 @@ export interface WatchFilterRequest {
   statusIds?: string[];
   kinds?: StatusKind[];
   extended?: boolean;
+  /** Ask for open incidents and upcoming or active maintenance too (snapshot and events). */
+  includeIncidents?: boolean;
 }
 
 /** The `WatchItems` call as the loop needs it: the generated client's method fits. */

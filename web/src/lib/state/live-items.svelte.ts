@@ -2,6 +2,9 @@ import { createClient, type Transport } from "@connectrpc/connect";
 import { createSubscriber } from "svelte/reactivity";
 import { ItemsService } from "../../../../shared/gen/statusthing/v1/services_pb.js";
 import type { Item, Status } from "../../../../shared/gen/statusthing/v1/types_pb.js";
+import type { Incident, Maintenance } from "../../../../shared/gen/statusthing/v1/incidents_pb.js";
+import { describeIncidentChange, describeMaintenanceChange } from "../incidents/describe.js";
+import { byNewest, bySchedule } from "../incidents/order.js";
 import { describeChange } from "../live/describe-change.js";
 import { ItemsState } from "../live/items-state.js";
 import type { StatusSince } from "../live/status-since.js";
@@ -28,6 +31,9 @@ export interface Announcement {
 export class LiveItems {
   #items = $state.raw<readonly Item[]>([]);
   #statuses = $state.raw<readonly Status[]>([]);
+  #incidents = $state.raw<readonly Incident[]>([]);
+  #maintenances = $state.raw<readonly Maintenance[]>([]);
+  #timeZone = $state("UTC");
   #statusSince = $state.raw<ReadonlyMap<string, StatusSince>>(new Map());
   #loaded = $state(false);
   #connection = $state.raw<ConnectionState>({ phase: "connecting", failures: 0 });
@@ -66,6 +72,24 @@ export class LiveItems {
   get statuses(): readonly Status[] {
     this.#subscribe();
     return this.#statuses;
+  }
+
+  /** Open incidents, newest first, with every update. */
+  get incidents(): readonly Incident[] {
+    this.#subscribe();
+    return this.#incidents;
+  }
+
+  /** Maintenance windows under way (soonest end first), then upcoming ones (soonest start first). */
+  get maintenances(): readonly Maintenance[] {
+    this.#subscribe();
+    return this.#maintenances;
+  }
+
+  /** The page's time zone (`--time-zone`), in which maintenance windows are shown beside the reader's. */
+  get timeZone(): string {
+    this.#subscribe();
+    return this.#timeZone;
   }
 
   /** Whether the first snapshot has arrived: before it, no items means "not known yet". */
@@ -121,7 +145,7 @@ export class LiveItems {
     const client = createClient(ItemsService, this.#transport);
     this.#loop = startWatchLoop({
       watchItems: (request, options) => client.watchItems(request, options),
-      request: { extended: true },
+      request: { extended: true, includeIncidents: true },
       revision: () => this.#state.revision,
       heartbeatMs: () => this.#heartbeatMs,
       onMessage: (message) => {
@@ -130,8 +154,15 @@ export class LiveItems {
         const change = this.#state.apply(message);
         if (change.kind === "none") return;
         this.#lastChangeAt = Date.now();
-        if (change.kind === "item" && wasLoaded) {
-          const text = describeChange(change.before, change.after);
+        if (wasLoaded) {
+          const text =
+            change.kind === "item"
+              ? describeChange(change.before, change.after)
+              : change.kind === "incident"
+                ? describeIncidentChange(change.before, change.after)
+                : change.kind === "maintenance"
+                  ? describeMaintenanceChange(change.before, change.after)
+                  : undefined;
           if (text) this.#pendingAnnouncements.push(text);
         }
         this.#queuePublish();
@@ -169,8 +200,9 @@ export class LiveItems {
   async #loadConfig(): Promise<void> {
     try {
       const response = await fetch("/web-config.json", { cache: "no-cache" });
-      const config = (await response.json()) as { heartbeatMs?: unknown };
+      const config = (await response.json()) as { heartbeatMs?: unknown; timeZone?: unknown };
       if (typeof config.heartbeatMs === "number" && config.heartbeatMs > 0) this.#heartbeatMs = config.heartbeatMs;
+      if (typeof config.timeZone === "string" && config.timeZone !== "") this.#timeZone = config.timeZone;
     } catch {
       // The default interval is the server's default too.
     }
@@ -184,6 +216,8 @@ export class LiveItems {
       this.#publishQueued = false;
       this.#items = [...this.#state.items.values()];
       this.#statuses = [...this.#state.statuses.values()];
+      this.#incidents = [...this.#state.incidents.values()].sort(byNewest);
+      this.#maintenances = [...this.#state.maintenances.values()].sort(bySchedule);
       this.#statusSince = new Map(this.#state.statusSince);
       this.#loaded = this.#state.loaded;
       const texts = this.#pendingAnnouncements.splice(0);
