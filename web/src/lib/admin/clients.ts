@@ -1,6 +1,7 @@
 import { createClient, type Client, type Transport } from "@connectrpc/connect";
 import { AuthService, UsersService } from "$shared/gen/statusthing/v1/auth_pb.js";
 import { AuditService } from "$shared/gen/statusthing/v1/audit_pb.js";
+import { IncidentsService } from "$shared/gen/statusthing/v1/incidents_pb.js";
 import { ItemsService, NotesService, StatusService } from "$shared/gen/statusthing/v1/services_pb.js";
 
 /** The admin console's RPC clients, all on the app's one transport (the session cookie rides along). */
@@ -11,6 +12,7 @@ export interface AdminClients {
   readonly statuses: Client<typeof StatusService>;
   readonly notes: Client<typeof NotesService>;
   readonly audit: Client<typeof AuditService>;
+  readonly incidents: Client<typeof IncidentsService>;
 }
 
 export function createAdminClients(transport: Transport): AdminClients {
@@ -21,5 +23,6 @@ export function createAdminClients(transport: Transport): AdminClients {
     statuses: createClient(StatusService, transport),
     notes: createClient(NotesService, transport),
     audit: createClient(AuditService, transport),
+    incidents: createClient(IncidentsService, transport),
   };
 }
