@@ -17,6 +17,11 @@ import { ItemsService } from "./service/items.js";
 import { HistoryService } from "./service/history.js";
 import { createHistoryRpc } from "./rpc/history-rpc.js";
 import { HistoryService as HistoryApi } from "../shared/gen/statusthing/v1/history_pb.js";
+import { IncidentsService as IncidentsApi } from "../shared/gen/statusthing/v1/incidents_pb.js";
+import { IncidentsService } from "./service/incidents.js";
+import { MaintenanceService } from "./service/maintenance.js";
+import { MaintenanceScheduler } from "./service/maintenance-scheduler.js";
+import { createIncidentsRpc } from "./rpc/incidents-rpc.js";
 import { NotesService } from "./service/notes.js";
 import { StatusesService } from "./service/statuses.js";
 import type { Store } from "./store/store.js";
@@ -91,6 +96,11 @@ export interface AppOptions {
   auditDays?: number;
   /** The IANA time zone whose calendar days uptime counts in (`--time-zone`); default UTC. */
   timeZone?: string;
+  /**
+   * How often the maintenance scheduler looks for due transitions, in ms (default 1 s); 0 turns
+   * the timer off (a test then drives it with `App.maintenance.tick()`). It also runs once at start.
+   */
+  maintenanceTickMs?: number;
 }
 
 /** A built StatusThing: a request handler for HTTP/1.1 and HTTP/2, and how to stop it. */
@@ -105,6 +115,8 @@ export interface App {
   readonly hub: ChangeHub;
   /** The Prometheus metrics `/metrics` serves. */
   readonly metrics: Metrics;
+  /** The maintenance scheduler: `tick()` applies the transitions due at the app's clock now. */
+  readonly maintenance: MaintenanceScheduler;
   /** Tells open streams to end, so clients reconnect elsewhere; in-flight unary calls go on. */
   beginShutdown(): void;
   /** Finishes pending writes and releases the store. Call once no request is in flight. */
@@ -112,7 +124,7 @@ export interface App {
 }
 
 /** The statusthing.v1 services this app serves. */
-export const API_SERVICES: readonly DescService[] = [ItemsApi, StatusApi, NotesApi, AuthApi, UsersApi, AuditApi, HistoryApi];
+export const API_SERVICES: readonly DescService[] = [ItemsApi, StatusApi, NotesApi, AuthApi, UsersApi, AuditApi, HistoryApi, IncidentsApi];
 
 /**
  * Builds the app around a store: services, RPC routes, health check. It never listens by itself
@@ -143,6 +155,9 @@ export async function createApp(options: AppOptions): Promise<App> {
   const items = new ItemsService(deps, statuses);
   const notes = new NotesService(deps);
   const history = new HistoryService({ store, now: deps.now, timeZone: options.timeZone ?? "UTC" });
+  const incidents = new IncidentsService(deps);
+  const maintenance = new MaintenanceService(deps);
+  const scheduler = new MaintenanceScheduler(maintenance, logger, options.maintenanceTickMs ?? 1_000);
   await statuses.seedDefaults();
   const auth = new AuthService({ store, now: deps.now, log: logger }, options.auth);
   const users = new UsersService({ store, now: deps.now });
@@ -171,6 +186,9 @@ export async function createApp(options: AppOptions): Promise<App> {
     log: logger,
   });
   await hub.start();
+  // Catches up at once on what came due while no server ran (then on its timer, unless a test drives it).
+  if (options.maintenanceTickMs === 0) void scheduler.tick();
+  else scheduler.start();
   // A store shared by several replicas rings when any of them commits (and once listening, so
   // nothing since the snapshot above is missed): read the log and drop cached answers, as after
   // a commit here.
@@ -208,6 +226,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     router.service(UsersApi, createUsersRpc(users));
     router.service(AuditApi, createAuditRpc(audit));
     router.service(HistoryApi, createHistoryRpc(history));
+    router.service(IncidentsApi, createIncidentsRpc(incidents, maintenance));
     if (options.devmode) registerReflection(router, API_SERVICES);
   };
   const rpcHandler = createRpcAdapter({
@@ -242,6 +261,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     services: API_SERVICES,
     hub,
     metrics,
+    maintenance: scheduler,
     handle(req, res) {
       const record: CallRecord = {};
       logRequest(logger, req, res, record, (path, code, seconds) => metrics.observeRequest(path, code, seconds));
@@ -261,6 +281,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     beginShutdown() {
       lifecycle = "stopping";
       shutdown.abort();
+      void scheduler.stop();
       logger.info({ revision: hub.currentRevision, watchers: hub.watchersByProtocol() }, "ending watch streams");
       hub.close();
       wsFeed.close();
@@ -268,6 +289,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     async close() {
       lifecycle = "stopping";
       shutdown.abort();
+      await scheduler.stop();
       stopPublishing();
       unsubscribeChanges?.();
       clearInterval(auditPruning);

@@ -1,3 +1,5 @@
+import type { IncidentRecord, MaintenanceRecord } from "./incident-records.js";
+
 /**
  * Domain records: what the store keeps and the services hand around. They are plain data,
  * independent of protobuf, so a store of one's own needs nothing from the wire layer.
@@ -64,7 +66,11 @@ export type ChangeRecord =
   | { revision: number; kind: "item_upsert"; item: ItemView }
   | { revision: number; kind: "item_delete"; id: string }
   | { revision: number; kind: "status_upsert"; status: StatusRecord }
-  | { revision: number; kind: "status_delete"; id: string };
+  | { revision: number; kind: "status_delete"; id: string }
+  | { revision: number; kind: "incident_upsert"; incident: IncidentRecord }
+  | { revision: number; kind: "incident_delete"; id: string }
+  | { revision: number; kind: "maintenance_upsert"; maintenance: MaintenanceRecord }
+  | { revision: number; kind: "maintenance_delete"; id: string };
 
 /** A status as it was at one moment: history keeps these, so later renames never rewrite it. */
 export interface StatusAsItWas {

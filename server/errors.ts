@@ -104,7 +104,7 @@ export const commandInvalid = defineError("COMMAND_INVALID", "invalid_argument",
 // --- not_found
 
 /** What `notFound` can name. */
-export type RecordKind = "item" | "status" | "note" | "user" | "API token";
+export type RecordKind = "item" | "status" | "note" | "user" | "API token" | "incident" | "maintenance";
 
 const notFoundOf = (what: RecordKind, reason: string) =>
   defineError(reason, "not_found", what === "user" ? "no user has the id (in the CLI, the username) given" : `no ${what} has the id given`, (id: string) => ({
@@ -118,6 +118,8 @@ const notFoundFactories: Record<RecordKind, (id: string) => DomainError> = {
   note: notFoundOf("note", "NOTE_NOT_FOUND"),
   user: notFoundOf("user", "USER_NOT_FOUND"),
   "API token": notFoundOf("API token", "API_TOKEN_NOT_FOUND"),
+  incident: notFoundOf("incident", "INCIDENT_NOT_FOUND"),
+  maintenance: notFoundOf("maintenance", "MAINTENANCE_NOT_FOUND"),
 };
 
 /** The record named by `id` does not exist (reason `ITEM_NOT_FOUND`, `STATUS_NOT_FOUND`, …). */
@@ -184,6 +186,46 @@ export const lastAdmin = defineError(
 /** ListAuditEvents on a store that keeps no audit log (a store of one's own may not). */
 export const auditNotKept = defineError("AUDIT_NOT_KEPT", "failed_precondition", "ListAuditEvents on a store that keeps no audit log", () => ({
   message: "this server's store keeps no audit log",
+}));
+
+/** An update, change or resolve of an incident that is already resolved. */
+export const incidentResolved = defineError(
+  "INCIDENT_RESOLVED",
+  "failed_precondition",
+  "AddIncidentUpdate, UpdateIncident or ResolveIncident on a resolved incident",
+  (id: string) => ({
+    message: `incident ${JSON.stringify(id)} is resolved; open a new incident instead`,
+    metadata: { id },
+  }),
+);
+
+/** A change to a maintenance window that has ended or was cancelled. */
+export const maintenanceOver = defineError(
+  "MAINTENANCE_OVER",
+  "failed_precondition",
+  "UpdateMaintenance, CancelMaintenance or CompleteMaintenance on a window that has ended or was cancelled",
+  (id: string) => ({
+    message: `maintenance ${JSON.stringify(id)} has already ended or was cancelled`,
+    metadata: { id },
+  }),
+);
+
+/** Changing the items, status or start of a window that has started. */
+export const maintenanceStarted = defineError(
+  "MAINTENANCE_STARTED",
+  "failed_precondition",
+  "UpdateMaintenance changing starts_at, items or status of a window that has started",
+  (id: string, field: string) => ({
+    message: `maintenance ${JSON.stringify(id)} has started: its ${field} can no longer change (complete it, or schedule another)`,
+    field,
+    metadata: { id },
+  }),
+);
+
+/** Ending early a window that has not started. */
+export const maintenanceNotStarted = defineError("MAINTENANCE_NOT_STARTED", "failed_precondition", "CompleteMaintenance on a window that has not started", (id: string) => ({
+  message: `maintenance ${JSON.stringify(id)} has not started; cancel it instead`,
+  metadata: { id },
 }));
 
 // --- unauthenticated

@@ -26,6 +26,7 @@ import {
 import type { ChangeMoment } from "../../server/store/store.js";
 import type { LogEntry } from "../../server/store/change-codec.js";
 import { AccountData, MemoryAccounts } from "./memory-accounts.js";
+import { IncidentData, MemoryIncidents } from "./memory-incidents.js";
 
 interface ItemRecord {
   id: string;
@@ -43,6 +44,7 @@ export class MemoryData {
   readonly notes = new Map<string, NoteRecord>();
   readonly transitions: StatusTransition[] = [];
   readonly accounts = new AccountData();
+  readonly incidents = new IncidentData();
   changes: Array<{ change: ChangeRecord; at: Date }> = [];
   latest = 0;
   seeded = false;
@@ -60,12 +62,34 @@ const defined = <T extends object>(patch: T): Partial<T> => Object.fromEntries(O
  */
 export class MemoryStore implements Store {
   readonly accounts: MemoryAccounts;
+  readonly incidents: MemoryIncidents;
   private readonly listeners = new Set<() => void>();
   private readonly pending = new Set<Promise<unknown>>();
   private closed = false;
 
   constructor(private readonly data = new MemoryData()) {
     this.accounts = new MemoryAccounts(data.accounts);
+    this.incidents = new MemoryIncidents(data.incidents, {
+      write: (work) => this.write(work),
+      log: (change) => this.log(change),
+      itemNow: (id) => {
+        const item = this.data.items.get(id);
+        return item && { id, name: item.name, statusId: item.statusId };
+      },
+      statusExists: (id) => this.data.statuses.has(id),
+      changeItem: (change, at) => {
+        const item = this.data.items.get(change.itemId);
+        if (!item) throw notFound("item", change.itemId);
+        if (change.statusId !== undefined) {
+          this.data.items.set(item.id, { ...item, statusId: change.statusId, updated: at });
+          this.logItem(item.id, at);
+        }
+        if (change.note) {
+          this.data.notes.set(change.note.id, { ...change.note });
+          this.touch(item.id, change.note.updated);
+        }
+      },
+    });
   }
 
   onCommit(listener: () => void): () => void {

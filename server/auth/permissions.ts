@@ -25,7 +25,7 @@ export function widestScopeFor(role: Role): TokenScope {
 /** What each role may do, in the words refusals use. */
 export const ROLE_CAN: Record<Role, string> = {
   admin: "everything",
-  editor: "read, and change items, statuses and notes (not users or others' tokens)",
+  editor: "read, and change items, statuses, notes, incidents and maintenance (not users or others' tokens)",
   viewer: "read, change your own password and manage your own tokens",
 };
 
@@ -33,7 +33,7 @@ export const ROLE_CAN: Record<Role, string> = {
 export const SCOPE_CAN: Record<TokenScope, string> = {
   read: "only read",
   status: "read, set an item's status (UpdateItem with only status_id) and add notes",
-  write: "read, and change items, statuses and notes",
+  write: "read, and change items, statuses, notes, incidents and maintenance",
   admin: "whatever its owner may",
 };
 
@@ -101,6 +101,21 @@ export const PERMISSIONS: Readonly<Record<string, Rule>> = {
   "statusthing.v1.HistoryService/GetItemHistory": read(),
   "statusthing.v1.HistoryService/GetUptime": read(),
   "statusthing.v1.HistoryService/GetPageAt": read(),
+
+  // Incidents and maintenance change several items at once: item-limited tokens may not (no itemOf).
+  "statusthing.v1.IncidentsService/CreateIncident": edit("write"),
+  "statusthing.v1.IncidentsService/AddIncidentUpdate": edit("write"),
+  "statusthing.v1.IncidentsService/UpdateIncident": edit("write"),
+  "statusthing.v1.IncidentsService/ResolveIncident": edit("write"),
+  "statusthing.v1.IncidentsService/DeleteIncident": edit("write"),
+  "statusthing.v1.IncidentsService/GetIncident": read(),
+  "statusthing.v1.IncidentsService/ListIncidents": read(),
+  "statusthing.v1.IncidentsService/ScheduleMaintenance": edit("write"),
+  "statusthing.v1.IncidentsService/UpdateMaintenance": edit("write"),
+  "statusthing.v1.IncidentsService/CancelMaintenance": edit("write"),
+  "statusthing.v1.IncidentsService/CompleteMaintenance": edit("write"),
+  "statusthing.v1.IncidentsService/GetMaintenance": read(),
+  "statusthing.v1.IncidentsService/ListMaintenance": read(),
 
   "statusthing.v1.NotesService/GetNote": read(),
   "statusthing.v1.NotesService/ListNotes": read(),

@@ -4,6 +4,8 @@ import type { ChangeRecord, ItemView, StatusRecord } from "../domain.js";
 import { shuttingDown } from "../errors.js";
 import type { Logger } from "../logger.js";
 import { toItemMessage, toStatusMessage } from "../wire/convert.js";
+import { toIncidentMessage, toMaintenanceMessage } from "../wire/incident-convert.js";
+import { LiveIncidents } from "./live-incidents.js";
 import type { StreamGrant } from "../auth/stream-grant.js";
 import type { Store } from "../store/store.js";
 import { WatchEvent } from "./watch-event.js";
@@ -60,6 +62,20 @@ class ChangeEvents {
     return this.removed;
   }
 
+  /** The event of an incident or maintenance change (only for watchers that asked for them). */
+  incidentEvent(): WatchEvent {
+    const c = this.change;
+    this.other ??=
+      c.kind === "incident_upsert"
+        ? WatchEvent.of(c.revision, { case: "incidentChanged", value: toIncidentMessage(c.incident) })
+        : c.kind === "maintenance_upsert"
+          ? WatchEvent.of(c.revision, { case: "maintenanceChanged", value: toMaintenanceMessage(c.maintenance) })
+          : c.kind === "incident_delete"
+            ? WatchEvent.of(c.revision, { case: "incidentRemoved", value: c.id })
+            : WatchEvent.of(c.revision, { case: "maintenanceRemoved", value: (c as { id: string }).id });
+    return this.other;
+  }
+
   statusEvent(): WatchEvent {
     const c = this.change;
     this.other ??=
@@ -101,11 +117,16 @@ class WatchGroup {
       case "status_upsert":
       case "status_delete":
         return events.statusEvent();
+      case "incident_upsert":
+      case "incident_delete":
+      case "maintenance_upsert":
+      case "maintenance_delete":
+        return this.filter.incidents ? events.incidentEvent() : undefined;
     }
   }
 
   /** The snapshot for this group at `revision`, shared by every watcher that starts there. */
-  snapshot(revision: number, reset: boolean, items: Iterable<ItemView>, statuses: Iterable<StatusRecord>): WatchEvent {
+  snapshot(revision: number, reset: boolean, items: Iterable<ItemView>, statuses: Iterable<StatusRecord>, live: LiveIncidents): WatchEvent {
     const cached = this.snapshotCache;
     if (cached && cached.revision === revision && cached.reset === reset) return cached.event;
     const matching = [...items].filter((item) => matchesFilter(this.filter, item));
@@ -115,6 +136,7 @@ class WatchGroup {
         items: matching.map((item) => toItemMessage(this.filter.extended ? item : { ...item, notes: undefined })),
         statuses: [...statuses].map(toStatusMessage),
         reset,
+        ...(this.filter.incidents && { incidents: live.incidents().map(toIncidentMessage), maintenances: live.maintenances().map(toMaintenanceMessage) }),
       }),
     });
     this.snapshotCache = { revision, reset, event };
@@ -133,6 +155,8 @@ export class ChangeHub {
   private revision = 0;
   private readonly items = new Map<string, ItemView>();
   private readonly statuses = new Map<string, StatusRecord>();
+  /** Open incidents and upcoming or active maintenance, for snapshots of watchers that ask for them. */
+  private readonly live = new LiveIncidents();
   private readonly groups = new Map<string, WatchGroup>();
   private readonly watcherCount = new Map<string, number>();
   private catchingUp: Promise<void> | undefined;
@@ -159,6 +183,9 @@ export class ChangeHub {
     this.revision = snapshot.revision;
     for (const status of snapshot.statuses) this.statuses.set(status.id, status);
     for (const item of snapshot.items) this.items.set(item.id, item);
+    // Read after the snapshot, so at its revision or later: replaying the changes from the
+    // snapshot's revision on (whole records each) brings them to exactly the hub's revision.
+    this.live.load(await this.store.incidents.live());
     this.timers.push(setInterval(() => this.sendHeartbeats(), this.options.heartbeatMs).unref());
     this.timers.push(setInterval(() => void this.prune(), this.options.pruneEveryMs).unref());
     void this.prune();
@@ -226,7 +253,7 @@ export class ChangeHub {
 
     const at = this.revision;
     if (sinceRevision === 0) {
-      watcher.sendDirect(group.snapshot(at, false, this.items.values(), this.statuses.values()));
+      watcher.sendDirect(group.snapshot(at, false, this.items.values(), this.statuses.values(), this.live));
       watcher.goLive();
     } else if (sinceRevision === at) {
       // The common reconnect: nothing was missed.
@@ -256,7 +283,7 @@ export class ChangeHub {
       const { oldest, latest } = await this.store.changeLogBounds();
       if (since > latest) {
         // The client knows revisions this database never had (it was replaced): start over.
-        watcher.sendDirect(group.snapshot(this.revision, true, this.items.values(), this.statuses.values()));
+        watcher.sendDirect(group.snapshot(this.revision, true, this.items.values(), this.statuses.values(), this.live));
         watcher.goLive();
         return;
       }
@@ -268,7 +295,7 @@ export class ChangeHub {
       }
       if (since + 1 < oldest) {
         // Part of what the client missed is pruned: it must start over.
-        watcher.sendDirect(group.snapshot(this.revision, true, this.items.values(), this.statuses.values()));
+        watcher.sendDirect(group.snapshot(this.revision, true, this.items.values(), this.statuses.values(), this.live));
         watcher.goLive();
         return;
       }
@@ -281,7 +308,7 @@ export class ChangeHub {
           // Without the client's state at `since`, a change that does not match is sent as a
           // removal: harmless if the client never had the item.
           const event = this.replayEvent(change, watcher.filter);
-          watcher.sendDirect(event);
+          if (event) watcher.sendDirect(event);
           after = change.revision;
         }
         if (changes[changes.length - 1]!.revision >= until) break;
@@ -294,13 +321,14 @@ export class ChangeHub {
     }
   }
 
-  private replayEvent(change: ChangeRecord, filter: WatchFilter): WatchEvent {
+  private replayEvent(change: ChangeRecord, filter: WatchFilter): WatchEvent | undefined {
     const events = new ChangeEvents(change);
     if (change.kind === "item_upsert") {
       return matchesFilter(filter, change.item) ? events.itemChanged(change.item, filter.extended) : events.itemRemoved(change.item.id);
     }
     if (change.kind === "item_delete") return events.itemRemoved(change.id);
-    return events.statusEvent();
+    if (change.kind === "status_upsert" || change.kind === "status_delete") return events.statusEvent();
+    return filter.incidents ? events.incidentEvent() : undefined;
   }
 
   private async catchUp(): Promise<void> {
@@ -330,6 +358,8 @@ export class ChangeHub {
       case "status_delete":
         this.statuses.delete(change.id);
         break;
+      default:
+        this.live.apply(change);
     }
     this.revision = change.revision;
     const events = new ChangeEvents(change);

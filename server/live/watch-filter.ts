@@ -5,15 +5,17 @@ export interface WatchFilter {
   statusIds: ReadonlySet<string>;
   kinds: ReadonlySet<number>;
   extended: boolean;
+  /** Incidents and maintenance windows too (WatchItemsRequest.include_incidents): off for older clients. */
+  incidents: boolean;
 }
 
-export function createWatchFilter(statusIds: readonly string[], kinds: readonly number[], extended: boolean): WatchFilter {
-  return { statusIds: new Set(statusIds), kinds: new Set(kinds), extended };
+export function createWatchFilter(statusIds: readonly string[], kinds: readonly number[], extended: boolean, incidents = false): WatchFilter {
+  return { statusIds: new Set(statusIds), kinds: new Set(kinds), extended, incidents };
 }
 
 /** A stable key: watchers with equal filters share one group, so each event is filtered and encoded once. */
 export function filterKey(filter: WatchFilter): string {
-  return JSON.stringify([[...filter.statusIds].sort(), [...filter.kinds].sort((a, b) => a - b), filter.extended]);
+  return JSON.stringify([[...filter.statusIds].sort(), [...filter.kinds].sort((a, b) => a - b), filter.extended, filter.incidents]);
 }
 
 /** Whether an item passes the filter, exactly as ListItems decides. */

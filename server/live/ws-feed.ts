@@ -42,10 +42,12 @@ export function parseWatchQuery(search: URLSearchParams): { filter: WatchFilter;
   const statusIds = list(["status_ids", "statusIds"]).map((s) => s.trim());
   const extendedRaw = search.get("extended") ?? "false";
   if (!/^(true|false|1|0|)$/i.test(extendedRaw)) throw invalidArgument("extended", "want true or false");
+  const incidentsRaw = search.get("include_incidents") ?? search.get("includeIncidents") ?? "false";
+  if (!/^(true|false|1|0|)$/i.test(incidentsRaw)) throw invalidArgument("include_incidents", "want true or false");
   const sinceRaw = search.get("since_revision") ?? search.get("sinceRevision") ?? "0";
   if (!/^\d{1,15}$/.test(sinceRaw)) throw invalidArgument("since_revision", "want a revision number");
   return {
-    filter: createWatchFilter(statusIds, kinds, /^(true|1)$/i.test(extendedRaw)),
+    filter: createWatchFilter(statusIds, kinds, /^(true|1)$/i.test(extendedRaw), /^(true|1)$/i.test(incidentsRaw)),
     sinceRevision: Number(sinceRaw),
   };
 }

@@ -155,7 +155,7 @@ export async function* watchItems(req: WatchItemsRequest, ctx: HandlerContext, d
   const { protocol, format } = protocolOf(ctx);
   const sink = new WatchStreamSink(protocol, format, transport, responseCompression(ctx.responseHeader));
   const grant = deps.guard.streamGrant(WATCH_ITEMS_PROCEDURE, ctx.values.get(requestFactsKey));
-  const watcher = deps.hub.watch(createWatchFilter(req.statusIds, kinds, req.extended), Number(req.sinceRevision), sink, grant);
+  const watcher = deps.hub.watch(createWatchFilter(req.statusIds, kinds, req.extended, req.includeIncidents), Number(req.sinceRevision), sink, grant);
   // The client went away, or the server is shutting down: the stream ends normally (writing to a
   // client that is gone is harmless). A passed deadline ends it with deadline_exceeded.
   const onAbort = () => {

@@ -94,5 +94,10 @@ function toChange(entry: LogEntry, notesAt: (itemId: string) => NoteRecord[]): C
       return { revision: entry.revision, kind: "status_upsert", status: entry.status };
     case "status_delete":
       return { revision: entry.revision, kind: "status_delete", id: entry.id };
+    case "incident_upsert":
+    case "incident_delete":
+    case "maintenance_upsert":
+    case "maintenance_delete":
+      return entry;
   }
 }

@@ -1,4 +1,6 @@
 import type { ItemView, NoteRecord, StatusRecord } from "../domain.js";
+import type { IncidentRecord, MaintenanceRecord } from "../incident-records.js";
+import { decodeRecord, encodeRecord } from "./sql/incidents.js";
 
 /**
  * The change log's stored format, shared by the built-in stores: JSON with dates as epoch
@@ -27,7 +29,12 @@ export type LoggedChange =
   | { kind: "item_delete"; id: string; notes: LoggedNote[] }
   /** A note added (no `previous`) or edited (`previous` is what it said before), and its item after. */
   | { kind: "note_upsert"; item: ItemView; note: LoggedNote; previous?: { text: string; updated: Date } }
-  | { kind: "note_delete"; item: ItemView; note: LoggedNote };
+  | { kind: "note_delete"; item: ItemView; note: LoggedNote }
+  /** An incident or maintenance window after the change, whole (see store/incident-store.ts). */
+  | { kind: "incident_upsert"; incident: IncidentRecord }
+  | { kind: "incident_delete"; id: string }
+  | { kind: "maintenance_upsert"; maintenance: MaintenanceRecord }
+  | { kind: "maintenance_delete"; id: string };
 
 /** A stored change log row, decoded. */
 export type LogEntry = LoggedChange & { revision: number };
@@ -121,7 +128,13 @@ export function encodeChangePayload(change: LoggedChange): { kind: LoggedChange[
     case "status_upsert":
       return { kind: change.kind, entityId: change.status.id, payload: JSON.stringify(statusToJson(change.status)) };
     case "status_delete":
+    case "incident_delete":
+    case "maintenance_delete":
       return { kind: change.kind, entityId: change.id, payload: "" };
+    case "incident_upsert":
+      return { kind: change.kind, entityId: change.incident.id, payload: encodeRecord("incident", change.incident) };
+    case "maintenance_upsert":
+      return { kind: change.kind, entityId: change.maintenance.id, payload: encodeRecord("maintenance", change.maintenance) };
   }
 }
 
@@ -146,7 +159,13 @@ export function decodeLogEntry(revision: number, kind: string, entityId: string,
     case "status_upsert":
       return { revision, kind, status: statusFromJson(JSON.parse(payload) as StatusJson) };
     case "status_delete":
+    case "incident_delete":
+    case "maintenance_delete":
       return { revision, kind, id: entityId };
+    case "incident_upsert":
+      return { revision, kind, incident: decodeRecord("incident", payload) };
+    case "maintenance_upsert":
+      return { revision, kind, maintenance: decodeRecord("maintenance", payload) };
     default:
       throw new Error(`unknown change kind ${JSON.stringify(kind)} at revision ${revision}`);
   }

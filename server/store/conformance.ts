@@ -479,7 +479,9 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
       const since = (after: number) => store.readChanges(after, 1_000_000);
       const latest = async () => (await store.changeLogBounds()).latest;
       const summary = (changes: ChangeRecord[]) =>
-        changes.map((c) => (c.kind === "item_upsert" ? `item_upsert ${c.item.name}` : c.kind === "status_upsert" ? `status_upsert ${c.status.name}` : `${c.kind} ${c.id}`));
+        changes.map((c) =>
+          c.kind === "item_upsert" ? `item_upsert ${c.item.name}` : c.kind === "status_upsert" ? `status_upsert ${c.status.name}` : `${c.kind} ${"id" in c ? c.id : ""}`,
+        );
 
       it("starts empty: latest 0, oldest 1, nothing to read, an empty snapshot at revision 0", async () => {
         expect(await store.changeLogBounds()).toEqual({ oldest: 1, latest: 0 });
@@ -626,7 +628,7 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
             if (change.kind === "item_upsert") items.set(change.item.id, change.item);
             else if (change.kind === "item_delete") items.delete(change.id);
             else if (change.kind === "status_upsert") statuses.set(change.status.id, change.status);
-            else statuses.delete(change.id);
+            else if (change.kind === "status_delete") statuses.delete(change.id);
           }
           const byId = <T extends { id: string }>(a: T, b: T) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
           expect([...snapshot.items].sort(byId), `snapshot at revision ${snapshot.revision}`).toEqual([...items.values()].sort(byId));

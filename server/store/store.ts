@@ -1,6 +1,7 @@
 import type { AuthStore } from "./auth-store.js";
 import type { WriteBatchObserver } from "./write-observer.js";
 import type { AuditStore } from "./audit-store.js";
+import type { IncidentStore } from "./incident-store.js";
 import type { LogEntry } from "./change-codec.js";
 import type { ChangeRecord, ItemFilter, ItemView, NoteRecord, StatusRecord, StatusTransition, StoreSnapshot } from "../domain.js";
 
@@ -55,6 +56,8 @@ export interface ItemPatch {
 export interface Store {
   /** The accounts: users, sessions, API tokens and failed logins, in the same database. */
   readonly accounts: AuthStore;
+  /** Incidents and maintenance windows, in the same database, written in its transactions (see incident-store.ts). */
+  readonly incidents: IncidentStore;
   /**
    * Optional: the audit log. A store that keeps one writes a row with the first write of each
    * call made inside an audit context (audit/audit-context.ts), in that write's transaction.

@@ -18,9 +18,10 @@ const SCOPES: Scope[] = ["read", "status", "write", "admin"];
 function needs(procedure: string): { role: Role; scope: Scope } | "credentials" {
   const [service, method] = procedure.replace("statusthing.v1.", "").split("/") as [string, string];
   if (["Login", "Logout", "GetSignInHints"].includes(method)) return "credentials";
-  if (/^(Get|List|Watch)/.test(method) && ["ItemsService", "StatusService", "NotesService", "HistoryService"].includes(service)) return { role: "viewer", scope: "read" };
+  if (/^(Get|List|Watch)/.test(method) && ["ItemsService", "StatusService", "NotesService", "HistoryService", "IncidentsService"].includes(service))
+    return { role: "viewer", scope: "read" };
   if (procedure.endsWith("ItemsService/UpdateItem") || procedure.endsWith("NotesService/AddNote")) return { role: "editor", scope: "status" };
-  if (["ItemsService", "StatusService", "NotesService"].includes(service)) return { role: "editor", scope: "write" };
+  if (["ItemsService", "StatusService", "NotesService", "IncidentsService"].includes(service)) return { role: "editor", scope: "write" };
   if (service === "UsersService") return { role: "admin", scope: /^(Get|List)/.test(method) ? "read" : "admin" };
   if (service === "AuditService") return { role: "admin", scope: "admin" };
   // AuthService: one's own account; reading it needs read, changing it (password, tokens) admin.

@@ -98,7 +98,7 @@ function replay(changes: readonly ChangeRecord[]): { items: Map<string, ItemView
     if (change.kind === "item_upsert") items.set(change.item.id, change.item);
     else if (change.kind === "item_delete") items.delete(change.id);
     else if (change.kind === "status_upsert") statuses.set(change.status.id, change.status);
-    else statuses.delete(change.id);
+    else if (change.kind === "status_delete") statuses.delete(change.id);
   }
   return { items, statuses };
 }

@@ -1,5 +1,6 @@
 import type { ClientBase } from "pg";
 import { DatabaseTooNewError } from "../sqlite/migrations.js";
+import { incidentTableSql } from "../sql/incidents.js";
 
 export { DatabaseTooNewError };
 
@@ -167,6 +168,8 @@ export const migrations: readonly string[] = [
   `
   CREATE INDEX status_transitions_by_revision ON status_transitions (revision);
   `,
+  // Incidents and maintenance windows: each record whole in \`body\` (JSON), with what lists sort and filter on.
+  incidentTableSql("timestamptz", "text", "bigint"),
 ];
 
 /** The advisory lock key (an int8, as text) for `name` in the schema `schema`, computed by the server. */

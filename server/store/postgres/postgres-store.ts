@@ -30,6 +30,8 @@ import { reportConnectionLossAsUnavailable, surviveConnectionLoss } from "./conn
 import { PG_VALUES, violatedConstraint } from "./dialect.js";
 import { currentSchema, lockKey, migrate } from "./migrations.js";
 import { PostgresAuthStore } from "./postgres-auth-store.js";
+import { PostgresIncidentStore } from "./postgres-incident-store.js";
+import type { ItemChange } from "../incident-store.js";
 import { PG, Q } from "./statements.js";
 import { transaction } from "./transaction.js";
 import { changesChannel, PgWriteQueue, REVOCATION_PAYLOAD, type WriteTx } from "./write-queue.js";
@@ -101,6 +103,8 @@ export class PostgresStore implements Store {
   readonly accounts: PostgresAuthStore;
   /** The audit log, written with each audited write. */
   readonly audit: PostgresAuditStore;
+  /** Incidents and maintenance windows, written in this store's transactions. */
+  readonly incidents: PostgresIncidentStore;
   private readonly hooks = new CommitHooks();
   private readonly writes: PgWriteQueue;
   private readonly listener: ChangeListener;
@@ -121,6 +125,7 @@ export class PostgresStore implements Store {
     // Wrapped like the store itself (see open): a lost connection is `unavailable` here too.
     this.accounts = reportConnectionLossAsUnavailable(new PostgresAuthStore(pool, `statusthing:${schema}:`, changesChannel(logLockKey)));
     this.audit = reportConnectionLossAsUnavailable(new PostgresAuditStore(pool));
+    this.incidents = reportConnectionLossAsUnavailable(new PostgresIncidentStore(pool, this.writes, changeItemBy));
     this.listener = new ChangeListener(listenConfig, changesChannel(logLockKey), logger, backoff, liveness);
   }
 
@@ -470,6 +475,20 @@ async function logItem(tx: WriteTx, id: string, first = false): Promise<ItemView
   const item = await mustLoadItem(tx.client, id, true);
   await recordTransition(tx, item, false, item.updated, tx.log({ kind: "item_upsert", item, withNotes: first }));
   return item;
+}
+
+/** An incident's or window's change to an item, inside its write: a status (logged, with history) and a note. */
+async function changeItemBy(tx: WriteTx, change: ItemChange, at: Date): Promise<void> {
+  if (change.statusId !== undefined) {
+    await tx.client.query(Q.updateItem, itemPatchValues(change.itemId, { statusId: change.statusId, updated: at }, PG_VALUES));
+    const item = await mustLoadItem(tx.client, change.itemId, false);
+    await recordTransition(tx, item, false, at, tx.log({ kind: "item_upsert", item }));
+  }
+  if (change.note) {
+    const seq = await insertNote(tx.client, change.note);
+    await tx.client.query(Q.touchItem, [change.note.updated, change.itemId]);
+    tx.log({ kind: "note_upsert", item: await mustLoadItem(tx.client, change.itemId, false), note: { ...change.note, seq } });
+  }
 }
 
 /** Appends a status transition unless the item's newest one already says the same (see PG.recordTransition). */

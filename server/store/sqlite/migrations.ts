@@ -1,4 +1,5 @@
 import type { Database } from "better-sqlite3";
+import { incidentTableSql } from "../sql/incidents.js";
 
 /**
  * The SQLite schema, as numbered migrations. Migration N brings `PRAGMA user_version` from N-1
@@ -155,6 +156,8 @@ export const migrations: readonly string[] = [
   `
   CREATE INDEX status_transitions_by_revision ON status_transitions(revision);
   `,
+  // Incidents and maintenance windows: each record whole in \`body\` (JSON), with what lists sort and filter on.
+  incidentTableSql("INTEGER", "TEXT", "INTEGER"),
 ];
 
 /** Thrown when the database was written by a newer StatusThing than this one. */

@@ -16,6 +16,8 @@ import { DatabaseFileWatch, inspectBeforeOpen } from "./database-file.js";
 import { SQLITE_VALUES, violatedConstraint } from "./dialect.js";
 import { migrate, refuseNewerSchema } from "./migrations.js";
 import { SqliteAuthStore } from "./sqlite-auth-store.js";
+import { SqliteIncidentStore } from "./sqlite-incident-store.js";
+import type { ItemChange } from "../incident-store.js";
 import { prepareStatements } from "./statements.js";
 import { WriteQueue, type SqliteWriteTx } from "./write-queue.js";
 
@@ -52,6 +54,8 @@ export class SqliteStore implements Store {
   readonly accounts: SqliteAuthStore;
   /** The audit log, written with each audited write. */
   readonly audit: SqliteAuditStore;
+  /** Incidents and maintenance windows, written in this store's transactions. */
+  readonly incidents: SqliteIncidentStore;
   private readonly writes: WriteQueue;
   private readonly sql: ReturnType<typeof prepareStatements>;
   private readonly hooks: CommitHooks;
@@ -100,6 +104,11 @@ export class SqliteStore implements Store {
       recordAudit: (actor, written) => this.audit.record(actor, written),
     });
     this.accounts = new SqliteAuthStore(this.db, this.writes);
+    this.incidents = new SqliteIncidentStore(
+      this.db,
+      () => this.writes,
+      (tx, change, at) => this.changeItemBy(tx, change, at),
+    );
   }
 
   onCommit(listener: () => void): () => void {
@@ -352,6 +361,19 @@ export class SqliteStore implements Store {
       this.sql.insertTransition.run(...transitionValues(item), 0, (at ?? item.updated).getTime(), revision);
     }
     return item;
+  }
+
+  /** An incident's or window's change to an item, inside its write: a status (logged, with history) and a note. */
+  private changeItemBy(tx: SqliteWriteTx, change: ItemChange, at: Date): void {
+    if (change.statusId !== undefined) {
+      this.sql.updateItem.run(...itemPatchValues(change.itemId, { statusId: change.statusId, updated: at }, SQLITE_VALUES));
+      this.logItem(tx, this.mustReadItem(change.itemId, false));
+    }
+    if (change.note) {
+      const seq = this.insertNote(change.note);
+      this.sql.touchItem.run(change.note.updated.getTime(), change.itemId);
+      tx.log({ kind: "note_upsert", item: this.mustReadItem(change.itemId, false), note: { ...change.note, seq } });
+    }
   }
 
   private readStatus(id: string): StatusRecord | undefined {

@@ -873,14 +873,14 @@ export type UpdateMaintenanceRequest = Message<"statusthing.v1.UpdateMaintenance
   endsAt?: Timestamp | undefined;
 
   /**
-   * item_ids replace the affected items when replace_items is set (only before it starts).
+   * item_ids, when not empty, replace the affected items (only before it starts).
    *
    * @generated from field: repeated string item_ids = 6;
    */
   itemIds: string[];
 
   /**
-   * replace_items says item_ids is meant (so an update can leave the items alone).
+   * replace_items says item_ids is meant even when empty (then it is refused: a window needs an item).
    *
    * @generated from field: bool replace_items = 7;
    */
@@ -1338,7 +1338,7 @@ export enum MaintenanceFilter {
   UPCOMING = 1,
 
   /**
-   * MAINTENANCE_FILTER_ACTIVE: under way; soonest end first.
+   * MAINTENANCE_FILTER_ACTIVE: under way; earliest start first.
    *
    * @generated from enum value: MAINTENANCE_FILTER_ACTIVE = 2;
    */
