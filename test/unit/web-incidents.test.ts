@@ -3,7 +3,8 @@ import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import { describe, expect, it } from "vitest";
 import { IncidentItemSchema, IncidentSchema, IncidentState, IncidentUpdateSchema, MaintenancePhase, MaintenanceSchema } from "../../shared/gen/statusthing/v1/incidents_pb.js";
 import { WatchItemsResponseSchema, WatchSnapshotSchema } from "../../shared/gen/statusthing/v1/services_pb.js";
-import { ItemSchema, StatusSchema } from "../../shared/gen/statusthing/v1/types_pb.js";
+import { ItemSchema, StatusKind, StatusSchema } from "../../shared/gen/statusthing/v1/types_pb.js";
+import { problemsFirst } from "../../web/src/lib/display/problems-first.js";
 import { describeIncidentChange } from "../../web/src/lib/incidents/describe.js";
 import { itemsInMaintenance } from "../../web/src/lib/incidents/in-maintenance.js";
 import { bySchedule } from "../../web/src/lib/incidents/order.js";
@@ -98,5 +99,14 @@ describe("describeIncidentChange", () => {
     expect(describeIncidentChange(undefined, incident("a"))).toBe("New incident: Incident a");
     expect(describeIncidentChange(incident("a"), incident("a", IncidentState.IDENTIFIED, 2))).toBe("Incident a: Identified. m1");
     expect(describeIncidentChange(incident("a"), incident("a", IncidentState.RESOLVED, 2))).toBe("Incident resolved: Incident a");
+  });
+});
+
+describe("problemsFirst with maintenance", () => {
+  it("ranks items in a window under way after the problems and before the rest", () => {
+    const item = (id: string, kind: number) => create(ItemSchema, { id, status: create(StatusSchema, { id: `s-${id}`, kind }) });
+    const list = [item("up", StatusKind.UP), item("maint", StatusKind.UNAVAILABLE), item("warn", StatusKind.WARNING)];
+    expect(problemsFirst(list).map((i) => i.id)).toEqual(["maint", "warn", "up"]);
+    expect(problemsFirst(list, new Set(["maint"])).map((i) => i.id)).toEqual(["warn", "maint", "up"]);
   });
 });
