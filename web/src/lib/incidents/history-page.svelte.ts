@@ -1,5 +1,6 @@
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
-import { createClient, type Transport } from "@connectrpc/connect";
+import { ConnectError, createClient, type Transport } from "@connectrpc/connect";
+import { isRefusal } from "../live/refusal.js";
 import { IncidentFilter, IncidentsService, MaintenanceFilter, type Incident, type Maintenance } from "../../../../shared/gen/statusthing/v1/incidents_pb.js";
 import { toMs } from "../format/time.js";
 import { addMonths, monthOf, monthStart, monthsEnding, type MonthKey } from "./months.js";
@@ -23,7 +24,7 @@ export interface HistoryMonth {
  */
 export class HistoryPage {
   months = $state.raw<readonly HistoryMonth[]>([]);
-  phase = $state<"loading" | "loaded" | "failed">("loading");
+  phase = $state<"loading" | "loaded" | "private" | "failed">("loading");
   /** Set when a list had more than this page could hold. */
   truncated = $state(false);
   readonly #client;
@@ -69,8 +70,8 @@ export class HistoryPage {
       }));
       this.truncated = truncated;
       this.phase = "loaded";
-    } catch {
-      if (request === this.#request) this.phase = "failed";
+    } catch (error) {
+      if (request === this.#request) this.phase = isRefusal(ConnectError.from(error).code) ? "private" : "failed";
     }
   }
 }
