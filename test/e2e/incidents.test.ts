@@ -198,7 +198,14 @@ describe.skipIf(!browserTestsEnabled())("incidents and maintenance on the pages"
     await form.getByRole("checkbox", { name: /^Payments/ }).check();
     await form.getByRole("button", { name: "Schedule maintenance" }).click();
     await admin.getByTestId("maintenance-status").getByText("Scheduled “Database failover drill”").waitFor();
-    await admin.getByTestId("admin-maintenance").getByText("Database failover drill").waitFor();
+    const row = admin.getByTestId("admin-maintenance").filter({ hasText: "Database failover drill" });
+    await row.waitFor();
+
+    // Edited: the new title shows in the list (and on the public page, live).
+    await row.getByText("Edit", { exact: true }).click();
+    await row.getByLabel("Title").fill("Database failover drill (rescheduled)");
+    await row.getByRole("button", { name: "Save changes" }).click();
+    await admin.getByTestId("admin-maintenance").getByRole("heading", { name: "Database failover drill (rescheduled)" }).waitFor();
     problems.assertNone();
   });
 
