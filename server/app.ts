@@ -184,6 +184,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     publicUrl: options.publicUrl,
     now: deps.now,
     log: logger,
+    timeZone: options.timeZone,
   });
   await hub.start();
   // Catches up at once on what came due while no server ran (then on its timer, unless a test drives it).

@@ -199,6 +199,12 @@ export const incidentResolved = defineError(
   }),
 );
 
+/** An incident that already has as many updates as one may have. */
+export const incidentFull = defineError("INCIDENT_FULL", "failed_precondition", "AddIncidentUpdate on an incident that has the most updates one may have", (max: number) => ({
+  message: `an incident may have at most ${max} updates; resolve it and open a new one`,
+  metadata: { max: String(max) },
+}));
+
 /** A change to a maintenance window that has ended or was cancelled. */
 export const maintenanceOver = defineError(
   "MAINTENANCE_OVER",

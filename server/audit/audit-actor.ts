@@ -24,16 +24,19 @@ const OBJECT_TYPE_OF_SERVICE: Record<string, string> = {
 export function objectTypeOf(procedure: string): string {
   const [service = "", method = ""] = procedure.slice(procedure.lastIndexOf(".", procedure.indexOf("/")) + 1).split("/");
   if (service === "AuthService") return method === "ChangePassword" ? "user" : "api_token";
+  if (service === "IncidentsService") return method.includes("Maintenance") ? "maintenance" : "incident";
   return OBJECT_TYPE_OF_SERVICE[service] ?? service.replace(/Service$/, "").toLowerCase();
 }
 
-/** The id of the object a request names (item_id, status_id, note_id, user_id, token_id), or "" (an add). */
+/** The id of the object a request names (item_id, status_id, note_id, user_id, token_id, incident_id, maintenance_id), or "" (an add). */
 export function objectIdOf(procedure: string, message: unknown, principal: Principal): string {
   if (procedure.endsWith("AuthService/ChangePassword")) return principal.user.id;
   // An add names its parent (AddNote's item_id), not what it makes: the store takes the new id from what it wrote.
   if (/\/(Add|Create)[A-Z]/.test(procedure)) return "";
   const fields = message as Record<string, unknown> | undefined;
-  for (const name of ["tokenId", "noteId", "itemId", "statusId", "userId"]) {
+  // An incident or window names items and statuses too: its own id is the object.
+  const names = procedure.includes("IncidentsService/") ? ["incidentId", "maintenanceId"] : ["tokenId", "noteId", "itemId", "statusId", "userId"];
+  for (const name of names) {
     const value = fields?.[name];
     if (typeof value === "string" && value.trim() !== "") return value.trim();
   }

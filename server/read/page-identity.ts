@@ -18,9 +18,9 @@ export const DEFAULT_PAGE_NAME = "Status";
  * The identity of the page served at `origin`. The id is derived from the address, so every
  * replica behind one name gives the same id without storing anything.
  */
-export function pageIdentity(origin: string): PageIdentity {
+export function pageIdentity(origin: string, timeZone = "UTC"): PageIdentity {
   const digest = createHash("sha256").update(origin).digest();
   let id = "";
   for (let i = 0; i < 12; i++) id += "abcdefghijklmnopqrstuvwxyz0123456789"[digest[i]! % 36];
-  return { id, name: DEFAULT_PAGE_NAME, url: origin, timeZone: "Etc/UTC" };
+  return { id, name: DEFAULT_PAGE_NAME, url: origin, timeZone: timeZone === "UTC" ? "Etc/UTC" : timeZone };
 }

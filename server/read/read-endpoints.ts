@@ -19,6 +19,8 @@ import { DocumentCache, etagOf, type BuiltDocument } from "./document-cache.js";
 import { buildFeed } from "./feeds.js";
 import { pageIdentity, type PageIdentity } from "./page-identity.js";
 import { STATUSPAGE_DOCUMENTS, statuspageView } from "./statuspage.js";
+import type { IncidentsView } from "./statuspage-incidents.js";
+import { PHASE_ACTIVE, PHASE_COMPLETED, PHASE_SCHEDULED } from "../incident-records.js";
 
 /** What the read endpoints need from the app. */
 export interface ReadEndpointsOptions {
@@ -33,6 +35,8 @@ export interface ReadEndpointsOptions {
   publicUrl: string | undefined;
   now: () => Date;
   log: Logger;
+  /** The page's IANA time zone (`--time-zone`), which the documents name (their times are UTC). */
+  timeZone?: string;
 }
 
 /** The public read endpoints: a request handler that says whether the path was its own. */
@@ -109,6 +113,20 @@ function notModified(req: NodeRequest, doc: BuiltDocument): boolean {
 
 const HTTP_STATUS: Record<string, number> = { invalid_argument: 400, unauthenticated: 401, permission_denied: 403, not_found: 404 };
 
+/** How many incidents and windows the Statuspage lists carry. */
+const STATUSPAGE_LIST_SIZE = 50;
+
+/** The incidents and maintenance the Statuspage documents show. */
+async function readIncidents(store: Store): Promise<IncidentsView> {
+  const latest = { phases: [], from: undefined, to: undefined, order: "newest", limit: STATUSPAGE_LIST_SIZE, after: undefined } as const;
+  const [recent, live, maintenances] = await Promise.all([
+    store.incidents.list({ ...latest, kind: "incident" }),
+    store.incidents.live(),
+    store.incidents.list({ ...latest, kind: "maintenance", phases: [PHASE_SCHEDULED, PHASE_ACTIVE, PHASE_COMPLETED] }),
+  ]);
+  return { recent, unresolved: live.incidents, maintenances };
+}
+
 /** Builds the read endpoints over a store. */
 export function createReadEndpoints(options: ReadEndpointsOptions): ReadEndpoints {
   const { store, guard, cache } = options;
@@ -119,8 +137,8 @@ export function createReadEndpoints(options: ReadEndpointsOptions): ReadEndpoint
   function build(r: Route, identity: PageIdentity, badge: BadgeOptions | undefined): Promise<BuiltDocument> {
     switch (r.kind) {
       case "statuspage":
-        return listItems(false).then((items) => {
-          const view = statuspageView(identity, items, options.now());
+        return Promise.all([listItems(false), readIncidents(store)]).then(([items, incidents]) => {
+          const view = statuspageView(identity, items, options.now(), incidents);
           return document(200, JSON_TYPE, JSON.stringify(STATUSPAGE_DOCUMENTS[r.path]!(view)));
         });
       case "page-badge":
@@ -193,7 +211,7 @@ export function createReadEndpoints(options: ReadEndpointsOptions): ReadEndpoint
     const origin = options.publicUrl === undefined ? requestedOrigin(facts) : new URL(options.publicUrl).href.replace(/\/$/, "");
     const badge = r.kind === "page-badge" || r.kind === "item-badge" ? parseBadgeOptions(url.searchParams) : undefined;
     const key = [url.pathname, origin, badge?.style ?? "", badge?.label ?? "\0"].join("\n");
-    const doc = await cache.get(key, () => build(r, pageIdentity(origin), badge));
+    const doc = await cache.get(key, () => build(r, pageIdentity(origin, options.timeZone), badge));
     const kind = r.kind === "statuspage" ? "json" : r.kind.endsWith("badge") ? "badge" : "feed";
     send(req, res, record, doc, MAX_AGE_SECONDS[kind]);
   }

@@ -6,6 +6,7 @@
 import { StatusKind } from "../../shared/gen/statusthing/v1/types_pb.js";
 import type { ItemView } from "../domain.js";
 import type { PageIdentity } from "./page-identity.js";
+import { incidentJson, maintenanceJson, withIncidentImpact, type IncidentJson, type IncidentsView } from "./statuspage-incidents.js";
 
 /** A component's status: the only values the format allows. */
 export type ComponentStatus = "operational" | "degraded_performance" | "partial_outage" | "major_outage" | "under_maintenance";
@@ -83,10 +84,21 @@ export interface StatuspageView {
   page: PageJson;
   components: ComponentJson[];
   status: { indicator: Indicator; description: string };
+  /** The latest incidents, newest first. */
+  incidents: IncidentJson[];
+  /** The unresolved incidents, newest first. */
+  unresolved: IncidentJson[];
+  /** The latest maintenance windows, latest first (the format's "scheduled maintenances"). */
+  maintenances: IncidentJson[];
 }
 
-/** Builds the page, its components and its indicator from the items as the store has them. */
-export function statuspageView(identity: PageIdentity, items: readonly ItemView[], now: Date): StatuspageView {
+/** Builds the page, its components, incidents, maintenance and indicator from what the store has. */
+export function statuspageView(
+  identity: PageIdentity,
+  items: readonly ItemView[],
+  now: Date,
+  incidents: IncidentsView = { recent: [], unresolved: [], maintenances: [] },
+): StatuspageView {
   const components = items.map((item, index): ComponentJson => ({
     id: item.id,
     name: item.name,
@@ -102,25 +114,33 @@ export function statuspageView(identity: PageIdentity, items: readonly ItemView[
     group: false,
     only_show_if_degraded: false,
   }));
-  const newest = items.reduce<Date | undefined>((latest, item) => (latest && latest >= item.updated ? latest : item.updated), undefined);
+  const updates = [...items.map((i) => i.updated), ...incidents.recent.map((i) => i.updated), ...incidents.maintenances.map((m) => m.updated)];
+  const newest = updates.reduce<Date | undefined>((latest, at) => (latest && latest >= at ? latest : at), undefined);
+  const ctx = { pageId: identity.id, pageUrl: identity.url, components: new Map(components.map((c) => [c.id, c])) };
   return {
     page: { id: identity.id, name: identity.name, url: identity.url, time_zone: identity.timeZone, updated_at: (newest ?? now).toISOString() },
     components,
-    status: pageIndicator(components.map((c) => c.status)),
+    status: withIncidentImpact(pageIndicator(components.map((c) => c.status)), incidents.unresolved),
+    incidents: incidents.recent.map((i) => incidentJson(i, ctx)),
+    unresolved: incidents.unresolved.map((i) => incidentJson(i, ctx)),
+    maintenances: incidents.maintenances.map((m) => maintenanceJson(m, ctx)),
   };
 }
 
+const upcoming = (v: StatuspageView) => v.maintenances.filter((m) => m.status === "scheduled").reverse();
+const active = (v: StatuspageView) => v.maintenances.filter((m) => m.status === "in_progress");
+
 /**
- * The documents of `/api/v2/`, by path. Incidents and scheduled maintenance are empty lists
- * until StatusThing has incidents; the keys are there so that readers find what they expect.
+ * The documents of `/api/v2/`, by path: as Statuspage, the summary carries the unresolved
+ * incidents and the upcoming or in-progress maintenance; the lists the latest 50.
  */
 export const STATUSPAGE_DOCUMENTS: Readonly<Record<string, (view: StatuspageView) => object>> = {
-  "/api/v2/summary.json": (v) => ({ page: v.page, components: v.components, incidents: [], scheduled_maintenances: [], status: v.status }),
+  "/api/v2/summary.json": (v) => ({ page: v.page, components: v.components, incidents: v.unresolved, scheduled_maintenances: [...active(v), ...upcoming(v)], status: v.status }),
   "/api/v2/status.json": (v) => ({ page: v.page, status: v.status }),
   "/api/v2/components.json": (v) => ({ page: v.page, components: v.components }),
-  "/api/v2/incidents.json": (v) => ({ page: v.page, incidents: [] }),
-  "/api/v2/incidents/unresolved.json": (v) => ({ page: v.page, incidents: [] }),
-  "/api/v2/scheduled-maintenances.json": (v) => ({ page: v.page, scheduled_maintenances: [] }),
-  "/api/v2/scheduled-maintenances/upcoming.json": (v) => ({ page: v.page, scheduled_maintenances: [] }),
-  "/api/v2/scheduled-maintenances/active.json": (v) => ({ page: v.page, scheduled_maintenances: [] }),
+  "/api/v2/incidents.json": (v) => ({ page: v.page, incidents: v.incidents }),
+  "/api/v2/incidents/unresolved.json": (v) => ({ page: v.page, incidents: v.unresolved }),
+  "/api/v2/scheduled-maintenances.json": (v) => ({ page: v.page, scheduled_maintenances: v.maintenances }),
+  "/api/v2/scheduled-maintenances/upcoming.json": (v) => ({ page: v.page, scheduled_maintenances: upcoming(v) }),
+  "/api/v2/scheduled-maintenances/active.json": (v) => ({ page: v.page, scheduled_maintenances: active(v) }),
 };

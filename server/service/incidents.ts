@@ -1,4 +1,4 @@
-import { incidentResolved, invalidArgument, notFound } from "../errors.js";
+import { incidentFull, incidentResolved, invalidArgument, notFound } from "../errors.js";
 import { newId } from "../ids.js";
 import { INCIDENT_RESOLVED, type IncidentImpact, type IncidentRecord, type IncidentState, type LeftAlone } from "../incident-records.js";
 import { currentAuditActor } from "../store/audit-context.js";
@@ -33,6 +33,12 @@ export interface IncidentQuery {
   pageSize: number;
   pageToken: string;
 }
+
+/**
+ * The most updates one incident may have (resolving adds one more). The incident travels whole in
+ * the change log and on the live stream, so it must stay a bounded size.
+ */
+export const MAX_INCIDENT_UPDATES = 200;
 
 const STATE_LABELS: Record<IncidentState, string> = { 1: "Investigating", 2: "Identified", 3: "Monitoring", 4: "Resolved" };
 
@@ -137,6 +143,7 @@ export class IncidentsService {
       decide: ({ current, ...facts }) => {
         if (!current) throw notFound("incident", id);
         if (current.state === INCIDENT_RESOLVED) throw incidentResolved(id);
+        if (current.updates.length >= MAX_INCIDENT_UPDATES) throw incidentFull(MAX_INCIDENT_UPDATES);
         const state = checkState("state", input.state, current.state);
         const { items, changes } = setStatuses(current.items, requested, facts);
         const incident: IncidentRecord = {

@@ -12,6 +12,7 @@ import { DomainError } from "../errors.js";
 import { newId } from "../ids.js";
 import { describeAccountsContract } from "./conformance-accounts.js";
 import { describeCommitHookContract } from "./conformance-commits.js";
+import { describeIncidentsContract } from "./conformance-incidents.js";
 import { caught, expectDomainError, newItem, newNote, newStatus, type StoreUnderTest, type TestFunctions } from "./conformance-fixtures.js";
 import type { NewStatus, Store } from "./store.js";
 
@@ -883,5 +884,6 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
 
     describeCommitHookContract(() => store, test);
     describeAccountsContract(() => store, test);
+    describeIncidentsContract(() => store, test);
   });
 }

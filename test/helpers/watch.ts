@@ -128,6 +128,7 @@ export function wsUrl(baseUrl: string, request: WatchRequestInit): string {
   if (request.kinds?.length) url.searchParams.set("kinds", request.kinds.join(","));
   if (request.statusIds?.length) url.searchParams.set("status_ids", request.statusIds.join(","));
   if (request.extended) url.searchParams.set("extended", "true");
+  if (request.includeIncidents) url.searchParams.set("include_incidents", "true");
   if (request.sinceRevision) url.searchParams.set("since_revision", String(request.sinceRevision));
   return url.toString();
 }

@@ -181,6 +181,40 @@ describe("IncidentsService: an incident's life, its status changes and the resto
     expect((await rpc(server.url, `${INCIDENTS}/ResolveIncident`, { incidentId: "nope", message: "x" })).code).toBe("not_found");
   });
 
+  it("records each write in the audit log, with the incident or window as its object", async () => {
+    const created = (await ok(server.url, `${INCIDENTS}/CreateIncident`, { title: "Audited", impact: "INCIDENT_IMPACT_NONE", message: "m" })).incident as IncidentJson;
+    await ok(server.url, `${INCIDENTS}/ResolveIncident`, { incidentId: created.id, message: "done" });
+    const window = (
+      await ok(server.url, `${INCIDENTS}/ScheduleMaintenance`, {
+        title: "Audited window",
+        startsAt: new Date(clock.getTime() + 3_600_000).toISOString(),
+        endsAt: new Date(clock.getTime() + 7_200_000).toISOString(),
+        itemIds: [item.Login],
+        statusId: status.Degraded,
+      })
+    ).maintenance as { id: string };
+    const events = (await ok(server.url, "statusthing.v1.AuditService/ListAuditEvents", { pageSize: 500 })).events as Array<{
+      procedure: string;
+      objectType: string;
+      objectId: string;
+    }>;
+    const find = (rpc: string, id: string) => events.find((e) => e.procedure === `${INCIDENTS}/${rpc}` && e.objectId === id);
+    expect(find("CreateIncident", created.id)?.objectType).toBe("incident");
+    expect(find("ResolveIncident", created.id)?.objectType).toBe("incident");
+    expect(find("ScheduleMaintenance", window.id)?.objectType).toBe("maintenance");
+    await ok(server.url, `${INCIDENTS}/CancelMaintenance`, { maintenanceId: window.id });
+  });
+
+  it("keeps an incident to a bounded number of updates", async () => {
+    const created = (await ok(server.url, `${INCIDENTS}/CreateIncident`, { title: "Chatty", impact: "INCIDENT_IMPACT_NONE", message: "0" })).incident as IncidentJson;
+    for (let i = 1; i < 200; i++) await ok(server.url, `${INCIDENTS}/AddIncidentUpdate`, { incidentId: created.id, message: String(i) });
+    const full = await rpc(server.url, `${INCIDENTS}/AddIncidentUpdate`, { incidentId: created.id, message: "one too many" });
+    expect([full.code, full.text]).toEqual(["failed_precondition", expect.stringContaining("INCIDENT_FULL")]);
+    const resolved = (await ok(server.url, `${INCIDENTS}/ResolveIncident`, { incidentId: created.id, message: "closing" })).incident as IncidentJson;
+    expect(resolved.updates).toHaveLength(201);
+    await ok(server.url, `${INCIDENTS}/DeleteIncident`, { incidentId: created.id });
+  });
+
   it("needs a login to write; reads are public", async () => {
     const write = await rpc(server.url, `${INCIDENTS}/CreateIncident`, { title: "t", impact: "INCIDENT_IMPACT_MINOR", message: "m" }, "anonymous");
     expect(write.code).toBe("unauthenticated");
