@@ -209,6 +209,26 @@ describe.skipIf(!browserTestsEnabled())("incidents and maintenance on the pages"
     problems.assertNone();
   });
 
+  it("deletes an incident declared by mistake, after asking", async () => {
+    const { incident } = await incidents.createIncident({ title: "Declared by mistake", impact: IncidentImpact.NONE, message: "Oops." });
+    const home = await (await browser.newContext(contextOptions("phone", "light"))).newPage();
+    await home.goto(`${server.url}/`);
+    await home.getByTestId("open-incidents").getByText("Declared by mistake").waitFor();
+    const { page: admin } = await newBrowser(browser, "phone", "light");
+    await signIn(admin, server.url);
+    await admin.goto(`${server.url}/admin/incidents`);
+    const row = admin.locator(`[data-testid=admin-incident][data-incident-id="${incident!.id}"]`);
+    await row.getByRole("button", { name: "Delete…" }).click();
+    await admin.getByRole("button", { name: "Delete incident" }).click();
+    await admin.getByTestId("incidents-status").getByText("Deleted “Declared by mistake”").waitFor();
+    await row.waitFor({ state: "detached" });
+    await home.getByTestId("open-incidents").waitFor({ state: "detached" });
+    await home.goto(`${server.url}/incidents/${incident!.id}`);
+    await home.getByRole("heading", { name: "No such incident" }).waitFor();
+    await home.context().close();
+    await admin.context().close();
+  });
+
   it("passes axe on /, /incidents/<id>, /history, /display and the admin pages with an incident and maintenance open", async () => {
     const { incident } = await incidents.createIncident({
       title: "Search is slow",
