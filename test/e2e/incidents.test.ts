@@ -209,6 +209,26 @@ describe.skipIf(!browserTestsEnabled())("incidents and maintenance on the pages"
     problems.assertNone();
   });
 
+  it("starts an incident from the items list with the items found there picked", async () => {
+    const { page: admin } = await newBrowser(browser, "tv", "dark");
+    const problems = watchAdminProblems(admin);
+    await signIn(admin, server.url);
+    await admin.getByTestId("item-search").fill("pay");
+    await admin.getByRole("link", { name: "Declare an incident for this item" }).click();
+    const form = admin.getByTestId("declare-incident");
+    await form.getByRole("checkbox", { name: /^Payments/ }).waitFor();
+    expect(await form.getByRole("checkbox", { name: /^Payments/ }).isChecked()).toBe(true);
+    expect(await form.getByRole("checkbox", { name: /^Website/ }).isChecked()).toBe(false);
+    expect(await form.locator("legend").innerText()).toContain("1 picked");
+    // Refused in the browser: the problems beside their fields, the focus on the first.
+    await form.getByRole("button", { name: "Declare incident" }).click();
+    expect(await form.locator("#declare-title-error").innerText()).toBe("Required.");
+    expect(await form.locator("#declare-message-error").innerText()).toBe("Required.");
+    expect(await admin.evaluate(() => document.activeElement?.id)).toBe("declare-title");
+    problems.assertNone();
+    await admin.context().close();
+  });
+
   it("deletes an incident declared by mistake, after asking", async () => {
     const { incident } = await incidents.createIncident({ title: "Declared by mistake", impact: IncidentImpact.NONE, message: "Oops." });
     const home = await (await browser.newContext(contextOptions("phone", "light"))).newPage();
