@@ -227,7 +227,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     router.service(UsersApi, createUsersRpc(users));
     router.service(AuditApi, createAuditRpc(audit));
     router.service(HistoryApi, createHistoryRpc(history));
-    router.service(IncidentsApi, createIncidentsRpc(incidents, maintenance));
+    router.service(IncidentsApi, createIncidentsRpc(incidents, maintenance, options.timeZone ?? "UTC"));
     if (options.devmode) registerReflection(router, API_SERVICES);
   };
   const rpcHandler = createRpcAdapter({

@@ -156,6 +156,17 @@ export const statusInUse = defineError("STATUS_IN_USE", "failed_precondition", "
   metadata: { items: String(items) },
 }));
 
+/** A status that an upcoming or active maintenance window will show cannot be deleted. */
+export const statusInMaintenance = defineError(
+  "STATUS_IN_MAINTENANCE",
+  "failed_precondition",
+  "DeleteStatus on a status that an upcoming or active maintenance window shows",
+  (windows: number) => ({
+    message: `status is shown by ${windows} upcoming or active maintenance ${windows === 1 ? "window" : "windows"}; change or cancel ${windows === 1 ? "it" : "them"} first`,
+    metadata: { maintenances: String(windows) },
+  }),
+);
+
 /** GetPageAt before the oldest change the log still keeps (pruned by an older version). */
 export const historyNotKept = defineError("HISTORY_NOT_KEPT", "failed_precondition", "GetPageAt before the change log's oldest kept change", (oldest: number) => ({
   message: `the change log before revision ${oldest} is not kept, so the page cannot be shown from before then`,

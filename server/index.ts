@@ -8,6 +8,8 @@ export { serve, type RunningServer, type ServeOptions, type ServedApp } from "./
 export { createLogger, type Logger } from "./logger.js";
 export type { Store, NewStatus, StatusPatch, NewItem, ItemPatch } from "./store/store.js";
 export type { AuthStore, UserPatch } from "./store/auth-store.js";
+export type { IncidentStore, IncidentKind, IncidentKinds, IncidentListQuery, IncidentWrite, ItemChange, ItemNow, WriteFacts, WriteOutcome } from "./store/incident-store.js";
+export type { AffectedItemRecord, IncidentRecord, IncidentUpdateRecord, MaintenanceRecord } from "./incident-records.js";
 export type { ApiTokenRecord, ChangeRecord, ItemFilter, ItemView, NoteRecord, SessionRecord, StatusRecord, StatusTransition, StoreSnapshot, UserRecord } from "./domain.js";
 export { nameKey, usernameKey } from "./domain.js";
 export {

@@ -2,10 +2,19 @@
  * `store.incidents` for the in-memory example store: incidents and maintenance windows in a map,
  * written inside the store's own writes (so a read-decide-write is as atomic as any other write).
  */
-import { notFound } from "../../server/index.js";
-import type { IncidentRecord, MaintenanceRecord } from "../../server/incident-records.js";
+import {
+  notFound,
+  type IncidentKind,
+  type IncidentKinds,
+  type IncidentListQuery,
+  type IncidentRecord,
+  type IncidentStore,
+  type IncidentWrite,
+  type ItemChange,
+  type ItemNow,
+  type MaintenanceRecord,
+} from "../../server/index.js";
 import type { UnnumberedChange } from "../../server/domain.js";
-import type { IncidentKind, IncidentKinds, IncidentListQuery, IncidentStore, IncidentWrite, ItemChange, ItemNow } from "../../server/store/incident-store.js";
 
 /** What the incident store keeps; part of MemoryData. */
 export class IncidentData {

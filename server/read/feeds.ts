@@ -1,10 +1,11 @@
 /**
  * Atom 1.0 and RSS 2.0 feeds of what happened on the page, newest first, written by the `feed`
- * library. Entries are the notes (status updates) people post on items and the changes of
- * items' statuses.
+ * library. Entries are the notes (status updates) people post on items, the changes of items'
+ * statuses, and (on the page's feed) the updates of incidents.
  */
 import { Feed } from "feed";
 import type { ItemView, StatusTransition } from "../domain.js";
+import type { IncidentRecord } from "../incident-records.js";
 import type { PageIdentity } from "./page-identity.js";
 
 /** How many entries a feed carries. */
@@ -23,6 +24,8 @@ interface FeedEvent {
   body: string;
   published: Date;
   updated: Date;
+  /** A page of its own (an incident's permalink), instead of the item's. */
+  path?: string;
 }
 
 /** Characters XML 1.0 cannot carry at all (most C0 controls, U+FFFE/U+FFFF, lone surrogates). */
@@ -88,10 +91,28 @@ function transitionEvents(transitions: readonly StatusTransition[], present: Rea
   return events;
 }
 
-/** The newest events, notes and status changes together. */
-function latestEvents(items: readonly ItemView[], transitions: readonly StatusTransition[]): FeedEvent[] {
+const STATE_NAMES: Record<number, string> = { 1: "Investigating", 2: "Identified", 3: "Monitoring", 4: "Resolved" };
+
+/** Each update of each incident, linking to the incident's page. */
+function incidentEvents(incidents: readonly IncidentRecord[]): FeedEvent[] {
+  return incidents.flatMap((incident) =>
+    incident.updates.map((update) => ({
+      id: `incident:${incident.id}:${update.id}`,
+      itemId: undefined,
+      title: `${incident.title} — ${STATE_NAMES[update.state]}`,
+      summary: `${incident.title} — ${STATE_NAMES[update.state]}: ${update.message}`,
+      body: update.message,
+      published: update.created,
+      updated: update.created,
+      path: `/incidents/${encodeURIComponent(incident.id)}`,
+    })),
+  );
+}
+
+/** The newest events, notes, status changes and incident updates together. */
+function latestEvents(items: readonly ItemView[], transitions: readonly StatusTransition[], incidents: readonly IncidentRecord[]): FeedEvent[] {
   const present = new Set(items.map((item) => item.id));
-  const events = [...noteEvents(items), ...transitionEvents(transitions, present)];
+  const events = [...noteEvents(items), ...transitionEvents(transitions, present), ...incidentEvents(incidents)];
   events.sort((a, b) => b.published.getTime() - a.published.getTime() || (a.id < b.id ? 1 : -1));
   return events.slice(0, FEED_ENTRIES);
 }
@@ -100,6 +121,8 @@ function latestEvents(items: readonly ItemView[], transitions: readonly StatusTr
 export interface FeedScope {
   /** The item, for an item's own feed; undefined for the whole page. */
   item?: ItemView;
+  /** The latest incidents, for the page's feed. */
+  incidents?: readonly IncidentRecord[];
 }
 
 /**
@@ -109,11 +132,14 @@ export interface FeedScope {
 export function buildFeed(identity: PageIdentity, items: readonly ItemView[], transitions: readonly StatusTransition[], scope: FeedScope): { feed: Feed; updated: Date } {
   const base = identity.url;
   const scoped = scope.item ? [scope.item] : items;
-  const events = latestEvents(scoped, transitions);
+  const events = latestEvents(scoped, transitions, scope.item ? [] : (scope.incidents ?? []));
   const pageLink = scope.item ? `${base}/items/${encodeURIComponent(scope.item.id)}` : `${base}/`;
   // Adding, editing or deleting a note updates its item, so the items' times and the newest
   // status change (which may be an item's deletion) cover the entries.
-  const updated = [...scoped.map((item) => item.updated), ...transitions.slice(0, 1).map((t) => t.at)].reduce((latest, at) => (at > latest ? at : latest), new Date(0));
+  const updated = [...scoped.map((item) => item.updated), ...transitions.slice(0, 1).map((t) => t.at), ...(scope.incidents ?? []).map((i) => i.updated)].reduce(
+    (latest, at) => (at > latest ? at : latest),
+    new Date(0),
+  );
   const feed = new Feed({
     id: `${pageLink}#feed`,
     title: html(scope.item ? `${scope.item.name} · ${identity.name}` : identity.name),
@@ -129,7 +155,7 @@ export function buildFeed(identity: PageIdentity, items: readonly ItemView[], tr
       id: `${base}/#${event.id}`,
       guid: `${base}/#${event.id}`,
       title: html(event.title),
-      link: event.itemId === undefined ? `${base}/` : `${base}/items/${encodeURIComponent(event.itemId)}`,
+      link: event.path !== undefined ? `${base}${event.path}` : event.itemId === undefined ? `${base}/` : `${base}/items/${encodeURIComponent(event.itemId)}`,
       date: event.updated,
       published: event.published,
       description: html(event.summary),

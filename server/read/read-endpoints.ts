@@ -16,7 +16,7 @@ import type { Store } from "../store/store.js";
 import type { ItemView } from "../domain.js";
 import { itemBadge, notFoundBadge, pageBadge, parseBadgeOptions, type BadgeOptions } from "./badges.js";
 import { DocumentCache, etagOf, type BuiltDocument } from "./document-cache.js";
-import { buildFeed } from "./feeds.js";
+import { buildFeed, FEED_ENTRIES } from "./feeds.js";
 import { pageIdentity, type PageIdentity } from "./page-identity.js";
 import { STATUSPAGE_DOCUMENTS, statuspageView } from "./statuspage.js";
 import type { IncidentsView } from "./statuspage-incidents.js";
@@ -149,8 +149,12 @@ export function createReadEndpoints(options: ReadEndpointsOptions): ReadEndpoint
       case "item-badge":
         return getItem(r.id, false).then((item) => (item ? document(200, SVG_TYPE, itemBadge(item, badge!)) : document(404, SVG_TYPE, notFoundBadge(badge!))));
       case "page-feed":
-        return Promise.all([listItems(true), store.recentTransitions(undefined, TRANSITIONS_READ)]).then(([items, transitions]) => {
-          const { feed, updated } = buildFeed(identity, items, transitions, {});
+        return Promise.all([
+          listItems(true),
+          store.recentTransitions(undefined, TRANSITIONS_READ),
+          store.incidents.list({ kind: "incident", phases: [], from: undefined, to: undefined, order: "newest", limit: FEED_ENTRIES, after: undefined }),
+        ]).then(([items, transitions, incidents]) => {
+          const { feed, updated } = buildFeed(identity, items, transitions, { incidents });
           return document(200, r.format === "atom" ? ATOM_TYPE : RSS_TYPE, r.format === "atom" ? feed.atom1() : feed.rss2(), updated);
         });
       case "item-feed":

@@ -10,7 +10,7 @@ const date = (t: Timestamp | undefined) => (t ? timestampDate(t) : undefined);
 const ended = (end: MaintenanceEnd) => ({ maintenance: toMaintenanceMessage(end.maintenance), leftAlone: end.leftAlone.map(toLeftAloneMessage) });
 
 /** `statusthing.v1.IncidentsService`: maps requests to the incident and maintenance services and results back. */
-export function createIncidentsRpc(incidents: IncidentsService, maintenance: MaintenanceService): ServiceImpl<typeof IncidentsApi> {
+export function createIncidentsRpc(incidents: IncidentsService, maintenance: MaintenanceService, timeZone: string): ServiceImpl<typeof IncidentsApi> {
   return {
     async createIncident(req) {
       const incident = await incidents.create({ title: req.title, impact: req.impact, state: req.state, message: req.message, items: req.items });
@@ -32,11 +32,11 @@ export function createIncidentsRpc(incidents: IncidentsService, maintenance: Mai
       return {};
     },
     async getIncident(req) {
-      return { incident: toIncidentMessage(await incidents.get(req.incidentId)) };
+      return { incident: toIncidentMessage(await incidents.get(req.incidentId)), timeZone };
     },
     async listIncidents(req) {
       const page = await incidents.list({ filter: req.filter, from: date(req.from), to: date(req.to), pageSize: req.pageSize, pageToken: req.pageToken });
-      return { incidents: page.incidents.map(toIncidentMessage), nextPageToken: page.nextPageToken };
+      return { incidents: page.incidents.map(toIncidentMessage), nextPageToken: page.nextPageToken, timeZone };
     },
     async scheduleMaintenance(req) {
       const window = await maintenance.schedule({
@@ -67,11 +67,11 @@ export function createIncidentsRpc(incidents: IncidentsService, maintenance: Mai
       return ended(await maintenance.complete(req.maintenanceId));
     },
     async getMaintenance(req) {
-      return { maintenance: toMaintenanceMessage(await maintenance.get(req.maintenanceId)) };
+      return { maintenance: toMaintenanceMessage(await maintenance.get(req.maintenanceId)), timeZone };
     },
     async listMaintenance(req) {
       const page = await maintenance.list({ filter: req.filter, from: date(req.from), to: date(req.to), pageSize: req.pageSize, pageToken: req.pageToken });
-      return { maintenances: page.maintenances.map(toMaintenanceMessage), nextPageToken: page.nextPageToken };
+      return { maintenances: page.maintenances.map(toMaintenanceMessage), nextPageToken: page.nextPageToken, timeZone };
     },
   };
 }

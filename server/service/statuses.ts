@@ -1,5 +1,5 @@
 import type { StatusRecord } from "../domain.js";
-import { invalidArgument, notFound } from "../errors.js";
+import { invalidArgument, notFound, statusInMaintenance } from "../errors.js";
 import { newId } from "../ids.js";
 import type { StatusPatch } from "../store/store.js";
 import type { ServiceDeps } from "./deps.js";
@@ -73,7 +73,11 @@ export class StatusesService {
   }
 
   async delete(id: string): Promise<void> {
-    await this.deps.store.deleteStatus(requireId("status_id", id));
+    const statusId = requireId("status_id", id);
+    // A window due to show it would start without changing its items: refused while one is.
+    const windows = (await this.deps.store.incidents.live()).maintenances.filter((m) => m.statusId === statusId).length;
+    if (windows > 0) throw statusInMaintenance(windows);
+    await this.deps.store.deleteStatus(statusId);
   }
 
   /** Creates UP, DOWN and WARNING the first time a store is used. */

@@ -8,6 +8,7 @@ import { ConnectError, createClient, type Transport } from "@connectrpc/connect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { API_SERVICES } from "../../server/app.js";
 import { HistoryService } from "../../shared/gen/statusthing/v1/history_pb.js";
+import { IncidentsService } from "../../shared/gen/statusthing/v1/incidents_pb.js";
 import { ALLOWED_BEFORE_PASSWORD_CHANGE, CREDENTIAL_PROCEDURES, PUBLIC_READS } from "../../server/auth/access-policy.js";
 import * as reflectionV1 from "../../shared/gen/grpc/reflection/v1/reflection_pb.js";
 import * as reflectionV1alpha from "../../shared/gen/grpc/reflection/v1alpha/reflection_pb.js";
@@ -37,6 +38,10 @@ const EXPECTED_PUBLIC = [
   "statusthing.v1.HistoryService/GetItemHistory",
   "statusthing.v1.HistoryService/GetUptime",
   "statusthing.v1.HistoryService/GetPageAt",
+  "statusthing.v1.IncidentsService/GetIncident",
+  "statusthing.v1.IncidentsService/ListIncidents",
+  "statusthing.v1.IncidentsService/GetMaintenance",
+  "statusthing.v1.IncidentsService/ListMaintenance",
   "grpc.reflection.v1.ServerReflection/ServerReflectionInfo",
   "grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo",
 ];
@@ -68,7 +73,7 @@ describe("the allow-list", () => {
   });
 
   it("matches the descriptors: every Get*/List* of the three data services and WatchItems, nothing else of statusthing.v1", () => {
-    const derived = methodsOf([ItemsService, StatusService, NotesService, HistoryService])
+    const derived = methodsOf([ItemsService, StatusService, NotesService, HistoryService, IncidentsService])
       .filter((m) => /^(Get|List)/.test(m.name) || m.name === "WatchItems")
       .map(procedureOf);
     const publicApi = [...PUBLIC_READS].filter((p) => p.startsWith("statusthing.v1."));
@@ -94,7 +99,7 @@ describe("the allow-list", () => {
 
   it("serves every API service the descriptors declare (API_SERVICES is the whole statusthing.v1 API)", () => {
     expect(API_SERVICES.map((s) => s.typeName).sort()).toEqual(
-      [ItemsService, StatusService, NotesService, AuthService, UsersService, AuditService, HistoryService].map((s) => s.typeName).sort(),
+      [ItemsService, StatusService, NotesService, AuthService, UsersService, AuditService, HistoryService, IncidentsService].map((s) => s.typeName).sort(),
     );
     // 28 RPCs today; a new one lands in the walk below automatically.
     expect(methodsOf(API_SERVICES).length).toBeGreaterThanOrEqual(28);

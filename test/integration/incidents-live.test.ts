@@ -99,8 +99,9 @@ describe("incidents and maintenance on the live stream: only for clients that as
     const fresh = openWatch(server.url, "connect-json", { includeIncidents: true, sinceRevision: BigInt(revision) });
     const old = openWatch(server.url, "connect-json", { sinceRevision: BigInt(revision) });
     await pollUntil(() => fresh.messages.some((m) => m.event.case === "itemChanged") && old.messages.some((m) => m.event.case === "itemChanged"), 15_000, "the replays");
-    expect(fresh.messages.filter((m) => m.event.case === "incidentChanged").map((m) => (m.event.value as { id: string }).id)).toEqual([created.id]);
-    expect(cases(old)).toEqual(["itemChanged"]);
+    expect(fresh.messages.filter((m) => m.event.case === "incidentChanged").map((m) => (m.event.value as { id: string }).id)).toContain(created.id);
+    expect(cases(old)).toContain("itemChanged");
+    expect(cases(old).filter((c) => NEW_KINDS.includes(c ?? ""))).toEqual([]);
     fresh.close();
     old.close();
   });

@@ -102,5 +102,10 @@ describe("incidents and maintenance in the Statuspage v2 documents", () => {
     expect((d["/api/v2/incidents.json"]!.incidents as Json[]).map((i) => [i.id, i.status, i.resolved_at])).toEqual([[incident.id, "resolved", "2026-09-01T11:00:00.000Z"]]);
     expect((d["/api/v2/scheduled-maintenances/active.json"]!.scheduled_maintenances as Json[]).map((m) => [m.id, m.status])).toEqual([[soon.id, "in_progress"]]);
     expect(d["/api/v2/summary.json"]!.status).toEqual({ indicator: "maintenance", description: "Service Under Maintenance" });
+
+    // The page's feed has an entry per incident update, linking to the incident's page.
+    const atom = await (await fetch(`${server.url}/feed.atom`)).text();
+    expect(atom).toContain(`<link href="${server.url}/incidents/${incident.id as string}"/>`);
+    expect(atom).toContain('<title type="html"><![CDATA[API errors — Resolved]]></title>');
   });
 });

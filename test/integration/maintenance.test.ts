@@ -53,8 +53,9 @@ describe("scheduled maintenance with a clock set by the test", () => {
       })
     ).maintenance as MaintenanceJson;
     expect(scheduled.phase).toBe("MAINTENANCE_PHASE_SCHEDULED");
-    const upcoming = (await ok(server.url, `${INCIDENTS}/ListMaintenance`, { filter: "MAINTENANCE_FILTER_UPCOMING" })).maintenances as MaintenanceJson[];
-    expect(upcoming.map((m) => m.id)).toEqual([scheduled.id]);
+    const list = await ok(server.url, `${INCIDENTS}/ListMaintenance`, { filter: "MAINTENANCE_FILTER_UPCOMING" });
+    expect((list.maintenances as MaintenanceJson[]).map((m) => m.id)).toEqual([scheduled.id]);
+    expect(list.timeZone).toBe("UTC");
 
     clock = new Date("2026-06-02T21:59:59Z");
     expect(await tick()).toBe(0);
@@ -158,11 +159,17 @@ describe("scheduled maintenance with a clock set by the test", () => {
     const twice = await rpc(server.url, `${INCIDENTS}/CompleteMaintenance`, { maintenanceId: now.id });
     expect([twice.code, twice.text]).toEqual(["failed_precondition", expect.stringContaining("MAINTENANCE_OVER")]);
 
+    // The status the upcoming window will show cannot go away meanwhile.
+    const spare = ((await ok(server.url, "statusthing.v1.StatusService/AddStatus", { name: "Planned", color: "#3366FF", kind: "STATUS_KIND_UNAVAILABLE" })).status as Json).id;
+    await ok(server.url, `${INCIDENTS}/UpdateMaintenance`, { maintenanceId: notStarted.id, statusId: spare });
+    const inUse = await rpc(server.url, "statusthing.v1.StatusService/DeleteStatus", { statusId: spare });
+    expect([inUse.code, inUse.text]).toEqual(["failed_precondition", expect.stringContaining("STATUS_IN_MAINTENANCE")]);
     const moved = (await ok(server.url, `${INCIDENTS}/UpdateMaintenance`, { maintenanceId: notStarted.id, title: "Later still", endsAt: "2026-06-05T14:00:00Z" }))
       .maintenance as MaintenanceJson & { title: string; endsAt: string };
     expect([moved.title, moved.endsAt]).toEqual(["Later still", "2026-06-05T14:00:00Z"]);
     const cancelled = await ok(server.url, `${INCIDENTS}/CancelMaintenance`, { maintenanceId: notStarted.id });
     expect(cancelled.maintenance).toMatchObject({ phase: "MAINTENANCE_PHASE_CANCELLED" });
+    await ok(server.url, "statusthing.v1.StatusService/DeleteStatus", { statusId: spare });
     clock = new Date("2026-06-05T12:30:00Z");
     expect(await tick()).toBe(0);
     expect(await statusOf("Web")).toBe(status.UP);
