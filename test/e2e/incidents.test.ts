@@ -164,6 +164,10 @@ describe.skipIf(!browserTestsEnabled())("incidents and maintenance on the pages"
     // Maintenance is maintenance, not a problem, in the banner's words.
     await home.waitForFunction(() => /File storage and Reporting are under maintenance/.test(document.querySelector("[data-testid=problem-summary]")?.textContent ?? ""));
     await display.getByTestId("display-maintenance").getByText("Storage cluster upgrade").waitFor();
+    // Its tiles show the maintenance status, without the ring that marks a problem.
+    const tile = display.locator(`[data-testid=grid] article[data-item-id="${reporting.id}"]`);
+    await display.waitForFunction((id) => document.querySelector(`[data-testid=grid] article[data-item-id="${id}"]`)?.getAttribute("data-status") === "Maintenance", reporting.id);
+    expect(await tile.getAttribute("class")).not.toMatch(/\bproblem\b/);
 
     // Cancelled from the console: it goes, and the items go back.
     const { page: admin } = await newBrowser(browser, "phone", "dark");
