@@ -12,6 +12,7 @@ import {
   type MaintenanceRecord,
 } from "../incident-records.js";
 import type { WriteOutcome } from "../store/incident-store.js";
+import { auditSkipper } from "../store/audit-context.js";
 import type { ServiceDeps } from "./deps.js";
 import { checkRequestedItems, noteFor, restore, setStatuses, withNotes, type Facts } from "./incident-rules.js";
 import { decodePageToken, encodePageToken, pageSizeOf } from "./incident-paging.js";
@@ -220,14 +221,18 @@ export class MaintenanceService {
    */
   advance(id: string): Promise<boolean> {
     const now = this.deps.now();
+    const skipAudit = auditSkipper();
     return this.deps.store.incidents.write({
       kind: "maintenance",
       id,
       reads: (current) => (current?.phase === PHASE_SCHEDULED ? { itemIds: current.items.map((i) => i.itemId), statusIds: [current.statusId] } : readsForEnd(current)),
       decide: (facts): WriteOutcome<"maintenance", boolean> => {
         const current = facts.current;
-        const nothing = { record: undefined, itemChanges: [], at: now, result: false };
-        if (!current || isOver(current.phase)) return nothing;
+        const nothing = () => {
+          skipAudit();
+          return { record: undefined, itemChanges: [], at: now, result: false };
+        };
+        if (!current || isOver(current.phase)) return nothing();
         if (current.phase === PHASE_SCHEDULED && now >= current.endsAt) {
           // Its whole window passed while no server ran: nothing to show, nothing to restore.
           const window = { ...current, phase: PHASE_COMPLETED, endedAt: current.endsAt, updated: now };
@@ -235,7 +240,7 @@ export class MaintenanceService {
         }
         if (current.phase === PHASE_SCHEDULED && now >= current.startsAt) return mapResult(start(current, facts, now), () => true);
         if (current.phase === PHASE_ACTIVE && now >= current.endsAt) return mapResult(end(current, facts, now, PHASE_COMPLETED), () => true);
-        return nothing;
+        return nothing();
       },
     });
   }

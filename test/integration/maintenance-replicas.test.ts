@@ -93,6 +93,15 @@ describePg("maintenance transitions with two PostgreSQL replicas running their s
       const phases = changes.flatMap((c) => (c.kind === "maintenance_upsert" && c.maintenance.id === id ? [c.maintenance.phase] : []));
       expect(phases, `window ${id}`).toEqual([2, 3]);
     }
+    // The audit log has one scheduler event per transition made, none for a replica that found it made.
+    const events = (await rpc(a, "statusthing.v1.AuditService/ListAuditEvents", { pageSize: 500 })).body.events as Array<{ actor: string; objectId: string }>;
+    const bySchedule = events.filter((e) => e.actor === "scheduler");
+    expect(bySchedule).toHaveLength(2 * WINDOWS);
+    for (const id of windows)
+      expect(
+        bySchedule.filter((e) => e.objectId === id),
+        `window ${id}`,
+      ).toHaveLength(2);
     // And each item went to maintenance once and back once.
     for (const itemId of items) {
       const history = (await rpc(b, "statusthing.v1.HistoryService/GetItemHistory", { itemId })).body.transitions as Array<{ at: string; status: { id: string } }>;
