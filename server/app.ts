@@ -279,7 +279,8 @@ export async function createApp(options: AppOptions): Promise<App> {
     const current = await settings.current();
     return current.updated === undefined ? undefined : { settings: current, origin: pageOrigin(requestFacts(req), trustProxy, options.publicUrl) };
   };
-  const web = options.web && (await createWebHandler({ ...options.web, shell }, { heartbeatMs: hub.options.heartbeatMs }, logger, noScriptPages));
+  const web =
+    options.web && (await createWebHandler({ ...options.web, shell }, { heartbeatMs: hub.options.heartbeatMs, timeZone: options.timeZone ?? "UTC" }, logger, noScriptPages));
 
   let lifecycle: Lifecycle = "running";
   const metrics = new Metrics({

@@ -1,10 +1,22 @@
 import type { StatusKind } from "./gen/statusthing/v1/types_pb.js";
-import { kindMeta } from "./status-kinds.js";
+import { kindMeta, MAINTENANCE_META, overallOfMetas, type KindMeta, type Overall } from "./status-kinds.js";
 
 /** What the summary needs of an item. */
 export interface NamedKind {
   readonly name: string;
   readonly kind: StatusKind | undefined;
+  /** In a maintenance window that is under way (and still showing its status): planned, not a problem. */
+  readonly maintenance?: boolean;
+}
+
+/** How an item reads on a page: as maintenance while its window is under way, else by its kind. */
+export function pageMeta(item: NamedKind): KindMeta {
+  return item.maintenance ? MAINTENANCE_META : kindMeta(item.kind);
+}
+
+/** The page's overall state, counting items in maintenance as maintenance ("Maintenance in progress"), not as problems. */
+export function pageOverall(items: Iterable<NamedKind>): Overall {
+  return overallOfMetas(Array.from(items, pageMeta));
 }
 
 /** Names shown in all, so that the sentence stays one line on a phone. */
@@ -28,19 +40,27 @@ function someNames(names: readonly string[], max: number): string {
  * A sentence naming the items with problems, worst kind first, for the public page's banner:
  * "Payments and Search are down", "Payments, Search and 5 more are down",
  * "Payments is down; Search is degraded", "Payments is down; Search is degraded; 4 more have problems".
- * Undefined when nothing has a problem. Items are taken in the order given within a kind.
+ * Items in maintenance get a clause of their own, last, and never count as problems:
+ * "Payments is down; Search is under maintenance", "Search and Mail are under maintenance".
+ * Undefined when nothing has a problem or is in maintenance. Items are taken in the order given within a kind.
  */
 export function problemSummary(items: Iterable<NamedKind>): string | undefined {
   // 1. Group the problem items by what their kind says about them, worst kind first.
   const groups = new Map<string, { severity: number; names: string[] }>();
+  const maintenance: string[] = [];
   for (const item of items) {
+    if (item.maintenance) {
+      maintenance.push(item.name);
+      continue;
+    }
     const meta = kindMeta(item.kind);
     if (!meta.problem) continue;
     const group = groups.get(meta.state) ?? { severity: meta.severity, names: [] };
     group.names.push(item.name);
     groups.set(meta.state, group);
   }
-  if (groups.size === 0) return undefined;
+  const planned = maintenance.length ? `${someNames(maintenance, groups.size ? 2 : MAX_NAMES)} ${maintenance.length === 1 ? "is" : "are"} ${MAINTENANCE_META.state}` : undefined;
+  if (groups.size === 0) return planned;
   const ordered = [...groups].sort(([, a], [, b]) => b.severity - a.severity);
   // 2. One clause per kind while the names last; the first kind gets the most names.
   const named = ordered.slice(0, MAX_CLAUSES);
@@ -52,5 +72,6 @@ export function problemSummary(items: Iterable<NamedKind>): string | undefined {
   // 3. Kinds beyond those are counted, not named.
   const rest = ordered.slice(MAX_CLAUSES).reduce((sum, [, { names }]) => sum + names.length, 0);
   if (rest > 0) clauses.push(`${rest} more ${rest === 1 ? "has a problem" : "have problems"}`);
+  if (planned) clauses.push(planned);
   return clauses.join("; ");
 }

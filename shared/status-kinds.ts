@@ -18,7 +18,7 @@ export type UptimeClass = "up" | "degraded" | "down" | "uncounted";
 export const UPTIME_CLASSES: readonly UptimeClass[] = ["up", "degraded", "down", "uncounted"];
 
 /** Icon names; the web app draws each as an SVG. */
-export type KindIcon = "check" | "cross" | "power" | "ban" | "alert" | "search" | "eye" | "plus" | "archive" | "question";
+export type KindIcon = "check" | "cross" | "power" | "ban" | "alert" | "search" | "eye" | "plus" | "archive" | "wrench" | "question";
 
 /** The page-facing facts about one kind. */
 export interface KindMeta {
@@ -188,13 +188,37 @@ export interface Overall {
   readonly total: number;
 }
 
+/**
+ * How an item in planned maintenance reads on a page, whatever status the maintenance gave it:
+ * not a problem (it is planned and announced), but worse than "operational", so a page with only
+ * maintenance says "Maintenance in progress" rather than "All systems operational".
+ */
+export const MAINTENANCE_META: KindMeta = {
+  kind: StatusKind.UNAVAILABLE,
+  severity: 50,
+  label: "Maintenance",
+  tone: "maintenance",
+  icon: "wrench",
+  problem: false,
+  banner: "Maintenance in progress",
+  state: "under maintenance",
+  color: "#7A5AF8",
+  uptime: "uncounted",
+};
+
 /** The banner for a page showing items of these kinds: the worst kind's wording. */
 export function overallStatus(kinds: Iterable<StatusKind | undefined>): Overall {
+  const metas: KindMeta[] = [];
+  for (const kind of kinds) metas.push(kindMeta(kind));
+  return overallOfMetas(metas);
+}
+
+/** The banner for items already read as metadata (e.g. {@link MAINTENANCE_META} for an item in maintenance). */
+export function overallOfMetas(metas: Iterable<KindMeta>): Overall {
   let worst: KindMeta | undefined;
   let problems = 0;
   let total = 0;
-  for (const kind of kinds) {
-    const meta = kindMeta(kind);
+  for (const meta of metas) {
     total++;
     if (meta.problem) problems++;
     if (!worst || meta.severity > worst.severity) worst = meta;

@@ -9,8 +9,10 @@ export const APP_PAGE_PATTERNS: readonly RegExp[] = [
   /^\/display\/?$/,
   /^\/embed\/?$/,
   /^\/items\/[^/]+\/?$/,
+  /^\/incidents\/[^/]+\/?$/,
+  /^\/history\/?$/,
   /^\/admin\/?$/,
-  /^\/admin\/(account|audit|hooks|layout|settings|statuses|tokens|users|webhooks)\/?$/,
+  /^\/admin\/(account|audit|hooks|incidents|layout|maintenance|settings|statuses|tokens|users|webhooks)\/?$/,
   /^\/admin\/items\/[^/]+\/?$/,
 ];
 

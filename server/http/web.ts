@@ -34,6 +34,8 @@ export interface WebOptions {
 export interface WebRuntimeConfig {
   /** Milliseconds between heartbeats on watch streams, so the app knows when a stream went quiet. */
   heartbeatMs: number;
+  /** The page's time zone (`--time-zone`): maintenance windows are shown in it beside the reader's own. */
+  timeZone?: string;
 }
 
 /** Where the app reads {@link WebRuntimeConfig}; no file of the build has this name. */

@@ -1,6 +1,10 @@
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { timestampFromMs } from "@bufbuild/protobuf/wkt";
+import { createClient } from "@connectrpc/connect";
+import { IncidentImpact, IncidentsService } from "../../shared/gen/statusthing/v1/incidents_pb.js";
 import type { Item } from "../../shared/gen/statusthing/v1/types_pb.js";
+import { createTransport } from "../helpers/clients.js";
 import { browserTestsEnabled, contextOptions, launchChromium } from "../helpers/browser.js";
 import { axe, serious } from "./axe.js";
 import { adminClients, seedRealistic } from "./seed.js";
@@ -13,11 +17,25 @@ describe.skipIf(!browserTestsEnabled())("accessibility (axe-core)", { timeout: 9
   let server: WebServer;
   let browser: Browser;
   let items: Item[];
+  let incidentId = "";
 
   beforeAll(async () => {
     prepareWebBuild();
     server = await startWebServer();
-    ({ items } = await seedRealistic(adminClients(server.url)));
+    let statuses;
+    ({ items, statuses } = await seedRealistic(adminClients(server.url)));
+    // An open incident and maintenance under way, so / and /display show theirs too.
+    const incidents = createClient(IncidentsService, createTransport("connect-json", server.url));
+    incidentId = (await incidents.createIncident({ title: "Payments failing", impact: IncidentImpact.MAJOR, message: "Looking into it.", items: [{ itemId: items[2]!.id }] }))
+      .incident!.id;
+    await incidents.addIncidentUpdate({ incidentId, message: "Found the cause." });
+    await incidents.scheduleMaintenance({
+      title: "Storage upgrade",
+      startsAt: timestampFromMs(Date.now() - 60_000),
+      endsAt: timestampFromMs(Date.now() + 3_600_000),
+      itemIds: [items[8]!.id],
+      statusId: statuses.maintenance!.id,
+    });
     browser = await launchChromium();
   }, 180_000);
 
@@ -28,9 +46,11 @@ describe.skipIf(!browserTestsEnabled())("accessibility (axe-core)", { timeout: 9
   });
 
   const cases = [
-    { path: () => "/", ready: "[data-testid=items]" },
+    { path: () => "/", ready: "[data-testid=open-incidents]" },
     { path: () => `/items/${items[1]!.id}`, ready: "article.item" },
     { path: () => "/display", ready: "[data-testid=grid]" },
+    { path: () => `/incidents/${incidentId}`, ready: "[data-testid=incident-page]" },
+    { path: () => "/history", ready: "[data-testid=history-month] >> nth=0" },
   ];
   it("notices a violation when there is one (the check itself works)", async () => {
     const page = await (await browser.newContext(contextOptions("phone", "light"))).newPage();
@@ -43,7 +63,7 @@ describe.skipIf(!browserTestsEnabled())("accessibility (axe-core)", { timeout: 9
 
   for (const scheme of ["light", "dark"] as const) {
     for (const target of cases) {
-      it(`has no serious violations on ${target.path === cases[1]!.path ? "/items/<id>" : target.path()} (${scheme})`, async () => {
+      it(`has no serious violations on ${target.path === cases[1]!.path ? "/items/<id>" : target.path === cases[3]!.path ? "/incidents/<id>" : target.path()} (${scheme})`, async () => {
         const page = await (await browser.newContext(contextOptions(target.ready.includes("grid") ? "tv" : "phone", scheme))).newPage();
         await page.goto(server.url + target.path());
         await page.locator(target.ready).waitFor();

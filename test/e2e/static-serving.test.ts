@@ -113,9 +113,9 @@ describe("serving the built web app", { timeout: 60_000 }, () => {
     }
   });
 
-  it("tells the app the heartbeat interval, and keeps API errors as JSON", async () => {
+  it("tells the app the heartbeat interval and the page's time zone, and keeps API errors as JSON", async () => {
     const config = await get(`${server.url}/web-config.json`);
-    expect(JSON.parse(config.body.toString())).toEqual({ heartbeatMs: 15_000 });
+    expect(JSON.parse(config.body.toString())).toEqual({ heartbeatMs: 15_000, timeZone: "UTC" });
     const wrong = await postJson(server.url, "no/such/path", {});
     expect(wrong.status).toBe(404);
     expect(wrong.body.code).toBe("not_found");

@@ -3,6 +3,7 @@ import { AuthService, UsersService } from "$shared/gen/statusthing/v1/auth_pb.js
 import { AuditService } from "$shared/gen/statusthing/v1/audit_pb.js";
 import { GroupsService } from "$shared/gen/statusthing/v1/groups_pb.js";
 import { HooksService } from "$shared/gen/statusthing/v1/hooks_pb.js";
+import { IncidentsService } from "$shared/gen/statusthing/v1/incidents_pb.js";
 import { ItemsService, NotesService, StatusService } from "$shared/gen/statusthing/v1/services_pb.js";
 import { SettingsService } from "$shared/gen/statusthing/v1/settings_pb.js";
 import { WebhooksService } from "$shared/gen/statusthing/v1/webhooks_pb.js";
@@ -19,6 +20,7 @@ export interface AdminClients {
   readonly settings: Client<typeof SettingsService>;
   readonly hooks: Client<typeof HooksService>;
   readonly webhooks: Client<typeof WebhooksService>;
+  readonly incidents: Client<typeof IncidentsService>;
 }
 
 export function createAdminClients(transport: Transport): AdminClients {
@@ -33,5 +35,6 @@ export function createAdminClients(transport: Transport): AdminClients {
     settings: createClient(SettingsService, transport),
     hooks: createClient(HooksService, transport),
     webhooks: createClient(WebhooksService, transport),
+    incidents: createClient(IncidentsService, transport),
   };
 }

@@ -1,11 +1,24 @@
 import type { WatchItemsResponse } from "../../../../shared/gen/statusthing/v1/services_pb.js";
 import type { Group, Item, Status } from "../../../../shared/gen/statusthing/v1/types_pb.js";
 import type { PageSettings } from "../../../../shared/gen/statusthing/v1/settings_pb.js";
+import { IncidentState, MaintenancePhase, type Incident, type Maintenance } from "../../../../shared/gen/statusthing/v1/incidents_pb.js";
 import { nextStatusSince, type StatusSince } from "./status-since.js";
 
 /** What one stream message did to the state, for announcements. */
 export type AppliedChange =
-  { kind: "snapshot" } | { kind: "item"; before: Item | undefined; after: Item | undefined } | { kind: "status" } | { kind: "group" } | { kind: "settings" } | { kind: "none" };
+  | { kind: "snapshot" }
+  | { kind: "item"; before: Item | undefined; after: Item | undefined }
+  | { kind: "status" }
+  | { kind: "group" }
+  | { kind: "settings" }
+  | { kind: "incident"; before: Incident | undefined; after: Incident | undefined }
+  | { kind: "maintenance"; before: Maintenance | undefined; after: Maintenance | undefined }
+  | { kind: "none" };
+
+/** Whether an incident belongs on a live page: it is not resolved. */
+export const isOpenIncident = (incident: Incident) => incident.state !== IncidentState.RESOLVED;
+/** Whether a window belongs on a live page: announced or under way. */
+export const isCurrentMaintenance = (window: Maintenance) => window.phase === MaintenancePhase.SCHEDULED || window.phase === MaintenancePhase.ACTIVE;
 
 /**
  * The client's copy of what `WatchItems` describes: items in creation order, statuses, and the
@@ -20,6 +33,10 @@ export class ItemsState {
   readonly statuses = new Map<string, Status>();
   /** The page's groups (when the stream was opened with include_groups). */
   readonly groups = new Map<string, Group>();
+  /** Open incidents (with `include_incidents`): like the snapshot, a resolved one leaves. */
+  readonly incidents = new Map<string, Incident>();
+  /** Upcoming and active maintenance windows (with `include_incidents`); an ended one leaves. */
+  readonly maintenances = new Map<string, Maintenance>();
   /** Since when each item has had its status, as far as this client can tell (see `StatusSince`). */
   readonly statusSince = new Map<string, StatusSince>();
   /** The page settings (name, logo, accent…), when the stream was asked for them (include_settings). */
@@ -42,6 +59,10 @@ export class ItemsState {
         for (const item of event.value.items) this.#setItem(item, since.get(item.id));
         for (const status of event.value.statuses) this.statuses.set(status.id, status);
         if (event.value.settings) this.settings = event.value.settings;
+        this.incidents.clear();
+        this.maintenances.clear();
+        for (const incident of event.value.incidents) if (isOpenIncident(incident)) this.incidents.set(incident.id, incident);
+        for (const window of event.value.maintenances) if (isCurrentMaintenance(window)) this.maintenances.set(window.id, window);
         this.revision = message.revision;
         this.loaded = true;
         return { kind: "snapshot" };
@@ -74,6 +95,30 @@ export class ItemsState {
       case "settingsChanged":
         this.settings = event.value;
         return { kind: "settings" };
+      case "incidentChanged": {
+        const before = this.incidents.get(event.value.id);
+        if (isOpenIncident(event.value)) this.incidents.set(event.value.id, event.value);
+        else this.incidents.delete(event.value.id);
+        return { kind: "incident", before, after: event.value };
+      }
+      case "incidentRemoved": {
+        const before = this.incidents.get(event.value);
+        if (!before) return { kind: "none" };
+        this.incidents.delete(event.value);
+        return { kind: "incident", before, after: undefined };
+      }
+      case "maintenanceChanged": {
+        const before = this.maintenances.get(event.value.id);
+        if (isCurrentMaintenance(event.value)) this.maintenances.set(event.value.id, event.value);
+        else this.maintenances.delete(event.value.id);
+        return { kind: "maintenance", before, after: event.value };
+      }
+      case "maintenanceRemoved": {
+        const before = this.maintenances.get(event.value);
+        if (!before) return { kind: "none" };
+        this.maintenances.delete(event.value);
+        return { kind: "maintenance", before, after: undefined };
+      }
       default:
         return { kind: "none" };
     }

@@ -29,6 +29,8 @@ export interface WatchFilterRequest {
   extended?: boolean;
   includeGroups?: boolean;
   includeSettings?: boolean;
+  /** Ask for open incidents and upcoming or active maintenance too (snapshot and events). */
+  includeIncidents?: boolean;
 }
 
 /** The `WatchItems` call as the loop needs it: the generated client's method fits. */

@@ -3,6 +3,9 @@ import { createSubscriber } from "svelte/reactivity";
 import { ItemsService } from "../../../../shared/gen/statusthing/v1/services_pb.js";
 import type { Group, Item, Status } from "../../../../shared/gen/statusthing/v1/types_pb.js";
 import type { PageSettings } from "../../../../shared/gen/statusthing/v1/settings_pb.js";
+import type { Incident, Maintenance } from "../../../../shared/gen/statusthing/v1/incidents_pb.js";
+import { describeIncidentChange, describeMaintenanceChange } from "../incidents/describe.js";
+import { byNewest, bySchedule } from "../incidents/order.js";
 import { describeChange } from "../live/describe-change.js";
 import { ItemsState } from "../live/items-state.js";
 import { pageOrder } from "../live/page-order.js";
@@ -32,6 +35,9 @@ export class LiveItems {
   #statuses = $state.raw<readonly Status[]>([]);
   #groups = $state.raw<readonly Group[]>([]);
   #settings = $state.raw<PageSettings | undefined>(undefined);
+  #incidents = $state.raw<readonly Incident[]>([]);
+  #maintenances = $state.raw<readonly Maintenance[]>([]);
+  #timeZone = $state("UTC");
   #statusSince = $state.raw<ReadonlyMap<string, StatusSince>>(new Map());
   #loaded = $state(false);
   #connection = $state.raw<ConnectionState>({ phase: "connecting", failures: 0 });
@@ -82,6 +88,24 @@ export class LiveItems {
   get settings(): PageSettings | undefined {
     this.#subscribe();
     return this.#settings;
+  }
+
+  /** Open incidents, newest first, with every update. */
+  get incidents(): readonly Incident[] {
+    this.#subscribe();
+    return this.#incidents;
+  }
+
+  /** Maintenance windows under way (soonest end first), then upcoming ones (soonest start first). */
+  get maintenances(): readonly Maintenance[] {
+    this.#subscribe();
+    return this.#maintenances;
+  }
+
+  /** The page's time zone (`--time-zone`), in which maintenance windows are shown beside the reader's. */
+  get timeZone(): string {
+    this.#subscribe();
+    return this.#timeZone;
   }
 
   /** Whether the first snapshot has arrived: before it, no items means "not known yet". */
@@ -137,7 +161,7 @@ export class LiveItems {
     const client = createClient(ItemsService, this.#transport);
     this.#loop = startWatchLoop({
       watchItems: (request, options) => client.watchItems(request, options),
-      request: { extended: true, includeGroups: true, includeSettings: true },
+      request: { extended: true, includeGroups: true, includeSettings: true, includeIncidents: true },
       revision: () => this.#state.revision,
       heartbeatMs: () => this.#heartbeatMs,
       onMessage: (message) => {
@@ -146,8 +170,15 @@ export class LiveItems {
         const change = this.#state.apply(message);
         if (change.kind === "none") return;
         this.#lastChangeAt = Date.now();
-        if (change.kind === "item" && wasLoaded) {
-          const text = describeChange(change.before, change.after);
+        if (wasLoaded) {
+          const text =
+            change.kind === "item"
+              ? describeChange(change.before, change.after)
+              : change.kind === "incident"
+                ? describeIncidentChange(change.before, change.after)
+                : change.kind === "maintenance"
+                  ? describeMaintenanceChange(change.before, change.after)
+                  : undefined;
           if (text) this.#pendingAnnouncements.push(text);
         }
         this.#queuePublish();
@@ -185,8 +216,9 @@ export class LiveItems {
   async #loadConfig(): Promise<void> {
     try {
       const response = await fetch("/web-config.json", { cache: "no-cache" });
-      const config = (await response.json()) as { heartbeatMs?: unknown };
+      const config = (await response.json()) as { heartbeatMs?: unknown; timeZone?: unknown };
       if (typeof config.heartbeatMs === "number" && config.heartbeatMs > 0) this.#heartbeatMs = config.heartbeatMs;
+      if (typeof config.timeZone === "string" && config.timeZone !== "") this.#timeZone = config.timeZone;
     } catch {
       // The default interval is the server's default too.
     }
@@ -202,6 +234,8 @@ export class LiveItems {
       this.#items = pageOrder([...this.#state.items.values()], this.#groups);
       this.#statuses = [...this.#state.statuses.values()];
       this.#settings = this.#state.settings;
+      this.#incidents = [...this.#state.incidents.values()].sort(byNewest);
+      this.#maintenances = [...this.#state.maintenances.values()].sort(bySchedule);
       this.#statusSince = new Map(this.#state.statusSince);
       this.#loaded = this.#state.loaded;
       const texts = this.#pendingAnnouncements.splice(0);
