@@ -24,7 +24,7 @@ describe("tileName", () => {
     for (const keep of [6, 10, 14, 18, 22]) {
       const short = tileName("Payments gateway primary us-west-2", keep);
       expect(wholeWords(short, "Payments gateway primary us-west-2"), `${keep}: ${short}`).toBe(true);
-      expect([...short].length, short).toBeLessThanOrEqual(Math.max(keep, "Payments…".length));
+      expect([...short].length, short).toBeLessThanOrEqual(Math.max(keep, "Payments …".length));
       expect(short).toContain("…");
     }
   });
@@ -58,6 +58,6 @@ describe("tileName", () => {
 
   it("a single word too long for the tile is kept whole, with an ellipsis, for the type to shrink around", () => {
     expect(tileName("Supercalifragilistic", 5)).toBe("Supercalifragilistic");
-    expect(tileName("Supercalifragilistic expialidocious", 5)).toMatch(/^(Supercalifragilistic…|…expialidocious)$/);
+    expect(tileName("Supercalifragilistic expialidocious", 5)).toMatch(/^(Supercalifragilistic …|… expialidocious)$/);
   });
 });

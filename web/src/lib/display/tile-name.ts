@@ -21,7 +21,7 @@ export function tileName(name: string, keep = Infinity, others: readonly string[
     if ((!bestDistinct || score(cut) > score(bestDistinct)) && !rivals.some((rival) => readsAs(cut, rival))) bestDistinct = cut;
   }
   // Nothing fits: the first word alone (the type shrinks, or breaks, around it).
-  return (bestDistinct ?? best ?? { text: `${words[0] ?? ""}…` }).text;
+  return (bestDistinct ?? best ?? { text: `${words[0] ?? ""} …` }).text;
 }
 
 /** One way to cut: kept runs of words, "…" between them and at a cut end. */
@@ -55,16 +55,14 @@ const MANY_WORDS = 14;
  */
 function* cuts(words: readonly string[]): Generator<Cut> {
   const n = words.length;
+  // "…" stands apart from the words beside it, so a line may break there: glued to a word that
+  // cannot break ("eu‑central‑1…") it could only overflow the tile.
   const make = (runs: string[][]): Cut => {
     const text = runs
       .map((run) => run.join(" "))
       .join(" … ")
-      .replace(/^ /, "")
-      .replace(/ $/, "")
-      .replace(/^ … /, "… ")
-      .replace(/ … $/, " …");
-    const tidy = text.replace(/^… /, "…").replace(/ …$/, "…");
-    return { text: tidy, length: [...tidy].length, runs };
+      .trim();
+    return { text, length: [...text].length, runs };
   };
   for (let h = 0; h < n; h++) {
     for (let t = 0; h + t < n; t++) {
