@@ -15,6 +15,7 @@ import { browserTestsEnabled, contextOptions, launchChromium, watchPageProblems,
 import { createTransport, type ApiClients } from "../helpers/clients.js";
 import { pollUntil } from "../helpers/watch.js";
 import { newBrowser, signIn, watchAdminProblems } from "./admin-helpers.js";
+import { axe, serious } from "./axe.js";
 import { adminClients, defaultStatuses } from "./seed.js";
 import { prepareWebBuild, removeDatabase, startWebServer, type WebServer } from "./web-server.js";
 
@@ -131,6 +132,7 @@ describe.skipIf(!browserTestsEnabled())("groups and order in the browser", { tim
     await pollUntil(async () => (await groupsApi.listGroups({})).groups[0]?.id === us.id, 20_000, "the group move");
     await pollUntil(async () => (await home.locator("section[data-group-id]").first().getAttribute("data-group-id")) === us.id, 20_000, "/ to show US region first");
     await admin.screenshot({ path: join(OUT, "admin-layout-tv-light.png"), fullPage: true });
+    expect(serious(await axe(admin)), "axe on /admin/layout").toEqual([]);
     adminProblems.assertNone();
     for (const p of problems) p.assertNone();
     // Put the groups back for the next test.
@@ -162,11 +164,21 @@ describe.skipIf(!browserTestsEnabled())("groups and order in the browser", { tim
         await page.getByTestId("filter-count").filter({ hasText: "2 of 60 shown" }).waitFor();
         expect(await page.locator("article[data-item-id]:visible").count()).toBe(2);
         await page.getByLabel("Filter systems").fill("");
+        expect(serious(await axe(page)), "axe on / with groups").toEqual([]);
 
         await page.goto(`${server.url}/display?theme=${scheme}`);
         await page.locator("[data-testid=grid]").waitFor();
         await page.waitForTimeout(300); // let fitName settle the names after the grid's first layout
         await page.screenshot({ path: join(OUT, `groups-display-${viewport}-${scheme}.png`) });
+        // Each tile says its group; a group's tiles are together (problems, pinned first, aside).
+        const tileGroups = await page.locator("[data-testid=grid] article").evaluateAll((els) => els.map((el) => el.querySelector("[data-testid=tile-group]")?.textContent ?? ""));
+        expect(tileGroups.every((g) => REGIONS.includes(g))).toBe(true);
+        const calm = await page
+          .locator("[data-testid=grid] article:not(.problem)")
+          .evaluateAll((els) => els.map((el) => el.querySelector("[data-testid=tile-group]")?.textContent ?? ""));
+        const runs = calm.filter((g, i, all) => i === 0 || all[i - 1] !== g);
+        expect(new Set(runs).size).toBe(runs.length);
+        expect(serious(await axe(page)), "axe on /display with groups").toEqual([]);
         // Names on the wall: cut between words only, never two the same.
         const shown = await page.locator("[data-testid=grid] .fit").allInnerTexts();
         const names = items.map((i) => i.name);

@@ -61,3 +61,13 @@ describe("tileName", () => {
     expect(tileName("Supercalifragilistic expialidocious", 5)).toMatch(/^(Supercalifragilistic …|… expialidocious)$/);
   });
 });
+
+describe("shortenName", () => {
+  it("says when only a cut too long to fit would tell the names apart (the tile then shrinks its type)", async () => {
+    const { shortenName } = await import("../../web/src/lib/display/tile-name.js");
+    const names = ["Payments gateway europe-west-2", "Payments gateway europe-west-3"];
+    expect(shortenName(names[0]!, 10, names)).toEqual({ text: "Payments …", distinct: false });
+    expect(shortenName(names[0]!, 15, names)).toEqual({ text: `… europe${NB}west${NB}2`, distinct: true });
+    expect(shortenName(names[0]!, 10)).toEqual({ text: "Payments …", distinct: true });
+  });
+});

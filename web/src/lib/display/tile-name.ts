@@ -7,11 +7,16 @@
  * and tells the names apart does the longest fitting one win (fitName shrinks the type first).
  */
 export function tileName(name: string, keep = Infinity, others: readonly string[] = []): string {
+  return shortenName(name, keep, others).text;
+}
+
+/** As tileName, and whether the text tells the name apart from every one of `others` (false: only a cut that does not fit would). */
+export function shortenName(name: string, keep = Infinity, others: readonly string[] = []): { text: string; distinct: boolean } {
   const whole = nonBreaking(name);
-  if ([...whole].length <= keep) return whole;
+  if ([...whole].length <= keep) return { text: whole, distinct: true };
   const words = splitWords(whole);
   // One word is never cut: the type shrinks (or, last, wraps) around it.
-  if (words.length === 1) return whole;
+  if (words.length === 1) return { text: whole, distinct: true };
   const rivals = others.filter((o) => o !== name).map((o) => splitWords(nonBreaking(o)));
   let best: Cut | undefined;
   let bestDistinct: Cut | undefined;
@@ -21,7 +26,8 @@ export function tileName(name: string, keep = Infinity, others: readonly string[
     if ((!bestDistinct || score(cut) > score(bestDistinct)) && !rivals.some((rival) => readsAs(cut, rival))) bestDistinct = cut;
   }
   // Nothing fits: the first word alone (the type shrinks, or breaks, around it).
-  return (bestDistinct ?? best ?? { text: `${words[0] ?? ""} …` }).text;
+  if (bestDistinct) return { text: bestDistinct.text, distinct: true };
+  return { text: (best ?? { text: `${words[0] ?? ""} …` }).text, distinct: rivals.length === 0 };
 }
 
 /** One way to cut: kept runs of words, "…" between them and at a cut end. */
