@@ -24,7 +24,7 @@ describe("tileName", () => {
     for (const keep of [6, 10, 14, 18, 22]) {
       const short = tileName("Payments gateway primary us-west-2", keep);
       expect(wholeWords(short, "Payments gateway primary us-west-2"), `${keep}: ${short}`).toBe(true);
-      expect([...short].length, short).toBeLessThanOrEqual(Math.max(keep, "Payments …".length));
+      expect([...short].length, short).toBeLessThanOrEqual(Math.max(keep, "Payments…".length));
       expect(short).toContain("…");
     }
   });
@@ -58,16 +58,16 @@ describe("tileName", () => {
 
   it("a single word too long for the tile is kept whole, with an ellipsis, for the type to shrink around", () => {
     expect(tileName("Supercalifragilistic", 5)).toBe("Supercalifragilistic");
-    expect(tileName("Supercalifragilistic expialidocious", 5)).toMatch(/^(Supercalifragilistic …|… expialidocious)$/);
+    expect(tileName("Supercalifragilistic expialidocious", 5)).toMatch(/^(Supercalifragilistic…|…expialidocious)$/);
   });
 });
 
 describe("shortenName", () => {
-  it("says when only a cut too long to fit would tell the names apart (the tile then shrinks its type)", async () => {
+  it("when no cut that short tells the names apart, gives the shortest that does, never a neighbour's text", async () => {
     const { shortenName } = await import("../../web/src/lib/display/tile-name.js");
     const names = ["Payments gateway europe-west-2", "Payments gateway europe-west-3"];
-    expect(shortenName(names[0]!, 10, names)).toEqual({ text: "Payments …", distinct: false });
-    expect(shortenName(names[0]!, 15, names)).toEqual({ text: `… europe${NB}west${NB}2`, distinct: true });
-    expect(shortenName(names[0]!, 10)).toEqual({ text: "Payments …", distinct: true });
+    expect(shortenName(names[0]!, 10, names)).toEqual({ text: `…europe${NB}west${NB}2`, distinct: true });
+    expect(shortenName(names[1]!, 10, names)).toEqual({ text: `…europe${NB}west${NB}3`, distinct: true });
+    expect(shortenName(names[0]!, 10)).toEqual({ text: "Payments…", distinct: true });
   });
 });

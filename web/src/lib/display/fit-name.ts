@@ -1,9 +1,7 @@
-import { shortenName, tileName } from "./tile-name.js";
+import { tileName } from "./tile-name.js";
 
 /** The smallest the name's type gets to keep its longest word whole, relative to the tile's size. */
 const MIN_SCALE = 0.6;
-/** How small the type may get, as a last resort, to keep a cut that tells the name apart from its neighbours'. */
-const DISTINCT_MIN_SCALE = 0.4;
 /** Lines a name may take on a tile. */
 const MAX_LINES = 2;
 
@@ -19,7 +17,7 @@ export function fitName(name: string, others: readonly string[] = []): (heading:
   return (heading) => {
     // The tile, whose size the grid sets: observing the heading itself would see its own changes.
     const tile = heading.closest("article") ?? heading.parentElement ?? heading;
-    const fits = () => heading.scrollHeight <= Math.ceil(parseFloat(getComputedStyle(heading).lineHeight) * MAX_LINES) + 1 && heading.scrollWidth <= heading.clientWidth + 1;
+    const fits = () => heading.scrollHeight <= Math.ceil(parseFloat(getComputedStyle(heading).lineHeight) * MAX_LINES) + 1;
     const update = () => {
       heading.style.fontSize = "";
       heading.classList.remove("break-anywhere");
@@ -31,23 +29,8 @@ export function fitName(name: string, others: readonly string[] = []): (heading:
         heading.style.fontSize = `${scale}em`;
         if (heading.scrollWidth > heading.clientWidth) heading.classList.add("break-anywhere");
       }
-      // 2. At most two lines: the longest cut between words that fits.
-      let result = cut();
-      // 3. A cut that would read like another tile's: smaller type, until one that tells them apart fits.
-      let scale = parseFloat(heading.style.fontSize) || 1;
-      while (!result.distinct && scale * 0.9 >= DISTINCT_MIN_SCALE) {
-        scale *= 0.9;
-        heading.style.fontSize = `${scale}em`;
-        heading.classList.remove("break-anywhere");
-        heading.textContent = tileName(name);
-        if (heading.scrollWidth > heading.clientWidth) heading.classList.add("break-anywhere");
-        result = cut();
-      }
-    };
-    /** Writes the longest cut of the name that fits in two lines; returns it. */
-    const cut = () => {
-      heading.textContent = tileName(name);
-      if (fits()) return { text: heading.textContent, distinct: true };
+      // 2. At most two lines: the longest middle cut that fits.
+      if (fits()) return;
       let low = 1;
       let high = [...name].length;
       while (low < high) {
@@ -56,9 +39,7 @@ export function fitName(name: string, others: readonly string[] = []): (heading:
         if (fits()) low = mid;
         else high = mid - 1;
       }
-      const result = shortenName(name, low, others);
-      heading.textContent = result.text;
-      return result;
+      heading.textContent = tileName(name, low, others);
     };
     const observer = new ResizeObserver(update);
     observer.observe(tile);

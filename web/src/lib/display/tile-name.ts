@@ -20,14 +20,19 @@ export function shortenName(name: string, keep = Infinity, others: readonly stri
   const rivals = others.filter((o) => o !== name).map((o) => splitWords(nonBreaking(o)));
   let best: Cut | undefined;
   let bestDistinct: Cut | undefined;
+  let shortestDistinct: Cut | undefined;
   for (const cut of cuts(words)) {
+    const distinct = !rivals.some((rival) => readsAs(cut, rival));
+    if (distinct && (!shortestDistinct || cut.length < shortestDistinct.length)) shortestDistinct = cut;
     if (cut.length > keep) continue;
     if (!best || score(cut) > score(best)) best = cut;
-    if ((!bestDistinct || score(cut) > score(bestDistinct)) && !rivals.some((rival) => readsAs(cut, rival))) bestDistinct = cut;
+    if (distinct && (!bestDistinct || score(cut) > score(bestDistinct))) bestDistinct = cut;
   }
-  // Nothing fits: the first word alone (the type shrinks, or breaks, around it).
   if (bestDistinct) return { text: bestDistinct.text, distinct: true };
-  return { text: (best ?? { text: `${words[0] ?? ""} …` }).text, distinct: rivals.length === 0 };
+  // Nothing that short tells the names apart: the shortest that does, rather than the same text
+  // as a neighbour's (the tile's type is already as small as it gets, so it may wrap inside a word).
+  if (shortestDistinct) return { text: shortestDistinct.text, distinct: true };
+  return { text: (best ?? { text: `${words[0] ?? ""}…` }).text, distinct: rivals.length === 0 };
 }
 
 /** One way to cut: kept runs of words, "…" between them and at a cut end. */
@@ -67,7 +72,9 @@ function* cuts(words: readonly string[]): Generator<Cut> {
     const text = runs
       .map((run) => run.join(" "))
       .join(" … ")
-      .trim();
+      .trim()
+      .replace(/^… /, "…")
+      .replace(/ …$/, "…");
     return { text, length: [...text].length, runs };
   };
   for (let h = 0; h < n; h++) {
