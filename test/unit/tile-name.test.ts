@@ -61,3 +61,13 @@ describe("tileName", () => {
     expect(tileName("Supercalifragilistic expialidocious", 5)).toMatch(/^(Supercalifragilistic…|…expialidocious)$/);
   });
 });
+
+describe("shortenName", () => {
+  it("when no cut that short tells the names apart, gives the shortest that does, never a neighbour's text", async () => {
+    const { shortenName } = await import("../../web/src/lib/display/tile-name.js");
+    const names = ["Payments gateway europe-west-2", "Payments gateway europe-west-3"];
+    expect(shortenName(names[0]!, 10, names)).toEqual({ text: `…europe${NB}west${NB}2`, distinct: true });
+    expect(shortenName(names[1]!, 10, names)).toEqual({ text: `…europe${NB}west${NB}3`, distinct: true });
+    expect(shortenName(names[0]!, 10)).toEqual({ text: "Payments…", distinct: true });
+  });
+});

@@ -17,7 +17,8 @@ export function fitName(name: string, others: readonly string[] = []): (heading:
   return (heading) => {
     // The tile, whose size the grid sets: observing the heading itself would see its own changes.
     const tile = heading.closest("article") ?? heading.parentElement ?? heading;
-    const fits = () => heading.scrollHeight <= Math.ceil(parseFloat(getComputedStyle(heading).lineHeight) * MAX_LINES) + 1;
+    // Two lines at most, and no word sticking out sideways ("eu‑central‑1…" cannot wrap).
+    const fits = () => heading.scrollHeight <= Math.ceil(parseFloat(getComputedStyle(heading).lineHeight) * MAX_LINES) + 1 && heading.scrollWidth <= heading.clientWidth + 1;
     const update = () => {
       heading.style.fontSize = "";
       heading.classList.remove("break-anywhere");

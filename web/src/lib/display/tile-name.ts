@@ -7,21 +7,32 @@
  * and tells the names apart does the longest fitting one win (fitName shrinks the type first).
  */
 export function tileName(name: string, keep = Infinity, others: readonly string[] = []): string {
+  return shortenName(name, keep, others).text;
+}
+
+/** As tileName, and whether the text tells the name apart from every one of `others` (false: only a cut that does not fit would). */
+export function shortenName(name: string, keep = Infinity, others: readonly string[] = []): { text: string; distinct: boolean } {
   const whole = nonBreaking(name);
-  if ([...whole].length <= keep) return whole;
+  if ([...whole].length <= keep) return { text: whole, distinct: true };
   const words = splitWords(whole);
   // One word is never cut: the type shrinks (or, last, wraps) around it.
-  if (words.length === 1) return whole;
+  if (words.length === 1) return { text: whole, distinct: true };
   const rivals = others.filter((o) => o !== name).map((o) => splitWords(nonBreaking(o)));
   let best: Cut | undefined;
   let bestDistinct: Cut | undefined;
+  let shortestDistinct: Cut | undefined;
   for (const cut of cuts(words)) {
+    const distinct = !rivals.some((rival) => readsAs(cut, rival));
+    if (distinct && (!shortestDistinct || cut.length < shortestDistinct.length)) shortestDistinct = cut;
     if (cut.length > keep) continue;
     if (!best || score(cut) > score(best)) best = cut;
-    if ((!bestDistinct || score(cut) > score(bestDistinct)) && !rivals.some((rival) => readsAs(cut, rival))) bestDistinct = cut;
+    if (distinct && (!bestDistinct || score(cut) > score(bestDistinct))) bestDistinct = cut;
   }
-  // Nothing fits: the first word alone (the type shrinks, or breaks, around it).
-  return (bestDistinct ?? best ?? { text: `${words[0] ?? ""}…` }).text;
+  if (bestDistinct) return { text: bestDistinct.text, distinct: true };
+  // Nothing that short tells the names apart: the shortest that does, rather than the same text
+  // as a neighbour's (the tile's type is already as small as it gets, so it may wrap inside a word).
+  if (shortestDistinct) return { text: shortestDistinct.text, distinct: true };
+  return { text: (best ?? { text: `${words[0] ?? ""}…` }).text, distinct: rivals.length === 0 };
 }
 
 /** One way to cut: kept runs of words, "…" between them and at a cut end. */
@@ -55,16 +66,16 @@ const MANY_WORDS = 14;
  */
 function* cuts(words: readonly string[]): Generator<Cut> {
   const n = words.length;
+  // "…" stands apart from the words beside it, so a line may break there: glued to a word that
+  // cannot break ("eu‑central‑1…") it could only overflow the tile.
   const make = (runs: string[][]): Cut => {
     const text = runs
       .map((run) => run.join(" "))
       .join(" … ")
-      .replace(/^ /, "")
-      .replace(/ $/, "")
-      .replace(/^ … /, "… ")
-      .replace(/ … $/, " …");
-    const tidy = text.replace(/^… /, "…").replace(/ …$/, "…");
-    return { text: tidy, length: [...tidy].length, runs };
+      .trim()
+      .replace(/^… /, "…")
+      .replace(/ …$/, "…");
+    return { text, length: [...text].length, runs };
   };
   for (let h = 0; h < n; h++) {
     for (let t = 0; h + t < n; t++) {
