@@ -270,6 +270,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     guard,
     private: options.private ?? false,
     timeZone: options.timeZone ?? "UTC",
+    settings: () => settings.current(),
     now: deps.now,
     log: logger,
   });

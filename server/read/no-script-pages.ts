@@ -16,8 +16,10 @@ export interface NoScriptPagesOptions {
   store: Store;
   guard: AccessGuard;
   private: boolean;
-  /** The zone times are shown in (`--time-zone`). */
+  /** The zone times are shown in (`--time-zone`), unless the page settings name one. */
   timeZone: string;
+  /** The page settings now (its name and time zone), when the app has them. */
+  settings?: () => Promise<{ name: string; timeZone: string }>;
   now: () => Date;
   log: Logger;
 }
@@ -37,15 +39,18 @@ const KSUID = /^[0-9A-Za-z]{27}$/;
 export function createNoScriptPages(options: NoScriptPagesOptions): PageRenderer {
   const { store, cache } = options;
   let refused: RenderedPage | undefined;
-  const context = (): PageContext => ({ pageName: DEFAULT_PAGE_NAME, timeZone: options.timeZone, now: options.now() });
+  const context = async (): Promise<PageContext> => {
+    const settings = await options.settings?.();
+    return { pageName: settings?.name || DEFAULT_PAGE_NAME, timeZone: settings?.timeZone || options.timeZone, now: options.now() };
+  };
 
   async function buildItem(id: string): Promise<RenderedPage> {
     const item = KSUID.test(id) ? await store.getItem(id, true) : undefined;
-    if (!item) return itemNotFoundPage(context());
+    if (!item) return itemNotFoundPage(await context());
     const [latest] = await store.recentTransitions(item.id, 1);
     // A reconstructed start says only "at least since": the page does not claim it.
     const since = latest && !latest.reconstructed && !latest.deleted ? latest.at : undefined;
-    return itemPage(item, since, context());
+    return itemPage(item, since, await context());
   }
 
   return {
@@ -57,6 +62,7 @@ export function createNoScriptPages(options: NoScriptPagesOptions): PageRenderer
           await options.guard.check(ACCESS_AS, requestFacts(req));
         } catch (error) {
           // One page for every stranger, so it is composed and compressed once.
+          // It names nothing but the default (the settings are not for strangers either).
           if (error instanceof DomainError) return (refused ??= privatePage({ pageName: DEFAULT_PAGE_NAME, timeZone: options.timeZone }));
           throw error;
         }
@@ -73,7 +79,7 @@ export function createNoScriptPages(options: NoScriptPagesOptions): PageRenderer
   function built(itemId: string | undefined): Promise<RenderedPage> {
     const key = `no-script\n${itemId === undefined ? "/" : `/items/${itemId}`}`;
     return cache.get(key, async () => {
-      const page = itemId !== undefined ? await buildItem(itemId) : homePage(await store.listItems({ statusIds: [], kinds: [], withNotes: true }), context());
+      const page = itemId !== undefined ? await buildItem(itemId) : homePage(await store.listItems({ statusIds: [], kinds: [], withNotes: true }), await context());
       // Behind --private only signed-in visitors get here: no shared cache may keep what they saw.
       return options.private ? { ...page, personal: true } : page;
     });

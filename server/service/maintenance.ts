@@ -283,6 +283,8 @@ function readsForEnd(current: MaintenanceRecord | undefined) {
 }
 
 const reference = (window: MaintenanceRecord) => `maintenance ${window.id}`;
+/** A time as a visitor reads it in a note, zone named: "2026-06-02 23:30 UTC". */
+const utcMinute = (at: Date) => `${at.toISOString().slice(0, 16).replace("T", " ")} UTC`;
 
 /** Starts a window: each item that still exists takes its status (if that status still exists). */
 function start(window: MaintenanceRecord, facts: Facts, now: Date): WriteOutcome<"maintenance", MaintenanceRecord> {
@@ -290,7 +292,7 @@ function start(window: MaintenanceRecord, facts: Facts, now: Date): WriteOutcome
   const requested = facts.statuses.has(window.statusId) ? present.map((i) => ({ itemId: i.itemId, statusId: window.statusId })) : [];
   const { items, changes } = setStatuses(window.items, requested, facts);
   const started: MaintenanceRecord = { ...window, items, phase: PHASE_ACTIVE, startedAt: now, updated: now };
-  const note = (itemId: string) => noteFor(itemId, `Maintenance "${window.title}" started, until ${window.endsAt.toISOString()}`, window.message, reference(window), now);
+  const note = (itemId: string) => noteFor(itemId, `Maintenance "${window.title}" started, until ${utcMinute(window.endsAt)}`, window.message, reference(window), now);
   return { record: started, itemChanges: withNotes(changes, note), at: now, result: started };
 }
 

@@ -75,7 +75,7 @@ describe("scheduled maintenance with a clock set by the test", () => {
     expect(await statusOf("Web")).toBe(status.UP);
     const notes = ((await ok(server.url, "statusthing.v1.ItemsService/GetItem", { itemId: item.API })).item as Json).notes as Array<{ text: string }>;
     expect(notes.at(-1)!.text).toBe(
-      `Maintenance "Database upgrade" started, until 2026-06-02T23:30:00.000Z: PostgreSQL 17; the API is read-only meanwhile. (maintenance ${scheduled.id})`,
+      `Maintenance "Database upgrade" started, until 2026-06-02 23:30 UTC: PostgreSQL 17; the API is read-only meanwhile. (maintenance ${scheduled.id})`,
     );
     // An active window keeps its start, items and status.
     const late = await rpc(server.url, `${INCIDENTS}/UpdateMaintenance`, { maintenanceId: scheduled.id, itemIds: [item.Web] });

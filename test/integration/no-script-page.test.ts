@@ -262,3 +262,13 @@ describe("on a --private server", () => {
     expect(signedIn.headers.vary).toContain("cookie");
   });
 });
+
+// Last, since it names the shared server's page for good.
+describe("the page settings without JavaScript", () => {
+  it("names the page as its settings do, from the next fetch on", async () => {
+    expect(visibleText(noScriptBody((await get(`${server.url}/`)).body))).not.toContain("Acme Cloud");
+    await call(server.url, "statusthing.v1.SettingsService/UpdateSettings", { name: "Acme Cloud" });
+    const part = noScriptBody((await get(`${server.url}/`)).body);
+    expect(visibleText(part)).toContain("Acme Cloud");
+  });
+});
