@@ -68,7 +68,7 @@ describe.skipIf(!browserTestsEnabled())("the Hooks admin page", { timeout: 90_00
         const page = await context.newPage();
         const problems = watchAdminProblems(page);
         await signIn(page, server.url);
-        await page.getByRole("link", { name: "Hooks" }).click();
+        await page.getByRole("link", { name: "Hooks", exact: true }).click();
         await page.locator("[data-testid=hook]").first().waitFor();
         await page.locator("[data-testid=heartbeat]").first().waitFor();
         await page.screenshot({ path: join(OUT, `admin-hooks-${viewport}-${scheme}.png`), fullPage: true });

@@ -46,7 +46,7 @@ describe.skipIf(!browserTestsEnabled())("Alertmanager → StatusThing → /displ
     await alertmanager.postAlerts([{ labels, annotations: { summary: "Checkout is failing" }, startsAt }]);
     await expect.poll(() => tile.getAttribute("data-status"), { timeout: 60_000, interval: 50 }).toBe("DOWN");
     const downMs = Date.now() - fired;
-    expect(await tile.locator(".note").textContent()).toBe("Checkout is failing");
+    expect((await tile.locator(".note").textContent())?.trim()).toBe("Checkout is failing");
 
     const resolved = Date.now();
     await alertmanager.postAlerts([{ labels, annotations: { summary: "Checkout is failing" }, startsAt, endsAt: new Date(Date.now() - 1000).toISOString() }]);
