@@ -105,8 +105,9 @@ function incidentEvents(incidents: readonly IncidentRecord[]): FeedEvent[] {
       id: `incident:${incident.id}:${update.id}`,
       itemId: undefined,
       title: `${incident.title} — ${STATE_NAMES[update.state]}`,
-      summary: `${incident.title} — ${STATE_NAMES[update.state]}: ${update.message}`,
-      body: update.message,
+      // Updates are Markdown, like notes: a feed reader gets their plain text.
+      summary: `${incident.title} — ${STATE_NAMES[update.state]}: ${noteToPlainText(update.message)}`,
+      body: noteToPlainText(update.message),
       published: update.created,
       updated: update.created,
       path: `/incidents/${encodeURIComponent(incident.id)}`,

@@ -102,10 +102,14 @@ describe.skipIf(!browserTestsEnabled())("incidents and maintenance on the pages"
     // An update, from the console.
     const adminCard = admin.getByTestId("admin-incident");
     await adminCard.getByTestId("incident-update-form").getByLabel("State").selectOption({ label: "Monitoring" });
-    await adminCard.getByTestId("incident-update-form").getByLabel("Message").fill("A fix is deployed; watching error rates.");
+    await adminCard.getByTestId("incident-update-form").getByLabel("Message").fill("A fix is **deployed**; watching error rates. <script>x</script>");
     await adminCard.getByRole("button", { name: "Post update" }).click();
     await card.getByTestId("incident-state").getByText("Monitoring").waitFor();
     expect(await card.getByTestId("incident-latest").innerText()).toContain("fix is deployed");
+    // Updates are Markdown, rendered as notes are: emphasis kept, raw HTML shown as text.
+    await card.getByTestId("incident-latest").locator("strong", { hasText: "deployed" }).waitFor();
+    expect(await card.getByTestId("incident-latest").locator("script").count()).toBe(0);
+    expect(await card.getByTestId("incident-latest").innerText()).toContain("<script>x</script>");
     await card.getByText("All updates (2)").click();
     expect(await card.getByTestId("incident-update").count()).toBe(2);
 
