@@ -195,6 +195,11 @@ describe.skipIf(!browserTestsEnabled())("groups and order in the browser", { tim
             text,
           ).toBe(true);
         }
+        // ...and none clipped at a tile's edge: every name's text is as wide as its box at most.
+        const clipped = await page
+          .locator("[data-testid=grid] .fit")
+          .evaluateAll((els) => els.filter((el) => el.clientWidth > 0 && el.scrollWidth > el.clientWidth + 1).map((el) => el.textContent));
+        expect(clipped).toEqual([]);
         problems.assertNone();
         await context.close();
       });

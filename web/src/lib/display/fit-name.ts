@@ -2,6 +2,8 @@ import { tileName } from "./tile-name.js";
 
 /** The smallest the name's type gets to keep its longest word whole, relative to the tile's size. */
 const MIN_SCALE = 0.6;
+/** The smallest type of all, for a cut whose kept word is still too wide at MIN_SCALE. */
+const LAST_RESORT_SCALE = 0.4;
 /** Lines a name may take on a tile. */
 const MAX_LINES = 2;
 
@@ -41,6 +43,13 @@ export function fitName(name: string, others: readonly string[] = []): (heading:
         else high = mid - 1;
       }
       heading.textContent = tileName(name, low, others);
+      // The cut that tells this name from its neighbours may keep a word too wide for the tile
+      // ("… eu‑central‑1…"): smaller type, and as a last resort a break inside it, rather than
+      // letters clipped at the tile's edge.
+      if (fits()) return;
+      const scale = parseFloat(heading.style.fontSize) || 1;
+      heading.style.fontSize = `${Math.max(LAST_RESORT_SCALE, scale * (heading.clientWidth / heading.scrollWidth) * 0.98)}em`;
+      if (!fits()) heading.classList.add("break-anywhere");
     };
     const observer = new ResizeObserver(update);
     observer.observe(tile);
