@@ -86,6 +86,9 @@ describe.skipIf(!browserTestsEnabled())("the admin console", { timeout: 120_000 
 
       // An item in that status, with a first note: the visitor sees it arrive.
       await admin.page.getByRole("link", { name: "Items" }).click();
+      // The Items page, not the Statuses page still on screen (its form has a "Name" field too).
+      await admin.page.getByRole("heading", { name: "Items", exact: true }).waitFor();
+      await admin.page.getByRole("form", { name: "Add an item" }).waitFor();
       await admin.page.getByLabel("Name").fill("Checkout");
       await admin.page.getByLabel("Status", { exact: true }).selectOption({ label: "Degraded performance — Warning" });
       await admin.page.getByLabel("First note").fill("Card payments are slow; we are looking into it.");
