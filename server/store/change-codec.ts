@@ -31,10 +31,15 @@ export type LoggedChange =
   /** A note added (no `previous`) or edited (`previous` is what it said before), and its item after. */
   | { kind: "note_upsert"; item: ItemView; note: LoggedNote; previous?: { text: string; updated: Date } }
   | { kind: "note_delete"; item: ItemView; note: LoggedNote }
-  /** An incident or maintenance window after the change, whole (see store/incident-store.ts). */
-  | { kind: "incident_upsert"; incident: IncidentRecord }
+  /**
+   * An incident or maintenance window after the change, whole (see store/incident-store.ts).
+   * `previous` is the record the write replaced (undefined for a new one): handed to the outbox
+   * in the same transaction (it tells created from updated, and phase changes), never stored in
+   * the log, so an entry read back has none.
+   */
+  | { kind: "incident_upsert"; incident: IncidentRecord; previous?: IncidentRecord }
   | { kind: "incident_delete"; id: string }
-  | { kind: "maintenance_upsert"; maintenance: MaintenanceRecord }
+  | { kind: "maintenance_upsert"; maintenance: MaintenanceRecord; previous?: MaintenanceRecord }
   | { kind: "maintenance_delete"; id: string }
   | { kind: "group_upsert"; group: GroupRecord }
   | { kind: "group_delete"; id: string }

@@ -6,17 +6,14 @@
  * deliver to it.
  */
 
-/** The event types written now (see `deriveOutboxEvent`). */
+/** The events items and their notes make (see `deriveOutboxEvent`). */
 export const ITEM_EVENT_TYPES = ["item.status_changed", "item.added", "item.removed", "note.added", "note.updated"] as const;
 
-/**
- * Reserved for "Incidents" (issue #16): a store that logs those changes maps them to these types,
- * and webhooks may subscribe to them already.
- */
-export const RESERVED_EVENT_TYPES = ["incident.created", "incident.updated", "incident.resolved", "maintenance.scheduled", "maintenance.started", "maintenance.ended"] as const;
+/** The page-wide events incidents and maintenance windows make (see `deriveOutboxEvent`). */
+export const INCIDENT_EVENT_TYPES = ["incident.created", "incident.updated", "incident.resolved", "maintenance.scheduled", "maintenance.started", "maintenance.ended"] as const;
 
 /** Every event type a webhook may ask for. */
-export const WEBHOOK_EVENT_TYPES: readonly string[] = [...ITEM_EVENT_TYPES, ...RESERVED_EVENT_TYPES];
+export const WEBHOOK_EVENT_TYPES: readonly string[] = [...ITEM_EVENT_TYPES, ...INCIDENT_EVENT_TYPES];
 
 /** One notification in the outbox. `id` is stable: a receiver dedupes by it. */
 export interface OutboxEvent {

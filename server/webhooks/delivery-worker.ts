@@ -23,10 +23,27 @@ export interface DeliveryWorkerSettings {
   timeoutMs?: number;
 }
 
-/** Whether `webhook` wants `event`: its event types and items (page-wide events pass the item filter). */
-export function wants(webhook: Pick<WebhookRecord, "events" | "itemIds">, event: Pick<OutboxEvent, "type" | "itemId">): boolean {
+/**
+ * The items an event is about: its item, or an incident's or maintenance window's `item_ids`;
+ * undefined for an event about no item in particular.
+ */
+export function eventItemIds(event: Pick<OutboxEvent, "itemId"> & { data?: OutboxEvent["data"] }): readonly string[] | undefined {
+  if (event.itemId !== undefined) return [event.itemId];
+  const record = (event.data?.incident ?? event.data?.maintenance) as { item_ids?: unknown } | undefined;
+  const ids = record?.item_ids;
+  return Array.isArray(ids) ? ids.filter((id): id is string => typeof id === "string") : undefined;
+}
+
+/**
+ * Whether `webhook` wants `event`: its event types and items. A webhook limited to items gets an
+ * incident or maintenance event when the record's items meet its own (one affecting no item: not);
+ * other page-wide events pass the item filter.
+ */
+export function wants(webhook: Pick<WebhookRecord, "events" | "itemIds">, event: Pick<OutboxEvent, "type" | "itemId"> & { data?: OutboxEvent["data"] }): boolean {
   if (webhook.events.length > 0 && !webhook.events.includes(event.type)) return false;
-  return webhook.itemIds.length === 0 || event.itemId === undefined || webhook.itemIds.includes(event.itemId);
+  if (webhook.itemIds.length === 0) return true;
+  const about = eventItemIds(event);
+  return about === undefined || about.some((id) => webhook.itemIds.includes(id));
 }
 
 /**

@@ -30,8 +30,42 @@ function sentData(data: Record<string, unknown>): Record<string, unknown> {
 /** Slack and Mattermost treat `&`, `<` and `>` as markup in `text`. */
 const escapeSlack = (text: string) => text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 
+interface IncidentData {
+  incident?: { title?: string; impact?: string; state?: string };
+  update?: { state?: string; message?: string };
+  maintenance?: { title?: string; message?: string; starts_at?: string; ends_at?: string; phase?: string };
+}
+
+/** An ISO instant as a person reads it in a channel: "2026-11-30 10:00 UTC". */
+const chatTime = (iso: string | undefined) => (iso ? `${iso.slice(0, 10)} ${iso.slice(11, 16)} UTC` : "?");
+
+/** The text for an incident or maintenance event, or undefined for another type. */
+function incidentChatText(type: string, data: IncidentData): string | undefined {
+  const title = escapeSlack(data.incident?.title ?? data.maintenance?.title ?? "");
+  const said = data.update?.message ? `: ${escapeSlack(data.update.message)}` : "";
+  const window = data.maintenance;
+  switch (type) {
+    case "incident.created":
+      return `Incident: *${title}* (${data.incident?.impact ?? ""} impact, ${data.incident?.state ?? ""})${said}`;
+    case "incident.updated":
+      return `Incident *${title}* (${data.incident?.impact ?? ""} impact, ${data.incident?.state ?? ""})${said || " was edited"}`;
+    case "incident.resolved":
+      return `Resolved: *${title}*${said}`;
+    case "maintenance.scheduled":
+      return `Maintenance scheduled: *${title}*, ${chatTime(window?.starts_at)} to ${chatTime(window?.ends_at)}${window?.message ? `: ${escapeSlack(window.message)}` : ""}`;
+    case "maintenance.started":
+      return `Maintenance started: *${title}*, until ${chatTime(window?.ends_at)}`;
+    case "maintenance.ended":
+      return window?.phase === "cancelled" ? `Maintenance cancelled: *${title}*` : `Maintenance over: *${title}*`;
+    default:
+      return undefined;
+  }
+}
+
 /** A line a person reads in a chat channel. */
 export function chatText(event: Pick<OutboxEvent, "type" | "data">): string {
+  const about = incidentChatText(event.type, event.data as IncidentData);
+  if (about !== undefined) return about;
   const data = event.data as { item?: { name?: string; status?: StatusData | null }; previous_status?: StatusData | null; note?: { text?: string } };
   const name = escapeSlack(data.item?.name ?? "");
   const statusWords = (s: StatusData | null | undefined) => (s ? `${escapeSlack(s.name)} (${kindMeta(s.kind).label})` : "no status");

@@ -61,7 +61,9 @@ export class PostgresIncidentStore implements IncidentStore {
       }
       for (const itemChange of outcome.itemChanges) await this.changeItem(tx, itemChange, outcome.at);
       tx.log(
-        change.kind === "incident" ? { kind: "incident_upsert", incident: record as IncidentRecord } : { kind: "maintenance_upsert", maintenance: record as MaintenanceRecord },
+        change.kind === "incident"
+          ? { kind: "incident_upsert", incident: record as IncidentRecord, previous: current as IncidentRecord | undefined }
+          : { kind: "maintenance_upsert", maintenance: record as MaintenanceRecord, previous: current as MaintenanceRecord | undefined },
       );
       return outcome.result;
     });

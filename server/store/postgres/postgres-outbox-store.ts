@@ -33,19 +33,19 @@ const Q = Object.fromEntries(Object.entries(OUTBOX_SQL).map(([name, text]) => [n
  */
 export async function recordOutboxEvents(client: PoolClient, changes: readonly LoggedChange[], firstRevision: number, at: Date): Promise<void> {
   const keys = [...new Set(changes.map(noticeKey).filter((k): k is string => k !== undefined))];
-  if (keys.length === 0) return;
-  const { rows } = await client.query<NoticeRow>(
-    "SELECT item_id, name, status_id, status_name, status_color, status_kind FROM outbox_item_notices WHERE item_id = ANY($1::text[])",
-    [keys],
-  );
+  // Changes of other kinds (statuses, groups, settings) make no event: nothing to write.
+  if (keys.length === 0 && !changes.some((c) => c.kind === "incident_upsert" || c.kind === "maintenance_upsert")) return;
+  const { rows } =
+    keys.length === 0
+      ? { rows: [] }
+      : await client.query<NoticeRow>("SELECT item_id, name, status_id, status_name, status_color, status_kind FROM outbox_item_notices WHERE item_id = ANY($1::text[])", [keys]);
   const notices = new Map<string, ItemNotice | null>(rows.map((r) => [r.item_id, toNotice(r)]));
   const events: OutboxEvent[] = [];
   changes.forEach((change, i) => {
     const key = noticeKey(change);
-    if (key === undefined) return;
-    const { event, notice } = deriveOutboxEvent(change, notices.get(key) ?? undefined);
+    const { event, notice } = deriveOutboxEvent(change, key === undefined ? undefined : (notices.get(key) ?? undefined));
     if (event) events.push(outboxEventAt(event, firstRevision + i, at));
-    if (notice !== undefined) notices.set(key, notice);
+    if (key !== undefined && notice !== undefined) notices.set(key, notice);
   });
   const kept = [...notices.values()].filter((n): n is ItemNotice => n !== null);
   const gone = [...notices.entries()].filter(([, n]) => n === null).map(([k]) => k);

@@ -5,6 +5,7 @@
  */
 import type { ItemView, StatusRecord } from "../../domain.js";
 import { newId } from "../../ids.js";
+import { INCIDENT_RESOLVED, PHASE_ACTIVE, PHASE_SCHEDULED, type IncidentRecord, type MaintenanceRecord } from "../../incident-records.js";
 import type { LoggedChange } from "../change-codec.js";
 import type { DeliveryRecord, OutboxEvent, WebhookFormat, WebhookPatch, WebhookProgress, WebhookRecord } from "../outbox-store.js";
 import { toDate, type SqlTime } from "./rows.js";
@@ -43,10 +44,97 @@ function noticeOf(item: ItemView): ItemNotice {
 }
 
 /**
+ * Impact, state and phase as sent: the API's enum name without its prefix, in lower case
+ * (`INCIDENT_IMPACT_MAJOR` is "major"). Kept here, not read from the generated code, so stores
+ * stay apart from the wire; test/unit/outbox-incident-events.test.ts holds them to the enums.
+ */
+export const IMPACT_NAMES: Readonly<Record<number, string>> = { 1: "none", 2: "minor", 3: "major", 4: "critical" };
+export const STATE_NAMES: Readonly<Record<number, string>> = { 1: "investigating", 2: "identified", 3: "monitoring", 4: "resolved" };
+export const PHASE_NAMES: Readonly<Record<number, string>> = { 1: "scheduled", 2: "active", 3: "completed", 4: "cancelled" };
+const named = (names: Readonly<Record<number, string>>, n: number) => names[n] ?? "unspecified";
+
+const sameIds = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((id, i) => id === b[i]);
+const itemIdsOf = (record: { items: ReadonlyArray<{ itemId: string }> }) => record.items.map((i) => i.itemId);
+
+function incidentData(incident: IncidentRecord, withUpdate: boolean): Record<string, unknown> {
+  const data: Record<string, unknown> = {
+    incident: {
+      id: incident.id,
+      title: incident.title,
+      impact: named(IMPACT_NAMES, incident.impact),
+      state: named(STATE_NAMES, incident.state),
+      item_ids: itemIdsOf(incident),
+      created: incident.created.toISOString(),
+      ...(incident.resolvedAt && { resolved_at: incident.resolvedAt.toISOString() }),
+    },
+  };
+  const update = incident.updates.at(-1);
+  if (withUpdate && update) {
+    data.update = { id: update.id, state: named(STATE_NAMES, update.state), message: update.message, created: update.created.toISOString() };
+  }
+  return data;
+}
+
+/**
+ * An incident's event: `incident.created` for a new one, `incident.resolved` when its state
+ * becomes resolved, `incident.updated` for a new update or another title, impact, state or items;
+ * none for anything else (an item's name refreshed, what was restored at the end). `update` is
+ * the newest update, sent when the change added it.
+ */
+function incidentEvent(incident: IncidentRecord, previous: IncidentRecord | undefined): PendingEvent | undefined {
+  const page = (type: string, withUpdate: boolean): PendingEvent => ({ type, itemId: undefined, data: incidentData(incident, withUpdate) });
+  if (!previous) return page("incident.created", true);
+  const newUpdate = incident.updates.at(-1)?.id !== previous.updates.at(-1)?.id;
+  if (incident.state === INCIDENT_RESOLVED && previous.state !== INCIDENT_RESOLVED) return page("incident.resolved", newUpdate);
+  const changed =
+    newUpdate ||
+    incident.title !== previous.title ||
+    incident.impact !== previous.impact ||
+    incident.state !== previous.state ||
+    !sameIds(itemIdsOf(incident), itemIdsOf(previous));
+  return changed ? page("incident.updated", newUpdate) : undefined;
+}
+
+function maintenanceData(window: MaintenanceRecord): Record<string, unknown> {
+  return {
+    maintenance: {
+      id: window.id,
+      title: window.title,
+      message: window.message,
+      starts_at: window.startsAt.toISOString(),
+      ends_at: window.endsAt.toISOString(),
+      phase: named(PHASE_NAMES, window.phase),
+      item_ids: itemIdsOf(window),
+    },
+  };
+}
+
+const isOver = (phase: number) => phase !== PHASE_SCHEDULED && phase !== PHASE_ACTIVE;
+
+/**
+ * A maintenance window's event: `maintenance.scheduled` for a new window or new times (an
+ * active window's new end too: its `phase` says "active");
+ * `maintenance.started` when it becomes active (a new window that has already begun too);
+ * `maintenance.ended` when it is over, completed or cancelled (its `phase` says which; a window
+ * cancelled before it started ends too). Other edits (title, message, items) make none.
+ */
+function maintenanceEvent(window: MaintenanceRecord, previous: MaintenanceRecord | undefined): PendingEvent | undefined {
+  const page = (type: string): PendingEvent => ({ type, itemId: undefined, data: maintenanceData(window) });
+  const before = previous?.phase;
+  if (isOver(window.phase)) return before !== undefined && isOver(before) ? undefined : page("maintenance.ended");
+  if (window.phase === PHASE_ACTIVE && before !== PHASE_ACTIVE) return page("maintenance.started");
+  if (!previous) return page("maintenance.scheduled");
+  const moved = window.startsAt.getTime() !== previous.startsAt.getTime() || window.endsAt.getTime() !== previous.endsAt.getTime();
+  return moved ? page("maintenance.scheduled") : undefined;
+}
+
+/**
  * The event a logged change makes, given what was last told about its item. A new item is
  * `item.added`; another status or a changed kind is `item.status_changed` (with the status before);
  * a deleted item `item.removed`; a note `note.added` or `note.updated`. Renames, status edits
- * that keep the kind, and note deletions make none.
+ * that keep the kind, and note deletions make none. Incidents and maintenance windows make
+ * page-wide events (see `incidentEvent`, `maintenanceEvent`), told apart by the record the write
+ * replaced (`previous` on the change); their deletion makes none.
  */
 export function deriveOutboxEvent(change: LoggedChange, known: ItemNotice | undefined): OutboxEffect {
   switch (change.kind) {
@@ -64,6 +152,10 @@ export function deriveOutboxEvent(change: LoggedChange, known: ItemNotice | unde
       const data = { item: itemData(item), note: { id: note.id, text: note.text, created: note.created.toISOString(), updated: note.updated.toISOString() } };
       return { event: { type: change.previous ? "note.updated" : "note.added", itemId: item.id, data }, notice: noticeOf(item) };
     }
+    case "incident_upsert":
+      return { event: incidentEvent(change.incident, change.previous), notice: undefined };
+    case "maintenance_upsert":
+      return { event: maintenanceEvent(change.maintenance, change.previous), notice: undefined };
     default:
       return { event: undefined, notice: undefined };
   }

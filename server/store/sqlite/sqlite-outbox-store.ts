@@ -39,10 +39,10 @@ export class SqliteOutboxStore implements OutboxStore {
   /** Writes the event `change` makes (if any) at `revision`; inside the change's own write. */
   record(change: LoggedChange, revision: number, at: Date): void {
     const key = noticeKey(change);
-    if (key === undefined) return;
-    const row = this.sql.getNotice.get(key) as NoticeRow | undefined;
+    const row = key === undefined ? undefined : (this.sql.getNotice.get(key) as NoticeRow | undefined);
     const { event, notice } = deriveOutboxEvent(change, row && toNotice(row));
     if (event) this.sql.insertEvent.run(...eventValues(outboxEventAt(event, revision, at), V));
+    if (key === undefined) return;
     if (notice === null) this.sql.deleteNotice.run(key);
     else if (notice) this.sql.upsertNotice.run(...noticeValues(notice));
   }
