@@ -1,6 +1,8 @@
 /** The conformance suite's part on the outbox (`Store.outbox`): see conformance.ts. Skipped for stores that keep none. */
 import { newId } from "../ids.js";
+import type { AffectedItemRecord, IncidentRecord, IncidentUpdateRecord, MaintenanceRecord } from "../incident-records.js";
 import { expectDomainError, newItem, newNote, newStatus, type TestFunctions } from "./conformance-fixtures.js";
+import type { IncidentKind, IncidentKinds } from "./incident-store.js";
 import type { DeliveryRecord, NewWebhook, OutboxStore, WebhookProgress } from "./outbox-store.js";
 import type { Store } from "./store.js";
 
@@ -28,6 +30,29 @@ export function newWebhook(fields: Partial<NewWebhook> = {}): NewWebhook {
 
 function delivery(webhookId: string, eventId: string, fields: Partial<DeliveryRecord> = {}): DeliveryRecord {
   return { id: newId(), webhookId, eventId, eventType: "item.added", at: T0, attempt: 1, statusCode: 200, durationMs: 12, error: "", ok: true, ...fields };
+}
+
+const affected = (itemId: string): AffectedItemRecord => ({ itemId, itemName: itemId, statusId: undefined, changed: false, previousStatusId: undefined, leftAlone: false });
+const update = (state: IncidentUpdateRecord["state"], message: string, at: Date): IncidentUpdateRecord => ({
+  id: newId(),
+  state,
+  message,
+  statusChanges: [],
+  created: at,
+  author: "admin",
+});
+
+/** Writes what `next` makes of the current record (undefined: a new one), as the services do: one read-decide-write. */
+async function writeRecord<K extends IncidentKind>(store: Store, kind: K, id: string, next: (current: IncidentKinds[K] | undefined) => IncidentKinds[K]): Promise<void> {
+  await store.incidents.write({
+    kind,
+    id,
+    reads: () => ({ itemIds: [], statusIds: [] }),
+    decide: ({ current }) => {
+      const record = next(current);
+      return { record, itemChanges: [], at: record.updated, result: undefined };
+    },
+  });
 }
 
 /** Checks the outbox: events written with their changes, webhooks, claims and leases, deliveries. */
@@ -79,6 +104,137 @@ export function describeOutboxContract(current: () => Store, reopen: () => Promi
       await expectDomainError(() => store.updateItem(a.id, { statusId: newId(), updated: T0 }), "not_found");
       const types = (await outbox().eventsAfter(0, 100)).map((e) => e.type);
       expect(types).toEqual(["item.added", "item.added", "item.status_changed", "item.status_changed"]);
+    });
+
+    it("an incident makes created, updated (a new update, or another title, impact, state or items) and resolved; other writes and its deletion none", async () => {
+      const store = current();
+      const id = newId();
+      const first = update(1, "We are looking into errors.", minutes(1));
+      const opened: IncidentRecord = {
+        id,
+        title: "API errors",
+        impact: 3,
+        state: 1,
+        items: [affected("api"), affected("web")],
+        updates: [first],
+        resolvedAt: undefined,
+        created: minutes(1),
+        updated: minutes(1),
+      };
+      const edit = (fields: (r: IncidentRecord) => Partial<IncidentRecord>) => writeRecord(store, "incident", id, (r) => ({ ...r!, ...fields(r!) }));
+      const { latest } = await store.changeLogBounds();
+      await writeRecord(store, "incident", id, () => opened);
+      await edit(() => ({ title: "API errors in eu-1", updated: minutes(2) })); // updated, without an update
+      await edit(() => ({ updated: minutes(3) })); // nothing anyone is told about: no event
+      await edit((r) => ({ items: r.items.map((i) => ({ ...i, leftAlone: true })), updated: minutes(3) })); // no event
+      const second = update(2, "Found it: a bad deploy.", minutes(4));
+      await edit((r) => ({ state: 2, updates: [...r.updates, second], updated: minutes(4) }));
+      await edit(() => ({ impact: 2, updated: minutes(5) }));
+      await edit((r) => ({ items: r.items.slice(0, 1), updated: minutes(6) }));
+      const last = update(4, "Rolled back; all good.", minutes(7));
+      await edit((r) => ({ state: 4, updates: [...r.updates, last], resolvedAt: minutes(7), updated: minutes(7) }));
+      await edit(() => ({ title: "API errors (eu-1)", updated: minutes(8) })); // edited after: updated, still resolved
+      await store.incidents.remove("incident", id); // no event
+      const events = (await outbox().eventsAfter(latest, 100)).filter((e) => e.type.startsWith("incident."));
+      expect(events.map((e) => e.type)).toEqual([
+        "incident.created",
+        "incident.updated",
+        "incident.updated",
+        "incident.updated",
+        "incident.updated",
+        "incident.resolved",
+        "incident.updated",
+      ]);
+      expect(events.every((e) => e.itemId === undefined)).toBe(true);
+      const changes = await store.readChanges(latest, 100);
+      for (const event of events) expect(changes.find((c) => c.revision === event.revision)?.kind).toBe("incident_upsert");
+      expect((await outbox().eventsAfter(latest, 100)).map((e) => e.type)).toEqual(events.map((e) => e.type));
+      expect(events[0]!.data).toEqual({
+        incident: { id, title: "API errors", impact: "major", state: "investigating", item_ids: ["api", "web"], created: minutes(1).toISOString() },
+        update: { id: first.id, state: "investigating", message: "We are looking into errors.", created: minutes(1).toISOString() },
+      });
+      expect(events[1]!.data).toEqual({
+        incident: { id, title: "API errors in eu-1", impact: "major", state: "investigating", item_ids: ["api", "web"], created: minutes(1).toISOString() },
+      });
+      expect(events[2]!.data).toMatchObject({ incident: { state: "identified" }, update: { id: second.id, state: "identified", message: "Found it: a bad deploy." } });
+      expect(events[3]!.data).toMatchObject({ incident: { impact: "minor" } });
+      expect(events[3]!.data.update).toBeUndefined();
+      expect(events[4]!.data).toMatchObject({ incident: { item_ids: ["api"] } });
+      expect(events[5]!.data).toEqual({
+        incident: {
+          id,
+          title: "API errors in eu-1",
+          impact: "minor",
+          state: "resolved",
+          item_ids: ["api"],
+          created: minutes(1).toISOString(),
+          resolved_at: minutes(7).toISOString(),
+        },
+        update: { id: last.id, state: "resolved", message: "Rolled back; all good.", created: minutes(7).toISOString() },
+      });
+      expect(events[6]!.data).toMatchObject({ incident: { title: "API errors (eu-1)", state: "resolved" } });
+    });
+
+    it("a maintenance window makes scheduled (new, or new times), started and ended (completed or cancelled); other edits and its deletion none", async () => {
+      const store = current();
+      const window = (fields: Partial<MaintenanceRecord>): MaintenanceRecord => ({
+        id: newId(),
+        title: "Database upgrade",
+        message: "Writes pause for a minute.",
+        startsAt: minutes(60),
+        endsAt: minutes(90),
+        statusId: "maintenance",
+        items: [affected("db")],
+        phase: 1,
+        startedAt: undefined,
+        endedAt: undefined,
+        created: T0,
+        updated: T0,
+        ...fields,
+      });
+      const planned = window({});
+      const edit = (id: string, fields: Partial<MaintenanceRecord>) => writeRecord(store, "maintenance", id, (r) => ({ ...r!, ...fields }));
+      const { latest } = await store.changeLogBounds();
+      await writeRecord(store, "maintenance", planned.id, () => planned);
+      await edit(planned.id, { message: "Writes pause for two minutes.", items: [], updated: minutes(1) }); // no event
+      await edit(planned.id, { startsAt: minutes(120), endsAt: minutes(150), updated: minutes(2) }); // new times: scheduled again
+      await edit(planned.id, { phase: 2, startedAt: minutes(120), updated: minutes(120) });
+      await edit(planned.id, { message: "Almost done.", updated: minutes(130) }); // no event
+      await edit(planned.id, { endsAt: minutes(160), updated: minutes(131) }); // a later end while active: scheduled, phase active
+      await edit(planned.id, { phase: 3, endedAt: minutes(160), updated: minutes(160) });
+      await edit(planned.id, { title: "Database upgrade (done)", updated: minutes(161) }); // over: no event
+      const called = window({ title: "Called off" });
+      await writeRecord(store, "maintenance", called.id, () => called);
+      await edit(called.id, { phase: 4, endedAt: minutes(5), updated: minutes(5) });
+      const now = window({ title: "Already begun", phase: 2, startsAt: T0, startedAt: T0 });
+      await writeRecord(store, "maintenance", now.id, () => now); // a new window that has begun: started
+      await store.incidents.remove("maintenance", now.id); // no event
+      const events = (await outbox().eventsAfter(latest, 100)).filter((e) => e.type.startsWith("maintenance."));
+      expect(events.map((e) => [e.type, (e.data.maintenance as { title: string; phase: string }).phase])).toEqual([
+        ["maintenance.scheduled", "scheduled"],
+        ["maintenance.scheduled", "scheduled"],
+        ["maintenance.started", "active"],
+        ["maintenance.scheduled", "active"],
+        ["maintenance.ended", "completed"],
+        ["maintenance.scheduled", "scheduled"],
+        ["maintenance.ended", "cancelled"],
+        ["maintenance.started", "active"],
+      ]);
+      expect(events.every((e) => e.itemId === undefined)).toBe(true);
+      expect(events[0]!.data).toEqual({
+        maintenance: {
+          id: planned.id,
+          title: "Database upgrade",
+          message: "Writes pause for a minute.",
+          starts_at: minutes(60).toISOString(),
+          ends_at: minutes(90).toISOString(),
+          phase: "scheduled",
+          item_ids: ["db"],
+        },
+      });
+      expect(events[1]!.data).toMatchObject({ maintenance: { starts_at: minutes(120).toISOString(), ends_at: minutes(150).toISOString(), item_ids: [] } });
+      expect(events[3]!.data).toMatchObject({ maintenance: { ends_at: minutes(160).toISOString(), message: "Almost done." } });
+      expect(events[7]!.data).toMatchObject({ maintenance: { id: now.id, title: "Already begun" } });
     });
 
     it("adds, edits, lists and deletes webhooks; a new one starts after the newest event", async () => {
