@@ -86,6 +86,20 @@ describe.skipIf(!browserTestsEnabled())("webhooks in the admin console", { timeo
     await card.getByRole("button", { name: "Retry now" }).click();
     await eventually(() => receiver.types().includes("item.status_changed"), "the held event after Retry now");
     await card.getByTestId("webhook-state").filter({ hasText: "Delivering" }).waitFor({ timeout: 30_000 });
+    const delivered = card.getByTestId("delivery").filter({ hasText: "item.status_changed" }).filter({ hasText: "HTTP 204" });
+    await delivered.first().waitFor({ timeout: 30_000 });
+
+    // Live: a change's delivery shows in the open list within a couple of seconds, without a reload.
+    const before = await delivered.count();
+    const received = receiver.accepted.length;
+    await rpc(
+      server.url,
+      "statusthing.v1.ItemsService/UpdateItem",
+      { itemId: (item.body.item as { id: string }).id, statusId: statuses.find((s) => s.name === "UP")!.id },
+      { token: server.token },
+    );
+    await eventually(() => receiver.accepted.length > received, "the new status change at the receiver", 5_000);
+    await eventually(async () => (await delivered.count()) > before, "the delivery on the page, without a reload", 2_500);
     expect(receiver.badSignatures).toEqual([]);
     problems.assertNone();
   });
