@@ -71,3 +71,11 @@ describe("Slack text for incident and maintenance events", () => {
     expect(body).toEqual({ type: "incident.created", timestamp: "2026-11-30T10:00:01.000Z", version: 1, data: { incident, update } });
   });
 });
+
+describe("the admin console's event choices", () => {
+  it("offer every event type a webhook may ask for, once", async () => {
+    const { WEBHOOK_EVENT_TYPES } = await import("../../server/store/outbox-store.js");
+    const { WEBHOOK_EVENTS } = await import("../../web/src/lib/admin/webhook-events.js");
+    expect(WEBHOOK_EVENTS.map((e) => e.value)).toEqual([...WEBHOOK_EVENT_TYPES]);
+  });
+});

@@ -7,6 +7,12 @@ export const WEBHOOK_EVENTS: ReadonlyArray<{ value: string; label: string }> = [
   { value: "item.removed", label: "Item removed" },
   { value: "note.added", label: "Update posted" },
   { value: "note.updated", label: "Update edited" },
+  { value: "incident.created", label: "Incident declared" },
+  { value: "incident.updated", label: "Incident updated" },
+  { value: "incident.resolved", label: "Incident resolved" },
+  { value: "maintenance.scheduled", label: "Maintenance scheduled" },
+  { value: "maintenance.started", label: "Maintenance started" },
+  { value: "maintenance.ended", label: "Maintenance over" },
 ];
 
 export const FORMAT_OPTIONS: ReadonlyArray<{ value: WebhookFormat; label: string }> = [
