@@ -113,10 +113,10 @@ const isOver = (phase: number) => phase !== PHASE_SCHEDULED && phase !== PHASE_A
 
 /**
  * A maintenance window's event: `maintenance.scheduled` for a new window or new times (an
- * active window's new end too: its `phase` says "active");
- * `maintenance.started` when it becomes active (a new window that has already begun too);
- * `maintenance.ended` when it is over, completed or cancelled (its `phase` says which; a window
- * cancelled before it started ends too). Other edits (title, message, items) make none.
+ * active window's new end too: its `phase` says "active"); `maintenance.started` when it becomes
+ * active (a new window that has already begun too); `maintenance.ended` when it is over,
+ * completed or cancelled (its `phase` says which; a window cancelled before it started ends
+ * too). Other edits (title, message, items) make none.
  */
 function maintenanceEvent(window: MaintenanceRecord, previous: MaintenanceRecord | undefined): PendingEvent | undefined {
   const page = (type: string): PendingEvent => ({ type, itemId: undefined, data: maintenanceData(window) });
