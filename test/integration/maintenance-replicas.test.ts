@@ -93,6 +93,12 @@ describePg("maintenance transitions with two PostgreSQL replicas running their s
       const phases = changes.flatMap((c) => (c.kind === "maintenance_upsert" && c.maintenance.id === id ? [c.maintenance.phase] : []));
       expect(phases, `window ${id}`).toEqual([2, 3]);
     }
+    // So the outbox tells webhooks each once too: one maintenance.started, one maintenance.ended per window.
+    const told = (await stores[0]!.outbox.eventsAfter(before, 10_000)).filter((e) => e.type.startsWith("maintenance."));
+    for (const id of windows) {
+      const types = told.filter((e) => (e.data.maintenance as { id: string }).id === id).map((e) => e.type);
+      expect(types, `window ${id}`).toEqual(["maintenance.started", "maintenance.ended"]);
+    }
     // The audit log has one scheduler event per transition made, none for a replica that found it made.
     const events = (await rpc(a, "statusthing.v1.AuditService/ListAuditEvents", { pageSize: 500 })).body.events as Array<{ actor: string; objectId: string }>;
     const bySchedule = events.filter((e) => e.actor === "scheduler");
