@@ -10,7 +10,10 @@ import { parseArgs } from "node:util";
 import { TestSchemas } from "../helpers/postgres.js";
 import { newId } from "../../server/ids.js";
 
-const { values, positionals } = parseArgs({ allowPositionals: true, options: { "database-url": { type: "string" }, seconds: { type: "string" }, statements: { type: "boolean" } } });
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: { "database-url": { type: "string" }, seconds: { type: "string" }, statements: { type: "boolean" } },
+});
 const url = values["database-url"] ?? "postgres://postgres@127.0.0.1:5432/test";
 const seconds = Number(values.seconds ?? 3);
 const writerCounts = (positionals[0] ?? "1,10,50,200").split(",").map(Number);
@@ -27,12 +30,14 @@ pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
   const started = performance.now();
   const result = (query as (...a: unknown[]) => unknown).apply(this, args);
   if (result instanceof Promise) {
-    void result.finally(() => {
-      const entry = byStatement.get(label) ?? { count: 0, ms: 0 };
-      entry.count++;
-      entry.ms += performance.now() - started;
-      byStatement.set(label, entry);
-    }).catch(() => {});
+    void result
+      .finally(() => {
+        const entry = byStatement.get(label) ?? { count: 0, ms: 0 };
+        entry.count++;
+        entry.ms += performance.now() - started;
+        byStatement.set(label, entry);
+      })
+      .catch(() => {});
   }
   return result;
 } as typeof pg.Client.prototype.query;
@@ -51,7 +56,14 @@ try {
   const items: string[] = [];
   for (let i = 0; i < 100; i++) {
     const id = newId();
-    await store.addItem({ id, name: `item ${i}`, description: "", statusId: statusIds[0], created: now, initialNote: { id: newId(), itemId: id, text: "a note", created: now, updated: now } });
+    await store.addItem({
+      id,
+      name: `item ${i}`,
+      description: "",
+      statusId: statusIds[0],
+      created: now,
+      initialNote: { id: newId(), itemId: id, text: "a note", created: now, updated: now },
+    });
     items.push(id);
   }
   let groups = 0;
@@ -81,7 +93,8 @@ try {
       `| ${writers} | ${Math.round(writes / seconds)} | ${(writes / groups).toFixed(1)} | ${(statements / writes).toFixed(2)} | ${(statements / groups).toFixed(1)} | ${((lockSeconds / groups) * 1000).toFixed(2)} |`,
     );
     if (values.statements) {
-      for (const [label, e] of [...byStatement].sort((a, b) => b[1].ms - a[1].ms)) console.error(`    ${writers} writers: ${e.count} × ${label}: ${(e.ms / e.count).toFixed(2)} ms each, ${Math.round(e.ms)} ms in all`);
+      for (const [label, e] of [...byStatement].sort((a, b) => b[1].ms - a[1].ms))
+        console.error(`    ${writers} writers: ${e.count} × ${label}: ${(e.ms / e.count).toFixed(2)} ms each, ${Math.round(e.ms)} ms in all`);
     }
   }
 } finally {
