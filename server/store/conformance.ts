@@ -728,6 +728,33 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
         expect(history[0]!.itemName).toBe("web");
       });
 
+      it("decides each transition of writes committed together against the one before it, a failed write's left out", async () => {
+        const up = await addStatus("Up", { kind: 1 });
+        const down = await addStatus("Down", { kind: 2 });
+        const a = await store.addItem(newItem("a", { statusId: up.id }));
+        const b = await store.addItem(newItem("b", { statusId: up.id }));
+        const sizes: number[] = [];
+        store.observeWrites?.((size) => sizes.push(size));
+        const update = (id: string, statusId: string | undefined, name?: string) => store.updateItem(id, { statusId, name, updated: T1 });
+        // Issued together, so they share a commit (group commit): a's own earlier writes in it decide.
+        await Promise.all([update(a.id, down.id), update(b.id, down.id), update(a.id, down.id), update(a.id, undefined, "a2"), update(a.id, up.id), update(a.id, up.id)]);
+        // The same with a write that fails in the middle: it records nothing, and the ones after it
+        // are decided against the one before it that committed.
+        const results = await Promise.allSettled([update(b.id, up.id), update(b.id, newId()), update(b.id, up.id), update(b.id, down.id), update(a.id, up.id)]);
+        expect(results.map((r) => r.status)).toEqual(["fulfilled", "rejected", "fulfilled", "fulfilled", "fulfilled"]);
+        if (store.observeWrites) expect(Math.max(...sizes)).toBeGreaterThan(1);
+        expect((await transitions(a.id)).map((t) => [t.status?.name, t.itemName])).toEqual([
+          ["Up", "a2"],
+          ["Down", "a"],
+          ["Up", "a"],
+        ]);
+        const history = await transitions(b.id);
+        expect(history.map((t) => t.status?.name)).toEqual(["Down", "Up", "Down", "Up"]);
+        const revisions = await changeRevisionOf(b.id);
+        for (const t of history) expect(revisions).toContain(t.revision);
+        expect(history.map((t) => t.revision)).toEqual([...history.map((t) => t.revision)].sort((x, y) => y - x));
+      });
+
       it("keeps an item without a status, and the history of all items newest first across items", async () => {
         const up = await addStatus("Up", { kind: 1 });
         const a = await store.addItem(newItem("a"));

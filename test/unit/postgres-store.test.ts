@@ -1,3 +1,4 @@
+import pg from "pg";
 import * as vitest from "vitest";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createApp, type App } from "../../server/app.js";
@@ -389,6 +390,41 @@ describePg("PostgresStore: change log across replicas", () => {
     // The pool drops the dead connection; the next reads and writes get a fresh one.
     await expect(store.addStatus(newStatus("after"))).resolves.toMatchObject({ name: "after" });
     expect((await store.listStatuses([])).map((s) => s.name)).toEqual(["before", "after"]);
+  });
+});
+
+describePg("PostgresStore: group commit's round trips", () => {
+  it("costs one statement per UpdateItem and four per group (BEGIN and the lock, the group's log, the outbox, COMMIT)", async () => {
+    const schema = await schemas.create();
+    const store = await schemas.open(schema);
+    try {
+      const status = await store.addStatus(newStatus("Up"));
+      const items: ItemView[] = [];
+      for (let i = 0; i < 20; i++) items.push(await store.addItem(newItem(`item ${i}`, { statusId: status.id })));
+      await store.addNote(newNote(items[0]!.id, "first"));
+      const sizes: number[] = [];
+      store.observeWrites((size) => sizes.push(size));
+      // Every statement sent on any connection, counted at the driver (this store is the only user).
+      let statements = 0;
+      const query = pg.Client.prototype.query;
+      pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
+        statements++;
+        return (query as (...a: unknown[]) => unknown).apply(this, args);
+      } as typeof pg.Client.prototype.query;
+      try {
+        const updated = await Promise.all(items.map((item, i) => store.updateItem(item.id, { description: `write ${i}`, updated: new Date() })));
+        expect(updated.map((item) => item.description)).toEqual(items.map((_, i) => `write ${i}`));
+        // The item as the write left it, with its status and notes.
+        expect(updated[0]!.notes?.map((note) => note.text)).toEqual(["first"]);
+        expect(updated[0]!.status?.id).toBe(status.id);
+      } finally {
+        pg.Client.prototype.query = query;
+      }
+      expect(sizes).toEqual([20]);
+      expect(statements).toBe(20 + 4);
+    } finally {
+      await store.close();
+    }
   });
 });
 

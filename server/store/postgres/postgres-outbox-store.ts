@@ -26,19 +26,21 @@ import { transaction } from "./transaction.js";
 
 const Q = Object.fromEntries(Object.entries(OUTBOX_SQL).map(([name, text]) => [name, numbered(text)])) as { [K in keyof typeof OUTBOX_SQL]: string };
 
+/** The items whose outbox notices the events of `changes` are derived from (see writeOutboxEvents). */
+export function noticeKeys(changes: readonly LoggedChange[]): string[] {
+  return [...new Set(changes.map(noticeKey).filter((k): k is string => k !== undefined))];
+}
+
 /**
  * Writes the events a batch of logged changes makes (the first at `firstRevision`, the next one
- * up), inside the writing transaction and under the log's lock: two round trips per batch, however
- * many changes it holds, so the outbox adds little to the time the lock is held.
+ * up), inside the writing transaction and under the log's lock, given the notices of
+ * `noticeKeys(changes)` as they were before the batch (the write queue reads them in its own
+ * statement): one round trip per batch, however many changes it holds, so the outbox adds
+ * little to the time the lock is held.
  */
-export async function recordOutboxEvents(client: PoolClient, changes: readonly LoggedChange[], firstRevision: number, at: Date): Promise<void> {
-  const keys = [...new Set(changes.map(noticeKey).filter((k): k is string => k !== undefined))];
+export async function writeOutboxEvents(client: PoolClient, changes: readonly LoggedChange[], firstRevision: number, at: Date, rows: readonly NoticeRow[]): Promise<void> {
   // Changes of other kinds (statuses, groups, settings) make no event: nothing to write.
-  if (keys.length === 0 && !changes.some((c) => c.kind === "incident_upsert" || c.kind === "maintenance_upsert")) return;
-  const { rows } =
-    keys.length === 0
-      ? { rows: [] }
-      : await client.query<NoticeRow>("SELECT item_id, name, status_id, status_name, status_color, status_kind FROM outbox_item_notices WHERE item_id = ANY($1::text[])", [keys]);
+  if (noticeKeys(changes).length === 0 && !changes.some((c) => c.kind === "incident_upsert" || c.kind === "maintenance_upsert")) return;
   const notices = new Map<string, ItemNotice | null>(rows.map((r) => [r.item_id, toNotice(r)]));
   const events: OutboxEvent[] = [];
   changes.forEach((change, i) => {
@@ -49,8 +51,9 @@ export async function recordOutboxEvents(client: PoolClient, changes: readonly L
   });
   const kept = [...notices.values()].filter((n): n is ItemNotice => n !== null);
   const gone = [...notices.entries()].filter(([, n]) => n === null).map(([k]) => k);
-  await client.query(
-    `WITH events AS (
+  await client.query({
+    name: "statusthing_outbox_events",
+    text: `WITH events AS (
        INSERT INTO outbox_events (revision, id, type, item_id, at, data)
        SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::timestamptz[], $6::text[])
      ), gone AS (
@@ -60,7 +63,7 @@ export async function recordOutboxEvents(client: PoolClient, changes: readonly L
      SELECT * FROM unnest($8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::int[])
      ON CONFLICT (item_id) DO UPDATE SET name = excluded.name, status_id = excluded.status_id, status_name = excluded.status_name,
        status_color = excluded.status_color, status_kind = excluded.status_kind`,
-    [
+    values: [
       events.map((e) => e.revision),
       events.map((e) => e.id),
       events.map((e) => e.type),
@@ -75,7 +78,7 @@ export async function recordOutboxEvents(client: PoolClient, changes: readonly L
       kept.map((n) => n.statusColor),
       kept.map((n) => n.statusKind),
     ],
-  );
+  });
 }
 
 /**

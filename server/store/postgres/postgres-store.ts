@@ -243,11 +243,15 @@ export class PostgresStore implements Store {
 
   updateItem(id: string, patch: ItemPatch): Promise<ItemView> {
     return this.writes.run(async (tx) => {
-      // One round trip, since writes hold the log's lock: no row updated means no such item, and
-      // a status that does not exist fails the foreign key.
-      const { rowCount } = await withConflicts({ name: patch.name, statusId: patch.statusId }, () => tx.client.query(Q.updateItem, itemPatchValues(id, patch, PG_VALUES)));
-      if (rowCount === 0) throw notFound("item", id);
-      return logItem(tx, id);
+      // One round trip, since writes hold the log's lock: the item as updated, with its status and
+      // notes. No row means no such item, and a status that does not exist fails the foreign key.
+      const { rows } = await withConflicts({ name: patch.name, statusId: patch.statusId }, () =>
+        tx.client.query<ItemRow & ItemNotesColumns>({ name: "statusthing_update_item", text: PG.updateItemReturning, values: itemPatchValues(id, patch, PG_VALUES) }),
+      );
+      if (!rows[0]) throw notFound("item", id);
+      const item = toItem(rows[0], notesFromColumns(rows[0]));
+      await recordTransition(tx, item, false, item.updated, tx.log({ kind: "item_upsert", item }));
+      return item;
     });
   }
 
@@ -523,9 +527,22 @@ async function writeInletChange(tx: WriteTx, id: string, change: { statusId?: st
   return mustLoadItem(tx.client, id, false);
 }
 
-/** Appends a status transition unless the item's newest one already says the same (see PG.recordTransition). */
+/** Records a status transition with the change `pending`, unless the item's newest one already says the same (see WriteTx.transition). */
 async function recordTransition(tx: WriteTx, item: Pick<ItemView, "id" | "name" | "status">, deleted: boolean, at: Date, pending: number): Promise<void> {
-  await tx.client.query(PG.recordTransition, [...transitionValues(deleted ? { ...item, status: undefined } : item), deleted, at, pending]);
+  tx.transition(pending, { item: transitionValues(deleted ? { ...item, status: undefined } : item), deleted, at });
+}
+
+/** The notes of an item as PG.updateItemReturning gives them: one array per column, in creation order. */
+interface ItemNotesColumns {
+  id: string;
+  note_ids: string[];
+  note_texts: string[];
+  note_created: Date[];
+  note_updated: Date[];
+}
+
+function notesFromColumns(row: ItemNotesColumns): NoteRecord[] {
+  return row.note_ids.map((id, i) => toNote({ id, item_id: row.id, text: row.note_texts[i]!, created_at: row.note_created[i]!, updated_at: row.note_updated[i]! }));
 }
 
 async function readBounds(q: Queryable): Promise<{ oldest: number; latest: number }> {

@@ -31,15 +31,20 @@ export const PG = {
     WHERE entity_id = ANY($1::text[]) AND revision > $2 AND kind IN ('note_upsert', 'note_delete', 'item_delete')`,
   markSeeded: "INSERT INTO meta (key, value) VALUES ('default_statuses_seeded', $1)",
   /**
-   * Appends a status transition unless the item's newest one already says the same (status and
-   * kind; see isTransition): one statement, since writes hold the log's lock.
+   * Q.updateItem (values: itemPatchValues), and the item as updated with its status and notes
+   * (ITEM_SELECT's columns, the notes one array per column), in one round trip. The statement's
+   * snapshot is from before the update, so the item comes from RETURNING; statuses and notes
+   * it does not change.
    */
-  recordTransition: `INSERT INTO status_transitions (item_id, item_name, status_id, status_name, status_color, status_kind, deleted, at, pending_change)
-    SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9
-    WHERE $7 OR NOT EXISTS (
-      SELECT 1 FROM (SELECT status_id, status_kind, deleted FROM status_transitions WHERE item_id = $1 ORDER BY seq DESC LIMIT 1) last
-      WHERE NOT last.deleted AND last.status_id IS NOT DISTINCT FROM $3 AND last.status_kind IS NOT DISTINCT FROM $6
-    )`,
+  updateItemReturning: `WITH i AS (${Q.updateItem} RETURNING id, name, description, created_at, updated_at, group_id, position, status_id)
+    SELECT i.id, i.name, i.description, i.created_at, i.updated_at, i.group_id, i.position,
+           s.id AS s_id, s.name AS s_name, s.description AS s_description, s.color AS s_color,
+           s.kind AS s_kind, s.created_at AS s_created_at, s.updated_at AS s_updated_at,
+           n.ids AS note_ids, n.texts AS note_texts, n.created AS note_created, n.updated AS note_updated
+    FROM i LEFT JOIN statuses s ON s.id = i.status_id,
+    LATERAL (SELECT coalesce(array_agg(id ORDER BY seq), '{}') AS ids, coalesce(array_agg(text ORDER BY seq), '{}') AS texts,
+                    coalesce(array_agg(created_at ORDER BY seq), '{}') AS created, coalesce(array_agg(updated_at ORDER BY seq), '{}') AS updated
+             FROM notes WHERE item_id = i.id) n`,
   pruneChanges: "DELETE FROM changes WHERE revision <= (SELECT latest FROM change_log_state) - $1 AND at < $2",
   /** One statement, one snapshot: the newest revision and the oldest retained agree. */
   bounds: "SELECT latest, (SELECT min(revision) FROM changes) AS oldest FROM change_log_state",
