@@ -97,7 +97,8 @@ export function serve(app: ServedApp, address: string, options: ServeOptions = {
     limitHttp2Session(session, limits);
   });
 
-  const front = net.createServer((socket) => {
+  // No Nagle delay, as node:http sets for the sockets it accepts itself (these it is handed).
+  const front = net.createServer({ noDelay: true }, (socket) => {
     sockets.add(socket);
     socket.once("close", () => sockets.delete(socket));
     socket.once("error", () => socket.destroy());

@@ -993,7 +993,7 @@ async function runLeakCheck(options: Options): Promise<void> {
   await openWatchers(ours, clients, warm, options);
   for (let i = 0; i < WARMUP_CHANGES; i++) await runRound(ours, clients, warm, false);
   await closeWatchers(ours, clients);
-  await waitForNoWatchers(ours, 30_000);
+  await waitForNoWatchers(ours, 120_000);
   const idle = await ours.memory();
   log(`leak check: idle server RSS ${idle.rssKb} KB, heap ${idle.heapUsedKb} KB; ${cycles} cycles of ${n} watchers`);
 
@@ -1002,7 +1002,7 @@ async function runLeakCheck(options: Options): Promise<void> {
     const openMs = await openWatchers(ours, clients, n, options);
     const round = await runRound(ours, clients, n, false);
     await closeWatchers(ours, clients);
-    const goneMs = await waitForNoWatchers(ours, 30_000);
+    const goneMs = await waitForNoWatchers(ours, 120_000);
     const memory = await ours.memory();
     results.push({ cycle, openMs: Math.round(openMs), lastDeliveryMs: round2(round.lastMs), goneMs: Math.round(goneMs), memory });
     log(
