@@ -954,6 +954,17 @@ interface LeakCycle {
   /** ms from closing the watchers until the server counted none. */
   goneMs: number;
   memory: Memory;
+  /** File descriptors the server holds (its sockets among them), from /proc. */
+  openFds: number | undefined;
+}
+
+/** How many file descriptors a process holds, from /proc; undefined elsewhere. */
+function openFdCount(pid: number | undefined): number | undefined {
+  try {
+    return readdirSync(`/proc/${pid}/fd`).length;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Polls the target until it counts no watcher, up to `ms`; returns how long that took. */
@@ -996,6 +1007,7 @@ async function runLeakCheck(options: Options): Promise<void> {
   await closeWatchers(ours, clients);
   await waitForNoWatchers(ours, 120_000);
   const idle = await ours.memory();
+  const idleFds = openFdCount(ours.pids[0]);
   log(`leak check: idle server RSS ${idle.rssKb} KB, heap ${idle.heapUsedKb} KB; ${cycles} cycles of ${n} watchers`);
 
   const results: LeakCycle[] = [];
@@ -1005,7 +1017,7 @@ async function runLeakCheck(options: Options): Promise<void> {
     await closeWatchers(ours, clients);
     const goneMs = await waitForNoWatchers(ours, 120_000);
     const memory = await ours.memory();
-    results.push({ cycle, openMs: Math.round(openMs), lastDeliveryMs: round2(round.lastMs), goneMs: Math.round(goneMs), memory });
+    results.push({ cycle, openMs: Math.round(openMs), lastDeliveryMs: round2(round.lastMs), goneMs: Math.round(goneMs), memory, openFds: openFdCount(ours.pids[0]) });
     log(
       `cycle ${cycle}/${cycles}: opened in ${Math.round(openMs)} ms, last delivery ${round2(round.lastMs)} ms; after leaving: RSS ${memory.rssKb} KB, heap ${memory.heapUsedKb} KB`,
     );
@@ -1031,13 +1043,13 @@ async function runLeakCheck(options: Options): Promise<void> {
     "Each cycle: N `WatchItems` streams (Connect, HTTP/1.1, one TCP connection each) open, receive one change, and leave (TCP reset); " +
       "once the server counts no watcher, its RSS and V8 heap are read after a full GC.",
     "",
-    "| cycle | open N (s) | last delivery (ms) | none left after (ms) | RSS (MB) | heap used (MB) | external (MB) |",
-    "|--:|--:|--:|--:|--:|--:|--:|",
-    `| idle, before | — | — | — | ${(idle.rssKb / 1024).toFixed(1)} | ${(idle.heapUsedKb / 1024).toFixed(1)} | ${(idle.externalKb / 1024).toFixed(1)} |`,
+    "| cycle | open N (s) | last delivery (ms) | none left after (ms) | RSS (MB) | heap used (MB) | external (MB) | open fds |",
+    "|--:|--:|--:|--:|--:|--:|--:|--:|",
+    `| idle, before | — | — | — | ${(idle.rssKb / 1024).toFixed(1)} | ${(idle.heapUsedKb / 1024).toFixed(1)} | ${(idle.externalKb / 1024).toFixed(1)} | ${idleFds ?? "?"} |`,
     ...results.map(
       (r) =>
         `| ${r.cycle} | ${(r.openMs / 1000).toFixed(1)} | ${fmtMs(r.lastDeliveryMs)} | ${fmtInt(r.goneMs)} | ${(r.memory.rssKb / 1024).toFixed(1)} | ` +
-        `${(r.memory.heapUsedKb / 1024).toFixed(1)} | ${(r.memory.externalKb / 1024).toFixed(1)} |`,
+        `${(r.memory.heapUsedKb / 1024).toFixed(1)} | ${(r.memory.externalKb / 1024).toFixed(1)} | ${r.openFds ?? "?"} |`,
     ),
     "",
     `RSS from cycle 1 to ${cycles}: ${rssGrowth >= 0 ? "+" : ""}${rssGrowth}%; heap after GC: ${heapGrowth >= 0 ? "+" : ""}${heapGrowth}%.`,
@@ -1049,6 +1061,7 @@ async function runLeakCheck(options: Options): Promise<void> {
     watchers: n,
     cycles: results,
     idle,
+    idleFds,
     rssGrowthPercent: rssGrowth,
     heapGrowthPercent: heapGrowth,
     budget: { rssGrowthPercent: LEAK_BUDGET.rssGrowthPercent, pass },
