@@ -75,7 +75,11 @@ export function serve(app: ServedApp, address: string, options: ServeOptions = {
     h1Active.set(socket, (h1Active.get(socket) ?? 0) + 1);
     if (closing) res.shouldKeepAlive = false;
     res.once("close", () => {
-      const left = (h1Active.get(socket) ?? 1) - 1;
+      // A response that outlived its connection (a watch stream whose client went away) closes
+      // after the socket did: the socket is forgotten already, and must stay so.
+      const active = h1Active.get(socket);
+      if (active === undefined) return;
+      const left = active - 1;
       h1Active.set(socket, left);
       // A response sent before its request's body was read (e.g. a refused oversized body)
       // leaves the rest of that body on the connection: it cannot carry another request.
@@ -93,7 +97,8 @@ export function serve(app: ServedApp, address: string, options: ServeOptions = {
     limitHttp2Session(session, limits);
   });
 
-  const front = net.createServer((socket) => {
+  // No Nagle delay, as node:http sets for the sockets it accepts itself (these it is handed).
+  const front = net.createServer({ noDelay: true }, (socket) => {
     sockets.add(socket);
     socket.once("close", () => sockets.delete(socket));
     socket.once("error", () => socket.destroy());

@@ -1,4 +1,5 @@
 import { createContextKey } from "@connectrpc/connect";
+import type { Socket } from "node:net";
 import type { NodeRequest, NodeResponse } from "../node-request.js";
 
 /**
@@ -33,15 +34,75 @@ export const streamTransportKey = createContextKey<StreamTransport | undefined>(
 const DROP_CHECK_MS = 1_000;
 const DROP_MAX_MS = 30_000;
 
+/** The parts of Node's HTTP/1.1 ServerResponse (node:_http_outgoing, Node 20) that `chunkedWrite` looks at. */
+interface Http1Response {
+  socket: (Socket & { _httpMessage?: unknown }) | null;
+  chunkedEncoding?: boolean;
+  _headerSent?: boolean;
+  outputData?: unknown[];
+  writableEnded: boolean;
+  destroyed: boolean;
+}
+
+const CRLF = Buffer.from("\r\n", "latin1");
+/**
+ * Frames as one HTTP/1.1 chunk each (size line, bytes, CRLF), built once per frame: a frame every
+ * watcher shares (see live/watch-event.ts) becomes one chunk every watcher shares.
+ */
+const chunks = new WeakMap<Uint8Array, Buffer>();
+
+function chunkOf(frame: Uint8Array): Buffer {
+  let chunk = chunks.get(frame);
+  if (!chunk) {
+    chunk = Buffer.concat([Buffer.from(`${frame.byteLength.toString(16)}\r\n`, "latin1"), frame, CRLF]);
+    chunks.set(frame, chunk);
+  }
+  return chunk;
+}
+
+/**
+ * Sockets corked by `chunkedWrite` in this tick, all uncorked by one callback once the tick's
+ * work is done: the events of one burst (a catch-up of several changes) leave in one syscall per
+ * socket, and a single event in one write, without a callback per socket.
+ */
+let corked: Socket[] = [];
+function uncorkAll(): void {
+  const sockets = corked;
+  corked = [];
+  for (const socket of sockets) socket.uncork();
+}
+
+/**
+ * Writes a frame to an HTTP/1.1 chunked response as one prebuilt chunk, straight to its socket,
+ * when that is exactly what `res.write` would send: the head is out, nothing is buffered in the
+ * response, and the socket serves this response. `res.write` would instead, per watcher, build the
+ * size line, queue four buffers and schedule an uncork: most of a fan-out's CPU after the
+ * syscall itself. Returns false (nothing written) when the response is not in that state.
+ */
+function chunkedWrite(res: Http1Response, frame: Uint8Array): boolean {
+  const socket = res.socket;
+  if (!socket || socket._httpMessage !== res || !res.chunkedEncoding || !res._headerSent || res.outputData?.length !== 0 || !socket.writable) return false;
+  if (frame.byteLength === 0) return true; // an empty chunk would end the body
+  if (socket.writableCorked === 0) {
+    socket.cork();
+    if (corked.push(socket) === 1) process.nextTick(uncorkAll);
+  }
+  socket.write(chunkOf(frame));
+  return true;
+}
+
 /** The StreamTransport over a Node HTTP/1.1 or HTTP/2 response. */
 export function nodeStreamTransport(req: NodeRequest, res: NodeResponse): StreamTransport {
   const raw = res as unknown as { writableLength?: number; writableFinished?: boolean; stream?: { writableLength?: number } };
   const pendingBytes = () => raw.stream?.writableLength ?? raw.writableLength ?? 0;
+  const http1 = "stream" in res ? undefined : (res as unknown as Http1Response);
   return {
     begun: () => res.headersSent,
     pendingBytes,
     write(bytes) {
-      if (!res.destroyed && !res.writableEnded) (res as unknown as { write(b: Uint8Array): boolean }).write(bytes);
+      if (res.destroyed || res.writableEnded) return;
+      if (http1 && chunkedWrite(http1, bytes)) return;
+      (res as unknown as { write(b: Uint8Array): boolean }).write(bytes);
     },
     keepOpen() {
       req.socket.setTimeout(0);
