@@ -31,7 +31,9 @@ export const MAIL_SQL = {
   /** Queued mails go with their subscriber (the foreign key cascades too; said here for stores without it). */
   deleteMailsOf: "DELETE FROM mail_queue WHERE subscriber_id = ?",
   deleteMailsByToken: "DELETE FROM mail_queue WHERE subscriber_id IN (SELECT id FROM mail_subscribers WHERE unsubscribe_token = ?)",
-  listSubscribers: `SELECT ${SUBSCRIBER_COLUMNS} FROM mail_subscribers WHERE email_key LIKE ? ESCAPE '!' AND (? = '' OR id < ?) ORDER BY id DESC LIMIT ?`,
+  /** Newest first; a page continues after (created_at, id) of the last one before it. */
+  listSubscribers: `SELECT ${SUBSCRIBER_COLUMNS} FROM mail_subscribers WHERE email_key LIKE ? ESCAPE '!' AND (created_at < ? OR (created_at = ? AND id < ?))
+    ORDER BY created_at DESC, id DESC LIMIT ?`,
   countSubscribers: "SELECT COUNT(confirmed_at) AS confirmed, COUNT(*) - COUNT(confirmed_at) AS pending FROM mail_subscribers",
   pruneUnconfirmed: "DELETE FROM mail_subscribers WHERE confirmed_at IS NULL AND (confirm_expires_at IS NULL OR confirm_expires_at < ?)",
   ensureCursor: `INSERT INTO mail_cursor (id, cursor) SELECT 1, COALESCE(MAX(revision), 0) FROM outbox_events WHERE NOT EXISTS (SELECT 1 FROM mail_cursor)
@@ -122,6 +124,19 @@ export function toQueuedMail(r: QueueRow): QueuedMail {
     created: toDate(r.created_at),
     attempts: r.attempts,
   };
+}
+
+/** Where a page of subscribers continues: after this subscriber (its creation and id), or from the newest. */
+export interface PageAfter {
+  created: Date;
+  id: string;
+}
+
+/** Values for `MAIL_SQL.listSubscribers`. */
+export function listValues(query: string, after: PageAfter | undefined, limit: number, enc: ValueEncoding): unknown[] {
+  // From the newest: after an instant later than any, and an id above any.
+  const created = after?.created ?? new Date(8_640_000_000_000_000);
+  return [containsPattern(query), enc.time(created), enc.time(created), after?.id ?? "~", limit];
 }
 
 /** An address as compared: addresses differing only in case are one. */
