@@ -149,7 +149,11 @@ describe("email subscriptions", () => {
     await rpc(url, "statusthing.v1.NotesService/AddNote", { itemId: api, noteText: "Looking into it" });
     await smtp.waitFor((m) => m.envelopeTo.includes("api@example.com") && m.subject.includes("Looking into it"));
     await smtp.waitFor((m) => m.envelopeTo.includes("all@example.com") && m.subject.includes("Looking into it"));
-    const subjects = (to: string) => smtp.to(to).filter((m) => !m.subject.includes("Confirm")).map((m) => m.subject);
+    const subjects = (to: string) =>
+      smtp
+        .to(to)
+        .filter((m) => !m.subject.includes("Confirm"))
+        .map((m) => m.subject);
     expect(subjects("all@example.com")).toEqual(["[Status] Web is DOWN", "[Status] API is DOWN", "[Status] API: Looking into it"]);
     expect(subjects("api@example.com")).toEqual(["[Status] API is DOWN", "[Status] API: Looking into it"]);
     const listed = await rpc(url, `${S}/ListSubscribers`);
@@ -301,7 +305,11 @@ describe("email subscriptions", () => {
       expect([method, answer.code]).toEqual([method, "failed_precondition"]);
       expect(answer.text).toContain("EMAIL_NOT_CONFIGURED");
     }
-    const oneClick = await fetch(`${url}/subscription/unsubscribe?token=x`, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body: "List-Unsubscribe=One-Click" });
+    const oneClick = await fetch(`${url}/subscription/unsubscribe?token=x`, {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: "List-Unsubscribe=One-Click",
+    });
     expect(oneClick.status).toBe(404);
   });
 

@@ -143,14 +143,16 @@ export function listValues(query: string, after: PageAfter | undefined, limit: n
 export const emailKey = (email: string) => email.trim().toLowerCase();
 
 /** A LIKE pattern for "contains `query`", with `!` as the escape character. */
-export const containsPattern = (query: string) => `%${query.trim().toLowerCase().replace(/[!%_]/g, (c) => `!${c}`)}%`;
+export const containsPattern = (query: string) =>
+  `%${query
+    .trim()
+    .toLowerCase()
+    .replace(/[!%_]/g, (c) => `!${c}`)}%`;
 
 const DAY_MS = 86_400_000;
 
 /** What a confirmation request does to an address: refused until `retryAt`, or the new throttle counters. */
-export type ConfirmationDecision =
-  | { retryAt: Date }
-  | { retryAt: undefined; since: Date; count: number };
+export type ConfirmationDecision = { retryAt: Date } | { retryAt: undefined; since: Date; count: number };
 
 /** Applies the per-address limits (one mail per `minIntervalMs`, `dailyCap` per 24 hours) to an address's counters. */
 export function decideConfirmation(row: ThrottleRow | undefined, request: Pick<ConfirmationRequest, "now" | "minIntervalMs" | "dailyCap">): ConfirmationDecision {
@@ -188,6 +190,12 @@ export function renewValues(id: string, r: ConfirmationRequest, since: Date, cou
 }
 
 /** Values for `MAIL_SQL.insertMail`. */
-export function mailValues(subscriberId: string, to: string, draft: { messageId: string; subject: string; text: string; html: string; headers: Record<string, string> }, now: Date, enc: ValueEncoding): unknown[] {
+export function mailValues(
+  subscriberId: string,
+  to: string,
+  draft: { messageId: string; subject: string; text: string; html: string; headers: Record<string, string> },
+  now: Date,
+  enc: ValueEncoding,
+): unknown[] {
   return [draft.messageId, subscriberId, to, draft.subject, draft.text, draft.html, JSON.stringify(draft.headers), enc.time(now), enc.time(now)];
 }
