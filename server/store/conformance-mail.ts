@@ -61,7 +61,9 @@ export function describeMailContract(current: () => Store, reopen: () => Promise
       expect(await mail().requestConfirmation(request)).toEqual({ retryAt: undefined });
       const page = await mail().listSubscribers("", 10, undefined);
       expect(page).toMatchObject({ confirmed: 0, pending: 1, nextAfter: undefined });
-      expect(page.subscribers).toEqual([{ id: request.id, email: "Ann@Example.com", itemIds: ["i1"], confirmedAt: undefined, created: T0, unsubscribeToken: request.unsubscribeToken }]);
+      expect(page.subscribers).toEqual([
+        { id: request.id, email: "Ann@Example.com", itemIds: ["i1"], confirmedAt: undefined, created: T0, unsubscribeToken: request.unsubscribeToken },
+      ]);
       const [queued] = await mail().claimMails("a", T0, minutes(1), 10);
       expect(queued).toMatchObject({ subscriberId: request.id, to: "Ann@Example.com", subject: "Confirm", attempts: 0, messageId: `<confirm.h1.${request.id}@example.com>` });
       expect(queued!.headers).toEqual({ "List-Unsubscribe-Post": "List-Unsubscribe=One-Click" });
@@ -187,7 +189,9 @@ export function describeMailContract(current: () => Store, reopen: () => Promise
       // A mail for a subscriber removed meanwhile is left out.
       await mail().removeSubscriber(a.id);
       const latest = await outbox().latestEventRevision();
-      expect(await mail().commitFanOut("v", { from: to, to: latest, now: T0, mails: [{ ...mails[0]!, draft: draft("<e2.a@x>") }], throttles: [], leaseUntil: undefined })).toBe(true);
+      expect(await mail().commitFanOut("v", { from: to, to: latest, now: T0, mails: [{ ...mails[0]!, draft: draft("<e2.a@x>") }], throttles: [], leaseUntil: undefined })).toBe(
+        true,
+      );
       expect(await mail().queuedMails()).toBe(0);
     });
 
