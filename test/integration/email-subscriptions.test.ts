@@ -4,7 +4,8 @@
  * the real server sends through nodemailer.
  */
 import { afterEach, describe, expect, it } from "vitest";
-import { rpc, type RpcResult } from "../helpers/auth.js";
+import { mustLogin, rpc, type RpcResult } from "../helpers/auth.js";
+import { TEST_ADMIN_PASSWORD } from "../helpers/credentials.js";
 import { startTestServer, type TestServer, type TestServerOptions } from "../helpers/server.js";
 import { SmtpReceiver, type ReceivedMail } from "../helpers/smtp-receiver.js";
 import { eventually } from "../helpers/webhook-receiver.js";
@@ -343,5 +344,25 @@ describe("email subscriptions", () => {
     await smtp.start();
     await eventually(async () => (await server!.store.mail.queuedMails()) === 0, "an empty queue");
     expect(smtp.to("bob@example.com").filter((m) => m.subject.includes("API"))).toHaveLength(0);
+  });
+  it("lets a signed-in browser subscribe from the page's own origin, and refuses a cookie sent from another site", async () => {
+    const { url, smtp } = await start();
+    const cookie = await mustLogin(url, "admin", TEST_ADMIN_PASSWORD);
+    const sameOrigin = await rpc(url, `${S}/Subscribe`, { email: "me@example.com" }, { cookie }, { origin: url, "sec-fetch-site": "same-origin" });
+    expect(sameOrigin.code, sameOrigin.text).toBe("ok");
+    await smtp.waitFor((m) => m.envelopeTo.includes("me@example.com"));
+    const crossSite = await rpc(url, `${S}/Subscribe`, { email: "you@example.com" }, { cookie }, { origin: "https://evil.example.net", "sec-fetch-site": "cross-site" });
+    expect([crossSite.code, crossSite.text.includes("CROSS_SITE_REFUSED")]).toEqual(["permission_denied", true]);
+  });
+
+  it("with --private, only signed-in callers may subscribe; the links in mail work for anyone", async () => {
+    const { url, smtp } = await start({ app: { private: true } });
+    expect((await subscribe(url, "anon@example.com")).code).toBe("unauthenticated");
+    expect((await rpc(url, `${S}/GetSubscribeOptions`, {}, "anonymous")).code).toBe("unauthenticated");
+    expect((await rpc(url, `${S}/Subscribe`, { email: "member@example.com" })).code).toBe("ok");
+    const mail = await smtp.waitFor((m) => m.envelopeTo.includes("member@example.com"));
+    expect((await rpc(url, `${S}/ConfirmSubscription`, { token: tokenIn(mail, "confirm") }, "anonymous")).code).toBe("ok");
+    expect((await rpc(url, `${S}/Unsubscribe`, { token: tokenIn(mail, "unsubscribe") }, "anonymous")).code).toBe("ok");
+    expect((await rpc(url, `${S}/ListSubscribers`)).body).toEqual({});
   });
 });
