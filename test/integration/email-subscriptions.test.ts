@@ -339,6 +339,12 @@ describe("email subscriptions", () => {
     await eventually(async () => (await server!.store.mail.queuedMails()) === 3, "three queued mails");
     expect((await rpc(url, `${S}/RemoveSubscriber`, { id: bob })).code).toBe("ok");
     expect(await server!.store.mail.queuedMails()).toBe(2);
+    const audit = await rpc(url, "statusthing.v1.AuditService/ListAuditEvents", {});
+    const removal = (audit.body.events as Array<{ procedure: string; objectType: string; objectId: string; summary?: string }>).find((e) =>
+      e.procedure.endsWith("/RemoveSubscriber"),
+    );
+    expect(removal).toMatchObject({ objectType: "subscriber", objectId: bob });
+    expect(JSON.stringify(audit.body)).not.toContain("bob@");
     const again = await rpc(url, `${S}/RemoveSubscriber`, { id: bob });
     expect([again.code, again.text.includes("SUBSCRIBER_NOT_FOUND")]).toEqual(["not_found", true]);
     await smtp.start();
