@@ -90,6 +90,8 @@ describe("email subscriptions", () => {
     expect(asked.body).toEqual({});
     const confirmation = await smtp.waitFor((m) => m.subject.includes("Confirm"));
     expect(confirmation.user).toBe("mailer");
+    expect(server!.logs.some((l) => l.msg === "email subscriptions are on")).toBe(true);
+    expect(JSON.stringify(server!.logs)).not.toContain("s3cret");
     expect(confirmation.envelopeTo).toEqual(["reader@example.com"]);
     expect(confirmation.parsed.from?.value).toEqual([{ address: "status@example.com", name: "Status" }]);
     expect(confirmation.subject).toBe("[Status] Confirm your subscription");
