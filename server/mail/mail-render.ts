@@ -106,6 +106,11 @@ export function renderConfirmation(ctx: MailContext, subscriber: MailSubscriber,
 }
 
 const text = (value: unknown) => (typeof value === "string" ? value : "");
+/** An ISO time as a reader reads it, to the minute: "2026-12-01 02:00 UTC" (as the page's maintenance notes do). */
+const utcMinute = (value: unknown) => {
+  const at = new Date(text(value));
+  return Number.isNaN(at.getTime()) ? text(value) : `${at.toISOString().slice(0, 16).replace("T", " ")} UTC`;
+};
 const record = (value: unknown) => (value && typeof value === "object" ? (value as Record<string, unknown>) : {});
 
 /** The content of an event mail, or undefined for an event type people do not get by mail. */
@@ -145,8 +150,15 @@ function eventContent(ctx: MailContext, event: Pick<OutboxEvent, "type" | "data"
     case "maintenance.started":
     case "maintenance.ended": {
       const m = record(event.data.maintenance);
-      const verb = event.type === "maintenance.scheduled" ? "Maintenance scheduled" : event.type === "maintenance.started" ? "Maintenance started" : "Maintenance over";
-      const window = `From ${text(m.starts_at)} to ${text(m.ends_at)} (UTC).`;
+      const verb =
+        event.type === "maintenance.scheduled"
+          ? "Maintenance scheduled"
+          : event.type === "maintenance.started"
+            ? "Maintenance started"
+            : m.phase === "cancelled"
+              ? "Maintenance cancelled"
+              : "Maintenance over";
+      const window = `From ${utcMinute(m.starts_at)} to ${utcMinute(m.ends_at)}.`;
       return {
         subject: `${verb}: ${text(m.title)}`,
         paragraphs: [text(m.title), ...(text(m.message) ? [text(m.message)] : []), window],

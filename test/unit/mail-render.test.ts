@@ -73,7 +73,11 @@ describe("subscription mail", () => {
     };
     const mail = renderEvent(ctx, whole, window, 0, 10)!;
     expect(mail.subject).toBe("[Acme <Status>] Maintenance started: DB upgrade");
-    expect(mail.text).toContain("From 2026-12-01T02:00:00Z to 2026-12-01T03:00:00Z (UTC).");
+    expect(mail.text).toContain("From 2026-12-01 02:00 UTC to 2026-12-01 03:00 UTC.");
+    const cancelled = { ...window, type: "maintenance.ended", data: { maintenance: { ...window.data.maintenance, phase: "cancelled" } } };
+    expect(renderEvent(ctx, whole, cancelled, 0, 10)!.subject).toBe("[Acme <Status>] Maintenance cancelled: DB upgrade");
+    const completed = { ...window, type: "maintenance.ended", data: { maintenance: { ...window.data.maintenance, phase: "completed" } } };
+    expect(renderEvent(ctx, whole, completed, 0, 10)!.subject).toBe("[Acme <Status>] Maintenance over: DB upgrade");
     const evil = { id: "EV3", type: "item.status_changed", data: { item: { id: "I", name: "API\r\nBcc: x@example.com", status: { name: "DOWN" } }, previous_status: null } };
     expect(renderEvent(ctx, whole, evil, 0, 10)!.subject).toBe("[Acme <Status>] API Bcc: x@example.com is DOWN");
     expect(renderEvent(ctx, whole, { id: "E", type: "item.added", data: {} }, 0, 10)).toBeUndefined();
