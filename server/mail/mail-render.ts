@@ -1,4 +1,5 @@
 import { escapeHtml } from "../../shared/escape-html.js";
+import { isIncidentNote, utcMinute } from "../incident-notes.js";
 import type { MailDraft } from "../store/mail-store.js";
 import type { OutboxEvent } from "../store/outbox-store.js";
 
@@ -23,6 +24,23 @@ export function wantsMail(itemIds: readonly string[], event: Pick<OutboxEvent, "
   const subject = (event.data.incident ?? event.data.maintenance) as { item_ids?: unknown } | undefined;
   const items = Array.isArray(subject?.item_ids) ? (subject.item_ids as unknown[]) : [];
   return items.some((id) => typeof id === "string" && itemIds.includes(id));
+}
+
+/**
+ * The events a batch's incident and maintenance mails already tell: the note an incident or a
+ * window writes on each item it changes, and the status change logged just before that note on
+ * the same item. A subscriber gets one mail for an incident, not three (webhooks still get all).
+ */
+export function toldByIncidentMail(events: ReadonlyArray<Pick<OutboxEvent, "id" | "revision" | "type" | "itemId" | "data">>): Set<string> {
+  const told = new Set<string>();
+  events.forEach((event, i) => {
+    const note = record(event.data.note);
+    if (event.type !== "note.added" || !isIncidentNote(text(note.text))) return;
+    told.add(event.id);
+    const before = events[i - 1];
+    if (before?.type === "item.status_changed" && before.itemId === event.itemId && before.revision === event.revision - 1) told.add(before.id);
+  });
+  return told;
 }
 
 /** Where mail links point and what the page is called. */
@@ -106,10 +124,10 @@ export function renderConfirmation(ctx: MailContext, subscriber: MailSubscriber,
 }
 
 const text = (value: unknown) => (typeof value === "string" ? value : "");
-/** An ISO time as a reader reads it, to the minute: "2026-12-01 02:00 UTC" (as the page's maintenance notes do). */
-const utcMinute = (value: unknown) => {
+/** An ISO time as a reader reads it, as the page's maintenance notes give it: "2026-12-01 02:00 UTC". */
+const readableTime = (value: unknown) => {
   const at = new Date(text(value));
-  return Number.isNaN(at.getTime()) ? text(value) : `${at.toISOString().slice(0, 16).replace("T", " ")} UTC`;
+  return Number.isNaN(at.getTime()) ? text(value) : utcMinute(at);
 };
 const record = (value: unknown) => (value && typeof value === "object" ? (value as Record<string, unknown>) : {});
 
@@ -158,7 +176,7 @@ function eventContent(ctx: MailContext, event: Pick<OutboxEvent, "type" | "data"
             : m.phase === "cancelled"
               ? "Maintenance cancelled"
               : "Maintenance over";
-      const window = `From ${utcMinute(m.starts_at)} to ${utcMinute(m.ends_at)}.`;
+      const window = `From ${readableTime(m.starts_at)} to ${readableTime(m.ends_at)}.`;
       return {
         subject: `${verb}: ${text(m.title)}`,
         paragraphs: [text(m.title), ...(text(m.message) ? [text(m.message)] : []), window],

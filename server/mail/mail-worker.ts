@@ -4,7 +4,7 @@ import { withoutAuditActor } from "../store/audit-context.js";
 import type { FanOut, MailRecipient, MailStore, QueuedMail } from "../store/mail-store.js";
 import type { OutboxStore } from "../store/outbox-store.js";
 import { DISABLE_AFTER_MS, retryDelayMs } from "../webhooks/retry-schedule.js";
-import { renderEvent, wantsMail, type MailContext } from "./mail-render.js";
+import { renderEvent, toldByIncidentMail, wantsMail, type MailContext } from "./mail-render.js";
 import type { SendMail } from "./smtp-sender.js";
 
 /** At most this many event mails go to one address per hour; the rest are skipped, and the next mail says how many. */
@@ -143,7 +143,9 @@ export class MailWorker {
         const recipients = await mail.recipients();
         const context = await this.deps.context();
         const touched = new Set<MailRecipient>();
+        const told = toldByIncidentMail(events);
         for (const event of events) {
+          if (told.has(event.id)) continue;
           for (const r of recipients) {
             if (!wantsMail(r.itemIds, event)) continue;
             touched.add(r);

@@ -3,6 +3,7 @@ import { newId } from "../ids.js";
 import { INCIDENT_RESOLVED, type IncidentImpact, type IncidentRecord, type IncidentState, type LeftAlone } from "../incident-records.js";
 import { currentAuditActor } from "../store/audit-context.js";
 import type { ServiceDeps } from "./deps.js";
+import { noteReference } from "../incident-notes.js";
 import { checkRequestedItems, noteFor, readsOf, restore, setStatuses, withNotes, type RequestedStatus } from "./incident-rules.js";
 import { decodePageToken, encodePageToken, pageSizeOf } from "./incident-paging.js";
 import { requireId, requireName, requireNoteText } from "./validate.js";
@@ -123,7 +124,7 @@ export class IncidentsService {
           created: now,
           updated: now,
         };
-        const note = (itemId: string) => noteFor(itemId, `Incident "${title}" — ${STATE_LABELS[state]}`, message, `incident ${id}`, now);
+        const note = (itemId: string) => noteFor(itemId, `Incident "${title}" — ${STATE_LABELS[state]}`, message, noteReference("incident", id), now);
         return { record: incident, itemChanges: withNotes(changes, note), at: now, result: incident };
       },
     });
@@ -153,7 +154,7 @@ export class IncidentsService {
           updates: [...current.updates, { id: newId(), state, message, statusChanges: requestedChanges(requested), created: now, author: by }],
           updated: now,
         };
-        const note = (itemId: string) => noteFor(itemId, `Incident "${current.title}" — ${STATE_LABELS[state]}`, message, `incident ${id}`, now);
+        const note = (itemId: string) => noteFor(itemId, `Incident "${current.title}" — ${STATE_LABELS[state]}`, message, noteReference("incident", id), now);
         return { record: incident, itemChanges: withNotes(changes, note), at: now, result: incident };
       },
     });
@@ -208,7 +209,7 @@ export class IncidentsService {
           resolvedAt: now,
           updated: now,
         };
-        const note = (itemId: string) => noteFor(itemId, `Incident "${current.title}" — Resolved`, text, `incident ${id}`, now);
+        const note = (itemId: string) => noteFor(itemId, `Incident "${current.title}" — Resolved`, text, noteReference("incident", id), now);
         return { record: incident, itemChanges: withNotes(changes, note), at: now, result: { incident, leftAlone } };
       },
     });

@@ -1,3 +1,4 @@
+import { noteReference, utcMinute } from "../incident-notes.js";
 import { charCount, NOTE_TEXT_MAX } from "../../shared/limits.js";
 import { invalidArgument, maintenanceNotStarted, maintenanceOver, maintenanceStarted, notFound } from "../errors.js";
 import { newId } from "../ids.js";
@@ -282,9 +283,7 @@ function readsForEnd(current: MaintenanceRecord | undefined) {
   return { itemIds: items.map((i) => i.itemId), statusIds: items.flatMap((i) => (i.previousStatusId ? [i.previousStatusId] : [])) };
 }
 
-const reference = (window: MaintenanceRecord) => `maintenance ${window.id}`;
-/** A time as a visitor reads it in a note, zone named: "2026-06-02 23:30 UTC". */
-const utcMinute = (at: Date) => `${at.toISOString().slice(0, 16).replace("T", " ")} UTC`;
+const reference = (window: MaintenanceRecord) => noteReference("maintenance", window.id);
 
 /** Starts a window: each item that still exists takes its status (if that status still exists). */
 function start(window: MaintenanceRecord, facts: Facts, now: Date): WriteOutcome<"maintenance", MaintenanceRecord> {
