@@ -29,8 +29,11 @@ export function waitWords(seconds: number): string {
   return `${Math.ceil(seconds / 3600)} hours`;
 }
 
-/** Explains what a SubscriptionsService call threw. */
-export function explainSubscriptionError(error: unknown): SubscriptionProblem {
+/**
+ * Explains what a SubscriptionsService call threw. `call` says which: NOT_FOUND from Subscribe is
+ * a chosen item that is gone, from the link pages a token the server does not know.
+ */
+export function explainSubscriptionError(error: unknown, call: "subscribe" | "link"): SubscriptionProblem {
   const e = ConnectError.from(error);
   const details = errorDetails(e);
   if (details.reason === "EMAIL_NOT_CONFIGURED") {
@@ -51,7 +54,9 @@ export function explainSubscriptionError(error: unknown): SubscriptionProblem {
         ? { kind: "other", message: "One of the chosen systems is no longer on this page. Choose again." }
         : { kind: "other", message: "The server could not accept that. Check what you entered and try again." };
     case Code.NotFound:
-      return { kind: "expired", message: "This link has expired or has already been used." };
+      return call === "subscribe"
+        ? { kind: "other", message: "One of the chosen systems is no longer on this page. Choose again." }
+        : { kind: "expired", message: "This link has expired or has already been used." };
     case Code.Unavailable:
     case Code.Unknown:
     case Code.Canceled:
