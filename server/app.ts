@@ -81,6 +81,13 @@ import { DEFAULT_HEARTBEAT_TICK_MS, HeartbeatScheduler } from "./service/inlets/
 import { createHooksRpc } from "./rpc/hooks-rpc.js";
 import { createInletEndpoints } from "./inlets/inlet-endpoints.js";
 import type { CallBudgetOptions } from "./inlets/call-budget.js";
+import { SubscriptionsService as SubscriptionsApi } from "../shared/gen/statusthing/v1/subscriptions_pb.js";
+import { SubscriptionsService } from "./service/subscriptions.js";
+import { createSubscriptionsRpc } from "./rpc/subscriptions-rpc.js";
+import { createOneClickUnsubscribe } from "./http/one-click-unsubscribe.js";
+import { MailWorker, type MailWorkerSettings } from "./mail/mail-worker.js";
+import { createSmtpSender, type SendMail } from "./mail/smtp-sender.js";
+import { ClientThrottle, type ClientThrottleOptions } from "./mail/client-throttle.js";
 
 /** What an app is built from. */
 export interface AppOptions {
@@ -131,6 +138,14 @@ export interface AppOptions {
   allowPrivateWebhooks?: boolean;
   /** Webhook delivery tuning (retry delays, lease, polling): for tests; the defaults are the product's. */
   webhookDelivery?: DeliveryWorkerSettings;
+  /**
+   * Email subscriptions (`--smtp-url`, `--mail-from`): needs `publicUrl`, where every link in a
+   * mail points. `send` replaces the SMTP client (tests of failures); without `mail` the page
+   * offers no subscriptions.
+   */
+  mail?: { smtpUrl: string; from: string; send?: SendMail };
+  /** Mail queue tuning (retry delays, lease, polling) and the per-client Subscribe throttle: for tests; the defaults are the product's. */
+  mailDelivery?: MailWorkerSettings & { clientThrottle?: ClientThrottleOptions };
 }
 
 /** A built StatusThing: a request handler for HTTP/1.1 and HTTP/2, and how to stop it. */
@@ -169,6 +184,7 @@ export const API_SERVICES: readonly DescService[] = [
   SettingsApi,
   HooksApi,
   WebhooksApi,
+  SubscriptionsApi,
 ];
 
 /**
@@ -183,7 +199,10 @@ export async function createApp(options: AppOptions): Promise<App> {
   const hub = new ChangeHub(store, logger, { retainChanges: Number.MAX_SAFE_INTEGER, ...options.hub });
   // Public reads that may be answered from memory while nothing has changed (history's answers
   // move with the clock too, so they are not among them).
-  const cacheable = [...PUBLIC_READS].filter((p) => !p.endsWith("/WatchItems") && !p.startsWith("statusthing.v1.HistoryService/"));
+  // Subscribe is a public call but no read: never cached.
+  const cacheable = [...PUBLIC_READS].filter(
+    (p) => !p.endsWith("/WatchItems") && !p.startsWith("statusthing.v1.HistoryService/") && !p.startsWith("statusthing.v1.SubscriptionsService/"),
+  );
   const readCache = new ReadCache(new Set(cacheable.map((p) => `/${p}`)));
   // Statuspage JSON, feeds and badges, built once per data version.
   const documents = new DocumentCache();
@@ -197,12 +216,24 @@ export async function createApp(options: AppOptions): Promise<App> {
     ...(options.webhookDelivery?.timeoutMs !== undefined && { timeoutMs: options.webhookDelivery.timeoutMs }),
   });
   const deliveries = store.outbox && new DeliveryWorker(store.outbox, sendWebhook, now, logger, options.webhookDelivery);
+  // Email: with --smtp-url, on a store that keeps subscribers and an outbox. Links use --public-url only.
+  if (options.mail && !options.publicUrl) throw new Error("email subscriptions need the public URL (--public-url): the links in mail point there");
+  const mailStore = options.mail && store.outbox ? store.mail : undefined;
+  if (options.mail && !mailStore) logger.warn("this store keeps no email subscriptions (or no outbox): --smtp-url is ignored");
+  const smtp = mailStore && options.mail && !options.mail.send ? createSmtpSender(options.mail.smtpUrl, options.mail.from) : undefined;
+  const sendMail = options.mail?.send ?? smtp?.send;
+  const mailContext = async () => ({ publicUrl: options.publicUrl!, pageName: (await settings.current()).name });
+  const mailWorker =
+    mailStore && store.outbox && sendMail
+      ? new MailWorker({ mail: mailStore, outbox: store.outbox, send: sendMail, now, log: logger, context: mailContext }, options.mailDelivery)
+      : undefined;
   const publish = () => {
     settings.forget();
     readCache.bump();
     documents.bump();
     void hub.poke();
     deliveries?.poke();
+    mailWorker?.poke();
   };
   const deps: ServiceDeps = { store, now: options.now ?? (() => new Date()) };
   const defaultTimeZone = options.timeZone ?? "UTC";
@@ -222,9 +253,24 @@ export async function createApp(options: AppOptions): Promise<App> {
   const auth = new AuthService({ store, now: deps.now, log: logger }, options.auth);
   const users = new UsersService({ store, now: deps.now });
   const webhooks = new WebhooksService({ store, now, allowPrivate: options.allowPrivateWebhooks ?? false, send: sendWebhook, onChanged: () => deliveries?.poke() });
-  // Delivered events and old attempts go hourly; and whatever was pending before a restart is sent now.
-  const outboxPruning = setInterval(() => void webhooks.prune().catch((err: unknown) => logger.warn({ err }, "pruning the outbox failed")), 3_600_000).unref();
+  const subscriptions = new SubscriptionsService({
+    store,
+    now,
+    mail: mailStore,
+    context: mailContext,
+    clientThrottle: new ClientThrottle(now, options.mailDelivery?.clientThrottle),
+    onQueued: () => mailWorker?.poke(),
+  });
+  // The mail cursor starts at the newest event (no old event is mailed); without mail it is
+  // dropped, so the outbox's pruning does not wait for a reader that is gone.
+  await (mailStore ? mailStore.ensureCursor() : store.mail?.dropCursor())?.catch((err: unknown) => logger.warn({ err }, "setting up the mail cursor failed"));
+  // Delivered events, old attempts and never-confirmed addresses go hourly; and whatever was pending before a restart is sent now.
+  const outboxPruning = setInterval(() => {
+    void webhooks.prune().catch((err: unknown) => logger.warn({ err }, "pruning the outbox failed"));
+    void subscriptions.prune().catch((err: unknown) => logger.warn({ err }, "pruning unconfirmed subscribers failed"));
+  }, 3_600_000).unref();
   deliveries?.poke();
+  mailWorker?.poke();
   const audit = new AuditService({ audit: store.audit, now: deps.now, retentionDays: options.auditDays ?? DEFAULT_AUDIT_DAYS });
   // Old audit events go daily (and once now, in the background).
   const auditPruning = setInterval(() => void audit.prune().catch((err: unknown) => logger.warn({ err }, "pruning the audit log failed")), 86_400_000).unref();
@@ -299,6 +345,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     createInletEndpoints({ guard, hooks, heartbeats, log: logger, hookBudget: options.inlets?.hookBudget, heartbeatBudget: options.inlets?.heartbeatBudget });
   const heartbeatScheduler = heartbeats && new HeartbeatScheduler(heartbeats, logger);
   heartbeatScheduler?.start(options.inlets?.tickMs ?? DEFAULT_HEARTBEAT_TICK_MS);
+  const oneClickUnsubscribe = createOneClickUnsubscribe({ subscriptions, log: logger });
   const opsEndpoints = createOpsEndpoints({ store, metrics, lifecycle: () => lifecycle, trustProxy, metricsToken: options.metricsToken });
 
   const shutdown = new AbortController();
@@ -325,6 +372,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     router.service(SettingsApi, createSettingsRpc(settings));
     if (hooks && heartbeats) router.service(HooksApi, createHooksRpc(hooks, heartbeats));
     router.service(WebhooksApi, createWebhooksRpc(webhooks));
+    router.service(SubscriptionsApi, createSubscriptionsRpc(subscriptions));
     if (options.devmode) registerReflection(router, API_SERVICES);
   };
   const rpcHandler = createRpcAdapter({
@@ -377,6 +425,7 @@ export async function createApp(options: AppOptions): Promise<App> {
       if (branding(req, res, record, path)) return;
       if (opsEndpoints(req, res, record, path)) return;
       if (inletEndpoints?.(req, res, record, path)) return;
+      if (oneClickUnsubscribe(req, res, record, path)) return;
       if (path === "/healthz" && (req.method === "GET" || req.method === "HEAD")) {
         void healthAnswer(req, hub, guard, store.unavailableReason?.()).then(({ httpStatus, body }) => sendJson(res, httpStatus, body));
         return;
@@ -406,6 +455,8 @@ export async function createApp(options: AppOptions): Promise<App> {
       heartbeatScheduler?.stop();
       clearInterval(outboxPruning);
       await deliveries?.stop();
+      await mailWorker?.stop();
+      smtp?.close();
       unsubscribeRevocations?.();
       await web?.close();
       await store.close();

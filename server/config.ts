@@ -42,6 +42,8 @@ export interface Config {
   timeZone: string | undefined;
   /** Webhooks may reach loopback, private and link-local addresses (SSRF guard off). */
   allowPrivateWebhooks: boolean;
+  /** Email subscriptions: the SMTP server (`smtp://user:pass@host:587`, `smtps://…`) and the From address; undefined: no email. */
+  mail: { smtpUrl: string; from: string } | undefined;
 }
 
 const seconds = (ms: number) => `${ms / 1_000}s`;
@@ -90,6 +92,12 @@ const FLAGS = {
     default: "false",
     help: "webhooks may POST to loopback, private and link-local addresses (off: refused, against SSRF)",
   },
+  "smtp-url": {
+    env: "STATUSTHING_SMTP_URL",
+    default: "(none: no email subscriptions)",
+    help: "send subscription mail through this SMTP server: smtp://user:pass@host:587 (STARTTLS) or smtps://…:465; needs --mail-from and --public-url (prefer the variable)",
+  },
+  "mail-from": { env: "STATUSTHING_MAIL_FROM", default: "(none)", help: 'the From of subscription mail, e.g. "Status <status@example.com>"' },
   "time-zone": { env: "STATUSTHING_TIME_ZONE", default: "UTC", help: "IANA time zone (e.g. Europe/Berlin) whose calendar days the uptime bars count" },
   "heartbeat-interval": { env: "STATUSTHING_HEARTBEAT_INTERVAL", default: "15s", help: "time between heartbeats on watch streams (e.g. 15s, 500ms, 1m)" },
   "header-timeout": {
@@ -204,6 +212,33 @@ export function parseTimeZone(value: string | undefined): string | undefined {
   return value.trim();
 }
 
+/**
+ * Checks the mail settings: none without --smtp-url; with it, --mail-from and --public-url are
+ * required (links in mail use --public-url only, never a request's Host). Messages never repeat
+ * the URL, which may hold a password.
+ */
+export function parseMailSettings(smtpUrl: string | undefined, from: string | undefined, publicUrl: string | undefined): Config["mail"] {
+  if (smtpUrl === undefined || smtpUrl.trim() === "") return undefined;
+  let url: URL;
+  try {
+    url = new URL(smtpUrl.trim());
+  } catch {
+    throw new ConfigError("--smtp-url: want a URL like smtp://user:password@mail.example.com:587 or smtps://…:465");
+  }
+  if (url.protocol !== "smtp:" && url.protocol !== "smtps:") throw new ConfigError(`--smtp-url: want an smtp:// or smtps:// URL, got one starting ${JSON.stringify(url.protocol + "//")}`);
+  if (url.hostname === "") throw new ConfigError("--smtp-url: names no host");
+  if (url.pathname !== "" && url.pathname !== "/") throw new ConfigError("--smtp-url: takes no path");
+  const sender = (from ?? "").trim();
+  if (sender === "") throw new ConfigError('--smtp-url needs --mail-from (STATUSTHING_MAIL_FROM), e.g. "Status <status@example.com>"');
+  // One address, optionally with a display name: nothing that could end the header or add a recipient.
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001f\u007f]/.test(sender) || !/^(?:[^<>@,;"]*<[^\s<>@]+@[^\s<>@]+>|[^\s<>@,;]+@[^\s<>@,;]+)$/.test(sender)) {
+    throw new ConfigError(`--mail-from: want one address like status@example.com or "Status <status@example.com>", got ${JSON.stringify(sender)}`);
+  }
+  if (publicUrl === undefined) throw new ConfigError("--smtp-url needs --public-url (STATUSTHING_PUBLIC_URL): the links in mail point there");
+  return { smtpUrl: url.href, from: sender };
+}
+
 /** Splits --allowed-hosts at commas; each entry a host name, `.domain` or `*`. */
 export function parseAllowedHosts(value: string): string[] {
   const names = value
@@ -262,6 +297,8 @@ export const FLAG_OPTIONS = {
   "audit-days": { type: "string" },
   "time-zone": { type: "string" },
   "allow-private-webhooks": { type: "boolean" },
+  "smtp-url": { type: "string" },
+  "mail-from": { type: "string" },
   help: { type: "boolean", short: "h" },
   version: { type: "boolean" },
 } as const;
@@ -343,6 +380,7 @@ export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv
       auditDays,
       timeZone: parseTimeZone(values["time-zone"] ?? env[FLAGS["time-zone"].env]),
       allowPrivateWebhooks: flagOrEnvBoolean("allow-private-webhooks", values["allow-private-webhooks"]),
+      mail: parseMailSettings(values["smtp-url"] ?? env[FLAGS["smtp-url"].env], values["mail-from"] ?? env[FLAGS["mail-from"].env], publicUrl),
     },
   };
 }

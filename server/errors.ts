@@ -162,7 +162,7 @@ export const commandInvalid = defineError("COMMAND_INVALID", "invalid_argument",
 // --- not_found
 
 /** What `notFound` can name. */
-export type RecordKind = "item" | "status" | "note" | "user" | "API token" | "incident" | "maintenance" | "group" | "webhook";
+export type RecordKind = "item" | "status" | "note" | "user" | "API token" | "incident" | "maintenance" | "group" | "webhook" | "subscriber";
 
 const notFoundOf = (what: RecordKind, reason: string) =>
   defineError(reason, "not_found", what === "user" ? "no user has the id (in the CLI, the username) given" : `no ${what} has the id given`, (id: string) => ({
@@ -180,12 +180,21 @@ const notFoundFactories: Record<RecordKind, (id: string) => DomainError> = {
   maintenance: notFoundOf("maintenance", "MAINTENANCE_NOT_FOUND"),
   group: notFoundOf("group", "GROUP_NOT_FOUND"),
   webhook: notFoundOf("webhook", "WEBHOOK_NOT_FOUND"),
+  subscriber: notFoundOf("subscriber", "SUBSCRIBER_NOT_FOUND"),
 };
 
 /** The record named by `id` does not exist (reason `ITEM_NOT_FOUND`, `STATUS_NOT_FOUND`, …). */
 export function notFound(what: RecordKind, id: string): DomainError {
   return notFoundFactories[what](id);
 }
+
+/** A confirmation link's token that is unknown, used or expired: the same answer for each, so it tells nothing. */
+export const subscriptionLinkExpired = defineError(
+  "SUBSCRIPTION_LINK_EXPIRED",
+  "not_found",
+  "ConfirmSubscription with a token that is unknown, already used or past its 24 hours",
+  () => ({ message: "this confirmation link is unknown, used or expired: subscribe again to get a new one" }),
+);
 
 // --- already_exists
 
@@ -308,6 +317,11 @@ export const maintenanceNotStarted = defineError("MAINTENANCE_NOT_STARTED", "fai
 /** WebhooksService on a store that keeps no outbox (a store of one's own may not). */
 export const outboxNotKept = defineError("OUTBOX_NOT_KEPT", "failed_precondition", "WebhooksService on a store that keeps no outbox", () => ({
   message: "this server's store keeps no outbox, so it cannot send webhooks",
+}));
+
+/** SubscriptionsService (but GetSubscribeOptions) on a server without --smtp-url. */
+export const emailNotConfigured = defineError("EMAIL_NOT_CONFIGURED", "failed_precondition", "SubscriptionsService on a server without --smtp-url (GetSubscribeOptions says so)", () => ({
+  message: "this page does not send email: the server runs without --smtp-url",
 }));
 
 // --- unauthenticated
@@ -445,6 +459,17 @@ export const loginThrottled = defineError(
   "Login after too many failures from the address; RetryInfo says when to try again",
   (retryAfterSeconds: number) => ({
     message: `too many failed logins; try again in ${retryAfterSeconds} s`,
+    retryAfterSeconds,
+  }),
+);
+
+/** Subscribe too often from one client or for one address; RetryInfo says when to try again. */
+export const subscribeThrottled = defineError(
+  "SUBSCRIBE_THROTTLED",
+  "resource_exhausted",
+  "Subscribe too often from one client, or for one address; RetryInfo says when to try again",
+  (retryAfterSeconds: number) => ({
+    message: `too many subscription requests; try again in ${retryAfterSeconds} s`,
     retryAfterSeconds,
   }),
 );

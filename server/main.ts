@@ -97,6 +97,7 @@ export async function main(argv: readonly string[]): Promise<void> {
       ...(config.metricsToken !== undefined && { metricsToken: config.metricsToken }),
       ...(config.auditDays !== undefined && { auditDays: config.auditDays }),
       allowPrivateWebhooks: config.allowPrivateWebhooks,
+      ...(config.mail !== undefined && { mail: config.mail }),
     });
   } catch (error) {
     // A bad --admin-password, or a store that cannot start: say why, without a stack.

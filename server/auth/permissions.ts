@@ -49,7 +49,7 @@ export interface Caller {
 export interface Rule {
   /** Anyone may call it, signed in or not, unless the server runs with --private. */
   publicRead?: true;
-  /** For getting or dropping credentials: anyone may call it, always (Login, Logout, hints). */
+  /** For getting or dropping credentials: anyone may call it, always (Login, Logout, hints; and the subscription links, whose token is their own credential). */
   credentials?: true;
   /** A user who must still change the initial password may call it. */
   beforePasswordChange?: true;
@@ -178,6 +178,16 @@ export const PERMISSIONS: Readonly<Record<string, Rule>> = {
   "statusthing.v1.WebhooksService/TestWebhook": admin("admin"),
   "statusthing.v1.WebhooksService/ListDeliveries": admin("admin"),
 
+  // Email subscriptions: visitors subscribe (with --private, signed-in callers only); the confirm
+  // and unsubscribe links work for anyone, always (the token from the mail is the credential);
+  // addresses are shown to admins only.
+  "statusthing.v1.SubscriptionsService/GetSubscribeOptions": read(),
+  "statusthing.v1.SubscriptionsService/Subscribe": read(),
+  "statusthing.v1.SubscriptionsService/ConfirmSubscription": { credentials: true, role: "viewer", scope: "read" },
+  "statusthing.v1.SubscriptionsService/Unsubscribe": { credentials: true, role: "viewer", scope: "read" },
+  "statusthing.v1.SubscriptionsService/ListSubscribers": admin("admin"),
+  "statusthing.v1.SubscriptionsService/RemoveSubscriber": admin("admin"),
+
   // Reflection (served only with --devmode) describes the API, never data.
   "grpc.reflection.v1.ServerReflection/ServerReflectionInfo": read(),
   "grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo": read(),
@@ -194,6 +204,7 @@ export const HTTP_ENDPOINTS: Readonly<Record<string, string>> = {
   "GET /branding/logo, /branding/favicon": "statusthing.v1.SettingsService/GetSettings",
   "POST /hooks/alertmanager": "statusthing.v1.ItemsService/UpdateItem, for each alert's item (API tokens only; scope status or wider)",
   "GET, POST /hooks/heartbeat/<secret>": "open: the secret in the URL is the credential",
+  "POST /subscription/unsubscribe?token=…": "open: the token is the credential (RFC 8058 one-click unsubscribe)",
   "GET /healthz": "open: anyone, always (revision and watchers only for who may WatchItems)",
   "GET /readyz": "open: anyone, always",
   "GET /metrics": "operator: loopback clients, or others with `Authorization: Bearer <--metrics-token>`",

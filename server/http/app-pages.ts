@@ -15,6 +15,8 @@ export const APP_PAGE_PATTERNS: readonly RegExp[] = [
   /^\/admin\/?$/,
   /^\/admin\/(account|audit|hooks|incidents|layout|maintenance|settings|statuses|subscribers|tokens|users|webhooks)\/?$/,
   /^\/admin\/items\/[^/]+\/?$/,
+  // The links in subscription mail (a POST to the second is the one-click unsubscribe, not a page).
+  /^\/subscription\/(confirm|unsubscribe)\/?$/,
 ];
 
 /** Whether the web app has a page at this (decoded) path. */

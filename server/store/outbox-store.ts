@@ -146,7 +146,7 @@ export interface OutboxStore {
   /** A webhook's attempts, newest first, at most `limit`. */
   listDeliveries(webhookId: string, limit: number): Promise<DeliveryRecord[]>;
   /**
-   * Deletes events older than `before` that every enabled webhook is done with, and each
+   * Deletes events older than `before` that every enabled webhook (and the mail cursor, see MailStore) is done with, and each
    * webhook's attempts beyond its newest `keepDeliveries`. Returns how many events went.
    */
   pruneOutbox(before: Date, keepDeliveries: number): Promise<number>;

@@ -5,6 +5,7 @@ import type { IncidentStore } from "./incident-store.js";
 import type { GroupStore } from "./group-store.js";
 import type { SettingsStore } from "./settings-store.js";
 import type { InletStore } from "./inlet-store.js";
+import type { MailStore } from "./mail-store.js";
 import type { OutboxStore } from "./outbox-store.js";
 import type { LogEntry } from "./change-codec.js";
 import type { ChangeRecord, ItemFilter, ItemView, NoteRecord, StatusRecord, StatusTransition, StoreSnapshot } from "../domain.js";
@@ -81,6 +82,8 @@ export interface Store {
    * logged change makes (`deriveOutboxEvent` in sql/outbox.ts) in that change's transaction.
    */
   readonly outbox?: OutboxStore;
+  /** Optional: email subscribers, their queued mails and the mail cursor over the outbox (needs `outbox`). */
+  readonly mail?: MailStore;
 
   /**
    * Calls `listener` after each commit, in this process, that logged changes (once per commit,

@@ -260,6 +260,52 @@ export const migrations: readonly string[] = [
   );
   CREATE INDEX webhook_deliveries_by_webhook ON webhook_deliveries (webhook_id, at);
   `,
+  // Email subscriptions (#18): subscribers (double opt-in: a hashed, expiring confirmation token;
+  // per-address throttles), the queue of rendered mails (ordered per address by seq, leased),
+  // and the mail cursor over outbox_events (one row, leased like a webhook).
+  `
+  CREATE TABLE mail_subscribers (
+    id                   text    PRIMARY KEY,
+    email                text    NOT NULL,
+    email_key            text    NOT NULL UNIQUE,
+    item_ids             text    NOT NULL,
+    pending_item_ids     text,
+    confirmed_at         timestamptz,
+    confirm_token_hash   text    UNIQUE,
+    confirm_expires_at   timestamptz,
+    unsubscribe_token    text    NOT NULL UNIQUE,
+    created_at           timestamptz NOT NULL,
+    last_confirmation_at timestamptz,
+    confirmations_since  timestamptz,
+    confirmations_count  integer NOT NULL DEFAULT 0,
+    window_start         timestamptz,
+    window_count         integer NOT NULL DEFAULT 0,
+    skipped              integer NOT NULL DEFAULT 0
+  );
+  CREATE TABLE mail_queue (
+    seq             bigserial PRIMARY KEY,
+    message_id      text    NOT NULL UNIQUE,
+    subscriber_id   text    NOT NULL REFERENCES mail_subscribers(id) ON DELETE CASCADE,
+    to_address      text    NOT NULL,
+    subject         text    NOT NULL,
+    text_body       text    NOT NULL,
+    html_body       text    NOT NULL,
+    headers         text    NOT NULL,
+    created_at      timestamptz NOT NULL,
+    attempts        integer NOT NULL DEFAULT 0,
+    next_attempt_at timestamptz NOT NULL,
+    last_error      text    NOT NULL DEFAULT '',
+    lease_owner     text,
+    lease_until     timestamptz
+  );
+  CREATE INDEX mail_queue_by_subscriber ON mail_queue(subscriber_id, seq);
+  CREATE TABLE mail_cursor (
+    id          integer PRIMARY KEY CHECK (id = 1),
+    cursor      bigint  NOT NULL,
+    lease_owner text,
+    lease_until timestamptz
+  );
+  `,
 ];
 
 /** The advisory lock key (an int8, as text) for `name` in the schema `schema`, computed by the server. */

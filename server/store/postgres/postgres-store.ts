@@ -27,6 +27,7 @@ import { PostgresSettingsStore } from "./postgres-settings-store.js";
 import { PostgresInletStore } from "./postgres-inlet-store.js";
 import { newId } from "../../ids.js";
 import { PostgresOutboxStore } from "./postgres-outbox-store.js";
+import { PostgresMailStore } from "./postgres-mail-store.js";
 import type { ChangeMoment, ItemPatch, NewItem, NewStatus, StatusPatch, Store } from "../store.js";
 import type { LogEntry } from "../change-codec.js";
 import { ChangeListener, type LivenessCheck, type ReconnectBackoff } from "./change-listener.js";
@@ -117,6 +118,8 @@ export class PostgresStore implements Store {
   readonly inlets: PostgresInletStore;
   /** The outbox: events written with each change, and the webhooks that read them. */
   readonly outbox: PostgresOutboxStore;
+  /** Email subscribers, their queued mails and the mail cursor. */
+  readonly mail: PostgresMailStore;
   private readonly hooks = new CommitHooks();
   private readonly writes: PgWriteQueue;
   private readonly listener: ChangeListener;
@@ -142,6 +145,7 @@ export class PostgresStore implements Store {
     this.settings = reportConnectionLossAsUnavailable(new PostgresSettingsStore(pool, this.writes));
     this.inlets = reportConnectionLossAsUnavailable(new PostgresInletStore(pool, this.writes, (client, id) => loadItem(client, id, false), writeInletChange));
     this.outbox = reportConnectionLossAsUnavailable(new PostgresOutboxStore(pool));
+    this.mail = reportConnectionLossAsUnavailable(new PostgresMailStore(pool));
     this.listener = new ChangeListener(listenConfig, changesChannel(logLockKey), logger, backoff, liveness);
   }
 

@@ -111,7 +111,9 @@ export const OUTBOX_SQL = {
     WHERE id = ? AND lease_owner = ?`,
   insertDelivery: `INSERT INTO webhook_deliveries (${DELIVERY_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   listDeliveries: `SELECT ${DELIVERY_COLUMNS} FROM webhook_deliveries WHERE webhook_id = ? ORDER BY at DESC, id DESC LIMIT ?`,
-  pruneEvents: `DELETE FROM outbox_events WHERE at < ? AND revision <= COALESCE((SELECT MIN(cursor) FROM webhooks WHERE enabled = ?), (SELECT MAX(revision) FROM outbox_events))`,
+  /** Keeps what an enabled webhook, or the mail cursor (while mail is on), has not passed. */
+  pruneEvents: `DELETE FROM outbox_events WHERE at < ? AND revision <= COALESCE((SELECT MIN(cursor) FROM webhooks WHERE enabled = ?), (SELECT MAX(revision) FROM outbox_events))
+    AND revision <= COALESCE((SELECT cursor FROM mail_cursor WHERE id = 1), (SELECT MAX(revision) FROM outbox_events))`,
   pruneDeliveries: `DELETE FROM webhook_deliveries WHERE id IN (SELECT d.id FROM webhook_deliveries d
     WHERE (SELECT COUNT(*) FROM webhook_deliveries n WHERE n.webhook_id = d.webhook_id AND (n.at > d.at OR (n.at = d.at AND n.id > d.id))) >= ?)`,
 } as const;

@@ -250,6 +250,52 @@ export const migrations: readonly string[] = [
   );
   CREATE INDEX webhook_deliveries_by_webhook ON webhook_deliveries(webhook_id, at);
   `,
+  // Email subscriptions (#18): subscribers (double opt-in: a hashed, expiring confirmation token;
+  // per-address throttles), the queue of rendered mails (ordered per address by seq, leased),
+  // and the mail cursor over outbox_events (one row, leased like a webhook).
+  `
+  CREATE TABLE mail_subscribers (
+    id                   TEXT    PRIMARY KEY,
+    email                TEXT    NOT NULL,
+    email_key            TEXT    NOT NULL UNIQUE,
+    item_ids             TEXT    NOT NULL,
+    pending_item_ids     TEXT,
+    confirmed_at         INTEGER,
+    confirm_token_hash   TEXT    UNIQUE,
+    confirm_expires_at   INTEGER,
+    unsubscribe_token    TEXT    NOT NULL UNIQUE,
+    created_at           INTEGER NOT NULL,
+    last_confirmation_at INTEGER,
+    confirmations_since  INTEGER,
+    confirmations_count  INTEGER NOT NULL DEFAULT 0,
+    window_start         INTEGER,
+    window_count         INTEGER NOT NULL DEFAULT 0,
+    skipped              INTEGER NOT NULL DEFAULT 0
+  );
+  CREATE TABLE mail_queue (
+    seq             INTEGER PRIMARY KEY AUTOINCREMENT,
+    message_id      TEXT    NOT NULL UNIQUE,
+    subscriber_id   TEXT    NOT NULL REFERENCES mail_subscribers(id) ON DELETE CASCADE,
+    to_address      TEXT    NOT NULL,
+    subject         TEXT    NOT NULL,
+    text_body       TEXT    NOT NULL,
+    html_body       TEXT    NOT NULL,
+    headers         TEXT    NOT NULL,
+    created_at      INTEGER NOT NULL,
+    attempts        INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at INTEGER NOT NULL,
+    last_error      TEXT    NOT NULL DEFAULT '',
+    lease_owner     TEXT,
+    lease_until     INTEGER
+  );
+  CREATE INDEX mail_queue_by_subscriber ON mail_queue(subscriber_id, seq);
+  CREATE TABLE mail_cursor (
+    id          INTEGER PRIMARY KEY CHECK (id = 1),
+    cursor      INTEGER NOT NULL,
+    lease_owner TEXT,
+    lease_until INTEGER
+  );
+  `,
 ];
 
 /** Thrown when the database was written by a newer StatusThing than this one. */

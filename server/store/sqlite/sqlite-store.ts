@@ -14,6 +14,7 @@ import { SqliteAuditStore } from "./sqlite-audit-store.js";
 import { SqliteInletStore } from "./sqlite-inlet-store.js";
 import { newId } from "../../ids.js";
 import { SqliteOutboxStore } from "./sqlite-outbox-store.js";
+import { SqliteMailStore } from "./sqlite-mail-store.js";
 import type { ChangeMoment, ItemPatch, NewItem, NewStatus, StatusPatch, Store } from "../store.js";
 import { DatabaseFileWatch, inspectBeforeOpen } from "./database-file.js";
 import { SQLITE_VALUES, violatedConstraint } from "./dialect.js";
@@ -67,6 +68,8 @@ export class SqliteStore implements Store {
   readonly inlets: SqliteInletStore;
   /** The outbox: events written with each change, and the webhooks that read them. */
   readonly outbox: SqliteOutboxStore;
+  /** Email subscribers, their queued mails and the mail cursor. */
+  readonly mail: SqliteMailStore;
   private readonly writes: WriteQueue;
   private readonly sql: ReturnType<typeof prepareStatements>;
   private readonly hooks: CommitHooks;
@@ -109,6 +112,7 @@ export class SqliteStore implements Store {
     this.hooks = new CommitHooks((error) => log?.error({ err: error }, "a commit listener failed"));
     this.audit = new SqliteAuditStore(this.db, () => this.writes);
     this.outbox = new SqliteOutboxStore(this.db, () => this.writes);
+    this.mail = new SqliteMailStore(this.db, () => this.writes);
     this.writes = new WriteQueue(this.db, {
       appendChange: (change) => this.appendChange(change),
       hooks: this.hooks,
