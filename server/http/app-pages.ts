@@ -11,7 +11,6 @@ export const APP_PAGE_PATTERNS: readonly RegExp[] = [
   /^\/items\/[^/]+\/?$/,
   /^\/incidents\/[^/]+\/?$/,
   /^\/history\/?$/,
-  /^\/subscription\/(confirm|unsubscribe)\/?$/,
   /^\/admin\/?$/,
   /^\/admin\/(account|audit|hooks|incidents|layout|maintenance|settings|statuses|subscribers|tokens|users|webhooks)\/?$/,
   /^\/admin\/items\/[^/]+\/?$/,
