@@ -124,8 +124,9 @@ describe.skipIf(!browserTestsEnabled())("email subscriptions in the browser", { 
     await page.goto(`${server.url}/items/${payments.id}`);
     await page.getByRole("heading", { name: "Payments", level: 1 }).waitFor();
     await page.getByTestId("subscribe-button").click();
-    const dialog = page.getByRole("dialog", { name: "Get updates by email" });
-    await dialog.waitFor();
+    // The dialog's name is its heading: "Get updates by email", then "Check your inbox to confirm".
+    const dialog = page.getByTestId("subscribe-dialog");
+    await page.getByRole("dialog", { name: "Get updates by email" }).waitFor();
     // On an item page the item comes first, and is chosen.
     await expect(dialog.getByLabel("This item: Payments").isChecked()).resolves.toBe(true);
     await dialog.getByLabel("Email address").fill(alice);
@@ -176,7 +177,7 @@ describe.skipIf(!browserTestsEnabled())("email subscriptions in the browser", { 
     await page.goto(`${server.url}/`);
     await page.getByTestId("items").waitFor();
     await page.getByTestId("subscribe-button").click();
-    const dialog = page.getByRole("dialog", { name: "Get updates by email" });
+    const dialog = page.getByTestId("subscribe-dialog");
     await expect(dialog.getByLabel("The whole page").isChecked()).resolves.toBe(true);
     await dialog.getByLabel("Chosen systems").check();
     const choices = dialog.getByTestId("subscribe-choices");
@@ -262,7 +263,7 @@ describe.skipIf(!browserTestsEnabled())("email subscriptions in the browser", { 
     await page.goto(`${server.url}/`);
     await page.getByTestId("items").waitFor();
     await page.getByTestId("subscribe-button").click();
-    const dialog = page.getByRole("dialog", { name: "Get updates by email" });
+    const dialog = page.getByTestId("subscribe-dialog");
     await dialog.getByLabel("Chosen systems").check();
     await dialog.getByTestId("subscribe-choices").getByLabel("Payments").check();
     await dialog.getByLabel("Email address").fill("erin@example.test");
