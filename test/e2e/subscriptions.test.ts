@@ -24,6 +24,9 @@ import { axe, serious } from "./axe.js";
 import { adminClients, defaultStatuses } from "./seed.js";
 import { prepareWebBuild, removeDatabase, startWebServer, type WebServer } from "./web-server.js";
 
+// Code inside page.evaluate() runs in the browser; this project compiles without DOM types.
+declare const requestAnimationFrame: (callback: () => void) => number;
+
 const SHOTS = "/tmp/hR-shots";
 
 /** A port that was free a moment ago: the server's --public-url must name its own port. */
@@ -49,7 +52,10 @@ async function shoot(page: Page, name: string, ready: () => Promise<unknown>): P
       await page.setViewportSize(VIEWPORTS[viewport]);
       await page.emulateMedia({ colorScheme });
       await ready();
-      await page.screenshot({ path: `${SHOTS}/${name}-${viewport}-${colorScheme}.png`, fullPage: viewport === "phone" });
+      // Two frames, so the new colors and size are painted before the picture is taken.
+      await page.evaluate(() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(() => done(undefined)))));
+      // The whole page on a phone, but not under a modal dialog: its backdrop covers only the screen.
+      await page.screenshot({ path: `${SHOTS}/${name}-${viewport}-${colorScheme}.png`, fullPage: viewport === "phone" && !name.startsWith("dialog") });
     }
   }
 }
