@@ -56,7 +56,10 @@ export class SubscriberList {
     await this.#fetch(PAGE_SIZE, "", false);
   };
 
-  /** Asks again for the first pages, as many subscribers as are shown (at least one page). */
+  /**
+   * Asks again for the first pages, as many subscribers as are shown (at least one page). Past
+   * the most one call returns, the first ones are renewed and the rest kept as they were.
+   */
   reload = async (): Promise<void> => {
     await this.#fetch(Math.min(MAX_PAGE_SIZE, Math.max(PAGE_SIZE, this.subscribers.length)), "", false);
   };
@@ -72,10 +75,18 @@ export class SubscriberList {
     try {
       const answer = await this.#clients.subscriptions.listSubscribers({ query: this.#query, pageSize, pageToken });
       if (asked !== this.#asked) return;
-      this.subscribers = append ? [...this.subscribers, ...answer.subscribers.filter((s) => !this.subscribers.some((shown) => shown.id === s.id))] : answer.subscribers;
+      const shown = this.subscribers;
+      const fresh = new Set(answer.subscribers.map((s) => s.id));
+      // More shown than one call returns: keep the tail (and where the next page starts).
+      const tail =
+        !append && pageToken === "" && shown.length > answer.subscribers.length && answer.nextPageToken !== ""
+          ? shown.slice(answer.subscribers.length).filter((s) => !fresh.has(s.id))
+          : [];
+      if (append) this.subscribers = [...shown, ...answer.subscribers.filter((s) => !shown.some((old) => old.id === s.id))];
+      else this.subscribers = [...answer.subscribers, ...tail];
       this.confirmed = answer.confirmed;
       this.pending = answer.pending;
-      this.#next = answer.nextPageToken;
+      if (tail.length === 0) this.#next = answer.nextPageToken;
       this.loaded = true;
       this.error = undefined;
     } catch (error) {
