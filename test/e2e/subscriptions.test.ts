@@ -116,11 +116,17 @@ describe.skipIf(!browserTestsEnabled())("email subscriptions in the browser", { 
   const setStatus = (item: Item, status: Status) => api.items.updateItem({ itemId: item.id, statusId: status.id });
   const mailsTo = (address: string) => receiver.to(address);
   const tokenOf = (link: string) => new URL(link).searchParams.get("token")!;
-  /** Changes an item's status, and waits until bob has the mail about it. */
+  /**
+   * Changes an item's status, and waits until bob has the mail about it, and a moment more: the
+   * mails about one change are queued together but sent one by one, in no set order between
+   * addresses, so another address's mail may come just after bob's.
+   */
   async function changeAndWait(item: Item, status: Status): Promise<ReceivedMail> {
     const before = mailsTo(bob).length;
     await setStatus(item, status);
-    return receiver.waitFor((m) => m.envelopeTo.includes(bob) && mailsTo(bob).indexOf(m) >= before && `${m.subject}\n${m.text}`.includes(item.name), 20_000);
+    const mail = await receiver.waitFor((m) => m.envelopeTo.includes(bob) && mailsTo(bob).indexOf(m) >= before && `${m.subject}\n${m.text}`.includes(item.name), 20_000);
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    return mail;
   }
 
   it("subscribes from an item page, confirms from the mail, gets a status mail, unsubscribes with one click, then gets none", async () => {
