@@ -225,7 +225,8 @@ export function parseMailSettings(smtpUrl: string | undefined, from: string | un
   } catch {
     throw new ConfigError("--smtp-url: want a URL like smtp://user:password@mail.example.com:587 or smtps://…:465");
   }
-  if (url.protocol !== "smtp:" && url.protocol !== "smtps:") throw new ConfigError(`--smtp-url: want an smtp:// or smtps:// URL, got one starting ${JSON.stringify(url.protocol + "//")}`);
+  if (url.protocol !== "smtp:" && url.protocol !== "smtps:")
+    throw new ConfigError(`--smtp-url: want an smtp:// or smtps:// URL, got one starting ${JSON.stringify(url.protocol + "//")}`);
   if (url.hostname === "") throw new ConfigError("--smtp-url: names no host");
   if (url.pathname !== "" && url.pathname !== "/") throw new ConfigError("--smtp-url: takes no path");
   const sender = (from ?? "").trim();

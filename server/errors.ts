@@ -320,9 +320,14 @@ export const outboxNotKept = defineError("OUTBOX_NOT_KEPT", "failed_precondition
 }));
 
 /** SubscriptionsService (but GetSubscribeOptions) on a server without --smtp-url. */
-export const emailNotConfigured = defineError("EMAIL_NOT_CONFIGURED", "failed_precondition", "SubscriptionsService on a server without --smtp-url (GetSubscribeOptions says so)", () => ({
-  message: "this page does not send email: the server runs without --smtp-url",
-}));
+export const emailNotConfigured = defineError(
+  "EMAIL_NOT_CONFIGURED",
+  "failed_precondition",
+  "SubscriptionsService on a server without --smtp-url (GetSubscribeOptions says so)",
+  () => ({
+    message: "this page does not send email: the server runs without --smtp-url",
+  }),
+);
 
 // --- unauthenticated
 

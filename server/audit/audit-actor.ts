@@ -20,6 +20,7 @@ const OBJECT_TYPE_OF_SERVICE: Record<string, string> = {
   UsersService: "user",
   GroupsService: "group",
   WebhooksService: "webhook",
+  SubscriptionsService: "subscriber",
 };
 
 /** The kind of object an RPC writes, from its service (AuthService writes tokens, or the caller's password). */
@@ -37,7 +38,11 @@ export function objectIdOf(procedure: string, message: unknown, principal: Princ
   if (/\/(Add|Create)[A-Z]/.test(procedure)) return "";
   const fields = message as Record<string, unknown> | undefined;
   // An incident or window names items and statuses too: its own id is the object.
-  const names = procedure.includes("IncidentsService/") ? ["incidentId", "maintenanceId"] : ["tokenId", "noteId", "itemId", "statusId", "userId", "groupId", "webhookId"];
+  const names = procedure.includes("IncidentsService/")
+    ? ["incidentId", "maintenanceId"]
+    : procedure.includes("SubscriptionsService/")
+      ? ["id"]
+      : ["tokenId", "noteId", "itemId", "statusId", "userId", "groupId", "webhookId"];
   for (const name of names) {
     const value = fields?.[name];
     if (typeof value === "string" && value.trim() !== "") return value.trim();

@@ -27,7 +27,10 @@ function saysOneClick(contentType: string, body: string): boolean {
 }
 
 /** Returns a handler that serves the one-click POST and returns false for anything else. */
-export function createOneClickUnsubscribe(options: { subscriptions: SubscriptionsService; log: Logger }): (req: NodeRequest, res: NodeResponse, record: CallRecord, path: string) => boolean {
+export function createOneClickUnsubscribe(options: {
+  subscriptions: SubscriptionsService;
+  log: Logger;
+}): (req: NodeRequest, res: NodeResponse, record: CallRecord, path: string) => boolean {
   return (req, res, record, path) => {
     if (path !== ONE_CLICK_PATH || req.method !== "POST") return false;
     void (async () => {

@@ -123,7 +123,11 @@ function eventContent(ctx: MailContext, event: Pick<OutboxEvent, "type" | "data"
       };
     }
     case "note.added":
-      return { subject: `${text(item.name)}: ${text(record(event.data.note).text).split("\n", 1)[0]!.slice(0, 80)}`, paragraphs: [text(record(event.data.note).text)], link: itemLink() };
+      return {
+        subject: `${text(item.name)}: ${text(record(event.data.note).text).split("\n", 1)[0]!.slice(0, 80)}`,
+        paragraphs: [text(record(event.data.note).text)],
+        link: itemLink(),
+      };
     case "incident.created":
     case "incident.updated":
     case "incident.resolved": {
@@ -159,7 +163,13 @@ function eventContent(ctx: MailContext, event: Pick<OutboxEvent, "type" | "data"
  * subscriber's: a resent mail is recognisably the same one). `skipped` counts updates the
  * throttle held back since the last mail; the mail says so.
  */
-export function renderEvent(ctx: MailContext, subscriber: MailSubscriber, event: Pick<OutboxEvent, "id" | "type" | "data">, skipped: number, maxPerHour: number): MailDraft | undefined {
+export function renderEvent(
+  ctx: MailContext,
+  subscriber: MailSubscriber,
+  event: Pick<OutboxEvent, "id" | "type" | "data">,
+  skipped: number,
+  maxPerHour: number,
+): MailDraft | undefined {
   const content = eventContent(ctx, event);
   if (!content) return undefined;
   if (skipped > 0) {
@@ -168,5 +178,11 @@ export function renderEvent(ctx: MailContext, subscriber: MailSubscriber, event:
     );
   }
   const scope = subscriber.itemIds.length === 0 ? "the whole page" : subscriber.itemIds.length === 1 ? "an item" : `${subscriber.itemIds.length} items`;
-  return compose(ctx, subscriber, `<${event.id}.${subscriber.id}@${host(ctx)}>`, content, `You get this mail because you subscribed to ${scope} of ${ctx.pageName} (${ctx.publicUrl}).`);
+  return compose(
+    ctx,
+    subscriber,
+    `<${event.id}.${subscriber.id}@${host(ctx)}>`,
+    content,
+    `You get this mail because you subscribed to ${scope} of ${ctx.pageName} (${ctx.publicUrl}).`,
+  );
 }

@@ -24,6 +24,8 @@ export function createSmtpSender(smtpUrl: string, from: string): { send: SendMai
     port: url.port ? Number(url.port) : url.protocol === "smtps:" ? 465 : 587,
     secure: url.protocol === "smtps:",
     ...(url.username && { auth: { user: decodeURIComponent(url.username), pass: decodeURIComponent(url.password) } }),
+    pool: true,
+    maxConnections: 4,
     ...TIMEOUTS,
   });
   return {

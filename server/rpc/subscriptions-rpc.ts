@@ -40,7 +40,7 @@ export function createSubscriptionsRpc(subscriptions: SubscriptionsService): Ser
     },
     async listSubscribers(req) {
       const page = await subscriptions.list(req.query, req.pageSize, req.pageToken);
-      return { subscribers: page.subscribers.map(toWireSubscriber), confirmed: page.confirmed, pending: page.pending, nextPageToken: page.nextAfter ?? "" };
+      return { subscribers: page.subscribers.map(toWireSubscriber), confirmed: page.confirmed, pending: page.pending, nextPageToken: page.nextPageToken };
     },
     async removeSubscriber(req) {
       await subscriptions.remove(req.id);

@@ -102,12 +102,19 @@ export class SubscriptionsService {
     await mail.unsubscribe(token);
   }
 
-  async list(query: string, pageSize: number, pageToken: string): Promise<SubscriberPage> {
+  /** One page of subscribers, newest first; `nextPageToken` continues it ("" on the last page). */
+  async list(query: string, pageSize: number, pageToken: string): Promise<SubscriberPage & { nextPageToken: string }> {
     const mail = this.mail;
     if (pageSize > MAX_PAGE_SIZE) throw invalidArgument("page_size", `must be at most ${MAX_PAGE_SIZE}`);
     if (query.length > 254) throw invalidArgument("query", "must be at most 254 characters");
-    if (pageToken.length > 100) throw invalidArgument("page_token", "is not one this server gave");
-    return mail.listSubscribers(query, pageSize || DEFAULT_PAGE_SIZE, pageToken.trim() || undefined);
+    let after: { created: Date; id: string } | undefined;
+    if (pageToken.trim() !== "") {
+      const match = /^(\d{1,15})\.([0-9A-Za-z]{1,40})$/.exec(pageToken.trim());
+      if (!match) throw invalidArgument("page_token", "is not one this server gave");
+      after = { created: new Date(Number(match[1])), id: match[2]! };
+    }
+    const page = await mail.listSubscribers(query, pageSize || DEFAULT_PAGE_SIZE, after);
+    return { ...page, nextPageToken: page.nextAfter ? `${page.nextAfter.created.getTime()}.${page.nextAfter.id}` : "" };
   }
 
   async remove(idInput: string): Promise<void> {

@@ -17,6 +17,7 @@ import { describeCommitHookContract } from "./conformance-commits.js";
 import { describeIncidentsContract } from "./conformance-incidents.js";
 import { describeInletsContract } from "./conformance-inlets.js";
 import { describeOutboxContract } from "./conformance-outbox.js";
+import { describeMailContract } from "./conformance-mail.js";
 import { caught, expectDomainError, newItem, newNote, newStatus, type StoreUnderTest, type TestFunctions } from "./conformance-fixtures.js";
 import type { NewStatus, Store } from "./store.js";
 
@@ -905,6 +906,11 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
       test,
     );
     describeOutboxContract(
+      () => store,
+      async () => (store = await subject.reopen()),
+      test,
+    );
+    describeMailContract(
       () => store,
       async () => (store = await subject.reopen()),
       test,

@@ -88,8 +88,8 @@ export interface SubscriberPage {
   subscribers: SubscriberRecord[];
   confirmed: number;
   pending: number;
-  /** The id to continue after; undefined on the last page. */
-  nextAfter: string | undefined;
+  /** Where the next page starts; undefined on the last page. */
+  nextAfter: { created: Date; id: string } | undefined;
 }
 
 /** The part of the store contract that keeps email subscriptions (optional, like the outbox). */
@@ -107,8 +107,8 @@ export interface MailStore {
   confirm(tokenHash: string, now: Date): Promise<SubscriberRecord | undefined>;
   /** Deletes the subscriber the token belongs to, with its queued mails; false when none. */
   unsubscribe(token: string): Promise<boolean>;
-  /** Subscribers whose address contains `query` (case-insensitive), newest first, after the id `after`. */
-  listSubscribers(query: string, limit: number, after: string | undefined): Promise<SubscriberPage>;
+  /** Subscribers whose address contains `query` (case-insensitive), newest first (by creation, then id), after `after`. */
+  listSubscribers(query: string, limit: number, after: { created: Date; id: string } | undefined): Promise<SubscriberPage>;
   getSubscriber(id: string): Promise<SubscriberRecord | undefined>;
   /** Deletes the subscriber and its queued mails; false when there was none. */
   removeSubscriber(id: string): Promise<boolean>;

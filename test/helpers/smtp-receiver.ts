@@ -136,9 +136,20 @@ export class SmtpReceiver {
   }
 }
 
-function toReceived(raw: string, parsed: ParsedMail, session: { envelope: { mailFrom: false | { address: string }; rcptTo: Array<{ address: string }> }; user?: unknown }): ReceivedMail {
+function toReceived(
+  raw: string,
+  parsed: ParsedMail,
+  session: { envelope: { mailFrom: false | { address: string }; rcptTo: Array<{ address: string }> }; user?: unknown },
+): ReceivedMail {
   const lines = new Map<string, string>();
-  for (const line of parsed.headerLines) lines.set(line.key.toLowerCase(), line.line.slice(line.line.indexOf(":") + 1).replace(/\r?\n[ \t]+/g, " ").trim());
+  for (const line of parsed.headerLines)
+    lines.set(
+      line.key.toLowerCase(),
+      line.line
+        .slice(line.line.indexOf(":") + 1)
+        .replace(/\r?\n[ \t]+/g, " ")
+        .trim(),
+    );
   return {
     envelopeFrom: session.envelope.mailFrom ? session.envelope.mailFrom.address : "",
     envelopeTo: session.envelope.rcptTo.map((r) => r.address.toLowerCase()),

@@ -13,6 +13,7 @@ import { HooksService } from "../../shared/gen/statusthing/v1/hooks_pb.js";
 import { GroupsService } from "../../shared/gen/statusthing/v1/groups_pb.js";
 import { SettingsService } from "../../shared/gen/statusthing/v1/settings_pb.js";
 import { WebhooksService } from "../../shared/gen/statusthing/v1/webhooks_pb.js";
+import { SubscriptionsService } from "../../shared/gen/statusthing/v1/subscriptions_pb.js";
 import { ALLOWED_BEFORE_PASSWORD_CHANGE, CREDENTIAL_PROCEDURES, PUBLIC_READS } from "../../server/auth/access-policy.js";
 import * as reflectionV1 from "../../shared/gen/grpc/reflection/v1/reflection_pb.js";
 import * as reflectionV1alpha from "../../shared/gen/grpc/reflection/v1alpha/reflection_pb.js";
@@ -50,12 +51,24 @@ const EXPECTED_PUBLIC = [
   "statusthing.v1.GroupsService/GetGroup",
   "statusthing.v1.GroupsService/ListGroups",
   "statusthing.v1.SettingsService/GetSettings",
+  // Email subscriptions (#18): whether the page offers them, and subscribing (throttled, double opt-in).
+  "statusthing.v1.SubscriptionsService/GetSubscribeOptions",
+  "statusthing.v1.SubscriptionsService/Subscribe",
   "grpc.reflection.v1.ServerReflection/ServerReflectionInfo",
   "grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo",
 ];
 
-/** Signing in and out, and what the sign-in page may say beforehand (#11.7): open even with --private. */
-const EXPECTED_CREDENTIAL = ["statusthing.v1.AuthService/GetSignInHints", "statusthing.v1.AuthService/Login", "statusthing.v1.AuthService/Logout"];
+/**
+ * Signing in and out, and what the sign-in page may say beforehand (#11.7); and the links in
+ * subscription mail, whose token is their credential (#18): open even with --private.
+ */
+const EXPECTED_CREDENTIAL = [
+  "statusthing.v1.AuthService/GetSignInHints",
+  "statusthing.v1.AuthService/Login",
+  "statusthing.v1.AuthService/Logout",
+  "statusthing.v1.SubscriptionsService/ConfirmSubscription",
+  "statusthing.v1.SubscriptionsService/Unsubscribe",
+];
 
 /** Whether the architecture lets an anonymous caller through (judged from the spec, not from the policy under test). */
 const EXPECTED_OPEN: ReadonlySet<string> = new Set([...EXPECTED_PUBLIC, ...EXPECTED_CREDENTIAL]);
@@ -83,7 +96,8 @@ describe("the allow-list", () => {
   it("matches the descriptors: every Get*/List* of the three data services and WatchItems, nothing else of statusthing.v1", () => {
     const derived = methodsOf([ItemsService, StatusService, NotesService, HistoryService, IncidentsService, GroupsService, SettingsService])
       .filter((m) => /^(Get|List)/.test(m.name) || m.name === "WatchItems")
-      .map(procedureOf);
+      .map(procedureOf)
+      .concat(["statusthing.v1.SubscriptionsService/GetSubscribeOptions", "statusthing.v1.SubscriptionsService/Subscribe"]);
     const publicApi = [...PUBLIC_READS].filter((p) => p.startsWith("statusthing.v1."));
     expect(publicApi.sort()).toEqual(derived.sort());
     // Every entry names a procedure that exists: no stale or misspelt names.
@@ -93,7 +107,7 @@ describe("the allow-list", () => {
     for (const m of methodsOf([AuthService, UsersService])) expect(PUBLIC_READS.has(procedureOf(m)), procedureOf(m)).toBe(false);
   });
 
-  it("has exactly Login, GetSignInHints and Logout as credential procedures", () => {
+  it("has exactly Login, GetSignInHints, Logout and the two subscription links as credential procedures", () => {
     expect([...CREDENTIAL_PROCEDURES].sort()).toEqual(EXPECTED_CREDENTIAL);
   });
 
@@ -120,6 +134,7 @@ describe("the allow-list", () => {
         SettingsService,
         HooksService,
         WebhooksService,
+        SubscriptionsService,
       ]
         .map((s) => s.typeName)
         .sort(),
@@ -215,11 +230,15 @@ describe("a --private server", () => {
     await server.stop();
   });
 
-  it("refuses every RPC but Login, GetSignInHints and Logout to an anonymous caller, reflection and WatchItems included", async () => {
+  it("refuses every RPC but Login, GetSignInHints, Logout and the subscription links to an anonymous caller, reflection and WatchItems included", async () => {
     const answers: Record<string, string> = {};
     for (const method of methodsOf(ALL_SERVICES)) {
       const transport = transportAs(server.url, "anonymous", needsHttp2(method) ? "grpc-h2c" : "connect-json");
       answers[procedureOf(method)] = await invoke(transport, method);
+    }
+    // The subscription links answer EMAIL_NOT_CONFIGURED on this server: past the policy, not refused by it.
+    for (const p of ["statusthing.v1.SubscriptionsService/ConfirmSubscription", "statusthing.v1.SubscriptionsService/Unsubscribe"]) {
+      if (answers[p] === "failed_precondition") answers[p] = "ok";
     }
     const expected = Object.fromEntries(methodsOf(ALL_SERVICES).map((m) => [procedureOf(m), EXPECTED_CREDENTIAL.includes(procedureOf(m)) ? "ok" : "unauthenticated"]));
     expect(answers).toEqual(expected);

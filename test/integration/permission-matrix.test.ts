@@ -18,6 +18,12 @@ const SCOPES: Scope[] = ["read", "status", "write", "admin"];
 function needs(procedure: string): { role: Role; scope: Scope } | "credentials" {
   const [service, method] = procedure.replace("statusthing.v1.", "").split("/") as [string, string];
   if (["Login", "Logout", "GetSignInHints"].includes(method)) return "credentials";
+  // Email subscriptions (#18): the links in mail work for anyone (the token is the credential);
+  // subscribing is like a read (signed in with --private); the addresses are the admins'.
+  if (service === "SubscriptionsService") {
+    if (method === "ConfirmSubscription" || method === "Unsubscribe") return "credentials";
+    return method === "Subscribe" || method === "GetSubscribeOptions" ? { role: "viewer", scope: "read" } : { role: "admin", scope: "admin" };
+  }
   if (
     /^(Get|List|Watch)/.test(method) &&
     ["ItemsService", "StatusService", "NotesService", "HistoryService", "IncidentsService", "GroupsService", "SettingsService"].includes(service)

@@ -1,9 +1,9 @@
 import type { Pool } from "pg";
 import type { ConfirmationRequest, FanOut, MailRecipient, MailStore, QueuedMail, SubscriberPage, SubscriberRecord } from "../mail-store.js";
 import {
-  containsPattern,
   decideConfirmation,
   emailKey,
+  listValues,
   MAIL_SQL,
   mailValues,
   QUEUE_COLUMNS,
@@ -11,6 +11,7 @@ import {
   toQueuedMail,
   toRecipient,
   toSubscriber,
+  type PageAfter,
   type QueueRow,
   type RecipientRow,
   type SubscriberRow,
@@ -60,11 +61,11 @@ export class PostgresMailStore implements MailStore {
     return (rowCount ?? 0) > 0;
   }
 
-  async listSubscribers(query: string, limit: number, after: string | undefined): Promise<SubscriberPage> {
-    const { rows } = await this.pool.query<SubscriberRow>(Q.listSubscribers, [containsPattern(query), after ?? "", after ?? "", limit + 1]);
+  async listSubscribers(query: string, limit: number, after: PageAfter | undefined): Promise<SubscriberPage> {
+    const { rows } = await this.pool.query<SubscriberRow>(Q.listSubscribers, [...listValues(query, after, limit + 1, V)]);
     const counts = (await this.pool.query<{ confirmed: string; pending: string }>(Q.countSubscribers)).rows[0]!;
     const page = rows.slice(0, limit).map(toSubscriber);
-    return { subscribers: page, confirmed: Number(counts.confirmed), pending: Number(counts.pending), nextAfter: rows.length > limit ? page.at(-1)?.id : undefined };
+    return { subscribers: page, confirmed: Number(counts.confirmed), pending: Number(counts.pending), nextAfter: rows.length > limit ? page.at(-1) : undefined };
   }
 
   async getSubscriber(id: string): Promise<SubscriberRecord | undefined> {

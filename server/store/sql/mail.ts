@@ -31,7 +31,9 @@ export const MAIL_SQL = {
   /** Queued mails go with their subscriber (the foreign key cascades too; said here for stores without it). */
   deleteMailsOf: "DELETE FROM mail_queue WHERE subscriber_id = ?",
   deleteMailsByToken: "DELETE FROM mail_queue WHERE subscriber_id IN (SELECT id FROM mail_subscribers WHERE unsubscribe_token = ?)",
-  listSubscribers: `SELECT ${SUBSCRIBER_COLUMNS} FROM mail_subscribers WHERE email_key LIKE ? ESCAPE '!' AND (? = '' OR id < ?) ORDER BY id DESC LIMIT ?`,
+  /** Newest first; a page continues after (created_at, id) of the last one before it. */
+  listSubscribers: `SELECT ${SUBSCRIBER_COLUMNS} FROM mail_subscribers WHERE email_key LIKE ? ESCAPE '!' AND (created_at < ? OR (created_at = ? AND id < ?))
+    ORDER BY created_at DESC, id DESC LIMIT ?`,
   countSubscribers: "SELECT COUNT(confirmed_at) AS confirmed, COUNT(*) - COUNT(confirmed_at) AS pending FROM mail_subscribers",
   pruneUnconfirmed: "DELETE FROM mail_subscribers WHERE confirmed_at IS NULL AND (confirm_expires_at IS NULL OR confirm_expires_at < ?)",
   ensureCursor: `INSERT INTO mail_cursor (id, cursor) SELECT 1, COALESCE(MAX(revision), 0) FROM outbox_events WHERE NOT EXISTS (SELECT 1 FROM mail_cursor)
@@ -124,18 +126,33 @@ export function toQueuedMail(r: QueueRow): QueuedMail {
   };
 }
 
+/** Where a page of subscribers continues: after this subscriber (its creation and id), or from the newest. */
+export interface PageAfter {
+  created: Date;
+  id: string;
+}
+
+/** Values for `MAIL_SQL.listSubscribers`. */
+export function listValues(query: string, after: PageAfter | undefined, limit: number, enc: ValueEncoding): unknown[] {
+  // From the newest: after an instant later than any, and an id above any.
+  const created = after?.created ?? new Date(8_640_000_000_000_000);
+  return [containsPattern(query), enc.time(created), enc.time(created), after?.id ?? "~", limit];
+}
+
 /** An address as compared: addresses differing only in case are one. */
 export const emailKey = (email: string) => email.trim().toLowerCase();
 
 /** A LIKE pattern for "contains `query`", with `!` as the escape character. */
-export const containsPattern = (query: string) => `%${query.trim().toLowerCase().replace(/[!%_]/g, (c) => `!${c}`)}%`;
+export const containsPattern = (query: string) =>
+  `%${query
+    .trim()
+    .toLowerCase()
+    .replace(/[!%_]/g, (c) => `!${c}`)}%`;
 
 const DAY_MS = 86_400_000;
 
 /** What a confirmation request does to an address: refused until `retryAt`, or the new throttle counters. */
-export type ConfirmationDecision =
-  | { retryAt: Date }
-  | { retryAt: undefined; since: Date; count: number };
+export type ConfirmationDecision = { retryAt: Date } | { retryAt: undefined; since: Date; count: number };
 
 /** Applies the per-address limits (one mail per `minIntervalMs`, `dailyCap` per 24 hours) to an address's counters. */
 export function decideConfirmation(row: ThrottleRow | undefined, request: Pick<ConfirmationRequest, "now" | "minIntervalMs" | "dailyCap">): ConfirmationDecision {
@@ -173,6 +190,12 @@ export function renewValues(id: string, r: ConfirmationRequest, since: Date, cou
 }
 
 /** Values for `MAIL_SQL.insertMail`. */
-export function mailValues(subscriberId: string, to: string, draft: { messageId: string; subject: string; text: string; html: string; headers: Record<string, string> }, now: Date, enc: ValueEncoding): unknown[] {
+export function mailValues(
+  subscriberId: string,
+  to: string,
+  draft: { messageId: string; subject: string; text: string; html: string; headers: Record<string, string> },
+  now: Date,
+  enc: ValueEncoding,
+): unknown[] {
   return [draft.messageId, subscriberId, to, draft.subject, draft.text, draft.html, JSON.stringify(draft.headers), enc.time(now), enc.time(now)];
 }

@@ -1,9 +1,9 @@
 import type { Database, Statement } from "better-sqlite3";
 import type { ConfirmationRequest, FanOut, MailRecipient, MailStore, QueuedMail, SubscriberPage, SubscriberRecord } from "../mail-store.js";
 import {
-  containsPattern,
   decideConfirmation,
   emailKey,
+  listValues,
   MAIL_SQL,
   mailValues,
   newSubscriberValues,
@@ -11,6 +11,7 @@ import {
   toQueuedMail,
   toRecipient,
   toSubscriber,
+  type PageAfter,
   type QueueRow,
   type RecipientRow,
   type SubscriberRow,
@@ -62,11 +63,11 @@ export class SqliteMailStore implements MailStore {
     });
   }
 
-  async listSubscribers(query: string, limit: number, after: string | undefined): Promise<SubscriberPage> {
-    const rows = this.sql.listSubscribers.all(containsPattern(query), after ?? "", after ?? "", limit + 1) as SubscriberRow[];
+  async listSubscribers(query: string, limit: number, after: PageAfter | undefined): Promise<SubscriberPage> {
+    const rows = this.sql.listSubscribers.all(...listValues(query, after, limit + 1, V)) as SubscriberRow[];
     const counts = this.sql.countSubscribers.get() as { confirmed: number; pending: number };
     const page = rows.slice(0, limit).map(toSubscriber);
-    return { subscribers: page, confirmed: Number(counts.confirmed), pending: Number(counts.pending), nextAfter: rows.length > limit ? page.at(-1)?.id : undefined };
+    return { subscribers: page, confirmed: Number(counts.confirmed), pending: Number(counts.pending), nextAfter: rows.length > limit ? page.at(-1) : undefined };
   }
 
   async getSubscriber(id: string): Promise<SubscriberRecord | undefined> {
