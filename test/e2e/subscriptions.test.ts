@@ -335,3 +335,43 @@ describe.skipIf(!browserTestsEnabled())("a page without mail settings", { timeou
     problems.assertNone();
   });
 });
+
+describe.skipIf(!browserTestsEnabled())("a --private page's mail links", { timeout: 120_000 }, () => {
+  let receiver: SmtpReceiver;
+  let server: WebServer;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    prepareWebBuild();
+    receiver = await SmtpReceiver.start();
+    const port = await freePort();
+    server = await startWebServer({
+      port,
+      private: true,
+      app: { publicUrl: `http://127.0.0.1:${port}`, mail: { smtpUrl: receiver.url, from: "status@example.test" }, mailDelivery: { pollMs: 200 } },
+    });
+    browser = await launchChromium();
+  }, 180_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.stop();
+    await receiver?.stop();
+    if (server) removeDatabase(server.dbPath);
+  });
+
+  it("confirms for someone not signed in, saying how many items without naming them", async () => {
+    const api = adminClients(server.url);
+    const item = (await api.items.addItem({ name: "Internal wiki", initialStatusId: (await defaultStatuses(api)).UP.id })).item!;
+    // With --private only a signed-in user may subscribe (here the admin's token); the link works for anyone.
+    await createClient(SubscriptionsService, createTransport("connect-json", server.url)).subscribe({ email: "frank@example.test", itemIds: [item.id] });
+    const mail = await receiver.waitFor((m) => m.envelopeTo.includes("frank@example.test"));
+    const { page } = await newBrowser(browser, "phone", "light");
+    const problems = watchAdminProblems(page);
+    await page.goto(linkIn(mail, "/subscription/confirm"));
+    await page.getByRole("heading", { name: "You are subscribed" }).waitFor();
+    await page.getByText("1 system of this page (sign in to see which).").waitFor();
+    await expect(page.getByText("Internal wiki").count()).resolves.toBe(0);
+    problems.assertNone();
+  });
+});
