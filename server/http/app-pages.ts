@@ -12,7 +12,7 @@ export const APP_PAGE_PATTERNS: readonly RegExp[] = [
   /^\/incidents\/[^/]+\/?$/,
   /^\/history\/?$/,
   /^\/admin\/?$/,
-  /^\/admin\/(account|audit|hooks|incidents|layout|maintenance|settings|statuses|tokens|users|webhooks)\/?$/,
+  /^\/admin\/(account|audit|hooks|incidents|layout|maintenance|settings|statuses|subscribers|tokens|users|webhooks)\/?$/,
   /^\/admin\/items\/[^/]+\/?$/,
   // The links in subscription mail (a POST to the second is the one-click unsubscribe, not a page).
   /^\/subscription\/(confirm|unsubscribe)\/?$/,

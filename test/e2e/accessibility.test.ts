@@ -51,6 +51,9 @@ describe.skipIf(!browserTestsEnabled())("accessibility (axe-core)", { timeout: 9
     { path: () => "/display", ready: "[data-testid=grid]" },
     { path: () => `/incidents/${incidentId}`, ready: "[data-testid=incident-page]" },
     { path: () => "/history", ready: "[data-testid=history-month] >> nth=0" },
+    // Without mail settings these say that email is off; test/e2e/subscriptions.test.ts checks their other states.
+    { path: () => "/subscription/confirm?token=t", ready: "[data-testid=subscription-confirm][data-phase=failed]" },
+    { path: () => "/subscription/unsubscribe?token=t", ready: "[data-testid=subscription-unsubscribe][data-phase=failed]" },
   ];
   it("notices a violation when there is one (the check itself works)", async () => {
     const page = await (await browser.newContext(contextOptions("phone", "light"))).newPage();

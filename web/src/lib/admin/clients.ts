@@ -6,6 +6,7 @@ import { HooksService } from "$shared/gen/statusthing/v1/hooks_pb.js";
 import { IncidentsService } from "$shared/gen/statusthing/v1/incidents_pb.js";
 import { ItemsService, NotesService, StatusService } from "$shared/gen/statusthing/v1/services_pb.js";
 import { SettingsService } from "$shared/gen/statusthing/v1/settings_pb.js";
+import { SubscriptionsService } from "$shared/gen/statusthing/v1/subscriptions_pb.js";
 import { WebhooksService } from "$shared/gen/statusthing/v1/webhooks_pb.js";
 
 /** The admin console's RPC clients, all on the app's one transport (the session cookie rides along). */
@@ -21,6 +22,7 @@ export interface AdminClients {
   readonly hooks: Client<typeof HooksService>;
   readonly webhooks: Client<typeof WebhooksService>;
   readonly incidents: Client<typeof IncidentsService>;
+  readonly subscriptions: Client<typeof SubscriptionsService>;
 }
 
 export function createAdminClients(transport: Transport): AdminClients {
@@ -36,5 +38,6 @@ export function createAdminClients(transport: Transport): AdminClients {
     hooks: createClient(HooksService, transport),
     webhooks: createClient(WebhooksService, transport),
     incidents: createClient(IncidentsService, transport),
+    subscriptions: createClient(SubscriptionsService, transport),
   };
 }
