@@ -91,14 +91,13 @@ export function serve(app: ServedApp, address: string, options: ServeOptions = {
   h1.emit("listening");
   h1.on("upgrade", app.handleUpgrade);
   const h2 = http2.createServer({ settings: { maxConcurrentStreams: limits.maxConcurrentStreams } }, app.handle);
+  // Every connection of the front, whatever it became (HTTP/1, h2c, an upgraded WebSocket, one
+  // still being told apart): only the hard deadline at shutdown needs them all. Node's
+  // closeAllConnections() knows only the HTTP/1 connections its parser still holds.
   const sockets = new Set<net.Socket>();
-  // HTTP/1.1 sockets with the number of requests in flight on each, to close idle ones at shutdown.
-  const h1Active = new Map<net.Socket, number>();
   let closing = false;
   // Before the app's own listener, which may answer at once.
   h1.prependListener("request", (req: http.IncomingMessage, res: http.ServerResponse) => {
-    const socket = req.socket;
-    h1Active.set(socket, (h1Active.get(socket) ?? 0) + 1);
     if (closing) res.shouldKeepAlive = false;
     // An answer begun before the request's body was read (an early refusal) says
     // "Connection: close" when the rest of the body will not be read (see drainRest), so that
@@ -109,18 +108,13 @@ export function serve(app: ServedApp, address: string, options: ServeOptions = {
       return writeHead.apply(this, args);
     } as typeof writeHead;
     res.once("close", () => {
-      const left = (h1Active.get(socket) ?? 1) - 1;
-      h1Active.set(socket, left);
       // A response sent before its request's body was read (e.g. a refused oversized body)
       // leaves the rest of that body on the connection: a large one ends it, a small one is read.
-      if (!req.complete && tooLargeToDrain(req)) socket.end();
+      if (!req.complete && tooLargeToDrain(req)) req.socket.end();
       else if (!req.complete) drainRest(req);
-      if (closing && left === 0) socket.end();
+      // While stopping, a connection whose last answer is done is closed (Node skips the busy ones).
+      if (closing) setImmediate(() => h1.closeIdleConnections());
     });
-  });
-  h1.on("connection", (socket: net.Socket) => {
-    h1Active.set(socket, 0);
-    socket.once("close", () => h1Active.delete(socket));
   });
   const sessions = new Set<http2.Http2Session>();
   h2.on("session", (session) => {
@@ -173,7 +167,7 @@ export function serve(app: ServedApp, address: string, options: ServeOptions = {
             const stopped = new Promise<void>((done) => front.close(() => done()));
             // Ending streams first lets watchers see a clean end and reconnect elsewhere.
             app.beginShutdown();
-            for (const [socket, active] of h1Active) if (active === 0) socket.end();
+            h1.closeIdleConnections();
             for (const session of sessions) session.close();
             const deadline = setTimeout(() => {
               for (const socket of sockets) socket.destroy();
