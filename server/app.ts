@@ -71,6 +71,8 @@ import { SettingsService as SettingsApi } from "../shared/gen/statusthing/v1/set
 import { SettingsService } from "./service/settings.js";
 import { createSettingsRpc } from "./rpc/settings-rpc.js";
 import { toPageSettingsMessage } from "./wire/settings-convert.js";
+import { errorToJsonObject, toConnectError } from "./wire/client-error.js";
+import { pathNotFound } from "./errors.js";
 import { createBrandingEndpoint } from "./read/branding-endpoint.js";
 import type { ShellSource } from "./http/page-head.js";
 import { pageOrigin } from "./read/page-identity.js";
@@ -409,7 +411,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     contextValues: (req, record) => attachCallRecord(createContextValues(), record).set(requestFactsKey, requestFacts(req)),
     fallback: (req, res) => {
       if (web && (req.method === "GET" || req.method === "HEAD")) web.handle(req, res);
-      else sendJson(res, 404, { code: "not_found", message: "no such path" });
+      else sendJson(res, 404, errorToJsonObject(toConnectError(pathNotFound((req.url ?? "").split("?", 1)[0]!))));
     },
   });
 

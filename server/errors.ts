@@ -10,7 +10,18 @@ import { Code } from "@connectrpc/connect";
  * Connect code) and a message template; its factory below is the only way to make one.
  */
 export type DomainErrorKind =
-  "invalid_argument" | "not_found" | "already_exists" | "failed_precondition" | "unauthenticated" | "permission_denied" | "resource_exhausted" | "unavailable";
+  | "invalid_argument"
+  | "not_found"
+  | "already_exists"
+  | "failed_precondition"
+  | "unauthenticated"
+  | "permission_denied"
+  | "resource_exhausted"
+  | "unavailable"
+  | "unimplemented"
+  | "deadline_exceeded"
+  | "canceled"
+  | "internal";
 
 /** Maps each domain error kind to its Connect code. */
 export const codeOfKind: Record<DomainErrorKind, Code> = {
@@ -22,6 +33,10 @@ export const codeOfKind: Record<DomainErrorKind, Code> = {
   permission_denied: Code.PermissionDenied,
   resource_exhausted: Code.ResourceExhausted,
   unavailable: Code.Unavailable,
+  unimplemented: Code.Unimplemented,
+  deadline_exceeded: Code.DeadlineExceeded,
+  canceled: Code.Canceled,
+  internal: Code.Internal,
 };
 
 /** One entry of the catalog: what a client may branch on, and when it happens (for the README). */
@@ -562,3 +577,72 @@ export const hookThrottled = defineError(
     retryAfterSeconds,
   }),
 );
+
+// --- the protocol: what Connect's own code decides, before or around a handler
+
+/**
+ * A request the protocol cannot read: a body that is not the request message in the JSON or
+ * binary protobuf its content type names, a malformed envelope, or a bad timeout or protocol
+ * version header. The message says which (Connect's words, never the server's internals).
+ */
+export const requestMalformed = defineError(
+  "REQUEST_MALFORMED",
+  "invalid_argument",
+  "a request the protocol cannot read: a body that is not the request message in its JSON or protobuf form, a malformed envelope, a bad timeout or version header",
+  (message: string) => ({ message }),
+);
+
+/** A POST to an RPC with a content type none of its protocols speaks (answered HTTP 415). */
+export const contentTypeUnsupported = defineError(
+  "CONTENT_TYPE_UNSUPPORTED",
+  "invalid_argument",
+  "a call whose content type is not JSON, protobuf, Connect streaming, gRPC or gRPC-Web (HTTP 415), or whose HTTP method the RPC does not take (HTTP 405)",
+  (
+    contentType: string,
+    httpMethod: string,
+    accepted = "application/json, application/proto, application/connect+json, application/connect+proto, application/grpc or application/grpc-web",
+  ) => ({
+    message: `this RPC takes POST with ${accepted} (got ${httpMethod} ${contentType || "without a content type"})`,
+    metadata: { content_type: contentType, http_method: httpMethod },
+  }),
+);
+
+/** A request that needs what the server does not speak: an unknown compression, or no request message (or two) where one is due. */
+export const protocolUnsupported = defineError(
+  "PROTOCOL_UNSUPPORTED",
+  "unimplemented",
+  "a call with a compression the server does not accept (it takes gzip and br), or with no request message (or two) where one is due",
+  (message: string) => ({ message }),
+);
+
+/** A gRPC, gRPC-Web or Connect streaming call of a procedure this server does not have. */
+export const procedureNotFound = defineError(
+  "PROCEDURE_NOT_FOUND",
+  "unimplemented",
+  "a gRPC, gRPC-Web or Connect streaming call of an RPC this server does not have",
+  (path: string) => ({
+    message: `no RPC at ${path}`,
+    metadata: { path },
+  }),
+);
+
+/** A request to a path that is no RPC, page or endpoint (a JSON or protobuf POST to an unknown RPC among them). */
+export const pathNotFound = defineError("PATH_NOT_FOUND", "not_found", "a request to a path that is no RPC, page or endpoint", (path: string) => ({
+  message: "no such path",
+  metadata: { path },
+}));
+
+/** The call outlived the deadline the client gave it (`connect-timeout-ms`, `grpc-timeout`). */
+export const deadlineExceeded = defineError("DEADLINE_EXCEEDED", "deadline_exceeded", "the call outlived the deadline its client gave (connect-timeout-ms, grpc-timeout)", () => ({
+  message: "the operation timed out",
+}));
+
+/** The client cancelled the call (it rarely reads the answer; the request log does). */
+export const canceled = defineError("CANCELED", "canceled", "the client cancelled the call or went away", () => ({
+  message: "the call was cancelled",
+}));
+
+/** A fault in the server: the cause is in its log, never sent to the client. */
+export const internalError = defineError("INTERNAL", "internal", "a fault in the server; the cause is in its log and never sent", () => ({
+  message: "internal error",
+}));

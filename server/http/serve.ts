@@ -39,6 +39,31 @@ export function parseAddress(address: string): { host: string; port: number } {
 
 const HTTP2_PREFACE_START = Buffer.from("PRI ");
 
+/** The most of an unread request body that is read and dropped after an early answer, to keep its connection. */
+const DRAIN_MAX_BYTES = 64 * 1024;
+
+/** Whether `req`'s body may be too large to read and drop after an early answer: declared so, or of unknown length (chunked). */
+function tooLargeToDrain(req: http.IncomingMessage): boolean {
+  const length = req.headers["content-length"];
+  const declared = Number(length);
+  return length === undefined ? req.headers["transfer-encoding"] !== undefined : !(Number.isSafeInteger(declared) && declared <= DRAIN_MAX_BYTES);
+}
+
+/**
+ * After an answer sent before its request's body was read (an early refusal), reads and drops
+ * the rest of a small body so that the connection carries the next request (closing it with
+ * the body unread would reset it, and a client could lose the answer); a body that turns out
+ * larger ends the connection.
+ */
+function drainRest(req: http.IncomingMessage): void {
+  let dropped = 0;
+  req.on("data", (chunk: Buffer) => {
+    dropped += chunk.byteLength;
+    if (dropped > DRAIN_MAX_BYTES) req.socket.destroy();
+  });
+  req.resume();
+}
+
 /** How to serve: connection limits (timeouts, streams per connection); defaults suit a status page. */
 export interface ServeOptions {
   limits?: Partial<ConnectionLimits>;
@@ -66,29 +91,30 @@ export function serve(app: ServedApp, address: string, options: ServeOptions = {
   h1.emit("listening");
   h1.on("upgrade", app.handleUpgrade);
   const h2 = http2.createServer({ settings: { maxConcurrentStreams: limits.maxConcurrentStreams } }, app.handle);
+  // Every connection of the front, whatever it became (HTTP/1, h2c, an upgraded WebSocket, one
+  // still being told apart): only the hard deadline at shutdown needs them all. Node's
+  // closeAllConnections() knows only the HTTP/1 connections its parser still holds.
   const sockets = new Set<net.Socket>();
-  // HTTP/1.1 sockets with the number of requests in flight on each, to close idle ones at shutdown.
-  const h1Active = new Map<net.Socket, number>();
   let closing = false;
-  h1.on("request", (req: http.IncomingMessage, res: http.ServerResponse) => {
-    const socket = req.socket;
-    h1Active.set(socket, (h1Active.get(socket) ?? 0) + 1);
+  // Before the app's own listener, which may answer at once.
+  h1.prependListener("request", (req: http.IncomingMessage, res: http.ServerResponse) => {
     if (closing) res.shouldKeepAlive = false;
+    // An answer begun before the request's body was read (an early refusal) says
+    // "Connection: close" when the rest of the body will not be read (see drainRest), so that
+    // a client does not send its next request on a connection that is about to end.
+    const writeHead = res.writeHead;
+    res.writeHead = function (this: http.ServerResponse, ...args: Parameters<typeof writeHead>) {
+      if (!req.complete && tooLargeToDrain(req)) this.shouldKeepAlive = false;
+      return writeHead.apply(this, args);
+    } as typeof writeHead;
     res.once("close", () => {
-      // A response that outlived its connection (a watch stream whose client went away) closes
-      // after the socket did: the socket is forgotten already, and must stay so.
-      const active = h1Active.get(socket);
-      if (active === undefined) return;
-      const left = active - 1;
-      h1Active.set(socket, left);
       // A response sent before its request's body was read (e.g. a refused oversized body)
-      // leaves the rest of that body on the connection: it cannot carry another request.
-      if ((closing && left === 0) || !req.complete) socket.end();
+      // leaves the rest of that body on the connection: a large one ends it, a small one is read.
+      if (!req.complete && tooLargeToDrain(req)) req.socket.end();
+      else if (!req.complete) drainRest(req);
+      // While stopping, a connection whose last answer is done is closed (Node skips the busy ones).
+      if (closing) setImmediate(() => h1.closeIdleConnections());
     });
-  });
-  h1.on("connection", (socket: net.Socket) => {
-    h1Active.set(socket, 0);
-    socket.once("close", () => h1Active.delete(socket));
   });
   const sessions = new Set<http2.Http2Session>();
   h2.on("session", (session) => {
@@ -142,7 +168,7 @@ export function serve(app: ServedApp, address: string, options: ServeOptions = {
             const stopped = new Promise<void>((done) => front.close(() => done()));
             // Ending streams first lets watchers see a clean end and reconnect elsewhere.
             app.beginShutdown();
-            for (const [socket, active] of h1Active) if (active === 0) socket.end();
+            h1.closeIdleConnections();
             for (const session of sessions) session.close();
             const deadline = setTimeout(() => {
               for (const socket of sockets) socket.destroy();

@@ -1,16 +1,16 @@
 import { Code, ConnectError, createConnectRouter, type ConnectRouter, type ConnectRouterOptions, type ContextValues } from "@connectrpc/connect";
 import { universalRequestFromNodeRequest, universalResponseToNodeResponse } from "@connectrpc/connect-node";
-import { errorToJson } from "@connectrpc/connect/protocol-connect";
+import { codeToHttpStatus, errorToJson } from "@connectrpc/connect/protocol-connect";
 import type { UniversalHandler, UniversalServerRequest } from "@connectrpc/connect/protocol";
 import { REQUEST_BODY_MAX_BYTES } from "../../shared/limits.js";
 import type { Logger } from "../logger.js";
 import type { NodeRequest, NodeResponse } from "../node-request.js";
-import { refuseBadProtobuf } from "./bad-protobuf.js";
 import { readBody } from "./body-reader.js";
 import type { CallRecord } from "./call-record.js";
-import { headerInvalid, invalidArgument, requestTooLarge, type DomainError } from "../errors.js";
+import { DomainError, headerInvalid, invalidArgument, procedureNotFound, protocolUnsupported, requestTooLarge } from "../errors.js";
 import { codeName, toConnectError } from "../wire/client-error.js";
 import { findUnknownEnumName } from "./json-enums.js";
+import { sendStreamingProtocolError, withCatalogErrors } from "./protocol-errors.js";
 import { ReadCache } from "./read-cache.js";
 import { nodeStreamTransport, streamTransportKey } from "./stream-transport.js";
 
@@ -39,9 +39,6 @@ export interface RpcAdapterOptions extends ConnectRouterOptions {
   log: Logger;
 }
 
-/** Connect's HTTP status for the codes this adapter answers itself. */
-const HTTP_STATUS: Partial<Record<Code, number>> = { [Code.InvalidArgument]: 400, [Code.ResourceExhausted]: 429 };
-
 function isJson(req: NodeRequest): boolean {
   return (req.headers["content-type"] ?? "").split(";", 1)[0]!.trim().toLowerCase() === "application/json";
 }
@@ -63,7 +60,8 @@ function sendError(res: NodeResponse, record: CallRecord, cause: DomainError | C
   record.code = codeName(error.code);
   const headers: Record<string, string> = { "content-type": "application/json" };
   if (closeConnection && res.req.httpVersionMajor === 1) headers.connection = "close";
-  res.writeHead(HTTP_STATUS[error.code] ?? 500, headers);
+  error.metadata.forEach((value, name) => (headers[name] = value));
+  res.writeHead(codeToHttpStatus(error.code), headers);
   res.end(JSON.stringify(errorToJson(error, undefined)));
 }
 
@@ -72,7 +70,9 @@ function sendError(res: NodeResponse, record: CallRecord, cause: DomainError | C
  * whose bodies it reads itself: an enum value given by an unknown name is refused with
  * invalid_argument instead of silently dropped; and anonymous public reads are answered from a
  * ReadCache while the data has not changed. In every protocol, a body that is not valid binary
- * protobuf is answered invalid_argument, not Connect's `internal` (see refuseBadProtobuf).
+ * protobuf is answered invalid_argument, not Connect's `internal`, and every error Connect writes
+ * itself carries the catalog's ErrorInfo (see withCatalogErrors); a streaming call of an unknown
+ * RPC is answered in its protocol (PROCEDURE_NOT_FOUND), anything else unknown by `fallback`.
  */
 export function createRpcAdapter(options: RpcAdapterOptions): (req: NodeRequest, res: NodeResponse, record: CallRecord) => void {
   const router = createConnectRouter(options);
@@ -96,11 +96,18 @@ export function createRpcAdapter(options: RpcAdapterOptions): (req: NodeRequest,
     if (ConnectError.from(reason).code !== Code.Aborted) log.error({ err: reason, rpc: name }, "writing the response failed");
   };
 
+  /** What Connect answers a call compressed with an encoding it does not accept (before the cache may answer it). */
+  function unknownCompression(encoding: string): DomainError {
+    const names = (options.acceptCompression ?? []).map((c) => c.name).join(",");
+    return protocolUnsupported(`unknown compression "${encoding}": supported encodings are ${names}`);
+  }
+
   /** A compressed unary body inflated, to at most REQUEST_BODY_MAX_BYTES (Connect's compressions stop there); as it is without a known Content-Encoding. */
   async function inflated(req: NodeRequest, body: Buffer): Promise<{ body: Buffer; inflated: boolean }> {
     const encoding = req.headers["content-encoding"];
-    const compression = encoding && encoding !== "identity" ? options.acceptCompression?.find((c) => c.name === encoding) : undefined;
-    if (!compression) return { body, inflated: false };
+    if (!encoding || encoding === "identity") return { body, inflated: false };
+    const compression = options.acceptCompression?.find((c) => c.name === encoding);
+    if (!compression) throw unknownCompression(encoding);
     return { body: Buffer.from(await compression.decompress(body, REQUEST_BODY_MAX_BYTES)), inflated: true };
   }
 
@@ -116,6 +123,7 @@ export function createRpcAdapter(options: RpcAdapterOptions): (req: NodeRequest,
       ({ body, inflated: wasCompressed } = await inflated(req, wire));
     } catch (error) {
       // Too big once inflated (the limit stops inflating there), or not the compression it says.
+      if (error instanceof DomainError) return sendError(res, record, error);
       const refusal = ConnectError.from(error);
       if (refusal.code === Code.ResourceExhausted) return sendError(res, record, requestTooLarge(REQUEST_BODY_MAX_BYTES));
       return sendError(res, record, headerInvalid("content-encoding", `the request body is not valid ${String(req.headers["content-encoding"])}`));
@@ -155,7 +163,7 @@ export function createRpcAdapter(options: RpcAdapterOptions): (req: NodeRequest,
         yield new Uint8Array(body.buffer, body.byteOffset, body.byteLength);
       })(),
     };
-    const uRes = await refuseBadProtobuf(await handler(uReq), handler.method.input.typeName, record);
+    const uRes = await withCatalogErrors(await handler(uReq), req, handler.method.input.typeName, record);
     if (!cacheable) return universalResponseToNodeResponse(uRes, res);
     const bytes = await collect(uRes.body);
     const headers: Record<string, string> = {};
@@ -170,7 +178,11 @@ export function createRpcAdapter(options: RpcAdapterOptions): (req: NodeRequest,
     const own = options.ownPaths?.get(path);
     if (own) return own(req, res, options.contextValues(req, record));
     const handler = handlers.get(path);
-    if (!handler) return options.fallback(req, res);
+    if (!handler) {
+      // A gRPC, gRPC-Web or Connect streaming client reads an error only in its own protocol.
+      if (sendStreamingProtocolError(req, res, record, procedureNotFound(path))) return;
+      return options.fallback(req, res);
+    }
     const cacheable = cache?.accepts(path, req) ?? false;
     if (cacheable || isConnectUnaryJson(req)) {
       serveOwnedBody(handler, path, cacheable, req, res, record).catch((reason: unknown) => {
@@ -183,7 +195,7 @@ export function createRpcAdapter(options: RpcAdapterOptions): (req: NodeRequest,
     const values = options.contextValues(req, record).set(streamTransportKey, nodeStreamTransport(req, res));
     const uReq = universalRequestFromNodeRequest(req, res, undefined, values);
     handler(uReq)
-      .then((uRes) => refuseBadProtobuf(uRes, handler.method.input.typeName, record))
+      .then((uRes) => withCatalogErrors(uRes, req, handler.method.input.typeName, record))
       .then((uRes) => universalResponseToNodeResponse(uRes, res))
       .catch((reason: unknown) => reportFailure(handler.method.name, reason));
   };

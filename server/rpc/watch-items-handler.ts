@@ -1,16 +1,17 @@
 import { create, fromBinary, fromJsonString, toBinary, toJsonString, type MessageInitShape } from "@bufbuild/protobuf";
 import { Code, ConnectError, type ContextValues, type HandlerContext, type Interceptor, type StreamRequest, type StreamResponse } from "@connectrpc/connect";
 import { compressedFlag, compressionNegotiate, encodeEnvelope, type Compression } from "@connectrpc/connect/protocol";
-import { endStreamFlag, endStreamToJson, parseContentType as parseConnectType, parseTimeout as parseConnectTimeout } from "@connectrpc/connect/protocol-connect";
-import { parseContentType as parseGrpcType, parseTimeout as parseGrpcTimeout, setTrailerStatus } from "@connectrpc/connect/protocol-grpc";
-import { parseContentType as parseGrpcWebType, trailerFlag, trailerSerialize } from "@connectrpc/connect/protocol-grpc-web";
+import { endStreamFlag, endStreamToJson, errorToJson, parseTimeout as parseConnectTimeout } from "@connectrpc/connect/protocol-connect";
+import { parseTimeout as parseGrpcTimeout, setTrailerStatus } from "@connectrpc/connect/protocol-grpc";
+import { trailerFlag, trailerSerialize } from "@connectrpc/connect/protocol-grpc-web";
 import { ItemsService as ItemsApi, WatchItemsRequestSchema, WatchItemsResponseSchema, type WatchItemsRequest } from "../../shared/gen/statusthing/v1/services_pb.js";
 import type { NodeRequest, NodeResponse } from "../node-request.js";
 import { requestFactsKey } from "../auth/request-facts.js";
-import { badProtobufMessage } from "./bad-protobuf.js";
+import { badProtobufMessage, streamingProtocolOf } from "./protocol-errors.js";
 import { readBody } from "./body-reader.js";
 import { callRecordKey } from "./call-record.js";
-import { codeName } from "../wire/client-error.js";
+import { codeName, toConnectError } from "../wire/client-error.js";
+import { contentTypeUnsupported } from "../errors.js";
 import { createStreamContext } from "./stream-context.js";
 import { nodeStreamTransport, streamTransportKey } from "./stream-transport.js";
 
@@ -28,7 +29,8 @@ export interface WatchItemsHandlerOptions {
   shutdownSignal?: AbortSignal;
 }
 
-type Protocol = "connect" | "grpc" | "grpc-web";
+/** The content types of a server-streaming call, for a client that sent another. */
+const STREAMING_TYPES = "application/connect+json, application/connect+proto, application/grpc or application/grpc-web";
 
 /** The largest deadline a client may ask for: what a Node timer can wait. */
 const MAX_TIMEOUT_MS = 2_147_483_647;
@@ -39,17 +41,6 @@ const PROTOCOLS = {
   grpc: { encoding: "grpc-encoding", acceptEncoding: "grpc-accept-encoding", type: (binary: boolean) => `application/grpc+${binary ? "proto" : "json"}` },
   "grpc-web": { encoding: "grpc-encoding", acceptEncoding: "grpc-accept-encoding", type: (binary: boolean) => `application/grpc-web+${binary ? "proto" : "json"}` },
 } as const;
-
-/** The protocol and message format of a request, from its content type, as Connect's handlers tell them. */
-function protocolOf(contentType: string | null): { protocol: Protocol; binary: boolean } | undefined {
-  const connect = parseConnectType(contentType);
-  if (connect?.stream) return { protocol: "connect", binary: connect.binary };
-  const grpcWeb = parseGrpcWebType(contentType);
-  if (grpcWeb && !grpcWeb.text) return { protocol: "grpc-web", binary: grpcWeb.binary };
-  const grpc = parseGrpcType(contentType);
-  if (grpc) return { protocol: "grpc", binary: grpc.binary };
-  return undefined;
-}
 
 /** The single enveloped request message, inflated (to at most readMaxBytes) and parsed. */
 async function decodeRequest(body: Buffer, binary: boolean, compression: Compression | null, readMaxBytes: number): Promise<WatchItemsRequest> {
@@ -106,17 +97,13 @@ export function createWatchItemsHandler(impl: WatchItemsImpl, options: WatchItem
   const method = ItemsApi.method.watchItems;
 
   return (req, res, values) => {
-    const kind = protocolOf(req.headers["content-type"] ?? null);
+    const kind = streamingProtocolOf(req.headers["content-type"] ?? null);
     if (req.method !== "POST" || !kind) {
       const record = values.get(callRecordKey);
       if (record) record.code = "unsupported_media_type";
+      const error = toConnectError(contentTypeUnsupported(req.headers["content-type"] ?? "", req.method ?? "", STREAMING_TYPES));
       res.writeHead(req.method !== "POST" ? 405 : 415, { "content-type": "application/json", allow: "POST" });
-      res.end(
-        JSON.stringify({
-          code: "invalid_argument",
-          message: "WatchItems is a server-streaming RPC: POST with application/connect+json, application/connect+proto, application/grpc or application/grpc-web",
-        }),
-      );
+      res.end(JSON.stringify(errorToJson(error, undefined)));
       return;
     }
     const { protocol, binary } = kind;
@@ -193,7 +180,8 @@ export function createWatchItemsHandler(impl: WatchItemsImpl, options: WatchItem
 
     run().then(
       () => end(undefined),
-      (reason: unknown) => end(ConnectError.from(reason)),
+      // Errors before the interceptors (compression, timeout, body) get the catalog's details here.
+      (reason: unknown) => end(toConnectError(reason)),
     );
 
     function end(error: ConnectError | undefined): void {

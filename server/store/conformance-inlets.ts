@@ -28,16 +28,20 @@ export function describeInletsContract(current: () => Store, reopen: () => Promi
       if (!current().inlets) return skip();
       const a = await inlets().addHook(hook(" Prod "));
       expect(a.name).toBe("Prod");
-      await expectDomainError(() => inlets().addHook(hook("PROD")), "already_exists");
+      expect((await expectDomainError(() => inlets().addHook(hook("PROD")), "already_exists")).reason).toBe("HOOK_NAME_TAKEN");
       const b = await inlets().addHook(hook("grafana"));
       expect((await inlets().listHooks()).map((h) => h.name)).toEqual(["grafana", "Prod"]);
       expect((await inlets().findHook("prod"))?.id).toBe(a.id);
       expect((await inlets().findHook(b.id))?.name).toBe("grafana");
-      await expectDomainError(() => inlets().updateHook(b.id, "prod", b.config, T1), "already_exists");
+      expect((await expectDomainError(() => inlets().updateHook(b.id, "prod", b.config, T1), "already_exists")).reason).toBe("HOOK_NAME_TAKEN");
       const changed = await inlets().updateHook(b.id, "grafana-2", { ...b.config, labelName: "service", notes: false }, T1);
       expect(changed).toMatchObject({ name: "grafana-2", config: { labelName: "service", notes: false }, updated: T1 });
       expect((await inlets().findHook("grafana-2"))?.config.labelName).toBe("service");
       await expectDomainError(() => inlets().updateHook("nope", "x", b.config, T1), "not_found");
+      // An unknown id is not_found even when the name is taken: the id decides first.
+      await expectDomainError(() => inlets().updateHook("nope", "PROD", b.config, T1), "not_found");
+      // Its own name, in another case, is not taken.
+      expect((await inlets().updateHook(a.id, "prod", a.config, T1)).name).toBe("prod");
       for (let i = 0; i < 5; i++) {
         const at = new Date(T0.getTime() + i);
         await inlets().addHookCall({ id: hookCallId(at), hookId: a.id, at, caller: `c${i}`, source: "alertmanager", alerts: [] }, 3);

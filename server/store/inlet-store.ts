@@ -1,4 +1,6 @@
 import type { ItemView } from "../domain.js";
+import { newId } from "../ids.js";
+import type { ItemChange } from "./incident-store.js";
 
 /**
  * The inlets' part of the store (`store.inlets`): hooks that turn alerts into statuses, their
@@ -162,4 +164,10 @@ let callCounter = 0;
 export function hookCallId(at: Date): string {
   callCounter = (callCounter + 1) % 1_000_000;
   return `${at.getTime().toString().padStart(15, "0")}-${callCounter.toString().padStart(6, "0")}-${Math.random().toString(36).slice(2, 10)}`;
+}
+
+/** An inlet's change to an item, as the change any record's write makes to an item (see ItemChange): its note new, at `at`. */
+export function inletItemChange(itemId: string, change: { statusId?: string; noteText?: string; at: Date }): ItemChange {
+  const note = change.noteText ? { id: newId(), itemId, text: change.noteText, created: change.at, updated: change.at } : undefined;
+  return { itemId, statusId: change.statusId, note };
 }

@@ -8,7 +8,8 @@ import { errorToJson } from "@connectrpc/connect/protocol-connect";
 import { BadRequestSchema } from "../../shared/gen/google/rpc/bad_request_pb.js";
 import { ErrorInfoSchema } from "../../shared/gen/google/rpc/error_info_pb.js";
 import { RetryInfoSchema } from "../../shared/gen/google/rpc/retry_info_pb.js";
-import { codeOfKind, DomainError } from "../errors.js";
+import { REQUEST_BODY_MAX_BYTES } from "../../shared/limits.js";
+import { canceled, codeOfKind, deadlineExceeded, DomainError, internalError, protocolUnsupported, requestMalformed, requestTooLarge } from "../errors.js";
 import type { Logger } from "../logger.js";
 
 const codeNames = Object.fromEntries(
@@ -25,15 +26,11 @@ export function codeName(code: Code): string {
 /** The domain of every google.rpc.ErrorInfo this server sends: its reasons are unique within it. */
 export const ERROR_DOMAIN = "statusthing.dev";
 
-/** The reason of an error that is not in the catalog: the code's name ("INTERNAL", "UNIMPLEMENTED"). */
-function codeReason(code: Code): string {
-  return codeName(code).toUpperCase();
-}
-
 /**
  * Turns whatever a handler (or a feed) throws into what a client may see: a DomainError becomes
- * its Connect code and message with machine-readable details; a ConnectError (from the transport)
- * passes, given an ErrorInfo if it has none; anything else is a bug, logged with its cause and
+ * its Connect code and message with machine-readable details; a ConnectError (from Connect's own
+ * code) passes if it has an ErrorInfo, and is otherwise given the catalog's reason for what
+ * Connect decided (see catalogErrorOf); anything else is a bug, logged with its cause and
  * sent as a generic `internal` error, so SQL and stack traces never leak.
  */
 export function toClientError(error: unknown, log: Logger, procedure: string): ConnectError {
@@ -44,13 +41,45 @@ export function toClientError(error: unknown, log: Logger, procedure: string): C
 /** `toClientError` without the log: for a feed whose unexpected errors were logged where they happened. */
 export function toConnectError(error: unknown): ConnectError {
   if (error instanceof DomainError) return domainToConnectError(error);
-  if (error instanceof ConnectError) return withErrorInfo(error);
-  return withErrorInfo(new ConnectError("internal error", Code.Internal));
+  if (error instanceof ConnectError) return error.findDetails(ErrorInfoSchema).length > 0 ? error : withHeaders(domainToConnectError(catalogErrorOf(error)), error.metadata);
+  return domainToConnectError(internalError());
 }
 
-/** The stable reason a client error carries (its ErrorInfo reason), or the code's name when it has none. */
+/**
+ * The catalog's error for one that Connect's protocol code raised itself (so it has no ErrorInfo):
+ * by its code, since those are the codes Connect uses for exactly these cases. Connect's message
+ * is kept where it tells the client what to fix (a parse error, an unknown compression); an
+ * internal error keeps none of its words.
+ */
+function catalogErrorOf(error: ConnectError): DomainError {
+  switch (error.code) {
+    case Code.InvalidArgument:
+      return requestMalformed(error.rawMessage);
+    case Code.Unimplemented:
+      return protocolUnsupported(error.rawMessage);
+    case Code.ResourceExhausted:
+      return requestTooLarge(REQUEST_BODY_MAX_BYTES);
+    case Code.DeadlineExceeded:
+      return deadlineExceeded();
+    case Code.Canceled:
+    case Code.Aborted:
+      return canceled();
+    default:
+      return internalError();
+  }
+}
+
+/** `error` with the headers of `from` that it lacks (Connect's accept-encoding on a compression refusal). */
+function withHeaders(error: ConnectError, from: Headers): ConnectError {
+  from.forEach((value, name) => {
+    if (!error.metadata.has(name)) error.metadata.set(name, value);
+  });
+  return error;
+}
+
+/** The stable reason a client error carries: its ErrorInfo's, or the catalog's for what Connect decided. */
 export function reasonOf(error: ConnectError): string {
-  return error.findDetails(ErrorInfoSchema)[0]?.reason ?? codeReason(error.code);
+  return toConnectError(error).findDetails(ErrorInfoSchema)[0]!.reason;
 }
 
 /**
@@ -59,16 +88,10 @@ export function reasonOf(error: ConnectError): string {
  * on top for clients that read JSON but not protobuf. The /ws error frame and the plain-HTTP
  * refusals use it, so every transport says the same.
  */
-export function errorToJsonObject(error: ConnectError): { code: string; message: string; reason: string; details?: unknown[] } {
+export function errorToJsonObject(cause: ConnectError): { code: string; message: string; reason: string; details?: unknown[] } {
+  const error = toConnectError(cause);
   const json = errorToJson(error, undefined) as { code: string; message?: string; details?: unknown[] };
   return { code: json.code, message: error.rawMessage, reason: reasonOf(error), ...(json.details ? { details: json.details } : {}) };
-}
-
-/** Adds an ErrorInfo named after the code to a transport error that has none. */
-function withErrorInfo(error: ConnectError): ConnectError {
-  if (error.findDetails(ErrorInfoSchema).length > 0) return error;
-  error.details.push({ desc: ErrorInfoSchema, value: create(ErrorInfoSchema, { reason: codeReason(error.code), domain: ERROR_DOMAIN }) });
-  return error;
 }
 
 /**

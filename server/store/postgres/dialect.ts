@@ -1,5 +1,6 @@
 /** What the PostgreSQL driver needs said its own way: numbered placeholders, and how it reports a broken constraint. */
 import pg from "pg";
+import { rethrowConflict, type ConflictSubject } from "../sql/conflicts.js";
 import type { ValueEncoding } from "../sql/values.js";
 
 /** pg binds Date and boolean as they are. */
@@ -18,4 +19,13 @@ export function numbered(sql: string): string {
 export function violatedConstraint(error: unknown): string | undefined {
   if (!(error instanceof pg.DatabaseError) || (error.code !== "23505" && error.code !== "23503")) return undefined;
   return error.constraint;
+}
+
+/** Runs a statement, turning a violation of a known constraint into its domain error. */
+export async function withConflicts<T>(subject: ConflictSubject, statement: () => Promise<T>): Promise<T> {
+  try {
+    return await statement();
+  } catch (error) {
+    rethrowConflict(error, violatedConstraint, subject);
+  }
 }

@@ -1,10 +1,10 @@
 import type { Pool } from "pg";
 import type { ItemView } from "../../domain.js";
-import { hookNameTaken, hookNotFound, notFound } from "../../errors.js";
+import { hookNotFound, notFound } from "../../errors.js";
 import type { HeartbeatRecord, HookCallRecord, HookConfig, HookRecord, InletChange, InletDecision, InletStateRecord, InletStore } from "../inlet-store.js";
 import { callValues, heartbeatValues, hookNameKey, hookValues, INLET_SQL, stateValues, toCall, toHeartbeat, toHook, toState } from "../sql/inlets.js";
 import type { CallRow, HeartbeatRow, HookRow, StateRow } from "../sql/inlets.js";
-import { numbered } from "./dialect.js";
+import { numbered, withConflicts } from "./dialect.js";
 import type { PgWriteQueue, WriteTx } from "./write-queue.js";
 
 /** How the PostgreSQL store writes an item's status and a note inside a write (its normal item write). */
@@ -36,17 +36,17 @@ export class PostgresInletStore implements InletStore {
 
   addHook(hook: HookRecord): Promise<HookRecord> {
     return this.writes.run(async ({ client }) => {
-      if ((await client.query(Q.hookByNameKey, [hookNameKey(hook.name)])).rows.length > 0) throw hookNameTaken(hook.name.trim());
-      await client.query(Q.insertHook, hookValues(hook));
+      await withConflicts({ hookName: hook.name }, () => client.query(Q.insertHook, hookValues(hook)));
       return { ...hook, name: hook.name.trim() };
     });
   }
 
   updateHook(id: string, name: string, config: HookConfig, updated: Date): Promise<HookRecord> {
     return this.writes.run(async ({ client }) => {
-      const [other] = (await client.query<{ id: string }>(Q.hookByNameKey, [hookNameKey(name)])).rows;
-      if (other && other.id !== id) throw hookNameTaken(name.trim());
-      const { rowCount } = await client.query(Q.updateHook, [name.trim(), hookNameKey(name), JSON.stringify(config), updated.getTime(), id]);
+      // The unique name_key decides a taken name; an unknown id changes no row: not_found.
+      const { rowCount } = await withConflicts({ hookName: name }, () =>
+        client.query(Q.updateHook, [name.trim(), hookNameKey(name), JSON.stringify(config), updated.getTime(), id]),
+      );
       if (rowCount === 0) throw hookNotFound(id);
       return toHook((await client.query<HookRow>(Q.findHook, [id, "", id])).rows[0]!);
     });

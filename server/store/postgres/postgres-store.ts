@@ -4,7 +4,6 @@ import { notFound, statusInUse } from "../../errors.js";
 import type { Logger } from "../../logger.js";
 import { assembleChanges, itemsNeedingNotes } from "../change-assembly.js";
 import { CommitHooks } from "../commit-hooks.js";
-import { rethrowConflict, type ConflictSubject } from "../sql/conflicts.js";
 import {
   notesByItem,
   toDate,
@@ -25,14 +24,14 @@ import type { WriteBatchObserver } from "../write-observer.js";
 import { PostgresAuditStore } from "./postgres-audit.js";
 import { PostgresSettingsStore } from "./postgres-settings-store.js";
 import { PostgresInletStore } from "./postgres-inlet-store.js";
-import { newId } from "../../ids.js";
+import { inletItemChange } from "../inlet-store.js";
 import { PostgresOutboxStore } from "./postgres-outbox-store.js";
 import { PostgresMailStore } from "./postgres-mail-store.js";
 import type { ChangeMoment, ItemPatch, NewItem, NewStatus, StatusPatch, Store } from "../store.js";
 import type { LogEntry } from "../change-codec.js";
 import { ChangeListener, type LivenessCheck, type ReconnectBackoff } from "./change-listener.js";
 import { reportConnectionLossAsUnavailable, surviveConnectionLoss } from "./connection-loss.js";
-import { PG_VALUES, violatedConstraint } from "./dialect.js";
+import { PG_VALUES, withConflicts } from "./dialect.js";
 import { currentSchema, lockKey, migrate } from "./migrations.js";
 import { PostgresAuthStore } from "./postgres-auth-store.js";
 import { PostgresIncidentStore } from "./postgres-incident-store.js";
@@ -68,15 +67,6 @@ export interface PostgresStoreOptions {
 
 /** Something to run queries on: the pool, or one connection inside a transaction. */
 type Queryable = Pool | PoolClient;
-
-/** Runs a statement, turning a violation of a known constraint into its domain error. */
-async function withConflicts<T>(subject: ConflictSubject, statement: () => Promise<T>): Promise<T> {
-  try {
-    return await statement();
-  } catch (error) {
-    rethrowConflict(error, violatedConstraint, subject);
-  }
-}
 
 /** Items from an ITEM_SELECT statement, with their notes if asked (two queries). */
 async function loadItems(q: Queryable, sql: string, params: unknown[], withNotes: boolean): Promise<ItemView[]> {
@@ -140,7 +130,7 @@ export class PostgresStore implements Store {
     // Wrapped like the store itself (see open): a lost connection is `unavailable` here too.
     this.accounts = reportConnectionLossAsUnavailable(new PostgresAuthStore(pool, `statusthing:${schema}:`, changesChannel(logLockKey)));
     this.audit = reportConnectionLossAsUnavailable(new PostgresAuditStore(pool));
-    this.incidents = reportConnectionLossAsUnavailable(new PostgresIncidentStore(pool, this.writes, changeItemBy));
+    this.incidents = reportConnectionLossAsUnavailable(new PostgresIncidentStore(pool, this.writes, changeItemIn));
     this.groups = reportConnectionLossAsUnavailable(new PostgresGroupStore(pool, this.writes));
     this.settings = reportConnectionLossAsUnavailable(new PostgresSettingsStore(pool, this.writes));
     this.inlets = reportConnectionLossAsUnavailable(new PostgresInletStore(pool, this.writes, (client, id) => loadItem(client, id, false), writeInletChange));
@@ -502,10 +492,14 @@ async function logItem(tx: WriteTx, id: string, first = false): Promise<ItemView
   return item;
 }
 
-/** An incident's or window's change to an item, inside its write: a status (logged, with history) and a note. */
-async function changeItemBy(tx: WriteTx, change: ItemChange, at: Date): Promise<void> {
+/**
+ * A change to an item inside another record's write (an incident's, a maintenance window's, an
+ * inlet's): the status as UpdateItem sets it (logged, with its history as of `at`), the note as
+ * AddNote adds it.
+ */
+async function changeItemIn(tx: WriteTx, change: ItemChange, at: Date): Promise<void> {
   if (change.statusId !== undefined) {
-    await tx.client.query(Q.updateItem, itemPatchValues(change.itemId, { statusId: change.statusId, updated: at }, PG_VALUES));
+    await withConflicts({ statusId: change.statusId }, () => tx.client.query(Q.updateItem, itemPatchValues(change.itemId, { statusId: change.statusId, updated: at }, PG_VALUES)));
     const item = await mustLoadItem(tx.client, change.itemId, false);
     await recordTransition(tx, item, false, at, tx.log({ kind: "item_upsert", item }));
   }
@@ -516,18 +510,9 @@ async function changeItemBy(tx: WriteTx, change: ItemChange, at: Date): Promise<
   }
 }
 
-/** An inlet's change to an item, inside its write: the status as UpdateItem sets it, the note as AddNote adds it. */
+/** An inlet's change to an item (see changeItemIn); returns the item after it. */
 async function writeInletChange(tx: WriteTx, id: string, change: { statusId?: string; noteText?: string; at: Date }): Promise<ItemView> {
-  if (change.statusId !== undefined) {
-    await withConflicts({ statusId: change.statusId }, () => tx.client.query(Q.updateItem, itemPatchValues(id, { statusId: change.statusId, updated: change.at }, PG_VALUES)));
-    await logItem(tx, id);
-  }
-  if (change.noteText) {
-    const note = { id: newId(), itemId: id, text: change.noteText, created: change.at, updated: change.at };
-    const seq = await insertNote(tx.client, note);
-    await tx.client.query(Q.touchItem, [change.at, id]);
-    tx.log({ kind: "note_upsert", item: await mustLoadItem(tx.client, id, false), note: { ...note, seq } });
-  }
+  await changeItemIn(tx, inletItemChange(id, change), change.at);
   return mustLoadItem(tx.client, id, false);
 }
 

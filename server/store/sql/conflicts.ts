@@ -3,16 +3,24 @@
  * (as the PostgreSQL schema names it; the SQLite backend maps its driver's report to the same
  * names), and the domain errors they mean. Anything else is the store's own failure.
  */
-import { type DomainError, nameTaken, notFound, usernameTaken } from "../../errors.js";
+import { type DomainError, hookNameTaken, nameTaken, notFound, usernameTaken } from "../../errors.js";
 
 /** The constraints a write may break because of its input. */
-export type KnownConstraint = "statuses_name_unique" | "items_name_unique" | "item_groups_name_unique" | "users_username_unique" | "items_status_id_fkey";
+export type KnownConstraint =
+  | "statuses_name_unique"
+  | "items_name_unique"
+  | "item_groups_name_unique"
+  | "users_username_unique"
+  | "items_status_id_fkey"
+  // The name PostgreSQL gives inlet_hooks' unnamed UNIQUE (name_key) (see sql/inlets.ts).
+  | "inlet_hooks_name_key_key";
 
 /** What the write was about, to name in the error. */
 export interface ConflictSubject {
   name?: string | undefined;
   statusId?: string | undefined;
   username?: string | undefined;
+  hookName?: string | undefined;
 }
 
 /** The domain error that breaking `constraint` means for `subject`, if it is one the caller caused. */
@@ -26,6 +34,8 @@ export function conflictError(constraint: string | undefined, subject: ConflictS
       return subject.name === undefined ? undefined : nameTaken("group", subject.name);
     case "users_username_unique":
       return subject.username === undefined ? undefined : usernameTaken(subject.username);
+    case "inlet_hooks_name_key_key":
+      return subject.hookName === undefined ? undefined : hookNameTaken(subject.hookName.trim());
     case "items_status_id_fkey":
       return subject.statusId === undefined ? undefined : notFound("status", subject.statusId);
     default:

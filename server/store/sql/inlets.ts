@@ -12,7 +12,6 @@ export const hookNameKey = (name: string): string => name.trim().toLowerCase();
 export const INLET_SQL = {
   listHooks: "SELECT id, name, config, created_at, updated_at FROM inlet_hooks ORDER BY name_key",
   findHook: "SELECT id, name, config, created_at, updated_at FROM inlet_hooks WHERE id = ? OR name_key = ? ORDER BY id = ? DESC LIMIT 1",
-  hookByNameKey: "SELECT id FROM inlet_hooks WHERE name_key = ?",
   insertHook: "INSERT INTO inlet_hooks (id, name, name_key, config, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)",
   updateHook: "UPDATE inlet_hooks SET name = ?, name_key = ?, config = ?, updated_at = ? WHERE id = ?",
   deleteHook: "DELETE FROM inlet_hooks WHERE id = ?",

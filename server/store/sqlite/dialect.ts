@@ -1,6 +1,6 @@
 /** What the SQLite driver needs said its own way: values it can bind, and how it reports a broken constraint. */
 import BetterSqlite3 from "better-sqlite3";
-import type { KnownConstraint } from "../sql/conflicts.js";
+import { rethrowConflict, type ConflictSubject, type KnownConstraint } from "../sql/conflicts.js";
 import type { ValueEncoding } from "../sql/values.js";
 
 /** better-sqlite3 binds neither Date nor boolean: times are epoch ms, booleans 0/1. */
@@ -18,6 +18,7 @@ const UNIQUE_BY_COLUMNS: Record<string, KnownConstraint> = {
   "items.name_key": "items_name_unique",
   "item_groups.name_key": "item_groups_name_unique",
   "users.username_key": "users_username_unique",
+  "inlet_hooks.name_key": "inlet_hooks_name_key_key",
 };
 
 /**
@@ -36,4 +37,13 @@ export function violatedConstraint(error: unknown, table?: string): KnownConstra
   if (error.code !== "SQLITE_CONSTRAINT_UNIQUE") return undefined;
   const columns = /^UNIQUE constraint failed: (.+)$/.exec(error.message)?.[1];
   return columns === undefined ? undefined : UNIQUE_BY_COLUMNS[columns];
+}
+
+/** Runs a statement that writes to `table`, turning a violation of a known constraint into its domain error. */
+export function withConflicts<T>(table: string, subject: ConflictSubject, statement: () => T): T {
+  try {
+    return statement();
+  } catch (error) {
+    rethrowConflict(error, (e) => violatedConstraint(e, table), subject);
+  }
 }

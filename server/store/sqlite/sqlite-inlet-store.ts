@@ -1,9 +1,10 @@
 import type { Database, Statement } from "better-sqlite3";
 import type { ItemView } from "../../domain.js";
-import { hookNameTaken, hookNotFound, notFound } from "../../errors.js";
+import { hookNotFound, notFound } from "../../errors.js";
 import type { HeartbeatRecord, HookCallRecord, HookConfig, HookRecord, InletChange, InletDecision, InletStateRecord, InletStore } from "../inlet-store.js";
 import { callValues, heartbeatValues, hookNameKey, hookValues, INLET_SQL, toCall, toHeartbeat, toHook, toState, stateValues } from "../sql/inlets.js";
 import type { CallRow, HeartbeatRow, HookRow, StateRow } from "../sql/inlets.js";
+import { withConflicts } from "./dialect.js";
 import type { SqliteWriteTx, WriteQueue } from "./write-queue.js";
 
 /** How the SQLite store writes an item's status and a note inside a write (its normal item write). */
@@ -33,17 +34,18 @@ export class SqliteInletStore implements InletStore {
 
   addHook(hook: HookRecord): Promise<HookRecord> {
     return this.writes().run(() => {
-      if (this.q.hookByNameKey.get(hookNameKey(hook.name))) throw hookNameTaken(hook.name.trim());
-      this.q.insertHook.run(...hookValues(hook));
+      withConflicts("inlet_hooks", { hookName: hook.name }, () => this.q.insertHook.run(...hookValues(hook)));
       return { ...hook, name: hook.name.trim() };
     });
   }
 
   updateHook(id: string, name: string, config: HookConfig, updated: Date): Promise<HookRecord> {
     return this.writes().run(() => {
-      const other = this.q.hookByNameKey.get(hookNameKey(name)) as { id: string } | undefined;
-      if (other && other.id !== id) throw hookNameTaken(name.trim());
-      if (this.q.updateHook.run(name.trim(), hookNameKey(name), JSON.stringify(config), updated.getTime(), id).changes === 0) throw hookNotFound(id);
+      // The unique name_key decides a taken name; an unknown id changes no row: not_found.
+      const { changes } = withConflicts("inlet_hooks", { hookName: name }, () =>
+        this.q.updateHook.run(name.trim(), hookNameKey(name), JSON.stringify(config), updated.getTime(), id),
+      );
+      if (changes === 0) throw hookNotFound(id);
       return toHook(this.q.findHook.get(id, "", id) as HookRow);
     });
   }

@@ -5,19 +5,18 @@ import type { Logger } from "../../logger.js";
 import { assembleChanges, itemsNeedingNotes } from "../change-assembly.js";
 import { encodeChangePayload, type LogEntry, type LoggedChange } from "../change-codec.js";
 import { CommitHooks } from "../commit-hooks.js";
-import { rethrowConflict, type ConflictSubject } from "../sql/conflicts.js";
 import { notesByItem, toItem, toLoggedNote, toLogEntry, toNote, toStatus } from "../sql/rows.js";
 import { itemPatchValues, itemValues, noteValues, statusPatchValues, statusValues } from "../sql/values.js";
 import { isTransition, toTransition, transitionValues } from "../sql/status-history.js";
 import type { WriteBatchObserver } from "../write-observer.js";
 import { SqliteAuditStore } from "./sqlite-audit-store.js";
 import { SqliteInletStore } from "./sqlite-inlet-store.js";
-import { newId } from "../../ids.js";
+import { inletItemChange } from "../inlet-store.js";
 import { SqliteOutboxStore } from "./sqlite-outbox-store.js";
 import { SqliteMailStore } from "./sqlite-mail-store.js";
 import type { ChangeMoment, ItemPatch, NewItem, NewStatus, StatusPatch, Store } from "../store.js";
 import { DatabaseFileWatch, inspectBeforeOpen } from "./database-file.js";
-import { SQLITE_VALUES, violatedConstraint } from "./dialect.js";
+import { SQLITE_VALUES, withConflicts } from "./dialect.js";
 import { migrate, refuseNewerSchema } from "./migrations.js";
 import { SqliteAuthStore } from "./sqlite-auth-store.js";
 import { SqliteIncidentStore } from "./sqlite-incident-store.js";
@@ -37,15 +36,6 @@ export interface SqliteStoreOptions {
   logger?: Logger;
   /** How often the database file is checked for being deleted or replaced, besides before each write is acknowledged, in ms (default 10 s). */
   fileCheckMs?: number;
-}
-
-/** Runs a statement that writes to `table`, turning a violation of a known constraint into its domain error. */
-function withConflicts<T>(table: string, subject: ConflictSubject, statement: () => T): T {
-  try {
-    return statement();
-  } catch (error) {
-    rethrowConflict(error, (e) => violatedConstraint(e, table), subject);
-  }
 }
 
 /**
@@ -123,7 +113,7 @@ export class SqliteStore implements Store {
     this.incidents = new SqliteIncidentStore(
       this.db,
       () => this.writes,
-      (tx, change, at) => this.changeItemBy(tx, change, at),
+      (tx, change, at) => this.changeItemIn(tx, change, at),
     );
     this.groups = new SqliteGroupStore(this.db, this.writes);
     this.settings = new SqliteSettingsStore(this.db, () => this.writes);
@@ -391,11 +381,17 @@ export class SqliteStore implements Store {
     return item;
   }
 
-  /** An incident's or window's change to an item, inside its write: a status (logged, with history) and a note. */
-  private changeItemBy(tx: SqliteWriteTx, change: ItemChange, at: Date): void {
+  /**
+   * A change to an item inside another record's write (an incident's, a maintenance window's, an
+   * inlet's): the status as UpdateItem sets it (logged, with its history as of `at`), the note as
+   * AddNote adds it.
+   */
+  private changeItemIn(tx: SqliteWriteTx, change: ItemChange, at: Date): void {
     if (change.statusId !== undefined) {
-      this.sql.updateItem.run(...itemPatchValues(change.itemId, { statusId: change.statusId, updated: at }, SQLITE_VALUES));
-      this.logItem(tx, this.mustReadItem(change.itemId, false));
+      withConflicts("items", { statusId: change.statusId }, () =>
+        this.sql.updateItem.run(...itemPatchValues(change.itemId, { statusId: change.statusId, updated: at }, SQLITE_VALUES)),
+      );
+      this.logItem(tx, this.mustReadItem(change.itemId, false), at);
     }
     if (change.note) {
       const seq = this.insertNote(change.note);
@@ -404,20 +400,9 @@ export class SqliteStore implements Store {
     }
   }
 
-  /** An inlet's change to an item, inside its write: the status as UpdateItem sets it, the note as AddNote adds it. */
+  /** An inlet's change to an item (see changeItemIn); returns the item after it. */
   private writeInletChange(tx: SqliteWriteTx, id: string, change: { statusId?: string; noteText?: string; at: Date }): ItemView {
-    if (change.statusId !== undefined) {
-      withConflicts("items", { statusId: change.statusId }, () =>
-        this.sql.updateItem.run(...itemPatchValues(id, { statusId: change.statusId, updated: change.at }, SQLITE_VALUES)),
-      );
-      this.logItem(tx, this.mustReadItem(id, true), change.at);
-    }
-    if (change.noteText) {
-      const note = { id: newId(), itemId: id, text: change.noteText, created: change.at, updated: change.at };
-      const seq = this.insertNote(note);
-      this.sql.touchItem.run(change.at.getTime(), id);
-      tx.log({ kind: "note_upsert", item: this.mustReadItem(id, false), note: { ...note, seq } });
-    }
+    this.changeItemIn(tx, inletItemChange(id, change), change.at);
     return this.mustReadItem(id, false);
   }
 
