@@ -13,7 +13,7 @@ export { applySettingsPatch, EMPTY_SETTINGS, type SettingsPatch, type SettingsSt
 export type { BrandImage, ImageSlot, PageSettingsRecord, StoredImage } from "./domain.js";
 export type * from "./store/inlet-store.js";
 export type { OutboxStore, OutboxEvent, WebhookRecord, NewWebhook, WebhookPatch, WebhookProgress, WebhookFormat, DeliveryRecord } from "./store/outbox-store.js";
-export { deriveOutboxEvent, type ItemNotice } from "./store/sql/outbox.js";
+export { deriveOutboxEvent, noticeKey, type ItemNotice } from "./store/sql/outbox.js";
 export type { MailStore, SubscriberRecord, MailRecipient, MailDraft, QueuedMail, ConfirmationRequest, FanOut, SubscriberPage } from "./store/mail-store.js";
 export type { IncidentStore, IncidentKind, IncidentKinds, IncidentListQuery, IncidentWrite, ItemChange, ItemNow, WriteFacts, WriteOutcome } from "./store/incident-store.js";
 export type { AffectedItemRecord, IncidentRecord, IncidentUpdateRecord, MaintenanceRecord } from "./incident-records.js";

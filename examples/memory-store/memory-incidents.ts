@@ -15,6 +15,7 @@ import {
   type MaintenanceRecord,
 } from "../../server/index.js";
 import type { UnnumberedChange } from "../../server/domain.js";
+import type { LoggedChange } from "../../server/store/change-codec.js";
 
 /** What the incident store keeps; part of MemoryData. */
 export class IncidentData {
@@ -25,6 +26,8 @@ export class IncidentData {
 export interface MemoryStoreParts {
   write<T>(work: () => T): Promise<T>;
   log(change: Extract<UnnumberedChange, { kind: `${IncidentKind}_upsert` | `${IncidentKind}_delete` }>): number;
+  /** Tells the outbox of a logged incident or window change, with the record it replaced (`previous`, not logged). */
+  notify(change: Extract<LoggedChange, { kind: `${IncidentKind}_upsert` }>, revision: number): void;
   itemNow(id: string): ItemNow | undefined;
   statusExists(id: string): boolean;
   changeItem(change: ItemChange, at: Date): void;
@@ -106,8 +109,17 @@ export class MemoryIncidents implements IncidentStore {
       if (!record) return outcome.result;
       this.data.records.set(change.id, { kind: change.kind, record });
       for (const itemChange of outcome.itemChanges) this.store.changeItem(itemChange, outcome.at);
-      if (change.kind === "incident") this.store.log({ kind: "incident_upsert", incident: record as IncidentRecord });
-      else this.store.log({ kind: "maintenance_upsert", maintenance: record as MaintenanceRecord });
+      // The outbox is also handed the record this one replaces, to tell created from updated.
+      if (change.kind === "incident") {
+        const incident = record as IncidentRecord;
+        this.store.notify({ kind: "incident_upsert", incident, previous: current as IncidentRecord | undefined }, this.store.log({ kind: "incident_upsert", incident }));
+      } else {
+        const maintenance = record as MaintenanceRecord;
+        this.store.notify(
+          { kind: "maintenance_upsert", maintenance, previous: current as MaintenanceRecord | undefined },
+          this.store.log({ kind: "maintenance_upsert", maintenance }),
+        );
+      }
       return outcome.result;
     });
   }

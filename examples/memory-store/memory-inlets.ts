@@ -43,9 +43,9 @@ export class MemoryInlets implements InletStore {
   }
   updateHook(id: string, name: string, config: HookConfig, updated: Date): Promise<HookRecord> {
     return this.host.write(() => {
-      if ([...this.data.hooks.values()].some((h) => h.id !== id && key(h.name) === key(name))) throw hookNameTaken(name.trim());
       const before = this.data.hooks.get(id);
       if (!before) throw hookNotFound(id);
+      if ([...this.data.hooks.values()].some((h) => h.id !== id && key(h.name) === key(name))) throw hookNameTaken(name.trim());
       const record = { ...before, name: name.trim(), config: stored(config), updated };
       this.data.hooks.set(id, record);
       return record;

@@ -1,6 +1,7 @@
 /** The outbox of the in-memory example store: events in an array, webhooks and deliveries in maps. */
 import {
   deriveOutboxEvent,
+  noticeKey,
   notFound,
   type DeliveryRecord,
   type ItemNotice,
@@ -34,10 +35,11 @@ export class MemoryOutbox implements OutboxStore {
 
   /** Writes the event a change makes; the store calls it inside the write, after logging the change. */
   record(change: LoggedChange, revision: number, at: Date): void {
-    const key = change.kind === "item_delete" ? change.id : change.kind === "item_upsert" || change.kind === "note_upsert" ? change.item.id : undefined;
-    if (key === undefined) return;
-    const { event, notice } = deriveOutboxEvent(change, this.data.notices.get(key));
+    // Item events are told apart by what was last told of the item; incident and maintenance ones need none.
+    const key = noticeKey(change);
+    const { event, notice } = deriveOutboxEvent(change, key === undefined ? undefined : this.data.notices.get(key));
     if (event) this.data.events.push({ revision, id: newId(), type: event.type, itemId: event.itemId, at, data: event.data });
+    if (key === undefined) return;
     if (notice === null) this.data.notices.delete(key);
     else if (notice) this.data.notices.set(key, notice);
   }

@@ -21,4 +21,6 @@ describeStoreContract(
     };
   },
   vitest,
+  // It keeps no email subscriptions (`Store.mail` is optional): a server on it sends no email.
+  { mail: false },
 );

@@ -95,6 +95,7 @@ export class MemoryStore implements Store {
     this.incidents = new MemoryIncidents(data.incidents, {
       write: (work) => this.write(work),
       log: (change) => this.log(change),
+      notify: (change, revision) => this.outbox.record(change, revision, new Date()),
       itemNow: (id) => {
         const item = this.data.items.get(id);
         return item && { id, name: item.name, statusId: item.statusId };

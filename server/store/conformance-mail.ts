@@ -1,4 +1,4 @@
-/** The conformance suite's part on email subscriptions (`Store.mail`): see conformance.ts. Skipped for stores that keep none. */
+/** The conformance suite's part on email subscriptions (`Store.mail`): see conformance.ts. A store that keeps none leaves it out (`{ mail: false }`). */
 import { newId } from "../ids.js";
 import { newItem, newStatus, type TestFunctions } from "./conformance-fixtures.js";
 import type { ConfirmationRequest, MailDraft, MailStore } from "./mail-store.js";

@@ -43,9 +43,16 @@ const time = (d: Date | undefined) => d?.getTime();
 /**
  * The store conformance suite: what every implementation of the `Store` contract must do,
  * checked only through the interface and the DomainError kinds. Run it for each store, e.g.
- * `describeStoreContract("SqliteStore", async () => ({ store, reopen, cleanup }), vitest)`.
+ * `describeStoreContract("SqliteStore", async () => ({ store, reopen, cleanup }), vitest)`; a store
+ * that keeps no email subscriptions passes `{ mail: false }` last.
  */
-export function describeStoreContract(name: string, makeStore: () => Promise<StoreUnderTest>, test: TestFunctions): void {
+/** The optional parts of the contract a store leaves out (the server then runs without them). */
+export interface OptionalParts {
+  /** `Store.mail`: without it the server sends no email (GetSubscribeOptions says so). */
+  mail?: boolean;
+}
+
+export function describeStoreContract(name: string, makeStore: () => Promise<StoreUnderTest>, test: TestFunctions, keeps: OptionalParts = { mail: true }): void {
   const { describe, it, expect, beforeEach, afterEach } = test;
   describe(`Store contract: ${name}`, () => {
     let subject: StoreUnderTest;
@@ -937,11 +944,13 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
       async () => (store = await subject.reopen()),
       test,
     );
-    describeMailContract(
-      () => store,
-      async () => (store = await subject.reopen()),
-      test,
-    );
+    if (keeps.mail !== false) {
+      describeMailContract(
+        () => store,
+        async () => (store = await subject.reopen()),
+        test,
+      );
+    }
     describeInletsContract(
       () => store,
       () => subject.reopen().then((s) => (store = s)),
