@@ -34,7 +34,7 @@ const GOAWAY_GRACE_MS = 1_000;
 export function limitFirstBytes(socket: net.Socket, limits: ConnectionLimits): () => void {
   const timer = setTimeout(() => socket.destroy(), limits.firstByteMs);
   const cancel = () => clearTimeout(timer);
-  socket.once("close", cancel);
+  socket.on("close", cancel);
   return cancel;
 }
 

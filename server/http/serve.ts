@@ -41,6 +41,7 @@ const HTTP2_PREFACE_START = Buffer.from("PRI ");
 
 /** The most of an unread request body that is read and dropped after an early answer, to keep its connection. */
 const DRAIN_MAX_BYTES = 64 * 1024;
+const NO_BYTES = Buffer.alloc(0);
 
 /** Whether `req`'s body may be too large to read and drop after an early answer: declared so, or of unknown length (chunked). */
 function tooLargeToDrain(req: http.IncomingMessage): boolean {
@@ -102,12 +103,17 @@ export function serve(app: ServedApp, address: string, options: ServeOptions = {
     // An answer begun before the request's body was read (an early refusal) says
     // "Connection: close" when the rest of the body will not be read (see drainRest), so that
     // a client does not send its next request on a connection that is about to end.
-    const writeHead = res.writeHead;
-    res.writeHead = function (this: http.ServerResponse, ...args: Parameters<typeof writeHead>) {
-      if (!req.complete && tooLargeToDrain(req)) this.shouldKeepAlive = false;
-      return writeHead.apply(this, args);
-    } as typeof writeHead;
-    res.once("close", () => {
+    // (Its headers decide it, so only such a request's answer is wrapped: a long-lived watch
+    // stream keeps no wrapper.)
+    if (tooLargeToDrain(req)) {
+      const writeHead = res.writeHead;
+      res.writeHead = function (this: http.ServerResponse, ...args: Parameters<typeof writeHead>) {
+        if (!req.complete) this.shouldKeepAlive = false;
+        return writeHead.apply(this, args);
+      } as typeof writeHead;
+    }
+    // "close" comes once; `on` keeps no once-wrapper for a stream's whole life.
+    res.on("close", () => {
       // A response sent before its request's body was read (e.g. a refused oversized body)
       // leaves the rest of that body on the connection: a large one ends it, a small one is read.
       if (!req.complete && tooLargeToDrain(req)) req.socket.end();
@@ -126,12 +132,12 @@ export function serve(app: ServedApp, address: string, options: ServeOptions = {
   // No Nagle delay, as node:http sets for the sockets it accepts itself (these it is handed).
   const front = net.createServer({ noDelay: true }, (socket) => {
     sockets.add(socket);
-    socket.once("close", () => sockets.delete(socket));
-    socket.once("error", () => socket.destroy());
+    socket.on("close", () => sockets.delete(socket));
+    socket.on("error", () => socket.destroy());
     const protocolKnown = limitFirstBytes(socket, limits);
     // Read until the first bytes tell the protocols apart: "PRI " starts the HTTP/2 preface and
     // no HTTP/1 method; a client may send fewer than 4 bytes in its first packet.
-    let head = Buffer.alloc(0);
+    let head = NO_BYTES;
     const onData = (chunk: Buffer) => {
       head = Buffer.concat([head, chunk]);
       const n = Math.min(head.length, HTTP2_PREFACE_START.length);
@@ -141,6 +147,8 @@ export function serve(app: ServedApp, address: string, options: ServeOptions = {
       protocolKnown();
       socket.pause();
       socket.unshift(head);
+      // The listeners above share this scope for the connection's life: keep no bytes in it.
+      head = NO_BYTES;
       if (couldBeHttp2) {
         h2.emit("connection", socket);
       } else {

@@ -24,9 +24,16 @@ export function readBody(req: NodeRequest, max: number): Promise<Buffer | undefi
       }
       chunks.push(chunk);
     };
-    req.on("data", onData);
-    req.once("end", () => resolve(Buffer.concat(chunks)));
     // The client went away, or was cut off for sending too slowly: not a server failure.
-    req.once("error", (error) => reject(new ConnectError("the client went away before sending its whole request", Code.Aborted, undefined, undefined, error)));
+    const onError = (error: Error) => reject(new ConnectError("the client went away before sending its whole request", Code.Aborted, undefined, undefined, error));
+    // Once read, no listener stays behind: a watch stream's request lives as long as the stream.
+    const onEnd = () => {
+      req.off("data", onData);
+      req.off("error", onError);
+      resolve(Buffer.concat(chunks));
+    };
+    req.on("data", onData);
+    req.on("end", onEnd);
+    req.on("error", onError);
   });
 }

@@ -70,7 +70,7 @@ async function readBodyUnlessGone(req: NodeRequest, res: NodeResponse, maxBytes:
   const gone = new Promise<never>((_, reject) => {
     onGone = () => reject(new ConnectError("the client went away", Code.Canceled));
     if (res.destroyed) onGone();
-    else res.once("close", onGone);
+    else res.on("close", onGone);
   });
   try {
     return await Promise.race([readBody(req, maxBytes), gone]);
@@ -125,7 +125,7 @@ export function createWatchItemsHandler(impl: WatchItemsImpl, options: WatchItem
       values: values.set(streamTransportKey, transport),
     });
     // The client's end: a reset stream or a closed connection, before or after the response.
-    res.once("close", ctx.clientGone);
+    res.on("close", ctx.clientGone);
     // The router's interceptors, outermost first, around the implementation.
     const invoke = options.interceptors.reduceRight<(r: StreamRequest) => Promise<StreamResponse>>(
       (inner, interceptor) => interceptor(inner as never) as never,

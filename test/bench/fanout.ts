@@ -44,7 +44,6 @@ import { createInterface } from "node:readline";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { runReconnectStorm } from "./reconnect-storm.js";
 import { summarizeProfile, type CpuProfile, type ProfileSummary } from "./cpu-profile.js";
-import type { ProbeReply } from "./fanout-probe.js";
 import type { WorkerCommand, WorkerMessage, WorkerMode } from "./fanout-worker.js";
 import { BenchDatabase, databaseUrlFlag, type DatabaseInfo } from "./bench-postgres.js";
 import {
@@ -390,18 +389,42 @@ async function storeArgs(dir: string, n: number, db: BenchDatabase | undefined, 
   return ["--database-url", url];
 }
 
+/** What the server's probe (fanout-probe.mjs) answers. */
+interface ProbeReply {
+  type: "probe";
+  id: number;
+  memory: NodeJS.MemoryUsage;
+}
+
+const built = new Set<string>();
+
+/**
+ * Builds a checkout's server as `npm start` runs it (tsc into dist/), once per bench: what is
+ * measured is the shipped code. (Under tsx every function is also given its name by a call that
+ * puts it in dictionary mode: some 4 KB more per idle watcher that users never pay.)
+ */
+function buildServer(root: Checkout): void {
+  if (built.has(root.dir)) return;
+  log(`${root.ref ?? "this checkout"}: building the server (tsc -p tsconfig.build.json)`);
+  const result = spawnSync(process.execPath, [join(root.dir, "node_modules/typescript/bin/tsc"), "-p", "tsconfig.build.json"], {
+    cwd: root.dir,
+    stdio: ["ignore", "inherit", "inherit"],
+  });
+  if (result.status !== 0) throw new Error(`building the server in ${root.dir} failed`);
+  built.add(root.dir);
+}
+
 async function startReplica(dir: string, n: number, name: string, store: readonly string[], options: Options, root: Checkout): Promise<Replica> {
+  buildServer(root);
   const port = await freePort();
   const suffix = (options.replicas > 1 ? `-${name}` : "") + (root.ref ? `-${root.ref}` : "");
   const logFile = join(dir, `server-${n}${suffix}.log`);
   const profileDir = options.cpuProf ? join(dir, `profile-${n}${suffix}`) : undefined;
   const args = [
     "--import",
-    "tsx",
-    "--import",
-    pathToFileURL(join(ROOT, "test/bench/fanout-probe.ts")).href,
+    pathToFileURL(join(ROOT, "test/bench/fanout-probe.mjs")).href,
     ...(profileDir ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : []),
-    "server/main.ts",
+    "dist/server/main.js",
     ...store,
     "--api-addr",
     `${HOST}:${port}`,
@@ -982,7 +1005,7 @@ async function waitForNoWatchers(target: Target, ms: number): Promise<number> {
 /**
  * The leak check (#13): one server; `cycles` times, N watchers connect, receive one change and
  * leave (a TCP reset each, as a closed tab's connection may end); once the server counts none,
- * its RSS and V8 heap are read after a full GC (the bench's probe, fanout-probe.ts). Memory held
+ * its RSS and V8 heap are read after a full GC (the bench's probe, fanout-probe.mjs). Memory held
  * for watchers that left would grow from cycle to cycle; a run that only touched new code paths
  * once grows from the idle reading to the first cycle, not after. Budget: RSS after the last
  * cycle < (100 + LEAK_BUDGET.rssGrowthPercent)% of that after the first; exit code 1 otherwise.
