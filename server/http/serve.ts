@@ -56,11 +56,11 @@ function tooLargeToDrain(req: http.IncomingMessage): boolean {
  * the body unread would reset it, and a client could lose the answer); a body that turns out
  * larger ends the connection.
  */
-function drainRest(req: http.IncomingMessage): void {
+function drainRest(req: http.IncomingMessage, socket: net.Socket): void {
   let dropped = 0;
   req.on("data", (chunk: Buffer) => {
     dropped += chunk.byteLength;
-    if (dropped > DRAIN_MAX_BYTES) req.socket.destroy();
+    if (dropped > DRAIN_MAX_BYTES) socket.destroy();
   });
   req.resume();
 }
@@ -99,6 +99,8 @@ export function serve(app: ServedApp, address: string, options: ServeOptions = {
   let closing = false;
   // Before the app's own listener, which may answer at once.
   h1.prependListener("request", (req: http.IncomingMessage, res: http.ServerResponse) => {
+    // Taken now: by the time the response closes, Node may have detached it (req.socket is null then).
+    const socket = req.socket;
     if (closing) res.shouldKeepAlive = false;
     // An answer begun before the request's body was read (an early refusal) says
     // "Connection: close" when the rest of the body will not be read (see drainRest), so that
@@ -116,8 +118,8 @@ export function serve(app: ServedApp, address: string, options: ServeOptions = {
     res.on("close", () => {
       // A response sent before its request's body was read (e.g. a refused oversized body)
       // leaves the rest of that body on the connection: a large one ends it, a small one is read.
-      if (!req.complete && tooLargeToDrain(req)) req.socket.end();
-      else if (!req.complete) drainRest(req);
+      if (!req.complete && tooLargeToDrain(req)) socket.end();
+      else if (!req.complete) drainRest(req, socket);
       // While stopping, a connection whose last answer is done is closed (Node skips the busy ones).
       if (closing) setImmediate(() => h1.closeIdleConnections());
     });
