@@ -29,7 +29,7 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
-import type { BareFixtures } from "./bare-server.js";
+import type { BareFixtures } from "./bare-fixtures.js";
 import { summarizeProfile, type CpuProfile, type ProfileSummary } from "./cpu-profile.js";
 import { BenchDatabase, databaseUrlFlag, type DatabaseInfo } from "./bench-postgres.js";
 import {
@@ -49,6 +49,7 @@ import {
   UsageError,
   writeBenchRecord,
 } from "./bench-process.js";
+import { buildServer } from "./build-server.js";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const HOST = "127.0.0.1";
@@ -189,11 +190,8 @@ async function startServer(dir: string, options: Options, store: readonly string
   const logFile = join(dir, "server.log");
   const profileDir = options.cpuProf ? join(dir, "profile") : undefined;
   const args = [
-    "--import",
-    "tsx",
-    // One profile per thread (tsx runs its loader hooks on a thread of their own); we keep the main one.
     ...(profileDir ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : []),
-    "server/main.ts",
+    buildServer(ROOT),
     ...store,
     "--api-addr",
     `${HOST}:${port}`,
@@ -257,7 +255,7 @@ async function startBare(dir: string, fixtures: BareFixtures): Promise<{ child: 
   const errFile = join(dir, "bare.err");
   const fd = openSync(errFile, "w");
   // stdin stays open: when the bench dies, the bare server sees it end and exits.
-  const child = spawn(process.execPath, ["--import", "tsx", "test/bench/bare-server.ts", fixturesFile], { cwd: ROOT, stdio: ["pipe", "pipe", fd] });
+  const child = spawn(process.execPath, ["test/bench/bare-server.mjs", fixturesFile], { cwd: ROOT, stdio: ["pipe", "pipe", fd] });
   closeSync(fd);
   trackChild(child);
   const lines = createInterface({ input: child.stdout! });

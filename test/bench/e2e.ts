@@ -21,6 +21,7 @@ import { ensureWebBuild, ROOT } from "../../scripts/web-build.mjs";
 import { contextOptions, launchChromium } from "../helpers/browser.js";
 import { createClients, createTransport } from "../helpers/clients.js";
 import { registerAdminToken } from "../helpers/credentials.js";
+import { buildServer } from "./build-server.js";
 
 const BUDGET = { p95Ms: 100, displayKb: 80 } as const;
 const ADMIN_PASSWORD = "bench-admin-password-1";
@@ -42,9 +43,9 @@ const PAUSE_MS = Number(args.pause);
 const log = (message: string) => process.stderr.write(`bench:e2e: ${message}\n`);
 const now = () => performance.timeOrigin + performance.now();
 
-/** Starts `statusthing` from the sources (tsx) on a free port; resolves with its URL. */
+/** Starts `statusthing` as `npm start` runs it (the tsc build) on a free port; resolves with its URL. */
 async function startServer(dbPath: string): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, ["--import", "tsx", "server/main.ts", "--db", dbPath, "--api-addr", "127.0.0.1:0", "--log-level", "info"], {
+  const child = spawn(process.execPath, [buildServer(ROOT), "--db", dbPath, "--api-addr", "127.0.0.1:0", "--log-level", "info"], {
     cwd: ROOT,
     env: { ...process.env, STATUSTHING_ADMIN_PASSWORD: ADMIN_PASSWORD },
     stdio: ["ignore", "pipe", "inherit"],

@@ -19,7 +19,7 @@
  * replica, also reported per replica; memory and CPU are those of all replicas together.
  *
  * The baseline, in the same run and with the same client processes: a bare `ws` server
- * (test/bench/fanout-ws-server.ts, no compression) broadcasting the very bytes of our
+ * (test/bench/fanout-ws-server.mjs, no compression) broadcasting the very bytes of our
  * item_changed message to N WebSocket clients, timed from the trigger request to the last receipt.
  * Both keep their N watchers open while the changes are timed, alternating between the two, so
  * other load on the machine weighs on both alike.
@@ -61,6 +61,7 @@ import {
   UsageError,
   writeBenchRecord,
 } from "./bench-process.js";
+import { buildServer } from "./build-server.js";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const HOST = "127.0.0.1";
@@ -396,26 +397,8 @@ interface ProbeReply {
   memory: NodeJS.MemoryUsage;
 }
 
-const built = new Set<string>();
-
-/**
- * Builds a checkout's server as `npm start` runs it (tsc into dist/), once per bench: what is
- * measured is the shipped code. (Under tsx every function is also given its name by a call that
- * puts it in dictionary mode: some 4 KB more per idle watcher that users never pay.)
- */
-function buildServer(root: Checkout): void {
-  if (built.has(root.dir)) return;
-  log(`${root.ref ?? "this checkout"}: building the server (tsc -p tsconfig.build.json)`);
-  const result = spawnSync(process.execPath, [join(root.dir, "node_modules/typescript/bin/tsc"), "-p", "tsconfig.build.json"], {
-    cwd: root.dir,
-    stdio: ["ignore", "inherit", "inherit"],
-  });
-  if (result.status !== 0) throw new Error(`building the server in ${root.dir} failed`);
-  built.add(root.dir);
-}
-
 async function startReplica(dir: string, n: number, name: string, store: readonly string[], options: Options, root: Checkout): Promise<Replica> {
-  buildServer(root);
+  buildServer(root.dir);
   const port = await freePort();
   const suffix = (options.replicas > 1 ? `-${name}` : "") + (root.ref ? `-${root.ref}` : "");
   const logFile = join(dir, `server-${n}${suffix}.log`);
@@ -540,7 +523,7 @@ async function startWs(dir: string, n: number, template: () => { payload: Buffer
   const errFile = join(dir, `ws-${n}.err`);
   const fd = openSync(errFile, "w");
   // stdin stays open: when the bench dies, the ws server sees it end and exits.
-  const child = spawnNode(["--import", "tsx", join(ROOT, "test/bench/fanout-ws-server.ts")], ["pipe", "pipe", fd]);
+  const child = spawnNode([join(ROOT, "test/bench/fanout-ws-server.mjs")], ["pipe", "pipe", fd]);
   closeSync(fd);
   const died = exitAsError(child, "ws server", errFile);
   const lines = createInterface({ input: child.stdout! });

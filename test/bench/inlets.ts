@@ -17,6 +17,7 @@ import { join } from "node:path";
 import { createHistogram } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
 import { exitAsError, freePort, log, machineBusyPercent, makeTempDir, parseFlags, runBench, tail, trackChild, writeBenchRecord } from "./bench-process.js";
+import { buildServer } from "./build-server.js";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const HOST = "127.0.0.1";
@@ -82,7 +83,7 @@ async function run(options: Options): Promise<void> {
   const fd = openSync(logFile, "w");
   const adminPassword = `bench-${randomBytes(12).toString("hex")}`;
   const env = { ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("STATUSTHING_"))), STATUSTHING_ADMIN_PASSWORD: adminPassword };
-  const child = spawn(process.execPath, ["--import", "tsx", "server/main.ts", "--db", join(dir, "bench.db"), "--api-addr", `${HOST}:${port}`, "--log-level", "warn"], {
+  const child = spawn(process.execPath, [buildServer(ROOT), "--db", join(dir, "bench.db"), "--api-addr", `${HOST}:${port}`, "--log-level", "warn"], {
     cwd: ROOT,
     env,
     stdio: ["ignore", fd, fd],

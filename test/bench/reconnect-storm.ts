@@ -20,6 +20,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { cpuMsOf, exitAsError, freePort, log, makeTempDir, stopChild, tail, trackChild } from "./bench-process.js";
 import type { ReconnectCommand, ReconnectMessage } from "./reconnect-worker.js";
+import { buildServer } from "./build-server.js";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const HOST = "127.0.0.1";
@@ -38,7 +39,7 @@ interface Server {
 
 async function startServer(dir: string, port: number, password: string, attempt: number): Promise<Server> {
   const logFile = join(dir, `server-${attempt}.log`);
-  const args = ["--import", "tsx", "server/main.ts", "--db", join(dir, "bench.db"), "--api-addr", `${HOST}:${port}`, "--log-level", "warn", "--max-watchers-per-client", "1000000"];
+  const args = [buildServer(ROOT), "--db", join(dir, "bench.db"), "--api-addr", `${HOST}:${port}`, "--log-level", "warn", "--max-watchers-per-client", "1000000"];
   const script = `ulimit -n ${WANT_NOFILE} 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null; exec "$@"`;
   const env = { ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("STATUSTHING_"))), STATUSTHING_ADMIN_PASSWORD: password };
   const fd = openSync(logFile, "w");

@@ -3,40 +3,28 @@
  * answered, from memory, on the same paths. It reads each request body (as the real server must)
  * and picks the recorded response by exact body, else the path's default. Anything else is a 404.
  *
- *   node --import tsx test/bench/bare-server.ts <fixtures.json>
+ *   node test/bench/bare-server.mjs <fixtures.json>
  *
- * Listens on 127.0.0.1, a free port, and prints one JSON line {"url": ...} on stdout.
+ * Listens on 127.0.0.1, a free port, and prints one JSON line {"url": ...} on stdout. Plain
+ * JavaScript, like the server as it ships: no loader between the baseline and the machine.
  */
 import { readFileSync } from "node:fs";
 import http from "node:http";
-import type { AddressInfo } from "node:net";
 
-/** What the bench recorded from the real server, as written to the fixtures file. */
-export interface BareFixtures {
-  routes: Array<{
-    path: string;
-    /** The response for any body not listed in `byBody`. */
-    fallback: { contentType: string; bodyBase64: string };
-    /** Exact request body → response body (same content type). */
-    byBody?: Record<string, string>;
-  }>;
-}
-
-interface Route {
-  contentType: string;
-  fallback: Buffer;
-  byBody: Map<string, Buffer>;
-}
+/** @typedef {{ contentType: string, fallback: Buffer, byBody: Map<string, Buffer> }} Route */
 
 const file = process.argv[2];
 if (!file) {
-  process.stderr.write("usage: bare-server.ts <fixtures.json>\n");
+  process.stderr.write("usage: bare-server.mjs <fixtures.json>\n");
   process.exit(2);
 }
-const fixtures = JSON.parse(readFileSync(file, "utf8")) as BareFixtures;
-const routes = new Map<string, Route>();
+/** @type {import("./bare-fixtures.js").BareFixtures} */
+const fixtures = JSON.parse(readFileSync(file, "utf8"));
+/** @type {Map<string, Route>} */
+const routes = new Map();
 for (const route of fixtures.routes) {
-  const byBody = new Map<string, Buffer>();
+  /** @type {Map<string, Buffer>} */
+  const byBody = new Map();
   for (const [body, base64] of Object.entries(route.byBody ?? {})) byBody.set(body, Buffer.from(base64, "base64"));
   routes.set(route.path, { contentType: route.fallback.contentType, fallback: Buffer.from(route.fallback.bodyBase64, "base64"), byBody });
 }
@@ -44,8 +32,9 @@ const NOT_FOUND = Buffer.from(JSON.stringify({ code: "not_found", message: "no s
 
 // The same keep-alive timeout as server/http/serve.ts.
 const server = http.createServer({ keepAliveTimeout: 5_000 }, (req, res) => {
-  const chunks: Buffer[] = [];
-  req.on("data", (chunk: Buffer) => chunks.push(chunk));
+  /** @type {Buffer[]} */
+  const chunks = [];
+  req.on("data", (chunk) => chunks.push(chunk));
   req.on("end", () => {
     // POST for the API's paths, GET for the public documents (summary.json, badge.svg).
     const route = req.method === "POST" || req.method === "GET" ? routes.get(req.url ?? "") : undefined;
@@ -61,7 +50,7 @@ const server = http.createServer({ keepAliveTimeout: 5_000 }, (req, res) => {
 });
 
 server.listen(0, "127.0.0.1", () => {
-  const { port } = server.address() as AddressInfo;
+  const { port } = /** @type {import("node:net").AddressInfo} */ (server.address());
   process.stdout.write(`${JSON.stringify({ url: `http://127.0.0.1:${port}` })}\n`);
 });
 
