@@ -3,11 +3,15 @@
  * library. Entries are the notes (status updates) people post on items, the changes of items'
  * statuses, and (on the page's feed) the updates of incidents.
  */
-import { Feed } from "feed";
+import type { Feed } from "feed";
 import type { ItemView, StatusTransition } from "../domain.js";
 import type { IncidentRecord } from "../incident-records.js";
 import type { PageIdentity } from "./page-identity.js";
 import { noteToPlainText } from "../../shared/markdown/note-markdown.js";
+import { lazyModule } from "../lazy-module.js";
+
+// Loaded with the first feed, not at start-up (it brings an XML writer an idle server never needs).
+const feedLibrary = lazyModule("feed", () => import("feed"));
 
 /** How many entries a feed carries. */
 export const FEED_ENTRIES = 50;
@@ -135,7 +139,13 @@ export interface FeedScope {
  * Builds the feed for the page or one item, with its entries; the caller picks the format.
  * `transitions` are the newest status changes (of that item alone, for an item's feed), newest first.
  */
-export function buildFeed(identity: PageIdentity, items: readonly ItemView[], transitions: readonly StatusTransition[], scope: FeedScope): { feed: Feed; updated: Date } {
+export async function buildFeed(
+  identity: PageIdentity,
+  items: readonly ItemView[],
+  transitions: readonly StatusTransition[],
+  scope: FeedScope,
+): Promise<{ feed: Feed; updated: Date }> {
+  const { Feed } = await feedLibrary();
   const base = identity.url;
   const scoped = scope.item ? [scope.item] : items;
   const events = latestEvents(scoped, transitions, scope.item ? [] : (scope.incidents ?? []));

@@ -143,25 +143,25 @@ export function createReadEndpoints(options: ReadEndpointsOptions): ReadEndpoint
           return document(200, JSON_TYPE, JSON.stringify(STATUSPAGE_DOCUMENTS[r.path]!(view)));
         });
       case "page-badge":
-        return listItems(false).then((items) => {
+        return listItems(false).then(async (items) => {
           const overall = overallStatus(items.map((item) => item.status?.kind));
-          return document(200, SVG_TYPE, pageBadge(overall.banner, overall.worst.kind, badge!));
+          return document(200, SVG_TYPE, await pageBadge(overall.banner, overall.worst.kind, badge!));
         });
       case "item-badge":
-        return getItem(r.id, false).then((item) => (item ? document(200, SVG_TYPE, itemBadge(item, badge!)) : document(404, SVG_TYPE, notFoundBadge(badge!))));
+        return getItem(r.id, false).then(async (item) => (item ? document(200, SVG_TYPE, await itemBadge(item, badge!)) : document(404, SVG_TYPE, await notFoundBadge(badge!))));
       case "page-feed":
         return Promise.all([
           listItems(true),
           store.recentTransitions(undefined, TRANSITIONS_READ),
           store.incidents.list({ kind: "incident", phases: [], from: undefined, to: undefined, order: "newest", limit: FEED_ENTRIES, after: undefined }),
-        ]).then(([items, transitions, incidents]) => {
-          const { feed, updated } = buildFeed(identity, items, transitions, { incidents });
+        ]).then(async ([items, transitions, incidents]) => {
+          const { feed, updated } = await buildFeed(identity, items, transitions, { incidents });
           return document(200, r.format === "atom" ? ATOM_TYPE : RSS_TYPE, r.format === "atom" ? feed.atom1() : feed.rss2(), updated);
         });
       case "item-feed":
         return getItem(r.id, true).then(async (item) => {
           if (!item) throw notFound("item", r.id ?? "");
-          const { feed, updated } = buildFeed(identity, [], await store.recentTransitions(item.id, TRANSITIONS_READ), { item });
+          const { feed, updated } = await buildFeed(identity, [], await store.recentTransitions(item.id, TRANSITIONS_READ), { item });
           return document(200, ATOM_TYPE, feed.atom1(), updated);
         });
     }
