@@ -224,7 +224,7 @@ export async function createApp(options: AppOptions): Promise<App> {
   if (options.mail && !mailStore) logger.warn("this store keeps no email subscriptions (or no outbox): --smtp-url is ignored");
   // The SMTP host only: the URL may hold a password.
   if (mailStore && options.mail) logger.info({ smtpHost: new URL(options.mail.smtpUrl).host }, "email subscriptions are on");
-  const smtp = mailStore && options.mail && !options.mail.send ? createSmtpSender(options.mail.smtpUrl, options.mail.from) : undefined;
+  const smtp = mailStore && options.mail && !options.mail.send ? await createSmtpSender(options.mail.smtpUrl, options.mail.from) : undefined;
   const sendMail = options.mail?.send ?? smtp?.send;
   const mailContext = async () => ({ publicUrl: options.publicUrl!, pageName: (await settings.current()).name });
   const mailWorker =

@@ -1,4 +1,3 @@
-import nodemailer from "nodemailer";
 import type { QueuedMail } from "../store/mail-store.js";
 
 /** Sends one queued mail; resolves with "" when the SMTP server took it, else why not. Never rejects. */
@@ -17,7 +16,9 @@ export function withoutAddresses(message: string): string {
  * STARTTLS when the server offers it, or `smtps://…:465`), one connection per mail. The URL's
  * password stays inside the transport: nothing here logs or returns it.
  */
-export function createSmtpSender(smtpUrl: string, from: string): { send: SendMail; close(): void } {
+export async function createSmtpSender(smtpUrl: string, from: string): Promise<{ send: SendMail; close(): void }> {
+  // Loaded here, at start-up with --smtp-url, and never without: nodemailer is ~2 MB of heap.
+  const { default: nodemailer } = await import("nodemailer");
   const url = new URL(smtpUrl);
   const transport = nodemailer.createTransport({
     host: url.hostname.replace(/^\[|\]$/g, ""),
