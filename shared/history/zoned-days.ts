@@ -34,8 +34,15 @@ export function isTimeZone(timeZone: string): boolean {
   }
 }
 
-/** The wall-clock fields at an instant in a zone, as if that wall clock were UTC (ms). */
+/**
+ * Zones whose wall clock is UTC's: answered by arithmetic, so the default zone never loads ICU's
+ * time zone data (several MB of a server's memory at start-up, where history is warmed).
+ */
+const UTC_NAMES = new Set(["UTC", "Etc/UTC"]);
+
+/** The wall-clock fields at an instant in a zone, as if that wall clock were UTC (ms), to the second as Intl gives them. */
 function wallClockAsUtc(instant: number, timeZone: string): number {
+  if (UTC_NAMES.has(timeZone)) return Math.floor(instant / 1_000) * 1_000;
   const parts: Record<string, number> = {};
   for (const part of formatter(timeZone).formatToParts(new Date(instant))) {
     if (part.type !== "literal") parts[part.type] = Number(part.value);

@@ -29,6 +29,14 @@ describe("calendar days in a time zone", () => {
     expect(localDay(at("2026-03-02T03:30:00Z"), "America/New_York")).toBe("2026-03-01");
   });
 
+  it("answers UTC by arithmetic exactly as Intl does for a zone on UTC's clock (Etc/GMT)", () => {
+    const instants = [0, -1, 999, 1_000, at("1969-12-31T23:59:59.999Z"), at("2026-03-01T23:59:59.999Z"), at("2026-03-02T00:00:00Z"), at("2024-02-29T12:34:56.789Z")];
+    for (const zone of ["UTC", "Etc/UTC"]) {
+      for (const instant of instants) expect(localDay(instant, zone), `${zone} ${instant}`).toBe(localDay(instant, "Etc/GMT"));
+      for (const day of ["1970-01-01", "2024-02-29", "2026-03-29", "2026-12-31"]) expect(dayStart(day, zone)).toBe(dayStart(day, "Etc/GMT"));
+    }
+  });
+
   it("gives 23 and 25 hour days at the daylight-saving changes in Berlin and New York", () => {
     const length = (day: string, zone: string) => (dayStart(addDays(day, 1), zone) - dayStart(day, zone)) / HOUR;
     expect(length("2026-03-29", "Europe/Berlin")).toBe(23);
