@@ -10,7 +10,6 @@ import { requestFacts, requestFactsKey } from "./auth/request-facts.js";
 import { createErrorInterceptor } from "./rpc/error-interceptor.js";
 import { createItemsRpc } from "./rpc/items-rpc.js";
 import { createNotesRpc } from "./rpc/notes-rpc.js";
-import { registerReflection, REFLECTION_SERVICES } from "./rpc/reflection-rpc.js";
 import { createStatusesRpc } from "./rpc/statuses-rpc.js";
 import { createGroupsRpc } from "./rpc/groups-rpc.js";
 import { GroupsService as GroupsApi } from "../shared/gen/statusthing/v1/groups_pb.js";
@@ -195,7 +194,9 @@ export const API_SERVICES: readonly DescService[] = [
  */
 export async function createApp(options: AppOptions): Promise<App> {
   const { store, logger } = options;
-  requireRules([...API_SERVICES, ...(options.devmode ? REFLECTION_SERVICES : [])]);
+  // gRPC reflection (and its descriptors) only in devmode: not loaded otherwise.
+  const reflection = options.devmode ? await import("./rpc/reflection-rpc.js") : undefined;
+  requireRules([...API_SERVICES, ...(reflection?.REFLECTION_SERVICES ?? [])]);
   // The change log is history (the page at any past instant is replayed from it): kept forever
   // unless the caller sets a retention.
   const hub = new ChangeHub(store, logger, { retainChanges: Number.MAX_SAFE_INTEGER, ...options.hub });
@@ -377,7 +378,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     if (hooks && heartbeats) router.service(HooksApi, createHooksRpc(hooks, heartbeats));
     router.service(WebhooksApi, createWebhooksRpc(webhooks));
     router.service(SubscriptionsApi, createSubscriptionsRpc(subscriptions));
-    if (options.devmode) registerReflection(router, API_SERVICES);
+    reflection?.registerReflection(router, API_SERVICES);
   };
   const rpcHandler = createRpcAdapter({
     log: logger,
