@@ -10,7 +10,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { closeSync, openSync, readFileSync } from "node:fs";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { BenchDatabase, databaseUrlFlag } from "./bench-postgres.js";
 import { exitAsError, freePort, log, machineBusyPercent, makeTempDir, parseFlags, runBench, stopChild, tail, trackChild, UsageError, writeBenchRecord } from "./bench-process.js";
@@ -27,6 +27,7 @@ const USAGE = `Usage: npm run bench:memory -- [flags]
   --settle S         seconds idle before each reading (default 8)
   --database-url U   PostgreSQL (a fresh schema, dropped at the end) instead of a temp SQLite file
   --node-flag F      a flag for node running the server (repeatable), e.g. --max-semi-space-size=1
+  --server FILE      run this built entry (e.g. another checkout's dist/server/main.js) instead of building this one
   --help
 
 Exit code 1 when the idle server's RSS is over ${IDLE_BUDGET_MB} MB.
@@ -37,6 +38,7 @@ interface Options {
   settleMs: number;
   databaseUrl: string | undefined;
   nodeFlags: string[];
+  server: string | undefined;
 }
 
 function parseOptions(argv: string[]): Options | undefined {
@@ -45,6 +47,7 @@ function parseOptions(argv: string[]): Options | undefined {
     settle: { type: "string" },
     "database-url": { type: "string" },
     "node-flag": { type: "string", multiple: true },
+    server: { type: "string" },
     help: { type: "boolean" },
   });
   if (flags.help) return undefined;
@@ -58,6 +61,7 @@ function parseOptions(argv: string[]): Options | undefined {
     settleMs: count("settle", flags.settle, 8) * 1_000,
     databaseUrl: databaseUrlFlag(flags["database-url"]),
     nodeFlags: flags["node-flag"] ?? [],
+    server: flags.server === undefined ? undefined : resolve(flags.server),
   };
 }
 
@@ -80,7 +84,7 @@ const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
 async function startServer(dir: string, options: Options, store: readonly string[], adminPassword: string): Promise<{ child: ChildProcess; url: string; logFile: string }> {
   const port = await freePort();
   const logFile = join(dir, "server.log");
-  const args = [...options.nodeFlags, buildServer(ROOT), ...store, "--api-addr", `${HOST}:${port}`, "--log-level", "warn"];
+  const args = [...options.nodeFlags, options.server ?? buildServer(ROOT), ...store, "--api-addr", `${HOST}:${port}`, "--log-level", "warn"];
   const fd = openSync(logFile, "w");
   // Only the flags configure the server: no STATUSTHING_* variable of this shell.
   const env = { ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("STATUSTHING_"))), STATUSTHING_ADMIN_PASSWORD: adminPassword };
@@ -175,13 +179,14 @@ async function run(options: Options): Promise<void> {
   await stopChild(server.child);
 
   const storeName = db ? "PostgreSQL" : "SQLite";
-  const flags = options.nodeFlags.length > 0 ? ` (node ${options.nodeFlags.join(" ")})` : "";
+  const flags = [options.server, ...options.nodeFlags].filter(Boolean).join(" ");
+  const how = flags ? ` (${flags})` : "";
   const row = (what: string, m: Memory) => `| ${what} | ${m.rss.toFixed(1)} MB | ${m.anon.toFixed(1)} MB | ${m.file.toFixed(1)} MB |`;
   const lines = [
     "| | RSS | anonymous (the process's own) | file-backed (`node`'s pages, libraries) |",
     "|---|--:|--:|--:|",
     row("bare `node` (a timer)", bare),
-    row(`StatusThing on ${storeName}, idle${flags}`, idle),
+    row(`StatusThing on ${storeName}, idle${how}`, idle),
     ...(withItems ? [row(`the same with ${options.items} items, after a ListItems`, withItems)] : []),
   ];
   const met = idle.rss <= IDLE_BUDGET_MB;
