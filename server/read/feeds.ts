@@ -7,11 +7,14 @@ import type { Feed } from "feed";
 import type { ItemView, StatusTransition } from "../domain.js";
 import type { IncidentRecord } from "../incident-records.js";
 import type { PageIdentity } from "./page-identity.js";
-import { noteToPlainText } from "../../shared/markdown/note-markdown.js";
 import { lazyModule } from "../lazy-module.js";
 
 // Loaded with the first feed, not at start-up (it brings an XML writer an idle server never needs).
 const feedLibrary = lazyModule("feed", () => import("feed"));
+// Notes are Markdown: their plain text comes from the shared renderer (markdown-it), loaded likewise.
+const noteMarkdown = lazyModule("markdown-it", () => import("../../shared/markdown/note-markdown.js"));
+
+type PlainText = (markdown: string) => string;
 
 /** How many entries a feed carries. */
 export const FEED_ENTRIES = 50;
@@ -49,7 +52,7 @@ function headline(text: string): string {
   return chars.length > 120 ? `${chars.slice(0, 119).join("")}…` : line;
 }
 
-function noteEvents(items: readonly ItemView[]): FeedEvent[] {
+function noteEvents(items: readonly ItemView[], noteToPlainText: PlainText): FeedEvent[] {
   return items.flatMap((item) =>
     (item.notes ?? []).map((note) => {
       // Notes are Markdown; a feed carries their words, not their marks.
@@ -103,7 +106,7 @@ function transitionEvents(transitions: readonly StatusTransition[], present: Rea
 const STATE_NAMES: Record<number, string> = { 1: "Investigating", 2: "Identified", 3: "Monitoring", 4: "Resolved" };
 
 /** Each update of each incident, linking to the incident's page. */
-function incidentEvents(incidents: readonly IncidentRecord[]): FeedEvent[] {
+function incidentEvents(incidents: readonly IncidentRecord[], noteToPlainText: PlainText): FeedEvent[] {
   return incidents.flatMap((incident) =>
     incident.updates.map((update) => ({
       id: `incident:${incident.id}:${update.id}`,
@@ -120,9 +123,9 @@ function incidentEvents(incidents: readonly IncidentRecord[]): FeedEvent[] {
 }
 
 /** The newest events, notes, status changes and incident updates together. */
-function latestEvents(items: readonly ItemView[], transitions: readonly StatusTransition[], incidents: readonly IncidentRecord[]): FeedEvent[] {
+function latestEvents(items: readonly ItemView[], transitions: readonly StatusTransition[], incidents: readonly IncidentRecord[], noteToPlainText: PlainText): FeedEvent[] {
   const present = new Set(items.map((item) => item.id));
-  const events = [...noteEvents(items), ...transitionEvents(transitions, present), ...incidentEvents(incidents)];
+  const events = [...noteEvents(items, noteToPlainText), ...transitionEvents(transitions, present), ...incidentEvents(incidents, noteToPlainText)];
   events.sort((a, b) => b.published.getTime() - a.published.getTime() || (a.id < b.id ? 1 : -1));
   return events.slice(0, FEED_ENTRIES);
 }
@@ -145,10 +148,10 @@ export async function buildFeed(
   transitions: readonly StatusTransition[],
   scope: FeedScope,
 ): Promise<{ feed: Feed; updated: Date }> {
-  const { Feed } = await feedLibrary();
+  const [{ Feed }, { noteToPlainText }] = await Promise.all([feedLibrary(), noteMarkdown()]);
   const base = identity.url;
   const scoped = scope.item ? [scope.item] : items;
-  const events = latestEvents(scoped, transitions, scope.item ? [] : (scope.incidents ?? []));
+  const events = latestEvents(scoped, transitions, scope.item ? [] : (scope.incidents ?? []), noteToPlainText);
   const pageLink = scope.item ? `${base}/items/${encodeURIComponent(scope.item.id)}` : `${base}/`;
   // Adding, editing or deleting a note updates its item, so the items' times and the newest
   // status change (which may be an item's deletion) cover the entries.

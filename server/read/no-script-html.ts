@@ -6,10 +6,13 @@
  */
 import { kindMeta, overallStatus, compareSeverity, type KindIcon, type KindMeta } from "../../shared/status-kinds.js";
 import { problemSummary } from "../../shared/problem-summary.js";
-import { renderNoteHtml } from "../../shared/markdown/note-markdown.js";
+import { lazyModule } from "../lazy-module.js";
 import { escapeHtml } from "../../shared/escape-html.js";
 import type { ItemView, NoteRecord } from "../domain.js";
 import type { RenderedPage } from "../http/server-rendered-page.js";
+
+// The Markdown renderer (markdown-it, ~1 MB of heap) is loaded with the first page that shows notes.
+const noteMarkdown = lazyModule("markdown-it", () => import("../../shared/markdown/note-markdown.js"));
 
 /** Notes an item's page shows, newest first; older ones are counted (the app shows them all). */
 export const NO_SCRIPT_ITEM_NOTES = 100;
@@ -76,7 +79,7 @@ function statusLine(item: ItemView): string {
   return `<p class="nojs-status"><span class="nojs-pill tone-${meta.tone}">${icon(meta)}<span class="nojs-status-name">${escapeHtml(name)}</span></span>${kindWords}</p>`;
 }
 
-function note(note: NoteRecord, context: PageContext): string {
+function note(note: NoteRecord, context: PageContext, renderNoteHtml: (text: string) => string): string {
   return `<div class="nojs-note"><div class="note-markdown">${renderNoteHtml(note.text)}</div><p class="nojs-when">${time(note.created, context)}</p></div>`;
 }
 
@@ -100,7 +103,8 @@ function frame(context: PageContext, main: string): string {
 }
 
 /** The public page: the overall banner, then every item, problems first, with its latest note. */
-export function homePage(items: readonly ItemView[], context: PageContext): RenderedPage {
+export async function homePage(items: readonly ItemView[], context: PageContext): Promise<RenderedPage> {
+  const { renderNoteHtml } = await noteMarkdown();
   const sorted = [...items].sort((a, b) => compareSeverity(a.status?.kind, b.status?.kind));
   const overall = overallStatus(sorted.map((item) => item.status?.kind));
   const summary = problemSummary(sorted.map((item) => ({ name: item.name, kind: item.status?.kind })));
@@ -112,7 +116,7 @@ export function homePage(items: readonly ItemView[], context: PageContext): Rend
       `<h3 class="nojs-item-name"><a href="${itemPath(item.id)}">${escapeHtml(item.name)}</a></h3>`,
       statusLine(item),
       item.description ? `<p class="nojs-description">${escapeHtml(item.description)}</p>` : "",
-      latest ? note(latest, context) : "",
+      latest ? note(latest, context, renderNoteHtml) : "",
       "</li>",
     ].join("");
   });
@@ -134,7 +138,8 @@ export function homePage(items: readonly ItemView[], context: PageContext): Rend
 }
 
 /** An item's page: its status (and since when, when known), description and every note, newest first. */
-export function itemPage(item: ItemView, statusSince: Date | undefined, context: PageContext): RenderedPage {
+export async function itemPage(item: ItemView, statusSince: Date | undefined, context: PageContext): Promise<RenderedPage> {
+  const { renderNoteHtml } = await noteMarkdown();
   const all = item.notes ?? [];
   const notes = all.slice(-NO_SCRIPT_ITEM_NOTES).reverse();
   const older = all.length - notes.length;
@@ -147,7 +152,9 @@ export function itemPage(item: ItemView, statusSince: Date | undefined, context:
     statusSince ? `<p class="nojs-since">Since ${time(statusSince, context)}</p>` : "",
     item.description ? `<p class="nojs-description">${escapeHtml(item.description)}</p>` : "",
     '<h2 class="nojs-section-title">Updates</h2>',
-    notes.length ? `<ol class="nojs-notes" reversed>${notes.map((n) => `<li>${note(n, context)}</li>`).join("")}</ol>` : '<p class="nojs-empty">No updates yet.</p>',
+    notes.length
+      ? `<ol class="nojs-notes" reversed>${notes.map((n) => `<li>${note(n, context, renderNoteHtml)}</li>`).join("")}</ol>`
+      : '<p class="nojs-empty">No updates yet.</p>',
     older > 0 ? `<p class="nojs-older">${older} older ${older === 1 ? "update is" : "updates are"} not shown here; the feed and the page with JavaScript have them.</p>` : "",
     `<p class="nojs-feed"><a href="${itemPath(item.id)}/feed.atom">Updates for ${escapeHtml(item.name)} as a feed (Atom)</a></p>`,
     "</article>",

@@ -79,7 +79,7 @@ export function createNoScriptPages(options: NoScriptPagesOptions): PageRenderer
   function built(itemId: string | undefined): Promise<RenderedPage> {
     const key = `no-script\n${itemId === undefined ? "/" : `/items/${itemId}`}`;
     return cache.get(key, async () => {
-      const page = itemId !== undefined ? await buildItem(itemId) : homePage(await store.listItems({ statusIds: [], kinds: [], withNotes: true }), await context());
+      const page = itemId !== undefined ? await buildItem(itemId) : await homePage(await store.listItems({ statusIds: [], kinds: [], withNotes: true }), await context());
       // Behind --private only signed-in visitors get here: no shared cache may keep what they saw.
       return options.private ? { ...page, personal: true } : page;
     });
