@@ -3,6 +3,7 @@ import http2 from "node:http2";
 import net from "node:net";
 import type { Duplex } from "node:stream";
 import type { NodeRequest, NodeResponse } from "../node-request.js";
+import { noteConnectionAccepted } from "../connection-arrivals.js";
 import { DEFAULT_CONNECTION_LIMITS, limitFirstBytes, limitHttp2Session, type ConnectionLimits } from "./connection-limits.js";
 
 /**
@@ -133,6 +134,8 @@ export function serve(app: ServedApp, address: string, options: ServeOptions = {
 
   // No Nagle delay, as node:http sets for the sockets it accepts itself (these it is handed).
   const front = net.createServer({ noDelay: true }, (socket) => {
+    // Counted so that work which can wait, waits while more connections are coming (see connection-arrivals.ts).
+    noteConnectionAccepted();
     sockets.add(socket);
     socket.on("close", () => sockets.delete(socket));
     socket.on("error", () => socket.destroy());

@@ -513,7 +513,9 @@ async function measure(spec: LoadSpec, options: Options): Promise<Measured> {
     loadgenCpuPercent: Math.round(((self.user + self.system) / 1000 / wallMs) * 100),
     window: { startUs, endUs },
   };
-  log(`  ${measured.reqPerS} req/s, p50 ${measured.latencyMs.p50} ms, p99 ${measured.latencyMs.p99} ms, errors ${measured.errors}`);
+  log(
+    `  ${measured.reqPerS} req/s, p50 ${measured.latencyMs.p50} ms, p99 ${measured.latencyMs.p99} ms, errors ${measured.errors}, server cpu ${measured.targetCpuMsPerRequest} ms/req ${measured.targetCpuPercent}%, loadgen ${measured.loadgenCpuPercent}%`,
+  );
   await new Promise((done) => setTimeout(done, 250));
   return measured;
 }
@@ -821,7 +823,7 @@ async function scaling(options: Options): Promise<void> {
     post: (url, path, body, headers) => post(url, path, body, headers),
     load: async (spec, connections) => {
       const m = await measure({ ...spec, target: "ours" }, { ...options, connections });
-      return { reqPerS: m.reqPerS, okPerS: m.okPerS, errors: m.errors, latencyMs: m.latencyMs };
+      return { reqPerS: m.reqPerS, okPerS: m.okPerS, errors: m.errors, latencyMs: m.latencyMs, serverCpuMsPerRequest: m.targetCpuMsPerRequest };
     },
     log,
   };

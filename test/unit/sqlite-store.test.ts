@@ -7,7 +7,8 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { DomainError } from "../../server/errors.js";
 import { DatabaseTooNewError, migrations } from "../../server/store/sqlite/migrations.js";
 import { SqliteStore } from "../../server/store/sqlite/sqlite-store.js";
-import { WriteQueue } from "../../server/store/sqlite/write-queue.js";
+import { MAX_GROUP_WRITES, WriteQueue } from "../../server/store/sqlite/write-queue.js";
+import { noteConnectionAccepted } from "../../server/connection-arrivals.js";
 import { caught, describeStoreContract, newItem, newNote, newStatus, type StoreUnderTest } from "../../server/store/conformance.js";
 
 /** A fresh temp folder per test; everything opened in it is closed before it is deleted. */
@@ -263,5 +264,58 @@ describe("WriteQueue", () => {
     await queue.run(() => insert(1));
     const seen = await queue.run(() => committed());
     expect(seen).toEqual([1]);
+  });
+
+  const nextTurn = () => new Promise<void>((done) => setImmediate(done));
+  const groupSizes = () => {
+    const sizes: number[] = [];
+    queue.onBatch = (size) => sizes.push(size);
+    return sizes;
+  };
+
+  it("commits a group at the end of its turn when no connection is being accepted", async () => {
+    const sizes = groupSizes();
+    const writes: Array<Promise<unknown>> = [];
+    for (let v = 1; v <= 4; v++) {
+      writes.push(queue.run(() => insert(v)));
+      await nextTurn();
+    }
+    await Promise.all(writes);
+    expect(sizes).toEqual([1, 1, 1, 1]);
+  });
+
+  it("holds a group while connections are accepted turn after turn (a connect storm), so their writes join it", async () => {
+    const sizes = groupSizes();
+    const writes: Array<Promise<unknown>> = [];
+    // As Node's listener under a storm: one connection a turn, each bringing a write.
+    for (let v = 1; v <= 4; v++) {
+      noteConnectionAccepted();
+      writes.push(queue.run(() => insert(v)));
+      await nextTurn();
+    }
+    await Promise.all(writes);
+    expect(sizes).toEqual([4]);
+    expect(committed()).toEqual([1, 2, 3, 4]);
+  });
+
+  it("commits a held group even while connections keep coming", async () => {
+    let done = false;
+    const write = queue.run(() => insert(1)).finally(() => (done = true));
+    while (!done) {
+      noteConnectionAccepted();
+      await nextTurn();
+    }
+    await write;
+    expect(committed()).toEqual([1]);
+  });
+
+  it("commits at most MAX_GROUP_WRITES writes at once (a group's commit blocks the event loop), the rest next, in order", async () => {
+    const sizes = groupSizes();
+    const count = MAX_GROUP_WRITES + 3;
+    const order: number[] = [];
+    await Promise.all(Array.from({ length: count }, (_, i) => queue.run(() => (insert(i), order.push(i)))));
+    expect(sizes).toEqual([MAX_GROUP_WRITES, 3]);
+    expect(order).toEqual(Array.from({ length: count }, (_, i) => i));
+    expect(committed()).toHaveLength(count);
   });
 });
