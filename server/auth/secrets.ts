@@ -1,5 +1,5 @@
 import { encodeBase32LowerCaseNoPadding } from "@oslojs/encoding";
-import { createHash, randomBytes } from "node:crypto";
+import { hash, randomBytes } from "node:crypto";
 
 /**
  * Random secrets and their stored form, as the Lucia session guide describes: the client holds a
@@ -21,8 +21,8 @@ export function generateApiTokenSecret(): string {
 
 /**
  * The stored form of a session token or API secret: hex SHA-256 of its UTF-8 bytes. Node's native
- * hash, not a JavaScript one: every signed-in request hashes its credential.
+ * one-shot hash, not a JavaScript one: every signed-in request hashes its credential.
  */
 export function hashSecret(secret: string): string {
-  return createHash("sha256").update(secret, "utf8").digest("hex");
+  return hash("sha256", secret, "hex");
 }
