@@ -12,8 +12,41 @@ export const SUMMARY_MAX = 500;
  */
 export function summarizeRequest(schema: DescMessage, message: Message): string {
   const json = toJson(schema, message, { alwaysEmitImplicit: false });
-  const text = JSON.stringify(withoutSecrets(json));
+  // Most requests (UpdateItem's) cannot hold a key to remove: their JSON is written as it is.
+  const text = JSON.stringify(mayHoldSecrets(schema) ? withoutSecrets(json) : json);
   return text.length > SUMMARY_MAX ? `${text.slice(0, SUMMARY_MAX - 1)}…` : text;
+}
+
+/** Well-known types whose JSON has keys of its own choosing (any other one is a scalar, a list of them or {}). */
+const FREE_FORM_TYPES = new Set(["google.protobuf.Struct", "google.protobuf.Value", "google.protobuf.ListValue", "google.protobuf.Any"]);
+
+const secretsByType = new WeakMap<DescMessage, boolean>();
+
+/**
+ * Whether a message of this type can have, at any depth, a key that withoutSecrets changes: a
+ * secret-like or `url` field, a map (its keys are data) or a free-form well-known type. Decided
+ * once per type.
+ */
+function mayHoldSecrets(schema: DescMessage): boolean {
+  let answer = secretsByType.get(schema);
+  if (answer === undefined) {
+    answer = scanForSecrets(schema, new Set());
+    secretsByType.set(schema, answer);
+  }
+  return answer;
+}
+
+function scanForSecrets(schema: DescMessage, seen: Set<DescMessage>): boolean {
+  if (schema.typeName.startsWith("google.protobuf.")) return FREE_FORM_TYPES.has(schema.typeName);
+  // A type met again (a recursive one) is being scanned already.
+  if (seen.has(schema)) return false;
+  seen.add(schema);
+  for (const field of schema.fields) {
+    if (field.fieldKind === "map" || field.jsonName === "url" || SECRET_FIELD.test(field.jsonName)) return true;
+    const nested = field.fieldKind === "message" || (field.fieldKind === "list" && field.listKind === "message") ? field.message : undefined;
+    if (nested && scanForSecrets(nested, seen)) return true;
+  }
+  return false;
 }
 
 function withoutSecrets(value: unknown): unknown {

@@ -2,7 +2,7 @@ import { authorizationHeaderInvalid, crossSiteRefused } from "../errors.js";
 import { authorize } from "./access-policy.js";
 import type { AllowedHosts } from "./allowed-hosts.js";
 import type { PrincipalResolver, RequestAuth } from "./principal.js";
-import type { RequestFacts } from "./request-facts.js";
+import type { HeaderReader, RequestFacts } from "./request-facts.js";
 import { readSessionCookie } from "./session-cookie.js";
 import { createStreamGrant, type StreamGrant } from "./stream-grant.js";
 
@@ -93,7 +93,7 @@ export class AccessGuard {
  * Cookies ride along on requests other sites make; a cookie-authenticated call whose Origin is
  * not this server is refused. Tokens are unaffected: a page cannot make a browser send one.
  */
-function refuseCrossSite(headers: Headers, host: string): void {
+function refuseCrossSite(headers: HeaderReader, host: string): void {
   const origin = headers.get("origin");
   if (headers.get("sec-fetch-site") === "cross-site") throw crossSite();
   if (origin === null) return;

@@ -2,9 +2,12 @@ import { createContextKey } from "@connectrpc/connect";
 import type { IncomingHttpHeaders, IncomingMessage } from "node:http";
 import type { NodeRequest } from "../node-request.js";
 
+/** Reads a request header by name, as fetch's `Headers.get` does (repeated ones joined by ", "). */
+export type HeaderReader = Pick<Headers, "get">;
+
 /** The parts of an HTTP request the guard looks at, from any transport. */
 export interface RequestFacts {
-  headers: Headers;
+  headers: HeaderReader;
   remoteAddress: string;
   /** Host header (HTTP/1.1) or :authority (HTTP/2). */
   host: string;
@@ -20,7 +23,7 @@ export interface RequestFacts {
 export function requestFacts(req: NodeRequest | IncomingMessage): RequestFacts {
   const authority = req.headers[":authority"];
   return {
-    headers: toHeaders(req.headers),
+    headers: new NodeHeaderReader(req.headers),
     remoteAddress: req.socket?.remoteAddress ?? "",
     host: req.headers.host ?? (typeof authority === "string" ? authority : ""),
   };
@@ -29,8 +32,26 @@ export function requestFacts(req: NodeRequest | IncomingMessage): RequestFacts {
 /** A Connect call's facts, put into its context values by the app when the call starts. */
 export const requestFactsKey = createContextKey<RequestFacts>({ headers: new Headers(), remoteAddress: "", host: "" }, { description: "request facts" });
 
-/** Node's header object as a fetch `Headers`, so one guard serves every transport. */
-function toHeaders(nodeHeaders: IncomingHttpHeaders): Headers {
+/**
+ * Node's header object read as `toHeaders(headers).get` would, without copying it into a fetch
+ * `Headers` first: the guard reads two or three headers of every call.
+ */
+class NodeHeaderReader implements HeaderReader {
+  constructor(private readonly nodeHeaders: IncomingHttpHeaders) {}
+
+  get(name: string): string | null {
+    const key = name.toLowerCase();
+    if (key.startsWith(":")) return null;
+    let value = this.nodeHeaders[key];
+    // HTTP/2's :authority stands for Host when no Host header came.
+    if (key === "host" && value === undefined) value = this.nodeHeaders[":authority"];
+    if (value === undefined) return null;
+    return Array.isArray(value) ? value.join(", ") : value;
+  }
+}
+
+/** Node's header object as a fetch `Headers` (HTTP/2's :authority as Host), for what needs a whole one. */
+export function toHeaders(nodeHeaders: IncomingHttpHeaders): Headers {
   const headers = new Headers();
   for (const [name, value] of Object.entries(nodeHeaders)) {
     if (value === undefined || name.startsWith(":")) {

@@ -1,5 +1,6 @@
 import { authorize } from "./access-policy.js";
 import type { PrincipalResolver } from "./principal.js";
+import type { HeaderReader } from "./request-facts.js";
 import { hashSecret } from "./secrets.js";
 import { readSessionCookie } from "./session-cookie.js";
 
@@ -20,7 +21,7 @@ export interface StreamGrant {
  * just let through; undefined when the stream needs no login (a public read), so there is
  * nothing to lose.
  */
-export function createStreamGrant(procedure: string, headers: Headers, auth: PrincipalResolver, options: { private: boolean }): StreamGrant | undefined {
+export function createStreamGrant(procedure: string, headers: HeaderReader, auth: PrincipalResolver, options: { private: boolean }): StreamGrant | undefined {
   try {
     authorize(procedure, undefined, options);
     return undefined;

@@ -70,6 +70,8 @@ export async function withCatalogErrors(uRes: UniversalServerResponse, req: Node
   const body = uRes.body;
   // Only enveloped responses end in a frame; a unary body is a bare message.
   const framed = contentType.startsWith("application/grpc-web") || contentType.startsWith("application/connect+");
+  // A unary answer without trailers (Connect's, every successful write) has nothing to rewrite: no re-wrapped body.
+  if (!framed && !uRes.trailer) return uRes;
   return {
     ...uRes,
     body: (async function* () {

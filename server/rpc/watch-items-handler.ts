@@ -6,7 +6,7 @@ import { parseTimeout as parseGrpcTimeout, setTrailerStatus } from "@connectrpc/
 import { trailerFlag, trailerSerialize } from "@connectrpc/connect/protocol-grpc-web";
 import { ItemsService as ItemsApi, WatchItemsRequestSchema, WatchItemsResponseSchema, type WatchItemsRequest } from "../../shared/gen/statusthing/v1/services_pb.js";
 import type { NodeRequest, NodeResponse } from "../node-request.js";
-import { requestFactsKey } from "../auth/request-facts.js";
+import { toHeaders } from "../auth/request-facts.js";
 import { badProtobufMessage, streamingProtocolOf } from "./protocol-errors.js";
 import { readBody } from "./body-reader.js";
 import { callRecordKey } from "./call-record.js";
@@ -108,7 +108,7 @@ export function createWatchItemsHandler(impl: WatchItemsImpl, options: WatchItem
     }
     const { protocol, binary } = kind;
     const names = PROTOCOLS[protocol];
-    const header = values.get(requestFactsKey).headers;
+    const header = toHeaders(req.headers);
     const compression = compressionNegotiate(options.acceptCompression, header.get(names.encoding), header.get(names.acceptEncoding), names.acceptEncoding);
     const timeout = protocol === "connect" ? parseConnectTimeout(header.get("connect-timeout-ms"), MAX_TIMEOUT_MS) : parseGrpcTimeout(header.get("grpc-timeout"), MAX_TIMEOUT_MS);
     const transport = nodeStreamTransport(req, res);

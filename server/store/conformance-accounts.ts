@@ -27,6 +27,20 @@ function newUser(username: string, fields: Partial<UserRecord> = {}): UserRecord
   };
 }
 
+/** A user none of whose fields has its default: a session's or token's joined user must carry each one. */
+function everyFieldSet(username: string): UserRecord {
+  return newUser(username, {
+    firstName: "Ann",
+    lastName: "Lee",
+    email: `${username}@example.com`,
+    avatarUrl: "https://example.com/ann.png",
+    mustChangePassword: true,
+    role: "viewer",
+    lastLogin: T1,
+    updated: T1,
+  });
+}
+
 function newToken(userId: string, fields: Partial<ApiTokenRecord> = {}): ApiTokenRecord {
   return {
     id: newId(),
@@ -78,7 +92,7 @@ export function describeAccountsContract(current: () => Store, test: TestFunctio
     });
 
     it("keeps sessions with their user: extends, ends one, or all of a user's but one", async () => {
-      const ann = newUser("ann");
+      const ann = everyFieldSet("ann");
       await accounts().addUser(ann);
       for (const id of ["s1", "s2", "s3"]) await accounts().createSession({ id, userId: ann.id, expiresAt: T1, created: T0 });
       expect(await accounts().getSession("s1")).toEqual({ session: { id: "s1", userId: ann.id, expiresAt: T1, created: T0 }, user: ann });
@@ -94,7 +108,7 @@ export function describeAccountsContract(current: () => Store, test: TestFunctio
     });
 
     it("keeps API tokens: found by secret hash with their user, listed per user, touched, revoked only by their owner", async () => {
-      const ann = newUser("ann");
+      const ann = everyFieldSet("ann");
       const bob = newUser("bob");
       await accounts().addUser(ann);
       await accounts().addUser(bob);

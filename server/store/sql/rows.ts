@@ -192,7 +192,20 @@ export function toToken(row: TokenRow): ApiTokenRecord {
 
 /** The user joined to a session or token row (its `u_` columns). */
 export function joinedUser(row: object): UserRecord {
-  const user: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(row)) if (key.startsWith("u_")) user[key.slice(2)] = value;
-  return toUser(user as unknown as UserRow);
+  // Column by column, not by scanning the row's keys: every signed-in request reads one.
+  const u = row as { [K in keyof UserRow as `u_${K}`]: UserRow[K] };
+  return toUser({
+    id: u.u_id,
+    username: u.u_username,
+    first_name: u.u_first_name,
+    last_name: u.u_last_name,
+    email: u.u_email,
+    avatar_url: u.u_avatar_url,
+    password_hash: u.u_password_hash,
+    must_change_password: u.u_must_change_password,
+    last_login_at: u.u_last_login_at,
+    created_at: u.u_created_at,
+    updated_at: u.u_updated_at,
+    role: u.u_role,
+  });
 }
