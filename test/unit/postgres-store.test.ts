@@ -394,34 +394,125 @@ describePg("PostgresStore: change log across replicas", () => {
 });
 
 describePg("PostgresStore: group commit's round trips", () => {
-  it("costs one statement per UpdateItem and four per group (BEGIN and the lock, the group's log, the outbox, COMMIT)", async () => {
-    const schema = await schemas.create();
-    const store = await schemas.open(schema);
+  /** Twenty items with status Up, the first with a note, in a fresh store. */
+  async function twentyItems(): Promise<{ store: PostgresStore; status: StatusRecord; items: ItemView[] }> {
+    const store = await schemas.open(await schemas.create());
+    const status = await store.addStatus(newStatus("Up"));
+    const items: ItemView[] = [];
+    for (let i = 0; i < 20; i++) items.push(await store.addItem(newItem(`item ${i}`, { statusId: status.id })));
+    await store.addNote(newNote(items[0]!.id, "first"));
+    return { store, status, items };
+  }
+
+  /** Every statement sent on any connection while `work` runs, counted at the driver (the store is its only user). */
+  async function countStatements<T>(work: () => Promise<T>): Promise<{ value: T; statements: number }> {
+    let statements = 0;
+    const query = pg.Client.prototype.query;
+    pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
+      statements++;
+      return (query as (...a: unknown[]) => unknown).apply(this, args);
+    } as typeof pg.Client.prototype.query;
     try {
-      const status = await store.addStatus(newStatus("Up"));
-      const items: ItemView[] = [];
-      for (let i = 0; i < 20; i++) items.push(await store.addItem(newItem(`item ${i}`, { statusId: status.id })));
-      await store.addNote(newNote(items[0]!.id, "first"));
+      return { value: await work(), statements };
+    } finally {
+      pg.Client.prototype.query = query;
+    }
+  }
+
+  it("runs a group's UpdateItems as one statement: five per group (BEGIN and the lock, the updates, the group's log, the outbox, COMMIT)", async () => {
+    const { store, status, items } = await twentyItems();
+    try {
       const sizes: number[] = [];
       store.observeWrites((size) => sizes.push(size));
-      // Every statement sent on any connection, counted at the driver (this store is the only user).
-      let statements = 0;
-      const query = pg.Client.prototype.query;
-      pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
-        statements++;
-        return (query as (...a: unknown[]) => unknown).apply(this, args);
-      } as typeof pg.Client.prototype.query;
-      try {
-        const updated = await Promise.all(items.map((item, i) => store.updateItem(item.id, { description: `write ${i}`, updated: new Date() })));
-        expect(updated.map((item) => item.description)).toEqual(items.map((_, i) => `write ${i}`));
-        // The item as the write left it, with its status and notes.
-        expect(updated[0]!.notes?.map((note) => note.text)).toEqual(["first"]);
-        expect(updated[0]!.status?.id).toBe(status.id);
-      } finally {
-        pg.Client.prototype.query = query;
-      }
+      const { value: updated, statements } = await countStatements(() =>
+        Promise.all(items.map((item, i) => store.updateItem(item.id, { description: `write ${i}`, updated: new Date() }))),
+      );
+      expect(updated.map((item) => item.description)).toEqual(items.map((_, i) => `write ${i}`));
+      // The item as the write left it, with its status and notes.
+      expect(updated[0]!.notes?.map((note) => note.text)).toEqual(["first"]);
+      expect(updated[0]!.status?.id).toBe(status.id);
       expect(sizes).toEqual([20]);
-      expect(statements).toBe(20 + 4);
+      expect(statements).toBe(5);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it("updates an item twice in one group in order: a second statement, each write's item and change as after its own update", async () => {
+    const { store, items } = await twentyItems();
+    try {
+      const down = await store.addStatus(newStatus("Down"));
+      const { latest } = await store.changeLogBounds();
+      const [a, b] = [items[1]!.id, items[2]!.id];
+      const { value: updated, statements } = await countStatements(() =>
+        Promise.all([
+          store.updateItem(a, { description: "a1", updated: new Date() }),
+          store.updateItem(b, { description: "b1", updated: new Date() }),
+          store.updateItem(a, { statusId: down.id, updated: new Date() }),
+          store.updateItem(a, { description: "a3", updated: new Date() }),
+        ]),
+      );
+      expect(statements).toBe(4 + 3);
+      expect(updated.map((item) => [item.id, item.description, item.status?.name])).toEqual([
+        [a, "a1", "Up"],
+        [b, "b1", "Up"],
+        [a, "a1", "Down"],
+        [a, "a3", "Down"],
+      ]);
+      const changes = await store.readChanges(latest, 10);
+      expect(changes.map((c) => (c.kind === "item_upsert" ? [c.revision, c.item.description, c.item.status?.name] : c.kind))).toEqual([
+        [latest + 1, "a1", "Up"],
+        [latest + 2, "b1", "Up"],
+        [latest + 3, "a1", "Down"],
+        [latest + 4, "a3", "Down"],
+      ]);
+      // One transition: a's move to Down, at its change's revision.
+      const history = await store.transitionsAfter(latest);
+      expect(history.map((t) => [t.itemId, t.status?.name, t.revision])).toEqual([[a, "Down", latest + 3]]);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it("gives a failing UpdateItem of a group its own error and commits the others", async () => {
+    const { store, items } = await twentyItems();
+    try {
+      const { latest } = await store.changeLogBounds();
+      const results = await Promise.allSettled([
+        store.updateItem(items[0]!.id, { description: "kept 0", updated: new Date() }),
+        store.updateItem("no-such-item", { description: "lost", updated: new Date() }),
+        store.updateItem(items[1]!.id, { statusId: "no-such-status", updated: new Date() }),
+        store.updateItem(items[2]!.id, { description: "kept 2", updated: new Date() }),
+      ]);
+      expect(results.map((r) => r.status)).toEqual(["fulfilled", "rejected", "rejected", "fulfilled"]);
+      // The errors each write gets alone.
+      const missingItem = await caught(() => store.updateItem("no-such-item", { description: "lost", updated: new Date() }));
+      const missingStatus = await caught(() => store.updateItem(items[1]!.id, { statusId: "no-such-status", updated: new Date() }));
+      expect(missingItem).toBeInstanceOf(DomainError);
+      expect(missingStatus).toBeInstanceOf(DomainError);
+      expect((results[1] as PromiseRejectedResult).reason).toEqual(missingItem);
+      expect((results[2] as PromiseRejectedResult).reason).toEqual(missingStatus);
+      const changes = await store.readChanges(latest, 10);
+      expect(changes.map((c) => (c.kind === "item_upsert" ? [c.revision, c.item.description] : c.kind))).toEqual([
+        [latest + 1, "kept 0"],
+        [latest + 2, "kept 2"],
+      ]);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it("runs a rename on its own, so a taken name fails as it would one write after another", async () => {
+    const { store, items } = await twentyItems();
+    try {
+      // In order: item 0 takes item 1's name while item 1 still has it (fails), then item 1 is renamed.
+      const results = await Promise.allSettled([
+        store.updateItem(items[0]!.id, { name: "item 1", updated: new Date() }),
+        store.updateItem(items[1]!.id, { name: "renamed", updated: new Date() }),
+        store.updateItem(items[2]!.id, { description: "kept", updated: new Date() }),
+      ]);
+      expect(results.map((r) => r.status)).toEqual(["rejected", "fulfilled", "fulfilled"]);
+      expect((await store.getItem(items[0]!.id, false))?.name).toBe("item 0");
     } finally {
       await store.close();
     }

@@ -40,6 +40,7 @@ import { PostgresGroupStore } from "./postgres-group-store.js";
 import { GROUP_SQL, toGroup, type GroupRow } from "../sql/group-statements.js";
 import { PG, Q } from "./statements.js";
 import { transaction } from "./transaction.js";
+import { batchable, itemUpdatesTogether, updatedItem, type UpdatedItemRow } from "./item-updates.js";
 import { changesChannel, PgWriteQueue, REVOCATION_PAYLOAD, type WriteTx } from "./write-queue.js";
 
 /** Options for opening a PostgreSQL store. */
@@ -236,17 +237,21 @@ export class PostgresStore implements Store {
   }
 
   updateItem(id: string, patch: ItemPatch): Promise<ItemView> {
-    return this.writes.run(async (tx) => {
-      // One round trip, since writes hold the log's lock: the item as updated, with its status and
-      // notes. No row means no such item, and a status that does not exist fails the foreign key.
-      const { rows } = await withConflicts({ name: patch.name, statusId: patch.statusId }, () =>
-        tx.client.query<ItemRow & ItemNotesColumns>({ name: "statusthing_update_item", text: PG.updateItemReturning, values: itemPatchValues(id, patch, PG_VALUES) }),
-      );
-      if (!rows[0]) throw notFound("item", id);
-      const item = toItem(rows[0], notesFromColumns(rows[0]));
-      await recordTransition(tx, item, false, item.updated, tx.log({ kind: "item_upsert", item }));
-      return item;
-    });
+    const update = { id, patch };
+    return this.writes.run(
+      async (tx) => {
+        // One round trip, since writes hold the log's lock: the item as updated, with its status and
+        // notes. No row means no such item, and a status that does not exist fails the foreign key.
+        const { rows } = await withConflicts({ name: patch.name, statusId: patch.statusId }, () =>
+          tx.client.query<UpdatedItemRow>({ name: "statusthing_update_item", text: PG.updateItemReturning, values: itemPatchValues(id, patch, PG_VALUES) }),
+        );
+        if (!rows[0]) throw notFound("item", id);
+        const item = updatedItem(rows[0]);
+        logUpdatedItem(tx, item);
+        return item;
+      },
+      batchable(update) ? { writes: ITEM_UPDATES, input: update } : undefined,
+    );
   }
 
   deleteItem(id: string, at?: Date): Promise<void> {
@@ -521,18 +526,13 @@ async function recordTransition(tx: WriteTx, item: Pick<ItemView, "id" | "name" 
   tx.transition(pending, { item: transitionValues(deleted ? { ...item, status: undefined } : item), deleted, at });
 }
 
-/** The notes of an item as PG.updateItemReturning gives them: one array per column, in creation order. */
-interface ItemNotesColumns {
-  id: string;
-  note_ids: string[];
-  note_texts: string[];
-  note_created: Date[];
-  note_updated: Date[];
+/** Logs an item UpdateItem changed, and its status history if that moved. */
+function logUpdatedItem(tx: WriteTx, item: ItemView): void {
+  tx.transition(tx.log({ kind: "item_upsert", item }), { item: transitionValues(item), deleted: false, at: item.updated });
 }
 
-function notesFromColumns(row: ItemNotesColumns): NoteRecord[] {
-  return row.note_ids.map((id, i) => toNote({ id, item_id: row.id, text: row.note_texts[i]!, created_at: row.note_created[i]!, updated_at: row.note_updated[i]! }));
-}
+/** UpdateItems that a group runs together. */
+const ITEM_UPDATES = itemUpdatesTogether(logUpdatedItem);
 
 async function readBounds(q: Queryable): Promise<{ oldest: number; latest: number }> {
   const [row] = (await q.query<{ latest: string; oldest: string | null }>(PG.bounds)).rows;

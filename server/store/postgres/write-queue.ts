@@ -64,8 +64,28 @@ function emptyLog(): GroupLog {
   return { changes: [], transitions: [], audits: [] };
 }
 
+/**
+ * Writes of one kind that a group runs together when they come one after another (see
+ * PgWriteQueue.run): fewer round trips while the log's lock is held.
+ */
+export interface BatchedWrites<I> {
+  /**
+   * Does what the writes with these inputs would do one after the other, logging their changes
+   * in that order, in as few statements as it can; returns each write's value, in order. Throws
+   * if any of them fails: the group is then run again, each write alone.
+   */
+  runAll(tx: WriteTx, inputs: readonly I[]): Promise<unknown[]>;
+}
+
+/** A write that may run with others of its kind: how, and its own input. */
+export interface Batchable<I> {
+  writes: BatchedWrites<I>;
+  input: I;
+}
+
 interface PendingWrite {
   run: (tx: WriteTx) => Promise<unknown>;
+  batchable: Batchable<unknown> | undefined;
   /** The audited call this write belongs to, if any (captured when it was queued). */
   audit: AuditActor | undefined;
   resolve: (value: unknown) => void;
@@ -99,9 +119,10 @@ type Outcome = { ok: true; value: unknown; log: GroupLog } | { ok: false; error:
  * Every round trip counts while the lock is held, so what a group's writes append (changes,
  * status transitions, audit rows) is not written by each write: it is kept here and written
  * after the last write of the group has decided, in one statement with the outbox's notices
- * read (appendGroup), and then the outbox events in a second. A group costs BEGIN, its writes'
- * own statements, those two and COMMIT; the statements it runs every time are prepared once
- * per connection.
+ * read (appendGroup), and then the outbox events in a second. Writes of a kind that can run
+ * together (BatchedWrites: UpdateItems) and come one after another run as one. A group costs
+ * BEGIN, its writes' own statements, those two and COMMIT; the statements it runs every time are
+ * prepared once per connection.
  */
 export class PgWriteQueue {
   private pending: PendingWrite[] = [];
@@ -128,11 +149,15 @@ export class PgWriteQueue {
     this.begin = `BEGIN; SET LOCAL jit = off; SELECT pg_advisory_xact_lock(${logLockKey}::int8)`;
   }
 
-  /** Runs `write` in the next transaction; resolves once it is committed. */
-  run<T>(write: (tx: WriteTx) => Promise<T>): Promise<T> {
+  /**
+   * Runs `write` in the next transaction; resolves once it is committed. A `batchable` write
+   * may instead run with the writes of its kind queued next to it (see BatchedWrites): `write`
+   * is what it does alone, when one of the group's writes fails.
+   */
+  run<T, I>(write: (tx: WriteTx) => Promise<T>, batchable?: Batchable<I>): Promise<T> {
     if (this.closed) return Promise.reject(unavailable("the store is closed"));
     return new Promise<T>((resolve, reject) => {
-      this.pending.push({ run: write, audit: currentAuditActor(), resolve: resolve as (value: unknown) => void, reject });
+      this.pending.push({ run: write, batchable: batchable as Batchable<unknown> | undefined, audit: currentAuditActor(), resolve: resolve as (value: unknown) => void, reject });
       this.schedule();
     });
   }
@@ -199,7 +224,14 @@ export class PgWriteQueue {
     const log = emptyLog();
     try {
       await client.query(this.begin);
-      for (const write of batch) values.push(await this.runAudited(client, write, log));
+      for (let i = 0; i < batch.length;) {
+        const kind = batch[i]!.batchable?.writes;
+        let end = i + 1;
+        while (kind && end < batch.length && batch[end]!.batchable?.writes === kind) end++;
+        if (kind && end - i > 1) values.push(...(await this.runBatched(client, kind, batch.slice(i, end), log)));
+        else values.push(await this.runAudited(client, batch[i]!, log));
+        i = end;
+      }
       await appendGroup(client, log, this.channel);
     } catch {
       // Nothing is committed: whatever failed (a write, or the connection) shows again in the careful run.
@@ -229,6 +261,19 @@ export class PgWriteQueue {
     const value = await write.run(this.txFor(client, log));
     if (needsAuditRow(write.audit)) log.audits.push(auditValues(write.audit, value, new Date(), PG_VALUES));
     return value;
+  }
+
+  /** Runs writes of one kind together, and queues their calls' audit rows as runAudited would. */
+  private async runBatched(client: PoolClient, writes: BatchedWrites<unknown>, run: PendingWrite[], log: GroupLog): Promise<unknown[]> {
+    const values = await writes.runAll(
+      this.txFor(client, log),
+      run.map((write) => write.batchable!.input),
+    );
+    const at = new Date();
+    run.forEach((write, i) => {
+      if (needsAuditRow(write.audit)) log.audits.push(auditValues(write.audit, values[i], at, PG_VALUES));
+    });
+    return values;
   }
 
   private async runWithSavepoints(client: PoolClient, batch: PendingWrite[]): Promise<void> {
