@@ -30,6 +30,8 @@ export interface LoadResult {
   okPerS: number;
   errors: number;
   latencyMs: { p50: number; p99: number; max: number };
+  /** The server process's CPU time per completed request, if known. */
+  cpuMsPerRequest?: number;
 }
 
 const LIST = "/statusthing.v1.ItemsService/ListItems";
@@ -142,7 +144,7 @@ export async function runScaling(tools: ScalingTools, itemCounts: readonly numbe
       "Server side: what the server's own /metrics say of the same load (its time from a request's arrival to the answer, by histogram bucket, and the writes per group commit); a tail the load generator sees but the server does not was spent before the request reached it.",
       "",
     );
-    out.push("| writers | writes/s | p50 | p99 | max | errors | server p99 | server max | writes per group |", "|--:|--:|--:|--:|--:|--:|--:|--:|--:|");
+    out.push("| writers | writes/s | p50 | p99 | max | errors | server p99 | server max | writes per group | server CPU ms/write |", "|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|");
     const server = await tools.start();
     const verdicts: string[] = [];
     try {
@@ -160,7 +162,7 @@ export async function runScaling(tools: ScalingTools, itemCounts: readonly numbe
         const r = await tools.load({ scenario: `UpdateItem, ${writers} writers`, url: server.url, pid: server.pid, path: UPDATE, body: nextUpdate, headers: auth }, writers);
         const side = serverSide(before, await serverCounters(server.url));
         out.push(
-          `| ${writers} | ${fmt(r.okPerS)} | ${fmt(r.latencyMs.p50)} ms | ${fmt(r.latencyMs.p99)} ms | ${fmt(r.latencyMs.max)} ms | ${r.errors} | ${bound(side.p99Ms)} | ${bound(side.maxMs)} | ${side.writesPerGroup === undefined ? "—" : fmt(side.writesPerGroup)} |`,
+          `| ${writers} | ${fmt(r.okPerS)} | ${fmt(r.latencyMs.p50)} ms | ${fmt(r.latencyMs.p99)} ms | ${fmt(r.latencyMs.max)} ms | ${r.errors} | ${bound(side.p99Ms)} | ${bound(side.maxMs)} | ${side.writesPerGroup === undefined ? "—" : fmt(side.writesPerGroup)} | ${r.cpuMsPerRequest === undefined ? "—" : r.cpuMsPerRequest.toFixed(2)} |`,
         );
         if (writers === WRITERS_BUDGET.writers) {
           const pass = r.latencyMs.p99 <= WRITERS_BUDGET.p99Ms && r.latencyMs.max <= WRITERS_BUDGET.maxMs && r.errors === 0;

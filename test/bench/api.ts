@@ -821,7 +821,7 @@ async function scaling(options: Options): Promise<void> {
     post: (url, path, body, headers) => post(url, path, body, headers),
     load: async (spec, connections) => {
       const m = await measure({ ...spec, target: "ours" }, { ...options, connections });
-      return { reqPerS: m.reqPerS, okPerS: m.okPerS, errors: m.errors, latencyMs: m.latencyMs };
+      return { reqPerS: m.reqPerS, okPerS: m.okPerS, errors: m.errors, latencyMs: m.latencyMs, cpuMsPerRequest: m.targetCpuMsPerRequest };
     },
     log,
   };

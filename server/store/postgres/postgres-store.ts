@@ -52,7 +52,7 @@ export interface PostgresStoreOptions {
    * search_path decides: usually `public`, or what the URL's `options=-c search_path=…` says.
    */
   schema?: string;
-  /** Connections in the pool (default 10), besides the one that listens for changes. */
+  /** Connections in the pool for reads (default 10), besides the one that listens for changes and the one the write queue holds. */
   poolSize?: number;
   /** The longest any statement may run, in ms (PostgreSQL's statement_timeout; default 30 s). */
   statementTimeoutMs?: number;
@@ -119,6 +119,12 @@ export class PostgresStore implements Store {
   private constructor(
     /** The connection pool (for tests and diagnostics). */
     readonly pool: Pool,
+    /**
+     * The write queue's own connection (a pool of one, so a lost one is replaced): its groups
+     * never wait behind reads and token lookups for a pooled connection while writers wait on
+     * them, and reads never wait behind a group.
+     */
+    private readonly writePool: Pool,
     /** The schema that holds the tables. */
     readonly schema: string,
     logLockKey: string,
@@ -127,7 +133,7 @@ export class PostgresStore implements Store {
     backoff: ReconnectBackoff | undefined,
     liveness: LivenessCheck | undefined,
   ) {
-    this.writes = new PgWriteQueue(pool, logLockKey, this.hooks);
+    this.writes = new PgWriteQueue(writePool, logLockKey, this.hooks);
     // Wrapped like the store itself (see open): a lost connection is `unavailable` here too.
     this.accounts = reportConnectionLossAsUnavailable(new PostgresAuthStore(pool, `statusthing:${schema}:`, changesChannel(logLockKey)));
     this.audit = reportConnectionLossAsUnavailable(new PostgresAuditStore(pool));
@@ -143,22 +149,29 @@ export class PostgresStore implements Store {
   /** Connects, brings the schema up to date (refusing a database from a newer StatusThing), and returns the store. */
   static async open(options: PostgresStoreOptions): Promise<PostgresStore> {
     const config = connectionConfig(options);
-    const pool = new pg.Pool({ ...config, max: options.poolSize ?? 10, statement_timeout: options.statementTimeoutMs ?? 30_000 });
+    const statementTimeout = options.statementTimeoutMs ?? 30_000;
+    const pool = new pg.Pool({ ...config, max: options.poolSize ?? 10, statement_timeout: statementTimeout });
+    // Kept open while idle (a write need not wait for a connection to be made), but not keeping
+    // the process alive by itself: a CLI run that forgot to close still exits.
+    const writePool = new pg.Pool({ ...config, max: 1, idleTimeoutMillis: 0, allowExitOnIdle: true, statement_timeout: statementTimeout });
     // A pooled connection that fails (server restart, pg_terminate_backend) must not crash the process.
     surviveConnectionLoss(pool, options.logger);
+    surviveConnectionLoss(writePool, options.logger);
     try {
-      const client = await pool.connect();
+      // Migrates on the write queue's connection, which so is open from the start.
+      const client = await writePool.connect();
       try {
         const schema = await currentSchema(client);
         await migrate(client, schema);
         const logLock = await lockKey(client, schema, "changes");
-        const store = new PostgresStore(pool, schema, logLock, { ...config, keepAlive: true }, options.logger, options.listenBackoff, options.listenCheck);
+        const store = new PostgresStore(pool, writePool, schema, logLock, { ...config, keepAlive: true }, options.logger, options.listenBackoff, options.listenCheck);
         return reportConnectionLossAsUnavailable(store);
       } finally {
         client.release();
       }
     } catch (error) {
       await pool.end().catch(() => {});
+      await writePool.end().catch(() => {});
       throw error;
     }
   }
@@ -440,7 +453,7 @@ export class PostgresStore implements Store {
     this.closed ??= (async () => {
       this.listener.stop();
       await this.writes.close();
-      await this.pool.end();
+      await Promise.all([this.pool.end(), this.writePool.end()]);
     })();
     return this.closed;
   }
