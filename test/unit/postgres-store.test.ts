@@ -502,6 +502,32 @@ describePg("PostgresStore: group commit's round trips", () => {
     }
   });
 
+  it("commits nothing, and says so, when the outbox's statement (sent with COMMIT) fails", async () => {
+    const schema = await schemas.create();
+    const store = await schemas.open(schema);
+    try {
+      const up = await store.addStatus(newStatus("Up"));
+      const down = await store.addStatus(newStatus("Down"));
+      const items = [await store.addItem(newItem("boom", { statusId: up.id })), await store.addItem(newItem("calm", { statusId: up.id }))];
+      // From now on the outbox refuses any event about "boom": the group's last statement before COMMIT fails.
+      await schemas.admin.query(
+        `CREATE FUNCTION ${schema}.refuse_boom() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN IF NEW.data LIKE '%boom%' THEN RAISE EXCEPTION 'boom'; END IF; RETURN NEW; END $$`,
+      );
+      await schemas.admin.query(`CREATE TRIGGER refuse_boom BEFORE INSERT ON ${schema}.outbox_events FOR EACH ROW EXECUTE FUNCTION ${schema}.refuse_boom()`);
+      const { latest } = await store.changeLogBounds();
+      const results = await Promise.allSettled(items.map((item) => store.updateItem(item.id, { statusId: down.id, updated: new Date() })));
+      // The group's log and outbox fail for all its writes (the careful run fails the same way).
+      expect(results.map((r) => r.status)).toEqual(["rejected", "rejected"]);
+      expect((await store.changeLogBounds()).latest).toBe(latest);
+      expect((await store.getItem(items[1]!.id, false))?.status?.name).toBe("Up");
+      // The write connection goes on: a write that makes no event about "boom" commits.
+      await expect(store.updateItem(items[1]!.id, { statusId: down.id, updated: new Date() })).resolves.toMatchObject({ status: { name: "Down" } });
+      expect((await store.changeLogBounds()).latest).toBe(latest + 1);
+    } finally {
+      await store.close();
+    }
+  });
+
   it("runs a rename on its own, so a taken name fails as it would one write after another", async () => {
     const { store, items } = await twentyItems();
     try {

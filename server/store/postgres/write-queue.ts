@@ -1,4 +1,4 @@
-import type { Pool, PoolClient } from "pg";
+import pg, { type Pool, type PoolClient, type QueryConfig } from "pg";
 import { unavailable } from "../../errors.js";
 import { encodeChangePayload, type LoggedChange } from "../change-codec.js";
 import { CommitHooks } from "../commit-hooks.js";
@@ -6,7 +6,7 @@ import type { WriteBatchObserver } from "../write-observer.js";
 import { currentAuditActor, type AuditActor } from "../audit-context.js";
 import { auditValues, needsAuditRow } from "../sql/audit.js";
 import { PG_VALUES } from "./dialect.js";
-import { noticeKeys, writeOutboxEvents } from "./postgres-outbox-store.js";
+import { noticeKeys, outboxEventsStatement } from "./postgres-outbox-store.js";
 import type { NoticeRow } from "../sql/outbox.js";
 
 /**
@@ -122,7 +122,9 @@ type Outcome = { ok: true; value: unknown; log: GroupLog } | { ok: false; error:
  * read (appendGroup), and then the outbox events in a second. Writes of a kind that can run
  * together (BatchedWrites: UpdateItems) and come one after another run as one. A group costs
  * BEGIN, its writes' own statements, those two and COMMIT; the statements it runs every time are
- * prepared once per connection.
+ * prepared once per connection. On a pipelined connection (the store's own write connection) a
+ * group of several writes also sends its first write's statement with BEGIN, and COMMIT with the
+ * outbox's statement: a group of UpdateItems takes three round trips.
  */
 export class PgWriteQueue {
   private pending: PendingWrite[] = [];
@@ -222,8 +224,14 @@ export class PgWriteQueue {
   private async runOptimistically(client: PoolClient, batch: PendingWrite[]): Promise<boolean> {
     const values: unknown[] = [];
     const log = emptyLog();
+    let outbox: QueryConfig | undefined;
     try {
-      await client.query(this.begin);
+      // On a pipelined connection the first write's statement goes out right behind BEGIN and
+      // the lock, in the same round trip: PostgreSQL runs it once it holds the lock, and if
+      // taking the lock failed, it fails too (the transaction is aborted).
+      const begun = client.query(this.begin);
+      begun.catch(() => {}); // awaited below, after the writes have sent their statements
+      if (!isPipelined(client)) await begun;
       for (let i = 0; i < batch.length;) {
         const kind = batch[i]!.batchable?.writes;
         let end = i + 1;
@@ -232,15 +240,20 @@ export class PgWriteQueue {
         else values.push(await this.runAudited(client, batch[i]!, log));
         i = end;
       }
-      await appendGroup(client, log, this.channel);
+      await begun;
+      outbox = await appendGroup(client, log, this.channel);
     } catch {
       // Nothing is committed: whatever failed (a write, or the connection) shows again in the careful run.
       await client.query("ROLLBACK").catch(() => {});
       return false;
     }
     try {
-      await client.query("COMMIT");
+      await commitAfter(client, outbox);
     } catch (error) {
+      if (error instanceof NotCommitted) {
+        await client.query("ROLLBACK").catch(() => {});
+        return false;
+      }
       // A failed COMMIT may or may not have committed: running the writes again could apply
       // them twice, so they fail as they would have in one transaction.
       client.release(error instanceof Error ? error : new Error(String(error)));
@@ -307,7 +320,8 @@ export class PgWriteQueue {
           log.transitions.push(...o.log.transitions);
           log.audits.push(...o.log.audits);
         }
-        await appendGroup(client, log, this.channel);
+        const outbox = await appendGroup(client, log, this.channel);
+        if (outbox) await client.query(outbox);
         await client.query("COMMIT");
         logged = log.changes.length > 0;
       }
@@ -382,13 +396,17 @@ const APPEND_GROUP = `WITH state AS (
     ) n) AS notices
   FROM state`;
 
-async function appendGroup(client: PoolClient, log: GroupLog, channel: string): Promise<void> {
+/**
+ * Runs appendGroup's statement (see APPEND_GROUP) for the group's log and returns the statement
+ * left to run before COMMIT: the outbox events its changes make, if any (see commitAfter).
+ */
+async function appendGroup(client: PoolClient, log: GroupLog, channel: string): Promise<QueryConfig | undefined> {
   const { changes, transitions, audits } = log;
   const column = <T>(rows: ReadonlyArray<readonly unknown[]>, i: number) => rows.map((r) => r[i] as T);
   if (changes.length === 0) {
     // Writes that logged nothing (and so recorded no transition) may still have audit rows.
     if (audits.length > 0) await client.query({ name: "statusthing_audit_group", text: AUDIT_INSERT, values: audits[0]!.map((_, i) => column(audits, i)) });
-    return;
+    return undefined;
   }
   const encoded = changes.map((c) => encodeChangePayload(c.change));
   const changeN = new Map(changes.map((c, i) => [c.pending, i + 1]));
@@ -411,11 +429,40 @@ async function appendGroup(client: PoolClient, log: GroupLog, channel: string): 
   });
   // The notifications they cause, in the same transaction: sent if and only if the changes commit.
   const latest = Number(result[0]?.latest);
-  await writeOutboxEvents(
-    client,
+  return outboxEventsStatement(
     changes.map((c) => c.change),
     latest - changes.length + 1,
     at,
     result[0]?.notices ?? [],
   );
+}
+
+/** Whether `client` sends its statements without waiting for the answers to earlier ones (pg's `pipeline` option). */
+function isPipelined(client: PoolClient): boolean {
+  return client.pipeline;
+}
+
+/** The statement before COMMIT failed, so the transaction did not commit: the writes may run again. */
+class NotCommitted extends Error {}
+
+/**
+ * Runs `last` (if any) and COMMIT; on a pipelined connection in one round trip. If `last` fails
+ * with an error PostgreSQL reports, the transaction is aborted and the COMMIT behind it only rolls
+ * it back (it answers ROLLBACK, not an error): that is NotCommitted. Any other failure of either
+ * leaves unknown whether the transaction committed.
+ */
+async function commitAfter(client: PoolClient, last: QueryConfig | undefined): Promise<void> {
+  if (last && !isPipelined(client)) {
+    try {
+      await client.query(last);
+    } catch {
+      throw new NotCommitted("the statement before COMMIT failed");
+    }
+  } else if (last) {
+    const [sent, committed] = await Promise.allSettled([client.query(last), client.query("COMMIT")]);
+    if (sent.status === "rejected") throw sent.reason instanceof pg.DatabaseError ? new NotCommitted("the statement before COMMIT failed") : sent.reason;
+    if (committed.status === "rejected") throw committed.reason;
+    return;
+  }
+  await client.query("COMMIT");
 }
