@@ -346,6 +346,25 @@ describePg("PostgresStore: change log across replicas", () => {
     expect(b!.listenerBackendPid).toBeUndefined();
   });
 
+  it("does not ring a replica for its own commits (its onCommit hooks ran already), but does for another's", async () => {
+    const schema = await schemas.create();
+    const [a, b] = await Promise.all([open(schema), open(schema)]);
+    let rings = 0;
+    let commits = 0;
+    a!.onCommit(() => commits++);
+    const unsubscribe = a!.subscribeChanges(() => rings++);
+    await waitUntil(() => rings === 1, 5_000, "the subscription to start listening");
+    await a!.addStatus(newStatus("mine"));
+    expect(commits).toBe(1);
+    await b!.addStatus(newStatus("theirs"));
+    // Doorbells come in commit order: A's own came first, and rang nothing.
+    await waitUntil(() => rings === 2, 5_000, "B's doorbell on A");
+    await new Promise((r) => setTimeout(r, 200));
+    expect(rings).toBe(2);
+    expect(commits).toBe(1);
+    unsubscribe();
+  });
+
   it("does not ring a StatusThing in another schema of the same database", async () => {
     const [mine, other] = await Promise.all([schemas.create(), schemas.create()]);
     const [a, b, elsewhere] = await Promise.all([open(mine), open(mine), open(other)]);

@@ -405,13 +405,16 @@ export class PostgresStore implements Store {
   }
 
   /**
-   * Calls `onChange` when a commit on any replica may have logged changes (LISTEN on a dedicated
-   * connection), and once each time listening (re)starts: see `Store.subscribeChanges`.
+   * Calls `onChange` when a commit on another replica may have logged changes (LISTEN on a
+   * dedicated connection), and once each time listening (re)starts: see `Store.subscribeChanges`.
+   * This store's own commits ring too, but are left out: `onCommit` announced them already, and
+   * reading the log again for each would double a replica's work per group commit.
    */
   subscribeChanges(onChange: () => void): () => void {
     if (this.closed) return () => {};
     return this.listener.subscribe((payload) => {
-      if (payload !== REVOCATION_PAYLOAD) onChange();
+      // A commit of this store's own rings here too, but its onCommit hooks have run already.
+      if (payload !== REVOCATION_PAYLOAD && (payload === undefined || !this.writes.ownCommit(payload))) onChange();
     });
   }
 

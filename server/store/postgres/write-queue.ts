@@ -225,6 +225,7 @@ export class PgWriteQueue {
     const values: unknown[] = [];
     const log = emptyLog();
     let outbox: QueryConfig | undefined;
+    let latest: string | undefined;
     try {
       // On a pipelined connection the first write's statement goes out right behind BEGIN and
       // the lock, in the same round trip: PostgreSQL runs it once it holds the lock, and if
@@ -241,7 +242,7 @@ export class PgWriteQueue {
         i = end;
       }
       await begun;
-      outbox = await appendGroup(client, log, this.channel);
+      ({ latest, outbox } = await appendGroup(client, log, this.channel));
     } catch {
       // Nothing is committed: whatever failed (a write, or the connection) shows again in the careful run.
       await client.query("ROLLBACK").catch(() => {});
@@ -261,7 +262,7 @@ export class PgWriteQueue {
       return true;
     }
     client.release();
-    if (log.changes.length > 0) this.hooks.run();
+    if (latest !== undefined) this.committed(latest);
     batch.forEach((write, i) => {
       if (write.audit) write.audit.recorded = true;
       write.resolve(values[i]);
@@ -289,11 +290,31 @@ export class PgWriteQueue {
     return values;
   }
 
+  /** The newest revisions of this queue's latest commits, as their doorbells say them (see ownCommit). */
+  private readonly announced = new Set<string>();
+
+  /** After a commit that logged changes up to revision `latest`: notes it, and runs the commit hooks. */
+  private committed(latest: string): void {
+    this.announced.add(latest);
+    // Doorbells can be lost (a listener reconnecting): keep only the newest.
+    if (this.announced.size > 1_000) this.announced.delete(this.announced.values().next().value!);
+    this.hooks.run();
+  }
+
+  /**
+   * Whether a doorbell's payload (the newest revision of the commit that rang it) is one of this
+   * queue's commits, whose hooks ran already: a replica need not read the log again for it.
+   */
+  ownCommit(payload: string): boolean {
+    return this.announced.has(payload);
+  }
+
   private async runWithSavepoints(client: PoolClient, batch: PendingWrite[]): Promise<void> {
     // One write alone needs no savepoint: if it fails, the whole transaction rolls back.
     const alone = batch.length === 1;
     const outcomes: Outcome[] = [];
-    let logged = false;
+    /** The newest revision the batch logged, if it logged any. */
+    let logged: string | undefined;
     let broken: Error | undefined;
     try {
       await client.query(this.begin);
@@ -320,10 +341,10 @@ export class PgWriteQueue {
           log.transitions.push(...o.log.transitions);
           log.audits.push(...o.log.audits);
         }
-        const outbox = await appendGroup(client, log, this.channel);
+        const { latest, outbox } = await appendGroup(client, log, this.channel);
         if (outbox) await client.query(outbox);
         await client.query("COMMIT");
-        logged = log.changes.length > 0;
+        logged = latest;
       }
     } catch (error) {
       // BEGIN, the lock, a savepoint or COMMIT failed (lost connection, timeout): nothing in the
@@ -336,7 +357,7 @@ export class PgWriteQueue {
       // A connection that failed is destroyed, not returned to the pool.
       client.release(broken);
     }
-    if (logged) this.hooks.run();
+    if (logged !== undefined) this.committed(logged);
     batch.forEach((write, i) => {
       const outcome = outcomes[i]!;
       if (outcome.ok && write.audit) write.audit.recorded = true;
@@ -397,16 +418,17 @@ const APPEND_GROUP = `WITH state AS (
   FROM state`;
 
 /**
- * Runs appendGroup's statement (see APPEND_GROUP) for the group's log and returns the statement
+ * Runs appendGroup's statement (see APPEND_GROUP) for the group's log; returns the newest
+ * revision it logged (as the doorbell says it; undefined if it logged none) and the statement
  * left to run before COMMIT: the outbox events its changes make, if any (see commitAfter).
  */
-async function appendGroup(client: PoolClient, log: GroupLog, channel: string): Promise<QueryConfig | undefined> {
+async function appendGroup(client: PoolClient, log: GroupLog, channel: string): Promise<{ latest?: string; outbox?: QueryConfig }> {
   const { changes, transitions, audits } = log;
   const column = <T>(rows: ReadonlyArray<readonly unknown[]>, i: number) => rows.map((r) => r[i] as T);
   if (changes.length === 0) {
     // Writes that logged nothing (and so recorded no transition) may still have audit rows.
     if (audits.length > 0) await client.query({ name: "statusthing_audit_group", text: AUDIT_INSERT, values: audits[0]!.map((_, i) => column(audits, i)) });
-    return undefined;
+    return {};
   }
   const encoded = changes.map((c) => encodeChangePayload(c.change));
   const changeN = new Map(changes.map((c, i) => [c.pending, i + 1]));
@@ -428,13 +450,14 @@ async function appendGroup(client: PoolClient, log: GroupLog, channel: string): 
     ],
   });
   // The notifications they cause, in the same transaction: sent if and only if the changes commit.
-  const latest = Number(result[0]?.latest);
-  return outboxEventsStatement(
+  const latest = result[0]!.latest;
+  const outbox = outboxEventsStatement(
     changes.map((c) => c.change),
-    latest - changes.length + 1,
+    Number(latest) - changes.length + 1,
     at,
     result[0]?.notices ?? [],
   );
+  return { latest: String(latest), outbox };
 }
 
 /** Whether `client` sends its statements without waiting for the answers to earlier ones (pg's `pipeline` option). */
