@@ -2,8 +2,9 @@
  * `node --import tsx test/bench/pg-write-profile.ts [writers,...] [--database-url URL]` (#13): where a
  * PostgreSQL group commit's time goes. UpdateItem straight on the store (no HTTP), `writers` at
  * once for 3 s each: writes/s, writes per group, and the statements (round trips) each write and
- * each group costs, counted at the driver, with the time the log's lock is held per group. The
- * round-trip counts do not depend on how busy the machine is; the times do.
+ * each group costs, counted at the driver, with the time the log's lock is held per group, and
+ * this process's CPU time per write (the store's share of a server's, under tsx). The round-trip
+ * counts do not depend on how busy the machine is; the times do.
  */
 import pg from "pg";
 import { parseArgs } from "node:util";
@@ -72,13 +73,14 @@ try {
     groups++;
     lockSeconds += secs;
   });
-  console.log("| writers | writes/s | writes per group | statements per write | statements per group | ms per group |");
-  console.log("|--:|--:|--:|--:|--:|--:|");
+  console.log("| writers | writes/s | writes per group | statements per write | statements per group | ms per group | CPU ms per write |");
+  console.log("|--:|--:|--:|--:|--:|--:|--:|");
   let n = 0;
   for (const writers of writerCounts) {
     [groups, lockSeconds, statements] = [0, 0, 0];
     byStatement.clear();
     let writes = 0;
+    const cpuBefore = process.cpuUsage();
     const until = performance.now() + seconds * 1000;
     await Promise.all(
       Array.from({ length: writers }, async () => {
@@ -89,8 +91,9 @@ try {
         }
       }),
     );
+    const cpu = process.cpuUsage(cpuBefore);
     console.log(
-      `| ${writers} | ${Math.round(writes / seconds)} | ${(writes / groups).toFixed(1)} | ${(statements / writes).toFixed(2)} | ${(statements / groups).toFixed(1)} | ${((lockSeconds / groups) * 1000).toFixed(2)} |`,
+      `| ${writers} | ${Math.round(writes / seconds)} | ${(writes / groups).toFixed(1)} | ${(statements / writes).toFixed(2)} | ${(statements / groups).toFixed(1)} | ${((lockSeconds / groups) * 1000).toFixed(2)} | ${((cpu.user + cpu.system) / 1000 / writes).toFixed(3)} |`,
     );
     if (values.statements) {
       for (const [label, e] of [...byStatement].sort((a, b) => b[1].ms - a[1].ms))

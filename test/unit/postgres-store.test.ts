@@ -346,6 +346,25 @@ describePg("PostgresStore: change log across replicas", () => {
     expect(b!.listenerBackendPid).toBeUndefined();
   });
 
+  it("does not ring a replica for its own commits (its onCommit hooks ran already), but does for another's", async () => {
+    const schema = await schemas.create();
+    const [a, b] = await Promise.all([open(schema), open(schema)]);
+    let rings = 0;
+    let commits = 0;
+    a!.onCommit(() => commits++);
+    const unsubscribe = a!.subscribeChanges(() => rings++);
+    await waitUntil(() => rings === 1, 5_000, "the subscription to start listening");
+    await a!.addStatus(newStatus("mine"));
+    expect(commits).toBe(1);
+    await b!.addStatus(newStatus("theirs"));
+    // Doorbells come in commit order: A's own came first, and rang nothing.
+    await waitUntil(() => rings === 2, 5_000, "B's doorbell on A");
+    await new Promise((r) => setTimeout(r, 200));
+    expect(rings).toBe(2);
+    expect(commits).toBe(1);
+    unsubscribe();
+  });
+
   it("does not ring a StatusThing in another schema of the same database", async () => {
     const [mine, other] = await Promise.all([schemas.create(), schemas.create()]);
     const [a, b, elsewhere] = await Promise.all([open(mine), open(mine), open(other)]);
@@ -394,34 +413,151 @@ describePg("PostgresStore: change log across replicas", () => {
 });
 
 describePg("PostgresStore: group commit's round trips", () => {
-  it("costs one statement per UpdateItem and four per group (BEGIN and the lock, the group's log, the outbox, COMMIT)", async () => {
+  /** Twenty items with status Up, the first with a note, in a fresh store. */
+  async function twentyItems(): Promise<{ store: PostgresStore; status: StatusRecord; items: ItemView[] }> {
+    const store = await schemas.open(await schemas.create());
+    const status = await store.addStatus(newStatus("Up"));
+    const items: ItemView[] = [];
+    for (let i = 0; i < 20; i++) items.push(await store.addItem(newItem(`item ${i}`, { statusId: status.id })));
+    await store.addNote(newNote(items[0]!.id, "first"));
+    return { store, status, items };
+  }
+
+  /** Every statement sent on any connection while `work` runs, counted at the driver (the store is its only user). */
+  async function countStatements<T>(work: () => Promise<T>): Promise<{ value: T; statements: number }> {
+    let statements = 0;
+    const query = pg.Client.prototype.query;
+    pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
+      statements++;
+      return (query as (...a: unknown[]) => unknown).apply(this, args);
+    } as typeof pg.Client.prototype.query;
+    try {
+      return { value: await work(), statements };
+    } finally {
+      pg.Client.prototype.query = query;
+    }
+  }
+
+  it("runs a group's UpdateItems as one statement: five per group (BEGIN and the lock, the updates, the group's log, the outbox, COMMIT)", async () => {
+    const { store, status, items } = await twentyItems();
+    try {
+      const sizes: number[] = [];
+      store.observeWrites((size) => sizes.push(size));
+      const { value: updated, statements } = await countStatements(() =>
+        Promise.all(items.map((item, i) => store.updateItem(item.id, { description: `write ${i}`, updated: new Date() }))),
+      );
+      expect(updated.map((item) => item.description)).toEqual(items.map((_, i) => `write ${i}`));
+      // The item as the write left it, with its status and notes.
+      expect(updated[0]!.notes?.map((note) => note.text)).toEqual(["first"]);
+      expect(updated[0]!.status?.id).toBe(status.id);
+      expect(sizes).toEqual([20]);
+      expect(statements).toBe(5);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it("updates an item twice in one group in order: a second statement, each write's item and change as after its own update", async () => {
+    const { store, items } = await twentyItems();
+    try {
+      const down = await store.addStatus(newStatus("Down"));
+      const { latest } = await store.changeLogBounds();
+      const [a, b] = [items[1]!.id, items[2]!.id];
+      const { value: updated, statements } = await countStatements(() =>
+        Promise.all([
+          store.updateItem(a, { description: "a1", updated: new Date() }),
+          store.updateItem(b, { description: "b1", updated: new Date() }),
+          store.updateItem(a, { statusId: down.id, updated: new Date() }),
+          store.updateItem(a, { description: "a3", updated: new Date() }),
+        ]),
+      );
+      expect(statements).toBe(4 + 3);
+      expect(updated.map((item) => [item.id, item.description, item.status?.name])).toEqual([
+        [a, "a1", "Up"],
+        [b, "b1", "Up"],
+        [a, "a1", "Down"],
+        [a, "a3", "Down"],
+      ]);
+      const changes = await store.readChanges(latest, 10);
+      expect(changes.map((c) => (c.kind === "item_upsert" ? [c.revision, c.item.description, c.item.status?.name] : c.kind))).toEqual([
+        [latest + 1, "a1", "Up"],
+        [latest + 2, "b1", "Up"],
+        [latest + 3, "a1", "Down"],
+        [latest + 4, "a3", "Down"],
+      ]);
+      // One transition: a's move to Down, at its change's revision.
+      const history = await store.transitionsAfter(latest);
+      expect(history.map((t) => [t.itemId, t.status?.name, t.revision])).toEqual([[a, "Down", latest + 3]]);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it("gives a failing UpdateItem of a group its own error and commits the others", async () => {
+    const { store, items } = await twentyItems();
+    try {
+      const { latest } = await store.changeLogBounds();
+      const results = await Promise.allSettled([
+        store.updateItem(items[0]!.id, { description: "kept 0", updated: new Date() }),
+        store.updateItem("no-such-item", { description: "lost", updated: new Date() }),
+        store.updateItem(items[1]!.id, { statusId: "no-such-status", updated: new Date() }),
+        store.updateItem(items[2]!.id, { description: "kept 2", updated: new Date() }),
+      ]);
+      expect(results.map((r) => r.status)).toEqual(["fulfilled", "rejected", "rejected", "fulfilled"]);
+      // The errors each write gets alone.
+      const missingItem = await caught(() => store.updateItem("no-such-item", { description: "lost", updated: new Date() }));
+      const missingStatus = await caught(() => store.updateItem(items[1]!.id, { statusId: "no-such-status", updated: new Date() }));
+      expect(missingItem).toBeInstanceOf(DomainError);
+      expect(missingStatus).toBeInstanceOf(DomainError);
+      expect((results[1] as PromiseRejectedResult).reason).toEqual(missingItem);
+      expect((results[2] as PromiseRejectedResult).reason).toEqual(missingStatus);
+      const changes = await store.readChanges(latest, 10);
+      expect(changes.map((c) => (c.kind === "item_upsert" ? [c.revision, c.item.description] : c.kind))).toEqual([
+        [latest + 1, "kept 0"],
+        [latest + 2, "kept 2"],
+      ]);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it("commits nothing, and says so, when the outbox's statement (sent with COMMIT) fails", async () => {
     const schema = await schemas.create();
     const store = await schemas.open(schema);
     try {
-      const status = await store.addStatus(newStatus("Up"));
-      const items: ItemView[] = [];
-      for (let i = 0; i < 20; i++) items.push(await store.addItem(newItem(`item ${i}`, { statusId: status.id })));
-      await store.addNote(newNote(items[0]!.id, "first"));
-      const sizes: number[] = [];
-      store.observeWrites((size) => sizes.push(size));
-      // Every statement sent on any connection, counted at the driver (this store is the only user).
-      let statements = 0;
-      const query = pg.Client.prototype.query;
-      pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
-        statements++;
-        return (query as (...a: unknown[]) => unknown).apply(this, args);
-      } as typeof pg.Client.prototype.query;
-      try {
-        const updated = await Promise.all(items.map((item, i) => store.updateItem(item.id, { description: `write ${i}`, updated: new Date() })));
-        expect(updated.map((item) => item.description)).toEqual(items.map((_, i) => `write ${i}`));
-        // The item as the write left it, with its status and notes.
-        expect(updated[0]!.notes?.map((note) => note.text)).toEqual(["first"]);
-        expect(updated[0]!.status?.id).toBe(status.id);
-      } finally {
-        pg.Client.prototype.query = query;
-      }
-      expect(sizes).toEqual([20]);
-      expect(statements).toBe(20 + 4);
+      const up = await store.addStatus(newStatus("Up"));
+      const down = await store.addStatus(newStatus("Down"));
+      const items = [await store.addItem(newItem("boom", { statusId: up.id })), await store.addItem(newItem("calm", { statusId: up.id }))];
+      // From now on the outbox refuses any event about "boom": the group's last statement before COMMIT fails.
+      await schemas.admin.query(
+        `CREATE FUNCTION ${schema}.refuse_boom() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN IF NEW.data LIKE '%boom%' THEN RAISE EXCEPTION 'boom'; END IF; RETURN NEW; END $$`,
+      );
+      await schemas.admin.query(`CREATE TRIGGER refuse_boom BEFORE INSERT ON ${schema}.outbox_events FOR EACH ROW EXECUTE FUNCTION ${schema}.refuse_boom()`);
+      const { latest } = await store.changeLogBounds();
+      const results = await Promise.allSettled(items.map((item) => store.updateItem(item.id, { statusId: down.id, updated: new Date() })));
+      // The group's log and outbox fail for all its writes (the careful run fails the same way).
+      expect(results.map((r) => r.status)).toEqual(["rejected", "rejected"]);
+      expect((await store.changeLogBounds()).latest).toBe(latest);
+      expect((await store.getItem(items[1]!.id, false))?.status?.name).toBe("Up");
+      // The write connection goes on: a write that makes no event about "boom" commits.
+      await expect(store.updateItem(items[1]!.id, { statusId: down.id, updated: new Date() })).resolves.toMatchObject({ status: { name: "Down" } });
+      expect((await store.changeLogBounds()).latest).toBe(latest + 1);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it("runs a rename on its own, so a taken name fails as it would one write after another", async () => {
+    const { store, items } = await twentyItems();
+    try {
+      // In order: item 0 takes item 1's name while item 1 still has it (fails), then item 1 is renamed.
+      const results = await Promise.allSettled([
+        store.updateItem(items[0]!.id, { name: "item 1", updated: new Date() }),
+        store.updateItem(items[1]!.id, { name: "renamed", updated: new Date() }),
+        store.updateItem(items[2]!.id, { description: "kept", updated: new Date() }),
+      ]);
+      expect(results.map((r) => r.status)).toEqual(["rejected", "fulfilled", "fulfilled"]);
+      expect((await store.getItem(items[0]!.id, false))?.name).toBe("item 0");
     } finally {
       await store.close();
     }

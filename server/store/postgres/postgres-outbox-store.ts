@@ -1,4 +1,4 @@
-import type { Pool, PoolClient } from "pg";
+import type { Pool, PoolClient, QueryConfig } from "pg";
 import { notFound } from "../../errors.js";
 import type { LoggedChange } from "../change-codec.js";
 import type { DeliveryRecord, NewWebhook, OutboxEvent, OutboxStore, WebhookPatch, WebhookProgress, WebhookRecord } from "../outbox-store.js";
@@ -32,15 +32,15 @@ export function noticeKeys(changes: readonly LoggedChange[]): string[] {
 }
 
 /**
- * Writes the events a batch of logged changes makes (the first at `firstRevision`, the next one
- * up), inside the writing transaction and under the log's lock, given the notices of
- * `noticeKeys(changes)` as they were before the batch (the write queue reads them in its own
- * statement): one round trip per batch, however many changes it holds, so the outbox adds
- * little to the time the lock is held.
+ * The statement that writes the events a batch of logged changes makes (the first at
+ * `firstRevision`, the next one up), to run inside the writing transaction and under the log's
+ * lock, given the notices of `noticeKeys(changes)` as they were before the batch (the write queue
+ * reads them in its own statement): one round trip per batch, however many changes it holds, so
+ * the outbox adds little to the time the lock is held. Undefined when there is nothing to write.
  */
-export async function writeOutboxEvents(client: PoolClient, changes: readonly LoggedChange[], firstRevision: number, at: Date, rows: readonly NoticeRow[]): Promise<void> {
+export function outboxEventsStatement(changes: readonly LoggedChange[], firstRevision: number, at: Date, rows: readonly NoticeRow[]): QueryConfig | undefined {
   // Changes of other kinds (statuses, groups, settings) make no event: nothing to write.
-  if (noticeKeys(changes).length === 0 && !changes.some((c) => c.kind === "incident_upsert" || c.kind === "maintenance_upsert")) return;
+  if (noticeKeys(changes).length === 0 && !changes.some((c) => c.kind === "incident_upsert" || c.kind === "maintenance_upsert")) return undefined;
   const notices = new Map<string, ItemNotice | null>(rows.map((r) => [r.item_id, toNotice(r)]));
   const events: OutboxEvent[] = [];
   changes.forEach((change, i) => {
@@ -51,7 +51,7 @@ export async function writeOutboxEvents(client: PoolClient, changes: readonly Lo
   });
   const kept = [...notices.values()].filter((n): n is ItemNotice => n !== null);
   const gone = [...notices.entries()].filter(([, n]) => n === null).map(([k]) => k);
-  await client.query({
+  return {
     name: "statusthing_outbox_events",
     text: `WITH events AS (
        INSERT INTO outbox_events (revision, id, type, item_id, at, data)
@@ -78,7 +78,7 @@ export async function writeOutboxEvents(client: PoolClient, changes: readonly Lo
       kept.map((n) => n.statusColor),
       kept.map((n) => n.statusKind),
     ],
-  });
+  };
 }
 
 /**

@@ -40,6 +40,7 @@ import { PostgresGroupStore } from "./postgres-group-store.js";
 import { GROUP_SQL, toGroup, type GroupRow } from "../sql/group-statements.js";
 import { PG, Q } from "./statements.js";
 import { transaction } from "./transaction.js";
+import { batchable, itemUpdatesTogether, updatedItem, type UpdatedItemRow } from "./item-updates.js";
 import { changesChannel, PgWriteQueue, REVOCATION_PAYLOAD, type WriteTx } from "./write-queue.js";
 
 /** Options for opening a PostgreSQL store. */
@@ -51,7 +52,7 @@ export interface PostgresStoreOptions {
    * search_path decides: usually `public`, or what the URL's `options=-c search_path=…` says.
    */
   schema?: string;
-  /** Connections in the pool (default 10), besides the one that listens for changes. */
+  /** Connections in the pool for reads (default 10), besides the one that listens for changes and the one the write queue holds. */
   poolSize?: number;
   /** The longest any statement may run, in ms (PostgreSQL's statement_timeout; default 30 s). */
   statementTimeoutMs?: number;
@@ -118,6 +119,12 @@ export class PostgresStore implements Store {
   private constructor(
     /** The connection pool (for tests and diagnostics). */
     readonly pool: Pool,
+    /**
+     * The write queue's own connection (a pool of one, so a lost one is replaced): its groups
+     * never wait behind reads and token lookups for a pooled connection while writers wait on
+     * them, and reads never wait behind a group.
+     */
+    private readonly writePool: Pool,
     /** The schema that holds the tables. */
     readonly schema: string,
     logLockKey: string,
@@ -126,7 +133,7 @@ export class PostgresStore implements Store {
     backoff: ReconnectBackoff | undefined,
     liveness: LivenessCheck | undefined,
   ) {
-    this.writes = new PgWriteQueue(pool, logLockKey, this.hooks);
+    this.writes = new PgWriteQueue(writePool, logLockKey, this.hooks);
     // Wrapped like the store itself (see open): a lost connection is `unavailable` here too.
     this.accounts = reportConnectionLossAsUnavailable(new PostgresAuthStore(pool, `statusthing:${schema}:`, changesChannel(logLockKey)));
     this.audit = reportConnectionLossAsUnavailable(new PostgresAuditStore(pool));
@@ -142,22 +149,38 @@ export class PostgresStore implements Store {
   /** Connects, brings the schema up to date (refusing a database from a newer StatusThing), and returns the store. */
   static async open(options: PostgresStoreOptions): Promise<PostgresStore> {
     const config = connectionConfig(options);
-    const pool = new pg.Pool({ ...config, max: options.poolSize ?? 10, statement_timeout: options.statementTimeoutMs ?? 30_000 });
+    const statementTimeout = options.statementTimeoutMs ?? 30_000;
+    const pool = new pg.Pool({ ...config, max: options.poolSize ?? 10, statement_timeout: statementTimeout });
+    // Kept open while idle (a write need not wait for a connection to be made), but not keeping
+    // the process alive by itself: a CLI run that forgot to close still exits. Pipelined: the
+    // write queue sends a statement without waiting for the answer to the one before where that
+    // saves a round trip under the log's lock (see PgWriteQueue).
+    const writePool = new pg.Pool({
+      ...config,
+      max: 1,
+      idleTimeoutMillis: 0,
+      allowExitOnIdle: true,
+      statement_timeout: statementTimeout,
+      pipeline: true,
+    });
     // A pooled connection that fails (server restart, pg_terminate_backend) must not crash the process.
     surviveConnectionLoss(pool, options.logger);
+    surviveConnectionLoss(writePool, options.logger);
     try {
-      const client = await pool.connect();
+      // Migrates on the write queue's connection, which so is open from the start.
+      const client = await writePool.connect();
       try {
         const schema = await currentSchema(client);
         await migrate(client, schema);
         const logLock = await lockKey(client, schema, "changes");
-        const store = new PostgresStore(pool, schema, logLock, { ...config, keepAlive: true }, options.logger, options.listenBackoff, options.listenCheck);
+        const store = new PostgresStore(pool, writePool, schema, logLock, { ...config, keepAlive: true }, options.logger, options.listenBackoff, options.listenCheck);
         return reportConnectionLossAsUnavailable(store);
       } finally {
         client.release();
       }
     } catch (error) {
       await pool.end().catch(() => {});
+      await writePool.end().catch(() => {});
       throw error;
     }
   }
@@ -236,17 +259,21 @@ export class PostgresStore implements Store {
   }
 
   updateItem(id: string, patch: ItemPatch): Promise<ItemView> {
-    return this.writes.run(async (tx) => {
-      // One round trip, since writes hold the log's lock: the item as updated, with its status and
-      // notes. No row means no such item, and a status that does not exist fails the foreign key.
-      const { rows } = await withConflicts({ name: patch.name, statusId: patch.statusId }, () =>
-        tx.client.query<ItemRow & ItemNotesColumns>({ name: "statusthing_update_item", text: PG.updateItemReturning, values: itemPatchValues(id, patch, PG_VALUES) }),
-      );
-      if (!rows[0]) throw notFound("item", id);
-      const item = toItem(rows[0], notesFromColumns(rows[0]));
-      await recordTransition(tx, item, false, item.updated, tx.log({ kind: "item_upsert", item }));
-      return item;
-    });
+    const update = { id, patch };
+    return this.writes.run(
+      async (tx) => {
+        // One round trip, since writes hold the log's lock: the item as updated, with its status and
+        // notes. No row means no such item, and a status that does not exist fails the foreign key.
+        const { rows } = await withConflicts({ name: patch.name, statusId: patch.statusId }, () =>
+          tx.client.query<UpdatedItemRow>({ name: "statusthing_update_item", text: PG.updateItemReturning, values: itemPatchValues(id, patch, PG_VALUES) }),
+        );
+        if (!rows[0]) throw notFound("item", id);
+        const item = updatedItem(rows[0]);
+        logUpdatedItem(tx, item);
+        return item;
+      },
+      batchable(update) ? { writes: ITEM_UPDATES, input: update } : undefined,
+    );
   }
 
   deleteItem(id: string, at?: Date): Promise<void> {
@@ -378,13 +405,16 @@ export class PostgresStore implements Store {
   }
 
   /**
-   * Calls `onChange` when a commit on any replica may have logged changes (LISTEN on a dedicated
-   * connection), and once each time listening (re)starts: see `Store.subscribeChanges`.
+   * Calls `onChange` when a commit on another replica may have logged changes (LISTEN on a
+   * dedicated connection), and once each time listening (re)starts: see `Store.subscribeChanges`.
+   * This store's own commits ring too, but are left out: `onCommit` announced them already, and
+   * reading the log again for each would double a replica's work per group commit.
    */
   subscribeChanges(onChange: () => void): () => void {
     if (this.closed) return () => {};
     return this.listener.subscribe((payload) => {
-      if (payload !== REVOCATION_PAYLOAD) onChange();
+      // A commit of this store's own rings here too, but its onCommit hooks have run already.
+      if (payload !== REVOCATION_PAYLOAD && (payload === undefined || !this.writes.ownCommit(payload))) onChange();
     });
   }
 
@@ -435,7 +465,7 @@ export class PostgresStore implements Store {
     this.closed ??= (async () => {
       this.listener.stop();
       await this.writes.close();
-      await this.pool.end();
+      await Promise.all([this.pool.end(), this.writePool.end()]);
     })();
     return this.closed;
   }
@@ -521,18 +551,13 @@ async function recordTransition(tx: WriteTx, item: Pick<ItemView, "id" | "name" 
   tx.transition(pending, { item: transitionValues(deleted ? { ...item, status: undefined } : item), deleted, at });
 }
 
-/** The notes of an item as PG.updateItemReturning gives them: one array per column, in creation order. */
-interface ItemNotesColumns {
-  id: string;
-  note_ids: string[];
-  note_texts: string[];
-  note_created: Date[];
-  note_updated: Date[];
+/** Logs an item UpdateItem changed, and its status history if that moved. */
+function logUpdatedItem(tx: WriteTx, item: ItemView): void {
+  tx.transition(tx.log({ kind: "item_upsert", item }), { item: transitionValues(item), deleted: false, at: item.updated });
 }
 
-function notesFromColumns(row: ItemNotesColumns): NoteRecord[] {
-  return row.note_ids.map((id, i) => toNote({ id, item_id: row.id, text: row.note_texts[i]!, created_at: row.note_created[i]!, updated_at: row.note_updated[i]! }));
-}
+/** UpdateItems that a group runs together. */
+const ITEM_UPDATES = itemUpdatesTogether(logUpdatedItem);
 
 async function readBounds(q: Queryable): Promise<{ oldest: number; latest: number }> {
   const [row] = (await q.query<{ latest: string; oldest: string | null }>(PG.bounds)).rows;

@@ -1,4 +1,4 @@
-import type { Pool, PoolClient } from "pg";
+import pg, { type Pool, type PoolClient, type QueryConfig } from "pg";
 import { unavailable } from "../../errors.js";
 import { encodeChangePayload, type LoggedChange } from "../change-codec.js";
 import { CommitHooks } from "../commit-hooks.js";
@@ -6,7 +6,7 @@ import type { WriteBatchObserver } from "../write-observer.js";
 import { currentAuditActor, type AuditActor } from "../audit-context.js";
 import { auditValues, needsAuditRow } from "../sql/audit.js";
 import { PG_VALUES } from "./dialect.js";
-import { noticeKeys, writeOutboxEvents } from "./postgres-outbox-store.js";
+import { noticeKeys, outboxEventsStatement } from "./postgres-outbox-store.js";
 import type { NoticeRow } from "../sql/outbox.js";
 
 /**
@@ -64,8 +64,28 @@ function emptyLog(): GroupLog {
   return { changes: [], transitions: [], audits: [] };
 }
 
+/**
+ * Writes of one kind that a group runs together when they come one after another (see
+ * PgWriteQueue.run): fewer round trips while the log's lock is held.
+ */
+export interface BatchedWrites<I> {
+  /**
+   * Does what the writes with these inputs would do one after the other, logging their changes
+   * in that order, in as few statements as it can; returns each write's value, in order. Throws
+   * if any of them fails: the group is then run again, each write alone.
+   */
+  runAll(tx: WriteTx, inputs: readonly I[]): Promise<unknown[]>;
+}
+
+/** A write that may run with others of its kind: how, and its own input. */
+export interface Batchable<I> {
+  writes: BatchedWrites<I>;
+  input: I;
+}
+
 interface PendingWrite {
   run: (tx: WriteTx) => Promise<unknown>;
+  batchable: Batchable<unknown> | undefined;
   /** The audited call this write belongs to, if any (captured when it was queued). */
   audit: AuditActor | undefined;
   resolve: (value: unknown) => void;
@@ -99,9 +119,12 @@ type Outcome = { ok: true; value: unknown; log: GroupLog } | { ok: false; error:
  * Every round trip counts while the lock is held, so what a group's writes append (changes,
  * status transitions, audit rows) is not written by each write: it is kept here and written
  * after the last write of the group has decided, in one statement with the outbox's notices
- * read (appendGroup), and then the outbox events in a second. A group costs BEGIN, its writes'
- * own statements, those two and COMMIT; the statements it runs every time are prepared once
- * per connection.
+ * read (appendGroup), and then the outbox events in a second. Writes of a kind that can run
+ * together (BatchedWrites: UpdateItems) and come one after another run as one. A group costs
+ * BEGIN, its writes' own statements, those two and COMMIT; the statements it runs every time are
+ * prepared once per connection. On a pipelined connection (the store's own write connection) a
+ * group of several writes also sends its first write's statement with BEGIN, and COMMIT with the
+ * outbox's statement: a group of UpdateItems takes three round trips.
  */
 export class PgWriteQueue {
   private pending: PendingWrite[] = [];
@@ -128,11 +151,15 @@ export class PgWriteQueue {
     this.begin = `BEGIN; SET LOCAL jit = off; SELECT pg_advisory_xact_lock(${logLockKey}::int8)`;
   }
 
-  /** Runs `write` in the next transaction; resolves once it is committed. */
-  run<T>(write: (tx: WriteTx) => Promise<T>): Promise<T> {
+  /**
+   * Runs `write` in the next transaction; resolves once it is committed. A `batchable` write
+   * may instead run with the writes of its kind queued next to it (see BatchedWrites): `write`
+   * is what it does alone, when one of the group's writes fails.
+   */
+  run<T, I>(write: (tx: WriteTx) => Promise<T>, batchable?: Batchable<I>): Promise<T> {
     if (this.closed) return Promise.reject(unavailable("the store is closed"));
     return new Promise<T>((resolve, reject) => {
-      this.pending.push({ run: write, audit: currentAuditActor(), resolve: resolve as (value: unknown) => void, reject });
+      this.pending.push({ run: write, batchable: batchable as Batchable<unknown> | undefined, audit: currentAuditActor(), resolve: resolve as (value: unknown) => void, reject });
       this.schedule();
     });
   }
@@ -197,18 +224,37 @@ export class PgWriteQueue {
   private async runOptimistically(client: PoolClient, batch: PendingWrite[]): Promise<boolean> {
     const values: unknown[] = [];
     const log = emptyLog();
+    let outbox: QueryConfig | undefined;
+    let latest: string | undefined;
     try {
-      await client.query(this.begin);
-      for (const write of batch) values.push(await this.runAudited(client, write, log));
-      await appendGroup(client, log, this.channel);
+      // On a pipelined connection the first write's statement goes out right behind BEGIN and
+      // the lock, in the same round trip: PostgreSQL runs it once it holds the lock, and if
+      // taking the lock failed, it fails too (the transaction is aborted).
+      const begun = client.query(this.begin);
+      begun.catch(() => {}); // awaited below, after the writes have sent their statements
+      if (!isPipelined(client)) await begun;
+      for (let i = 0; i < batch.length;) {
+        const kind = batch[i]!.batchable?.writes;
+        let end = i + 1;
+        while (kind && end < batch.length && batch[end]!.batchable?.writes === kind) end++;
+        if (kind && end - i > 1) values.push(...(await this.runBatched(client, kind, batch.slice(i, end), log)));
+        else values.push(await this.runAudited(client, batch[i]!, log));
+        i = end;
+      }
+      await begun;
+      ({ latest, outbox } = await appendGroup(client, log, this.channel));
     } catch {
       // Nothing is committed: whatever failed (a write, or the connection) shows again in the careful run.
       await client.query("ROLLBACK").catch(() => {});
       return false;
     }
     try {
-      await client.query("COMMIT");
+      await commitAfter(client, outbox);
     } catch (error) {
+      if (error instanceof NotCommitted) {
+        await client.query("ROLLBACK").catch(() => {});
+        return false;
+      }
       // A failed COMMIT may or may not have committed: running the writes again could apply
       // them twice, so they fail as they would have in one transaction.
       client.release(error instanceof Error ? error : new Error(String(error)));
@@ -216,7 +262,7 @@ export class PgWriteQueue {
       return true;
     }
     client.release();
-    if (log.changes.length > 0) this.hooks.run();
+    if (latest !== undefined) this.committed(latest);
     batch.forEach((write, i) => {
       if (write.audit) write.audit.recorded = true;
       write.resolve(values[i]);
@@ -231,11 +277,44 @@ export class PgWriteQueue {
     return value;
   }
 
+  /** Runs writes of one kind together, and queues their calls' audit rows as runAudited would. */
+  private async runBatched(client: PoolClient, writes: BatchedWrites<unknown>, run: PendingWrite[], log: GroupLog): Promise<unknown[]> {
+    const values = await writes.runAll(
+      this.txFor(client, log),
+      run.map((write) => write.batchable!.input),
+    );
+    const at = new Date();
+    run.forEach((write, i) => {
+      if (needsAuditRow(write.audit)) log.audits.push(auditValues(write.audit, values[i], at, PG_VALUES));
+    });
+    return values;
+  }
+
+  /** The newest revisions of this queue's latest commits, as their doorbells say them (see ownCommit). */
+  private readonly announced = new Set<string>();
+
+  /** After a commit that logged changes up to revision `latest`: notes it, and runs the commit hooks. */
+  private committed(latest: string): void {
+    this.announced.add(latest);
+    // Doorbells can be lost (a listener reconnecting): keep only the newest.
+    if (this.announced.size > 1_000) this.announced.delete(this.announced.values().next().value!);
+    this.hooks.run();
+  }
+
+  /**
+   * Whether a doorbell's payload (the newest revision of the commit that rang it) is one of this
+   * queue's commits, whose hooks ran already: a replica need not read the log again for it.
+   */
+  ownCommit(payload: string): boolean {
+    return this.announced.has(payload);
+  }
+
   private async runWithSavepoints(client: PoolClient, batch: PendingWrite[]): Promise<void> {
     // One write alone needs no savepoint: if it fails, the whole transaction rolls back.
     const alone = batch.length === 1;
     const outcomes: Outcome[] = [];
-    let logged = false;
+    /** The newest revision the batch logged, if it logged any. */
+    let logged: string | undefined;
     let broken: Error | undefined;
     try {
       await client.query(this.begin);
@@ -262,9 +341,10 @@ export class PgWriteQueue {
           log.transitions.push(...o.log.transitions);
           log.audits.push(...o.log.audits);
         }
-        await appendGroup(client, log, this.channel);
+        const { latest, outbox } = await appendGroup(client, log, this.channel);
+        if (outbox) await client.query(outbox);
         await client.query("COMMIT");
-        logged = log.changes.length > 0;
+        logged = latest;
       }
     } catch (error) {
       // BEGIN, the lock, a savepoint or COMMIT failed (lost connection, timeout): nothing in the
@@ -277,7 +357,7 @@ export class PgWriteQueue {
       // A connection that failed is destroyed, not returned to the pool.
       client.release(broken);
     }
-    if (logged) this.hooks.run();
+    if (logged !== undefined) this.committed(logged);
     batch.forEach((write, i) => {
       const outcome = outcomes[i]!;
       if (outcome.ok && write.audit) write.audit.recorded = true;
@@ -337,13 +417,18 @@ const APPEND_GROUP = `WITH state AS (
     ) n) AS notices
   FROM state`;
 
-async function appendGroup(client: PoolClient, log: GroupLog, channel: string): Promise<void> {
+/**
+ * Runs appendGroup's statement (see APPEND_GROUP) for the group's log; returns the newest
+ * revision it logged (as the doorbell says it; undefined if it logged none) and the statement
+ * left to run before COMMIT: the outbox events its changes make, if any (see commitAfter).
+ */
+async function appendGroup(client: PoolClient, log: GroupLog, channel: string): Promise<{ latest?: string; outbox?: QueryConfig }> {
   const { changes, transitions, audits } = log;
   const column = <T>(rows: ReadonlyArray<readonly unknown[]>, i: number) => rows.map((r) => r[i] as T);
   if (changes.length === 0) {
     // Writes that logged nothing (and so recorded no transition) may still have audit rows.
     if (audits.length > 0) await client.query({ name: "statusthing_audit_group", text: AUDIT_INSERT, values: audits[0]!.map((_, i) => column(audits, i)) });
-    return;
+    return {};
   }
   const encoded = changes.map((c) => encodeChangePayload(c.change));
   const changeN = new Map(changes.map((c, i) => [c.pending, i + 1]));
@@ -365,12 +450,42 @@ async function appendGroup(client: PoolClient, log: GroupLog, channel: string): 
     ],
   });
   // The notifications they cause, in the same transaction: sent if and only if the changes commit.
-  const latest = Number(result[0]?.latest);
-  await writeOutboxEvents(
-    client,
+  const latest = result[0]!.latest;
+  const outbox = outboxEventsStatement(
     changes.map((c) => c.change),
-    latest - changes.length + 1,
+    Number(latest) - changes.length + 1,
     at,
     result[0]?.notices ?? [],
   );
+  return { latest: String(latest), outbox };
+}
+
+/** Whether `client` sends its statements without waiting for the answers to earlier ones (pg's `pipeline` option). */
+function isPipelined(client: PoolClient): boolean {
+  return client.pipeline;
+}
+
+/** The statement before COMMIT failed, so the transaction did not commit: the writes may run again. */
+class NotCommitted extends Error {}
+
+/**
+ * Runs `last` (if any) and COMMIT; on a pipelined connection in one round trip. If `last` fails
+ * with an error PostgreSQL reports, the transaction is aborted and the COMMIT behind it only rolls
+ * it back (it answers ROLLBACK, not an error): that is NotCommitted. Any other failure of either
+ * leaves unknown whether the transaction committed.
+ */
+async function commitAfter(client: PoolClient, last: QueryConfig | undefined): Promise<void> {
+  if (last && !isPipelined(client)) {
+    try {
+      await client.query(last);
+    } catch {
+      throw new NotCommitted("the statement before COMMIT failed");
+    }
+  } else if (last) {
+    const [sent, committed] = await Promise.allSettled([client.query(last), client.query("COMMIT")]);
+    if (sent.status === "rejected") throw sent.reason instanceof pg.DatabaseError ? new NotCommitted("the statement before COMMIT failed") : sent.reason;
+    if (committed.status === "rejected") throw committed.reason;
+    return;
+  }
+  await client.query("COMMIT");
 }
