@@ -19,8 +19,12 @@ export interface RequestFacts {
  */
 export function requestFacts(req: NodeRequest | IncomingMessage): RequestFacts {
   const authority = req.headers[":authority"];
+  let headers: Headers | undefined;
   return {
-    headers: toHeaders(req.headers),
+    // Built when first read: many requests (public documents, anonymous reads) never need them.
+    get headers() {
+      return (headers ??= toHeaders(req.headers));
+    },
     remoteAddress: req.socket?.remoteAddress ?? "",
     host: req.headers.host ?? (typeof authority === "string" ? authority : ""),
   };
