@@ -2,7 +2,7 @@ import { EventEmitter } from "node:events";
 import { Writable } from "node:stream";
 import { pino } from "pino";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { createRequestLog, formatRequestLine, loggedPath, type RequestLine } from "../../server/http/request-log.js";
+import { createRequestLog, formatRequestLine, loggedPath, msText, type RequestLine } from "../../server/http/request-log.js";
 import { createLogger, isoTimeField } from "../../server/logger.js";
 import type { NodeRequest, NodeResponse } from "../../server/node-request.js";
 
@@ -48,6 +48,18 @@ describe("the request log", () => {
       expect(isoTimeField()).toBe(pino.stdTimeFunctions.isoTime());
       expect(isoTimeField()).toBe(pino.stdTimeFunctions.isoTime());
     }
+  });
+
+  it("writes a duration in nanoseconds as String writes it", () => {
+    const samples = [0, 1, 10, 999_999, 1_000_000, 1_000_001, 123_456, 120_000, 2 ** 40 + 17, 999_999_999_999_999];
+    let seed = 11;
+    for (let i = 0; i < 100_000; i++) {
+      seed = (seed * 48271) % 2147483647;
+      // Spread over nine orders of magnitude: from a microsecond to hours.
+      samples.push(Math.floor((seed / 2147483647) * 10 ** (3 + (i % 10))));
+    }
+    for (const ns of samples) expect(msText(ns / 1e6)).toBe(String(ns / 1e6));
+    for (const ms of [0.1 + 0.2, 1 / 3, 1e-9, 2e9, 12.5]) expect(msText(ms)).toBe(String(ms));
   });
 
   it("logs the path without its query or a heartbeat's secret", () => {
