@@ -107,10 +107,12 @@ export function createRequestLog(log: Logger, observe?: RequestObserver): (req: 
         addTrailers(headers);
       };
     }
-    // Whichever comes first (a response cut short closes without finishing); each is removed then.
+    // Whichever comes first (a response cut short closes without finishing); the listeners stay
+    // on the response, which goes with its request, so nothing is removed.
+    let logged = false;
     const done = () => {
-      res.off("finish", done);
-      res.off("close", done);
+      if (logged) return;
+      logged = true;
       const status = res.statusCode;
       const code = record.code ?? trailerCode ?? (status < 400 ? "ok" : (codeOfHttpStatus[status] ?? (status >= 500 ? "internal" : "unknown")));
       const path = loggedPath(req.url ?? "");

@@ -8,24 +8,22 @@ import type { NodeRequest } from "../node-request.js";
 export function readDeclaredBody(req: NodeRequest, done: (error: Error | undefined, body: Buffer) => void): void {
   let first: Buffer | undefined;
   let more: Buffer[] | undefined;
-  const onData = (chunk: Buffer) => {
+  // The listeners stay on the request (a unary call's, which goes when answered): called back once.
+  let settled = false;
+  req.on("data", (chunk: Buffer) => {
     if (first === undefined) first = chunk;
     else (more ??= [first]).push(chunk);
-  };
-  const onError = (error: Error) => {
-    req.off("data", onData);
-    req.off("end", onEnd);
-    done(error, EMPTY);
-  };
-  // Once read, no listener stays behind.
-  const onEnd = () => {
-    req.off("data", onData);
-    req.off("error", onError);
+  });
+  req.on("end", () => {
+    if (settled) return;
+    settled = true;
     done(undefined, more ? Buffer.concat(more) : (first ?? EMPTY));
-  };
-  req.on("data", onData);
-  req.on("end", onEnd);
-  req.on("error", onError);
+  });
+  req.on("error", (error: Error) => {
+    if (settled) return;
+    settled = true;
+    done(error, EMPTY);
+  });
 }
 
 const EMPTY = Buffer.alloc(0);
