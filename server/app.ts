@@ -2,7 +2,7 @@ import type { DescService } from "@bufbuild/protobuf";
 import { createContextValues, type ConnectRouter } from "@connectrpc/connect";
 import { REQUEST_BODY_MAX_BYTES } from "../shared/limits.js";
 import { ItemsService as ItemsApi, NotesService as NotesApi, StatusService as StatusApi } from "../shared/gen/statusthing/v1/services_pb.js";
-import { logRequest } from "./http/request-log.js";
+import { createRequestLog } from "./http/request-log.js";
 import type { NodeRequest, NodeResponse } from "./node-request.js";
 import type { Logger } from "./logger.js";
 import { attachCallRecord, type CallRecord } from "./rpc/call-record.js";
@@ -33,7 +33,7 @@ import { sessionCookie } from "./auth/session-cookie.js";
 import { AllowedHosts } from "./auth/allowed-hosts.js";
 import { createAuthInterceptor } from "./rpc/auth-interceptor.js";
 import { createRevocationInterceptor } from "./rpc/revocation-interceptor.js";
-import { createRpcAdapter } from "./rpc/node-adapter.js";
+import { createRpcAdapter, pathOf } from "./rpc/node-adapter.js";
 import { ACCEPT_COMPRESSION, COMPRESS_MIN_BYTES } from "./rpc/compression.js";
 import { createWatchItemsHandler, WATCH_ITEMS_PATH } from "./rpc/watch-items-handler.js";
 import { ReadCache } from "./rpc/read-cache.js";
@@ -416,6 +416,8 @@ export async function createApp(options: AppOptions): Promise<App> {
     },
   });
 
+  const logRequest = createRequestLog(logger, (path, code, seconds) => metrics.observeRequest(path, code, seconds));
+
   return {
     services: API_SERVICES,
     hub,
@@ -424,8 +426,8 @@ export async function createApp(options: AppOptions): Promise<App> {
     inlets: heartbeatScheduler && { tick: () => heartbeatScheduler.tick() },
     handle(req, res) {
       const record: CallRecord = {};
-      logRequest(logger, req, res, record, (path, code, seconds) => metrics.observeRequest(path, code, seconds));
-      const path = (req.url ?? "").split("?", 1)[0]!;
+      logRequest(req, res, record);
+      const path = pathOf(req.url);
       if (readEndpoints.handle(req, res, record, path)) return;
       if (branding(req, res, record, path)) return;
       if (opsEndpoints(req, res, record, path)) return;
@@ -435,7 +437,7 @@ export async function createApp(options: AppOptions): Promise<App> {
         void healthAnswer(req, hub, guard, store.unavailableReason?.()).then(({ httpStatus, body }) => sendJson(res, httpStatus, body));
         return;
       }
-      rpcHandler(req, res, record);
+      rpcHandler(req, res, record, path);
     },
     handleUpgrade(req, socket, head) {
       if (web?.handleUpgrade?.(req, socket, head)) return;

@@ -22,6 +22,7 @@ export interface RequestFacts {
  */
 export function requestFacts(req: NodeRequest | IncomingMessage): RequestFacts {
   const authority = req.headers[":authority"];
+  let headers: Headers | undefined;
   return {
     headers: new NodeHeaderReader(req.headers),
     remoteAddress: req.socket?.remoteAddress ?? "",

@@ -9,6 +9,8 @@ export interface BuiltDocument {
   etag: string;
   /** When the data in it last changed, for Last-Modified (feeds). */
   lastModified?: Date;
+  /** The response headers it goes out with, made once by whoever serves it (see read-endpoints.ts). */
+  headers?: { full: Record<string, string>; notModified: Record<string, string> };
 }
 
 /** Entries kept per data version; a flood of distinct keys (hosts, labels) cannot grow it without bound. */
@@ -26,10 +28,13 @@ export function etagOf(body: Buffer): string {
  */
 export class DocumentCache {
   private entries = new Map<string, Promise<unknown>>();
+  /** The documents of `entries` already built, for an answer without waiting on a promise. */
+  private ready = new Map<string, unknown>();
 
   /** Says the data changed: every built document is stale. */
   bump(): void {
     this.entries = new Map();
+    this.ready = new Map();
   }
 
   /**
@@ -39,14 +44,27 @@ export class DocumentCache {
   get<T = BuiltDocument>(key: string, build: () => Promise<T>): Promise<T> {
     const cached = this.entries.get(key) as Promise<T> | undefined;
     if (cached) return cached;
-    if (this.entries.size >= MAX_ENTRIES) this.entries = new Map();
-    const entries = this.entries;
+    if (this.entries.size >= MAX_ENTRIES) {
+      this.entries = new Map();
+      this.ready = new Map();
+    }
+    const { entries, ready } = this;
     const built = build();
     entries.set(key, built);
-    // A failed build is not kept: the next request tries again.
-    built.catch(() => {
-      if (entries.get(key) === built) entries.delete(key);
-    });
+    built.then(
+      (document) => {
+        if (entries.get(key) === built) ready.set(key, document);
+      },
+      // A failed build is not kept: the next request tries again.
+      () => {
+        if (entries.get(key) === built) entries.delete(key);
+      },
+    );
     return built;
+  }
+
+  /** The document under `key` if it is built already at the current version (see `get`). */
+  peek<T = BuiltDocument>(key: string): T | undefined {
+    return this.ready.get(key) as T | undefined;
   }
 }

@@ -8,7 +8,7 @@ import { overallStatus } from "../../shared/status-kinds.js";
 import type { AccessGuard } from "../auth/guard.js";
 import { requestOrigin } from "../auth/guard.js";
 import { DomainError, headerInvalid, notFound } from "../errors.js";
-import { requestFacts } from "../auth/request-facts.js";
+import { requestFacts, type RequestFacts } from "../auth/request-facts.js";
 import type { NodeRequest, NodeResponse } from "../node-request.js";
 import type { Logger } from "../logger.js";
 import type { CallRecord } from "../rpc/call-record.js";
@@ -75,6 +75,13 @@ type Route =
 
 /** The endings of every path here: anything else (every RPC) is turned away by one look at the end. */
 const ENDINGS = [".json", ".svg", ".atom", ".rss"];
+
+/** The badge without `?style=` or `?label=`. */
+const DEFAULT_BADGE: BadgeOptions = { style: "flat", label: undefined };
+
+function maxAgeOf(r: Route): number {
+  return MAX_AGE_SECONDS[r.kind === "statuspage" ? "json" : r.kind.endsWith("badge") ? "badge" : "feed"];
+}
 
 function route(path: string): Route | undefined {
   if (!ENDINGS.some((ending) => path.endsWith(ending))) return undefined;
@@ -167,7 +174,8 @@ export function createReadEndpoints(options: ReadEndpointsOptions): ReadEndpoint
     }
   }
 
-  function send(req: NodeRequest, res: NodeResponse, record: CallRecord, doc: BuiltDocument, maxAge: number): void {
+  /** A document's response headers: the same for every request of it, so made once (see BuiltDocument.headers). */
+  function headersOf(doc: BuiltDocument, maxAge: number): NonNullable<BuiltDocument["headers"]> {
     const headers: Record<string, string> = {
       "content-type": doc.contentType,
       etag: doc.etag,
@@ -179,14 +187,19 @@ export function createReadEndpoints(options: ReadEndpointsOptions): ReadEndpoint
     if (doc.lastModified) headers["last-modified"] = doc.lastModified.toUTCString();
     // An SVG opened on its own is a document: nothing in it may run or load.
     if (doc.contentType === SVG_TYPE) headers["content-security-policy"] = "default-src 'none'; style-src 'unsafe-inline'";
+    return { notModified: headers, full: { ...headers, "content-length": String(doc.body.length) } };
+  }
+
+  function send(req: NodeRequest, res: NodeResponse, record: CallRecord, doc: BuiltDocument, maxAge: number): void {
+    // A document is served under one route, so with one max-age.
+    const headers = (doc.headers ??= headersOf(doc, maxAge));
     record.code = doc.status === 200 ? "ok" : "not_found";
     if (doc.status === 200 && notModified(req, doc)) {
-      res.writeHead(304, headers);
+      res.writeHead(304, headers.notModified);
       res.end();
       return;
     }
-    headers["content-length"] = String(doc.body.length);
-    res.writeHead(doc.status, headers);
+    res.writeHead(doc.status, headers.full);
     if (req.method === "HEAD") res.end();
     else res.end(doc.body);
   }
@@ -210,26 +223,54 @@ export function createReadEndpoints(options: ReadEndpointsOptions): ReadEndpoint
     return `${secure ? "https" : "http"}://${host}`;
   }
 
-  async function serveRoute(r: Route, url: URL, req: NodeRequest, res: NodeResponse, record: CallRecord): Promise<void> {
+  const publicOrigin = options.publicUrl === undefined ? undefined : new URL(options.publicUrl).href.replace(/\/$/, "");
+
+  /** Which document a request asks for; throws what a bad Host or badge option is answered with. */
+  function keyOf(r: Route, path: string, query: URLSearchParams | undefined, facts: RequestFacts): { key: string; origin: string; badge: BadgeOptions | undefined } {
+    const origin = publicOrigin ?? requestedOrigin(facts);
+    const badge = r.kind === "page-badge" || r.kind === "item-badge" ? (query ? parseBadgeOptions(query) : DEFAULT_BADGE) : undefined;
+    return { key: `${path}\n${origin}\n${badge?.style ?? ""}\n${badge?.label ?? "\0"}`, origin, badge };
+  }
+
+  async function serveRoute(r: Route, path: string, query: URLSearchParams | undefined, req: NodeRequest, res: NodeResponse, record: CallRecord): Promise<void> {
     const facts = requestFacts(req);
     if (options.private) await guard.check(ACCESS_AS, facts);
-    const origin = options.publicUrl === undefined ? requestedOrigin(facts) : new URL(options.publicUrl).href.replace(/\/$/, "");
-    const badge = r.kind === "page-badge" || r.kind === "item-badge" ? parseBadgeOptions(url.searchParams) : undefined;
-    const key = [url.pathname, origin, badge?.style ?? "", badge?.label ?? "\0"].join("\n");
+    const { key, origin, badge } = keyOf(r, path, query, facts);
     const doc = await cache.get(key, async () => build(r, pageIdentity(origin, await options.settings?.()), badge));
-    const kind = r.kind === "statuspage" ? "json" : r.kind.endsWith("badge") ? "badge" : "feed";
-    send(req, res, record, doc, MAX_AGE_SECONDS[kind]);
+    send(req, res, record, doc, maxAgeOf(r));
+  }
+
+  /**
+   * A public request for a document already built, answered at once (no promise); false when
+   * it must take serveRoute's road (an access check, a build, an error to answer).
+   */
+  function servedAtOnce(r: Route, path: string, req: NodeRequest, res: NodeResponse, record: CallRecord): boolean {
+    if (options.private) return false;
+    let key: string;
+    try {
+      ({ key } = keyOf(r, path, undefined, requestFacts(req)));
+    } catch {
+      return false;
+    }
+    const doc = cache.peek(key);
+    if (doc === undefined) return false;
+    send(req, res, record, doc, maxAgeOf(r));
+    return true;
   }
 
   return {
     handle(req, res, record, path) {
       const r = route(path);
       if (!r) return false;
-      let url: URL;
-      try {
-        url = new URL(req.url ?? "/", "http://localhost");
-      } catch {
-        return false;
+      // The path as sent names the document (the route is read from it); only a query needs parsing.
+      const url = req.url ?? "/";
+      let query: URLSearchParams | undefined;
+      if (url.length > path.length) {
+        try {
+          query = new URL(url, "http://localhost").searchParams;
+        } catch {
+          return false;
+        }
       }
       if (req.method !== "GET" && req.method !== "HEAD") {
         record.code = "invalid_argument";
@@ -237,7 +278,8 @@ export function createReadEndpoints(options: ReadEndpointsOptions): ReadEndpoint
         res.end(JSON.stringify({ code: "invalid_argument", message: "use GET or HEAD" }));
         return true;
       }
-      serveRoute(r, url, req, res, record).catch((error: unknown) => sendError(res, record, error));
+      if (query === undefined && servedAtOnce(r, path, req, res, record)) return true;
+      serveRoute(r, path, query, req, res, record).catch((error: unknown) => sendError(res, record, error));
       return true;
     },
   };

@@ -1,9 +1,14 @@
 import { Code, ConnectError } from "@connectrpc/connect";
 import type { NodeRequest } from "../node-request.js";
 
+/** A body cut short: the client went away, or was cut off for sending too slowly; not a server failure. */
+export function clientWentAway(cause: Error): ConnectError {
+  return new ConnectError("the client went away before sending its whole request", Code.Aborted, undefined, undefined, cause);
+}
+
 /**
  * The one reader of request bodies that the server reads itself (Connect unary JSON calls and
- * WatchItems; Connect reads the others, with the same limit as readMaxBytes). Too big means more
+ * WatchItems; a cacheable read's small declared body has readDeclaredBody; Connect reads the others, with the same limit as readMaxBytes). Too big means more
  * than `max` bytes on the wire, declared or sent; a compressed body is then held to the same
  * limit once inflated, by whoever inflates it.
  *
@@ -24,8 +29,7 @@ export function readBody(req: NodeRequest, max: number): Promise<Buffer | undefi
       }
       chunks.push(chunk);
     };
-    // The client went away, or was cut off for sending too slowly: not a server failure.
-    const onError = (error: Error) => reject(new ConnectError("the client went away before sending its whole request", Code.Aborted, undefined, undefined, error));
+    const onError = (error: Error) => reject(clientWentAway(error));
     // Once read, no listener stays behind: a watch stream's request lives as long as the stream.
     const onEnd = () => {
       req.off("data", onData);

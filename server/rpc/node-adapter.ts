@@ -5,13 +5,14 @@ import type { UniversalHandler, UniversalServerRequest } from "@connectrpc/conne
 import { REQUEST_BODY_MAX_BYTES } from "../../shared/limits.js";
 import type { Logger } from "../logger.js";
 import type { NodeRequest, NodeResponse } from "../node-request.js";
-import { readBody } from "./body-reader.js";
+import { clientWentAway, readBody } from "./body-reader.js";
 import type { CallRecord } from "./call-record.js";
+import { readDeclaredBody } from "./declared-body.js";
 import { DomainError, headerInvalid, invalidArgument, procedureNotFound, protocolUnsupported, requestTooLarge } from "../errors.js";
 import { codeName, toConnectError } from "../wire/client-error.js";
 import { findUnknownEnumName } from "./json-enums.js";
 import { sendStreamingProtocolError, withCatalogErrors } from "./protocol-errors.js";
-import { ReadCache } from "./read-cache.js";
+import { ReadCache, type CachedResponse } from "./read-cache.js";
 import { nodeStreamTransport, streamTransportKey } from "./stream-transport.js";
 
 export interface RpcAdapterOptions extends ConnectRouterOptions {
@@ -48,6 +49,20 @@ function isConnectUnaryJson(req: NodeRequest): boolean {
   return req.method === "POST" && isJson(req) && req.headers["connect-content-encoding"] === undefined;
 }
 
+/** A request's path, without its query. */
+export function pathOf(url: string | undefined): string {
+  if (url === undefined) return "";
+  const query = url.indexOf("?");
+  return query === -1 ? url : url.slice(0, query);
+}
+
+/** Sends a cached answer, with the headers this caller adds to it (none for an anonymous one). */
+function sendCached(res: NodeResponse, record: CallRecord, hit: CachedResponse, own: Record<string, string> | undefined): void {
+  record.code = "ok";
+  res.writeHead(hit.status, own === undefined ? hit.headers : { ...hit.headers, ...own });
+  res.end(hit.body);
+}
+
 async function collect(body: AsyncIterable<Uint8Array> | undefined): Promise<Buffer> {
   const chunks: Uint8Array[] = [];
   if (body) for await (const chunk of body) chunks.push(chunk);
@@ -74,7 +89,7 @@ function sendError(res: NodeResponse, record: CallRecord, cause: DomainError | C
  * itself carries the catalog's ErrorInfo (see withCatalogErrors); a streaming call of an unknown
  * RPC is answered in its protocol (PROCEDURE_NOT_FOUND), anything else unknown by `fallback`.
  */
-export function createRpcAdapter(options: RpcAdapterOptions): (req: NodeRequest, res: NodeResponse, record: CallRecord) => void {
+export function createRpcAdapter(options: RpcAdapterOptions): (req: NodeRequest, res: NodeResponse, record: CallRecord, path?: string) => void {
   const router = createConnectRouter(options);
   options.routes(router);
   const handlers = new Map(router.handlers.map((h) => [h.requestPath, h]));
@@ -111,8 +126,41 @@ export function createRpcAdapter(options: RpcAdapterOptions): (req: NodeRequest,
     return { body: Buffer.from(await compression.decompress(body, REQUEST_BODY_MAX_BYTES)), inflated: true };
   }
 
-  async function serveOwnedBody(handler: UniversalHandler, path: string, cacheable: boolean, req: NodeRequest, res: NodeResponse, record: CallRecord): Promise<void> {
-    const wire = await readBody(req, REQUEST_BODY_MAX_BYTES);
+  /** Whether an anonymous caller's uncompressed read may be answered from the cache without being asked anything. */
+  const answersAtOnce = (req: NodeRequest) => anonymousReads && !ReadCache.credentialed(req) && !req.headers["content-encoding"];
+
+  /**
+   * A cacheable read: its small body read, then (the common case) answered from the cache at once,
+   * with no promise between the request and its answer; else served as any other owned body.
+   */
+  function serveCacheable(handler: UniversalHandler, path: string, req: NodeRequest, res: NodeResponse, record: CallRecord): void {
+    readDeclaredBody(req, (error, body) => {
+      if (error === undefined && answersAtOnce(req)) {
+        const hit = cache!.get(cache!.key(path, req, body));
+        if (hit) return sendCached(res, record, hit, undefined);
+      }
+      const read = error === undefined ? Promise.resolve(body) : Promise.reject(clientWentAway(error));
+      serveOwnedBody(handler, path, true, req, res, record, read).catch(failed(handler, res, record));
+    });
+  }
+
+  /** What answers a call whose serving failed (unless the client went away). */
+  const failed = (handler: UniversalHandler, res: NodeResponse, record: CallRecord) => (reason: unknown) => {
+    reportFailure(handler.method.name, reason);
+    if (!res.headersSent) sendError(res, record, new ConnectError("internal error", Code.Internal));
+    else res.end();
+  };
+
+  async function serveOwnedBody(
+    handler: UniversalHandler,
+    path: string,
+    cacheable: boolean,
+    req: NodeRequest,
+    res: NodeResponse,
+    record: CallRecord,
+    read: Promise<Buffer | undefined> = readBody(req, REQUEST_BODY_MAX_BYTES),
+  ): Promise<void> {
+    const wire = await read;
     if (!wire) {
       // The rest of the body stays unread: this connection cannot carry another request.
       return sendError(res, record, requestTooLarge(REQUEST_BODY_MAX_BYTES), true);
@@ -134,12 +182,7 @@ export function createRpcAdapter(options: RpcAdapterOptions): (req: NodeRequest,
     // A cached answer first: the same bytes were checked and answered before, at this version.
     const key = cacheable ? cache!.key(path, req, body) : "";
     const hit = cacheable ? cache!.get(key) : undefined;
-    if (hit) {
-      record.code = "ok";
-      res.writeHead(hit.status, { ...hit.headers, ...own });
-      res.end(hit.body);
-      return;
-    }
+    if (hit) return sendCached(res, record, hit, own);
     if (isJson(req)) {
       let json: unknown;
       try {
@@ -173,8 +216,7 @@ export function createRpcAdapter(options: RpcAdapterOptions): (req: NodeRequest,
     res.end(bytes);
   }
 
-  return (req, res, record) => {
-    const path = (req.url ?? "").split("?", 1)[0]!;
+  return (req, res, record, path = pathOf(req.url)) => {
     const own = options.ownPaths?.get(path);
     if (own) return own(req, res, options.contextValues(req, record));
     const handler = handlers.get(path);
@@ -183,13 +225,9 @@ export function createRpcAdapter(options: RpcAdapterOptions): (req: NodeRequest,
       if (sendStreamingProtocolError(req, res, record, procedureNotFound(path))) return;
       return options.fallback(req, res);
     }
-    const cacheable = cache?.accepts(path, req) ?? false;
-    if (cacheable || isConnectUnaryJson(req)) {
-      serveOwnedBody(handler, path, cacheable, req, res, record).catch((reason: unknown) => {
-        reportFailure(handler.method.name, reason);
-        if (!res.headersSent) sendError(res, record, new ConnectError("internal error", Code.Internal));
-        else res.end();
-      });
+    if (cache?.accepts(path, req)) return serveCacheable(handler, path, req, res, record);
+    if (isConnectUnaryJson(req)) {
+      serveOwnedBody(handler, path, false, req, res, record).catch(failed(handler, res, record));
       return;
     }
     const values = options.contextValues(req, record).set(streamTransportKey, nodeStreamTransport(req, res));

@@ -43,7 +43,9 @@ export class ReadCache {
     if (req.method !== "POST" || !this.cacheablePaths.has(path)) return false;
     const h = req.headers;
     if (h["connect-content-encoding"] !== undefined) return false;
-    const type = (h["content-type"] ?? "").split(";", 1)[0]!.trim().toLowerCase();
+    const given = h["content-type"];
+    // What clients send, as it is; anything else is normalized first ("Application/JSON; charset=utf-8").
+    const type = given === "application/json" || given === "application/proto" ? given : (given ?? "").split(";", 1)[0]!.trim().toLowerCase();
     if (type !== "application/json" && type !== "application/proto") return false;
     const length = Number(h["content-length"] ?? NaN);
     return Number.isInteger(length) && length <= MAX_KEYED_BODY;
@@ -60,7 +62,7 @@ export class ReadCache {
    */
   key(path: string, req: NodeRequest, body: Buffer): string {
     const h = req.headers;
-    return [path, h["content-type"], h["accept-encoding"] ?? "", h["connect-protocol-version"] ?? "", body.toString("latin1")].join("\0");
+    return `${path}\0${h["content-type"] ?? ""}\0${h["accept-encoding"] ?? ""}\0${h["connect-protocol-version"] ?? ""}\0${body.toString("latin1")}`;
   }
 
   get(key: string): CachedResponse | undefined {
