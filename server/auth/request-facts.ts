@@ -22,7 +22,6 @@ export interface RequestFacts {
  */
 export function requestFacts(req: NodeRequest | IncomingMessage): RequestFacts {
   const authority = req.headers[":authority"];
-  let headers: Headers | undefined;
   return {
     headers: new NodeHeaderReader(req.headers),
     remoteAddress: req.socket?.remoteAddress ?? "",
