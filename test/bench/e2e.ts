@@ -8,7 +8,7 @@
  * Timing: the page records, with a MutationObserver, the moment the tile's `data-status` changes
  * (performance.timeOrigin + performance.now(), the same wall clock the bench reads before it
  * sends the write). Progress goes to stderr; a Markdown report and the budget verdicts to stdout;
- * the numbers to .bench/e2e.json. A missed budget is reported as MISSED but does not fail the run.
+ * the numbers to .bench/e2e.json. A missed budget is reported as MISSED and makes the exit code 1.
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -172,6 +172,8 @@ async function main(): Promise<void> {
     console.log(`/display downloads ${assets.length} JS/CSS files: JS ${kb(js)} + CSS ${kb(css)} = ${kb(js + css)} gzipped (${kb(transferred)} as brotli over the wire)\n`);
     console.log(`- p95 write → DOM ≤ ${BUDGET.p95Ms} ms: ${verdict(stats.p95 <= BUDGET.p95Ms)} (${ms(stats.p95)})`);
     console.log(`- /display JS + CSS ≤ ${BUDGET.displayKb} KB gzipped: ${verdict(js + css <= BUDGET.displayKb * 1024)} (${kb(js + css)})`);
+    // The budgets live here, not in tests: a missed one is the run's exit code.
+    if (stats.p95 > BUDGET.p95Ms || js + css > BUDGET.displayKb * 1024) process.exitCode = 1;
     mkdirSync(join(ROOT, ".bench"), { recursive: true });
     writeFileSync(
       join(ROOT, ".bench", "e2e.json"),
