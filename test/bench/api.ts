@@ -37,11 +37,12 @@ import {
   cpuMsOf,
   exitAsError,
   freePort,
+  healthy,
   log,
-  parseFlags,
   machineBusyPercent,
   makeTempDir,
   onCleanup,
+  parseFlags,
   runBench,
   stopChild,
   tail,
@@ -209,21 +210,7 @@ async function startServer(dir: string, options: Options, store: readonly string
   closeSync(fd);
   trackChild(child);
   const url = `http://${HOST}:${port}`;
-  const ready = (async () => {
-    const deadline = Date.now() + 30_000;
-    for (;;) {
-      try {
-        const res = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(1_000) });
-        await res.arrayBuffer();
-        if (res.ok) return;
-      } catch {
-        // not listening yet
-      }
-      if (Date.now() > deadline) throw new Error(`server did not answer ${url}/healthz within 30 s; last output:\n${tail(logFile)}`);
-      await new Promise((done) => setTimeout(done, 100));
-    }
-  })();
-  await Promise.race([ready, exitAsError(child, "server", logFile)]);
+  await Promise.race([healthy(url, logFile), exitAsError(child, "server", logFile)]);
   return { adminPassword, child, url, logFile, profileDir };
 }
 

@@ -225,3 +225,23 @@ export function writeBenchRecord(name: string, busyBefore: number | undefined, o
   writeFileSync(file, `${JSON.stringify(record, null, 2)}\n`);
   return file;
 }
+
+/**
+ * Resolves once the server at `url` answers `/healthz` with 200, asking every `pollMs`; rejects
+ * after `withinMs` with the last lines of its log. Race it with `exitAsError` for a server that dies.
+ */
+export async function healthy(url: string, logFile: string, options: { name?: string; withinMs?: number; pollMs?: number } = {}): Promise<void> {
+  const { name = "server", withinMs = 30_000, pollMs = 100 } = options;
+  const deadline = Date.now() + withinMs;
+  for (;;) {
+    try {
+      const res = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(1_000) });
+      await res.arrayBuffer();
+      if (res.ok) return;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) throw new Error(`${name} did not answer ${url}/healthz within ${withinMs / 1_000} s; last output:\n${tail(logFile)}`);
+    await new Promise((done) => setTimeout(done, pollMs));
+  }
+}

@@ -50,10 +50,11 @@ import {
   cpuMsOf,
   exitAsError,
   freePort,
+  healthy,
   log,
-  parseFlags,
   machineBusyPercent,
   makeTempDir,
+  parseFlags,
   runBench,
   stopChild,
   tail,
@@ -422,21 +423,7 @@ async function startReplica(dir: string, n: number, name: string, store: readonl
   closeSync(fd);
   const url = `http://${HOST}:${port}`;
   const died = exitAsError(child, options.replicas > 1 ? `server ${name}` : "server", logFile);
-  const ready = (async () => {
-    const deadline = Date.now() + 30_000;
-    for (;;) {
-      try {
-        const res = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(1_000) });
-        await res.arrayBuffer();
-        if (res.ok) return;
-      } catch {
-        // not listening yet
-      }
-      if (Date.now() > deadline) throw new Error(`server ${name} did not answer ${url}/healthz within 30 s; last output:\n${tail(logFile)}`);
-      await sleep(100);
-    }
-  })();
-  await Promise.race([ready, died]);
+  await Promise.race([healthy(url, logFile, { name: `server ${name}` }), died]);
 
   let probes = 0;
   const pending = new Map<number, (memory: NodeJS.MemoryUsage) => void>();

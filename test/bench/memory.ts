@@ -13,7 +13,20 @@ import { closeSync, openSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { BenchDatabase, databaseUrlFlag } from "./bench-postgres.js";
-import { exitAsError, freePort, log, machineBusyPercent, makeTempDir, parseFlags, runBench, stopChild, tail, trackChild, UsageError, writeBenchRecord } from "./bench-process.js";
+import {
+  exitAsError,
+  freePort,
+  healthy,
+  log,
+  machineBusyPercent,
+  makeTempDir,
+  parseFlags,
+  runBench,
+  stopChild,
+  trackChild,
+  UsageError,
+  writeBenchRecord,
+} from "./bench-process.js";
 import { buildServer } from "./build-server.js";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
@@ -91,19 +104,7 @@ async function startServer(dir: string, options: Options, store: readonly string
   const child = trackChild(spawn(process.execPath, args, { cwd: ROOT, env, stdio: ["ignore", fd, fd] }));
   closeSync(fd);
   const url = `http://${HOST}:${port}`;
-  const ready = (async () => {
-    for (const deadline = Date.now() + 30_000; ; await sleep(100)) {
-      try {
-        const res = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(1_000) });
-        await res.arrayBuffer();
-        if (res.ok) return;
-      } catch {
-        // not listening yet
-      }
-      if (Date.now() > deadline) throw new Error(`server did not answer ${url}/healthz within 30 s; last output:\n${tail(logFile)}`);
-    }
-  })();
-  await Promise.race([ready, exitAsError(child, "server", logFile)]);
+  await Promise.race([healthy(url, logFile), exitAsError(child, "server", logFile)]);
   return { child, url, logFile };
 }
 

@@ -18,7 +18,7 @@ import { closeSync, openSync, readFileSync } from "node:fs";
 import os from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { cpuMsOf, exitAsError, freePort, log, makeTempDir, stopChild, tail, trackChild } from "./bench-process.js";
+import { cpuMsOf, exitAsError, freePort, healthy, log, makeTempDir, stopChild, trackChild } from "./bench-process.js";
 import type { ReconnectCommand, ReconnectMessage } from "./reconnect-worker.js";
 import { buildServer } from "./build-server.js";
 
@@ -47,21 +47,7 @@ async function startServer(dir: string, port: number, password: string, attempt:
   closeSync(fd);
   const url = `http://${HOST}:${port}`;
   const died = exitAsError(child, "server", logFile);
-  const ready = (async () => {
-    const deadline = Date.now() + 60_000;
-    for (;;) {
-      try {
-        const res = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(1_000) });
-        await res.arrayBuffer();
-        if (res.ok) return;
-      } catch {
-        // not listening yet
-      }
-      if (Date.now() > deadline) throw new Error(`server did not answer within 60 s:\n${tail(logFile)}`);
-      await new Promise((done) => setTimeout(done, 20));
-    }
-  })();
-  await Promise.race([ready, died]);
+  await Promise.race([healthy(url, logFile, { withinMs: 60_000, pollMs: 20 }), died]);
   return { child, url };
 }
 
