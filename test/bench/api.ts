@@ -44,6 +44,7 @@ import {
   onCleanup,
   parseFlags,
   runBench,
+  serverEnv,
   stopChild,
   tail,
   trackChild,
@@ -204,8 +205,7 @@ async function startServer(dir: string, options: Options, store: readonly string
   // The server logs a line per request: to a file, never to a pipe nobody reads.
   const fd = openSync(logFile, "w");
   const adminPassword = `bench-${randomBytes(12).toString("hex")}`;
-  // Only the flags configure the server: no STATUSTHING_* variable of this shell (e.g. a database URL).
-  const env = { ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("STATUSTHING_"))), STATUSTHING_ADMIN_PASSWORD: adminPassword };
+  const env = serverEnv({ STATUSTHING_ADMIN_PASSWORD: adminPassword });
   const child = spawn(process.execPath, args, { cwd: ROOT, env, stdio: ["ignore", fd, fd] });
   closeSync(fd);
   trackChild(child);

@@ -245,3 +245,12 @@ export async function healthy(url: string, logFile: string, options: { name?: st
     await new Promise((done) => setTimeout(done, pollMs));
   }
 }
+
+/**
+ * The environment for a server a bench starts: this shell's, without any STATUSTHING_* variable
+ * (only the bench's flags configure the server, e.g. no database URL or --private from the
+ * shell), plus `extra` (the initial admin password, which goes there rather than on `ps`).
+ */
+export function serverEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  return { ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("STATUSTHING_"))), ...extra };
+}

@@ -56,6 +56,7 @@ import {
   makeTempDir,
   parseFlags,
   runBench,
+  serverEnv,
   stopChild,
   tail,
   trackChild,
@@ -203,9 +204,7 @@ function parseOptions(argv: string[]): Options | undefined {
  */
 function spawnNode(args: readonly string[], stdio: StdioOptions, cwd = ROOT): ChildProcess {
   const script = `ulimit -n ${WANT_NOFILE} 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null; exec "$@"`;
-  // Only the flags configure the server: no STATUSTHING_* variable of this shell (e.g. --private).
-  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("STATUSTHING_")));
-  const child = spawn("bash", ["-c", script, "bash", process.execPath, ...args], { cwd, stdio, env });
+  const child = spawn("bash", ["-c", script, "bash", process.execPath, ...args], { cwd, stdio, env: serverEnv() });
   trackChild(child);
   return child;
 }

@@ -16,7 +16,7 @@ import { closeSync, openSync } from "node:fs";
 import { join } from "node:path";
 import { createHistogram } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
-import { exitAsError, freePort, log, machineBusyPercent, makeTempDir, parseFlags, runBench, tail, trackChild, writeBenchRecord } from "./bench-process.js";
+import { exitAsError, freePort, log, machineBusyPercent, makeTempDir, parseFlags, runBench, serverEnv, tail, trackChild, writeBenchRecord } from "./bench-process.js";
 import { buildServer } from "./build-server.js";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
@@ -82,7 +82,7 @@ async function run(options: Options): Promise<void> {
   const logFile = join(dir, "server.log");
   const fd = openSync(logFile, "w");
   const adminPassword = `bench-${randomBytes(12).toString("hex")}`;
-  const env = { ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("STATUSTHING_"))), STATUSTHING_ADMIN_PASSWORD: adminPassword };
+  const env = serverEnv({ STATUSTHING_ADMIN_PASSWORD: adminPassword });
   const child = spawn(process.execPath, [buildServer(ROOT), "--db", join(dir, "bench.db"), "--api-addr", `${HOST}:${port}`, "--log-level", "warn"], {
     cwd: ROOT,
     env,

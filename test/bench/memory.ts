@@ -22,6 +22,7 @@ import {
   makeTempDir,
   parseFlags,
   runBench,
+  serverEnv,
   stopChild,
   trackChild,
   UsageError,
@@ -99,8 +100,7 @@ async function startServer(dir: string, options: Options, store: readonly string
   const logFile = join(dir, "server.log");
   const args = [...options.nodeFlags, options.server ?? buildServer(ROOT), ...store, "--api-addr", `${HOST}:${port}`, "--log-level", "warn"];
   const fd = openSync(logFile, "w");
-  // Only the flags configure the server: no STATUSTHING_* variable of this shell.
-  const env = { ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("STATUSTHING_"))), STATUSTHING_ADMIN_PASSWORD: adminPassword };
+  const env = serverEnv({ STATUSTHING_ADMIN_PASSWORD: adminPassword });
   const child = trackChild(spawn(process.execPath, args, { cwd: ROOT, env, stdio: ["ignore", fd, fd] }));
   closeSync(fd);
   const url = `http://${HOST}:${port}`;

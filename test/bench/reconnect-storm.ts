@@ -18,7 +18,7 @@ import { closeSync, openSync, readFileSync } from "node:fs";
 import os from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { cpuMsOf, exitAsError, freePort, healthy, log, makeTempDir, stopChild, trackChild } from "./bench-process.js";
+import { cpuMsOf, exitAsError, freePort, healthy, log, makeTempDir, serverEnv, stopChild, trackChild } from "./bench-process.js";
 import type { ReconnectCommand, ReconnectMessage } from "./reconnect-worker.js";
 import { buildServer } from "./build-server.js";
 
@@ -41,7 +41,7 @@ async function startServer(dir: string, port: number, password: string, attempt:
   const logFile = join(dir, `server-${attempt}.log`);
   const args = [buildServer(ROOT), "--db", join(dir, "bench.db"), "--api-addr", `${HOST}:${port}`, "--log-level", "warn", "--max-watchers-per-client", "1000000"];
   const script = `ulimit -n ${WANT_NOFILE} 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null; exec "$@"`;
-  const env = { ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("STATUSTHING_"))), STATUSTHING_ADMIN_PASSWORD: password };
+  const env = serverEnv({ STATUSTHING_ADMIN_PASSWORD: password });
   const fd = openSync(logFile, "w");
   const child = trackChild(spawn("bash", ["-c", script, "bash", process.execPath, ...args], { cwd: ROOT, stdio: ["ignore", fd, fd], env }));
   closeSync(fd);
