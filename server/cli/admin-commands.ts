@@ -10,7 +10,7 @@ import { openStore } from "../store/open-store.js";
 import { SqliteStore } from "../store/sqlite/sqlite-store.js";
 import { parseDatabaseUrl } from "../config.js";
 import { readPassword } from "./read-password.js";
-import { withAuditActor, type AuditActor } from "../store/audit-context.js";
+import type { AuditActor } from "../store/audit-context.js";
 
 export const ADMIN_USAGE = `Bootstrap and recovery, working on the database directly (the server may be running):
 
@@ -52,10 +52,10 @@ export function runAdminCommand(argv: readonly string[], env: NodeJS.ProcessEnv 
     // Only the command: passwords never come as arguments, and nothing else is needed to tell what ran.
     summary: command,
   };
-  return withAuditActor(audit, () => runCommand(argv, env));
+  return runCommand(argv, env, audit);
 }
 
-async function runCommand(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<number> {
+async function runCommand(argv: readonly string[], env: NodeJS.ProcessEnv, audit: AuditActor): Promise<number> {
   const { values, positionals } = parseArgs({
     args: [...argv],
     allowPositionals: true,
@@ -110,15 +110,19 @@ async function runCommand(argv: readonly string[], env: NodeJS.ProcessEnv): Prom
         const role = values.role ?? "admin";
         if (!(ROLES as readonly string[]).includes(role)) fail("--role: want admin, editor or viewer");
         const password = await readPassword(`Password for ${username}`);
-        const user = await users.add({
-          role: role as Role,
-          username,
-          password,
-          firstName: values["first-name"] ?? "",
-          lastName: values["last-name"] ?? "",
-          email: values.email ?? "",
-          avatarUrl: "",
-        });
+        const user = await users.add(
+          {
+            role: role as Role,
+            username,
+            password,
+            firstName: values["first-name"] ?? "",
+            lastName: values["last-name"] ?? "",
+            email: values.email ?? "",
+            avatarUrl: "",
+          },
+          {},
+          audit,
+        );
         process.stderr.write(`added user ${user.username} (${user.id}), role ${role}\n`);
         return 0;
       }
@@ -127,7 +131,7 @@ async function runCommand(argv: readonly string[], env: NodeJS.ProcessEnv): Prom
         const password = await readPassword(`New password for ${user.username}`);
         // A reset is for recovery: whoever had the old password is logged out everywhere, and the
         // owner may sign in at once, however many wrong guesses came before.
-        await users.resetPassword(user, password, { mustChangePassword: values["must-change"] ?? false });
+        await users.resetPassword(user, password, { mustChangePassword: values["must-change"] ?? false }, audit);
         process.stderr.write(`password of ${user.username} reset; their sessions and API tokens are ended and failed logins forgotten\n`);
         return 0;
       }
@@ -145,7 +149,7 @@ async function runCommand(argv: readonly string[], env: NodeJS.ProcessEnv): Prom
         const days = values["expires-in-days"];
         if (days !== undefined && !/^\d{1,5}$/.test(days)) fail("--expires-in-days: want a whole number of days");
         const expiresAt = days === undefined ? undefined : new Date(Date.now() + Number(days) * 86_400_000);
-        const { token, secret } = await auth.createApiToken(actingAs(user), values.name ?? fail("--name: name the token"), expiresAt);
+        const { token, secret } = await auth.createApiToken(actingAs(user), values.name ?? fail("--name: name the token"), expiresAt, {}, audit);
         process.stderr.write(
           `created token ${token.id} "${token.name}" for ${user.username}${expiresAt ? `, expires ${expiresAt.toISOString()}` : ""}; the secret is shown once:\n`,
         );
@@ -169,7 +173,7 @@ async function runCommand(argv: readonly string[], env: NodeJS.ProcessEnv): Prom
       }
       case "tokens revoke": {
         const user = await userNamed(rest[0]);
-        await auth.revokeApiToken(actingAs(user), rest[1] ?? fail("name the token: tokens revoke <username> <token-id>"));
+        await auth.revokeApiToken(actingAs(user), rest[1] ?? fail("name the token: tokens revoke <username> <token-id>"), "", audit);
         process.stderr.write(`revoked\n`);
         return 0;
       }

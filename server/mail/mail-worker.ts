@@ -1,6 +1,5 @@
 import { newId } from "../ids.js";
 import type { Logger } from "../logger.js";
-import { withoutAuditActor } from "../store/audit-context.js";
 import type { FanOut, MailRecipient, MailStore, QueuedMail } from "../store/mail-store.js";
 import type { OutboxStore } from "../store/outbox-store.js";
 import { DISABLE_AFTER_MS, retryDelayMs } from "../webhooks/retry-schedule.js";
@@ -95,7 +94,7 @@ export class MailWorker {
       return;
     }
     this.running = true;
-    withoutAuditActor(() => setImmediate(() => void this.run()));
+    setImmediate(() => void this.run());
   }
 
   /** Stops and waits for the mails in flight (each ends within the SMTP timeouts). */

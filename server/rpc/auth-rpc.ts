@@ -10,6 +10,7 @@ import type { AuthService } from "../service/auth.js";
 import { toUserMessage } from "../wire/convert.js";
 import { scopeFromWire, scopeToWire } from "../wire/access-enums.js";
 import { widestScopeFor } from "../auth/permissions.js";
+import { auditOf } from "./audit-interceptor.js";
 
 function toApiTokenMessage(token: ApiTokenRecord, owner: Pick<UserRecord, "id" | "username" | "role">): ApiToken {
   return create(ApiTokenSchema, {
@@ -66,21 +67,27 @@ export function createAuthRpc(auth: AuthService): ServiceImpl<typeof AuthApi> {
       return { user: toUserMessage(user), ...(await mustChange(auth, user)) };
     },
     async changePassword(req, ctx) {
-      await auth.changePassword(caller(ctx), req.currentPassword, req.newPassword);
+      await auth.changePassword(caller(ctx), req.currentPassword, req.newPassword, auditOf(ctx));
       return {};
     },
     async createApiToken(req, ctx) {
-      const { token, secret } = await auth.createApiToken(caller(ctx), req.name, req.expiresAt && timestampDate(req.expiresAt), {
-        scope: scopeFromWire("scope", req.scope),
-        itemIds: req.itemIds,
-      });
+      const { token, secret } = await auth.createApiToken(
+        caller(ctx),
+        req.name,
+        req.expiresAt && timestampDate(req.expiresAt),
+        {
+          scope: scopeFromWire("scope", req.scope),
+          itemIds: req.itemIds,
+        },
+        auditOf(ctx),
+      );
       return { token: toApiTokenMessage(token, caller(ctx).user), secret };
     },
     async listApiTokens(req, ctx) {
       return { tokens: (await auth.listApiTokens(caller(ctx), req.allUsers)).map(({ token, owner }) => toApiTokenMessage(token, owner)) };
     },
     async revokeApiToken(req, ctx) {
-      await auth.revokeApiToken(caller(ctx), req.tokenId, req.userId);
+      await auth.revokeApiToken(caller(ctx), req.tokenId, req.userId, auditOf(ctx));
       return {};
     },
   };

@@ -5,6 +5,7 @@ import { HeartbeatSchema, HookCallSchema, HookSchema, type HooksService as Hooks
 import type { HookRecord } from "../store/inlet-store.js";
 import type { HeartbeatsService, HeartbeatView } from "../service/inlets/heartbeats.js";
 import type { HooksService } from "../service/inlets/hooks.js";
+import { auditOf } from "./audit-interceptor.js";
 
 /** The path a heartbeat's secret is pinged at. */
 export const heartbeatPath = (secret: string) => `/hooks/heartbeat/${secret}`;
@@ -15,14 +16,14 @@ export function createHooksRpc(hooks: HooksService, heartbeats: HeartbeatsServic
     async listHooks() {
       return { hooks: (await hooks.list()).map(toHook) };
     },
-    async addHook(req) {
-      return { hook: toHook(await hooks.add({ name: req.name, labelName: req.labelName, severities: req.severities, notes: req.notes })) };
+    async addHook(req, ctx) {
+      return { hook: toHook(await hooks.add({ name: req.name, labelName: req.labelName, severities: req.severities, notes: req.notes }, auditOf(ctx))) };
     },
-    async updateHook(req) {
-      return { hook: toHook(await hooks.update(req.hookId, { name: req.name, labelName: req.labelName, severities: req.severities, notes: req.notes })) };
+    async updateHook(req, ctx) {
+      return { hook: toHook(await hooks.update(req.hookId, { name: req.name, labelName: req.labelName, severities: req.severities, notes: req.notes }, auditOf(ctx))) };
     },
-    async deleteHook(req) {
-      await hooks.delete(req.hookId);
+    async deleteHook(req, ctx) {
+      await hooks.delete(req.hookId, auditOf(ctx));
       return {};
     },
     async listHookCalls(req) {
@@ -32,21 +33,25 @@ export function createHooksRpc(hooks: HooksService, heartbeats: HeartbeatsServic
     async listHeartbeats() {
       return { heartbeats: (await heartbeats.list()).map(toHeartbeat) };
     },
-    async setHeartbeat(req) {
-      const { view, secret } = await heartbeats.set(req.itemId, {
-        intervalSeconds: req.intervalSeconds,
-        graceSeconds: req.graceSeconds,
-        lateStatusId: req.lateStatusId,
-        lateNote: req.lateNote,
-      });
+    async setHeartbeat(req, ctx) {
+      const { view, secret } = await heartbeats.set(
+        req.itemId,
+        {
+          intervalSeconds: req.intervalSeconds,
+          graceSeconds: req.graceSeconds,
+          lateStatusId: req.lateStatusId,
+          lateNote: req.lateNote,
+        },
+        auditOf(ctx),
+      );
       return { heartbeat: toHeartbeat(view), secret: secret ?? "", pingPath: secret ? heartbeatPath(secret) : "" };
     },
-    async rotateHeartbeatSecret(req) {
-      const secret = await heartbeats.rotateSecret(req.itemId);
+    async rotateHeartbeatSecret(req, ctx) {
+      const secret = await heartbeats.rotateSecret(req.itemId, auditOf(ctx));
       return { secret, pingPath: heartbeatPath(secret) };
     },
-    async deleteHeartbeat(req) {
-      await heartbeats.delete(req.itemId);
+    async deleteHeartbeat(req, ctx) {
+      await heartbeats.delete(req.itemId, auditOf(ctx));
       return {};
     },
   };

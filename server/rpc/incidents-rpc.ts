@@ -4,6 +4,7 @@ import type { IncidentsService as IncidentsApi } from "../../shared/gen/statusth
 import type { IncidentsService } from "../service/incidents.js";
 import type { MaintenanceEnd, MaintenanceService } from "../service/maintenance.js";
 import { toIncidentMessage, toLeftAloneMessage, toMaintenanceMessage } from "../wire/incident-convert.js";
+import { auditOf } from "./audit-interceptor.js";
 
 const date = (t: Timestamp | undefined) => (t ? timestampDate(t) : undefined);
 
@@ -12,23 +13,23 @@ const ended = (end: MaintenanceEnd) => ({ maintenance: toMaintenanceMessage(end.
 /** `statusthing.v1.IncidentsService`: maps requests to the incident and maintenance services and results back. */
 export function createIncidentsRpc(incidents: IncidentsService, maintenance: MaintenanceService, timeZone: string): ServiceImpl<typeof IncidentsApi> {
   return {
-    async createIncident(req) {
-      const incident = await incidents.create({ title: req.title, impact: req.impact, state: req.state, message: req.message, items: req.items });
+    async createIncident(req, ctx) {
+      const incident = await incidents.create({ title: req.title, impact: req.impact, state: req.state, message: req.message, items: req.items }, auditOf(ctx));
       return { incident: toIncidentMessage(incident) };
     },
-    async addIncidentUpdate(req) {
-      const incident = await incidents.addUpdate({ incidentId: req.incidentId, state: req.state, message: req.message, items: req.items });
+    async addIncidentUpdate(req, ctx) {
+      const incident = await incidents.addUpdate({ incidentId: req.incidentId, state: req.state, message: req.message, items: req.items }, auditOf(ctx));
       return { incident: toIncidentMessage(incident) };
     },
-    async updateIncident(req) {
-      return { incident: toIncidentMessage(await incidents.update(req.incidentId, { title: req.title, impact: req.impact })) };
+    async updateIncident(req, ctx) {
+      return { incident: toIncidentMessage(await incidents.update(req.incidentId, { title: req.title, impact: req.impact }, auditOf(ctx))) };
     },
-    async resolveIncident(req) {
-      const { incident, leftAlone } = await incidents.resolve(req.incidentId, req.message, req.items);
+    async resolveIncident(req, ctx) {
+      const { incident, leftAlone } = await incidents.resolve(req.incidentId, req.message, req.items, auditOf(ctx));
       return { incident: toIncidentMessage(incident), leftAlone: leftAlone.map(toLeftAloneMessage) };
     },
-    async deleteIncident(req) {
-      await incidents.delete(req.incidentId);
+    async deleteIncident(req, ctx) {
+      await incidents.delete(req.incidentId, auditOf(ctx));
       return {};
     },
     async getIncident(req) {
@@ -38,33 +39,40 @@ export function createIncidentsRpc(incidents: IncidentsService, maintenance: Mai
       const page = await incidents.list({ filter: req.filter, from: date(req.from), to: date(req.to), pageSize: req.pageSize, pageToken: req.pageToken });
       return { incidents: page.incidents.map(toIncidentMessage), nextPageToken: page.nextPageToken, timeZone };
     },
-    async scheduleMaintenance(req) {
-      const window = await maintenance.schedule({
-        title: req.title,
-        message: req.message,
-        startsAt: date(req.startsAt),
-        endsAt: date(req.endsAt),
-        itemIds: req.itemIds,
-        statusId: req.statusId,
-      });
+    async scheduleMaintenance(req, ctx) {
+      const window = await maintenance.schedule(
+        {
+          title: req.title,
+          message: req.message,
+          startsAt: date(req.startsAt),
+          endsAt: date(req.endsAt),
+          itemIds: req.itemIds,
+          statusId: req.statusId,
+        },
+        auditOf(ctx),
+      );
       return { maintenance: toMaintenanceMessage(window) };
     },
-    async updateMaintenance(req) {
-      const window = await maintenance.update(req.maintenanceId, {
-        title: req.title,
-        message: req.message,
-        startsAt: date(req.startsAt),
-        endsAt: date(req.endsAt),
-        itemIds: req.replaceItems || req.itemIds.length > 0 ? req.itemIds : undefined,
-        statusId: req.statusId,
-      });
+    async updateMaintenance(req, ctx) {
+      const window = await maintenance.update(
+        req.maintenanceId,
+        {
+          title: req.title,
+          message: req.message,
+          startsAt: date(req.startsAt),
+          endsAt: date(req.endsAt),
+          itemIds: req.replaceItems || req.itemIds.length > 0 ? req.itemIds : undefined,
+          statusId: req.statusId,
+        },
+        auditOf(ctx),
+      );
       return { maintenance: toMaintenanceMessage(window) };
     },
-    async cancelMaintenance(req) {
-      return ended(await maintenance.cancel(req.maintenanceId));
+    async cancelMaintenance(req, ctx) {
+      return ended(await maintenance.cancel(req.maintenanceId, auditOf(ctx)));
     },
-    async completeMaintenance(req) {
-      return ended(await maintenance.complete(req.maintenanceId));
+    async completeMaintenance(req, ctx) {
+      return ended(await maintenance.complete(req.maintenanceId, auditOf(ctx)));
     },
     async getMaintenance(req) {
       return { maintenance: toMaintenanceMessage(await maintenance.get(req.maintenanceId)), timeZone };

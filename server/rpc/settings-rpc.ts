@@ -2,6 +2,7 @@ import type { ServiceImpl } from "@connectrpc/connect";
 import type { ImageInput, SettingsService as SettingsApi } from "../../shared/gen/statusthing/v1/settings_pb.js";
 import type { ImageChange, SettingsService } from "../service/settings.js";
 import { toPageSettingsViewMessage } from "../wire/settings-convert.js";
+import { auditOf } from "./audit-interceptor.js";
 
 /** An ImageInput as the service takes it; undefined when the request leaves the image alone. */
 function imageChange(input: ImageInput | undefined): ImageChange | undefined {
@@ -23,17 +24,20 @@ export function createSettingsRpc(settings: SettingsService): ServiceImpl<typeof
     async getSettings() {
       return { settings: toPageSettingsViewMessage(await settings.current()) };
     },
-    async updateSettings(req) {
-      const view = await settings.update({
-        name: req.name,
-        description: req.description,
-        homeUrl: req.homeUrl,
-        supportUrl: req.supportUrl,
-        timeZone: req.timeZone,
-        accentColor: req.accentColor,
-        logo: imageChange(req.logo),
-        favicon: imageChange(req.favicon),
-      });
+    async updateSettings(req, ctx) {
+      const view = await settings.update(
+        {
+          name: req.name,
+          description: req.description,
+          homeUrl: req.homeUrl,
+          supportUrl: req.supportUrl,
+          timeZone: req.timeZone,
+          accentColor: req.accentColor,
+          logo: imageChange(req.logo),
+          favicon: imageChange(req.favicon),
+        },
+        auditOf(ctx),
+      );
       return { settings: toPageSettingsViewMessage(view) };
     },
   };

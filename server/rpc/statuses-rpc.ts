@@ -2,6 +2,7 @@ import type { ServiceImpl } from "@connectrpc/connect";
 import type { StatusService as StatusApi } from "../../shared/gen/statusthing/v1/services_pb.js";
 import type { StatusesService } from "../service/statuses.js";
 import { toStatusMessage } from "../wire/convert.js";
+import { auditOf } from "./audit-interceptor.js";
 
 /** `statusthing.v1.StatusService`: maps requests to the statuses service and results back. */
 export function createStatusesRpc(statuses: StatusesService): ServiceImpl<typeof StatusApi> {
@@ -12,16 +13,16 @@ export function createStatusesRpc(statuses: StatusesService): ServiceImpl<typeof
     async listStatus(req) {
       return { statuses: (await statuses.list(req.kinds)).map(toStatusMessage) };
     },
-    async addStatus(req) {
-      const status = await statuses.add({ name: req.name, description: req.description, color: req.color, kind: req.kind });
+    async addStatus(req, ctx) {
+      const status = await statuses.add({ name: req.name, description: req.description, color: req.color, kind: req.kind }, auditOf(ctx));
       return { status: toStatusMessage(status) };
     },
-    async updateStatus(req) {
-      await statuses.update(req.statusId, { name: req.name, description: req.description, color: req.color, kind: req.kind });
+    async updateStatus(req, ctx) {
+      await statuses.update(req.statusId, { name: req.name, description: req.description, color: req.color, kind: req.kind }, auditOf(ctx));
       return {};
     },
-    async deleteStatus(req) {
-      await statuses.delete(req.statusId);
+    async deleteStatus(req, ctx) {
+      await statuses.delete(req.statusId, auditOf(ctx));
       return {};
     },
   };

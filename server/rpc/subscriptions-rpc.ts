@@ -5,6 +5,7 @@ import { SubscriberSchema, type Subscriber, type SubscriptionsService as Subscri
 import { requestAuthKey } from "../auth/principal.js";
 import type { SubscriptionsService } from "../service/subscriptions.js";
 import type { SubscriberRecord } from "../store/mail-store.js";
+import { auditOf } from "./audit-interceptor.js";
 
 /** A subscriber as admins see it: never its tokens. */
 function toWireSubscriber(s: SubscriberRecord): Subscriber {
@@ -42,8 +43,8 @@ export function createSubscriptionsRpc(subscriptions: SubscriptionsService): Ser
       const page = await subscriptions.list(req.query, req.pageSize, req.pageToken);
       return { subscribers: page.subscribers.map(toWireSubscriber), confirmed: page.confirmed, pending: page.pending, nextPageToken: page.nextPageToken };
     },
-    async removeSubscriber(req) {
-      await subscriptions.remove(req.id);
+    async removeSubscriber(req, ctx) {
+      await subscriptions.remove(req.id, auditOf(ctx));
       return {};
     },
   };

@@ -11,6 +11,7 @@ import {
 } from "../../shared/gen/statusthing/v1/webhooks_pb.js";
 import type { WebhooksService, WebhookView } from "../service/webhooks.js";
 import type { DeliveryRecord, WebhookFormat } from "../store/outbox-store.js";
+import { auditOf } from "./audit-interceptor.js";
 
 const fromWireFormat = (format: WireFormat): WebhookFormat | undefined => (format === WireFormat.SLACK ? "slack" : format === WireFormat.STANDARD ? "standard" : undefined);
 
@@ -52,38 +53,45 @@ function toWireDelivery(d: DeliveryRecord): Delivery {
 /** `statusthing.v1.WebhooksService`: proto ⇄ domain for the webhooks service (admins only; see the permission table). */
 export function createWebhooksRpc(webhooks: WebhooksService): ServiceImpl<typeof WebhooksApi> {
   return {
-    async addWebhook(req) {
-      const { webhook, secret } = await webhooks.add({
-        url: req.url,
-        events: req.events,
-        itemIds: req.itemIds,
-        description: req.description,
-        format: fromWireFormat(req.format),
-      });
+    async addWebhook(req, ctx) {
+      const { webhook, secret } = await webhooks.add(
+        {
+          url: req.url,
+          events: req.events,
+          itemIds: req.itemIds,
+          description: req.description,
+          format: fromWireFormat(req.format),
+        },
+        auditOf(ctx),
+      );
       return { webhook: toWireWebhook(webhook), secret };
     },
-    async updateWebhook(req) {
-      const { webhook, secret } = await webhooks.update(req.webhookId, {
-        url: req.url,
-        events: req.updateEvents ? req.events : undefined,
-        itemIds: req.updateItemIds ? req.itemIds : undefined,
-        description: req.description,
-        format: fromWireFormat(req.format),
-        enabled: req.enabled,
-        rotateSecret: req.rotateSecret,
-        rotationGraceSeconds: req.rotationGraceSeconds,
-      });
+    async updateWebhook(req, ctx) {
+      const { webhook, secret } = await webhooks.update(
+        req.webhookId,
+        {
+          url: req.url,
+          events: req.updateEvents ? req.events : undefined,
+          itemIds: req.updateItemIds ? req.itemIds : undefined,
+          description: req.description,
+          format: fromWireFormat(req.format),
+          enabled: req.enabled,
+          rotateSecret: req.rotateSecret,
+          rotationGraceSeconds: req.rotationGraceSeconds,
+        },
+        auditOf(ctx),
+      );
       return { webhook: toWireWebhook(webhook), secret };
     },
-    async deleteWebhook(req) {
-      await webhooks.delete(req.webhookId);
+    async deleteWebhook(req, ctx) {
+      await webhooks.delete(req.webhookId, auditOf(ctx));
       return {};
     },
     async listWebhooks() {
       return { webhooks: (await webhooks.list()).map(toWireWebhook) };
     },
-    async testWebhook(req) {
-      return { delivery: toWireDelivery(await webhooks.test(req.webhookId)) };
+    async testWebhook(req, ctx) {
+      return { delivery: toWireDelivery(await webhooks.test(req.webhookId, auditOf(ctx))) };
     },
     async listDeliveries(req) {
       return { deliveries: (await webhooks.deliveries(req.webhookId, req.pageSize)).map(toWireDelivery) };

@@ -5,7 +5,7 @@ import type { Principal } from "../auth/principal.js";
 import { generateApiTokenSecret, generateSessionToken, hashSecret, API_TOKEN_PREFIX } from "../auth/secrets.js";
 import type { ApiTokenRecord, TokenScope, UserRecord } from "../domain.js";
 import { roleOf } from "../auth/access-policy.js";
-import { noteAuditObject } from "../store/audit-context.js";
+import { noteAuditObject, type AuditActor } from "../store/audit-context.js";
 import { scopeRank, widestScopeFor } from "../auth/permissions.js";
 import { apiTokenExpired, apiTokenInvalid, invalidArgument, scopeTooWide, wrongCredentials, wrongCurrentPassword } from "../errors.js";
 import { newId } from "../ids.js";
@@ -138,7 +138,7 @@ export class AuthService {
   }
 
   /** Changes the caller's password and ends its other sessions. */
-  async changePassword(principal: Principal, current: string, next: string): Promise<void> {
+  async changePassword(principal: Principal, current: string, next: string, audit?: AuditActor): Promise<void> {
     const { store, now } = this.deps;
     const user = await store.accounts.getUser(principal.user.id);
     if (!user || !(await verifyPassword(user.passwordHash, current))) {
@@ -146,8 +146,8 @@ export class AuthService {
     }
     checkNewPassword("new_password", next, user.username);
     if (next === current) throw invalidArgument("new_password", "must differ from the current password");
-    await store.accounts.updateUser(user.id, { passwordHash: await hashPassword(next), mustChangePassword: false, updated: now() });
-    await store.accounts.deleteUserSessions(user.id, principal.sessionId);
+    await store.accounts.updateUser(user.id, { passwordHash: await hashPassword(next), mustChangePassword: false, updated: now() }, audit);
+    await store.accounts.deleteUserSessions(user.id, principal.sessionId, audit);
   }
 
   /**
@@ -159,6 +159,7 @@ export class AuthService {
     name: string,
     expiresAt: Date | undefined,
     limits: { scope?: TokenScope | undefined; itemIds?: readonly string[] } = {},
+    audit?: AuditActor,
   ): Promise<{ token: ApiTokenRecord; secret: string }> {
     const at = this.deps.now();
     if (expiresAt && expiresAt <= at) throw invalidArgument("expires_at", "must be in the future");
@@ -181,8 +182,8 @@ export class AuthService {
       scope,
       itemIds,
     };
-    noteAuditObject(token.id);
-    await this.deps.store.accounts.addApiToken(token);
+    noteAuditObject(audit, token.id);
+    await this.deps.store.accounts.addApiToken(token, audit);
     return { token, secret };
   }
 
@@ -204,9 +205,9 @@ export class AuthService {
   }
 
   /** Revokes one of the caller's tokens, or of the user `ownerId` names. */
-  async revokeApiToken(principal: Principal, tokenId: string, ownerId = ""): Promise<void> {
+  async revokeApiToken(principal: Principal, tokenId: string, ownerId = "", audit?: AuditActor): Promise<void> {
     if (tokenId.trim() === "") throw invalidArgument("token_id", "is required");
-    await this.deps.store.accounts.deleteApiToken(ownerId.trim() === "" ? principal.user.id : ownerId.trim(), tokenId.trim());
+    await this.deps.store.accounts.deleteApiToken(ownerId.trim() === "" ? principal.user.id : ownerId.trim(), tokenId.trim(), audit);
   }
 
   /**

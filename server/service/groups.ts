@@ -4,6 +4,7 @@ import { newId } from "../ids.js";
 import type { GroupPatch } from "../store/group-store.js";
 import type { ServiceDeps } from "./deps.js";
 import { checkDescription, descriptionUpdate, optionalName, requireId, requireName } from "./validate.js";
+import type { AuditActor } from "../store/audit-context.js";
 
 /** The fields of a new group, as a client sends them. */
 export interface GroupInput {
@@ -37,17 +38,20 @@ export class GroupsService {
     return group;
   }
 
-  add(input: GroupInput): Promise<GroupRecord> {
-    return this.deps.store.groups.addGroup({
-      id: newId(),
-      name: requireName("name", input.name),
-      description: checkDescription("description", input.description),
-      collapsed: input.collapsed,
-      created: this.deps.now(),
-    });
+  add(input: GroupInput, audit?: AuditActor): Promise<GroupRecord> {
+    return this.deps.store.groups.addGroup(
+      {
+        id: newId(),
+        name: requireName("name", input.name),
+        description: checkDescription("description", input.description),
+        collapsed: input.collapsed,
+        created: this.deps.now(),
+      },
+      audit,
+    );
   }
 
-  update(id: string, input: GroupUpdateInput): Promise<GroupRecord> {
+  update(id: string, input: GroupUpdateInput, audit?: AuditActor): Promise<GroupRecord> {
     const groupId = requireId("group_id", id);
     const patch: GroupPatch = { updated: this.deps.now() };
     if (input.name !== undefined) {
@@ -59,21 +63,21 @@ export class GroupsService {
     if (input.description !== undefined) patch.description = input.description === "" ? "" : (descriptionUpdate("description", input.description) ?? "");
     if (input.collapsed !== undefined) patch.collapsed = input.collapsed;
     if (Object.keys(patch).length === 1) throw invalidArgument("group", "nothing to change: give name, description or collapsed");
-    return this.deps.store.groups.updateGroup(groupId, patch);
+    return this.deps.store.groups.updateGroup(groupId, patch, audit);
   }
 
-  async delete(id: string): Promise<void> {
-    await this.deps.store.groups.deleteGroup(requireId("group_id", id));
+  async delete(id: string, audit?: AuditActor): Promise<void> {
+    await this.deps.store.groups.deleteGroup(requireId("group_id", id), audit);
   }
 
-  moveItem(itemId: string, groupId: string, position: number): Promise<ItemView> {
+  moveItem(itemId: string, groupId: string, position: number, audit?: AuditActor): Promise<ItemView> {
     const id = requireId("item_id", itemId);
     const group = groupId.trim() === "" ? undefined : groupId.trim();
-    return this.deps.store.groups.moveItem(id, group, checkPosition(position));
+    return this.deps.store.groups.moveItem(id, group, checkPosition(position), audit);
   }
 
-  moveGroup(groupId: string, position: number): Promise<GroupRecord> {
-    return this.deps.store.groups.moveGroup(requireId("group_id", groupId), checkPosition(position));
+  moveGroup(groupId: string, position: number, audit?: AuditActor): Promise<GroupRecord> {
+    return this.deps.store.groups.moveGroup(requireId("group_id", groupId), checkPosition(position), audit);
   }
 }
 

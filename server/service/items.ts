@@ -5,6 +5,7 @@ import type { ItemPatch, NewItem } from "../store/store.js";
 import type { ServiceDeps } from "./deps.js";
 import type { StatusesService, StatusInput } from "./statuses.js";
 import { checkDescription, checkKinds, descriptionUpdate, optionalName, requireId, requireName, requireNoteText } from "./validate.js";
+import type { AuditActor } from "../store/audit-context.js";
 
 /** AddItem's fields, as a client sends them. */
 export interface ItemInput {
@@ -46,7 +47,7 @@ export class ItemsService {
     });
   }
 
-  async add(input: ItemInput): Promise<ItemView> {
+  async add(input: ItemInput, audit?: AuditActor): Promise<ItemView> {
     const now = this.deps.now();
     const item: NewItem = {
       id: newId(),
@@ -70,11 +71,11 @@ export class ItemsService {
         updated: now,
       };
     }
-    const created = await this.deps.store.addItem(item);
+    const created = await this.deps.store.addItem(item, audit);
     return created;
   }
 
-  async update(id: string, changes: ItemChanges): Promise<ItemView> {
+  async update(id: string, changes: ItemChanges, audit?: AuditActor): Promise<ItemView> {
     const itemId = requireId("item_id", id);
     const patch: ItemPatch = { updated: this.deps.now() };
     const name = optionalName("name", changes.name);
@@ -83,11 +84,11 @@ export class ItemsService {
     if (description !== undefined) patch.description = description;
     if (changes.statusId.trim() !== "") patch.statusId = changes.statusId.trim();
     if (Object.keys(patch).length === 1) throw invalidArgument("item", "nothing to change: give name, description or status_id");
-    const item = await this.deps.store.updateItem(itemId, patch);
+    const item = await this.deps.store.updateItem(itemId, patch, audit);
     return item;
   }
 
-  async delete(id: string): Promise<void> {
-    await this.deps.store.deleteItem(requireId("item_id", id), this.deps.now());
+  async delete(id: string, audit?: AuditActor): Promise<void> {
+    await this.deps.store.deleteItem(requireId("item_id", id), this.deps.now(), audit);
   }
 }

@@ -1,5 +1,5 @@
 import type { Logger } from "../logger.js";
-import { withAuditActor } from "../store/audit-context.js";
+import type { AuditActor } from "../store/audit-context.js";
 import type { MaintenanceService } from "./maintenance.js";
 
 /** How many due windows one tick handles (the rest wait for the next). */
@@ -53,8 +53,16 @@ export class MaintenanceScheduler {
     try {
       for (const id of await this.maintenance.due(BATCH)) {
         // Audited as the scheduler's; a replica that finds the transition already made writes no row.
-        const audit = { actor: "scheduler", actorId: "", procedure: "scheduler maintenance transition", objectType: "maintenance", objectId: id, clientAddress: "", summary: "" };
-        if (await withAuditActor(audit, () => this.maintenance.advance(id))) count++;
+        const audit: AuditActor = {
+          actor: "scheduler",
+          actorId: "",
+          procedure: "scheduler maintenance transition",
+          objectType: "maintenance",
+          objectId: id,
+          clientAddress: "",
+          summary: "",
+        };
+        if (await this.maintenance.advance(id, audit)) count++;
       }
     } catch (error) {
       // The windows stay due: the next tick tries again.

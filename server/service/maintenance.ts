@@ -13,7 +13,7 @@ import {
   type MaintenanceRecord,
 } from "../incident-records.js";
 import type { WriteOutcome } from "../store/incident-store.js";
-import { auditSkipper } from "../store/audit-context.js";
+import { skipAudit, type AuditActor } from "../store/audit-context.js";
 import type { ServiceDeps } from "./deps.js";
 import { checkRequestedItems, noteFor, restore, setStatuses, withNotes, type Facts } from "./incident-rules.js";
 import { decodePageToken, encodePageToken, pageSizeOf } from "./incident-paging.js";
@@ -99,7 +99,7 @@ export class MaintenanceService {
     return { maintenances: page, nextPageToken: rows.length > limit && last ? encodePageToken(last.startsAt, last.id) : "" };
   }
 
-  async schedule(input: NewMaintenanceInput): Promise<MaintenanceRecord> {
+  async schedule(input: NewMaintenanceInput, audit?: AuditActor): Promise<MaintenanceRecord> {
     const title = requireName("title", input.title);
     const message = checkMessage(input.message);
     const now = this.deps.now();
@@ -107,35 +107,38 @@ export class MaintenanceService {
     const itemIds = this.checkItems(input.itemIds);
     const statusId = requireId("status_id", input.statusId);
     const id = newId();
-    return this.deps.store.incidents.write({
-      kind: "maintenance",
-      id,
-      reads: () => ({ itemIds, statusIds: [statusId] }),
-      decide: (facts) => {
-        if (!facts.statuses.has(statusId)) throw notFound("status", statusId);
-        const items = affectedItems(itemIds, facts);
-        const window: MaintenanceRecord = {
-          id,
-          title,
-          message,
-          startsAt,
-          endsAt,
-          statusId,
-          items,
-          phase: PHASE_SCHEDULED,
-          startedAt: undefined,
-          endedAt: undefined,
-          created: now,
-          updated: now,
-        };
-        // A window that has already begun starts in the same write.
-        if (startsAt <= now) return mapResult(start(window, facts, now), (w) => w);
-        return { record: window, itemChanges: [], at: now, result: window };
+    return this.deps.store.incidents.write(
+      {
+        kind: "maintenance",
+        id,
+        reads: () => ({ itemIds, statusIds: [statusId] }),
+        decide: (facts) => {
+          if (!facts.statuses.has(statusId)) throw notFound("status", statusId);
+          const items = affectedItems(itemIds, facts);
+          const window: MaintenanceRecord = {
+            id,
+            title,
+            message,
+            startsAt,
+            endsAt,
+            statusId,
+            items,
+            phase: PHASE_SCHEDULED,
+            startedAt: undefined,
+            endedAt: undefined,
+            created: now,
+            updated: now,
+          };
+          // A window that has already begun starts in the same write.
+          if (startsAt <= now) return mapResult(start(window, facts, now), (w) => w);
+          return { record: window, itemChanges: [], at: now, result: window };
+        },
       },
-    });
+      audit,
+    );
   }
 
-  async update(maintenanceId: string, changes: MaintenanceChanges): Promise<MaintenanceRecord> {
+  async update(maintenanceId: string, changes: MaintenanceChanges, audit?: AuditActor): Promise<MaintenanceRecord> {
     const id = requireId("maintenance_id", maintenanceId);
     const title = changes.title === undefined ? undefined : requireName("title", changes.title);
     const message = changes.message === undefined ? undefined : checkMessage(changes.message);
@@ -145,74 +148,83 @@ export class MaintenanceService {
       throw invalidArgument("maintenance", "nothing to change: give title, message, starts_at, ends_at, item_ids (with replace_items) or status_id");
     }
     const now = this.deps.now();
-    return this.deps.store.incidents.write({
-      kind: "maintenance",
-      id,
-      reads: (current) => ({ itemIds: [...(itemIds ?? []), ...(current?.items.map((i) => i.itemId) ?? [])], statusIds: statusId ? [statusId] : [] }),
-      decide: (facts) => {
-        const current = facts.current;
-        if (!current) throw notFound("maintenance", id);
-        if (isOver(current.phase)) throw maintenanceOver(id);
-        if (current.phase === PHASE_ACTIVE) {
-          if (changes.startsAt) throw maintenanceStarted(id, "starts_at");
-          if (itemIds) throw maintenanceStarted(id, "item_ids");
-          if (statusId) throw maintenanceStarted(id, "status_id");
-        }
-        const { startsAt, endsAt } = this.checkWindow(changes.startsAt ?? current.startsAt, changes.endsAt ?? current.endsAt, now, current.phase === PHASE_ACTIVE);
-        if (statusId && !facts.statuses.has(statusId)) throw notFound("status", statusId);
-        const window: MaintenanceRecord = {
-          ...current,
-          title: title ?? current.title,
-          message: message ?? current.message,
-          startsAt,
-          endsAt,
-          statusId: statusId ?? current.statusId,
-          items: itemIds ? affectedItems(itemIds, facts) : current.items,
-          updated: now,
-        };
-        if (window.phase === PHASE_SCHEDULED && startsAt <= now) return mapResult(start(window, facts, now), (w) => w);
-        return { record: window, itemChanges: [], at: now, result: window };
+    return this.deps.store.incidents.write(
+      {
+        kind: "maintenance",
+        id,
+        reads: (current) => ({ itemIds: [...(itemIds ?? []), ...(current?.items.map((i) => i.itemId) ?? [])], statusIds: statusId ? [statusId] : [] }),
+        decide: (facts) => {
+          const current = facts.current;
+          if (!current) throw notFound("maintenance", id);
+          if (isOver(current.phase)) throw maintenanceOver(id);
+          if (current.phase === PHASE_ACTIVE) {
+            if (changes.startsAt) throw maintenanceStarted(id, "starts_at");
+            if (itemIds) throw maintenanceStarted(id, "item_ids");
+            if (statusId) throw maintenanceStarted(id, "status_id");
+          }
+          const { startsAt, endsAt } = this.checkWindow(changes.startsAt ?? current.startsAt, changes.endsAt ?? current.endsAt, now, current.phase === PHASE_ACTIVE);
+          if (statusId && !facts.statuses.has(statusId)) throw notFound("status", statusId);
+          const window: MaintenanceRecord = {
+            ...current,
+            title: title ?? current.title,
+            message: message ?? current.message,
+            startsAt,
+            endsAt,
+            statusId: statusId ?? current.statusId,
+            items: itemIds ? affectedItems(itemIds, facts) : current.items,
+            updated: now,
+          };
+          if (window.phase === PHASE_SCHEDULED && startsAt <= now) return mapResult(start(window, facts, now), (w) => w);
+          return { record: window, itemChanges: [], at: now, result: window };
+        },
       },
-    });
+      audit,
+    );
   }
 
   /** Calls a window off; one that had started ends as at its end (its items go back). */
-  cancel(maintenanceId: string): Promise<MaintenanceEnd> {
+  cancel(maintenanceId: string, audit?: AuditActor): Promise<MaintenanceEnd> {
     const id = requireId("maintenance_id", maintenanceId);
     const now = this.deps.now();
-    return this.deps.store.incidents.write({
-      kind: "maintenance",
-      id,
-      reads: (current) => readsForEnd(current),
-      decide: (facts) => {
-        const current = facts.current;
-        if (!current) throw notFound("maintenance", id);
-        if (isOver(current.phase)) throw maintenanceOver(id);
-        if (current.phase === PHASE_SCHEDULED) {
-          const window = { ...current, phase: PHASE_CANCELLED, endedAt: now, updated: now };
-          return { record: window, itemChanges: [], at: now, result: { maintenance: window, leftAlone: [] } };
-        }
-        return end(current, facts, now, PHASE_CANCELLED);
+    return this.deps.store.incidents.write(
+      {
+        kind: "maintenance",
+        id,
+        reads: (current) => readsForEnd(current),
+        decide: (facts) => {
+          const current = facts.current;
+          if (!current) throw notFound("maintenance", id);
+          if (isOver(current.phase)) throw maintenanceOver(id);
+          if (current.phase === PHASE_SCHEDULED) {
+            const window = { ...current, phase: PHASE_CANCELLED, endedAt: now, updated: now };
+            return { record: window, itemChanges: [], at: now, result: { maintenance: window, leftAlone: [] } };
+          }
+          return end(current, facts, now, PHASE_CANCELLED);
+        },
       },
-    });
+      audit,
+    );
   }
 
   /** Ends an active window now. */
-  complete(maintenanceId: string): Promise<MaintenanceEnd> {
+  complete(maintenanceId: string, audit?: AuditActor): Promise<MaintenanceEnd> {
     const id = requireId("maintenance_id", maintenanceId);
     const now = this.deps.now();
-    return this.deps.store.incidents.write({
-      kind: "maintenance",
-      id,
-      reads: (current) => readsForEnd(current),
-      decide: (facts) => {
-        const current = facts.current;
-        if (!current) throw notFound("maintenance", id);
-        if (isOver(current.phase)) throw maintenanceOver(id);
-        if (current.phase === PHASE_SCHEDULED) throw maintenanceNotStarted(id);
-        return end(current, facts, now, PHASE_COMPLETED);
+    return this.deps.store.incidents.write(
+      {
+        kind: "maintenance",
+        id,
+        reads: (current) => readsForEnd(current),
+        decide: (facts) => {
+          const current = facts.current;
+          if (!current) throw notFound("maintenance", id);
+          if (isOver(current.phase)) throw maintenanceOver(id);
+          if (current.phase === PHASE_SCHEDULED) throw maintenanceNotStarted(id);
+          return end(current, facts, now, PHASE_COMPLETED);
+        },
       },
-    });
+      audit,
+    );
   }
 
   /**
@@ -220,30 +232,32 @@ export class MaintenanceService {
    * closes one whose whole window passed unseen. Returns whether it changed anything (false when
    * another replica, or an admin, got there first).
    */
-  advance(id: string): Promise<boolean> {
+  advance(id: string, audit?: AuditActor): Promise<boolean> {
     const now = this.deps.now();
-    const skipAudit = auditSkipper();
-    return this.deps.store.incidents.write({
-      kind: "maintenance",
-      id,
-      reads: (current) => (current?.phase === PHASE_SCHEDULED ? { itemIds: current.items.map((i) => i.itemId), statusIds: [current.statusId] } : readsForEnd(current)),
-      decide: (facts): WriteOutcome<"maintenance", boolean> => {
-        const current = facts.current;
-        const nothing = () => {
-          skipAudit();
-          return { record: undefined, itemChanges: [], at: now, result: false };
-        };
-        if (!current || isOver(current.phase)) return nothing();
-        if (current.phase === PHASE_SCHEDULED && now >= current.endsAt) {
-          // Its whole window passed while no server ran: nothing to show, nothing to restore.
-          const window = { ...current, phase: PHASE_COMPLETED, endedAt: current.endsAt, updated: now };
-          return { record: window, itemChanges: [], at: now, result: true };
-        }
-        if (current.phase === PHASE_SCHEDULED && now >= current.startsAt) return mapResult(start(current, facts, now), () => true);
-        if (current.phase === PHASE_ACTIVE && now >= current.endsAt) return mapResult(end(current, facts, now, PHASE_COMPLETED), () => true);
-        return nothing();
+    return this.deps.store.incidents.write(
+      {
+        kind: "maintenance",
+        id,
+        reads: (current) => (current?.phase === PHASE_SCHEDULED ? { itemIds: current.items.map((i) => i.itemId), statusIds: [current.statusId] } : readsForEnd(current)),
+        decide: (facts): WriteOutcome<"maintenance", boolean> => {
+          const current = facts.current;
+          const nothing = () => {
+            skipAudit(audit);
+            return { record: undefined, itemChanges: [], at: now, result: false };
+          };
+          if (!current || isOver(current.phase)) return nothing();
+          if (current.phase === PHASE_SCHEDULED && now >= current.endsAt) {
+            // Its whole window passed while no server ran: nothing to show, nothing to restore.
+            const window = { ...current, phase: PHASE_COMPLETED, endedAt: current.endsAt, updated: now };
+            return { record: window, itemChanges: [], at: now, result: true };
+          }
+          if (current.phase === PHASE_SCHEDULED && now >= current.startsAt) return mapResult(start(current, facts, now), () => true);
+          if (current.phase === PHASE_ACTIVE && now >= current.endsAt) return mapResult(end(current, facts, now, PHASE_COMPLETED), () => true);
+          return nothing();
+        },
       },
-    });
+      audit,
+    );
   }
 
   /** Ids of windows with a transition due now. */

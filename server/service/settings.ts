@@ -6,6 +6,7 @@ import type { Store } from "../store/store.js";
 import { checkUploadedImage } from "./settings/brand-image.js";
 import { checkAccent, checkLink, checkPageName, checkTimeZone } from "./settings/settings-fields.js";
 import { checkDescription } from "./validate.js";
+import type { AuditActor } from "../store/audit-context.js";
 
 /** An image change as a request gives it: bytes to upload, a link, or clear. */
 export type ImageChange = { data: Uint8Array } | { url: string } | { clear: true };
@@ -68,7 +69,7 @@ export class SettingsService {
   }
 
   /** Validates every field given (the first at fault is named; nothing is saved then) and saves them together. */
-  async update(input: SettingsUpdate): Promise<PageSettingsView> {
+  async update(input: SettingsUpdate, audit?: AuditActor): Promise<PageSettingsView> {
     const patch: SettingsPatch = { updated: this.deps.now() };
     if (input.name !== undefined) patch.name = checkPageName(input.name);
     if (input.description !== undefined) patch.description = checkDescription("description", input.description.trim());
@@ -79,7 +80,7 @@ export class SettingsService {
     if (input.logo !== undefined) patch.logo = imagePatch("logo", input.logo);
     if (input.favicon !== undefined) patch.favicon = imagePatch("favicon", input.favicon);
     if (Object.keys(patch).length === 1) throw invalidArgument("settings", "nothing to change: give at least one field");
-    return this.view(await this.deps.store.settings.update(patch));
+    return this.view(await this.deps.store.settings.update(patch, audit));
   }
 }
 

@@ -4,6 +4,7 @@ import { newId } from "../ids.js";
 import type { StatusPatch } from "../store/store.js";
 import type { ServiceDeps } from "./deps.js";
 import { checkDescription, checkKinds, descriptionUpdate, optionalName, requireColor, requireId, requireKind, requireName } from "./validate.js";
+import type { AuditActor } from "../store/audit-context.js";
 
 /** The fields of a new status, as a client sends them. */
 export interface StatusInput {
@@ -52,12 +53,12 @@ export class StatusesService {
     return this.deps.store.listStatuses(checkKinds("kinds", kinds));
   }
 
-  async add(input: StatusInput): Promise<StatusRecord> {
-    const status = await this.deps.store.addStatus(this.prepare(input));
+  async add(input: StatusInput, audit?: AuditActor): Promise<StatusRecord> {
+    const status = await this.deps.store.addStatus(this.prepare(input), audit);
     return status;
   }
 
-  async update(id: string, input: StatusInput): Promise<StatusRecord> {
+  async update(id: string, input: StatusInput, audit?: AuditActor): Promise<StatusRecord> {
     const statusId = requireId("status_id", id);
     const patch: StatusPatch = { updated: this.deps.now() };
     const name = optionalName("name", input.name);
@@ -68,16 +69,16 @@ export class StatusesService {
     // In an update, STATUS_KIND_UNKNOWN means "unchanged".
     if (input.kind !== 0) patch.kind = requireKind("kind", input.kind);
     if (Object.keys(patch).length === 1) throw invalidArgument("status", "nothing to change: give name, description, color or kind");
-    const status = await this.deps.store.updateStatus(statusId, patch);
+    const status = await this.deps.store.updateStatus(statusId, patch, audit);
     return status;
   }
 
-  async delete(id: string): Promise<void> {
+  async delete(id: string, audit?: AuditActor): Promise<void> {
     const statusId = requireId("status_id", id);
     // A window due to show it would start without changing its items: refused while one is.
     const windows = (await this.deps.store.incidents.live()).maintenances.filter((m) => m.statusId === statusId).length;
     if (windows > 0) throw statusInMaintenance(windows);
-    await this.deps.store.deleteStatus(statusId);
+    await this.deps.store.deleteStatus(statusId, audit);
   }
 
   /** Creates UP, DOWN and WARNING the first time a store is used. */

@@ -7,6 +7,7 @@ import { renderConfirmation, type MailContext } from "../mail/mail-render.js";
 import type { MailStore, SubscriberPage } from "../store/mail-store.js";
 import type { Store } from "../store/store.js";
 import { requireId } from "./validate.js";
+import type { AuditActor } from "../store/audit-context.js";
 
 /** How long a confirmation link works. */
 export const CONFIRM_TTL_MS = 24 * 3_600_000;
@@ -117,9 +118,9 @@ export class SubscriptionsService {
     return { ...page, nextPageToken: page.nextAfter ? `${page.nextAfter.created.getTime()}.${page.nextAfter.id}` : "" };
   }
 
-  async remove(idInput: string): Promise<void> {
+  async remove(idInput: string, audit?: AuditActor): Promise<void> {
     const id = requireId("id", idInput);
-    if (!(await this.mail.removeSubscriber(id))) throw notFound("subscriber", id);
+    if (!(await this.mail.removeSubscriber(id, audit))) throw notFound("subscriber", id);
   }
 
   /** Drops addresses that never confirmed, a day after their link expired. */

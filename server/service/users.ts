@@ -7,6 +7,7 @@ import { newId } from "../ids.js";
 import type { UserPatch } from "../store/auth-store.js";
 import type { Store } from "../store/store.js";
 import { charCount, EMAIL_MAX, PERSON_NAME_MAX, URL_MAX, USERNAME_PATTERN } from "../../shared/limits.js";
+import type { AuditActor } from "../store/audit-context.js";
 
 /** A user's details as a client sends them. */
 export interface UserInput {
@@ -74,7 +75,7 @@ export class UsersService {
     return user;
   }
 
-  async add(input: UserInput, options: { mustChangePassword?: boolean } = {}): Promise<UserRecord> {
+  async add(input: UserInput, options: { mustChangePassword?: boolean } = {}, audit?: AuditActor): Promise<UserRecord> {
     const at = this.deps.now();
     const username = checkUsername("user.username", input.username);
     const user: UserRecord = {
@@ -91,14 +92,14 @@ export class UsersService {
       created: at,
       updated: at,
     };
-    return this.deps.store.accounts.addUser(user);
+    return this.deps.store.accounts.addUser(user, audit);
   }
 
   /**
    * Changes a user. A new password is a reset by someone else (your own goes through
    * ChangePassword, which checks the current one): see `resetPassword`.
    */
-  async update(caller: Principal | undefined, id: string, input: Omit<UserInput, "username">): Promise<UserRecord> {
+  async update(caller: Principal | undefined, id: string, input: Omit<UserInput, "username">, audit?: AuditActor): Promise<UserRecord> {
     const user = await this.get(id);
     if (input.password !== "" && caller?.user.id === user.id) {
       // Else a stolen session or token could take over the account without knowing the password.
@@ -118,7 +119,7 @@ export class UsersService {
       patch.mustChangePassword = true;
     }
     if (Object.keys(patch).length === 1) throw invalidArgument("user", "nothing to change");
-    const updated = await this.deps.store.accounts.updateUser(user.id, patch);
+    const updated = await this.deps.store.accounts.updateUser(user.id, patch, audit);
     if (patch.passwordHash) await this.endAccessAfterReset(user);
     return updated;
   }
@@ -127,9 +128,9 @@ export class UsersService {
    * Sets a user's password for them (the CLI's recovery): whoever had the old one loses every
    * session and API token, and the user's failed logins are forgotten so they can sign in at once.
    */
-  async resetPassword(user: UserRecord, password: string, options: { mustChangePassword: boolean }): Promise<void> {
+  async resetPassword(user: UserRecord, password: string, options: { mustChangePassword: boolean }, audit?: AuditActor): Promise<void> {
     const passwordHash = await hashPassword(checkNewPassword("password", password, user.username));
-    await this.deps.store.accounts.updateUser(user.id, { passwordHash, mustChangePassword: options.mustChangePassword, updated: this.deps.now() });
+    await this.deps.store.accounts.updateUser(user.id, { passwordHash, mustChangePassword: options.mustChangePassword, updated: this.deps.now() }, audit);
     await this.endAccessAfterReset(user);
   }
 
@@ -149,13 +150,13 @@ export class UsersService {
   }
 
   /** Deletes a user with its sessions and tokens; never the caller's own account (so never the last). */
-  async delete(caller: Principal | undefined, id: string): Promise<void> {
+  async delete(caller: Principal | undefined, id: string, audit?: AuditActor): Promise<void> {
     const user = await this.get(id);
     if (caller && caller.user.id === user.id) {
       throw cannotDeleteSelf();
     }
     if ((await this.deps.store.accounts.listUsers()).length <= 1) throw lastUser();
     // The store refuses to delete the last admin (LAST_ADMIN), atomically with the write.
-    await this.deps.store.accounts.deleteUser(user.id);
+    await this.deps.store.accounts.deleteUser(user.id, audit);
   }
 }

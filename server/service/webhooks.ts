@@ -10,6 +10,7 @@ import { hostOf, refusedAddress } from "../webhooks/address-guard.js";
 import { wants, type SendEvent } from "../webhooks/delivery-worker.js";
 import { newWebhookSecret } from "../webhooks/signing.js";
 import { checkDescription, requireId } from "./validate.js";
+import type { AuditActor } from "../store/audit-context.js";
 
 /** What AddWebhook asks for, as the RPC layer parsed it. */
 export interface WebhookInput {
@@ -71,32 +72,35 @@ export class WebhooksService {
   }
 
   /** Adds a webhook; returns it and its secret (the only time the secret leaves the server). */
-  async add(input: WebhookInput): Promise<{ webhook: WebhookView; secret: string }> {
+  async add(input: WebhookInput, audit?: AuditActor): Promise<{ webhook: WebhookView; secret: string }> {
     const url = await this.checkUrl(input.url);
     const events = checkEvents(input.events);
     const itemIds = await this.checkItems(input.itemIds);
     const description = checkDescription("description", input.description).trim();
     const secret = newWebhookSecret();
     const now = this.deps.now();
-    const added = await this.outbox.addWebhook({
-      id: newId(),
-      url,
-      description,
-      events,
-      itemIds,
-      format: input.format ?? "standard",
-      secret,
-      previousSecret: undefined,
-      previousSecretUntil: undefined,
-      enabled: true,
-      created: now,
-      updated: now,
-    });
+    const added = await this.outbox.addWebhook(
+      {
+        id: newId(),
+        url,
+        description,
+        events,
+        itemIds,
+        format: input.format ?? "standard",
+        secret,
+        previousSecret: undefined,
+        previousSecretUntil: undefined,
+        enabled: true,
+        created: now,
+        updated: now,
+      },
+      audit,
+    );
     return { webhook: await this.view(added), secret };
   }
 
   /** Applies a change; returns the webhook and, when rotated, its new secret. */
-  async update(id: string, change: WebhookChange): Promise<{ webhook: WebhookView; secret: string }> {
+  async update(id: string, change: WebhookChange, audit?: AuditActor): Promise<{ webhook: WebhookView; secret: string }> {
     const webhookId = requireId("webhook_id", id);
     const current = await this.outbox.getWebhook(webhookId);
     if (!current) throw notFound("webhook", webhookId);
@@ -118,15 +122,15 @@ export class WebhooksService {
     if (change.enabled === false) patch.enabled = false;
     const hasChange = Object.keys(patch).length > 1 || change.enabled !== undefined;
     if (!hasChange) throw invalidArgument("webhook_id", "nothing to change: set a field, enabled or rotate_secret");
-    let updated = await this.outbox.updateWebhook(webhookId, patch);
+    let updated = await this.outbox.updateWebhook(webhookId, patch, audit);
     // Resuming forgets the failures and tries again now, from where it stopped.
-    if (enabling) updated = await this.outbox.reenableWebhook(webhookId, patch.updated);
+    if (enabling) updated = await this.outbox.reenableWebhook(webhookId, patch.updated, audit);
     this.deps.onChanged();
     return { webhook: await this.view(updated), secret };
   }
 
-  async delete(id: string): Promise<void> {
-    await this.outbox.deleteWebhook(requireId("webhook_id", id));
+  async delete(id: string, audit?: AuditActor): Promise<void> {
+    await this.outbox.deleteWebhook(requireId("webhook_id", id), audit);
   }
 
   async list(): Promise<WebhookView[]> {
@@ -134,7 +138,7 @@ export class WebhooksService {
   }
 
   /** Sends a signed `ping` now, outside the queue (it does not disturb the order of real events), and records the attempt. */
-  async test(id: string): Promise<DeliveryRecord> {
+  async test(id: string, audit?: AuditActor): Promise<DeliveryRecord> {
     const webhookId = requireId("webhook_id", id);
     const webhook = await this.outbox.getWebhook(webhookId);
     if (!webhook) throw notFound("webhook", webhookId);
@@ -142,7 +146,7 @@ export class WebhooksService {
     const event = { id: newId(), type: "ping", at, data: { webhook: { id: webhook.id, description: webhook.description } } };
     const outcome = await this.deps.send(webhook, event);
     const delivery: DeliveryRecord = { id: newId(), webhookId, eventId: event.id, eventType: "ping", at, attempt: 1, ...outcome, ok: outcome.error === "" };
-    await this.outbox.recordDelivery(delivery);
+    await this.outbox.recordDelivery(delivery, audit);
     return delivery;
   }
 

@@ -1,9 +1,9 @@
-import { AsyncLocalStorage } from "node:async_hooks";
-
 /**
- * Who is writing, and through what: set once per request (by the auth interceptor) or per job
- * (the scheduler, a hook, the CLI), and read by the store when it commits a write, so the audit
- * row goes into the same transaction as the change without any service passing it along.
+ * Who is writing, and through what: made once per request (by the audit interceptor) or per job
+ * (the scheduler, a hook, the CLI), and handed explicitly along each write's path (handler,
+ * service, store method) to the store's write queue, which writes the audit row into the same
+ * transaction as the change. Passed, not kept in async context storage: that turns on Node's promise
+ * hooks for every promise in the process, 7-18% of a write's CPU (#13).
  */
 export interface AuditActor {
   /** "user:<username>", "token:<token name> (<username>)", "scheduler", "hook:<name>", "cli" or "system". */
@@ -24,37 +24,15 @@ export interface AuditActor {
   recorded?: boolean;
 }
 
-const storage = new AsyncLocalStorage<AuditActor>();
-
-/** Runs `work` with `actor` as the audit context of every write it makes. */
-export function withAuditActor<T>(actor: AuditActor, work: () => T): T {
-  return storage.run(actor, work);
-}
-
-/** The audit context of the current request or job; undefined outside one (start-up seeding). */
-export function currentAuditActor(): AuditActor | undefined {
-  return storage.getStore();
-}
-
-/** Names the object the current call writes, when the store cannot tell it from what it wrote (a new token). */
-export function noteAuditObject(id: string): void {
-  const actor = storage.getStore();
+/** Names the object `actor`'s call writes, when the store cannot tell it from what it wrote (a new token). */
+export function noteAuditObject(actor: AuditActor | undefined, id: string): void {
   if (actor && actor.objectId === "") actor.objectId = id;
 }
 
-/** Runs `work` outside any audit context: for background jobs woken by a request's write (the outbox worker). */
-export function withoutAuditActor<T>(work: () => T): T {
-  return storage.exit(work);
-}
-
 /**
- * For a job whose write may find nothing to do (a transition another replica already made):
- * returns how to say so from inside the write, so that no audit row is written for it. Captured
- * before the write, since the write may run in another call's context.
+ * For a job's write that found nothing to do (a transition another replica already made): says
+ * so from inside the write, so that no audit row is written for it.
  */
-export function auditSkipper(): () => void {
-  const actor = storage.getStore();
-  return () => {
-    if (actor) actor.recorded = true;
-  };
+export function skipAudit(actor: AuditActor | undefined): void {
+  if (actor) actor.recorded = true;
 }

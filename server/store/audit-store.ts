@@ -23,7 +23,7 @@ export interface AuditFilter {
 
 /**
  * The part of the store contract that keeps the audit log. Rows are written by the store itself,
- * in the transaction of each write made inside an audit context (see audit/audit-context.ts).
+ * in the transaction of each write given an audit context (its `audit` argument, see audit-context.ts).
  */
 export interface AuditStore {
   /** Rows matching the filter, newest first (by id, which is time-ordered). */

@@ -1,4 +1,5 @@
 import type { ApiTokenRecord, Role, SessionRecord, UserRecord } from "../domain.js";
+import type { AuditActor } from "./audit-context.js";
 
 /** Changes to a user; undefined fields stay as they are. */
 export interface UserPatch {
@@ -23,7 +24,7 @@ export interface AuthStore {
   /** Finds a user by username, compared case-insensitively. */
   findUserByUsername(username: string): Promise<UserRecord | undefined>;
   /** Throws already_exists when the username is taken. */
-  addUser(user: UserRecord): Promise<UserRecord>;
+  addUser(user: UserRecord, audit?: AuditActor): Promise<UserRecord>;
   /**
    * Creates `user` only if there are no users at all, atomically (two servers starting at once
    * make one admin). Returns whether it was created.
@@ -33,9 +34,9 @@ export interface AuthStore {
    * Throws not_found. Demoting the only admin throws LAST_ADMIN (`lastAdmin`), checked
    * atomically with the write: of two admins demoting each other at once, one stays admin.
    */
-  updateUser(id: string, patch: UserPatch): Promise<UserRecord>;
+  updateUser(id: string, patch: UserPatch, audit?: AuditActor): Promise<UserRecord>;
   /** Deletes the user with its sessions and tokens. Throws not_found; LAST_ADMIN for the only admin, as `updateUser`. */
-  deleteUser(id: string): Promise<void>;
+  deleteUser(id: string, audit?: AuditActor): Promise<void>;
 
   createSession(session: SessionRecord): Promise<void>;
   /** The session with its user, if the session exists (expired or not: the caller decides). */
@@ -43,14 +44,14 @@ export interface AuthStore {
   extendSession(id: string, expiresAt: Date): Promise<void>;
   deleteSession(id: string): Promise<void>;
   /** Ends every session of the user except `keepSessionId`. */
-  deleteUserSessions(userId: string, keepSessionId?: string): Promise<void>;
+  deleteUserSessions(userId: string, keepSessionId?: string, audit?: AuditActor): Promise<void>;
 
-  addApiToken(token: ApiTokenRecord): Promise<void>;
+  addApiToken(token: ApiTokenRecord, audit?: AuditActor): Promise<void>;
   /** The token with this secret hash, with its user. */
   findApiToken(secretHash: string): Promise<{ token: ApiTokenRecord; user: UserRecord } | undefined>;
   listApiTokens(userId: string): Promise<ApiTokenRecord[]>;
   /** Deletes the user's token. Throws not_found if the user has no such token. */
-  deleteApiToken(userId: string, tokenId: string): Promise<void>;
+  deleteApiToken(userId: string, tokenId: string, audit?: AuditActor): Promise<void>;
   touchApiToken(tokenId: string, at: Date): Promise<void>;
 
   /**

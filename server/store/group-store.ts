@@ -1,4 +1,5 @@
 import type { GroupRecord, ItemView } from "../domain.js";
+import type { AuditActor } from "./audit-context.js";
 
 /** A new group, validated by the service, with its id and time; the store places it last. */
 export interface NewGroup {
@@ -32,15 +33,15 @@ export interface GroupStore {
   listGroups(): Promise<GroupRecord[]>;
   getGroup(id: string): Promise<GroupRecord | undefined>;
   /** Adds the group after the others. Throws already_exists when the name is taken. */
-  addGroup(group: NewGroup): Promise<GroupRecord>;
+  addGroup(group: NewGroup, audit?: AuditActor): Promise<GroupRecord>;
   /** Throws not_found, or already_exists when renaming onto a taken name. */
-  updateGroup(id: string, patch: GroupPatch): Promise<GroupRecord>;
+  updateGroup(id: string, patch: GroupPatch, audit?: AuditActor): Promise<GroupRecord>;
   /** Deletes the group; its items become ungrouped, after those already in no group, in their order. Throws not_found. */
-  deleteGroup(id: string): Promise<void>;
+  deleteGroup(id: string, audit?: AuditActor): Promise<void>;
   /** Puts the item into `groupId` (undefined: no group) at `position` (past the end: last). Throws not_found (item or group). */
-  moveItem(itemId: string, groupId: string | undefined, position: number): Promise<ItemView>;
+  moveItem(itemId: string, groupId: string | undefined, position: number, audit?: AuditActor): Promise<ItemView>;
   /** Puts the group at `position` among the groups (past the end: last). Throws not_found. */
-  moveGroup(id: string, position: number): Promise<GroupRecord>;
+  moveGroup(id: string, position: number, audit?: AuditActor): Promise<GroupRecord>;
 }
 
 /** `ids` with `id` taken out and put back at `position` (clamped to the list): the order after a move. */

@@ -1,5 +1,6 @@
 import type { IncidentRecord, MaintenanceRecord } from "../incident-records.js";
 import type { NoteRecord } from "../domain.js";
+import type { AuditActor } from "./audit-context.js";
 
 /** Which of the two aggregates a call is about. */
 export type IncidentKind = "incident" | "maintenance";
@@ -93,7 +94,7 @@ export interface IncidentStore {
   /** Ids of windows with a transition due at or before `now` (scheduled ones past their start or end, active ones past their end), soonest first. */
   dueMaintenance(now: Date, limit: number): Promise<string[]>;
   /** Runs a read-decide-write (see IncidentWrite). */
-  write<K extends IncidentKind, R>(change: IncidentWrite<K, R>): Promise<R>;
+  write<K extends IncidentKind, R>(change: IncidentWrite<K, R>, audit?: AuditActor): Promise<R>;
   /** Deletes a record (logging its removal); not_found when there is none. Item statuses and notes stay. */
-  remove(kind: IncidentKind, id: string): Promise<void>;
+  remove(kind: IncidentKind, id: string, audit?: AuditActor): Promise<void>;
 }

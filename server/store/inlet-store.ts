@@ -1,6 +1,7 @@
 import type { ItemView } from "../domain.js";
 import { newId } from "../ids.js";
 import type { ItemChange } from "./incident-store.js";
+import type { AuditActor } from "./audit-context.js";
 
 /**
  * The inlets' part of the store (`store.inlets`): hooks that turn alerts into statuses, their
@@ -16,11 +17,11 @@ export interface InletStore {
   /** A hook by its id or its name (names are compared case-insensitively). */
   findHook(idOrName: string): Promise<HookRecord | undefined>;
   /** Throws already_exists (HOOK_NAME_TAKEN) when another hook has the name. */
-  addHook(hook: HookRecord): Promise<HookRecord>;
+  addHook(hook: HookRecord, audit?: AuditActor): Promise<HookRecord>;
   /** Throws not_found (HOOK_NOT_FOUND) or already_exists (HOOK_NAME_TAKEN). */
-  updateHook(id: string, name: string, config: HookConfig, updated: Date): Promise<HookRecord>;
+  updateHook(id: string, name: string, config: HookConfig, updated: Date, audit?: AuditActor): Promise<HookRecord>;
   /** Deletes the hook and its calls. Throws not_found (HOOK_NOT_FOUND). */
-  deleteHook(id: string): Promise<void>;
+  deleteHook(id: string, audit?: AuditActor): Promise<void>;
   /** Records a call, keeping only the hook's newest `keep` calls. */
   addHookCall(call: HookCallRecord, keep: number): Promise<void>;
   /** A hook's calls, newest first. */
@@ -31,9 +32,9 @@ export interface InletStore {
   /** The heartbeat whose secret hashes to `secretHash`. */
   heartbeatBySecret(secretHash: string): Promise<HeartbeatRecord | undefined>;
   /** Creates or replaces an item's heartbeat. Throws not_found (ITEM_NOT_FOUND) for a missing item. */
-  putHeartbeat(heartbeat: HeartbeatRecord): Promise<HeartbeatRecord>;
+  putHeartbeat(heartbeat: HeartbeatRecord, audit?: AuditActor): Promise<HeartbeatRecord>;
   /** Deletes an item's heartbeat and its state; false when it had none. */
-  deleteHeartbeat(itemId: string): Promise<boolean>;
+  deleteHeartbeat(itemId: string, audit?: AuditActor): Promise<boolean>;
 
   /** An inlet's state by key (e.g. "alerts:<item id>"), as last written by `changeItem`. */
   readState(key: string): Promise<InletStateRecord | undefined>;
@@ -50,6 +51,7 @@ export interface InletStore {
     key: string,
     itemId: string,
     decide: (item: ItemView, state: InletStateRecord | undefined) => D | undefined,
+    audit?: AuditActor,
   ): Promise<InletChange<D> | undefined>;
 }
 

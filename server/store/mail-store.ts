@@ -1,3 +1,4 @@
+import type { AuditActor } from "./audit-context.js";
 /**
  * Email subscriptions as a store keeps them: the subscribers, the queue of mails to send (one row
  * per mail, rendered when queued), and the mail cursor over the outbox (the revision of the last
@@ -111,7 +112,7 @@ export interface MailStore {
   listSubscribers(query: string, limit: number, after: { created: Date; id: string } | undefined): Promise<SubscriberPage>;
   getSubscriber(id: string): Promise<SubscriberRecord | undefined>;
   /** Deletes the subscriber and its queued mails; false when there was none. */
-  removeSubscriber(id: string): Promise<boolean>;
+  removeSubscriber(id: string, audit?: AuditActor): Promise<boolean>;
   /** Deletes subscribers who never confirmed and whose link expired before `before`. Returns how many. */
   pruneUnconfirmed(before: Date): Promise<number>;
 

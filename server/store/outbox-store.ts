@@ -1,3 +1,4 @@
+import type { AuditActor } from "./audit-context.js";
 /**
  * The outbox: notifications to send, written by the store in the same transaction as the change
  * that causes them, and the webhooks (destinations) that read it. Each webhook keeps a cursor
@@ -115,13 +116,13 @@ export interface OutboxStore {
   /** The newest event's revision (0 when none). */
   latestEventRevision(): Promise<number>;
 
-  addWebhook(webhook: NewWebhook): Promise<WebhookRecord>;
+  addWebhook(webhook: NewWebhook, audit?: AuditActor): Promise<WebhookRecord>;
   /** Throws not_found. */
-  updateWebhook(id: string, patch: WebhookPatch): Promise<WebhookRecord>;
+  updateWebhook(id: string, patch: WebhookPatch, audit?: AuditActor): Promise<WebhookRecord>;
   /** Makes a disabled or failing webhook due now, its failures forgotten (its cursor stays). Throws not_found. */
-  reenableWebhook(id: string, at: Date): Promise<WebhookRecord>;
+  reenableWebhook(id: string, at: Date, audit?: AuditActor): Promise<WebhookRecord>;
   /** Deletes it with its deliveries. Throws not_found. */
-  deleteWebhook(id: string): Promise<void>;
+  deleteWebhook(id: string, audit?: AuditActor): Promise<void>;
   getWebhook(id: string): Promise<WebhookRecord | undefined>;
   /** In creation order. */
   listWebhooks(): Promise<WebhookRecord[]>;
@@ -139,7 +140,7 @@ export interface OutboxStore {
    */
   recordProgress(id: string, owner: string, progress: WebhookProgress, deliveries: readonly DeliveryRecord[]): Promise<boolean>;
   /** Records an attempt outside the queue (TestWebhook's ping). */
-  recordDelivery(delivery: DeliveryRecord): Promise<void>;
+  recordDelivery(delivery: DeliveryRecord, audit?: AuditActor): Promise<void>;
   /** A webhook's attempts, newest first, at most `limit`. */
   listDeliveries(webhookId: string, limit: number): Promise<DeliveryRecord[]>;
   /**

@@ -1,4 +1,5 @@
 import type { BrandImage, ImageSlot, PageSettingsRecord, StoredImage } from "../domain.js";
+import type { AuditActor } from "./audit-context.js";
 
 /** The settings before anything was ever saved. */
 export const EMPTY_SETTINGS: PageSettingsRecord = {
@@ -41,7 +42,7 @@ export interface SettingsStore {
    * fields at once both keep theirs), stores or drops uploaded images, logs the result as a
    * `settings_upsert` change, and returns it.
    */
-  update(patch: SettingsPatch): Promise<PageSettingsRecord>;
+  update(patch: SettingsPatch, audit?: AuditActor): Promise<PageSettingsRecord>;
 }
 
 /** What an image patch makes of a slot, and whether its stored bytes must be written (StoredImage) or dropped (null). */

@@ -9,6 +9,7 @@ import type { MailStore } from "./mail-store.js";
 import type { OutboxStore } from "./outbox-store.js";
 import type { LogEntry } from "./change-codec.js";
 import type { ChangeRecord, ItemFilter, ItemView, NoteRecord, StatusRecord, StatusTransition, StoreSnapshot } from "../domain.js";
+import type { AuditActor } from "./audit-context.js";
 
 /** A change's place in time: see `Store.changeAt`. */
 export interface ChangeMoment {
@@ -67,7 +68,8 @@ export interface Store {
   readonly settings: SettingsStore;
   /**
    * Optional: the audit log. A store that keeps one writes a row with the first write of each
-   * call made inside an audit context (audit/audit-context.ts), in that write's transaction.
+   * call given an audit context (the write methods' `audit` argument, see audit-context.ts), in
+   * that write's transaction.
    */
   readonly audit?: AuditStore;
   /** Groups and the page order (see group-store.ts), in the same database and change log. */
@@ -97,30 +99,30 @@ export interface Store {
   listStatuses(kinds: readonly number[]): Promise<StatusRecord[]>;
   getStatus(id: string): Promise<StatusRecord | undefined>;
   /** Throws already_exists when the name is taken. */
-  addStatus(status: NewStatus): Promise<StatusRecord>;
+  addStatus(status: NewStatus, audit?: AuditActor): Promise<StatusRecord>;
   /** Throws not_found, or already_exists when renaming onto a taken name. */
-  updateStatus(id: string, patch: StatusPatch): Promise<StatusRecord>;
+  updateStatus(id: string, patch: StatusPatch, audit?: AuditActor): Promise<StatusRecord>;
   /** Throws not_found, or failed_precondition while items use the status. */
-  deleteStatus(id: string): Promise<void>;
+  deleteStatus(id: string, audit?: AuditActor): Promise<void>;
 
   listItems(filter: ItemFilter): Promise<ItemView[]>;
   getItem(id: string, withNotes: boolean): Promise<ItemView | undefined>;
   /** Throws already_exists for a taken item or status name, not_found for a missing status. */
-  addItem(item: NewItem): Promise<ItemView>;
+  addItem(item: NewItem, audit?: AuditActor): Promise<ItemView>;
   /** Throws not_found (item or status) or already_exists. */
-  updateItem(id: string, patch: ItemPatch): Promise<ItemView>;
+  updateItem(id: string, patch: ItemPatch, audit?: AuditActor): Promise<ItemView>;
   /** Deletes the item and its notes together; `at` (default now) is when, for its history. Throws not_found. */
-  deleteItem(id: string, at?: Date): Promise<void>;
+  deleteItem(id: string, at?: Date, audit?: AuditActor): Promise<void>;
 
   getNote(id: string): Promise<NoteRecord | undefined>;
   /** Throws not_found when the item does not exist. */
   listNotes(itemId: string): Promise<NoteRecord[]>;
   /** Throws not_found when the item does not exist. Adding, editing or deleting a note updates its item. */
-  addNote(note: NoteRecord): Promise<NoteRecord>;
+  addNote(note: NoteRecord, audit?: AuditActor): Promise<NoteRecord>;
   /** Throws not_found. */
-  updateNote(id: string, text: string, updated: Date): Promise<NoteRecord>;
+  updateNote(id: string, text: string, updated: Date, audit?: AuditActor): Promise<NoteRecord>;
   /** Throws not_found. `at` is the change time, which the note's item takes as updated. */
-  deleteNote(id: string, at: Date): Promise<void>;
+  deleteNote(id: string, at: Date, audit?: AuditActor): Promise<void>;
 
   /**
    * Creates the default statuses if this store has never had them, exactly once in its life

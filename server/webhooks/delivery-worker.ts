@@ -1,6 +1,5 @@
 import { newId } from "../ids.js";
 import type { Logger } from "../logger.js";
-import { withoutAuditActor } from "../store/audit-context.js";
 import type { DeliveryRecord, OutboxEvent, OutboxStore, WebhookRecord } from "../store/outbox-store.js";
 import { DISABLE_AFTER_MS, retryDelayMs } from "./retry-schedule.js";
 
@@ -89,8 +88,7 @@ export class DeliveryWorker {
       return;
     }
     this.claiming = true;
-    // Outside any request's audit context: the worker's bookkeeping is not the request's write.
-    withoutAuditActor(() => setImmediate(() => void this.claim()));
+    setImmediate(() => void this.claim());
   }
 
   /** Stops claiming and waits for the deliveries in flight (each ends within its timeout). */

@@ -9,10 +9,10 @@ import { randomBytes } from "node:crypto";
 import { encodeBase32LowerCaseNoPadding } from "@oslojs/encoding";
 import { hashSecret } from "../../auth/secrets.js";
 import { heartbeatNotFound, invalidArgument, notFound } from "../../errors.js";
-import { withAuditActor } from "../../store/audit-context.js";
 import type { HeartbeatConfig, HeartbeatRecord, InletDecision, InletStateRecord, InletStore } from "../../store/inlet-store.js";
 import type { ServiceDeps } from "../deps.js";
 import { requireId } from "../validate.js";
+import type { AuditActor } from "../../store/audit-context.js";
 
 /** What a heartbeat remembers between pings. */
 export interface HeartbeatState {
@@ -65,40 +65,48 @@ export class HeartbeatsService {
    * Creates or changes an item's heartbeat. A new one gets a secret, returned here only; a
    * changed one keeps its secret, and its deadline counts from the last ping (or from now).
    */
-  async set(itemId: string, input: HeartbeatConfig): Promise<{ view: HeartbeatView; secret: string | undefined }> {
+  async set(itemId: string, input: HeartbeatConfig, audit?: AuditActor): Promise<{ view: HeartbeatView; secret: string | undefined }> {
     const id = requireId("item_id", itemId);
     const config = await this.check(input);
     const existing = await this.deps.inlets.getHeartbeat(id);
     const secret = existing ? undefined : generateHeartbeatSecret();
     const now = this.deps.now();
-    await this.deps.inlets.putHeartbeat({
-      itemId: id,
-      secretHash: existing?.secretHash ?? hashSecret(secret!),
-      config,
-      created: existing?.created ?? now,
-      updated: now,
-    });
-    await this.deps.inlets.changeItem(heartbeatKey(id), id, (_item, record) => {
-      const state = (record?.state as HeartbeatState | undefined) ?? { lastPing: null, late: false, restore: null, applied: null };
-      const from = state.lastPing ?? now.getTime();
-      return { state, dueAt: state.late ? undefined : new Date(from + periodMs(config)), at: now };
-    });
+    await this.deps.inlets.putHeartbeat(
+      {
+        itemId: id,
+        secretHash: existing?.secretHash ?? hashSecret(secret!),
+        config,
+        created: existing?.created ?? now,
+        updated: now,
+      },
+      audit,
+    );
+    await this.deps.inlets.changeItem(
+      heartbeatKey(id),
+      id,
+      (_item, record) => {
+        const state = (record?.state as HeartbeatState | undefined) ?? { lastPing: null, late: false, restore: null, applied: null };
+        const from = state.lastPing ?? now.getTime();
+        return { state, dueAt: state.late ? undefined : new Date(from + periodMs(config)), at: now };
+      },
+      audit,
+    );
     return { view: await this.get(id), secret };
   }
 
   /** A new secret for the item's ping URL; the old one stops working at once. */
-  async rotateSecret(itemId: string): Promise<string> {
+  async rotateSecret(itemId: string, audit?: AuditActor): Promise<string> {
     const id = requireId("item_id", itemId);
     const existing = await this.deps.inlets.getHeartbeat(id);
     if (!existing) throw heartbeatNotFound(id);
     const secret = generateHeartbeatSecret();
-    await this.deps.inlets.putHeartbeat({ ...existing, secretHash: hashSecret(secret), updated: this.deps.now() });
+    await this.deps.inlets.putHeartbeat({ ...existing, secretHash: hashSecret(secret), updated: this.deps.now() }, audit);
     return secret;
   }
 
-  async delete(itemId: string): Promise<void> {
+  async delete(itemId: string, audit?: AuditActor): Promise<void> {
     const id = requireId("item_id", itemId);
-    if (!(await this.deps.inlets.deleteHeartbeat(id))) throw heartbeatNotFound(id);
+    if (!(await this.deps.inlets.deleteHeartbeat(id, audit))) throw heartbeatNotFound(id);
   }
 
   /** A ping with the secret from the URL: the deadline moves on, and a late item is restored. */
@@ -106,11 +114,11 @@ export class HeartbeatsService {
     const heartbeat = await this.deps.inlets.heartbeatBySecret(hashSecret(secret));
     if (!heartbeat) throw heartbeatNotFound("for this URL");
     const now = this.deps.now();
-    const change = () =>
-      this.deps.inlets.changeItem(heartbeatKey(heartbeat.itemId), heartbeat.itemId, (item, record) => decidePing(item.status?.id ?? null, record, heartbeat.config, now));
+    const change = (audit: AuditActor | undefined) =>
+      this.deps.inlets.changeItem(heartbeatKey(heartbeat.itemId), heartbeat.itemId, (item, record) => decidePing(item.status?.id ?? null, record, heartbeat.config, now), audit);
     // Only a ping that may bring a late item back is an audit event, not every cron job's ping.
     const late = ((await this.deps.inlets.readState(heartbeatKey(heartbeat.itemId)))?.state as HeartbeatState | undefined)?.late === true;
-    const result = await (late ? withAuditActor(jobActor("heartbeat ping", heartbeat.itemId), change) : change());
+    const result = await change(late ? jobActor("heartbeat ping", heartbeat.itemId) : undefined);
     if (!result) throw heartbeatNotFound("for this URL");
     return { itemId: heartbeat.itemId, restored: result.changed };
   }
@@ -128,8 +136,11 @@ export class HeartbeatsService {
       if (!key.startsWith("heartbeat:")) continue;
       const heartbeat = await this.deps.inlets.getHeartbeat(itemId);
       if (!heartbeat) continue;
-      const result = await withAuditActor(jobActor("heartbeat late", itemId), () =>
-        this.deps.inlets.changeItem(key, itemId, (item, record) => decideOverdue(item.status?.id ?? null, record, heartbeat.config, now)),
+      const result = await this.deps.inlets.changeItem(
+        key,
+        itemId,
+        (item, record) => decideOverdue(item.status?.id ?? null, record, heartbeat.config, now),
+        jobActor("heartbeat late", itemId),
       );
       if (result?.decision) turned.push(itemId);
     }
@@ -152,7 +163,15 @@ export class HeartbeatsService {
 
 const periodMs = (config: HeartbeatConfig) => (config.intervalSeconds + config.graceSeconds) * 1000;
 
-const jobActor = (procedure: string, itemId: string) => ({ actor: "heartbeat", actorId: "", procedure, objectType: "item", objectId: itemId, clientAddress: "", summary: "" });
+const jobActor = (procedure: string, itemId: string): AuditActor => ({
+  actor: "heartbeat",
+  actorId: "",
+  procedure,
+  objectType: "item",
+  objectId: itemId,
+  clientAddress: "",
+  summary: "",
+});
 
 /** A ping: the next deadline; a late item goes back to its status from before, unless changed by hand. */
 export function decidePing(current: string | null, record: InletStateRecord | undefined, config: HeartbeatConfig, now: Date): InletDecision {

@@ -7,7 +7,6 @@ import { StatusKind } from "../../../shared/gen/statusthing/v1/types_pb.js";
 import { nameKey, type ItemView, type StatusRecord } from "../../domain.js";
 import { DomainError, hookNotFound, invalidArgument, notFound } from "../../errors.js";
 import { newId } from "../../ids.js";
-import { withAuditActor } from "../../store/audit-context.js";
 import {
   hookCallId,
   type AlertOutcome,
@@ -21,6 +20,7 @@ import {
 import type { ServiceDeps } from "../deps.js";
 import type { AlertPayload } from "./alert-payload.js";
 import { alertsKey, decideAlerts, type AlertDecision, type ItemAlert } from "./alert-state.js";
+import type { AuditActor } from "../../store/audit-context.js";
 
 /** The label that names the item unless a hook says otherwise. */
 export const DEFAULT_LABEL = "statusthing_item";
@@ -66,19 +66,19 @@ export class HooksService {
     return hook;
   }
 
-  async add(input: HookInput): Promise<HookRecord> {
+  async add(input: HookInput, audit?: AuditActor): Promise<HookRecord> {
     const { name, config } = await this.check(input);
     const now = this.deps.now();
-    return this.deps.inlets.addHook({ id: newId(), name, config, created: now, updated: now });
+    return this.deps.inlets.addHook({ id: newId(), name, config, created: now, updated: now }, audit);
   }
 
-  async update(id: string, input: HookInput): Promise<HookRecord> {
+  async update(id: string, input: HookInput, audit?: AuditActor): Promise<HookRecord> {
     const { name, config } = await this.check(input);
-    return this.deps.inlets.updateHook(id.trim(), name, config, this.deps.now());
+    return this.deps.inlets.updateHook(id.trim(), name, config, this.deps.now(), audit);
   }
 
-  delete(id: string): Promise<void> {
-    return this.deps.inlets.deleteHook(id.trim());
+  delete(id: string, audit?: AuditActor): Promise<void> {
+    return this.deps.inlets.deleteHook(id.trim(), audit);
   }
 
   async calls(hookId: string, limit: number): Promise<HookCallRecord[]> {
@@ -178,7 +178,7 @@ export class HooksService {
   }
 
   private async applyToItem(hook: HookRecord, caller: HookCaller, itemId: string, alerts: ItemAlert[], at: Date): Promise<AlertOutcome[]> {
-    const actor = {
+    const actor: AuditActor = {
       actor: `hook:${hook.name}`,
       actorId: "",
       procedure: "POST /hooks/alertmanager",
@@ -190,11 +190,10 @@ export class HooksService {
     try {
       const decide = (item: ItemView, state: InletStateRecord | undefined) => decideAlerts(item, state, alerts, at, hook.config.notes);
       // A repeat changes nothing, so it is no audit event: when a look beforehand says so, the
-      // write (which still decides, in order with every other) runs outside the audit context.
+      // write (which still decides, in order with every other) runs without the audit context.
       const [item, state] = await Promise.all([this.deps.store.getItem(itemId, false), this.deps.inlets.readState(alertsKey(itemId))]);
       const quiet = item !== undefined && decide(item, state).unchanged === true;
-      const change = () => this.deps.inlets.changeItem<AlertDecision>(alertsKey(itemId), itemId, decide);
-      const result = await (quiet ? change() : withAuditActor(actor, change));
+      const result = await this.deps.inlets.changeItem<AlertDecision>(alertsKey(itemId), itemId, decide, quiet ? undefined : actor);
       if (!result?.decision) return alerts.map((a) => ({ ...outcomeBase(a), itemId: "", result: "unmatched", detail: "the item was deleted" }));
       return result.decision.outcomes;
     } catch (error) {

@@ -1,5 +1,5 @@
 import type { Pool, PoolClient } from "pg";
-import { currentAuditActor, type AuditActor } from "../audit-context.js";
+import type { AuditActor } from "../audit-context.js";
 import type { AuditFilter, AuditRecord, AuditStore } from "../audit-store.js";
 import { AUDIT_SQL, auditListQuery, auditValues, needsAuditRow, toAuditRecord, type AuditRow } from "../sql/audit.js";
 import { numbered, PG_VALUES } from "./dialect.js";
@@ -13,11 +13,10 @@ export async function insertAuditRow(client: PoolClient, actor: AuditActor, writ
 }
 
 /**
- * Runs an account write (these go straight to the pool): inside an audited call not yet
+ * Runs an account write (these go straight to the pool): for `actor`'s audited call not yet
  * recorded, in a transaction with its audit row; else as it is.
  */
-export async function withAuditRow<T>(pool: Pool, write: (on: Pool | PoolClient) => Promise<T>): Promise<T> {
-  const actor = currentAuditActor();
+export async function withAuditRow<T>(pool: Pool, actor: AuditActor | undefined, write: (on: Pool | PoolClient) => Promise<T>): Promise<T> {
   if (!needsAuditRow(actor)) return write(pool);
   const value = await transaction(pool, async (client) => {
     const written = await write(client);

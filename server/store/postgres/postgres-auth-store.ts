@@ -10,7 +10,7 @@ import { PG_VALUES, violatedConstraint } from "./dialect.js";
 import { Q } from "./statements.js";
 import { transaction } from "./transaction.js";
 import { insertAuditRow, withAuditRow } from "./postgres-audit.js";
-import { currentAuditActor } from "../audit-context.js";
+import type { AuditActor } from "../audit-context.js";
 import { needsAuditRow } from "../sql/audit.js";
 import { REVOCATION_PAYLOAD } from "./write-queue.js";
 
@@ -42,11 +42,11 @@ export class PostgresAuthStore implements AuthStore {
     return row && toUser(row);
   }
 
-  async addUser(user: UserRecord): Promise<UserRecord> {
+  async addUser(user: UserRecord, audit?: AuditActor): Promise<UserRecord> {
     await this.underUsersLock(async (client) => {
       await insertUser(client, user);
       return user;
-    });
+    }, audit);
     return user;
   }
 
@@ -60,35 +60,34 @@ export class PostgresAuthStore implements AuthStore {
     });
   }
 
-  updateUser(id: string, patch: UserPatch): Promise<UserRecord> {
+  updateUser(id: string, patch: UserPatch, audit?: AuditActor): Promise<UserRecord> {
     const write = async (on: Pool | PoolClient) => {
       const [row] = (await on.query<UserRow>(Q.updateUser, userPatchValues(id, patch, PG_VALUES))).rows;
       if (!row) throw notFound("user", id);
       return toUser(row);
     };
-    if (!demotes(patch)) return withAuditRow(this.pool, write);
+    if (!demotes(patch)) return withAuditRow(this.pool, audit, write);
     return this.underUsersLock(async (client) => {
       await this.keepAnAdmin(client, id, "demote");
       return write(client);
-    });
+    }, audit);
   }
 
-  async deleteUser(id: string): Promise<void> {
+  async deleteUser(id: string, audit?: AuditActor): Promise<void> {
     await this.underUsersLock(async (client) => {
       await this.keepAnAdmin(client, id, "delete");
       // Sessions and tokens go with it (ON DELETE CASCADE), in the same statement.
       const { rowCount } = await client.query(Q.deleteUser, [id]);
       if (rowCount === 0) throw notFound("user", id);
-    });
+    }, audit);
     await this.announceRevocation();
   }
 
   /**
-   * Runs an account write in a transaction holding the users lock, with its audit row: the
+   * Runs an account write in a transaction holding the users lock, with `actor`'s audit row: the
    * writes that add, demote or delete users take it, so each sees the admins the last one left.
    */
-  private async underUsersLock<T>(write: (client: PoolClient) => Promise<T>): Promise<T> {
-    const actor = currentAuditActor();
+  private async underUsersLock<T>(write: (client: PoolClient) => Promise<T>, actor: AuditActor | undefined): Promise<T> {
     const value = await transaction(this.pool, async (client) => {
       await this.lock(client, "users");
       const written = await write(client);
@@ -128,8 +127,8 @@ export class PostgresAuthStore implements AuthStore {
     if (rowCount) await this.announceRevocation();
   }
 
-  async addApiToken(token: ApiTokenRecord): Promise<void> {
-    await withAuditRow(this.pool, (on) => on.query(Q.insertToken, tokenValues(token, PG_VALUES)));
+  async addApiToken(token: ApiTokenRecord, audit?: AuditActor): Promise<void> {
+    await withAuditRow(this.pool, audit, (on) => on.query(Q.insertToken, tokenValues(token, PG_VALUES)));
   }
 
   async findApiToken(secretHash: string): Promise<{ token: ApiTokenRecord; user: UserRecord } | undefined> {
@@ -141,8 +140,8 @@ export class PostgresAuthStore implements AuthStore {
     return (await this.pool.query<TokenRow>(Q.listTokens, [userId])).rows.map(toToken);
   }
 
-  async deleteApiToken(userId: string, tokenId: string): Promise<void> {
-    await withAuditRow(this.pool, async (on) => {
+  async deleteApiToken(userId: string, tokenId: string, audit?: AuditActor): Promise<void> {
+    await withAuditRow(this.pool, audit, async (on) => {
       const { rowCount } = await on.query(Q.deleteToken, [tokenId, userId]);
       if (rowCount === 0) throw notFound("API token", tokenId);
     });

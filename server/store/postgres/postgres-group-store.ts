@@ -8,6 +8,7 @@ import { toItem, type ItemRow } from "../sql/rows.js";
 import { PG_VALUES, numbered, violatedConstraint } from "./dialect.js";
 import { Q } from "./statements.js";
 import type { PgWriteQueue, WriteTx } from "./write-queue.js";
+import type { AuditActor } from "../audit-context.js";
 
 /** The group statements with PostgreSQL placeholders. */
 const G = Object.fromEntries(Object.entries(GROUP_SQL).map(([name, sql]) => [name, numbered(sql)])) as { readonly [name in keyof typeof GROUP_SQL]: string };
@@ -31,22 +32,22 @@ export class PostgresGroupStore implements GroupStore {
     return row && toGroup(row);
   }
 
-  addGroup(group: NewGroup): Promise<GroupRecord> {
+  addGroup(group: NewGroup, audit?: AuditActor): Promise<GroupRecord> {
     return this.writes.run(async (tx) => {
       await withConflicts(group.name, () => tx.client.query(G.insertGroup, groupValues(group, PG_VALUES)));
       return logGroup(tx, group.id);
-    });
+    }, audit);
   }
 
-  updateGroup(id: string, patch: GroupPatch): Promise<GroupRecord> {
+  updateGroup(id: string, patch: GroupPatch, audit?: AuditActor): Promise<GroupRecord> {
     return this.writes.run(async (tx) => {
       const { rowCount } = await withConflicts(patch.name, () => tx.client.query(G.updateGroup, groupPatchValues(id, patch, PG_VALUES)));
       if (rowCount === 0) throw notFound("group", id);
       return logGroup(tx, id);
-    });
+    }, audit);
   }
 
-  deleteGroup(id: string): Promise<void> {
+  deleteGroup(id: string, audit?: AuditActor): Promise<void> {
     return this.writes.run(async (tx) => {
       if (!(await readGroup(tx.client, id))) throw notFound("group", id);
       // Its items go after the ungrouped ones, keeping their order, before the group goes.
@@ -56,10 +57,10 @@ export class PostgresGroupStore implements GroupStore {
       await tx.client.query(G.deleteGroup, [id]);
       tx.log({ kind: "group_delete", id });
       await renumberGroups(tx, await groupIds(tx.client));
-    });
+    }, audit);
   }
 
-  moveItem(itemId: string, groupId: string | undefined, position: number): Promise<ItemView> {
+  moveItem(itemId: string, groupId: string | undefined, position: number, audit?: AuditActor): Promise<ItemView> {
     return this.writes.run(async (tx) => {
       const [place] = (await tx.client.query<PlaceRow>(G.itemPlace, [itemId])).rows;
       if (!place) throw notFound("item", itemId);
@@ -69,15 +70,15 @@ export class PostgresGroupStore implements GroupStore {
       // Close the gap it left behind.
       if (place.group_id !== target) await renumber(tx, place.group_id, await idsIn(tx.client, place.group_id));
       return readItem(tx.client, itemId);
-    });
+    }, audit);
   }
 
-  moveGroup(id: string, position: number): Promise<GroupRecord> {
+  moveGroup(id: string, position: number, audit?: AuditActor): Promise<GroupRecord> {
     return this.writes.run(async (tx) => {
       if (!(await readGroup(tx.client, id))) throw notFound("group", id);
       await renumberGroups(tx, placeAt(await groupIds(tx.client), id, position));
       return (await readGroup(tx.client, id))!;
-    });
+    }, audit);
   }
 }
 

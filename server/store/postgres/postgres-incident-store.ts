@@ -5,6 +5,7 @@ import type { IncidentKind, IncidentKinds, IncidentListQuery, IncidentStore, Inc
 import { decodeRecord, INCIDENT_SQL, insertValues, itemsNowSql, listSql, statusesNowSql, updateValues, type IncidentRow } from "../sql/incidents.js";
 import { numbered, PG_VALUES } from "./dialect.js";
 import type { PgWriteQueue, WriteTx } from "./write-queue.js";
+import type { AuditActor } from "../audit-context.js";
 
 /** How the incident store changes an item inside a write: the PostgreSQL store's own item writes (status, note, log, history). */
 export type PgItemChanger = (tx: WriteTx, change: ItemChange, at: Date) => Promise<void>;
@@ -45,7 +46,7 @@ export class PostgresIncidentStore implements IncidentStore {
     return (await this.pool.query<{ id: string }>(Q.due, [now, limit])).rows.map((r) => r.id);
   }
 
-  write<K extends IncidentKind, R>(change: IncidentWrite<K, R>): Promise<R> {
+  write<K extends IncidentKind, R>(change: IncidentWrite<K, R>, audit?: AuditActor): Promise<R> {
     return this.writes.run(async (tx) => {
       const [row] = (await tx.client.query<IncidentRow>(Q.get, [change.kind, change.id])).rows;
       const current = row && decodeRecord(change.kind, row.body);
@@ -66,14 +67,14 @@ export class PostgresIncidentStore implements IncidentStore {
           : { kind: "maintenance_upsert", maintenance: record as MaintenanceRecord, previous: current as MaintenanceRecord | undefined },
       );
       return outcome.result;
-    });
+    }, audit);
   }
 
-  remove(kind: IncidentKind, id: string): Promise<void> {
+  remove(kind: IncidentKind, id: string, audit?: AuditActor): Promise<void> {
     return this.writes.run(async (tx) => {
       if ((await tx.client.query(Q.remove, [kind, id])).rowCount === 0) throw notFound(kind, id);
       tx.log({ kind: kind === "incident" ? "incident_delete" : "maintenance_delete", id });
-    });
+    }, audit);
   }
 
   private async itemsNow(tx: WriteTx, ids: readonly string[]): Promise<Map<string, ItemNow>> {

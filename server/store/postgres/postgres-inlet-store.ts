@@ -6,6 +6,7 @@ import { callValues, heartbeatValues, hookNameKey, hookValues, INLET_SQL, stateV
 import type { CallRow, HeartbeatRow, HookRow, StateRow } from "../sql/inlets.js";
 import { numbered, withConflicts } from "./dialect.js";
 import type { PgWriteQueue, WriteTx } from "./write-queue.js";
+import type { AuditActor } from "../audit-context.js";
 
 /** How the PostgreSQL store writes an item's status and a note inside a write (its normal item write). */
 export type PgItemWriter = (tx: WriteTx, itemId: string, change: { statusId?: string; noteText?: string; at: Date }) => Promise<ItemView>;
@@ -34,14 +35,14 @@ export class PostgresInletStore implements InletStore {
     return row && toHook(row);
   }
 
-  addHook(hook: HookRecord): Promise<HookRecord> {
+  addHook(hook: HookRecord, audit?: AuditActor): Promise<HookRecord> {
     return this.writes.run(async ({ client }) => {
       await withConflicts({ hookName: hook.name }, () => client.query(Q.insertHook, hookValues(hook)));
       return { ...hook, name: hook.name.trim() };
-    });
+    }, audit);
   }
 
-  updateHook(id: string, name: string, config: HookConfig, updated: Date): Promise<HookRecord> {
+  updateHook(id: string, name: string, config: HookConfig, updated: Date, audit?: AuditActor): Promise<HookRecord> {
     return this.writes.run(async ({ client }) => {
       // The unique name_key decides a taken name; an unknown id changes no row: not_found.
       const { rowCount } = await withConflicts({ hookName: name }, () =>
@@ -49,13 +50,13 @@ export class PostgresInletStore implements InletStore {
       );
       if (rowCount === 0) throw hookNotFound(id);
       return toHook((await client.query<HookRow>(Q.findHook, [id, "", id])).rows[0]!);
-    });
+    }, audit);
   }
 
-  deleteHook(id: string): Promise<void> {
+  deleteHook(id: string, audit?: AuditActor): Promise<void> {
     return this.writes.run(async ({ client }) => {
       if ((await client.query(Q.deleteHook, [id])).rowCount === 0) throw hookNotFound(id);
-    });
+    }, audit);
   }
 
   addHookCall(call: HookCallRecord, keep: number): Promise<void> {
@@ -83,20 +84,20 @@ export class PostgresInletStore implements InletStore {
     return row && toHeartbeat(row);
   }
 
-  putHeartbeat(heartbeat: HeartbeatRecord): Promise<HeartbeatRecord> {
+  putHeartbeat(heartbeat: HeartbeatRecord, audit?: AuditActor): Promise<HeartbeatRecord> {
     return this.writes.run(async ({ client }) => {
       if (!(await this.readItem(client, heartbeat.itemId))) throw notFound("item", heartbeat.itemId);
       await client.query(Q.deleteHeartbeatRow, [heartbeat.itemId]);
       await client.query(Q.insertHeartbeat, heartbeatValues(heartbeat));
       return heartbeat;
-    });
+    }, audit);
   }
 
-  deleteHeartbeat(itemId: string): Promise<boolean> {
+  deleteHeartbeat(itemId: string, audit?: AuditActor): Promise<boolean> {
     return this.writes.run(async ({ client }) => {
       await client.query(Q.deleteState, [`heartbeat:${itemId}`]);
       return ((await client.query(Q.deleteHeartbeatRow, [itemId])).rowCount ?? 0) > 0;
-    });
+    }, audit);
   }
 
   async readState(key: string): Promise<InletStateRecord | undefined> {
@@ -112,6 +113,7 @@ export class PostgresInletStore implements InletStore {
     key: string,
     itemId: string,
     decide: (item: ItemView, state: InletStateRecord | undefined) => D | undefined,
+    audit?: AuditActor,
   ): Promise<InletChange<D> | undefined> {
     return this.writes.run(async (tx) => {
       const item = await this.readItem(tx.client, itemId);
@@ -125,6 +127,6 @@ export class PostgresInletStore implements InletStore {
       if (statusId === undefined && !decision.noteText) return { item, decision, changed: false };
       const after = await this.writeItem(tx, itemId, { statusId, noteText: decision.noteText, at: decision.at });
       return { item: after, decision, changed: statusId !== undefined };
-    });
+    }, audit);
   }
 }

@@ -4,6 +4,7 @@ import { applySettingsPatch, EMPTY_SETTINGS, settingsFromJson, settingsToJson, t
 import { SETTINGS_SQL, type ImageRow } from "../sql/settings.js";
 import { numbered } from "./dialect.js";
 import type { PgWriteQueue } from "./write-queue.js";
+import type { AuditActor } from "../audit-context.js";
 
 const S = Object.fromEntries(Object.entries(SETTINGS_SQL).map(([name, sql]) => [name, numbered(sql)])) as { readonly [name in keyof typeof SETTINGS_SQL]: string };
 
@@ -29,7 +30,7 @@ export class PostgresSettingsStore implements SettingsStore {
     return row && { contentType: row.content_type, sha256: row.sha256, bytes: new Uint8Array(row.bytes) };
   }
 
-  update(patch: SettingsPatch): Promise<PageSettingsRecord> {
+  update(patch: SettingsPatch, audit?: AuditActor): Promise<PageSettingsRecord> {
     return this.writes.run(async (tx) => {
       const { rows } = await tx.client.query<{ body: string }>(`${S.getSettings} FOR UPDATE`);
       const { settings, images } = applySettingsPatch(rows[0] ? settingsFromJson(rows[0].body) : EMPTY_SETTINGS, patch);
@@ -40,6 +41,6 @@ export class PostgresSettingsStore implements SettingsStore {
       }
       tx.log({ kind: "settings_upsert", settings });
       return settings;
-    });
+    }, audit);
   }
 }

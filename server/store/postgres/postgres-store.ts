@@ -42,6 +42,7 @@ import { PG, Q } from "./statements.js";
 import { transaction } from "./transaction.js";
 import { batchable, itemUpdatesTogether, updatedItem, type UpdatedItemRow } from "./item-updates.js";
 import { changesChannel, PgWriteQueue, REVOCATION_PAYLOAD, type WriteTx } from "./write-queue.js";
+import type { AuditActor } from "../audit-context.js";
 
 /** Options for opening a PostgreSQL store. */
 export interface PostgresStoreOptions {
@@ -197,15 +198,15 @@ export class PostgresStore implements Store {
     return readStatus(this.pool, id);
   }
 
-  addStatus(status: NewStatus): Promise<StatusRecord> {
+  addStatus(status: NewStatus, audit?: AuditActor): Promise<StatusRecord> {
     return this.writes.run(async (tx) => {
       const created = await insertStatus(tx.client, status);
       tx.log({ kind: "status_upsert", status: created });
       return created;
-    });
+    }, audit);
   }
 
-  updateStatus(id: string, patch: StatusPatch): Promise<StatusRecord> {
+  updateStatus(id: string, patch: StatusPatch, audit?: AuditActor): Promise<StatusRecord> {
     return this.writes.run(async (tx) => {
       const { rows } = await withConflicts({ name: patch.name }, () => tx.client.query<StatusRow>(PG.updateStatus, statusPatchValues(id, patch, PG_VALUES)));
       if (!rows[0]) throw notFound("status", id);
@@ -217,10 +218,10 @@ export class PostgresStore implements Store {
         await recordTransition(tx, item, false, patch.updated, tx.log({ kind: "item_upsert", item }));
       }
       return status;
-    });
+    }, audit);
   }
 
-  deleteStatus(id: string): Promise<void> {
+  deleteStatus(id: string, audit?: AuditActor): Promise<void> {
     return this.writes.run(async (tx) => {
       const { rows } = await tx.client.query<{ users: string }>(PG.statusUsers, [id]);
       if (!rows[0]) throw notFound("status", id);
@@ -228,7 +229,7 @@ export class PostgresStore implements Store {
       if (users > 0) throw statusInUse(users);
       await tx.client.query(Q.deleteStatus, [id]);
       tx.log({ kind: "status_delete", id });
-    });
+    }, audit);
   }
 
   async listItems(filter: ItemFilter): Promise<ItemView[]> {
@@ -243,7 +244,7 @@ export class PostgresStore implements Store {
     return this.readOnly((client) => loadItem(client, id, true));
   }
 
-  addItem(item: NewItem): Promise<ItemView> {
+  addItem(item: NewItem, audit?: AuditActor): Promise<ItemView> {
     return this.writes.run(async (tx) => {
       let statusId = item.statusId ?? null;
       if (item.newStatus) {
@@ -255,10 +256,10 @@ export class PostgresStore implements Store {
       await withConflicts({ name: item.name, statusId: item.statusId }, () => tx.client.query(Q.insertItem, itemValues(item, statusId, PG_VALUES)));
       if (item.initialNote) await insertNote(tx.client, item.initialNote);
       return logItem(tx, item.id, true);
-    });
+    }, audit);
   }
 
-  updateItem(id: string, patch: ItemPatch): Promise<ItemView> {
+  updateItem(id: string, patch: ItemPatch, audit?: AuditActor): Promise<ItemView> {
     const update = { id, patch };
     return this.writes.run(
       async (tx) => {
@@ -272,11 +273,12 @@ export class PostgresStore implements Store {
         logUpdatedItem(tx, item);
         return item;
       },
+      audit,
       batchable(update) ? { writes: ITEM_UPDATES, input: update } : undefined,
     );
   }
 
-  deleteItem(id: string, at?: Date): Promise<void> {
+  deleteItem(id: string, at?: Date, audit?: AuditActor): Promise<void> {
     return this.writes.run(async (tx) => {
       // Kept in the log, so the item's earlier revisions can still be read with their notes.
       const notes = await tx.client.query<LoggedNoteRow>(Q.notesOfItem, [id]);
@@ -285,7 +287,7 @@ export class PostgresStore implements Store {
       if (!rows[0]) throw notFound("item", id);
       const pending = tx.log({ kind: "item_delete", id, notes: notes.rows.map(toLoggedNote) });
       await recordTransition(tx, { id, name: rows[0].name, status: undefined }, true, at ?? new Date(), pending);
-    });
+    }, audit);
   }
 
   async getNote(id: string): Promise<NoteRecord | undefined> {
@@ -299,17 +301,17 @@ export class PostgresStore implements Store {
     return rows.filter((r) => r.id !== null).map(toNote);
   }
 
-  addNote(note: NoteRecord): Promise<NoteRecord> {
+  addNote(note: NoteRecord, audit?: AuditActor): Promise<NoteRecord> {
     return this.writes.run(async (tx) => {
       if ((await tx.client.query(Q.itemExists, [note.itemId])).rows.length === 0) throw notFound("item", note.itemId);
       const seq = await insertNote(tx.client, note);
       await tx.client.query(Q.touchItem, [note.updated, note.itemId]);
       tx.log({ kind: "note_upsert", item: await mustLoadItem(tx.client, note.itemId, false), note: { ...note, seq } });
       return note;
-    });
+    }, audit);
   }
 
-  updateNote(id: string, text: string, updated: Date): Promise<NoteRecord> {
+  updateNote(id: string, text: string, updated: Date, audit?: AuditActor): Promise<NoteRecord> {
     return this.writes.run(async (tx) => {
       // The text before goes in the log too (writes hold the log's lock: nothing changes in between).
       const [before] = (await tx.client.query<NoteRow>(Q.getNote, [id])).rows;
@@ -319,16 +321,16 @@ export class PostgresStore implements Store {
       const previous = { text: before.text, updated: toDate(before.updated_at) };
       tx.log({ kind: "note_upsert", item: await mustLoadItem(tx.client, after.item_id, false), note: toLoggedNote(after), previous });
       return toNote(after);
-    });
+    }, audit);
   }
 
-  deleteNote(id: string, at: Date): Promise<void> {
+  deleteNote(id: string, at: Date, audit?: AuditActor): Promise<void> {
     return this.writes.run(async (tx) => {
       const [deleted] = (await tx.client.query<LoggedNoteRow>(Q.deleteNote, [id])).rows;
       if (!deleted) throw notFound("note", id);
       await tx.client.query(Q.touchItem, [at, deleted.item_id]);
       tx.log({ kind: "note_delete", item: await mustLoadItem(tx.client, deleted.item_id, false), note: toLoggedNote(deleted) });
-    });
+    }, audit);
   }
 
   seedDefaultStatuses(defaults: readonly NewStatus[]): Promise<void> {

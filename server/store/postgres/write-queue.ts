@@ -3,7 +3,7 @@ import { unavailable } from "../../errors.js";
 import { encodeChangePayload, type LoggedChange } from "../change-codec.js";
 import { CommitHooks } from "../commit-hooks.js";
 import type { WriteBatchObserver } from "../write-observer.js";
-import { currentAuditActor, type AuditActor } from "../audit-context.js";
+import type { AuditActor } from "../audit-context.js";
 import { auditValues, needsAuditRow } from "../sql/audit.js";
 import { PG_VALUES } from "./dialect.js";
 import { noticeKeys, outboxEventsStatement } from "./postgres-outbox-store.js";
@@ -86,7 +86,7 @@ export interface Batchable<I> {
 interface PendingWrite {
   run: (tx: WriteTx) => Promise<unknown>;
   batchable: Batchable<unknown> | undefined;
-  /** The audited call this write belongs to, if any (captured when it was queued). */
+  /** The audited call this write belongs to, if any. */
   audit: AuditActor | undefined;
   resolve: (value: unknown) => void;
   reject: (reason: unknown) => void;
@@ -154,12 +154,13 @@ export class PgWriteQueue {
   /**
    * Runs `write` in the next transaction; resolves once it is committed. A `batchable` write
    * may instead run with the writes of its kind queued next to it (see BatchedWrites): `write`
-   * is what it does alone, when one of the group's writes fails.
+   * is what it does alone, when one of the group's writes fails. With `audit`, the call's audit
+   * row is written with it unless the call already has one.
    */
-  run<T, I>(write: (tx: WriteTx) => Promise<T>, batchable?: Batchable<I>): Promise<T> {
+  run<T, I>(write: (tx: WriteTx) => Promise<T>, audit?: AuditActor, batchable?: Batchable<I>): Promise<T> {
     if (this.closed) return Promise.reject(unavailable("the store is closed"));
     return new Promise<T>((resolve, reject) => {
-      this.pending.push({ run: write, batchable: batchable as Batchable<unknown> | undefined, audit: currentAuditActor(), resolve: resolve as (value: unknown) => void, reject });
+      this.pending.push({ run: write, batchable: batchable as Batchable<unknown> | undefined, audit, resolve: resolve as (value: unknown) => void, reject });
       this.schedule();
     });
   }

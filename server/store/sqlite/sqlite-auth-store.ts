@@ -9,6 +9,7 @@ import { sessionValues, tokenValues, userPatchValues, userValues } from "../sql/
 import { SQLITE_VALUES, violatedConstraint } from "./dialect.js";
 import { prepareAccountStatements } from "./statements.js";
 import type { WriteQueue } from "./write-queue.js";
+import type { AuditActor } from "../audit-context.js";
 
 /** Accounts in SQLite: `SqliteStore.accounts`, sharing the store's connection and write queue. */
 export class SqliteAuthStore implements AuthStore {
@@ -35,11 +36,11 @@ export class SqliteAuthStore implements AuthStore {
     return row && toUser(row);
   }
 
-  addUser(user: UserRecord): Promise<UserRecord> {
+  addUser(user: UserRecord, audit?: AuditActor): Promise<UserRecord> {
     return this.writes.run(() => {
       this.insertUser(user);
       return user;
-    });
+    }, audit);
   }
 
   addFirstUser(user: UserRecord): Promise<boolean> {
@@ -50,21 +51,21 @@ export class SqliteAuthStore implements AuthStore {
     });
   }
 
-  updateUser(id: string, patch: UserPatch): Promise<UserRecord> {
+  updateUser(id: string, patch: UserPatch, audit?: AuditActor): Promise<UserRecord> {
     return this.writes.run(() => {
       if (demotes(patch)) this.keepAnAdmin(id, "demote");
       const row = this.sql.updateUser.get(...userPatchValues(id, patch, SQLITE_VALUES));
       if (!row) throw notFound("user", id);
       return toUser(row);
-    });
+    }, audit);
   }
 
-  deleteUser(id: string): Promise<void> {
+  deleteUser(id: string, audit?: AuditActor): Promise<void> {
     return this.writes.run(() => {
       this.keepAnAdmin(id, "delete");
       // Sessions and tokens go with it (ON DELETE CASCADE), in the same transaction.
       if (this.sql.deleteUser.run(id).changes === 0) throw notFound("user", id);
-    });
+    }, audit);
   }
 
   /** In the write's transaction, so no other write changes the admins before this one commits. */
@@ -96,16 +97,16 @@ export class SqliteAuthStore implements AuthStore {
     });
   }
 
-  deleteUserSessions(userId: string, keepSessionId = ""): Promise<void> {
+  deleteUserSessions(userId: string, keepSessionId = "", audit?: AuditActor): Promise<void> {
     return this.writes.run(() => {
       this.sql.deleteUserSessions.run(userId, keepSessionId);
-    });
+    }, audit);
   }
 
-  addApiToken(token: ApiTokenRecord): Promise<void> {
+  addApiToken(token: ApiTokenRecord, audit?: AuditActor): Promise<void> {
     return this.writes.run(() => {
       this.sql.insertToken.run(...tokenValues(token, SQLITE_VALUES));
-    });
+    }, audit);
   }
 
   async findApiToken(secretHash: string): Promise<{ token: ApiTokenRecord; user: UserRecord } | undefined> {
@@ -117,12 +118,12 @@ export class SqliteAuthStore implements AuthStore {
     return this.sql.listTokens.all(userId).map(toToken);
   }
 
-  deleteApiToken(userId: string, tokenId: string): Promise<void> {
+  deleteApiToken(userId: string, tokenId: string, audit?: AuditActor): Promise<void> {
     return this.writes.run(() => {
       if (this.sql.deleteToken.run(tokenId, userId).changes === 0) {
         throw notFound("API token", tokenId);
       }
-    });
+    }, audit);
   }
 
   touchApiToken(tokenId: string, at: Date): Promise<void> {

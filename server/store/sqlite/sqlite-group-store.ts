@@ -8,6 +8,7 @@ import { toItem, type ItemRow } from "../sql/rows.js";
 import { SQL } from "../sql/statements.js";
 import { SQLITE_VALUES, violatedConstraint } from "./dialect.js";
 import type { SqliteWriteTx, WriteQueue } from "./write-queue.js";
+import type { AuditActor } from "../audit-context.js";
 
 /** Groups and the page order in SQLite: `SqliteStore.groups`, sharing the store's connection and write queue. */
 export class SqliteGroupStore implements GroupStore {
@@ -40,22 +41,22 @@ export class SqliteGroupStore implements GroupStore {
     return row && toGroup(row);
   }
 
-  addGroup(group: NewGroup): Promise<GroupRecord> {
+  addGroup(group: NewGroup, audit?: AuditActor): Promise<GroupRecord> {
     return this.writes.run((tx) => {
       this.withConflicts(group.name, () => this.sql.insertGroup.run(...groupValues(group, SQLITE_VALUES)));
       return this.logGroup(tx, group.id);
-    });
+    }, audit);
   }
 
-  updateGroup(id: string, patch: GroupPatch): Promise<GroupRecord> {
+  updateGroup(id: string, patch: GroupPatch, audit?: AuditActor): Promise<GroupRecord> {
     return this.writes.run((tx) => {
       const { changes } = this.withConflicts(patch.name, () => this.sql.updateGroup.run(...groupPatchValues(id, patch, SQLITE_VALUES)));
       if (changes === 0) throw notFound("group", id);
       return this.logGroup(tx, id);
-    });
+    }, audit);
   }
 
-  deleteGroup(id: string): Promise<void> {
+  deleteGroup(id: string, audit?: AuditActor): Promise<void> {
     return this.writes.run((tx) => {
       if (!this.sql.getGroup.get(id)) throw notFound("group", id);
       // Its items go after the ungrouped ones, keeping their order, before the group goes.
@@ -68,10 +69,10 @@ export class SqliteGroupStore implements GroupStore {
         tx,
         this.sql.listGroups.all().map((g) => g.id),
       );
-    });
+    }, audit);
   }
 
-  moveItem(itemId: string, groupId: string | undefined, position: number): Promise<ItemView> {
+  moveItem(itemId: string, groupId: string | undefined, position: number, audit?: AuditActor): Promise<ItemView> {
     return this.writes.run((tx) => {
       const place = this.sql.itemPlace.get(itemId);
       if (!place) throw notFound("item", itemId);
@@ -91,10 +92,10 @@ export class SqliteGroupStore implements GroupStore {
           this.sql.itemsIn.all(place.group_id).map((r) => r.id),
         );
       return this.readItem(itemId);
-    });
+    }, audit);
   }
 
-  moveGroup(id: string, position: number): Promise<GroupRecord> {
+  moveGroup(id: string, position: number, audit?: AuditActor): Promise<GroupRecord> {
     return this.writes.run((tx) => {
       if (!this.sql.getGroup.get(id)) throw notFound("group", id);
       this.renumberGroups(
@@ -106,7 +107,7 @@ export class SqliteGroupStore implements GroupStore {
         ),
       );
       return toGroup(this.sql.getGroup.get(id)!);
-    });
+    }, audit);
   }
 
   /** Gives `order`'s items `group` and positions 0, 1, 2, …; logs each whose place changed. */

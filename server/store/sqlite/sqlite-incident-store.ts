@@ -5,6 +5,7 @@ import type { IncidentKind, IncidentKinds, IncidentListQuery, IncidentStore, Inc
 import { decodeRecord, INCIDENT_SQL, insertValues, itemsNowSql, listSql, statusesNowSql, updateValues, type IncidentRow } from "../sql/incidents.js";
 import { SQLITE_VALUES } from "./dialect.js";
 import type { SqliteWriteTx, WriteQueue } from "./write-queue.js";
+import type { AuditActor } from "../audit-context.js";
 
 /** How the incident store changes an item inside a write: the SQLite store's own item writes (status, note, log, history). */
 export type SqliteItemChanger = (tx: SqliteWriteTx, change: ItemChange, at: Date) => void;
@@ -53,7 +54,7 @@ export class SqliteIncidentStore implements IncidentStore {
     return this.sql.due.all(now.getTime(), limit);
   }
 
-  write<K extends IncidentKind, R>(change: IncidentWrite<K, R>): Promise<R> {
+  write<K extends IncidentKind, R>(change: IncidentWrite<K, R>, audit?: AuditActor): Promise<R> {
     return this.writes().run((tx) => {
       const row = this.sql.get.get(change.kind, change.id);
       const current = row && decodeRecord(change.kind, row.body);
@@ -72,14 +73,14 @@ export class SqliteIncidentStore implements IncidentStore {
           : { kind: "maintenance_upsert", maintenance: record as MaintenanceRecord, previous: current as MaintenanceRecord | undefined },
       );
       return outcome.result;
-    });
+    }, audit);
   }
 
-  remove(kind: IncidentKind, id: string): Promise<void> {
+  remove(kind: IncidentKind, id: string, audit?: AuditActor): Promise<void> {
     return this.writes().run((tx) => {
       if (this.sql.remove.run(kind, id).changes === 0) throw notFound(kind, id);
       tx.log({ kind: kind === "incident" ? "incident_delete" : "maintenance_delete", id });
-    });
+    }, audit);
   }
 
   private itemsNow(ids: readonly string[]): Map<string, ItemNow> {

@@ -6,6 +6,7 @@ import { callValues, heartbeatValues, hookNameKey, hookValues, INLET_SQL, toCall
 import type { CallRow, HeartbeatRow, HookRow, StateRow } from "../sql/inlets.js";
 import { withConflicts } from "./dialect.js";
 import type { SqliteWriteTx, WriteQueue } from "./write-queue.js";
+import type { AuditActor } from "../audit-context.js";
 
 /** How the SQLite store writes an item's status and a note inside a write (its normal item write). */
 export type SqliteItemWriter = (tx: SqliteWriteTx, itemId: string, change: { statusId?: string; noteText?: string; at: Date }) => ItemView;
@@ -32,14 +33,14 @@ export class SqliteInletStore implements InletStore {
     return row && toHook(row);
   }
 
-  addHook(hook: HookRecord): Promise<HookRecord> {
+  addHook(hook: HookRecord, audit?: AuditActor): Promise<HookRecord> {
     return this.writes().run(() => {
       withConflicts("inlet_hooks", { hookName: hook.name }, () => this.q.insertHook.run(...hookValues(hook)));
       return { ...hook, name: hook.name.trim() };
-    });
+    }, audit);
   }
 
-  updateHook(id: string, name: string, config: HookConfig, updated: Date): Promise<HookRecord> {
+  updateHook(id: string, name: string, config: HookConfig, updated: Date, audit?: AuditActor): Promise<HookRecord> {
     return this.writes().run(() => {
       // The unique name_key decides a taken name; an unknown id changes no row: not_found.
       const { changes } = withConflicts("inlet_hooks", { hookName: name }, () =>
@@ -47,13 +48,13 @@ export class SqliteInletStore implements InletStore {
       );
       if (changes === 0) throw hookNotFound(id);
       return toHook(this.q.findHook.get(id, "", id) as HookRow);
-    });
+    }, audit);
   }
 
-  deleteHook(id: string): Promise<void> {
+  deleteHook(id: string, audit?: AuditActor): Promise<void> {
     return this.writes().run(() => {
       if (this.q.deleteHook.run(id).changes === 0) throw hookNotFound(id);
-    });
+    }, audit);
   }
 
   addHookCall(call: HookCallRecord, keep: number): Promise<void> {
@@ -81,20 +82,20 @@ export class SqliteInletStore implements InletStore {
     return row && toHeartbeat(row);
   }
 
-  putHeartbeat(heartbeat: HeartbeatRecord): Promise<HeartbeatRecord> {
+  putHeartbeat(heartbeat: HeartbeatRecord, audit?: AuditActor): Promise<HeartbeatRecord> {
     return this.writes().run(() => {
       if (!this.readItem(heartbeat.itemId)) throw notFound("item", heartbeat.itemId);
       this.q.deleteHeartbeatRow.run(heartbeat.itemId);
       this.q.insertHeartbeat.run(...heartbeatValues(heartbeat));
       return heartbeat;
-    });
+    }, audit);
   }
 
-  deleteHeartbeat(itemId: string): Promise<boolean> {
+  deleteHeartbeat(itemId: string, audit?: AuditActor): Promise<boolean> {
     return this.writes().run(() => {
       this.q.deleteState.run(`heartbeat:${itemId}`);
       return this.q.deleteHeartbeatRow.run(itemId).changes > 0;
-    });
+    }, audit);
   }
 
   async readState(key: string): Promise<InletStateRecord | undefined> {
@@ -110,6 +111,7 @@ export class SqliteInletStore implements InletStore {
     key: string,
     itemId: string,
     decide: (item: ItemView, state: InletStateRecord | undefined) => D | undefined,
+    audit?: AuditActor,
   ): Promise<InletChange<D> | undefined> {
     return this.writes().run((tx) => {
       const item = this.readItem(itemId);
@@ -123,6 +125,6 @@ export class SqliteInletStore implements InletStore {
       if (statusId === undefined && !decision.noteText) return { item, decision, changed: false };
       const after = this.writeItem(tx, itemId, { statusId, noteText: decision.noteText, at: decision.at });
       return { item: after, decision, changed: statusId !== undefined };
-    });
+    }, audit);
   }
 }

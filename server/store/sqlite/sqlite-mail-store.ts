@@ -19,6 +19,7 @@ import {
 } from "../sql/mail.js";
 import { SQLITE_VALUES as V } from "./dialect.js";
 import type { WriteQueue } from "./write-queue.js";
+import type { AuditActor } from "../audit-context.js";
 
 /** Email subscriptions in SQLite: `SqliteStore.mail`. Every write goes through the store's write queue (one writer, so its transaction is the lock). */
 export class SqliteMailStore implements MailStore {
@@ -75,11 +76,11 @@ export class SqliteMailStore implements MailStore {
     return row && toSubscriber(row);
   }
 
-  removeSubscriber(id: string): Promise<boolean> {
+  removeSubscriber(id: string, audit?: AuditActor): Promise<boolean> {
     return this.writes().run(() => {
       this.sql.deleteMailsOf.run(id);
       return this.sql.removeSubscriber.run(id).changes > 0;
-    });
+    }, audit);
   }
 
   pruneUnconfirmed(before: Date): Promise<number> {

@@ -24,6 +24,7 @@ import {
 } from "../sql/outbox.js";
 import { SQLITE_VALUES as V } from "./dialect.js";
 import type { WriteQueue } from "./write-queue.js";
+import type { AuditActor } from "../audit-context.js";
 
 /** The outbox in SQLite: `SqliteStore.outbox`. Events are written by `record`, which the store calls where it appends a change to its log. */
 export class SqliteOutboxStore implements OutboxStore {
@@ -55,32 +56,32 @@ export class SqliteOutboxStore implements OutboxStore {
     return Number((this.sql.latestEvent.get() as { latest: number }).latest);
   }
 
-  addWebhook(webhook: NewWebhook): Promise<WebhookRecord> {
+  addWebhook(webhook: NewWebhook, audit?: AuditActor): Promise<WebhookRecord> {
     return this.writes().run(() => {
       this.sql.insertWebhook.run(...webhookValues({ ...webhook, nextAttemptAt: webhook.created }, V));
       return this.mustRead(webhook.id);
-    });
+    }, audit);
   }
 
-  updateWebhook(id: string, patch: WebhookPatch): Promise<WebhookRecord> {
+  updateWebhook(id: string, patch: WebhookPatch, audit?: AuditActor): Promise<WebhookRecord> {
     return this.writes().run(() => {
       this.sql.updateWebhook.run(...webhookPatchValues(this.mustRead(id), patch, V));
       return this.mustRead(id);
-    });
+    }, audit);
   }
 
-  reenableWebhook(id: string, at: Date): Promise<WebhookRecord> {
+  reenableWebhook(id: string, at: Date, audit?: AuditActor): Promise<WebhookRecord> {
     return this.writes().run(() => {
       if (this.sql.reenableWebhook.run(V.bool(true), V.time(at), V.time(at), id).changes === 0) throw notFound("webhook", id);
       return this.mustRead(id);
-    });
+    }, audit);
   }
 
-  deleteWebhook(id: string): Promise<void> {
+  deleteWebhook(id: string, audit?: AuditActor): Promise<void> {
     return this.writes().run(() => {
       this.sql.deleteDeliveriesOf.run(id);
       if (this.sql.deleteWebhook.run(id).changes === 0) throw notFound("webhook", id);
-    });
+    }, audit);
   }
 
   async getWebhook(id: string): Promise<WebhookRecord | undefined> {
@@ -113,10 +114,10 @@ export class SqliteOutboxStore implements OutboxStore {
     });
   }
 
-  recordDelivery(delivery: DeliveryRecord): Promise<void> {
+  recordDelivery(delivery: DeliveryRecord, audit?: AuditActor): Promise<void> {
     return this.writes().run(() => {
       this.sql.insertDelivery.run(...deliveryValues(delivery, V));
-    });
+    }, audit);
   }
 
   async listDeliveries(webhookId: string, limit: number): Promise<DeliveryRecord[]> {

@@ -3,6 +3,7 @@ import type { ImageSlot, PageSettingsRecord, StoredImage } from "../../domain.js
 import { applySettingsPatch, EMPTY_SETTINGS, settingsFromJson, settingsToJson, type SettingsPatch, type SettingsStore } from "../settings-store.js";
 import { SETTINGS_SQL, type ImageRow } from "../sql/settings.js";
 import type { WriteQueue } from "./write-queue.js";
+import type { AuditActor } from "../audit-context.js";
 
 /** The page settings in SQLite: `SqliteStore.settings`, sharing the store's connection, write queue and change log. */
 export class SqliteSettingsStore implements SettingsStore {
@@ -24,7 +25,7 @@ export class SqliteSettingsStore implements SettingsStore {
     return row && { contentType: row.content_type, sha256: row.sha256, bytes: new Uint8Array(row.bytes) };
   }
 
-  update(patch: SettingsPatch): Promise<PageSettingsRecord> {
+  update(patch: SettingsPatch, audit?: AuditActor): Promise<PageSettingsRecord> {
     return this.writes().run((tx) => {
       const { settings, images } = applySettingsPatch(this.read(), patch);
       this.sql.putSettings.run(settingsToJson(settings), patch.updated.getTime());
@@ -34,7 +35,7 @@ export class SqliteSettingsStore implements SettingsStore {
       }
       tx.log({ kind: "settings_upsert", settings });
       return settings;
-    });
+    }, audit);
   }
 
   private read(): PageSettingsRecord {

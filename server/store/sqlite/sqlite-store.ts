@@ -25,6 +25,7 @@ import { SqliteGroupStore } from "./sqlite-group-store.js";
 import { SqliteSettingsStore } from "./sqlite-settings-store.js";
 import { prepareStatements } from "./statements.js";
 import { WriteQueue, type SqliteWriteTx } from "./write-queue.js";
+import type { AuditActor } from "../audit-context.js";
 
 /** Options for opening a SQLite store. */
 export interface SqliteStoreOptions {
@@ -137,15 +138,15 @@ export class SqliteStore implements Store {
     return this.readStatus(id);
   }
 
-  addStatus(status: NewStatus): Promise<StatusRecord> {
+  addStatus(status: NewStatus, audit?: AuditActor): Promise<StatusRecord> {
     return this.writes.run((tx) => {
       const created = this.insertStatus(status);
       tx.log({ kind: "status_upsert", status: created });
       return created;
-    });
+    }, audit);
   }
 
-  updateStatus(id: string, patch: StatusPatch): Promise<StatusRecord> {
+  updateStatus(id: string, patch: StatusPatch, audit?: AuditActor): Promise<StatusRecord> {
     return this.writes.run((tx) => {
       const { changes } = withConflicts("statuses", { name: patch.name }, () => this.sql.updateStatus.run(...statusPatchValues(id, patch, SQLITE_VALUES)));
       const status = changes === 0 ? undefined : this.readStatus(id);
@@ -155,10 +156,10 @@ export class SqliteStore implements Store {
       // A new kind is a new status for the item, as of this change.
       for (const row of this.sql.itemsWithStatus.all(id)) this.logItem(tx, toItem(row, undefined), patch.updated);
       return status;
-    });
+    }, audit);
   }
 
-  deleteStatus(id: string): Promise<void> {
+  deleteStatus(id: string, audit?: AuditActor): Promise<void> {
     return this.writes.run((tx) => {
       if (!this.readStatus(id)) throw notFound("status", id);
       const users = this.sql.countItemsWithStatus.get(id) ?? 0;
@@ -167,7 +168,7 @@ export class SqliteStore implements Store {
       }
       this.sql.deleteStatus.run(id);
       tx.log({ kind: "status_delete", id });
-    });
+    }, audit);
   }
 
   async listItems(filter: ItemFilter): Promise<ItemView[]> {
@@ -183,7 +184,7 @@ export class SqliteStore implements Store {
     return this.readItem(id, withNotes);
   }
 
-  addItem(item: NewItem): Promise<ItemView> {
+  addItem(item: NewItem, audit?: AuditActor): Promise<ItemView> {
     return this.writes.run((tx) => {
       let statusId = item.statusId ?? null;
       if (item.newStatus) {
@@ -195,20 +196,20 @@ export class SqliteStore implements Store {
       withConflicts("items", { name: item.name, statusId: item.statusId }, () => this.sql.insertItem.run(...itemValues(item, statusId, SQLITE_VALUES)));
       if (item.initialNote) this.insertNote(item.initialNote);
       return this.logItem(tx, this.mustReadItem(item.id, true), undefined, true);
-    });
+    }, audit);
   }
 
-  updateItem(id: string, patch: ItemPatch): Promise<ItemView> {
+  updateItem(id: string, patch: ItemPatch, audit?: AuditActor): Promise<ItemView> {
     return this.writes.run((tx) => {
       // No row updated means no such item; a status that does not exist fails the foreign key.
       const subject = { name: patch.name, statusId: patch.statusId };
       const { changes } = withConflicts("items", subject, () => this.sql.updateItem.run(...itemPatchValues(id, patch, SQLITE_VALUES)));
       if (changes === 0) throw notFound("item", id);
       return this.logItem(tx, this.mustReadItem(id, true));
-    });
+    }, audit);
   }
 
-  deleteItem(id: string, at?: Date): Promise<void> {
+  deleteItem(id: string, at?: Date, audit?: AuditActor): Promise<void> {
     return this.writes.run((tx) => {
       // Kept in the log, so the item's earlier revisions can still be read with their notes.
       const notes = this.sql.notesOfItem.all(id).map(toLoggedNote);
@@ -217,7 +218,7 @@ export class SqliteStore implements Store {
       if (name === undefined) throw notFound("item", id);
       const revision = tx.log({ kind: "item_delete", id, notes });
       this.sql.insertTransition.run(...transitionValues({ id, name, status: undefined }), 1, (at ?? new Date()).getTime(), revision);
-    });
+    }, audit);
   }
 
   async getNote(id: string): Promise<NoteRecord | undefined> {
@@ -230,17 +231,17 @@ export class SqliteStore implements Store {
     return this.sql.notesOfItem.all(itemId).map(toNote);
   }
 
-  addNote(note: NoteRecord): Promise<NoteRecord> {
+  addNote(note: NoteRecord, audit?: AuditActor): Promise<NoteRecord> {
     return this.writes.run((tx) => {
       if (!this.sql.itemExists.get(note.itemId)) throw notFound("item", note.itemId);
       const seq = this.insertNote(note);
       this.sql.touchItem.run(note.updated.getTime(), note.itemId);
       tx.log({ kind: "note_upsert", item: this.mustReadItem(note.itemId, false), note: { ...note, seq } });
       return note;
-    });
+    }, audit);
   }
 
-  updateNote(id: string, text: string, updated: Date): Promise<NoteRecord> {
+  updateNote(id: string, text: string, updated: Date, audit?: AuditActor): Promise<NoteRecord> {
     return this.writes.run((tx) => {
       const before = this.sql.getNote.get(id);
       const after = this.sql.updateNote.get(text, updated.getTime(), id);
@@ -249,16 +250,16 @@ export class SqliteStore implements Store {
       const previous = { text: before.text, updated: new Date(before.updated_at) };
       tx.log({ kind: "note_upsert", item: this.mustReadItem(after.item_id, false), note: toLoggedNote(after), previous });
       return toNote(after);
-    });
+    }, audit);
   }
 
-  deleteNote(id: string, at: Date): Promise<void> {
+  deleteNote(id: string, at: Date, audit?: AuditActor): Promise<void> {
     return this.writes.run((tx) => {
       const deleted = this.sql.deleteNote.get(id);
       if (!deleted) throw notFound("note", id);
       this.sql.touchItem.run(at.getTime(), deleted.item_id);
       tx.log({ kind: "note_delete", item: this.mustReadItem(deleted.item_id, false), note: toLoggedNote(deleted) });
-    });
+    }, audit);
   }
 
   seedDefaultStatuses(defaults: readonly NewStatus[]): Promise<void> {

@@ -8,7 +8,7 @@ export interface SqliteWriteTx {
   log(change: LoggedChange): number;
 }
 import type { WriteBatchObserver } from "../write-observer.js";
-import { currentAuditActor, type AuditActor } from "../audit-context.js";
+import type { AuditActor } from "../audit-context.js";
 import { needsAuditRow } from "../sql/audit.js";
 import { connectionsAccepted } from "../../connection-arrivals.js";
 
@@ -19,7 +19,7 @@ const MAX_HOLD_MS = 250;
 
 interface PendingWrite {
   run: (tx: SqliteWriteTx) => unknown;
-  /** The audited call this write belongs to, if any (captured when it was queued). */
+  /** The audited call this write belongs to, if any. */
   audit: AuditActor | undefined;
   resolve: (value: unknown) => void;
   reject: (reason: unknown) => void;
@@ -82,10 +82,13 @@ export class WriteQueue {
     this.rollbackToSavepoint = db.prepare("ROLLBACK TO write");
   }
 
-  /** Runs `write` (synchronous SQL) in the next group commit; resolves once it is durable. */
-  run<T>(write: (tx: SqliteWriteTx) => T): Promise<T> {
+  /**
+   * Runs `write` (synchronous SQL) in the next group commit; resolves once it is durable. With
+   * `audit`, the call's audit row is written with it unless the call already has one.
+   */
+  run<T>(write: (tx: SqliteWriteTx) => T, audit?: AuditActor): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      this.pending.push({ run: write, audit: currentAuditActor(), resolve: resolve as (value: unknown) => void, reject });
+      this.pending.push({ run: write, audit, resolve: resolve as (value: unknown) => void, reject });
       if (!this.scheduled) {
         this.scheduled = true;
         setImmediate(this.onTurn);
