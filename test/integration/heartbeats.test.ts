@@ -103,6 +103,21 @@ describe("heartbeats on SQLite", () => {
     expect(logs.join("")).not.toContain(secret);
   });
 
+  it("audits a late turn and the ping that ends it as the heartbeat's, and an ordinary ping not at all", async () => {
+    const S = await statusIds(url);
+    const id = await addItem(url, "audited cron", S.UP!);
+    const start = clock.now.getTime();
+    const { pingPath } = await setHeartbeat(url, id, S.DOWN!);
+    const ping = async () => ((await (await fetch(`${url}${pingPath}`, { method: "POST" })).json()) as { restored: boolean }).restored;
+    expect(await ping()).toBe(false);
+    clock.now = new Date(start + 91_000);
+    expect(await app.inlets!.tick()).toContain(id);
+    expect(await ping()).toBe(true);
+    const events = (await rpc(url, "statusthing.v1.AuditService/ListAuditEvents", { pageSize: 500 })).body.events as Array<{ actor: string; procedure: string; objectId: string }>;
+    const jobs = events.filter((e) => e.objectId === id && e.actor === "heartbeat").map((e) => e.procedure);
+    expect(jobs.sort()).toEqual(["heartbeat late", "heartbeat ping"]);
+  });
+
   it("answers 404 for a URL that names no heartbeat, and a rotated secret replaces the old one at once", async () => {
     const S = await statusIds(url);
     const id = await addItem(url, "rotating", S.UP!);
