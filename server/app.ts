@@ -240,7 +240,8 @@ export async function createApp(options: AppOptions): Promise<App> {
     documents.bump();
     if (committed) hub.takeCommitted(committed);
     else void hub.poke();
-    deliveries?.poke();
+    if (committed) deliveries?.committed(committed);
+    else deliveries?.poke();
     mailWorker?.poke();
   };
   const deps: ServiceDeps = { store, now: options.now ?? (() => new Date()) };
