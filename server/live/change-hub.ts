@@ -191,7 +191,8 @@ class WatchGroup {
  * It keeps the current state (items with notes, statuses) in memory at its revision, so a new
  * watcher's snapshot is taken at exactly the revision from which it then gets live events,
  * without a store read and without a gap. The store stays the source of truth: a poke only
- * says "read the log".
+ * says "read the log", and this process's own commits hand over what they wrote to it
+ * (takeCommitted), as it was stored.
  */
 export class ChangeHub {
   private revision = 0;
