@@ -27,6 +27,7 @@ import { NotesService } from "./service/notes.js";
 import { StatusesService } from "./service/statuses.js";
 import { GroupsService } from "./service/groups.js";
 import type { Store } from "./store/store.js";
+import type { LogEntry } from "./store/change-codec.js";
 import { AuthService as AuthApi, UsersService as UsersApi } from "../shared/gen/statusthing/v1/auth_pb.js";
 import { AccessGuard } from "./auth/guard.js";
 import { sessionCookie } from "./auth/session-cookie.js";
@@ -232,12 +233,15 @@ export async function createApp(options: AppOptions): Promise<App> {
     mailStore && store.outbox && sendMail
       ? new MailWorker({ mail: mailStore, outbox: store.outbox, send: sendMail, now, log: logger, context: mailContext }, options.mailDelivery)
       : undefined;
-  const publish = () => {
+  /** After a commit: this process's own hand over what they logged (`committed`); another's only ring. */
+  const publish = (committed?: readonly LogEntry[]) => {
     settings.forget();
     readCache.bump();
     documents.bump();
-    void hub.poke();
-    deliveries?.poke();
+    if (committed) hub.takeCommitted(committed);
+    else void hub.poke();
+    if (committed) deliveries?.committed(committed);
+    else deliveries?.poke();
     mailWorker?.poke();
   };
   const deps: ServiceDeps = { store, now: options.now ?? (() => new Date()) };
@@ -309,7 +313,7 @@ export async function createApp(options: AppOptions): Promise<App> {
   // A store shared by several replicas rings when any of them commits (and once listening, so
   // nothing since the snapshot above is missed): read the log and drop cached answers, as after
   // a commit here.
-  const unsubscribeChanges = store.subscribeChanges?.(publish);
+  const unsubscribeChanges = store.subscribeChanges?.(() => publish());
   // Credentials deleted on another replica (or by the CLI) end their streams here at once too.
   const unsubscribeRevocations = store.subscribeRevocations?.(() => void hub.recheckAccess());
   const quota = new WatcherQuota(options.maxWatchersPerClient ?? DEFAULT_MAX_WATCHERS_PER_CLIENT);

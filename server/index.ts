@@ -7,6 +7,7 @@ export { createApp, API_SERVICES, type App, type AppOptions } from "./app.js";
 export { serve, type RunningServer, type ServeOptions, type ServedApp } from "./http/serve.js";
 export { createLogger, type Logger } from "./logger.js";
 export type { Store, NewStatus, StatusPatch, NewItem, ItemPatch } from "./store/store.js";
+export type { CommitListener } from "./store/commit-hooks.js";
 export type { AuthStore, UserPatch } from "./store/auth-store.js";
 export { placeAt, type GroupStore, type NewGroup, type GroupPatch } from "./store/group-store.js";
 export { applySettingsPatch, EMPTY_SETTINGS, type SettingsPatch, type SettingsStore } from "./store/settings-store.js";

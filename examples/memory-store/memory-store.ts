@@ -23,6 +23,7 @@ import {
   type Store,
   type StoreSnapshot,
   type GroupRecord,
+  type CommitListener,
 } from "../../server/index.js";
 import type { ChangeMoment } from "../../server/store/store.js";
 import { newId } from "../../server/ids.js";
@@ -75,6 +76,13 @@ type NewChange = { [K in ChangeRecord["kind"]]: Omit<Extract<ChangeRecord, { kin
 /** Records are replaced, never changed in place: what was returned or logged stays as it was. */
 const defined = <T extends object>(patch: T): Partial<T> => Object.fromEntries(Object.entries(patch).filter(([, value]) => value !== undefined)) as Partial<T>;
 
+/** A logged change as `readLogEntries` gives it (this store logs whole items, notes included). */
+function asLogEntry(change: ChangeRecord): LogEntry {
+  if (change.kind === "item_upsert") return { ...change, item: { ...change.item, notes: change.item.notes ?? [] } };
+  if (change.kind === "item_delete") return { ...change, notes: [] };
+  return change;
+}
+
 /**
  * The `Store` contract over maps. Every method runs to its end without awaiting, so each write
  * is atomic: it checks everything before it changes anything.
@@ -86,7 +94,7 @@ export class MemoryStore implements Store {
   readonly settings: MemorySettings;
   readonly inlets: MemoryInlets;
   readonly outbox: MemoryOutbox;
-  private readonly listeners = new Set<() => void>();
+  private readonly listeners = new Set<CommitListener>();
   private readonly pending = new Set<Promise<unknown>>();
   private closed = false;
 
@@ -133,8 +141,8 @@ export class MemoryStore implements Store {
     this.outbox = new MemoryOutbox(data.outbox);
   }
 
-  onCommit(listener: () => void): () => void {
-    const entry = () => listener();
+  onCommit(listener: CommitListener): () => void {
+    const entry: CommitListener = (committed) => listener(committed);
     this.listeners.add(entry);
     return () => this.listeners.delete(entry);
   }
@@ -279,11 +287,7 @@ export class MemoryStore implements Store {
   }
   /** This store logs whole items (notes included), which a replay takes as they are. */
   async readLogEntries(afterRevision: number, limit: number): Promise<LogEntry[]> {
-    return (await this.readChanges(afterRevision, limit)).map((change): LogEntry => {
-      if (change.kind === "item_upsert") return { ...change, item: { ...change.item, notes: change.item.notes ?? [] } };
-      if (change.kind === "item_delete") return { ...change, notes: [] };
-      return change;
-    });
+    return (await this.readChanges(afterRevision, limit)).map(asLogEntry);
   }
   async readChanges(afterRevision: number, limit: number): Promise<ChangeRecord[]> {
     return this.data.changes
@@ -321,7 +325,7 @@ export class MemoryStore implements Store {
     const done = new Promise<void>((resolve) => setImmediate(resolve)).then(() => {
       const before = this.data.latest;
       const result = work();
-      if (this.data.latest !== before) this.notifyListeners();
+      if (this.data.latest !== before) this.notifyListeners(this.data.changes.filter(({ change }) => change.revision > before).map(({ change }) => asLogEntry(change)));
       return result;
     });
     const settled: Promise<unknown> = done.then(
@@ -332,10 +336,10 @@ export class MemoryStore implements Store {
     return done;
   }
 
-  private notifyListeners(): void {
+  private notifyListeners(committed: readonly LogEntry[]): void {
     for (const listener of this.listeners) {
       try {
-        listener();
+        listener(committed);
       } catch {
         // A listener's failure is its own: the write has happened all the same.
       }

@@ -11,6 +11,8 @@ import { EMPTY_SETTINGS } from "../store/settings-store.js";
 import { LiveIncidents } from "./live-incidents.js";
 import type { StreamGrant } from "../auth/stream-grant.js";
 import type { Store } from "../store/store.js";
+import type { LogEntry } from "../store/change-codec.js";
+import { changeAfter } from "../store/change-assembly.js";
 import { WatchEvent } from "./watch-event.js";
 import { StreamRevocation } from "./stream-revocation.js";
 import { filterKey, matchesFilter, type WatchFilter } from "./watch-filter.js";
@@ -189,7 +191,8 @@ class WatchGroup {
  * It keeps the current state (items with notes, statuses) in memory at its revision, so a new
  * watcher's snapshot is taken at exactly the revision from which it then gets live events,
  * without a store read and without a gap. The store stays the source of truth: a poke only
- * says "read the log".
+ * says "read the log", and this process's own commits hand over what they wrote to it
+ * (takeCommitted), as it was stored.
  */
 export class ChangeHub {
   private revision = 0;
@@ -208,6 +211,8 @@ export class ChangeHub {
   private readonly groups = new Map<string, WatchGroup>();
   private readonly watcherCount = new Map<string, number>();
   private catchingUp: Promise<void> | undefined;
+  /** Whether start() has loaded the state: until then, commits are read from the log. */
+  private started = false;
   private pokedAgain = false;
   private timers: NodeJS.Timeout[] = [];
   private closed = false;
@@ -237,6 +242,7 @@ export class ChangeHub {
     for (const group of snapshot.groups ?? []) this.itemGroups.set(group.id, group);
     // Read after the snapshot, so at least as new: a settings change in between is applied again, harmlessly.
     this.settings = await this.store.settings.get();
+    this.started = true;
     this.timers.push(setInterval(() => this.sendHeartbeats(), this.options.heartbeatMs).unref());
     this.timers.push(setInterval(() => void this.prune(), this.options.pruneEveryMs).unref());
     void this.prune();
@@ -257,7 +263,7 @@ export class ChangeHub {
     return this.items.values();
   }
 
-  /** Says new changes were committed; the hub reads them from the log and feeds watchers. */
+  /** Says new changes were committed (by another process); the hub reads them from the log and feeds watchers. */
   poke(): Promise<void> {
     if (this.catchingUp) {
       this.pokedAgain = true;
@@ -272,6 +278,29 @@ export class ChangeHub {
         this.catchingUp = undefined;
       });
     return this.catchingUp;
+  }
+
+  /**
+   * Feeds watchers the changes this process has just committed (`Store.onCommit` hands them
+   * over, in revision order), without reading them back from the log: each is carried forward
+   * from the hub's state (see changeAfter). Only while they follow on from the hub's revision,
+   * though: after a gap (another process committed in between, or the hub has not started yet)
+   * it reads the log, as after a poke. No change is skipped or sent twice either way: `apply`
+   * ignores what the hub has, and a read goes on from the hub's revision.
+   */
+  takeCommitted(committed: readonly LogEntry[]): void {
+    if (!this.started || this.closed) {
+      void this.poke();
+      return;
+    }
+    for (const entry of committed) {
+      if (entry.revision <= this.revision) continue;
+      if (entry.revision !== this.revision + 1) {
+        void this.poke();
+        return;
+      }
+      this.apply(changeAfter(entry, (itemId) => this.items.get(itemId)?.notes));
+    }
   }
 
   /**

@@ -52,6 +52,30 @@ export function assembleChanges(page: ChangePage): ChangeRecord[] {
   return out.reverse();
 }
 
+/**
+ * The change `readChanges` would answer for `entry`, worked out forward instead of read back:
+ * from the notes its item had just before it (`notesBefore`, the state at the revision before
+ * `entry`'s). A note event changes that list (a new note comes last, having the highest `seq`;
+ * an edit keeps its place); an item event leaves it as it was. This is how a process hands its
+ * own committed changes on without reading the log (see Store.onCommit).
+ */
+export function changeAfter(entry: LogEntry, notesBefore: (itemId: string) => readonly NoteRecord[] | undefined): ChangeRecord {
+  return toChange(entry, (itemId) => notesAfter(entry, notesBefore(itemId) ?? []));
+}
+
+function notesAfter(entry: LogEntry, before: readonly NoteRecord[]): NoteRecord[] {
+  switch (entry.kind) {
+    case "note_upsert": {
+      const { seq: _seq, ...note } = entry.note;
+      return before.some((n) => n.id === note.id) ? before.map((n) => (n.id === note.id ? note : n)) : [...before, note];
+    }
+    case "note_delete":
+      return before.filter((n) => n.id !== entry.note.id);
+    default:
+      return [...before];
+  }
+}
+
 function undo(entry: LogEntry, notesOf: (itemId: string) => Map<string, LoggedNote>): void {
   switch (entry.kind) {
     case "note_upsert": {

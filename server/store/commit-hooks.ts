@@ -1,10 +1,15 @@
+import type { LogEntry } from "./change-codec.js";
+
+/** A listener of a store's commits: told the changes the commit logged, in revision order. */
+export type CommitListener = (committed: readonly LogEntry[]) => void;
+
 /**
  * The listeners of a store's commits (`Store.onCommit`): the write queues call `run` once after
- * each commit that logged changes, before the writes' promises settle, so whoever awaits a
- * write finds caches already invalidated and the change feed already woken.
+ * each commit that logged changes, with those changes, before the writes' promises settle, so
+ * whoever awaits a write finds caches already invalidated and the change feed already fed.
  */
 export class CommitHooks {
-  private readonly listeners = new Set<() => void>();
+  private readonly listeners = new Set<CommitListener>();
 
   constructor(
     /** Where a listener's failure is reported; it never fails the write, which has committed. */
@@ -12,18 +17,18 @@ export class CommitHooks {
   ) {}
 
   /** Adds `listener`; returns how to remove it. */
-  add(listener: () => void): () => void {
+  add(listener: CommitListener): () => void {
     // Wrapped, so the same function added twice is called twice and removed once per call.
-    const entry = () => listener();
+    const entry: CommitListener = (committed) => listener(committed);
     this.listeners.add(entry);
     return () => this.listeners.delete(entry);
   }
 
-  /** Calls every listener (after a commit). */
-  run(): void {
+  /** Calls every listener (after a commit) with the changes it logged, in revision order. */
+  run(committed: readonly LogEntry[]): void {
     for (const listener of this.listeners) {
       try {
-        listener();
+        listener(committed);
       } catch (error) {
         this.onListenerError(error);
       }

@@ -1,6 +1,12 @@
 /** The conformance suite's part on `Store.onCommit`: see conformance.ts. */
-import type { Store } from "./store.js";
+import type { ChangeRecord, ItemView } from "../domain.js";
+import { changeAfter } from "./change-assembly.js";
+import type { LogEntry } from "./change-codec.js";
+import type { NewItem, Store } from "./store.js";
 import { caught, newItem, newNote, newStatus, type TestFunctions } from "./conformance-fixtures.js";
+
+/** `item` with an initial note. */
+const withNote = (item: NewItem, text: string): NewItem => ({ ...item, initialNote: newNote(item.id, text) });
 
 /** Checks that the store runs its commit hooks as `Store.onCommit` says. `current` gives the store under test. */
 export function describeCommitHookContract(current: () => Store, test: TestFunctions): void {
@@ -62,6 +68,57 @@ export function describeCommitHookContract(current: () => Store, test: TestFunct
       await store.snapshot();
       await store.accounts.pruneLoginFailures(new Date());
       expect(calls).toBe(0);
+    });
+
+    it("hands each listener exactly the changes its commit logged, in revision order, as the log reads them", async () => {
+      const store = current();
+      const status = await store.addStatus(newStatus("Up"));
+      const { latest } = await store.changeLogBounds();
+      const handed: LogEntry[][] = [];
+      store.onCommit((committed) => handed.push([...committed]));
+      const item = await store.addItem(withNote(newItem("web", { statusId: status.id }), "first"));
+      // Written together, one failing among them after it logged a change (its new status, then
+      // a taken item name): that change is rolled back, and handed to no one.
+      await Promise.all([
+        store.addNote(newNote(item.id, "second")),
+        caught(() => store.addItem(newItem("web", { newStatus: newStatus("Fresh") }))),
+        store.updateItem(item.id, { description: "busy", updated: new Date() }),
+        store.addStatus(newStatus("Down")),
+      ]);
+      await store.deleteItem(item.id);
+      const flat = handed.flat();
+      expect(flat.map((e) => e.revision)).toEqual(flat.map((_, i) => latest + 1 + i));
+      expect(flat).toEqual(await store.readLogEntries(latest, 1_000));
+    });
+
+    it("hands changes that, carried forward from a snapshot, are what readChanges answers", async () => {
+      const store = current();
+      const up = await store.addStatus(newStatus("Up"));
+      const down = await store.addStatus(newStatus("Down"));
+      await store.addItem(withNote(newItem("old", { statusId: up.id }), "before the snapshot"));
+      const snapshot = await store.snapshot();
+      const items = new Map<string, ItemView>(snapshot.items.map((i) => [i.id, i]));
+      const forward: ChangeRecord[] = [];
+      store.onCommit((committed) => {
+        for (const entry of committed) {
+          const change = changeAfter(entry, (itemId) => items.get(itemId)?.notes);
+          if (change.kind === "item_upsert") items.set(change.item.id, change.item);
+          if (change.kind === "item_delete") items.delete(change.id);
+          forward.push(change);
+        }
+      });
+      const [old] = snapshot.items;
+      const item = await store.addItem(withNote(newItem("web", { statusId: up.id }), "one"));
+      const two = await store.addNote(newNote(item.id, "two"));
+      const three = await store.addNote(newNote(old!.id, "three"));
+      await store.updateNote(two.id, "two, edited", new Date());
+      await store.addNote(newNote(item.id, "four"));
+      await store.deleteNote(two.id, new Date());
+      await Promise.all([store.updateItem(item.id, { statusId: down.id, updated: new Date() }), store.updateNote(three.id, "three, edited", new Date())]);
+      await store.updateStatus(down.id, { name: "Really down", updated: new Date() });
+      await store.deleteItem(old!.id);
+      expect(forward.length).toBeGreaterThan(9);
+      expect(forward).toEqual(await store.readChanges(snapshot.revision, 1_000));
     });
 
     it("stops calling a listener once it is removed; a failing listener fails nothing", async () => {

@@ -8,6 +8,7 @@ import type { InletStore } from "./inlet-store.js";
 import type { MailStore } from "./mail-store.js";
 import type { OutboxStore } from "./outbox-store.js";
 import type { LogEntry } from "./change-codec.js";
+import type { CommitListener } from "./commit-hooks.js";
 import type { ChangeRecord, ItemFilter, ItemView, NoteRecord, StatusRecord, StatusTransition, StoreSnapshot } from "../domain.js";
 import type { AuditActor } from "./audit-context.js";
 
@@ -91,10 +92,12 @@ export interface Store {
    * Calls `listener` after each commit, in this process, that logged changes (once per commit,
    * however many writes it grouped; never for a write that failed, a read, or an account
    * write), before those writes' promises settle: so whoever awaits a write finds what the
-   * listener did (e.g. caches dropped) already done. Returns how to stop. The app registers its
-   * publishing here once; commits of other processes arrive through `subscribeChanges`.
+   * listener did (e.g. caches dropped) already done. It is given exactly the changes that commit
+   * logged, in revision order, as `readLogEntries` would read them: the change hub carries them
+   * on without reading the log back. Returns how to stop. The app registers its publishing here
+   * once; commits of other processes arrive through `subscribeChanges`.
    */
-  onCommit(listener: () => void): () => void;
+  onCommit(listener: CommitListener): () => void;
 
   listStatuses(kinds: readonly number[]): Promise<StatusRecord[]>;
   getStatus(id: string): Promise<StatusRecord | undefined>;

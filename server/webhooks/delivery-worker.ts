@@ -1,6 +1,8 @@
 import { newId } from "../ids.js";
 import type { Logger } from "../logger.js";
+import type { LoggedChange } from "../store/change-codec.js";
 import type { DeliveryRecord, OutboxEvent, OutboxStore, WebhookRecord } from "../store/outbox-store.js";
+import { mayMakeOutboxEvent } from "../store/sql/outbox.js";
 import { DISABLE_AFTER_MS, retryDelayMs } from "./retry-schedule.js";
 
 /** Sends one event to one webhook (see webhook-sender.ts); resolves with how it went, never rejects. */
@@ -89,6 +91,15 @@ export class DeliveryWorker {
     }
     this.claiming = true;
     setImmediate(() => void this.claim());
+  }
+
+  /**
+   * After a commit in this process, with the changes it logged: looks for work (see poke) unless
+   * none of them can have made an outbox event (a status edited, a group moved, the settings): then
+   * nothing new is due. Retries that come due are found by the poll, as between commits.
+   */
+  committed(changes: ReadonlyArray<Pick<LoggedChange, "kind">>): void {
+    if (changes.some(mayMakeOutboxEvent)) this.poke();
   }
 
   /** Stops claiming and waits for the deliveries in flight (each ends within its timeout). */

@@ -14,7 +14,8 @@
  * Prints a Markdown table and the budget verdicts on stdout (progress goes to stderr) and writes
  * .bench/api.json. The exit code is 1 when the bench itself failed or any budget was missed
  * (#13: the budgets live in the benches, which say so by their exit code; no test times anything). `--cpu-prof` profiles the server child and adds
- * its top self-time functions, per scenario, to the report (.bench/api-server.cpuprofile).
+ * its top self-time functions, per scenario, to the report (.bench/api-server.cpuprofile); with
+ * `--items` / `--writers`, per load (.bench/api-scaling-server.cpuprofile, the last server's).
  */
 import autocannon from "autocannon";
 import { measureHistory } from "./history-cases.js";
@@ -114,6 +115,7 @@ const USAGE = `usage: npm run bench:api -- [flags]
   --warmup <s>        unmeasured seconds before each scenario (default 2)
   --log-level <lvl>   the server's --log-level (default info: one JSON line per request)
   --cpu-prof          run the server with --cpu-prof; report top self time per scenario
+                      (with --items / --writers: per load)
   --database-url <u>  run the server on PostgreSQL (postgres://user:password@host:5432/db), in a
                       fresh schema dropped at the end (default: SQLite in a temp folder)
   --items <n,n,...>   instead of the scenarios: ListItems size, cold latency and cached
@@ -608,16 +610,49 @@ function markdown(
   for (const c of checks) out.push(`- ${c.pass ? "PASS  " : "**MISSED**"} ${c.budget}: ${c.actual}`);
   const missed = checks.filter((c) => !c.pass).length;
   out.push("", missed === 0 ? "All budgets met." : `**MISSED ${missed} of ${checks.length} budgets.**`);
-  if (profile) {
-    out.push("", "### Server CPU profile (self time)", "");
-    for (const [scenario, summary] of Object.entries(profile)) {
-      out.push(`**${scenario}** — ${fmtInt(summary.busyMs)} ms busy of ${fmtInt(summary.totalMs)} ms sampled`, "");
-      out.push("| self % | self ms | function |", "|--:|--:|---|");
-      for (const f of summary.topFunctions) out.push(`| ${f.percent.toFixed(1)} | ${fmtInt(f.selfMs)} | \`${f.name}\` |`);
-      out.push("", `by module: ${summary.byModule.map((m) => `${m.name} ${m.percent.toFixed(1)}%`).join(", ")}`, "");
-    }
-  }
+  if (profile) out.push(...profileMarkdown(profile));
   return out.join("\n");
+}
+
+/** The report's section on the server's CPU profile: top self time per scenario. */
+function profileMarkdown(profile: Record<string, ProfileSummary>): string[] {
+  const out = ["", "### Server CPU profile (self time)", ""];
+  for (const [scenario, summary] of Object.entries(profile)) {
+    out.push(`**${scenario}** — ${fmtInt(summary.busyMs)} ms busy of ${fmtInt(summary.totalMs)} ms sampled`, "");
+    out.push("| self % | self ms | function |", "|--:|--:|---|");
+    for (const f of summary.topFunctions) out.push(`| ${f.percent.toFixed(1)} | ${fmtInt(f.selfMs)} | \`${f.name}\` |`);
+    out.push("", `by module: ${summary.byModule.map((m) => `${m.name} ${m.percent.toFixed(1)}%`).join(", ")}`, "");
+  }
+  return out;
+}
+
+/**
+ * Reads the CPU profile a stopped server wrote (with --cpu-prof) into `profileDir`, summarizes it
+ * over each named window, and copies it to .bench/`copyAs`. Nothing without a profile directory.
+ */
+function serverProfile(
+  profileDir: string | undefined,
+  windows: ReadonlyArray<{ name: string; window: { startUs: number; endUs: number } }>,
+  copyAs: string,
+): { profile?: Record<string, ProfileSummary>; profileFile?: string } {
+  if (!profileDir) return {};
+  // CPU.<date>.<time>.<pid>.<thread id>.<seq>.cpuprofile; the main thread's id is 0.
+  const file = existsSync(profileDir) ? readdirSync(profileDir).find((f) => f.endsWith(".cpuprofile") && f.split(".")[4] === "0") : undefined;
+  if (!file) {
+    log("warning: the server wrote no CPU profile");
+    return {};
+  }
+  const data = JSON.parse(readFileSync(join(profileDir, file), "utf8")) as CpuProfile;
+  const profile: Record<string, ProfileSummary> = {};
+  for (const { name, window } of windows) {
+    const inside = window.startUs < data.endTime && window.endUs > data.startTime;
+    profile[name] = summarizeProfile(data, ROOT, inside ? window : undefined);
+    if (!inside) log(`warning: ${name} window is outside the profile's clock; summarizing the whole profile`);
+  }
+  mkdirSync(join(ROOT, ".bench"), { recursive: true });
+  const profileFile = join(ROOT, ".bench", copyAs);
+  copyFileSync(join(profileDir, file), profileFile);
+  return { profile, profileFile };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -742,26 +777,11 @@ async function run(options: Options): Promise<void> {
   // Stop the server gracefully (this writes its CPU profile), then summarize per scenario.
   await stopChild(bare.child);
   await stopChild(server.child);
-  let profile: Record<string, ProfileSummary> | undefined;
-  let profileFile: string | undefined;
-  if (server.profileDir) {
-    // CPU.<date>.<time>.<pid>.<thread id>.<seq>.cpuprofile; the main thread's id is 0.
-    const file = existsSync(server.profileDir) ? readdirSync(server.profileDir).find((f) => f.endsWith(".cpuprofile") && f.split(".")[4] === "0") : undefined;
-    if (!file) {
-      log("warning: the server wrote no CPU profile");
-    } else {
-      const data = JSON.parse(readFileSync(join(server.profileDir, file), "utf8")) as CpuProfile;
-      profile = {};
-      for (const r of rows.filter((row) => row.target === "ours")) {
-        const inside = r.window.startUs < data.endTime && r.window.endUs > data.startTime;
-        profile[`${r.scenario} (ours)`] = summarizeProfile(data, ROOT, inside ? r.window : undefined);
-        if (!inside) log(`warning: ${r.scenario} window is outside the profile's clock; summarizing the whole profile`);
-      }
-      mkdirSync(join(ROOT, ".bench"), { recursive: true });
-      profileFile = join(ROOT, ".bench", "api-server.cpuprofile");
-      copyFileSync(join(server.profileDir, file), profileFile);
-    }
-  }
+  const { profile, profileFile } = serverProfile(
+    server.profileDir,
+    rows.filter((row) => row.target === "ours").map((r) => ({ name: `${r.scenario} (ours)`, window: r.window })),
+    "api-server.cpuprofile",
+  );
 
   const bareOf = (m: Measured) => rows.find((r) => r.target === "bare" && r.scenario === m.scenario);
   const ratio = (m: Measured) => {
@@ -799,26 +819,36 @@ async function run(options: Options): Promise<void> {
 /** `--items` / `--writers`: the scaling tables (api-scaling.ts), with this bench's tools. */
 async function scaling(options: Options): Promise<void> {
   const db = options.databaseUrl ? await BenchDatabase.open(options.databaseUrl) : undefined;
+  /** With --cpu-prof: each load's window, and each stopped server's summary over the windows of its loads. */
+  let windows: Array<{ name: string; window: { startUs: number; endUs: number } }> = [];
+  const profiles: Record<string, ProfileSummary> = {};
   const tools: ScalingTools = {
     start: async () => {
       const dir = makeTempDir("statusthing-bench-");
       const store = db ? ["--database-url", (await db.freshSchema()).url] : ["--db", join(dir, "bench.db")];
       const server = await startServer(dir, options, store);
-      return { url: server.url, pid: server.child.pid, adminPassword: server.adminPassword, stop: () => stopChild(server.child) };
+      const stop = async () => {
+        await stopChild(server.child);
+        Object.assign(profiles, serverProfile(server.profileDir, windows, "api-scaling-server.cpuprofile").profile);
+        windows = [];
+      };
+      return { url: server.url, pid: server.child.pid, adminPassword: server.adminPassword, stop };
     },
     credentials: async (url, adminPassword) => (await writeCredentials(url, adminPassword)).headers,
     seed: (url, auth, count) => seed(url, auth, count),
     post: (url, path, body, headers) => post(url, path, body, headers),
     load: async (spec, connections) => {
       const m = await measure({ ...spec, target: "ours" }, { ...options, connections });
+      windows.push({ name: spec.scenario, window: m.window });
       return { reqPerS: m.reqPerS, okPerS: m.okPerS, errors: m.errors, latencyMs: m.latencyMs, serverCpuMsPerRequest: m.targetCpuMsPerRequest };
     },
     log,
   };
   const report = await runScaling(tools, options.items, options.writers, options.connections);
   process.stdout.write(
-    `## StatusThing API scaling\n\n${new Date().toISOString()} · node ${process.version} · ${os.cpus().length} CPUs · ${db ? "PostgreSQL" : "SQLite"} · ${options.duration} s per load after ${options.warmup} s warm-up\n\n${report.markdown}\n`,
+    `## StatusThing API scaling\n\n${new Date().toISOString()} · node ${process.version} · ${os.cpus().length} CPUs · ${db ? "PostgreSQL" : "SQLite"} · ${options.duration} s per load after ${options.warmup} s warm-up${options.cpuProf ? " · server under --cpu-prof" : ""}\n\n${report.markdown}\n`,
   );
+  if (Object.keys(profiles).length > 0) process.stdout.write(`${profileMarkdown(profiles).join("\n")}\n`);
   scalingMissed = report.missed > 0;
 }
 let scalingMissed = false;

@@ -5,6 +5,7 @@ import type { DeliveryRecord, NewWebhook, OutboxEvent, OutboxStore, WebhookPatch
 import {
   deliveryValues,
   deriveOutboxEvent,
+  mayMakeOutboxEvent,
   noticeKey,
   OUTBOX_SQL,
   outboxEventAt,
@@ -40,7 +41,7 @@ export function noticeKeys(changes: readonly LoggedChange[]): string[] {
  */
 export function outboxEventsStatement(changes: readonly LoggedChange[], firstRevision: number, at: Date, rows: readonly NoticeRow[]): QueryConfig | undefined {
   // Changes of other kinds (statuses, groups, settings) make no event: nothing to write.
-  if (noticeKeys(changes).length === 0 && !changes.some((c) => c.kind === "incident_upsert" || c.kind === "maintenance_upsert")) return undefined;
+  if (!changes.some(mayMakeOutboxEvent)) return undefined;
   const notices = new Map<string, ItemNotice | null>(rows.map((r) => [r.item_id, toNotice(r)]));
   const events: OutboxEvent[] = [];
   changes.forEach((change, i) => {

@@ -3,7 +3,7 @@ import type { ChangeRecord, ItemFilter, ItemView, NoteRecord, StatusRecord, Stat
 import { notFound, statusInUse } from "../../errors.js";
 import type { Logger } from "../../logger.js";
 import { assembleChanges, itemsNeedingNotes } from "../change-assembly.js";
-import { CommitHooks } from "../commit-hooks.js";
+import { CommitHooks, type CommitListener } from "../commit-hooks.js";
 import {
   notesByItem,
   toDate,
@@ -186,7 +186,7 @@ export class PostgresStore implements Store {
     }
   }
 
-  onCommit(listener: () => void): () => void {
+  onCommit(listener: CommitListener): () => void {
     return this.hooks.add(listener);
   }
 

@@ -1,6 +1,6 @@
 import pg, { type Pool, type PoolClient, type QueryConfig } from "pg";
 import { unavailable } from "../../errors.js";
-import { encodeChangePayload, type LoggedChange } from "../change-codec.js";
+import { decodeLogEntry, encodeChangePayload, type LogEntry, type LoggedChange } from "../change-codec.js";
 import { CommitHooks } from "../commit-hooks.js";
 import type { WriteBatchObserver } from "../write-observer.js";
 import type { AuditActor } from "../audit-context.js";
@@ -227,6 +227,7 @@ export class PgWriteQueue {
     const log = emptyLog();
     let outbox: QueryConfig | undefined;
     let latest: string | undefined;
+    let entries: LogEntry[] = [];
     try {
       // On a pipelined connection the first write's statement goes out right behind BEGIN and
       // the lock, in the same round trip: PostgreSQL runs it once it holds the lock, and if
@@ -243,7 +244,7 @@ export class PgWriteQueue {
         i = end;
       }
       await begun;
-      ({ latest, outbox } = await appendGroup(client, log, this.channel));
+      ({ latest, outbox, entries } = await appendGroup(client, log, this.channel));
     } catch {
       // Nothing is committed: whatever failed (a write, or the connection) shows again in the careful run.
       await client.query("ROLLBACK").catch(() => {});
@@ -263,7 +264,7 @@ export class PgWriteQueue {
       return true;
     }
     client.release();
-    if (latest !== undefined) this.committed(latest);
+    if (latest !== undefined) this.committed(latest, entries);
     batch.forEach((write, i) => {
       if (write.audit) write.audit.recorded = true;
       write.resolve(values[i]);
@@ -294,12 +295,12 @@ export class PgWriteQueue {
   /** The newest revisions of this queue's latest commits, as their doorbells say them (see ownCommit). */
   private readonly announced = new Set<string>();
 
-  /** After a commit that logged changes up to revision `latest`: notes it, and runs the commit hooks. */
-  private committed(latest: string): void {
+  /** After a commit that logged `entries`, up to revision `latest`: notes it, and runs the commit hooks with them. */
+  private committed(latest: string, entries: readonly LogEntry[]): void {
     this.announced.add(latest);
     // Doorbells can be lost (a listener reconnecting): keep only the newest.
     if (this.announced.size > 1_000) this.announced.delete(this.announced.values().next().value!);
-    this.hooks.run();
+    this.hooks.run(entries);
   }
 
   /**
@@ -314,8 +315,9 @@ export class PgWriteQueue {
     // One write alone needs no savepoint: if it fails, the whole transaction rolls back.
     const alone = batch.length === 1;
     const outcomes: Outcome[] = [];
-    /** The newest revision the batch logged, if it logged any. */
+    /** The newest revision the batch logged, if it logged any, and what it logged. */
     let logged: string | undefined;
+    let entries: LogEntry[] = [];
     let broken: Error | undefined;
     try {
       await client.query(this.begin);
@@ -342,10 +344,11 @@ export class PgWriteQueue {
           log.transitions.push(...o.log.transitions);
           log.audits.push(...o.log.audits);
         }
-        const { latest, outbox } = await appendGroup(client, log, this.channel);
-        if (outbox) await client.query(outbox);
+        const appended = await appendGroup(client, log, this.channel);
+        if (appended.outbox) await client.query(appended.outbox);
         await client.query("COMMIT");
-        logged = latest;
+        logged = appended.latest;
+        entries = appended.entries;
       }
     } catch (error) {
       // BEGIN, the lock, a savepoint or COMMIT failed (lost connection, timeout): nothing in the
@@ -358,7 +361,7 @@ export class PgWriteQueue {
       // A connection that failed is destroyed, not returned to the pool.
       client.release(broken);
     }
-    if (logged !== undefined) this.committed(logged);
+    if (logged !== undefined) this.committed(logged, entries);
     batch.forEach((write, i) => {
       const outcome = outcomes[i]!;
       if (outcome.ok && write.audit) write.audit.recorded = true;
@@ -420,16 +423,17 @@ const APPEND_GROUP = `WITH state AS (
 
 /**
  * Runs appendGroup's statement (see APPEND_GROUP) for the group's log; returns the newest
- * revision it logged (as the doorbell says it; undefined if it logged none) and the statement
- * left to run before COMMIT: the outbox events its changes make, if any (see commitAfter).
+ * revision it logged (as the doorbell says it; undefined if it logged none), the changes as the
+ * log now holds them (for the commit hooks), and the statement left to run before COMMIT: the
+ * outbox events its changes make, if any (see commitAfter).
  */
-async function appendGroup(client: PoolClient, log: GroupLog, channel: string): Promise<{ latest?: string; outbox?: QueryConfig }> {
+async function appendGroup(client: PoolClient, log: GroupLog, channel: string): Promise<{ latest?: string; outbox?: QueryConfig; entries: LogEntry[] }> {
   const { changes, transitions, audits } = log;
   const column = <T>(rows: ReadonlyArray<readonly unknown[]>, i: number) => rows.map((r) => r[i] as T);
   if (changes.length === 0) {
     // Writes that logged nothing (and so recorded no transition) may still have audit rows.
     if (audits.length > 0) await client.query({ name: "statusthing_audit_group", text: AUDIT_INSERT, values: audits[0]!.map((_, i) => column(audits, i)) });
-    return {};
+    return { entries: [] };
   }
   const encoded = changes.map((c) => encodeChangePayload(c.change));
   const changeN = new Map(changes.map((c, i) => [c.pending, i + 1]));
@@ -452,13 +456,15 @@ async function appendGroup(client: PoolClient, log: GroupLog, channel: string): 
   });
   // The notifications they cause, in the same transaction: sent if and only if the changes commit.
   const latest = result[0]!.latest;
+  const first = Number(latest) - changes.length + 1;
   const outbox = outboxEventsStatement(
     changes.map((c) => c.change),
-    Number(latest) - changes.length + 1,
+    first,
     at,
     result[0]?.notices ?? [],
   );
-  return { latest: String(latest), outbox };
+  const entries = encoded.map((c, i) => decodeLogEntry(first + i, c.kind, c.entityId, c.payload));
+  return { latest: String(latest), outbox, entries };
 }
 
 /** Whether `client` sends its statements without waiting for the answers to earlier ones (pg's `pipeline` option). */

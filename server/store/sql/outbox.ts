@@ -161,6 +161,26 @@ export function deriveOutboxEvent(change: LoggedChange, known: ItemNotice | unde
   }
 }
 
+/** Kinds of change that never make an event (see deriveOutboxEvent), whatever was told before. */
+const EVENTLESS_KINDS: ReadonlySet<LoggedChange["kind"]> = new Set<LoggedChange["kind"]>([
+  "status_upsert",
+  "status_delete",
+  "note_delete",
+  "incident_delete",
+  "maintenance_delete",
+  "group_upsert",
+  "group_delete",
+  "settings_upsert",
+]);
+
+/**
+ * Whether `change` may make an outbox event (deriveOutboxEvent decides, given the notice): a
+ * commit whose changes all answer no wrote none, and the delivery worker need not look for work.
+ */
+export function mayMakeOutboxEvent(change: Pick<LoggedChange, "kind">): boolean {
+  return !EVENTLESS_KINDS.has(change.kind);
+}
+
 /** The item a change concerns (whose notice `deriveOutboxEvent` needs), if any. */
 export function noticeKey(change: LoggedChange): string | undefined {
   if (change.kind === "item_upsert" || change.kind === "note_upsert") return change.item.id;

@@ -3,8 +3,8 @@ import type { ChangeRecord, ItemFilter, ItemView, NoteRecord, StatusRecord, Stat
 import { DomainError, notFound, statusInUse, unavailable } from "../../errors.js";
 import type { Logger } from "../../logger.js";
 import { assembleChanges, itemsNeedingNotes } from "../change-assembly.js";
-import { encodeChangePayload, type LogEntry, type LoggedChange } from "../change-codec.js";
-import { CommitHooks } from "../commit-hooks.js";
+import { decodeLogEntry, encodeChangePayload, type LogEntry, type LoggedChange } from "../change-codec.js";
+import { CommitHooks, type CommitListener } from "../commit-hooks.js";
 import { notesByItem, toItem, toLoggedNote, toLogEntry, toNote, toStatus } from "../sql/rows.js";
 import { itemPatchValues, itemValues, noteValues, statusPatchValues, statusValues } from "../sql/values.js";
 import { isTransition, toTransition, transitionValues } from "../sql/status-history.js";
@@ -126,7 +126,7 @@ export class SqliteStore implements Store {
     );
   }
 
-  onCommit(listener: () => void): () => void {
+  onCommit(listener: CommitListener): () => void {
     return this.hooks.add(listener);
   }
 
@@ -360,14 +360,17 @@ export class SqliteStore implements Store {
     return { oldest, latest };
   }
 
-  /** Appends a change to the log (the write queue calls it inside a write). Returns its revision. */
-  private appendChange(change: LoggedChange): number {
+  /**
+   * Appends a change to the log (the write queue calls it inside a write). Returns it as the log
+   * now holds it (decoded from what was stored, as readLogEntries would read it).
+   */
+  private appendChange(change: LoggedChange): LogEntry {
     const { kind, entityId, payload } = encodeChangePayload(change);
     const at = new Date();
     const revision = Number(this.sql.insertChange.run(at.getTime(), kind, entityId, payload).lastInsertRowid);
     // The notification it causes, in the same transaction: it is sent if and only if the change commits.
     this.outbox.record(change, revision, at);
-    return revision;
+    return decodeLogEntry(revision, kind, entityId, payload);
   }
 
   /**

@@ -1,5 +1,5 @@
 import type { Database } from "better-sqlite3";
-import type { LoggedChange } from "../change-codec.js";
+import type { LogEntry, LoggedChange } from "../change-codec.js";
 import { CommitHooks } from "../commit-hooks.js";
 
 /** What a write gets: the change log, written in the write's own transaction. */
@@ -30,7 +30,7 @@ interface PendingWrite {
  * one transaction (up to MAX_GROUP_WRITES), each inside its own savepoint, and made durable by
  * a single fsync. A write that throws rolls back only its own savepoint; the others still commit.
  * Every promise settles after COMMIT has returned; when the batch logged changes, the commit
- * hooks run just before.
+ * hooks run just before, with those changes (a rolled-back write's are not among them).
  */
 export class WriteQueue {
   private pending: PendingWrite[] = [];
@@ -49,16 +49,16 @@ export class WriteQueue {
   private readonly release;
   private readonly rollbackToSavepoint;
 
-  private readonly appendChange: (change: LoggedChange) => number;
+  private readonly appendChange: (change: LoggedChange) => LogEntry;
   private readonly hooks: CommitHooks;
   private readonly refusal: () => Error | undefined;
 
   constructor(
     private readonly db: Database,
     options: {
-      /** Appends a change to the log; returns its revision. Without it, writes cannot log changes. */
-      appendChange?: (change: LoggedChange) => number;
-      /** Run after each commit that logged changes. */
+      /** Appends a change to the log; returns it as the log now holds it. Without it, writes cannot log changes. */
+      appendChange?: (change: LoggedChange) => LogEntry;
+      /** Run after each commit that logged changes, with those changes. */
       hooks?: CommitHooks;
       /** Why writes cannot be acknowledged now, if they cannot (checked before and after each batch). */
       refusal?: () => Error | undefined;
@@ -138,16 +138,18 @@ export class WriteQueue {
     }
     const outcomes: Array<{ ok: true; value: unknown } | { ok: false; error: unknown }> = [];
     const started = process.hrtime.bigint();
-    let logged = false;
+    /** The changes of the writes that succeeded, in revision order: handed to the commit hooks. */
+    const logged: LogEntry[] = [];
     try {
       this.begin.run();
       for (const write of batch) {
         this.savepoint.run();
-        let loggedHere = false;
+        const loggedHere: LogEntry[] = [];
         const tx: SqliteWriteTx = {
           log: (change) => {
-            loggedHere = true;
-            return this.appendChange(change);
+            const entry = this.appendChange(change);
+            loggedHere.push(entry);
+            return entry.revision;
           },
         };
         try {
@@ -155,7 +157,7 @@ export class WriteQueue {
           // The call's first write carries its audit row, in the same savepoint: both or neither.
           if (this.recordAudit && needsAuditRow(write.audit)) this.recordAudit(write.audit, value);
           outcomes.push({ ok: true, value });
-          logged ||= loggedHere;
+          for (const entry of loggedHere) logged.push(entry);
           this.release.run();
         } catch (error) {
           this.rollbackToSavepoint.run();
@@ -177,7 +179,7 @@ export class WriteQueue {
       for (const write of batch) write.reject(lost);
       return;
     }
-    if (logged) this.hooks.run();
+    if (logged.length > 0) this.hooks.run(logged);
     batch.forEach((write, i) => {
       const outcome = outcomes[i]!;
       if (outcome.ok && write.audit) write.audit.recorded = true;
