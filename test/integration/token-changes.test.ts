@@ -1,8 +1,8 @@
 /**
  * API tokens are looked up in memory once used (see store/api-token-cache.ts), so each change to
  * a token or its user must count from the very next call: a revoked token, a demoted or deleted
- * user. Made through this server, or in the SQLite file by another connection (as the CLI does):
- * the next call. Made on another replica of one PostgreSQL: as soon as its announcement arrives.
+ * user. Made through this server: the next call. Made in the SQLite file by another connection
+ * (as the CLI does): the next call once OTHER_WRITERS_CHECK_MS have passed. Made on another replica of one PostgreSQL: as soon as its announcement arrives.
  * Each token is used first, so that it is cached.
  */
 import BetterSqlite3 from "better-sqlite3";
@@ -10,7 +10,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApp } from "../../server/app.js";
 import { serve, type RunningServer } from "../../server/http/serve.js";
 import { createLogger } from "../../server/logger.js";
-import { mustLogin, rpc } from "../helpers/auth.js";
+import { OTHER_WRITERS_CHECK_MS } from "../../server/store/sqlite/sqlite-auth-store.js";
+import { mustLogin, rpc, sleep } from "../helpers/auth.js";
 import { registerAdminToken, TEST_ADMIN_PASSWORD } from "../helpers/credentials.js";
 import { describeWithPostgres } from "../helpers/describe-postgres.js";
 import { TestSchemas } from "../helpers/postgres.js";
@@ -131,12 +132,18 @@ describe("token changes made in the SQLite file by another connection (as the CL
     other?.close();
     await server?.stop();
   });
+  // The server asks whether another process wrote at most every OTHER_WRITERS_CHECK_MS: the
+  // next call after that is refused (a call made sooner may still pass: the README's bound).
+  const thenWait = (statement: string) => async (id: string) => {
+    other.prepare(statement).run(id);
+    await sleep(OTHER_WRITERS_CHECK_MS + 1);
+  };
   itRefusesTheNextCall(() => ({
     url: server.url,
     changes: {
-      revokeToken: async (e) => void other.prepare("DELETE FROM api_tokens WHERE id = ?").run(e.tokenId),
-      makeViewer: async (e) => void other.prepare("UPDATE users SET role = 'viewer' WHERE id = ?").run(e.id),
-      deleteUser: async (e) => void other.prepare("DELETE FROM users WHERE id = ?").run(e.id),
+      revokeToken: (e) => thenWait("DELETE FROM api_tokens WHERE id = ?")(e.tokenId),
+      makeViewer: (e) => thenWait("UPDATE users SET role = 'viewer' WHERE id = ?")(e.id),
+      deleteUser: (e) => thenWait("DELETE FROM users WHERE id = ?")(e.id),
     },
   }));
 });
