@@ -1,7 +1,7 @@
 import { Code, ConnectError, createConnectRouter, type ConnectRouter, type ConnectRouterOptions, type ContextValues } from "@connectrpc/connect";
 import { universalRequestFromNodeRequest, universalResponseToNodeResponse } from "@connectrpc/connect-node";
 import { codeToHttpStatus, errorToJson } from "@connectrpc/connect/protocol-connect";
-import type { UniversalHandler, UniversalServerRequest } from "@connectrpc/connect/protocol";
+import type { UniversalHandler } from "@connectrpc/connect/protocol";
 import { REQUEST_BODY_MAX_BYTES } from "../../shared/limits.js";
 import type { Logger } from "../logger.js";
 import type { NodeRequest, NodeResponse } from "../node-request.js";
@@ -14,6 +14,7 @@ import { findUnknownEnumName } from "./json-enums.js";
 import { sendStreamingProtocolError, withCatalogErrors } from "./protocol-errors.js";
 import { ReadCache, type CachedResponse } from "./read-cache.js";
 import { nodeStreamTransport, streamTransportKey } from "./stream-transport.js";
+import { unaryRequest } from "./unary-request.js";
 
 export interface RpcAdapterOptions extends ConnectRouterOptions {
   routes: (router: ConnectRouter) => void;
@@ -194,18 +195,12 @@ export function createRpcAdapter(options: RpcAdapterOptions): (req: NodeRequest,
       if (unknownEnum) return sendError(res, record, invalidArgument(unknownEnum.field, unknownEnum.problem));
     }
     const version = cache?.currentVersion ?? 0;
-    const base = universalRequestFromNodeRequest(req, res, undefined, options.contextValues(req, record));
+    const uReq = unaryRequest(req, res, new Uint8Array(body.buffer, body.byteOffset, body.byteLength), options.contextValues(req, record));
     // Connect gets the body inflated already.
     if (wasCompressed) {
-      base.header.delete("content-encoding");
-      base.header.set("content-length", String(body.byteLength));
+      uReq.header.delete("content-encoding");
+      uReq.header.set("content-length", String(body.byteLength));
     }
-    const uReq: UniversalServerRequest = {
-      ...base,
-      body: (async function* () {
-        yield new Uint8Array(body.buffer, body.byteOffset, body.byteLength);
-      })(),
-    };
     const uRes = await withCatalogErrors(await handler(uReq), req, handler.method.input.typeName, record);
     if (!cacheable) return universalResponseToNodeResponse(uRes, res);
     const bytes = await collect(uRes.body);

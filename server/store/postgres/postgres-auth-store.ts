@@ -1,6 +1,7 @@
 import type { Pool, PoolClient } from "pg";
 import { usernameKey, type ApiTokenRecord, type SessionRecord, type UserRecord } from "../../domain.js";
 import { notFound } from "../../errors.js";
+import { ApiTokenCache } from "../api-token-cache.js";
 import type { AuthStore, UserPatch } from "../auth-store.js";
 import { demotes, keepAnAdmin } from "../last-admin.js";
 import { rethrowConflict } from "../sql/conflicts.js";
@@ -12,7 +13,13 @@ import { transaction } from "./transaction.js";
 import { insertAuditRow, withAuditRow } from "./postgres-audit.js";
 import type { AuditActor } from "../audit-context.js";
 import { needsAuditRow } from "../sql/audit.js";
-import { REVOCATION_PAYLOAD } from "./write-queue.js";
+import { ACCOUNTS_PAYLOAD, REVOCATION_PAYLOAD } from "./write-queue.js";
+
+/**
+ * How long a replica trusts an API token it looked up, at most: a backstop for an announcement
+ * that was never sent (the process writing stopped between its commit and its NOTIFY).
+ */
+export const TOKEN_CACHE_MAX_AGE_MS = 10_000;
 
 /**
  * Accounts in PostgreSQL: `PostgresStore.accounts`. These writes log no changes, so they run
@@ -26,7 +33,17 @@ export class PostgresAuthStore implements AuthStore {
     private readonly lockPrefix: string,
     /** The channel on which a deleted session, token or user is announced, so every replica re-checks its open streams at once. */
     private readonly revocationChannel?: string,
-  ) {}
+    /**
+     * Whether every change another process makes to users or tokens reaches this replica now (it
+     * listens on the channel, and clears `tokens` on each announcement): else tokens are read each time.
+     */
+    listening: () => boolean = () => false,
+  ) {
+    this.tokens = new ApiTokenCache({ trusted: listening, maxAgeMs: TOKEN_CACHE_MAX_AGE_MS });
+  }
+
+  /** API tokens in use; cleared after each change to users or tokens, here or announced by another process. */
+  readonly tokens: ApiTokenCache;
 
   async listUsers(): Promise<UserRecord[]> {
     return (await this.pool.query<UserRow>(Q.listUsers)).rows.map(toUser);
@@ -66,21 +83,25 @@ export class PostgresAuthStore implements AuthStore {
       if (!row) throw notFound("user", id);
       return toUser(row);
     };
-    if (!demotes(patch)) return withAuditRow(this.pool, audit, write);
-    return this.underUsersLock(async (client) => {
-      await this.keepAnAdmin(client, id, "demote");
-      return write(client);
-    }, audit);
+    const updated = demotes(patch)
+      ? this.underUsersLock(async (client) => {
+          await this.keepAnAdmin(client, id, "demote");
+          return write(client);
+        }, audit)
+      : withAuditRow(this.pool, audit, write);
+    // A new role or password may take access away: other replicas re-check their streams too.
+    const revokes = patch.role !== undefined || patch.passwordHash !== undefined || patch.mustChangePassword !== undefined;
+    return this.changedAccounts(updated, revokes ? REVOCATION_PAYLOAD : ACCOUNTS_PAYLOAD);
   }
 
   async deleteUser(id: string, audit?: AuditActor): Promise<void> {
-    await this.underUsersLock(async (client) => {
+    const deleted = this.underUsersLock(async (client) => {
       await this.keepAnAdmin(client, id, "delete");
       // Sessions and tokens go with it (ON DELETE CASCADE), in the same statement.
       const { rowCount } = await client.query(Q.deleteUser, [id]);
       if (rowCount === 0) throw notFound("user", id);
     }, audit);
-    await this.announceRevocation();
+    await this.changedAccounts(deleted, REVOCATION_PAYLOAD);
   }
 
   /**
@@ -131,9 +152,11 @@ export class PostgresAuthStore implements AuthStore {
     await withAuditRow(this.pool, audit, (on) => on.query(Q.insertToken, tokenValues(token, PG_VALUES)));
   }
 
-  async findApiToken(secretHash: string): Promise<{ token: ApiTokenRecord; user: UserRecord } | undefined> {
-    const [row] = (await this.pool.query<WithUser<TokenRow>>(Q.findToken, [secretHash])).rows;
-    return row && { token: toToken(row), user: joinedUser(row) };
+  findApiToken(secretHash: string): Promise<{ token: ApiTokenRecord; user: UserRecord } | undefined> {
+    return this.tokens.find(secretHash, async () => {
+      const [row] = (await this.pool.query<WithUser<TokenRow>>(Q.findToken, [secretHash])).rows;
+      return row && { token: toToken(row), user: joinedUser(row) };
+    });
   }
 
   async listApiTokens(userId: string): Promise<ApiTokenRecord[]> {
@@ -141,14 +164,16 @@ export class PostgresAuthStore implements AuthStore {
   }
 
   async deleteApiToken(userId: string, tokenId: string, audit?: AuditActor): Promise<void> {
-    await withAuditRow(this.pool, audit, async (on) => {
+    const deleted = withAuditRow(this.pool, audit, async (on) => {
       const { rowCount } = await on.query(Q.deleteToken, [tokenId, userId]);
       if (rowCount === 0) throw notFound("API token", tokenId);
     });
-    await this.announceRevocation();
+    await this.changedAccounts(deleted, REVOCATION_PAYLOAD);
   }
 
   async touchApiToken(tokenId: string, at: Date): Promise<void> {
+    // Not announced: another replica's copy of the time only makes it write the time again, a minute on.
+    this.tokens.touched(tokenId, at);
     await this.pool.query(Q.touchToken, [at, tokenId]);
   }
 
@@ -190,9 +215,29 @@ export class PostgresAuthStore implements AuthStore {
     await this.pool.query(Q.pruneLoginFailures, [before]);
   }
 
-  /** Says on the channel that credentials were deleted (after the delete committed). */
-  private async announceRevocation(): Promise<void> {
-    if (this.revocationChannel !== undefined) await this.pool.query("SELECT pg_notify($1, $2)", [this.revocationChannel, REVOCATION_PAYLOAD]);
+  /**
+   * Once `write` (a change to users or tokens) has committed, or failed: drops this replica's
+   * cached tokens, and tells the others (`payload`), before the caller hears of it. A failed
+   * write changed nothing: it is not announced.
+   */
+  private async changedAccounts<T>(write: Promise<T>, payload: string): Promise<T> {
+    let value: T;
+    try {
+      value = await write;
+    } finally {
+      this.tokens.clear();
+    }
+    await this.announce(payload);
+    return value;
+  }
+
+  /** Says on the channel that credentials were deleted (REVOCATION_PAYLOAD) or users or tokens changed (ACCOUNTS_PAYLOAD), after the commit. */
+  private async announce(payload: string): Promise<void> {
+    if (this.revocationChannel !== undefined) await this.pool.query("SELECT pg_notify($1, $2)", [this.revocationChannel, payload]);
+  }
+
+  private announceRevocation(): Promise<void> {
+    return this.announce(REVOCATION_PAYLOAD);
   }
 
   /** Takes this schema's advisory lock `name` until the end of the transaction. */

@@ -41,7 +41,7 @@ import { GROUP_SQL, toGroup, type GroupRow } from "../sql/group-statements.js";
 import { PG, Q } from "./statements.js";
 import { transaction } from "./transaction.js";
 import { batchable, itemUpdatesTogether, updatedItem, type UpdatedItemRow } from "./item-updates.js";
-import { changesChannel, PgWriteQueue, REVOCATION_PAYLOAD, type WriteTx } from "./write-queue.js";
+import { ACCOUNTS_PAYLOAD, changesChannel, PgWriteQueue, REVOCATION_PAYLOAD, type WriteTx } from "./write-queue.js";
 import type { AuditActor } from "../audit-context.js";
 
 /** Options for opening a PostgreSQL store. */
@@ -115,6 +115,10 @@ export class PostgresStore implements Store {
   private readonly hooks = new CommitHooks();
   private readonly writes: PgWriteQueue;
   private readonly listener: ChangeListener;
+  /** The accounts, unwrapped: for their token cache. */
+  private readonly accountStore: PostgresAuthStore;
+  /** Whether someone subscribed to revocations, so the listener clears the token cache on each announcement. */
+  private revocationsHeard = false;
   private closed: Promise<void> | undefined;
 
   private constructor(
@@ -136,7 +140,8 @@ export class PostgresStore implements Store {
   ) {
     this.writes = new PgWriteQueue(writePool, logLockKey, this.hooks);
     // Wrapped like the store itself (see open): a lost connection is `unavailable` here too.
-    this.accounts = reportConnectionLossAsUnavailable(new PostgresAuthStore(pool, `statusthing:${schema}:`, changesChannel(logLockKey)));
+    this.accountStore = new PostgresAuthStore(pool, `statusthing:${schema}:`, changesChannel(logLockKey), () => this.revocationsHeard && this.listener.connected === true);
+    this.accounts = reportConnectionLossAsUnavailable(this.accountStore);
     this.audit = reportConnectionLossAsUnavailable(new PostgresAuditStore(pool));
     this.incidents = reportConnectionLossAsUnavailable(new PostgresIncidentStore(pool, this.writes, changeItemIn));
     this.groups = reportConnectionLossAsUnavailable(new PostgresGroupStore(pool, this.writes));
@@ -416,7 +421,8 @@ export class PostgresStore implements Store {
     if (this.closed) return () => {};
     return this.listener.subscribe((payload) => {
       // A commit of this store's own rings here too, but its onCommit hooks have run already.
-      if (payload !== REVOCATION_PAYLOAD && (payload === undefined || !this.writes.ownCommit(payload))) onChange();
+      if (payload === REVOCATION_PAYLOAD || payload === ACCOUNTS_PAYLOAD) return;
+      if (payload === undefined || !this.writes.ownCommit(payload)) onChange();
     });
   }
 
@@ -427,9 +433,17 @@ export class PostgresStore implements Store {
    */
   subscribeRevocations(onRevoked: () => void): () => void {
     if (this.closed) return () => {};
-    return this.listener.subscribe((payload) => {
+    // While this subscription lasts, API tokens are answered from memory (see PostgresAuthStore.tokens).
+    this.revocationsHeard = true;
+    const unsubscribe = this.listener.subscribe((payload) => {
+      if (payload === undefined || payload === REVOCATION_PAYLOAD || payload === ACCOUNTS_PAYLOAD) this.accountStore.tokens.clear();
       if (payload === undefined || payload === REVOCATION_PAYLOAD) onRevoked();
     });
+    return () => {
+      this.revocationsHeard = false;
+      this.accountStore.tokens.clear();
+      unsubscribe();
+    };
   }
 
   /**

@@ -21,6 +21,9 @@ export function changesChannel(logLockKey: string): string {
 /** The notification payload that announces deleted credentials (a change announcement carries a revision number instead). */
 export const REVOCATION_PAYLOAD = "revoked";
 
+/** The notification payload that announces other changes to users or API tokens (cached tokens are read again). */
+export const ACCOUNTS_PAYLOAD = "accounts";
+
 /** What a write gets: the connection, inside its transaction, and the change log. */
 export interface WriteTx {
   readonly client: PoolClient;

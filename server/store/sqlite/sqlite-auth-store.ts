@@ -1,6 +1,7 @@
 import type { Database } from "better-sqlite3";
 import { usernameKey, type ApiTokenRecord, type SessionRecord, type UserRecord } from "../../domain.js";
 import { notFound } from "../../errors.js";
+import { ApiTokenCache } from "../api-token-cache.js";
 import type { AuthStore, UserPatch } from "../auth-store.js";
 import { demotes, keepAnAdmin } from "../last-admin.js";
 import { rethrowConflict } from "../sql/conflicts.js";
@@ -14,12 +15,15 @@ import type { AuditActor } from "../audit-context.js";
 /** Accounts in SQLite: `SqliteStore.accounts`, sharing the store's connection and write queue. */
 export class SqliteAuthStore implements AuthStore {
   private readonly sql: ReturnType<typeof prepareAccountStatements>;
+  /** API tokens in use; this store's own writes drop what they change (in their transaction, which commits in the same turn). */
+  readonly tokens: ApiTokenCache;
 
   constructor(
     db: Database,
     private readonly writes: WriteQueue,
   ) {
     this.sql = prepareAccountStatements(db);
+    this.tokens = new ApiTokenCache({ trusted: unchangedElsewhere(db) });
   }
 
   async listUsers(): Promise<UserRecord[]> {
@@ -54,6 +58,7 @@ export class SqliteAuthStore implements AuthStore {
   updateUser(id: string, patch: UserPatch, audit?: AuditActor): Promise<UserRecord> {
     return this.writes.run(() => {
       if (demotes(patch)) this.keepAnAdmin(id, "demote");
+      this.tokens.clear();
       const row = this.sql.updateUser.get(...userPatchValues(id, patch, SQLITE_VALUES));
       if (!row) throw notFound("user", id);
       return toUser(row);
@@ -63,6 +68,7 @@ export class SqliteAuthStore implements AuthStore {
   deleteUser(id: string, audit?: AuditActor): Promise<void> {
     return this.writes.run(() => {
       this.keepAnAdmin(id, "delete");
+      this.tokens.clear();
       // Sessions and tokens go with it (ON DELETE CASCADE), in the same transaction.
       if (this.sql.deleteUser.run(id).changes === 0) throw notFound("user", id);
     }, audit);
@@ -109,9 +115,11 @@ export class SqliteAuthStore implements AuthStore {
     }, audit);
   }
 
-  async findApiToken(secretHash: string): Promise<{ token: ApiTokenRecord; user: UserRecord } | undefined> {
-    const row = this.sql.findToken.get(secretHash);
-    return row && { token: toToken(row), user: joinedUser(row) };
+  findApiToken(secretHash: string): Promise<{ token: ApiTokenRecord; user: UserRecord } | undefined> {
+    return this.tokens.find(secretHash, () => {
+      const row = this.sql.findToken.get(secretHash);
+      return row && { token: toToken(row), user: joinedUser(row) };
+    });
   }
 
   async listApiTokens(userId: string): Promise<ApiTokenRecord[]> {
@@ -120,6 +128,7 @@ export class SqliteAuthStore implements AuthStore {
 
   deleteApiToken(userId: string, tokenId: string, audit?: AuditActor): Promise<void> {
     return this.writes.run(() => {
+      this.tokens.clear();
       if (this.sql.deleteToken.run(tokenId, userId).changes === 0) {
         throw notFound("API token", tokenId);
       }
@@ -127,6 +136,7 @@ export class SqliteAuthStore implements AuthStore {
   }
 
   touchApiToken(tokenId: string, at: Date): Promise<void> {
+    this.tokens.touched(tokenId, at);
     return this.writes.run(() => {
       this.sql.touchToken.run(at.getTime(), tokenId);
     });
@@ -175,4 +185,32 @@ export class SqliteAuthStore implements AuthStore {
       rethrowConflict(error, violatedConstraint, { username: user.username });
     }
   }
+}
+
+/**
+ * How often, at most, a lookup asks SQLite whether another process changed the file: the
+ * question costs ~1 µs on a quiet database but 3-6 µs right after this process's own commits
+ * (as much as the lookup it saves), so under writes it is asked once per interval, not per call.
+ */
+export const OTHER_WRITERS_CHECK_MS = 10;
+
+/**
+ * Whether no other connection (the CLI, another process on the same file) has committed since
+ * the last time this was asked: SQLite's data_version changes exactly then, and this
+ * connection's own commits leave it alone. Within OTHER_WRITERS_CHECK_MS of the last question,
+ * the last answer stands.
+ */
+function unchangedElsewhere(db: Database): () => boolean {
+  const dataVersion = db.prepare("PRAGMA data_version").pluck();
+  let seen = dataVersion.get();
+  let askedAt = performance.now();
+  return () => {
+    const now = performance.now();
+    if (now - askedAt < OTHER_WRITERS_CHECK_MS) return true;
+    askedAt = now;
+    const version = dataVersion.get();
+    if (version === seen) return true;
+    seen = version;
+    return false;
+  };
 }
