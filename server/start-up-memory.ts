@@ -6,7 +6,8 @@
  * - the young generation would grow to its 16 MB maximum (those objects' survival rate doubles
  *   the semi-spaces), so it is held at its initial size;
  * - TurboFan would optimize the start-up code that ran hot once (its compiler's pages, zones and
- *   the optimized code: about 7 MB of RSS), so it is off until the server listens.
+ *   the optimized code: about 7 MB of RSS), and Sparkplug would compile it to baseline code
+ *   (about 1.5 MB more), so both are off until the server listens: that code stays bytecode.
  * From then on both are as by default: under load the young generation grows and hot request
  * code is optimized as before. Imported first by main.ts, so it applies before the other modules
  * are evaluated; a setting the user chose (node flags, NODE_OPTIONS) is left alone.
@@ -29,6 +30,7 @@ const HOLDS: readonly Hold[] = [
     chosen: /^--(?:(?:max|min)[-_]semi[-_]space[-_]size|semi[-_]space[-_]growth[-_]factor)\b/,
   },
   { during: "--no-turbofan", after: "--turbofan", chosen: /^--(?:no[-_])?(?:opt|turbofan)\b/ },
+  { during: "--no-sparkplug", after: "--sparkplug", chosen: /^--(?:no[-_])?sparkplug\b/ },
 ];
 
 const userFlags = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? "").split(/\s+/)];
