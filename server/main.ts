@@ -1,7 +1,7 @@
 #!/usr/bin/env node
-// Imported before anything else is even parsed: it holds the young generation's size while the
-// server's modules load (see start-up-heap.ts), which is why the server is imported below, not here.
-import "./start-up-heap.js";
+// Imported before anything else is even parsed: it holds V8 settings (young generation, TurboFan) while the
+// server's modules load (see start-up-memory.ts), which is why the server is imported below, not here.
+import "./start-up-memory.js";
 import { pathToFileURL } from "node:url";
 import { describeStartupError } from "./startup-error.js";
 

@@ -3,7 +3,7 @@
  * module once the start-up heap is held).
  */
 import { existsSync, readFileSync } from "node:fs";
-import { endStartUpHeap } from "./start-up-heap.js";
+import { endStartUp } from "./start-up-memory.js";
 import { createApp } from "./app.js";
 import { isAdminCommand, runAdminCommand } from "./cli/admin-commands.js";
 import { ConfigError, parseCommandLine, USAGE } from "./config.js";
@@ -121,7 +121,7 @@ export async function runServer(argv: readonly string[]): Promise<void> {
     return fail(`cannot listen on ${config.apiAddr}`, error, async () => (builtApp.beginShutdown(), await builtApp.close()));
   }
   log.info({ url: server.url, db: describeStore(config), devmode: config.devmode, version: version() }, `StatusThing listening on ${server.url}`);
-  endStartUpHeap();
+  endStartUp();
 
   const signal = await signals.next;
   log.info({ signal }, "shutting down");
