@@ -25,7 +25,7 @@ function hot(values) {
 const values = Array.from({ length: 100 }, (_, i) => i);
 /** Calls it until optimized (the compile runs on another thread), or gives up. */
 async function optimized() {
-  for (let round = 0; round < 20; round++) {
+  for (let round = 0; round < 200; round++) {
     for (let i = 0; i < 2_000; i++) hot(values);
     if (status(hot) & TURBOFANNED) return true;
     await new Promise((done) => setTimeout(done, 5));
