@@ -43,6 +43,13 @@ const HTTP2_PREFACE_START = Buffer.from("PRI ");
 /** The most of an unread request body that is read and dropped after an early answer, to keep its connection. */
 const DRAIN_MAX_BYTES = 64 * 1024;
 const NO_BYTES = Buffer.alloc(0);
+/**
+ * The kernel's queue of connections not yet accepted. Node's default, 511, overflows when
+ * thousands of watchers reconnect at once after a restart (Node accepts one connection per
+ * event-loop turn): each dropped SYN is retried by the client's kernel after 1, 3, 7, 15, 31 s,
+ * which left a few watchers a minute behind the rest. Linux caps it at net.core.somaxconn.
+ */
+const LISTEN_BACKLOG = 4096;
 
 /** Whether `req`'s body may be too large to read and drop after an early answer: declared so, or of unknown length (chunked). */
 function tooLargeToDrain(req: http.IncomingMessage): boolean {
@@ -166,7 +173,7 @@ export function serve(app: ServedApp, address: string, options: ServeOptions = {
 
   return new Promise((resolve, reject) => {
     front.once("error", reject);
-    front.listen(port, host, () => {
+    front.listen({ port, host, backlog: LISTEN_BACKLOG }, () => {
       front.off("error", reject);
       const bound = front.address() as net.AddressInfo;
       const urlHost = bound.family === "IPv6" ? `[${bound.address}]` : bound.address;
