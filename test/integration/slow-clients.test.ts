@@ -104,7 +104,13 @@ it("cancels an HTTP/2 request whose body never ends, and the connection serves o
 it("keeps watch streams of every kind open well past every limit, and they still get changes", async () => {
   const protocols: WatchProtocol[] = ["connect-json", "grpc-h2c", "grpc-web", "connect-json-h2c", "ws"];
   const watches = protocols.map((protocol) => openWatch(server.url, protocol));
-  await pollUntil(() => watches.every((w) => w.state.snapshots === 1), 10_000, "every snapshot");
+  // Generous: a loaded CI machine once took longer than 10 s; the diagnosis names who is missing.
+  await pollUntil(
+    () => watches.every((w) => w.state.snapshots === 1),
+    30_000,
+    "every snapshot",
+    () => watches.map((w) => `${w.protocol}: ${w.state.snapshots} snapshot(s), ${w.revisions.length} message(s), end ${JSON.stringify(w.end)}`).join("; "),
+  );
   // Longer than the request, header and idle limits together, with no heartbeat (15 s) in between.
   await sleep(LIMITS.requestMs + LIMITS.idleMs + LIMITS.headersMs + 500);
   expect(watches.map((w) => w.end)).toEqual(protocols.map(() => undefined));
@@ -112,7 +118,7 @@ it("keeps watch streams of every kind open well past every limit, and they still
   const { item } = await api.items.addItem({ name: "still watched" });
   await pollUntil(() => watches.every((w) => w.state.items.has(item!.id)), 10_000, "the change on every stream");
   for (const watch of watches) watch.close();
-});
+}, 60_000);
 
 it("a keep-alive HTTP/1.1 client and an HTTP/2 client making requests at a normal pace are served", async () => {
   const session = http2.connect(server.url);
