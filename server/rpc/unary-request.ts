@@ -1,6 +1,7 @@
 import { Code, ConnectError, type ContextValues } from "@connectrpc/connect";
 import type { UniversalServerRequest } from "@connectrpc/connect/protocol";
 import type { NodeRequest, NodeResponse } from "../node-request.js";
+import { toHeaders } from "../auth/request-facts.js";
 
 /**
  * A unary call whose body the adapter has read, as Connect's handler takes it: what
@@ -17,7 +18,7 @@ export function unaryRequest(req: NodeRequest, res: NodeResponse, body: Uint8Arr
     httpVersion: req.httpVersion,
     method: req.method ?? "",
     url: new URL(req.url ?? "", `${encrypted ? "https" : "http"}://${authority}`).toString(),
-    header: webHeaders(req.headers),
+    header: toHeaders(req.headers),
     body: (async function* () {
       yield body;
     })(),
@@ -33,17 +34,4 @@ function clientGoneSignal(res: NodeResponse): AbortSignal {
     if (!res.writableEnded) controller.abort();
   });
   return controller.signal;
-}
-
-/** The request's headers as fetch Headers, HTTP/2 pseudo-headers left out (as Connect's adapter does). */
-function webHeaders(headers: NodeRequest["headers"]): Headers {
-  const out = new Headers();
-  for (const name in headers) {
-    if (name.startsWith(":")) continue;
-    const value = headers[name];
-    if (value === undefined) continue;
-    if (typeof value === "string") out.append(name, value);
-    else for (const v of value) out.append(name, v);
-  }
-  return out;
 }
