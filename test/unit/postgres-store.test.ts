@@ -365,6 +365,41 @@ describePg("PostgresStore: change log across replicas", () => {
     unsubscribe();
   });
 
+  it("knows its own commit's doorbell even when it arrives before COMMIT's answer does", async () => {
+    const schema = await schemas.create();
+    const [a, b] = await Promise.all([open(schema), open(schema)]);
+    // Hold back the answer to A's COMMITs: the doorbell, sent at commit, reaches A's listener first.
+    let commitAnswers = 0;
+    const writePool = (a as unknown as { writePool: pg.Pool }).writePool;
+    writePool.on("acquire", (client) => {
+      const patched = client as pg.PoolClient & { commitHeld?: true };
+      if (patched.commitHeld) return;
+      patched.commitHeld = true;
+      const query = client.query.bind(client) as (...args: unknown[]) => Promise<unknown>;
+      (client as { query: unknown }).query = async (...args: unknown[]) => {
+        if (args[0] !== "COMMIT") return query(...args);
+        const answer = await query(...args);
+        await new Promise((r) => setTimeout(r, 300));
+        commitAnswers++;
+        return answer;
+      };
+    });
+    let rings = 0;
+    let commits = 0;
+    a!.onCommit(() => commits++);
+    const unsubscribe = a!.subscribeChanges(() => rings++);
+    await waitUntil(() => rings === 1, 5_000, "the subscription to start listening");
+    await a!.addStatus(newStatus("mine"));
+    expect(commitAnswers).toBe(1);
+    expect(commits).toBe(1);
+    expect(rings).toBe(1);
+    await b!.addStatus(newStatus("theirs"));
+    await waitUntil(() => rings >= 2, 5_000, "B's doorbell on A");
+    await new Promise((r) => setTimeout(r, 200));
+    expect(rings).toBe(2);
+    unsubscribe();
+  });
+
   it("does not ring a StatusThing in another schema of the same database", async () => {
     const [mine, other] = await Promise.all([schemas.create(), schemas.create()]);
     const [a, b, elsewhere] = await Promise.all([open(mine), open(mine), open(other)]);

@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import pg, { type Pool, type PoolClient, type QueryConfig } from "pg";
 import { unavailable } from "../../errors.js";
 import { decodeLogEntry, encodeChangePayload, type LogEntry, type LoggedChange } from "../change-codec.js";
@@ -11,14 +12,14 @@ import type { NoticeRow } from "../sql/outbox.js";
 
 /**
  * The channel on which every commit that logged changes rings the doorbell (payload: its last
- * revision). Channels are database-wide, so it is named after the schema's log lock key: two
+ * revision, then "@" and the id of the write queue that committed it). Channels are database-wide, so it is named after the schema's log lock key: two
  * StatusThings in two schemas of one database do not ring each other.
  */
 export function changesChannel(logLockKey: string): string {
   return `statusthing_changes_${logLockKey}`;
 }
 
-/** The notification payload that announces deleted credentials (a change announcement carries a revision number instead). */
+/** The notification payload that announces deleted credentials (a change announcement carries a revision number and its writer instead). */
 export const REVOCATION_PAYLOAD = "revoked";
 
 /** The notification payload that announces other changes to users or API tokens (cached tokens are read again). */
@@ -132,6 +133,12 @@ type Outcome = { ok: true; value: unknown; log: GroupLog } | { ok: false; error:
 export class PgWriteQueue {
   private pending: PendingWrite[] = [];
   private readonly channel: string;
+  /**
+   * Ends this queue's doorbell payloads, so that its own commits are known when they ring: by
+   * what they say, not by what this queue has noted, since a doorbell can arrive before COMMIT's
+   * answer does.
+   */
+  private readonly origin = `@${randomUUID()}`;
   /** Starts a group's transaction and takes the log's lock, in one round trip. */
   private readonly begin: string;
   /** Told about each batch run (size, seconds from taking a connection to COMMIT). */
@@ -247,7 +254,7 @@ export class PgWriteQueue {
         i = end;
       }
       await begun;
-      ({ latest, outbox, entries } = await appendGroup(client, log, this.channel));
+      ({ latest, outbox, entries } = await appendGroup(client, log, this.channel, this.origin));
     } catch {
       // Nothing is committed: whatever failed (a write, or the connection) shows again in the careful run.
       await client.query("ROLLBACK").catch(() => {});
@@ -267,7 +274,7 @@ export class PgWriteQueue {
       return true;
     }
     client.release();
-    if (latest !== undefined) this.committed(latest, entries);
+    if (latest !== undefined) this.hooks.run(entries);
     batch.forEach((write, i) => {
       if (write.audit) write.audit.recorded = true;
       write.resolve(values[i]);
@@ -295,23 +302,12 @@ export class PgWriteQueue {
     return values;
   }
 
-  /** The newest revisions of this queue's latest commits, as their doorbells say them (see ownCommit). */
-  private readonly announced = new Set<string>();
-
-  /** After a commit that logged `entries`, up to revision `latest`: notes it, and runs the commit hooks with them. */
-  private committed(latest: string, entries: readonly LogEntry[]): void {
-    this.announced.add(latest);
-    // Doorbells can be lost (a listener reconnecting): keep only the newest.
-    if (this.announced.size > 1_000) this.announced.delete(this.announced.values().next().value!);
-    this.hooks.run(entries);
-  }
-
   /**
-   * Whether a doorbell's payload (the newest revision of the commit that rang it) is one of this
-   * queue's commits, whose hooks ran already: a replica need not read the log again for it.
+   * Whether a doorbell's payload is one of this queue's commits, whose hooks ran (or will run)
+   * here: a replica need not read the log again for it.
    */
   ownCommit(payload: string): boolean {
-    return this.announced.has(payload);
+    return payload.endsWith(this.origin);
   }
 
   private async runWithSavepoints(client: PoolClient, batch: PendingWrite[]): Promise<void> {
@@ -347,7 +343,7 @@ export class PgWriteQueue {
           log.transitions.push(...o.log.transitions);
           log.audits.push(...o.log.audits);
         }
-        const appended = await appendGroup(client, log, this.channel);
+        const appended = await appendGroup(client, log, this.channel, this.origin);
         if (appended.outbox) await client.query(appended.outbox);
         await client.query("COMMIT");
         logged = appended.latest;
@@ -364,7 +360,7 @@ export class PgWriteQueue {
       // A connection that failed is destroyed, not returned to the pool.
       client.release(broken);
     }
-    if (logged !== undefined) this.committed(logged, entries);
+    if (logged !== undefined) this.hooks.run(entries);
     batch.forEach((write, i) => {
       const outcome = outcomes[i]!;
       if (outcome.ok && write.audit) write.audit.recorded = true;
@@ -418,7 +414,7 @@ const APPEND_GROUP = `WITH state AS (
     INSERT INTO audit_events (id, at, actor, actor_id, procedure, object_type, object_id, client_address, summary)
     SELECT * FROM unnest($15::text[], $16::timestamptz[], $17::text[], $18::text[], $19::text[], $20::text[], $21::text[], $22::text[], $23::text[])
   )
-  SELECT latest, pg_notify($5, latest::text),
+  SELECT latest, pg_notify($5, latest::text || $25::text),
     (SELECT coalesce(json_agg(n), '[]') FROM (
       SELECT item_id, name, status_id, status_name, status_color, status_kind FROM outbox_item_notices WHERE item_id = ANY($24::text[])
     ) n) AS notices
@@ -426,11 +422,11 @@ const APPEND_GROUP = `WITH state AS (
 
 /**
  * Runs appendGroup's statement (see APPEND_GROUP) for the group's log; returns the newest
- * revision it logged (as the doorbell says it; undefined if it logged none), the changes as the
+ * revision it logged (undefined if it logged none; its doorbell ends with `origin`), the changes as the
  * log now holds them (for the commit hooks), and the statement left to run before COMMIT: the
  * outbox events its changes make, if any (see commitAfter).
  */
-async function appendGroup(client: PoolClient, log: GroupLog, channel: string): Promise<{ latest?: string; outbox?: QueryConfig; entries: LogEntry[] }> {
+async function appendGroup(client: PoolClient, log: GroupLog, channel: string, origin: string): Promise<{ latest?: string; outbox?: QueryConfig; entries: LogEntry[] }> {
   const { changes, transitions, audits } = log;
   const column = <T>(rows: ReadonlyArray<readonly unknown[]>, i: number) => rows.map((r) => r[i] as T);
   if (changes.length === 0) {
@@ -455,6 +451,7 @@ async function appendGroup(client: PoolClient, log: GroupLog, channel: string): 
       ...Array.from({ length: 9 }, (_, i) => column(rows, i)),
       ...Array.from({ length: 9 }, (_, i) => column(audits, i)),
       keys,
+      origin,
     ],
   });
   // The notifications they cause, in the same transaction: sent if and only if the changes commit.
