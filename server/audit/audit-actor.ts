@@ -31,7 +31,7 @@ export function objectTypeOf(procedure: string): string {
   return OBJECT_TYPE_OF_SERVICE[service] ?? service.replace(/Service$/, "").toLowerCase();
 }
 
-/** The id of the object a request names (item_id, status_id, note_id, user_id, token_id, group_id, incident_id, maintenance_id), or "" (an add). */
+/** The id of the object a request names (item_id, status_id, note_id, user_id, token_id, group_id, webhook_id, hook_id, incident_id, maintenance_id), or "" (an add). */
 export function objectIdOf(procedure: string, message: unknown, principal: Principal): string {
   if (procedure.endsWith("AuthService/ChangePassword")) return principal.user.id;
   // An add names its parent (AddNote's item_id), not what it makes: the store takes the new id from what it wrote.
@@ -42,7 +42,7 @@ export function objectIdOf(procedure: string, message: unknown, principal: Princ
     ? ["incidentId", "maintenanceId"]
     : procedure.includes("SubscriptionsService/")
       ? ["id"]
-      : ["tokenId", "noteId", "itemId", "statusId", "userId", "groupId", "webhookId"];
+      : ["tokenId", "noteId", "itemId", "statusId", "userId", "groupId", "webhookId", "hookId"];
   for (const name of names) {
     const value = fields?.[name];
     if (typeof value === "string" && value.trim() !== "") return value.trim();

@@ -13,17 +13,23 @@ export async function insertAuditRow(client: PoolClient, actor: AuditActor, writ
 }
 
 /**
- * Runs an account write (these go straight to the pool): for `actor`'s audited call not yet
- * recorded, in a transaction with its audit row; else as it is.
+ * Runs a write that goes straight to the pool (accounts, webhooks, subscribers): for `actor`'s
+ * audited call not yet recorded, in a transaction with its audit row; else as it is.
  */
 export async function withAuditRow<T>(pool: Pool, actor: AuditActor | undefined, write: (on: Pool | PoolClient) => Promise<T>): Promise<T> {
   if (!needsAuditRow(actor)) return write(pool);
+  return auditedTransaction(pool, actor, write);
+}
+
+/** Runs `write` in a transaction, with `actor`'s audit row if its call is audited and not yet recorded. */
+export async function auditedTransaction<T>(pool: Pool, actor: AuditActor | undefined, write: (client: PoolClient) => Promise<T>): Promise<T> {
+  const audited = needsAuditRow(actor);
   const value = await transaction(pool, async (client) => {
     const written = await write(client);
-    await insertAuditRow(client, actor, written);
+    if (audited) await insertAuditRow(client, actor, written);
     return written;
   });
-  actor.recorded = true;
+  if (audited) actor.recorded = true;
   return value;
 }
 

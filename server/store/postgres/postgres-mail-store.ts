@@ -17,7 +17,9 @@ import {
   type SubscriberRow,
   type ThrottleRow,
 } from "../sql/mail.js";
+import type { AuditActor } from "../audit-context.js";
 import { numbered, PG_VALUES as V } from "./dialect.js";
+import { withAuditRow } from "./postgres-audit.js";
 import { transaction } from "./transaction.js";
 
 const Q = Object.fromEntries(Object.entries(MAIL_SQL).map(([name, text]) => [name, numbered(text)])) as { [K in keyof typeof MAIL_SQL]: string };
@@ -73,9 +75,11 @@ export class PostgresMailStore implements MailStore {
     return row && toSubscriber(row);
   }
 
-  async removeSubscriber(id: string): Promise<boolean> {
-    const { rowCount } = await this.pool.query(Q.removeSubscriber, [id]);
-    return (rowCount ?? 0) > 0;
+  async removeSubscriber(id: string, audit?: AuditActor): Promise<boolean> {
+    return withAuditRow(this.pool, audit, async (on) => {
+      const { rowCount } = await on.query(Q.removeSubscriber, [id]);
+      return (rowCount ?? 0) > 0;
+    });
   }
 
   async pruneUnconfirmed(before: Date): Promise<number> {

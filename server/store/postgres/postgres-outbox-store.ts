@@ -1,5 +1,7 @@
 import type { Pool, PoolClient, QueryConfig } from "pg";
+import { auditedTransaction, withAuditRow } from "./postgres-audit.js";
 import { notFound } from "../../errors.js";
+import type { AuditActor } from "../audit-context.js";
 import type { LoggedChange } from "../change-codec.js";
 import type { DeliveryRecord, NewWebhook, OutboxEvent, OutboxStore, WebhookPatch, WebhookProgress, WebhookRecord } from "../outbox-store.js";
 import {
@@ -98,28 +100,34 @@ export class PostgresOutboxStore implements OutboxStore {
     return Number((await this.pool.query<{ latest: string }>(Q.latestEvent)).rows[0]?.latest ?? 0);
   }
 
-  async addWebhook(webhook: NewWebhook): Promise<WebhookRecord> {
-    await this.pool.query(Q.insertWebhook, webhookValues({ ...webhook, nextAttemptAt: webhook.created }, V));
-    return this.mustRead(this.pool, webhook.id);
+  async addWebhook(webhook: NewWebhook, audit?: AuditActor): Promise<WebhookRecord> {
+    return withAuditRow(this.pool, audit, async (on) => {
+      await on.query(Q.insertWebhook, webhookValues({ ...webhook, nextAttemptAt: webhook.created }, V));
+      return this.mustRead(on, webhook.id);
+    });
   }
 
-  async updateWebhook(id: string, patch: WebhookPatch): Promise<WebhookRecord> {
-    return transaction(this.pool, async (client) => {
+  async updateWebhook(id: string, patch: WebhookPatch, audit?: AuditActor): Promise<WebhookRecord> {
+    return auditedTransaction(this.pool, audit, async (client) => {
       const current = await this.mustRead(client, id, " FOR UPDATE");
       await client.query(Q.updateWebhook, webhookPatchValues(current, patch, V));
       return this.mustRead(client, id);
     });
   }
 
-  async reenableWebhook(id: string, at: Date): Promise<WebhookRecord> {
-    const { rowCount } = await this.pool.query(Q.reenableWebhook, [true, at, at, id]);
-    if (!rowCount) throw notFound("webhook", id);
-    return this.mustRead(this.pool, id);
+  async reenableWebhook(id: string, at: Date, audit?: AuditActor): Promise<WebhookRecord> {
+    return withAuditRow(this.pool, audit, async (on) => {
+      const { rowCount } = await on.query(Q.reenableWebhook, [true, at, at, id]);
+      if (!rowCount) throw notFound("webhook", id);
+      return this.mustRead(on, id);
+    });
   }
 
-  async deleteWebhook(id: string): Promise<void> {
-    const { rowCount } = await this.pool.query(Q.deleteWebhook, [id]);
-    if (!rowCount) throw notFound("webhook", id);
+  async deleteWebhook(id: string, audit?: AuditActor): Promise<void> {
+    await withAuditRow(this.pool, audit, async (on) => {
+      const { rowCount } = await on.query(Q.deleteWebhook, [id]);
+      if (!rowCount) throw notFound("webhook", id);
+    });
   }
 
   async getWebhook(id: string): Promise<WebhookRecord | undefined> {
@@ -150,8 +158,8 @@ export class PostgresOutboxStore implements OutboxStore {
     });
   }
 
-  async recordDelivery(delivery: DeliveryRecord): Promise<void> {
-    await this.pool.query(Q.insertDelivery, deliveryValues(delivery, V));
+  async recordDelivery(delivery: DeliveryRecord, audit?: AuditActor): Promise<void> {
+    await withAuditRow(this.pool, audit, (on) => on.query(Q.insertDelivery, deliveryValues(delivery, V)));
   }
 
   async listDeliveries(webhookId: string, limit: number): Promise<DeliveryRecord[]> {
