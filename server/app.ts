@@ -242,7 +242,8 @@ export async function createApp(options: AppOptions): Promise<App> {
     else void hub.poke();
     if (committed) deliveries?.committed(committed);
     else deliveries?.poke();
-    mailWorker?.poke();
+    if (committed) mailWorker?.committed(committed);
+    else mailWorker?.poke();
   };
   const deps: ServiceDeps = { store, now: options.now ?? (() => new Date()) };
   const defaultTimeZone = options.timeZone ?? "UTC";

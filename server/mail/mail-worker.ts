@@ -1,7 +1,9 @@
 import { newId } from "../ids.js";
 import type { Logger } from "../logger.js";
+import type { LoggedChange } from "../store/change-codec.js";
 import type { FanOut, MailRecipient, MailStore, QueuedMail } from "../store/mail-store.js";
 import type { OutboxStore } from "../store/outbox-store.js";
+import { mayMakeOutboxEvent } from "../store/sql/outbox.js";
 import { DISABLE_AFTER_MS, retryDelayMs } from "../webhooks/retry-schedule.js";
 import { renderEvent, toldByIncidentMail, wantsMail, type MailContext } from "./mail-render.js";
 import type { SendMail } from "./smtp-sender.js";
@@ -95,6 +97,15 @@ export class MailWorker {
     }
     this.running = true;
     setImmediate(() => void this.run());
+  }
+
+  /**
+   * After a commit in this process, with the changes it logged: looks for work (see poke) unless
+   * none of them can have made an outbox event, which is what mail is made from. Claiming the
+   * mail cursor is a write; without this, every write of the page would cost a second one.
+   */
+  committed(changes: ReadonlyArray<Pick<LoggedChange, "kind">>): void {
+    if (changes.some(mayMakeOutboxEvent)) this.poke();
   }
 
   /** Stops and waits for the mails in flight (each ends within the SMTP timeouts). */

@@ -9,6 +9,7 @@ import { deriveOutboxEvent, mayMakeOutboxEvent } from "../../server/store/sql/ou
 import { SqliteStore } from "../../server/store/sqlite/sqlite-store.js";
 import { EMPTY_SETTINGS } from "../../server/store/settings-store.js";
 import { DeliveryWorker } from "../../server/webhooks/delivery-worker.js";
+import { MailWorker } from "../../server/mail/mail-worker.js";
 
 const T = new Date("2024-03-01T10:00:00.000Z");
 const status = { id: "s1", name: "Up", description: "", color: "#00FF00", kind: 1, created: T, updated: T };
@@ -90,5 +91,37 @@ describe("the delivery worker after a commit", () => {
     await store.addItem(newItem("web", { statusId: up.id }));
     await new Promise((resolve) => setTimeout(resolve, 20));
     expect(claims).toBe(1);
+  });
+
+  it("the mail worker too: claiming its cursor is a write, not made for a commit that cannot have made an event", async () => {
+    store = new SqliteStore({ path: ":memory:" });
+    const mail = store.mail!;
+    await mail.ensureCursor();
+    let claims = 0;
+    const claim = mail.claimCursor.bind(mail);
+    mail.claimCursor = (...args) => (claims++, claim(...args));
+    const mailer = new MailWorker(
+      {
+        mail,
+        outbox: store.outbox,
+        send: async () => "250 ok",
+        now: () => new Date(),
+        log: createLogger("silent"),
+        context: async () => ({ publicUrl: "http://status.example.com", pageName: "Status" }),
+      },
+      { pollMs: 3_600_000 },
+    );
+    try {
+      store.onCommit((committed) => mailer.committed(committed));
+      const up = await store.addStatus(newStatus("Up"));
+      await store.updateStatus(up.id, { name: "Fine", updated: new Date() });
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(claims).toBe(0);
+      await store.addItem(newItem("web", { statusId: up.id }));
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(claims).toBeGreaterThanOrEqual(1);
+    } finally {
+      await mailer.stop();
+    }
   });
 });
