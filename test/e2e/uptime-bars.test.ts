@@ -10,6 +10,15 @@ import { prepareWebBuild, removeDatabase, startWebServer, type WebServer } from 
 
 const OUT = join(process.cwd(), "test-results", "screenshots");
 const DAY = 86_400_000;
+const HOUR = 3_600_000;
+
+/** The clock offset that puts the server at `hour`:00 UTC, `days` calendar days ago. The history is
+ * written at fixed hours so that a three-hour outage stays inside one day (the page's days are UTC
+ * days here) whatever time the test runs; "now minus ten days" split it at midnight in a CI run. */
+function atHourDaysAgo(days: number, hour: number): number {
+  const todayStart = Math.floor(Date.now() / DAY) * DAY;
+  return todayStart - days * DAY + hour * HOUR - Date.now();
+}
 
 describe.skipIf(!browserTestsEnabled())("the public page's 90-day uptime bars", { timeout: 90_000 }, () => {
   let server: WebServer;
@@ -30,14 +39,14 @@ describe.skipIf(!browserTestsEnabled())("the public page's 90-day uptime bars", 
     offset = -40 * DAY;
     checkout = (await api.items.addItem({ name: "Checkout", initialStatusId: statuses.UP.id })).item!;
     search = (await api.items.addItem({ name: "Search", initialStatusId: statuses.UP.id })).item!;
-    offset = -10 * DAY;
+    offset = atHourDaysAgo(10, 9);
     await api.items.updateItem({ itemId: checkout.id, statusId: statuses.DOWN.id });
     await api.notes.addNote({ itemId: checkout.id, noteText: "Card payments fail; we are on it." });
-    offset = -10 * DAY + 3 * 3_600_000;
+    offset = atHourDaysAgo(10, 12);
     await api.items.updateItem({ itemId: checkout.id, statusId: statuses.UP.id });
-    offset = -3 * DAY;
+    offset = atHourDaysAgo(3, 9);
     await api.items.updateItem({ itemId: search.id, statusId: statuses.WARNING.id });
-    offset = -3 * DAY + 3_600_000;
+    offset = atHourDaysAgo(3, 10);
     await api.items.updateItem({ itemId: search.id, statusId: statuses.UP.id });
     offset = 0;
     browser = await launchChromium();
