@@ -30,10 +30,17 @@ export const DEFAULT_CONNECTION_LIMITS: ConnectionLimits = {
 /** How long a closing HTTP/2 connection has to say goodbye before it is destroyed. */
 const GOAWAY_GRACE_MS = 1_000;
 
-/** Closes a front socket that does not say which protocol it speaks in time; returns the cancel. */
+/**
+ * Closes a front socket that does not say which protocol it speaks in time; returns the cancel,
+ * which also takes its `close` listener away: a connection that then lives for hours (a watch
+ * stream) keeps neither the cleared timer nor this closure.
+ */
 export function limitFirstBytes(socket: net.Socket, limits: ConnectionLimits): () => void {
   const timer = setTimeout(() => socket.destroy(), limits.firstByteMs);
-  const cancel = () => clearTimeout(timer);
+  const cancel = () => {
+    clearTimeout(timer);
+    socket.off("close", cancel);
+  };
   socket.on("close", cancel);
   return cancel;
 }

@@ -139,13 +139,22 @@ export function serve(app: ServedApp, address: string, options: ServeOptions = {
     limitHttp2Session(session, limits);
   });
 
+  // Every front socket's own listeners, made once: a closure per socket would keep the scope of
+  // the connection's first bytes (below) for the connection's whole life.
+  function forgetSocket(this: net.Socket): void {
+    sockets.delete(this);
+  }
+  function destroyOnError(this: net.Socket): void {
+    this.destroy();
+  }
+
   // No Nagle delay, as node:http sets for the sockets it accepts itself (these it is handed).
   const front = net.createServer({ noDelay: true }, (socket) => {
     // Counted so that work which can wait, waits while more connections are coming (see connection-arrivals.ts).
     noteConnectionAccepted();
     sockets.add(socket);
-    socket.on("close", () => sockets.delete(socket));
-    socket.on("error", () => socket.destroy());
+    socket.on("close", forgetSocket);
+    socket.on("error", destroyOnError);
     const protocolKnown = limitFirstBytes(socket, limits);
     // Read until the first bytes tell the protocols apart: "PRI " starts the HTTP/2 preface and
     // no HTTP/1 method; a client may send fewer than 4 bytes in its first packet.
@@ -159,7 +168,6 @@ export function serve(app: ServedApp, address: string, options: ServeOptions = {
       protocolKnown();
       socket.pause();
       socket.unshift(head);
-      // The listeners above share this scope for the connection's life: keep no bytes in it.
       head = NO_BYTES;
       if (couldBeHttp2) {
         h2.emit("connection", socket);

@@ -33,6 +33,7 @@ export function readBody(req: NodeRequest, max: number): Promise<Buffer | undefi
     // Once read, no listener stays behind: a watch stream's request lives as long as the stream.
     const onEnd = () => {
       req.off("data", onData);
+      req.off("end", onEnd);
       req.off("error", onError);
       resolve(Buffer.concat(chunks));
     };
