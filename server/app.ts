@@ -1,11 +1,12 @@
 import type { DescService } from "@bufbuild/protobuf";
-import { createContextValues, type ConnectRouter } from "@connectrpc/connect";
+import type { ConnectRouter } from "@connectrpc/connect";
 import { REQUEST_BODY_MAX_BYTES } from "../shared/limits.js";
 import { ItemsService as ItemsApi, NotesService as NotesApi, StatusService as StatusApi } from "../shared/gen/statusthing/v1/services_pb.js";
 import { createRequestLog } from "./http/request-log.js";
 import type { NodeRequest, NodeResponse } from "./node-request.js";
 import type { Logger } from "./logger.js";
 import { attachCallRecord, type CallRecord } from "./rpc/call-record.js";
+import { CallValues } from "./rpc/call-values.js";
 import { requestFacts, requestFactsKey } from "./auth/request-facts.js";
 import { createErrorInterceptor } from "./rpc/error-interceptor.js";
 import { createItemsRpc } from "./rpc/items-rpc.js";
@@ -414,7 +415,7 @@ export async function createApp(options: AppOptions): Promise<App> {
       ],
     ]),
     shutdownSignal: shutdown.signal,
-    contextValues: (req, record) => attachCallRecord(createContextValues(), record).set(requestFactsKey, requestFacts(req)),
+    contextValues: (req, record) => attachCallRecord(new CallValues(), record).set(requestFactsKey, requestFacts(req)),
     fallback: (req, res) => {
       if (web && (req.method === "GET" || req.method === "HEAD")) web.handle(req, res);
       else sendJson(res, 404, errorToJsonObject(toConnectError(pathNotFound((req.url ?? "").split("?", 1)[0]!))));

@@ -91,42 +91,86 @@ function chunkedWrite(res: Http1Response, frame: Uint8Array): boolean {
   return true;
 }
 
+/** What the transport reads of either response (HTTP/1.1's ServerResponse, HTTP/2's compatibility response). */
+interface AnyResponse {
+  headersSent: boolean;
+  destroyed: boolean;
+  writableEnded: boolean;
+  writableFinished?: boolean;
+  writableLength?: number;
+  write(bytes: Uint8Array): boolean;
+}
+
+/** The HTTP/2 stream under a compatibility response. */
+interface Http2Stream {
+  writableLength?: number;
+  destroy(): void;
+}
+
+/**
+ * The StreamTransport over a Node HTTP/1.1 or HTTP/2 response. A class, so that a stream that
+ * stays open for hours keeps one small object rather than a closure per method; whether the
+ * response is HTTP/1.1 or HTTP/2 is decided once, here.
+ */
+class NodeStreamTransport implements StreamTransport {
+  private readonly res: AnyResponse;
+  /** The HTTP/1.1 response, for chunkedWrite; undefined for HTTP/2. */
+  private readonly http1: Http1Response | undefined;
+  /** The HTTP/2 stream; undefined for HTTP/1.1. */
+  private readonly stream: Http2Stream | undefined;
+
+  constructor(
+    private readonly req: NodeRequest,
+    res: NodeResponse,
+  ) {
+    this.res = res as unknown as AnyResponse;
+    if ("stream" in res) this.stream = (res as unknown as { stream: Http2Stream }).stream;
+    else this.http1 = res as unknown as Http1Response;
+  }
+
+  begun(): boolean {
+    return this.res.headersSent;
+  }
+
+  pendingBytes(): number {
+    return (this.stream ? this.stream.writableLength : this.res.writableLength) ?? 0;
+  }
+
+  write(bytes: Uint8Array): void {
+    const res = this.res;
+    if (res.destroyed || res.writableEnded) return;
+    if (this.http1 && chunkedWrite(this.http1, bytes)) return;
+    res.write(bytes);
+  }
+
+  keepOpen(): void {
+    this.req.socket.setTimeout(0);
+  }
+
+  cutOffWhenDrainedOrStalled(): void {
+    // Captured now: once the response has finished, `res` no longer holds its socket. For HTTP/2
+    // the stream, never the session's socket, which other calls share.
+    const connection = this.stream ?? this.http1!.socket;
+    if (!connection) return;
+    const started = Date.now();
+    let before = this.pendingBytes();
+    let drained = false;
+    const timer = setInterval(() => {
+      const now = this.pendingBytes();
+      const stalled = now > 0 && now >= before;
+      if (drained || stalled || Date.now() - started >= DROP_MAX_MS) {
+        clearInterval(timer);
+        connection.destroy();
+        return;
+      }
+      drained = now === 0 || this.res.writableFinished === true;
+      before = now;
+    }, DROP_CHECK_MS);
+    timer.unref();
+  }
+}
+
 /** The StreamTransport over a Node HTTP/1.1 or HTTP/2 response. */
 export function nodeStreamTransport(req: NodeRequest, res: NodeResponse): StreamTransport {
-  const raw = res as unknown as { writableLength?: number; writableFinished?: boolean; stream?: { writableLength?: number } };
-  const pendingBytes = () => raw.stream?.writableLength ?? raw.writableLength ?? 0;
-  const http1 = "stream" in res ? undefined : (res as unknown as Http1Response);
-  return {
-    begun: () => res.headersSent,
-    pendingBytes,
-    write(bytes) {
-      if (res.destroyed || res.writableEnded) return;
-      if (http1 && chunkedWrite(http1, bytes)) return;
-      (res as unknown as { write(b: Uint8Array): boolean }).write(bytes);
-    },
-    keepOpen() {
-      req.socket.setTimeout(0);
-    },
-    cutOffWhenDrainedOrStalled() {
-      // Captured now: once the response has finished, `res` no longer holds its socket. For HTTP/2
-      // the stream, never the session's socket, which other calls share.
-      const connection = "stream" in res ? (res as { stream: { destroy(): void } }).stream : (res as { socket: { destroy(): void } | null }).socket;
-      if (!connection) return;
-      const started = Date.now();
-      let before = pendingBytes();
-      let drained = false;
-      const timer = setInterval(() => {
-        const now = pendingBytes();
-        const stalled = now > 0 && now >= before;
-        if (drained || stalled || Date.now() - started >= DROP_MAX_MS) {
-          clearInterval(timer);
-          connection.destroy();
-          return;
-        }
-        drained = now === 0 || raw.writableFinished === true;
-        before = now;
-      }, DROP_CHECK_MS);
-      timer.unref();
-    },
-  };
+  return new NodeStreamTransport(req, res);
 }
