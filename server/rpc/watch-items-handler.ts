@@ -1,19 +1,18 @@
 import { create, fromBinary, fromJsonString, toBinary, toJsonString, type MessageInitShape } from "@bufbuild/protobuf";
-import { Code, ConnectError, type ContextValues, type HandlerContext, type Interceptor, type StreamRequest, type StreamResponse } from "@connectrpc/connect";
+import { Code, ConnectError, createContextKey, type ContextValues, type HandlerContext, type Interceptor, type StreamRequest, type StreamResponse } from "@connectrpc/connect";
 import { compressedFlag, compressionNegotiate, encodeEnvelope, type Compression } from "@connectrpc/connect/protocol";
 import { endStreamFlag, endStreamToJson, errorToJson, parseTimeout as parseConnectTimeout } from "@connectrpc/connect/protocol-connect";
 import { parseTimeout as parseGrpcTimeout, setTrailerStatus } from "@connectrpc/connect/protocol-grpc";
 import { trailerFlag, trailerSerialize } from "@connectrpc/connect/protocol-grpc-web";
 import { ItemsService as ItemsApi, WatchItemsRequestSchema, WatchItemsResponseSchema, type WatchItemsRequest } from "../../shared/gen/statusthing/v1/services_pb.js";
 import type { NodeRequest, NodeResponse } from "../node-request.js";
-import { toHeaders } from "../auth/request-facts.js";
 import { badProtobufMessage, streamingProtocolOf } from "./protocol-errors.js";
 import { readBody } from "./body-reader.js";
 import { callRecordKey } from "./call-record.js";
 import { codeName, toConnectError } from "../wire/client-error.js";
 import { contentTypeUnsupported } from "../errors.js";
-import { createStreamContext } from "./stream-context.js";
-import { nodeStreamTransport, streamTransportKey } from "./stream-transport.js";
+import { StreamContext, StreamShutdown } from "./stream-context.js";
+import { nodeStreamTransport, streamTransportKey, type StreamTransport } from "./stream-transport.js";
 
 /** The path this handler serves. */
 export const WATCH_ITEMS_PATH = "/statusthing.v1.ItemsService/WatchItems";
@@ -83,6 +82,99 @@ async function* once<T>(value: T): AsyncIterable<T> {
   yield value;
 }
 
+/** The call's StreamContext, for the innermost link of the interceptor chain (built once per handler). */
+const streamContextKey = createContextKey<StreamContext | undefined>(undefined, { description: "stream context" });
+
+type Protocol = keyof typeof PROTOCOLS;
+type Invoke = (req: StreamRequest) => Promise<StreamResponse>;
+
+/** One header value as a string (Node gives repeated ones as an array). */
+function headerOf(req: NodeRequest, name: string): string | null {
+  const value = req.headers[name];
+  if (value === undefined) return null;
+  return Array.isArray(value) ? value.join(", ") : value;
+}
+
+/**
+ * One WatchItems call: reads and decodes the request, runs the interceptors and the
+ * implementation, begins the response and ends it with the stream's status. A class, so that a
+ * stream open for hours keeps one object and its methods are shared, where closures per call
+ * would each keep the call's whole scope.
+ */
+class WatchItemsCall {
+  /** The client's end: a reset stream or a closed connection, before or after the response. */
+  readonly onClose = (): void => this.ctx.clientGone();
+
+  constructor(
+    private readonly res: NodeResponse,
+    private readonly ctx: StreamContext,
+    private readonly transport: StreamTransport,
+    private readonly protocol: Protocol,
+    private readonly binary: boolean,
+  ) {}
+
+  begin(): void {
+    const res = this.res;
+    if (res.headersSent || res.destroyed) return;
+    const header = this.ctx.responseHeader;
+    const head: Record<string, string | string[]> = { "cache-control": "no-store", "x-accel-buffering": "no" };
+    header.forEach((value, name) => (head[name] = name === "set-cookie" ? header.getSetCookie() : value));
+    res.writeHead(200, head);
+    (res as { flushHeaders?: () => void }).flushHeaders?.();
+  }
+
+  /**
+   * Pulls the implementation's messages and writes them in order (nothing, on this path: the
+   * implementation writes its events itself once the response has begun), then ends the
+   * response with the stream's status. Nothing else waits on the stream meanwhile.
+   */
+  pump(messages: AsyncIterator<unknown>): void {
+    let next: Promise<IteratorResult<unknown>>;
+    try {
+      next = messages.next();
+    } catch (error) {
+      return this.end(toConnectError(error));
+    }
+    // The implementation has read what it needs of the request's headers by now.
+    this.ctx.started();
+    next.then(
+      (result) => {
+        if (result.done) return this.end(undefined);
+        try {
+          const message = create(WatchItemsResponseSchema, result.value as MessageInitShape<typeof WatchItemsResponseSchema>);
+          this.transport.write(encodeEnvelope(0, this.binary ? toBinary(WatchItemsResponseSchema, message) : Buffer.from(toJsonString(WatchItemsResponseSchema, message))));
+        } catch (error) {
+          // As a for-await loop left by a throw: the implementation is told to stop.
+          void messages.return?.().catch(() => {});
+          return this.end(toConnectError(error));
+        }
+        this.pump(messages);
+      },
+      (reason: unknown) => this.end(toConnectError(reason)),
+    );
+  }
+
+  end(error: ConnectError | undefined): void {
+    const { ctx, res, transport } = this;
+    ctx.abort();
+    const record = ctx.values.get(callRecordKey);
+    if (record) record.code ??= error ? codeName(error.code) : "ok";
+    if (res.destroyed || res.writableEnded) return;
+    this.begin();
+    const trailer = ctx.responseTrailer;
+    if (this.protocol === "connect") {
+      transport.write(encodeEnvelope(endStreamFlag, Buffer.from(JSON.stringify(endStreamToJson(trailer, error, undefined)))));
+    } else if (this.protocol === "grpc-web") {
+      transport.write(encodeEnvelope(trailerFlag, trailerSerialize(setTrailerStatus(trailer, error))));
+    } else {
+      const trailers: Record<string, string> = {};
+      setTrailerStatus(trailer, error).forEach((value, name) => (trailers[name] = value));
+      res.addTrailers(trailers);
+    }
+    res.end();
+  }
+}
+
 /**
  * `ItemsService.WatchItems` over Connect streaming, gRPC and gRPC-Web: the one RPC served beside
  * Connect's router rather than by it, because the figures demand it (README, Performance): at
@@ -95,6 +187,64 @@ async function* once<T>(value: T): AsyncIterable<T> {
  */
 export function createWatchItemsHandler(impl: WatchItemsImpl, options: WatchItemsHandlerOptions): (req: NodeRequest, res: NodeResponse, values: ContextValues) => void {
   const method = ItemsApi.method.watchItems;
+  const shutdown = options.shutdownSignal && new StreamShutdown(options.shutdownSignal);
+  // The router's interceptors, outermost first, around the implementation: chained once here, the
+  // call's context found in its context values.
+  const invoke = options.interceptors.reduceRight<Invoke>(
+    (inner, interceptor) => interceptor(inner as never) as never,
+    async (r) => {
+      let request: WatchItemsRequest | undefined;
+      for await (const m of r.message) request = m as WatchItemsRequest;
+      const ctx = r.contextValues.get(streamContextKey)!;
+      return {
+        stream: true,
+        service: ItemsApi,
+        method,
+        header: ctx.responseHeader,
+        // Made when first used (at the end, mostly).
+        get trailer() {
+          return ctx.responseTrailer;
+        },
+        message: impl(request!, ctx),
+        contextValues: r.contextValues,
+      } as StreamResponse;
+    },
+  );
+
+  /** Everything before the stream: the request read and decoded, the interceptors run, the response begun. */
+  async function open(
+    call: WatchItemsCall,
+    req: NodeRequest,
+    res: NodeResponse,
+    ctx: StreamContext,
+    kind: { protocol: Protocol; binary: boolean },
+  ): Promise<AsyncIterator<unknown>> {
+    const names = PROTOCOLS[kind.protocol];
+    const compression = compressionNegotiate(options.acceptCompression, headerOf(req, names.encoding), headerOf(req, names.acceptEncoding), names.acceptEncoding);
+    if (compression.error) throw compression.error;
+    if (compression.response) ctx.responseHeader.set(names.encoding, compression.response.name);
+    const timeoutError = timeoutOf(req, kind.protocol).error;
+    if (timeoutError) throw timeoutError;
+    const body = await readBodyUnlessGone(req, res, options.readMaxBytes + 5);
+    if (!body) throw new ConnectError(`request body over ${options.readMaxBytes} bytes`, Code.ResourceExhausted);
+    const request = await decodeRequest(body, kind.binary, compression.request, options.readMaxBytes);
+    const response = await invoke({
+      stream: true,
+      service: ItemsApi,
+      method,
+      requestMethod: "POST",
+      url: ctx.url,
+      // Made only if an interceptor asks for it (see StreamContext).
+      get signal() {
+        return ctx.signal;
+      },
+      header: ctx.requestHeader,
+      contextValues: ctx.values,
+      message: once(request),
+    } as StreamRequest);
+    call.begin();
+    return response.message[Symbol.asyncIterator]();
+  }
 
   return (req, res, values) => {
     const kind = streamingProtocolOf(req.headers["content-type"] ?? null);
@@ -107,100 +257,30 @@ export function createWatchItemsHandler(impl: WatchItemsImpl, options: WatchItem
       return;
     }
     const { protocol, binary } = kind;
-    const names = PROTOCOLS[protocol];
-    const header = toHeaders(req.headers);
-    const compression = compressionNegotiate(options.acceptCompression, header.get(names.encoding), header.get(names.acceptEncoding), names.acceptEncoding);
-    const timeout = protocol === "connect" ? parseConnectTimeout(header.get("connect-timeout-ms"), MAX_TIMEOUT_MS) : parseGrpcTimeout(header.get("grpc-timeout"), MAX_TIMEOUT_MS);
     const transport = nodeStreamTransport(req, res);
-    const url = `http://${header.get("host") ?? "localhost"}${req.url ?? ""}`;
-    const ctx = createStreamContext({
+    const ctx = new StreamContext({
       service: ItemsApi,
       method,
       protocolName: protocol,
-      url,
-      timeoutMs: timeout.timeoutMs,
-      shutdownSignal: options.shutdownSignal,
-      requestHeader: header,
-      responseHeader: { "content-type": names.type(binary), ...(compression.response ? { [names.encoding]: compression.response.name } : {}) },
+      url: `http://${headerOf(req, "host") ?? headerOf(req, ":authority") ?? "localhost"}${req.url ?? ""}`,
+      timeoutMs: timeoutOf(req, protocol).timeoutMs,
+      shutdown,
+      requestHeaders: req.headers,
+      responseHeader: { "content-type": PROTOCOLS[protocol].type(binary) },
       values: values.set(streamTransportKey, transport),
     });
-    // The client's end: a reset stream or a closed connection, before or after the response.
-    res.on("close", ctx.clientGone);
-    // The router's interceptors, outermost first, around the implementation.
-    const invoke = options.interceptors.reduceRight<(r: StreamRequest) => Promise<StreamResponse>>(
-      (inner, interceptor) => interceptor(inner as never) as never,
-      async (r) => {
-        let request: WatchItemsRequest | undefined;
-        for await (const m of r.message) request = m as WatchItemsRequest;
-        return {
-          stream: true,
-          service: ItemsApi,
-          method,
-          header: ctx.responseHeader,
-          trailer: ctx.responseTrailer,
-          message: impl(request!, ctx),
-          contextValues: r.contextValues,
-        } as StreamResponse;
-      },
-    );
-
-    const begin = () => {
-      if (res.headersSent || res.destroyed) return;
-      const head: Record<string, string | string[]> = { "cache-control": "no-store", "x-accel-buffering": "no" };
-      ctx.responseHeader.forEach((value, name) => (head[name] = name === "set-cookie" ? ctx.responseHeader.getSetCookie() : value));
-      res.writeHead(200, head);
-      (res as { flushHeaders?: () => void }).flushHeaders?.();
-    };
-
-    const run = async (): Promise<void> => {
-      if (compression.error) throw compression.error;
-      if (timeout.error) throw timeout.error;
-      const body = await readBodyUnlessGone(req, res, options.readMaxBytes + 5);
-      if (!body) throw new ConnectError(`request body over ${options.readMaxBytes} bytes`, Code.ResourceExhausted);
-      const request = await decodeRequest(body, binary, compression.request, options.readMaxBytes);
-      const response = await invoke({
-        stream: true,
-        service: ItemsApi,
-        method,
-        requestMethod: "POST",
-        url,
-        signal: ctx.signal,
-        header,
-        contextValues: ctx.values,
-        message: once(request),
-      } as StreamRequest);
-      begin();
-      // The implementation writes its events itself once the response has begun; anything it
-      // yields (nothing, on this path) is written here in order.
-      for await (const init of response.message) {
-        const message = create(WatchItemsResponseSchema, init as MessageInitShape<typeof WatchItemsResponseSchema>);
-        transport.write(encodeEnvelope(0, binary ? toBinary(WatchItemsResponseSchema, message) : Buffer.from(toJsonString(WatchItemsResponseSchema, message))));
-      }
-    };
-
-    run().then(
-      () => end(undefined),
+    values.set(streamContextKey, ctx);
+    const call = new WatchItemsCall(res, ctx, transport, protocol, binary);
+    res.on("close", call.onClose);
+    open(call, req, res, ctx, kind).then(
+      (messages) => call.pump(messages),
       // Errors before the interceptors (compression, timeout, body) get the catalog's details here.
-      (reason: unknown) => end(toConnectError(reason)),
+      (reason: unknown) => call.end(toConnectError(reason)),
     );
-
-    function end(error: ConnectError | undefined): void {
-      ctx.abort();
-      const record = values.get(callRecordKey);
-      if (record) record.code ??= error ? codeName(error.code) : "ok";
-      if (res.destroyed || res.writableEnded) return;
-      begin();
-      const trailer = ctx.responseTrailer;
-      if (protocol === "connect") {
-        transport.write(encodeEnvelope(endStreamFlag, Buffer.from(JSON.stringify(endStreamToJson(trailer, error, undefined)))));
-      } else if (protocol === "grpc-web") {
-        transport.write(encodeEnvelope(trailerFlag, trailerSerialize(setTrailerStatus(trailer, error))));
-      } else {
-        const trailers: Record<string, string> = {};
-        setTrailerStatus(trailer, error).forEach((value, name) => (trailers[name] = value));
-        res.addTrailers(trailers);
-      }
-      res.end();
-    }
   };
+}
+
+/** The client's deadline, in its protocol's header. */
+function timeoutOf(req: NodeRequest, protocol: Protocol): { timeoutMs?: number; error?: ConnectError } {
+  return protocol === "connect" ? parseConnectTimeout(headerOf(req, "connect-timeout-ms"), MAX_TIMEOUT_MS) : parseGrpcTimeout(headerOf(req, "grpc-timeout"), MAX_TIMEOUT_MS);
 }
