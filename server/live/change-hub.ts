@@ -321,13 +321,9 @@ export class ChangeHub {
       group = new WatchGroup(filter, this.items.values());
       this.groups.set(key, group);
     }
-    let stopChecking: (() => void) | undefined;
-    const watcher = new Watcher(filter, sink, this.options.limits, (w) => {
-      stopChecking?.();
-      if (w.droppedAsSlow) this.stats.watchersDroppedSlow++;
-      this.forget(w, key);
-    });
-    if (grant) stopChecking = this.revocation.add(grant, (error) => watcher.close(error));
+    // The group's filter, equal to the watcher's: an idle watcher keeps no filter of its own.
+    const watcher = new Watcher(group.filter, sink, this.options.limits, this.watcherClosed);
+    if (grant) watcher.stopChecking = this.revocation.add(grant, (error) => watcher.close(error));
     group.watchers.add(watcher);
     this.watcherCount.set(sink.protocol, (this.watcherCount.get(sink.protocol) ?? 0) + 1);
 
@@ -482,7 +478,16 @@ export class ChangeHub {
     }
   }
 
-  private forget(watcher: Watcher, key: string): void {
+  /** Every watcher's end, one function for the hub (not a closure per watcher). */
+  private readonly watcherClosed = (watcher: Watcher): void => {
+    watcher.stopChecking?.();
+    if (watcher.droppedAsSlow) this.stats.watchersDroppedSlow++;
+    this.forget(watcher);
+  };
+
+  private forget(watcher: Watcher): void {
+    // The group's key, made again: cheaper than a copy kept by every watcher for its whole life.
+    const key = filterKey(watcher.filter);
     const group = this.groups.get(key);
     if (!group) return;
     group.watchers.delete(watcher);

@@ -47,6 +47,8 @@ export class Watcher {
   minRevision = 0;
   /** Set when the watcher was ended for falling too far behind (counted by /metrics). */
   droppedAsSlow = false;
+  /** For a stream that needed a login: stops re-checking its credentials (called when it closes). */
+  stopChecking: (() => void) | undefined;
   /** When the client went over maxPendingBytes, while it still is. */
   private laggingSince: number | undefined;
   /**
