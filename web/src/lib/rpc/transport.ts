@@ -1,4 +1,4 @@
-import { fromBinary, toBinary, type DescMessage, type MessageShape } from "@bufbuild/protobuf";
+import { fromBinary, toBinary, type DescMessage, type DescMethodServerStreaming, type MessageInitShape, type MessageShape } from "@bufbuild/protobuf";
 import { Code, ConnectError, createContextValues, type Transport } from "@connectrpc/connect";
 import { compressedFlag, createEnvelopeReadableStream, createMethodUrl, encodeEnvelope, runStreamingCall, runUnaryCall } from "@connectrpc/connect/protocol";
 import { endStreamFlag, requestHeader, trailerDemux, validateResponse } from "@connectrpc/connect/protocol-connect";
@@ -167,3 +167,27 @@ const fallbackParsers: ErrorParsers = {
   },
   endStream: () => ({ metadata: new Headers(), error: new ConnectError("stream ended; its message could not be read", Code.Unknown) }),
 };
+
+/**
+ * Calls a server-streaming RPC as the generated client's method does (the messages, and the
+ * response headers to `onHeader` first), without `createClient`: the live stream every page opens
+ * is the one call the first download needs, and `createClient` brings every kind of call with it.
+ */
+export async function* serverStream<I extends DescMessage, O extends DescMessage>(
+  transport: Transport,
+  method: DescMethodServerStreaming<I, O>,
+  input: MessageInitShape<I>,
+  options: { signal?: AbortSignal; onHeader?: (headers: Headers) => void },
+): AsyncGenerator<MessageShape<O>> {
+  const response = await transport.stream(
+    method,
+    options.signal,
+    undefined,
+    undefined,
+    (async function* () {
+      yield input;
+    })(),
+  );
+  options.onHeader?.(response.header);
+  yield* response.message;
+}
