@@ -5,11 +5,11 @@ import type { PageAt } from "./page-at.svelte.js";
 /**
  * Time travel (`?at=`) for a live page, loaded only when a page asks for the past: most visits
  * never do, so GetPageAt's client and the HistoryService descriptors are not part of the first
- * download of / or /display. `past` is the PageAt once loaded (for TimeTravelBanner).
+ * download of / or /display. `past` is the PageAt once loaded (for TimeTravelBanner); until then
+ * the page is not loaded, and a load whose code could not be fetched is tried again by the next.
  */
 export class TimeTravel {
   #past = $state.raw<PageAt | undefined>(undefined);
-  #error = $state<string | undefined>(undefined);
   readonly #transport: Transport;
 
   constructor(transport: Transport) {
@@ -20,28 +20,16 @@ export class TimeTravel {
     return this.#past;
   }
   get loaded(): boolean {
-    return this.#past?.loaded ?? this.#error !== undefined;
+    return this.#past?.loaded ?? false;
   }
   get items(): readonly Item[] {
     return this.#past?.items ?? [];
   }
-  /** Why the past could not be shown: its code failed to load (GetPageAt's own errors are `past.error`). */
-  get error(): string | undefined {
-    return this.#error;
-  }
 
   /** Shows the page at `at` (see PageAt.load). */
   async load(at: number): Promise<void> {
-    if (!this.#past) {
-      try {
-        const { PageAt } = await import("./page-at.svelte.js");
-        this.#past ??= new PageAt(this.#transport);
-        this.#error = undefined;
-      } catch (error) {
-        this.#error = error instanceof Error ? error.message : String(error);
-        return;
-      }
-    }
+    const { PageAt } = await import("./page-at.svelte.js");
+    this.#past ??= new PageAt(this.#transport);
     await this.#past.load(at);
   }
 }
