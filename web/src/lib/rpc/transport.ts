@@ -13,14 +13,13 @@ import { endStreamFlag, requestHeader, trailerDemux, validateResponse } from "@c
  * run time, so protobuf-es's JSON codec (~6 KB gzipped) came with every page though the app never
  * sends JSON. This is the same Connect protocol with the JSON branch left out. Connect errors are
  * JSON whatever the format (a unary error body, a stream's end message); their small parser is
- * fetched when the first call starts (see `errorParser`), so the first paint does not wait for it
- * and a server that has gone away still gets its error read.
+ * fetched when a stream has brought its first message (after the page has what it shows, and
+ * before the server may go away and end the stream with an error), or when an error needs it.
  */
 export function createAppTransport(baseUrl: string = location.origin): Transport {
   const errors = errorParser();
   return {
     async unary(method, signal, timeoutMs, header, message, contextValues) {
-      const parse = errors.load();
       return await runUnaryCall({
         signal,
         timeoutMs: positive(timeoutMs),
@@ -44,7 +43,7 @@ export function createAppTransport(baseUrl: string = location.origin): Transport
           });
           const { isUnaryError, unaryError } = validateResponse(method.methodKind, true, response.status, response.headers);
           const [demuxedHeader, demuxedTrailer] = trailerDemux(response.headers);
-          if (isUnaryError) throw (await parse).unaryError(await response.json(), trailerDemux(response.headers), unaryError);
+          if (isUnaryError) throw (await errors.load()).unaryError(await response.json(), trailerDemux(response.headers), unaryError);
           return {
             stream: false,
             service: method.parent,
@@ -58,7 +57,6 @@ export function createAppTransport(baseUrl: string = location.origin): Transport
     },
 
     async stream(method, signal, timeoutMs, header, input, contextValues) {
-      const parse = errors.load();
       async function* parseBody(body: ReadableStream<Uint8Array>, trailer: Headers, header: Headers, signal: AbortSignal) {
         const reader = createEnvelopeReadableStream(body).getReader();
         let ended = false;
@@ -69,7 +67,7 @@ export function createAppTransport(baseUrl: string = location.origin): Transport
           if ((flags & compressedFlag) === compressedFlag) throw new ConnectError("protocol error: received unsupported compressed output", Code.Internal);
           if ((flags & endStreamFlag) === endStreamFlag) {
             ended = true;
-            const endStream = (await parse).endStream(data);
+            const endStream = (await errors.load()).endStream(data);
             if (endStream.error) {
               const error = endStream.error;
               header.forEach((value, key) => error.metadata.append(key, value));
@@ -79,6 +77,7 @@ export function createAppTransport(baseUrl: string = location.origin): Transport
             continue;
           }
           yield decode(method.output, data);
+          void errors.load();
         }
         // A signal aborted before `getReader` does not make `read` throw in every runtime.
         signal.throwIfAborted();
@@ -142,9 +141,9 @@ function decode<Desc extends DescMessage>(desc: Desc, data: Uint8Array): Message
 type ErrorParsers = typeof import("./connect-errors.js");
 
 /**
- * The Connect error parser, loaded once, when the first call starts (not with the page). A load
- * that failed (the server went away between the page and the first call) is tried again by the
- * next call; meanwhile errors keep the code their HTTP status gives.
+ * The Connect error parser, loaded once, not with the page. A load that failed (the server went
+ * away) is tried again when next asked for; meanwhile a unary error keeps the code its HTTP status
+ * gives, and a stream's end reads as an unknown error (the watch loop reconnects either way).
  */
 function errorParser() {
   let loading: Promise<ErrorParsers> | undefined;
