@@ -1,4 +1,4 @@
-import { pageMeta, type NamedKind } from "./page-overall.js";
+import type { NamedKind } from "./page-overall.js";
 import { kindMeta, MAINTENANCE_META } from "./status-kinds.js";
 
 /** Names shown in all, so that the sentence stays one line on a phone. */

@@ -1,5 +1,5 @@
-import { fromBinary, toBinary, type DescMessage, type DescMethodServerStreaming, type MessageInitShape, type MessageShape } from "@bufbuild/protobuf";
-import { Code, ConnectError, createContextValues, type Transport } from "@connectrpc/connect";
+import { fromBinary, toBinary, type DescMessage, type DescMethod, type DescMethodServerStreaming, type MessageInitShape, type MessageShape } from "@bufbuild/protobuf";
+import { Code, ConnectError, createContextValues, type ContextValues, type Transport } from "@connectrpc/connect";
 import { compressedFlag, createEnvelopeReadableStream, createMethodUrl, encodeEnvelope, runStreamingCall, runUnaryCall } from "@connectrpc/connect/protocol";
 import { endStreamFlag, requestHeader, trailerDemux, validateResponse } from "@connectrpc/connect/protocol-connect";
 
@@ -23,16 +23,7 @@ export function createAppTransport(baseUrl: string = location.origin): Transport
       return await runUnaryCall({
         signal,
         timeoutMs: positive(timeoutMs),
-        req: {
-          stream: false,
-          service: method.parent,
-          method,
-          requestMethod: "POST",
-          url: createMethodUrl(baseUrl, method),
-          header: requestHeader(method.methodKind, true, positive(timeoutMs), header, false),
-          contextValues: contextValues ?? createContextValues(),
-          message,
-        },
+        req: { stream: false, ...request(baseUrl, method, timeoutMs, header, contextValues), message },
         next: async (req) => {
           const response = await fetch(req.url, {
             redirect: "error",
@@ -86,16 +77,7 @@ export function createAppTransport(baseUrl: string = location.origin): Transport
       return await runStreamingCall({
         signal,
         timeoutMs: positive(timeoutMs),
-        req: {
-          stream: true,
-          service: method.parent,
-          method,
-          requestMethod: "POST",
-          url: createMethodUrl(baseUrl, method),
-          header: requestHeader(method.methodKind, true, positive(timeoutMs), header, false),
-          contextValues: contextValues ?? createContextValues(),
-          message: input,
-        },
+        req: { stream: true, ...request(baseUrl, method, timeoutMs, header, contextValues), message: input },
         next: async (req) => {
           if (method.methodKind !== "server_streaming") throw new ConnectError("fetch cannot stream a request body", Code.Unimplemented);
           const first = await req.message[Symbol.asyncIterator]().next();
@@ -114,6 +96,18 @@ export function createAppTransport(baseUrl: string = location.origin): Transport
         },
       });
     },
+  };
+}
+
+/** What a unary call's request and a stream's have alike: a POST to the method's URL with Connect's headers. */
+function request<M extends DescMethod>(baseUrl: string, method: M, timeoutMs: number | undefined, header: HeadersInit | undefined, contextValues: ContextValues | undefined) {
+  return {
+    service: method.parent,
+    method,
+    requestMethod: "POST" as const,
+    url: createMethodUrl(baseUrl, method),
+    header: requestHeader(method.methodKind, true, positive(timeoutMs), header, false),
+    contextValues: contextValues ?? createContextValues(),
   };
 }
 
