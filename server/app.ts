@@ -1,7 +1,9 @@
 import type { DescService } from "@bufbuild/protobuf";
 import type { ConnectRouter } from "@connectrpc/connect";
 import { REQUEST_BODY_MAX_BYTES } from "../shared/limits.js";
-import { ItemsService as ItemsApi, NotesService as NotesApi, StatusService as StatusApi } from "../shared/gen/statusthing/v1/services_pb.js";
+import { ItemsService as ItemsApi } from "../shared/gen/statusthing/v1/services_pb.js";
+import { NotesService as NotesApi } from "../shared/gen/statusthing/v1/notes_service_pb.js";
+import { StatusService as StatusApi } from "../shared/gen/statusthing/v1/status_service_pb.js";
 import { createRequestLog } from "./http/request-log.js";
 import type { NodeRequest, NodeResponse } from "./node-request.js";
 import type { Logger } from "./logger.js";
@@ -19,7 +21,7 @@ import { ItemsService } from "./service/items.js";
 import { HistoryService } from "./service/history.js";
 import { createHistoryRpc } from "./rpc/history-rpc.js";
 import { HistoryService as HistoryApi } from "../shared/gen/statusthing/v1/history_pb.js";
-import { IncidentsService as IncidentsApi } from "../shared/gen/statusthing/v1/incidents_pb.js";
+import { IncidentsService as IncidentsApi } from "../shared/gen/statusthing/v1/incidents_service_pb.js";
 import { IncidentsService } from "./service/incidents.js";
 import { MaintenanceService } from "./service/maintenance.js";
 import { MaintenanceScheduler } from "./service/maintenance-scheduler.js";
@@ -68,7 +70,7 @@ import { DeliveryWorker, type DeliveryWorkerSettings } from "./webhooks/delivery
 import { createWebhookSender } from "./webhooks/webhook-sender.js";
 import { createOpsEndpoints } from "./ops/ops-endpoints.js";
 import type { Lifecycle } from "./ops/readiness.js";
-import { SettingsService as SettingsApi } from "../shared/gen/statusthing/v1/settings_pb.js";
+import { SettingsService as SettingsApi } from "../shared/gen/statusthing/v1/settings_service_pb.js";
 import { SettingsService } from "./service/settings.js";
 import { createSettingsRpc } from "./rpc/settings-rpc.js";
 import { toPageSettingsMessage } from "./wire/settings-convert.js";

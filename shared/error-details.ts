@@ -1,7 +1,7 @@
 import type { ConnectError } from "@connectrpc/connect";
 import { BadRequestSchema } from "./gen/google/rpc/bad_request_pb.js";
 import { ErrorInfoSchema } from "./gen/google/rpc/error_info_pb.js";
-import { RetryInfoSchema } from "./gen/google/rpc/retry_info_pb.js";
+import { retryAfterSeconds } from "./retry-after.js";
 
 /**
  * Reads the machine-readable details of a StatusThing error, so a client branches on them and
@@ -23,7 +23,6 @@ export interface ErrorDetails {
 /** The details of `error`: its reason, metadata, retry delay and field violations. */
 export function errorDetails(error: ConnectError): ErrorDetails {
   const info = error.findDetails(ErrorInfoSchema)[0];
-  const retry = error.findDetails(RetryInfoSchema)[0]?.retryDelay;
   const fields: Record<string, string> = {};
   for (const detail of error.findDetails(BadRequestSchema)) {
     for (const violation of detail.fieldViolations) fields[violation.field] = violation.description;
@@ -31,8 +30,7 @@ export function errorDetails(error: ConnectError): ErrorDetails {
   return {
     reason: info?.reason,
     metadata: info?.metadata ?? {},
-    // A delay of 1.2 s is waited as 2: retrying early would be refused again.
-    retryAfterSeconds: retry ? Number(retry.seconds) + Math.ceil(retry.nanos / 1e9) : undefined,
+    retryAfterSeconds: retryAfterSeconds(error),
     fields,
   };
 }

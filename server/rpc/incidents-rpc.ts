@@ -1,6 +1,6 @@
 import { timestampDate, type Timestamp } from "@bufbuild/protobuf/wkt";
 import type { ServiceImpl } from "@connectrpc/connect";
-import type { IncidentsService as IncidentsApi } from "../../shared/gen/statusthing/v1/incidents_pb.js";
+import type { IncidentsService as IncidentsApi } from "../../shared/gen/statusthing/v1/incidents_service_pb.js";
 import type { IncidentsService } from "../service/incidents.js";
 import type { MaintenanceEnd, MaintenanceService } from "../service/maintenance.js";
 import { toIncidentMessage, toLeftAloneMessage, toMaintenanceMessage } from "../wire/incident-convert.js";

@@ -1,5 +1,5 @@
 import type { ServiceImpl } from "@connectrpc/connect";
-import type { NotesService as NotesApi } from "../../shared/gen/statusthing/v1/services_pb.js";
+import type { NotesService as NotesApi } from "../../shared/gen/statusthing/v1/notes_service_pb.js";
 import type { NotesService } from "../service/notes.js";
 import { toNoteMessage } from "../wire/convert.js";
 import { auditOf } from "./audit-interceptor.js";

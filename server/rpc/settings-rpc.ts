@@ -1,5 +1,6 @@
 import type { ServiceImpl } from "@connectrpc/connect";
-import type { ImageInput, SettingsService as SettingsApi } from "../../shared/gen/statusthing/v1/settings_pb.js";
+import type { ImageInput } from "../../shared/gen/statusthing/v1/settings_pb.js";
+import type { SettingsService as SettingsApi } from "../../shared/gen/statusthing/v1/settings_service_pb.js";
 import type { ImageChange, SettingsService } from "../service/settings.js";
 import { toPageSettingsViewMessage } from "../wire/settings-convert.js";
 import { auditOf } from "./audit-interceptor.js";

@@ -1,5 +1,5 @@
 import type { ServiceImpl } from "@connectrpc/connect";
-import type { StatusService as StatusApi } from "../../shared/gen/statusthing/v1/services_pb.js";
+import type { StatusService as StatusApi } from "../../shared/gen/statusthing/v1/status_service_pb.js";
 import type { StatusesService } from "../service/statuses.js";
 import { toStatusMessage } from "../wire/convert.js";
 import { auditOf } from "./audit-interceptor.js";

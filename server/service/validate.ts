@@ -1,4 +1,5 @@
-import { charCount, DESCRIPTION_MAX, NAME_MAX, nameCharacterProblem, normalizeColor, NOTE_TEXT_MAX } from "../../shared/limits.js";
+import { charCount, DESCRIPTION_MAX, NAME_MAX, normalizeColor, NOTE_TEXT_MAX } from "../../shared/limits.js";
+import { nameCharacterProblem } from "../../shared/name-characters.js";
 import { isKnownKind } from "../../shared/status-kinds.js";
 import { invalidArgument } from "../errors.js";
 

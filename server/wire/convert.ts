@@ -6,14 +6,13 @@ import {
   NoteSchema,
   StatusSchema,
   TimestampsSchema,
-  UserSchema,
   type Group,
   type Item,
-  type User,
   type Note,
   type Status,
   type Timestamps,
 } from "../../shared/gen/statusthing/v1/types_pb.js";
+import { UserSchema, type User } from "../../shared/gen/statusthing/v1/access_pb.js";
 import type { GroupRecord, ItemView, NoteRecord, StatusRecord, UserRecord } from "../domain.js";
 
 import { roleToWire } from "./access-enums.js";

@@ -2,7 +2,9 @@ import type { DescService } from "@bufbuild/protobuf";
 import { createClient, type Client, type Interceptor, type Transport } from "@connectrpc/connect";
 import { adminTokenFor } from "./credentials.js";
 import { createConnectTransport, createGrpcTransport, createGrpcWebTransport } from "@connectrpc/connect-node";
-import { ItemsService, NotesService, StatusService } from "../../shared/gen/statusthing/v1/services_pb.js";
+import { ItemsService } from "../../shared/gen/statusthing/v1/services_pb.js";
+import { NotesService } from "../../shared/gen/statusthing/v1/notes_service_pb.js";
+import { StatusService } from "../../shared/gen/statusthing/v1/status_service_pb.js";
 
 /** Every wire protocol and HTTP version a client may use against the one port. */
 export const PROTOCOLS = ["connect-json", "connect-binary", "grpc-h2c", "grpc-web", "connect-json-h2c"] as const;

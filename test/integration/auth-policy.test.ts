@@ -8,10 +8,10 @@ import { ConnectError, createClient, type Transport } from "@connectrpc/connect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { API_SERVICES } from "../../server/app.js";
 import { HistoryService } from "../../shared/gen/statusthing/v1/history_pb.js";
-import { IncidentsService } from "../../shared/gen/statusthing/v1/incidents_pb.js";
+import { IncidentsService } from "../../shared/gen/statusthing/v1/incidents_service_pb.js";
 import { HooksService } from "../../shared/gen/statusthing/v1/hooks_pb.js";
 import { GroupsService } from "../../shared/gen/statusthing/v1/groups_pb.js";
-import { SettingsService } from "../../shared/gen/statusthing/v1/settings_pb.js";
+import { SettingsService } from "../../shared/gen/statusthing/v1/settings_service_pb.js";
 import { WebhooksService } from "../../shared/gen/statusthing/v1/webhooks_pb.js";
 import { SubscriptionsService } from "../../shared/gen/statusthing/v1/subscriptions_pb.js";
 import { ALLOWED_BEFORE_PASSWORD_CHANGE, CREDENTIAL_PROCEDURES, PUBLIC_READS } from "../../server/auth/access-policy.js";
@@ -19,7 +19,9 @@ import * as reflectionV1 from "../../shared/gen/grpc/reflection/v1/reflection_pb
 import * as reflectionV1alpha from "../../shared/gen/grpc/reflection/v1alpha/reflection_pb.js";
 import { AuthService, LoginRequestSchema, UsersService } from "../../shared/gen/statusthing/v1/auth_pb.js";
 import { AuditService } from "../../shared/gen/statusthing/v1/audit_pb.js";
-import { ItemsService, NotesService, StatusService } from "../../shared/gen/statusthing/v1/services_pb.js";
+import { ItemsService } from "../../shared/gen/statusthing/v1/services_pb.js";
+import { NotesService } from "../../shared/gen/statusthing/v1/notes_service_pb.js";
+import { StatusService } from "../../shared/gen/statusthing/v1/status_service_pb.js";
 import { invokeEmpty, methodsOf, procedureOf, rpc, transportAs } from "../helpers/auth.js";
 import { createTransport, PROTOCOLS, type Protocol } from "../helpers/clients.js";
 import { TEST_ADMIN_PASSWORD } from "../helpers/credentials.js";

@@ -15,7 +15,8 @@ import { BadRequestSchema } from "../../shared/gen/google/rpc/bad_request_pb.js"
 import { ErrorInfoSchema } from "../../shared/gen/google/rpc/error_info_pb.js";
 import { RetryInfoSchema } from "../../shared/gen/google/rpc/retry_info_pb.js";
 import { AuthService } from "../../shared/gen/statusthing/v1/auth_pb.js";
-import { ItemsService, StatusService } from "../../shared/gen/statusthing/v1/services_pb.js";
+import { ItemsService } from "../../shared/gen/statusthing/v1/services_pb.js";
+import { StatusService } from "../../shared/gen/statusthing/v1/status_service_pb.js";
 import { StatusKind } from "../../shared/gen/statusthing/v1/types_pb.js";
 import { login } from "../helpers/auth.js";
 import { adminTokenFor } from "../helpers/credentials.js";

@@ -19,7 +19,7 @@ import { TestSchemas } from "../helpers/postgres.js";
 import { startTestServer, type TestServer } from "../helpers/server.js";
 import { openWatch, pollUntil } from "../helpers/watch.js";
 import { createClient, ConnectError, Code } from "@connectrpc/connect";
-import { SettingsService } from "../../shared/gen/statusthing/v1/settings_pb.js";
+import { SettingsService } from "../../shared/gen/statusthing/v1/settings_service_pb.js";
 import { ErrorInfoSchema } from "../../shared/gen/google/rpc/error_info_pb.js";
 import { createTransport, type Protocol } from "../helpers/clients.js";
 

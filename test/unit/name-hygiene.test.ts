@@ -6,7 +6,7 @@
 import { describe, expect, it } from "vitest";
 import { requireName } from "../../server/service/validate.js";
 import { nameKey } from "../../server/domain.js";
-import { nameCharacterProblem } from "../../shared/limits.js";
+import { nameCharacterProblem } from "../../shared/name-characters.js";
 import { checkName } from "../../web/src/lib/admin/validate.js";
 
 const SAMPLES = [

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { StatusKind } from "../../shared/gen/statusthing/v1/types_pb.js";
-import { pageOverall, problemSummary } from "../../shared/problem-summary.js";
+import { pageOverall } from "../../shared/page-overall.js";
+import { problemSummary } from "../../shared/problem-summary.js";
 
 const { UP, DOWN, WARNING, INVESTIGATING, OBSERVING, DECOMM } = StatusKind;
 const items = (...pairs: Array<[string, StatusKind | undefined]>) => pairs.map(([name, kind]) => ({ name, kind }));

@@ -2,14 +2,103 @@
 // @generated from file statusthing/v1/access.proto (package statusthing.v1, syntax proto3)
 /* eslint-disable */
 
-import type { GenEnum, GenFile } from "@bufbuild/protobuf/codegenv2";
-import { enumDesc, fileDesc } from "@bufbuild/protobuf/codegenv2";
+import type { GenEnum, GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
+import { enumDesc, fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
+import type { Timestamp } from "@bufbuild/protobuf/wkt";
+import { file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
+import type { Timestamps } from "./types_pb.js";
+import { file_statusthing_v1_types } from "./types_pb.js";
+import type { Message } from "@bufbuild/protobuf";
 
 /**
  * Describes the file statusthing/v1/access.proto.
  */
 export const file_statusthing_v1_access: GenFile = /*@__PURE__*/
-  fileDesc("ChtzdGF0dXN0aGluZy92MS9hY2Nlc3MucHJvdG8SDnN0YXR1c3RoaW5nLnYxKk4KBFJvbGUSFAoQUk9MRV9VTlNQRUNJRklFRBAAEg4KClJPTEVfQURNSU4QARIPCgtST0xFX0VESVRPUhACEg8KC1JPTEVfVklFV0VSEAMqhQEKClRva2VuU2NvcGUSGwoXVE9LRU5fU0NPUEVfVU5TUEVDSUZJRUQQABIUChBUT0tFTl9TQ09QRV9SRUFEEAESFgoSVE9LRU5fU0NPUEVfU1RBVFVTEAISFQoRVE9LRU5fU0NPUEVfV1JJVEUQAxIVChFUT0tFTl9TQ09QRV9BRE1JThAEYgZwcm90bzM");
+  fileDesc("ChtzdGF0dXN0aGluZy92MS9hY2Nlc3MucHJvdG8SDnN0YXR1c3RoaW5nLnYxIowCCgRVc2VyEgoKAmlkGAEgASgJEhAKCHVzZXJuYW1lGAIgASgJEhAKCHBhc3N3b3JkGAMgASgJEhIKCmZpcnN0X25hbWUYBCABKAkSEQoJbGFzdF9uYW1lGAUgASgJEhUKDWVtYWlsX2FkZHJlc3MYBiABKAkSLgoKbGFzdF9sb2dpbhgHIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEgoKYXZhdGFyX3VybBgIIAEoCRIiCgRyb2xlGAkgASgOMhQuc3RhdHVzdGhpbmcudjEuUm9sZRIuCgp0aW1lc3RhbXBzGA8gASgLMhouc3RhdHVzdGhpbmcudjEuVGltZXN0YW1wcypOCgRSb2xlEhQKEFJPTEVfVU5TUEVDSUZJRUQQABIOCgpST0xFX0FETUlOEAESDwoLUk9MRV9FRElUT1IQAhIPCgtST0xFX1ZJRVdFUhADKoUBCgpUb2tlblNjb3BlEhsKF1RPS0VOX1NDT1BFX1VOU1BFQ0lGSUVEEAASFAoQVE9LRU5fU0NPUEVfUkVBRBABEhYKElRPS0VOX1NDT1BFX1NUQVRVUxACEhUKEVRPS0VOX1NDT1BFX1dSSVRFEAMSFQoRVE9LRU5fU0NPUEVfQURNSU4QBGIGcHJvdG8z", [file_google_protobuf_timestamp, file_statusthing_v1_types]);
+
+/**
+ * User is an account that may make changes. The password is never sent to a client.
+ *
+ * @generated from message statusthing.v1.User
+ */
+export type User = Message<"statusthing.v1.User"> & {
+  /**
+   * id is the user's KSUID.
+   *
+   * @generated from field: string id = 1;
+   */
+  id: string;
+
+  /**
+   * username is the unique login name.
+   *
+   * @generated from field: string username = 2;
+   */
+  username: string;
+
+  /**
+   * password is accepted in requests that set it and is never returned.
+   *
+   * @generated from field: string password = 3;
+   */
+  password: string;
+
+  /**
+   * first_name of the user.
+   *
+   * @generated from field: string first_name = 4;
+   */
+  firstName: string;
+
+  /**
+   * last_name of the user.
+   *
+   * @generated from field: string last_name = 5;
+   */
+  lastName: string;
+
+  /**
+   * email_address of the user.
+   *
+   * @generated from field: string email_address = 6;
+   */
+  emailAddress: string;
+
+  /**
+   * last_login is when the user last logged in.
+   *
+   * @generated from field: google.protobuf.Timestamp last_login = 7;
+   */
+  lastLogin?: Timestamp | undefined;
+
+  /**
+   * avatar_url is a link to the user's picture.
+   *
+   * @generated from field: string avatar_url = 8;
+   */
+  avatarUrl: string;
+
+  /**
+   * role is what the user may do (see Role); in AddUser, unspecified means editor.
+   *
+   * @generated from field: statusthing.v1.Role role = 9;
+   */
+  role: Role;
+
+  /**
+   * timestamps of the user.
+   *
+   * @generated from field: statusthing.v1.Timestamps timestamps = 15;
+   */
+  timestamps?: Timestamps | undefined;
+};
+
+/**
+ * Describes the message statusthing.v1.User.
+ * Use `create(UserSchema)` to create a new message.
+ */
+export const UserSchema: GenMessage<User> = /*@__PURE__*/
+  messageDesc(file_statusthing_v1_access, 0);
 
 /**
  * Role is what a user may do: each user has exactly one. The README's permission table lists

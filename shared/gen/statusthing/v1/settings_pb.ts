@@ -2,8 +2,8 @@
 // @generated from file statusthing/v1/settings.proto (package statusthing.v1, syntax proto3)
 /* eslint-disable */
 
-import type { GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
-import { fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
+import type { GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
+import { fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
 import type { Timestamp } from "@bufbuild/protobuf/wkt";
 import { file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
 import type { Message } from "@bufbuild/protobuf";
@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file statusthing/v1/settings.proto.
  */
 export const file_statusthing_v1_settings: GenFile = /*@__PURE__*/
-  fileDesc("Ch1zdGF0dXN0aGluZy92MS9zZXR0aW5ncy5wcm90bxIOc3RhdHVzdGhpbmcudjEi/gEKDFBhZ2VTZXR0aW5ncxIMCgRuYW1lGAEgASgJEhMKC2Rlc2NyaXB0aW9uGAIgASgJEhAKCGxvZ29fdXJsGAMgASgJEhMKC2Zhdmljb25fdXJsGAQgASgJEhAKCGhvbWVfdXJsGAUgASgJEhMKC3N1cHBvcnRfdXJsGAYgASgJEhEKCXRpbWVfem9uZRgHIAEoCRIUCgxhY2NlbnRfY29sb3IYCCABKAkSKwoHdXBkYXRlZBgJIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASFQoNdGltZV96b25lX3NldBgKIAEoCBIQCghuYW1lX3NldBgLIAEoCCJGCgpJbWFnZUlucHV0Eg4KBGRhdGEYASABKAxIABINCgN1cmwYAiABKAlIABIPCgVjbGVhchgDIAEoCEgAQggKBnNvdXJjZSIUChJHZXRTZXR0aW5nc1JlcXVlc3QiRQoTR2V0U2V0dGluZ3NSZXNwb25zZRIuCghzZXR0aW5ncxgBIAEoCzIcLnN0YXR1c3RoaW5nLnYxLlBhZ2VTZXR0aW5ncyLUAgoVVXBkYXRlU2V0dGluZ3NSZXF1ZXN0EhEKBG5hbWUYASABKAlIAIgBARIYCgtkZXNjcmlwdGlvbhgCIAEoCUgBiAEBEhUKCGhvbWVfdXJsGAMgASgJSAKIAQESGAoLc3VwcG9ydF91cmwYBCABKAlIA4gBARIWCgl0aW1lX3pvbmUYBSABKAlIBIgBARIZCgxhY2NlbnRfY29sb3IYBiABKAlIBYgBARIoCgRsb2dvGAcgASgLMhouc3RhdHVzdGhpbmcudjEuSW1hZ2VJbnB1dBIrCgdmYXZpY29uGAggASgLMhouc3RhdHVzdGhpbmcudjEuSW1hZ2VJbnB1dEIHCgVfbmFtZUIOCgxfZGVzY3JpcHRpb25CCwoJX2hvbWVfdXJsQg4KDF9zdXBwb3J0X3VybEIMCgpfdGltZV96b25lQg8KDV9hY2NlbnRfY29sb3IiSAoWVXBkYXRlU2V0dGluZ3NSZXNwb25zZRIuCghzZXR0aW5ncxgBIAEoCzIcLnN0YXR1c3RoaW5nLnYxLlBhZ2VTZXR0aW5nczLPAQoPU2V0dGluZ3NTZXJ2aWNlElsKC0dldFNldHRpbmdzEiIuc3RhdHVzdGhpbmcudjEuR2V0U2V0dGluZ3NSZXF1ZXN0GiMuc3RhdHVzdGhpbmcudjEuR2V0U2V0dGluZ3NSZXNwb25zZSIDkAIBEl8KDlVwZGF0ZVNldHRpbmdzEiUuc3RhdHVzdGhpbmcudjEuVXBkYXRlU2V0dGluZ3NSZXF1ZXN0GiYuc3RhdHVzdGhpbmcudjEuVXBkYXRlU2V0dGluZ3NSZXNwb25zZWIGcHJvdG8z", [file_google_protobuf_timestamp]);
+  fileDesc("Ch1zdGF0dXN0aGluZy92MS9zZXR0aW5ncy5wcm90bxIOc3RhdHVzdGhpbmcudjEi/gEKDFBhZ2VTZXR0aW5ncxIMCgRuYW1lGAEgASgJEhMKC2Rlc2NyaXB0aW9uGAIgASgJEhAKCGxvZ29fdXJsGAMgASgJEhMKC2Zhdmljb25fdXJsGAQgASgJEhAKCGhvbWVfdXJsGAUgASgJEhMKC3N1cHBvcnRfdXJsGAYgASgJEhEKCXRpbWVfem9uZRgHIAEoCRIUCgxhY2NlbnRfY29sb3IYCCABKAkSKwoHdXBkYXRlZBgJIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASFQoNdGltZV96b25lX3NldBgKIAEoCBIQCghuYW1lX3NldBgLIAEoCCJGCgpJbWFnZUlucHV0Eg4KBGRhdGEYASABKAxIABINCgN1cmwYAiABKAlIABIPCgVjbGVhchgDIAEoCEgAQggKBnNvdXJjZWIGcHJvdG8z", [file_google_protobuf_timestamp]);
 
 /**
  * PageSettings is the page's identity as every view shows it.
@@ -150,166 +150,4 @@ export type ImageInput = Message<"statusthing.v1.ImageInput"> & {
  */
 export const ImageInputSchema: GenMessage<ImageInput> = /*@__PURE__*/
   messageDesc(file_statusthing_v1_settings, 1);
-
-/**
- * GetSettingsRequest takes nothing.
- *
- * @generated from message statusthing.v1.GetSettingsRequest
- */
-export type GetSettingsRequest = Message<"statusthing.v1.GetSettingsRequest"> & {
-};
-
-/**
- * Describes the message statusthing.v1.GetSettingsRequest.
- * Use `create(GetSettingsRequestSchema)` to create a new message.
- */
-export const GetSettingsRequestSchema: GenMessage<GetSettingsRequest> = /*@__PURE__*/
-  messageDesc(file_statusthing_v1_settings, 2);
-
-/**
- * GetSettingsResponse holds the settings.
- *
- * @generated from message statusthing.v1.GetSettingsResponse
- */
-export type GetSettingsResponse = Message<"statusthing.v1.GetSettingsResponse"> & {
-  /**
-   * settings as the pages show them.
-   *
-   * @generated from field: statusthing.v1.PageSettings settings = 1;
-   */
-  settings?: PageSettings | undefined;
-};
-
-/**
- * Describes the message statusthing.v1.GetSettingsResponse.
- * Use `create(GetSettingsResponseSchema)` to create a new message.
- */
-export const GetSettingsResponseSchema: GenMessage<GetSettingsResponse> = /*@__PURE__*/
-  messageDesc(file_statusthing_v1_settings, 3);
-
-/**
- * UpdateSettingsRequest changes the fields present; an empty name, time_zone or accent_color
- * goes back to the default. At least one field must be present.
- *
- * @generated from message statusthing.v1.UpdateSettingsRequest
- */
-export type UpdateSettingsRequest = Message<"statusthing.v1.UpdateSettingsRequest"> & {
-  /**
-   * name, 1-200 characters after trimming; empty: the default.
-   *
-   * @generated from field: optional string name = 1;
-   */
-  name?: string | undefined;
-
-  /**
-   * description, at most 2,000 characters.
-   *
-   * @generated from field: optional string description = 2;
-   */
-  description?: string | undefined;
-
-  /**
-   * home_url: an absolute http or https URL, or empty.
-   *
-   * @generated from field: optional string home_url = 3;
-   */
-  homeUrl?: string | undefined;
-
-  /**
-   * support_url: an absolute http, https or mailto URL, or empty.
-   *
-   * @generated from field: optional string support_url = 4;
-   */
-  supportUrl?: string | undefined;
-
-  /**
-   * time_zone: an IANA zone name such as "Europe/Berlin"; empty: --time-zone.
-   *
-   * @generated from field: optional string time_zone = 5;
-   */
-  timeZone?: string | undefined;
-
-  /**
-   * accent_color: #RGB or #RRGGBB readable (WCAG AA, 4.5:1) as text on both the light and the
-   * dark page background; empty: the theme's own.
-   *
-   * @generated from field: optional string accent_color = 6;
-   */
-  accentColor?: string | undefined;
-
-  /**
-   * logo: a new logo, a link, or clear.
-   *
-   * @generated from field: statusthing.v1.ImageInput logo = 7;
-   */
-  logo?: ImageInput | undefined;
-
-  /**
-   * favicon: a new favicon, a link, or clear.
-   *
-   * @generated from field: statusthing.v1.ImageInput favicon = 8;
-   */
-  favicon?: ImageInput | undefined;
-};
-
-/**
- * Describes the message statusthing.v1.UpdateSettingsRequest.
- * Use `create(UpdateSettingsRequestSchema)` to create a new message.
- */
-export const UpdateSettingsRequestSchema: GenMessage<UpdateSettingsRequest> = /*@__PURE__*/
-  messageDesc(file_statusthing_v1_settings, 4);
-
-/**
- * UpdateSettingsResponse holds the settings after the change.
- *
- * @generated from message statusthing.v1.UpdateSettingsResponse
- */
-export type UpdateSettingsResponse = Message<"statusthing.v1.UpdateSettingsResponse"> & {
-  /**
-   * settings as the pages now show them.
-   *
-   * @generated from field: statusthing.v1.PageSettings settings = 1;
-   */
-  settings?: PageSettings | undefined;
-};
-
-/**
- * Describes the message statusthing.v1.UpdateSettingsResponse.
- * Use `create(UpdateSettingsResponseSchema)` to create a new message.
- */
-export const UpdateSettingsResponseSchema: GenMessage<UpdateSettingsResponse> = /*@__PURE__*/
-  messageDesc(file_statusthing_v1_settings, 5);
-
-/**
- * SettingsService holds the page's own settings and branding: its name, description, logo,
- * favicon, links, time zone and accent color. Reading is public (unless --private); changing
- * needs an admin.
- *
- * @generated from service statusthing.v1.SettingsService
- */
-export const SettingsService: GenService<{
-  /**
-   * GetSettings returns the page's settings as the pages show them (defaults filled in).
-   *
-   * @generated from rpc statusthing.v1.SettingsService.GetSettings
-   */
-  getSettings: {
-    methodKind: "unary";
-    input: typeof GetSettingsRequestSchema;
-    output: typeof GetSettingsResponseSchema;
-  },
-  /**
-   * UpdateSettings changes the fields that are set and keeps the others; invalid_argument names
-   * the first field at fault and nothing is changed. Open pages follow live (WatchItems with
-   * include_settings).
-   *
-   * @generated from rpc statusthing.v1.SettingsService.UpdateSettings
-   */
-  updateSettings: {
-    methodKind: "unary";
-    input: typeof UpdateSettingsRequestSchema;
-    output: typeof UpdateSettingsResponseSchema;
-  },
-}> = /*@__PURE__*/
-  serviceDesc(file_statusthing_v1_settings, 0);
 

@@ -6,15 +6,13 @@ import type { GenEnum, GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2"
 import { enumDesc, fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
 import type { Timestamp } from "@bufbuild/protobuf/wkt";
 import { file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
-import type { Role } from "./access_pb.js";
-import { file_statusthing_v1_access } from "./access_pb.js";
 import type { Message } from "@bufbuild/protobuf";
 
 /**
  * Describes the file statusthing/v1/types.proto.
  */
 export const file_statusthing_v1_types: GenFile = /*@__PURE__*/
-  fileDesc("ChpzdGF0dXN0aGluZy92MS90eXBlcy5wcm90bxIOc3RhdHVzdGhpbmcudjEikwEKClRpbWVzdGFtcHMSKwoHY3JlYXRlZBgBIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASKwoHdXBkYXRlZBgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASKwoHZGVsZXRlZBgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAi1gEKBEl0ZW0SCgoCaWQYASABKAkSDAoEbmFtZRgCIAEoCRITCgtkZXNjcmlwdGlvbhgDIAEoCRImCgZzdGF0dXMYBCABKAsyFi5zdGF0dXN0aGluZy52MS5TdGF0dXMSIwoFbm90ZXMYBSADKAsyFC5zdGF0dXN0aGluZy52MS5Ob3RlEhAKCGdyb3VwX2lkGAYgASgJEhAKCHBvc2l0aW9uGAcgASgNEi4KCnRpbWVzdGFtcHMYDyABKAsyGi5zdGF0dXN0aGluZy52MS5UaW1lc3RhbXBzIqABCgZTdGF0dXMSCgoCaWQYASABKAkSDAoEbmFtZRgCIAEoCRITCgtkZXNjcmlwdGlvbhgDIAEoCRINCgVjb2xvchgEIAEoCRIoCgRraW5kGAUgASgOMhouc3RhdHVzdGhpbmcudjEuU3RhdHVzS2luZBIuCgp0aW1lc3RhbXBzGA8gASgLMhouc3RhdHVzdGhpbmcudjEuVGltZXN0YW1wcyJQCgROb3RlEgoKAmlkGAEgASgJEgwKBHRleHQYAiABKAkSLgoKdGltZXN0YW1wcxgPIAEoCzIaLnN0YXR1c3RoaW5nLnYxLlRpbWVzdGFtcHMijAIKBFVzZXISCgoCaWQYASABKAkSEAoIdXNlcm5hbWUYAiABKAkSEAoIcGFzc3dvcmQYAyABKAkSEgoKZmlyc3RfbmFtZRgEIAEoCRIRCglsYXN0X25hbWUYBSABKAkSFQoNZW1haWxfYWRkcmVzcxgGIAEoCRIuCgpsYXN0X2xvZ2luGAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBISCgphdmF0YXJfdXJsGAggASgJEiIKBHJvbGUYCSABKA4yFC5zdGF0dXN0aGluZy52MS5Sb2xlEi4KCnRpbWVzdGFtcHMYDyABKAsyGi5zdGF0dXN0aGluZy52MS5UaW1lc3RhbXBzIosBCgVHcm91cBIKCgJpZBgBIAEoCRIMCgRuYW1lGAIgASgJEhMKC2Rlc2NyaXB0aW9uGAMgASgJEhAKCHBvc2l0aW9uGAQgASgNEhEKCWNvbGxhcHNlZBgFIAEoCBIuCgp0aW1lc3RhbXBzGA8gASgLMhouc3RhdHVzdGhpbmcudjEuVGltZXN0YW1wcyq8AgoKU3RhdHVzS2luZBIXChNTVEFUVVNfS0lORF9VTktOT1dOEAASEgoOU1RBVFVTX0tJTkRfVVAQARIUChBTVEFUVVNfS0lORF9ET1dOEAISFwoTU1RBVFVTX0tJTkRfV0FSTklORxADEhsKF1NUQVRVU19LSU5EX1VOQVZBSUxBQkxFEAQSGQoVU1RBVFVTX0tJTkRfQVZBSUxBQkxFEAUSHQoZU1RBVFVTX0tJTkRfSU5WRVNUSUdBVElORxAGEhkKFVNUQVRVU19LSU5EX09CU0VSVklORxAHEhcKE1NUQVRVU19LSU5EX0NSRUFURUQQCBIWChJTVEFUVVNfS0lORF9PTkxJTkUQCRIXChNTVEFUVVNfS0lORF9PRkZMSU5FEAoSFgoSU1RBVFVTX0tJTkRfREVDT01NEAtiBnByb3RvMw", [file_google_protobuf_timestamp, file_statusthing_v1_access]);
+  fileDesc("ChpzdGF0dXN0aGluZy92MS90eXBlcy5wcm90bxIOc3RhdHVzdGhpbmcudjEikwEKClRpbWVzdGFtcHMSKwoHY3JlYXRlZBgBIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASKwoHdXBkYXRlZBgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASKwoHZGVsZXRlZBgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAi1gEKBEl0ZW0SCgoCaWQYASABKAkSDAoEbmFtZRgCIAEoCRITCgtkZXNjcmlwdGlvbhgDIAEoCRImCgZzdGF0dXMYBCABKAsyFi5zdGF0dXN0aGluZy52MS5TdGF0dXMSIwoFbm90ZXMYBSADKAsyFC5zdGF0dXN0aGluZy52MS5Ob3RlEhAKCGdyb3VwX2lkGAYgASgJEhAKCHBvc2l0aW9uGAcgASgNEi4KCnRpbWVzdGFtcHMYDyABKAsyGi5zdGF0dXN0aGluZy52MS5UaW1lc3RhbXBzIqABCgZTdGF0dXMSCgoCaWQYASABKAkSDAoEbmFtZRgCIAEoCRITCgtkZXNjcmlwdGlvbhgDIAEoCRINCgVjb2xvchgEIAEoCRIoCgRraW5kGAUgASgOMhouc3RhdHVzdGhpbmcudjEuU3RhdHVzS2luZBIuCgp0aW1lc3RhbXBzGA8gASgLMhouc3RhdHVzdGhpbmcudjEuVGltZXN0YW1wcyJQCgROb3RlEgoKAmlkGAEgASgJEgwKBHRleHQYAiABKAkSLgoKdGltZXN0YW1wcxgPIAEoCzIaLnN0YXR1c3RoaW5nLnYxLlRpbWVzdGFtcHMiiwEKBUdyb3VwEgoKAmlkGAEgASgJEgwKBG5hbWUYAiABKAkSEwoLZGVzY3JpcHRpb24YAyABKAkSEAoIcG9zaXRpb24YBCABKA0SEQoJY29sbGFwc2VkGAUgASgIEi4KCnRpbWVzdGFtcHMYDyABKAsyGi5zdGF0dXN0aGluZy52MS5UaW1lc3RhbXBzKrwCCgpTdGF0dXNLaW5kEhcKE1NUQVRVU19LSU5EX1VOS05PV04QABISCg5TVEFUVVNfS0lORF9VUBABEhQKEFNUQVRVU19LSU5EX0RPV04QAhIXChNTVEFUVVNfS0lORF9XQVJOSU5HEAMSGwoXU1RBVFVTX0tJTkRfVU5BVkFJTEFCTEUQBBIZChVTVEFUVVNfS0lORF9BVkFJTEFCTEUQBRIdChlTVEFUVVNfS0lORF9JTlZFU1RJR0FUSU5HEAYSGQoVU1RBVFVTX0tJTkRfT0JTRVJWSU5HEAcSFwoTU1RBVFVTX0tJTkRfQ1JFQVRFRBAIEhYKElNUQVRVU19LSU5EX09OTElORRAJEhcKE1NUQVRVU19LSU5EX09GRkxJTkUQChIWChJTVEFUVVNfS0lORF9ERUNPTU0QC2IGcHJvdG8z", [file_google_protobuf_timestamp]);
 
 /**
  * Timestamps records when a record was created, last updated and (where kept) deleted.
@@ -214,90 +212,6 @@ export const NoteSchema: GenMessage<Note> = /*@__PURE__*/
   messageDesc(file_statusthing_v1_types, 3);
 
 /**
- * User is an account that may make changes. The password is never sent to a client.
- *
- * @generated from message statusthing.v1.User
- */
-export type User = Message<"statusthing.v1.User"> & {
-  /**
-   * id is the user's KSUID.
-   *
-   * @generated from field: string id = 1;
-   */
-  id: string;
-
-  /**
-   * username is the unique login name.
-   *
-   * @generated from field: string username = 2;
-   */
-  username: string;
-
-  /**
-   * password is accepted in requests that set it and is never returned.
-   *
-   * @generated from field: string password = 3;
-   */
-  password: string;
-
-  /**
-   * first_name of the user.
-   *
-   * @generated from field: string first_name = 4;
-   */
-  firstName: string;
-
-  /**
-   * last_name of the user.
-   *
-   * @generated from field: string last_name = 5;
-   */
-  lastName: string;
-
-  /**
-   * email_address of the user.
-   *
-   * @generated from field: string email_address = 6;
-   */
-  emailAddress: string;
-
-  /**
-   * last_login is when the user last logged in.
-   *
-   * @generated from field: google.protobuf.Timestamp last_login = 7;
-   */
-  lastLogin?: Timestamp | undefined;
-
-  /**
-   * avatar_url is a link to the user's picture.
-   *
-   * @generated from field: string avatar_url = 8;
-   */
-  avatarUrl: string;
-
-  /**
-   * role is what the user may do (see Role); in AddUser, unspecified means editor.
-   *
-   * @generated from field: statusthing.v1.Role role = 9;
-   */
-  role: Role;
-
-  /**
-   * timestamps of the user.
-   *
-   * @generated from field: statusthing.v1.Timestamps timestamps = 15;
-   */
-  timestamps?: Timestamps | undefined;
-};
-
-/**
- * Describes the message statusthing.v1.User.
- * Use `create(UserSchema)` to create a new message.
- */
-export const UserSchema: GenMessage<User> = /*@__PURE__*/
-  messageDesc(file_statusthing_v1_types, 4);
-
-/**
  * Group gathers items shown together on the page, such as "EU region" or "Payments".
  *
  * @generated from message statusthing.v1.Group
@@ -351,7 +265,7 @@ export type Group = Message<"statusthing.v1.Group"> & {
  * Use `create(GroupSchema)` to create a new message.
  */
 export const GroupSchema: GenMessage<Group> = /*@__PURE__*/
-  messageDesc(file_statusthing_v1_types, 5);
+  messageDesc(file_statusthing_v1_types, 4);
 
 /**
  * StatusKind is the fixed category of a Status; it decides severity, icon and wording on the page.

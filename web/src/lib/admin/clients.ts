@@ -3,9 +3,11 @@ import { AuthService, UsersService } from "$shared/gen/statusthing/v1/auth_pb.js
 import { AuditService } from "$shared/gen/statusthing/v1/audit_pb.js";
 import { GroupsService } from "$shared/gen/statusthing/v1/groups_pb.js";
 import { HooksService } from "$shared/gen/statusthing/v1/hooks_pb.js";
-import { IncidentsService } from "$shared/gen/statusthing/v1/incidents_pb.js";
-import { ItemsService, NotesService, StatusService } from "$shared/gen/statusthing/v1/services_pb.js";
-import { SettingsService } from "$shared/gen/statusthing/v1/settings_pb.js";
+import { IncidentsService } from "$shared/gen/statusthing/v1/incidents_service_pb.js";
+import { ItemsService } from "$shared/gen/statusthing/v1/services_pb.js";
+import { NotesService } from "$shared/gen/statusthing/v1/notes_service_pb.js";
+import { StatusService } from "$shared/gen/statusthing/v1/status_service_pb.js";
+import { SettingsService } from "$shared/gen/statusthing/v1/settings_service_pb.js";
 import { SubscriptionsService } from "$shared/gen/statusthing/v1/subscriptions_pb.js";
 import { WebhooksService } from "$shared/gen/statusthing/v1/webhooks_pb.js";
 

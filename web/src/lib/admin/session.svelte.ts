@@ -1,5 +1,5 @@
 import { Code, ConnectError } from "@connectrpc/connect";
-import type { User } from "$shared/gen/statusthing/v1/types_pb.js";
+import type { User } from "$shared/gen/statusthing/v1/access_pb.js";
 import { PasswordChangeReason } from "$shared/gen/statusthing/v1/auth_pb.js";
 import type { AdminClients } from "./clients.js";
 

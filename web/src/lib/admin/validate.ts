@@ -8,7 +8,6 @@ import {
   DESCRIPTION_MAX,
   EMAIL_MAX,
   NAME_MAX,
-  nameCharacterProblem,
   normalizeColor,
   NOTE_TEXT_MAX,
   PASSWORD_MAX,
@@ -17,6 +16,7 @@ import {
   URL_MAX,
   USERNAME_PATTERN,
 } from "$shared/limits.js";
+import { nameCharacterProblem } from "$shared/name-characters.js";
 import { ACCENT_MIN_CONTRAST, accentShortfall } from "$shared/accent.js";
 
 /** A field's problem, or undefined when it is fine. */

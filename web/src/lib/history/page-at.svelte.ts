@@ -4,13 +4,6 @@ import { HistoryService } from "$shared/gen/statusthing/v1/history_pb.js";
 import type { Item } from "$shared/gen/statusthing/v1/types_pb.js";
 import { toMs } from "../format/time.js";
 
-/** Reads `?at=`: an ISO time (or epoch ms) in the past, else undefined. */
-export function parseAt(value: string | null): number | undefined {
-  if (value === null || value.trim() === "") return undefined;
-  const ms = /^\d+$/.test(value.trim()) ? Number(value) : Date.parse(value);
-  return Number.isFinite(ms) ? ms : undefined;
-}
-
 /**
  * The page as it was at one instant (time travel, `?at=`): one GetPageAt, and where that sits
  * among the changes, so the page can step to the change before or after.

@@ -1,5 +1,6 @@
 import { Code, ConnectError, createClient, type Transport } from "@connectrpc/connect";
-import { IncidentsService, type Incident } from "../../../../shared/gen/statusthing/v1/incidents_pb.js";
+import type { Incident } from "../../../../shared/gen/statusthing/v1/incidents_pb.js";
+import { IncidentsService } from "../../../../shared/gen/statusthing/v1/incidents_service_pb.js";
 import { isRefusal } from "../live/refusal.js";
 
 /** One incident fetched by id: loading, found, missing (not_found), private (a `--private` server, not signed in), or failed to load. */

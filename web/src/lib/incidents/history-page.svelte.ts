@@ -1,7 +1,8 @@
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import { ConnectError, createClient, type Transport } from "@connectrpc/connect";
 import { isRefusal } from "../live/refusal.js";
-import { IncidentFilter, IncidentsService, MaintenanceFilter, type Incident, type Maintenance } from "../../../../shared/gen/statusthing/v1/incidents_pb.js";
+import type { Incident, Maintenance } from "../../../../shared/gen/statusthing/v1/incidents_pb.js";
+import { IncidentFilter, IncidentsService, MaintenanceFilter } from "../../../../shared/gen/statusthing/v1/incidents_service_pb.js";
 import { toMs } from "../format/time.js";
 import { addMonths, monthOf, monthStart, monthsEnding, type MonthKey } from "./months.js";
 

@@ -1,7 +1,7 @@
 import { Code, ConnectError } from "@connectrpc/connect";
 import type { WatchItemsResponse } from "../../../../shared/gen/statusthing/v1/services_pb.js";
 import type { StatusKind } from "../../../../shared/gen/statusthing/v1/types_pb.js";
-import { errorDetails } from "../../../../shared/error-details.js";
+import { retryAfterSeconds } from "../../../../shared/retry-after.js";
 import { backoffDelay, DEFAULT_BACKOFF, type BackoffOptions } from "./backoff.js";
 
 /** Where the connection is: first connecting, live, or waiting to try again after losing it. */
@@ -151,8 +151,8 @@ export function startWatchLoop(options: WatchLoopOptions): WatchLoop {
       if (silent) return { healthy, error: `no message for ${Math.round((options.heartbeatMs() * silenceFactor) / 1000)} s` };
       const refused = ConnectError.from(error);
       // The server may say how long to wait (RetryInfo, e.g. too many streams from this address).
-      const { retryAfterSeconds } = errorDetails(refused);
-      return { healthy, error: refused.message, code: refused.code, ...(retryAfterSeconds !== undefined ? { retryAfterMs: retryAfterSeconds * 1000 } : {}) };
+      const retryAfter = retryAfterSeconds(refused);
+      return { healthy, error: refused.message, code: refused.code, ...(retryAfter !== undefined ? { retryAfterMs: retryAfter * 1000 } : {}) };
     } finally {
       clearTimeout(watchdog);
       clearTimeout(settling);

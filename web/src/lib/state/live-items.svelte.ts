@@ -1,4 +1,4 @@
-import { createClient, type Transport } from "@connectrpc/connect";
+import type { Transport } from "@connectrpc/connect";
 import { createSubscriber } from "svelte/reactivity";
 import { ItemsService } from "../../../../shared/gen/statusthing/v1/services_pb.js";
 import type { Group, Item, Status } from "../../../../shared/gen/statusthing/v1/types_pb.js";
@@ -10,6 +10,7 @@ import { describeChange } from "../live/describe-change.js";
 import { ItemsState } from "../live/items-state.js";
 import { pageOrder } from "../live/page-order.js";
 import type { StatusSince } from "../live/status-since.js";
+import { serverStream } from "../rpc/transport.js";
 import { startWatchLoop, type ConnectionState, type WatchLoop } from "../live/watch-loop.js";
 
 /** The server's heartbeat interval until `/web-config.json` says otherwise (the server default). */
@@ -158,9 +159,8 @@ export class LiveItems {
   #start(): void {
     if (this.#loop) return;
     void this.#loadConfig();
-    const client = createClient(ItemsService, this.#transport);
     this.#loop = startWatchLoop({
-      watchItems: (request, options) => client.watchItems(request, options),
+      watchItems: (request, options) => serverStream(this.#transport, ItemsService.method.watchItems, request, options),
       request: { extended: true, includeGroups: true, includeSettings: true, includeIncidents: true },
       revision: () => this.#state.revision,
       heartbeatMs: () => this.#heartbeatMs,
