@@ -40,14 +40,19 @@ class NodeHeaderReader implements HeaderReader {
   constructor(private readonly nodeHeaders: IncomingHttpHeaders) {}
 
   get(name: string): string | null {
-    const key = name.toLowerCase();
-    if (key.startsWith(":")) return null;
-    let value = this.nodeHeaders[key];
-    // HTTP/2's :authority stands for Host when no Host header came.
-    if (key === "host" && value === undefined) value = this.nodeHeaders[":authority"];
-    if (value === undefined) return null;
-    return Array.isArray(value) ? value.join(", ") : value;
+    return nodeHeader(this.nodeHeaders, name);
   }
+}
+
+/** One header of Node's header object, as `toHeaders(headers).get(name)` would give it (repeated ones joined). */
+export function nodeHeader(nodeHeaders: IncomingHttpHeaders, name: string): string | null {
+  const key = name.toLowerCase();
+  if (key.startsWith(":")) return null;
+  let value = nodeHeaders[key];
+  // HTTP/2's :authority stands for Host when no Host header came.
+  if (key === "host" && value === undefined) value = nodeHeaders[":authority"];
+  if (value === undefined) return null;
+  return Array.isArray(value) ? value.join(", ") : value;
 }
 
 /** Node's header object as a fetch `Headers` (HTTP/2's :authority as Host), for what needs a whole one. */

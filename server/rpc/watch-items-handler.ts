@@ -8,6 +8,7 @@ import { ItemsService as ItemsApi, WatchItemsRequestSchema, WatchItemsResponseSc
 import type { NodeRequest, NodeResponse } from "../node-request.js";
 import { badProtobufMessage, streamingProtocolOf } from "./protocol-errors.js";
 import { readBody } from "./body-reader.js";
+import { nodeHeader } from "../auth/request-facts.js";
 import { callRecordKey } from "./call-record.js";
 import { codeName, toConnectError } from "../wire/client-error.js";
 import { contentTypeUnsupported } from "../errors.js";
@@ -87,13 +88,6 @@ const streamContextKey = createContextKey<StreamContext | undefined>(undefined, 
 
 type Protocol = keyof typeof PROTOCOLS;
 type Invoke = (req: StreamRequest) => Promise<StreamResponse>;
-
-/** One header value as a string (Node gives repeated ones as an array). */
-function headerOf(req: NodeRequest, name: string): string | null {
-  const value = req.headers[name];
-  if (value === undefined) return null;
-  return Array.isArray(value) ? value.join(", ") : value;
-}
 
 /**
  * One WatchItems call: reads and decodes the request, runs the interceptors and the
@@ -218,12 +212,17 @@ export function createWatchItemsHandler(impl: WatchItemsImpl, options: WatchItem
     res: NodeResponse,
     ctx: StreamContext,
     kind: { protocol: Protocol; binary: boolean },
+    timeoutError: ConnectError | undefined,
   ): Promise<AsyncIterator<unknown>> {
     const names = PROTOCOLS[kind.protocol];
-    const compression = compressionNegotiate(options.acceptCompression, headerOf(req, names.encoding), headerOf(req, names.acceptEncoding), names.acceptEncoding);
+    const compression = compressionNegotiate(
+      options.acceptCompression,
+      nodeHeader(req.headers, names.encoding),
+      nodeHeader(req.headers, names.acceptEncoding),
+      names.acceptEncoding,
+    );
     if (compression.error) throw compression.error;
     if (compression.response) ctx.responseHeader.set(names.encoding, compression.response.name);
-    const timeoutError = timeoutOf(req, kind.protocol).error;
     if (timeoutError) throw timeoutError;
     const body = await readBodyUnlessGone(req, res, options.readMaxBytes + 5);
     if (!body) throw new ConnectError(`request body over ${options.readMaxBytes} bytes`, Code.ResourceExhausted);
@@ -258,12 +257,13 @@ export function createWatchItemsHandler(impl: WatchItemsImpl, options: WatchItem
     }
     const { protocol, binary } = kind;
     const transport = nodeStreamTransport(req, res);
+    const timeout = timeoutOf(req, protocol);
     const ctx = new StreamContext({
       service: ItemsApi,
       method,
       protocolName: protocol,
-      url: `http://${headerOf(req, "host") ?? headerOf(req, ":authority") ?? "localhost"}${req.url ?? ""}`,
-      timeoutMs: timeoutOf(req, protocol).timeoutMs,
+      url: `http://${nodeHeader(req.headers, "host") ?? "localhost"}${req.url ?? ""}`,
+      timeoutMs: timeout.timeoutMs,
       shutdown,
       requestHeaders: req.headers,
       responseHeader: { "content-type": PROTOCOLS[protocol].type(binary) },
@@ -272,7 +272,7 @@ export function createWatchItemsHandler(impl: WatchItemsImpl, options: WatchItem
     values.set(streamContextKey, ctx);
     const call = new WatchItemsCall(res, ctx, transport, protocol, binary);
     res.on("close", call.onClose);
-    open(call, req, res, ctx, kind).then(
+    open(call, req, res, ctx, kind, timeout.error).then(
       (messages) => call.pump(messages),
       // Errors before the interceptors (compression, timeout, body) get the catalog's details here.
       (reason: unknown) => call.end(toConnectError(reason)),
@@ -282,5 +282,7 @@ export function createWatchItemsHandler(impl: WatchItemsImpl, options: WatchItem
 
 /** The client's deadline, in its protocol's header. */
 function timeoutOf(req: NodeRequest, protocol: Protocol): { timeoutMs?: number; error?: ConnectError } {
-  return protocol === "connect" ? parseConnectTimeout(headerOf(req, "connect-timeout-ms"), MAX_TIMEOUT_MS) : parseGrpcTimeout(headerOf(req, "grpc-timeout"), MAX_TIMEOUT_MS);
+  return protocol === "connect"
+    ? parseConnectTimeout(nodeHeader(req.headers, "connect-timeout-ms"), MAX_TIMEOUT_MS)
+    : parseGrpcTimeout(nodeHeader(req.headers, "grpc-timeout"), MAX_TIMEOUT_MS);
 }
